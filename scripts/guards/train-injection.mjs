@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * Trains Keel's prompt-injection classifier and writes src/guards/injection/weights.ts.
+ *
+ *   node scripts/guards/train-injection.mjs [--data FILE] [--out FILE] [--folds 5] [--grid] [--dry-run]
+ *
+ * Reads ONLY the training file (default ../shared/data/guard/train.jsonl from the repo root). dev.jsonl
+ * is never read here: hyper-parameters and both decision thresholds are chosen by stratified k-fold
+ * cross-validation on train (out-of-fold scores through the real detector, signatures included).
+ * Labels: `attack` = positive; `benign` and `harmful` = negative (a harmful request is not an injection).
+ *
+ * Segments: long texts are also scored per segment at runtime, so the trainer adds segment instances —
+ * every segment of a negative row as a negative, and, multiple-instance style, the best-scoring
+ * segments of each attack row as positives (re-picked over a few rounds), since the planted
+ * instruction in an indirect attack is one line of an otherwise ordinary document.
+ *
+ * Deterministic: fixed fold assignment (hash of text), seeded shuffles, no wall-clock or Math.random.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { deflateSync } from 'node:zlib';
+import { importGuard, REPO_ROOT } from './lib/load-guards.mjs';
+import { summarize } from './lib/threshold.mjs';
+import { createTrainer } from './lib/train-core.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    data: { type: 'string', default: resolve(REPO_ROOT, '..', 'shared', 'data', 'guard', 'train.jsonl') },
+    out: { type: 'string', default: join(REPO_ROOT, 'src', 'guards', 'injection', 'weights.ts') },
+    folds: { type: 'string', default: '5' },
+    grid: { type: 'boolean', default: false },
+    'dry-run': { type: 'boolean', default: false },
+  },
+});
+if (/(^|[\\/])dev\.jsonl$/.test(String(args.data))) {
+  process.stderr.write('train-injection: refusing to train on dev.jsonl\n');
+  process.exit(2);
+}
+
+const { FEATURE_BITS } = await importGuard('injection/features.js');
+
+/** Fixed defaults, chosen with `--grid` (cross-validation only). */
+/** @type {import('./lib/train-core.mjs').Config} */
+const BASE = {
+  power: 0.5,
+  segMin: 40,
+  segMax: 400,
+  minSegmentedLength: 200,
+  l2: 1e-4,
+  lr: 0.2,
+  epochs: 8,
+  milRounds: 2,
+  posSegments: 1,
+  segWeight: 0.5,
+  segOffset: -1,
+  minSegmentFeatures: 30,
+};
+
+/** Constraints for threshold choice on out-of-fold scores (stricter than the dev targets, for margin). */
+const DIRECT_LIMITS = { benignFpr: 0.01, kindFpr: { 'trigger-words': 0.02, 'hard-negative': 0.02 } };
+const INDIRECT_LIMITS = { benignFpr: 0.03, kindFpr: { document: 0.02, 'trigger-words': 0.05 } };
+
+/** @type {import('./lib/train-core.mjs').Row[]} */
+const rows = (await readFile(String(args.data), 'utf8'))
+  .split('\n')
+  .filter((l) => l.trim())
+  .map((l) => JSON.parse(l));
+const trainer = await createTrainer(rows);
+
+const k = Number(args.folds);
+/** @type {Config[]} */
+const configs = [BASE];
+if (args.grid) {
+  configs.length = 0;
+  for (const power of [0.5, 0.7])
+    for (const l2 of [1e-5, 1e-4])
+      for (const segOffset of [-0.5, -1.5])
+        for (const posSegments of [1, 2]) configs.push({ ...BASE, power, l2, segOffset, posSegments });
+}
+
+let best = null;
+for (const c of configs) {
+  const t0 = performance.now();
+  const cv = trainer.thresholds(trainer.crossValidate(c, k), DIRECT_LIMITS, INDIRECT_LIMITS);
+  const line = `${JSON.stringify(c)}\n  direct: ${summarize(rows, cv.direct, cv.d.threshold)}\n  indirect: ${summarize(rows, cv.indirect, cv.ind.threshold)}  (${((performance.now() - t0) / 1000).toFixed(1)}s)\n`;
+  process.stderr.write(line);
+  const objective = cv.d.recall + 0.25 * cv.ind.recall;
+  if (!best || objective > best.objective) best = { c, cv, objective };
+}
+if (!best) throw new Error('no configuration');
+
+const { c, cv } = best;
+const final = trainer.fit(
+  rows.map((_, i) => i),
+  c,
+);
+const stats = {
+  trainedOn: String(args.data).split(/[\\/]/).slice(-2).join('/'),
+  rows: rows.length,
+  folds: k,
+  cvDirect: summarize(rows, cv.direct, cv.d.threshold),
+  cvIndirect: summarize(rows, cv.indirect, cv.ind.threshold),
+};
+process.stderr.write(`chosen ${JSON.stringify(c)}\n${JSON.stringify(stats, null, 2)}\n`);
+
+const serialized = {
+  version: 1,
+  bits: FEATURE_BITS,
+  bias: round(final.bias),
+  scale: final.scale,
+  power: c.power,
+  segMin: c.segMin,
+  segMax: c.segMax,
+  minSegmentedLength: c.minSegmentedLength,
+  segOffset: c.segOffset,
+  minSegmentFeatures: c.minSegmentFeatures,
+  threshold: round(cv.d.threshold),
+  indirectThreshold: round(cv.ind.threshold),
+  weights: deflateSync(Buffer.from(final.q.buffer), { level: 9 }).toString('base64'),
+};
+/** @param {number} x */
+function round(x) {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+const header = `/**
+ * GENERATED by scripts/guards/train-injection.mjs — do not edit by hand; re-run the script.
+ * Trained on ${stats.trainedOn} (${stats.rows} rows); thresholds from ${k}-fold cross-validation on it.
+ * CV direct:   ${stats.cvDirect}
+ * CV indirect: ${stats.cvIndirect}
+ */
+import type { SerializedModel } from './model.js';
+
+`;
+const { weights, ...rest } = serialized;
+const body = `${header}export const INJECTION_MODEL: SerializedModel = {\n${Object.entries(rest)
+  .map(([key, v]) => `  ${key}: ${JSON.stringify(v)},`)
+  .join('\n')}\n  weights:\n    '${weights}',\n};\n`;
+if (args['dry-run']) {
+  process.stderr.write(`dry run: would write ${body.length} bytes to ${args.out}\n`);
+} else {
+  await writeFile(String(args.out), body);
+  process.stderr.write(`wrote ${args.out} (${body.length} bytes)\n`);
+}

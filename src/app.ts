@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import type { KeelApp, KeelServices } from './app.types.js';
+import type { KeelConfig } from './config/schema.js';
+import { KeelError } from './errors.js';
+import { anthropicRoutes } from './http/anthropic/routes.js';
+import { errorResponse } from './http/errors.js';
+import { healthRoutes } from './http/health.js';
+import { openaiRoutes } from './http/openai/routes.js';
+import type { AppEnv } from './http/types.js';
+import type { Pipeline } from './pipeline/index.js';
+import type { Router } from './routing/types.js';
+import type { Logger } from './telemetry/logger.js';
+
+export interface AppDeps {
+  config: KeelConfig;
+  pipeline: Pipeline;
+  router: Router;
+  services: KeelServices;
+  logger: Logger;
+  /** Called by close(): providers, writers, the store. */
+  onClose: () => Promise<void>;
+}
+
+/**
+ * Compose Keel's HTTP surface from already-built parts. No globals and no config reading here:
+ * src/build.ts makes the parts from config, tests may hand in their own.
+ */
+export function createApp(deps: AppDeps): KeelApp {
+  const { config, pipeline, router, services, logger } = deps;
+  const app = new Hono<AppEnv>();
+  const maxBodyBytes = config.server.max_body_bytes;
+
+  app.use('*', async (c, next) => {
+    const requestId = `req_${randomUUID().replaceAll('-', '')}`;
+    c.set('requestId', requestId);
+    await next();
+    c.res.headers.set('x-keel-request-id', requestId);
+  });
+
+  app.route('/', healthRoutes({ database: services.database }));
+  app.route('/v1', openaiRoutes({ pipeline, router, maxBodyBytes }));
+  app.route('/v1', anthropicRoutes({ pipeline, maxBodyBytes }));
+
+  app.notFound((c) => {
+    const shape = c.req.path === '/v1/messages' ? 'anthropic' : 'openai';
+    const e = new KeelError('not_found', `Unknown route: ${c.req.method} ${c.req.path.slice(0, 200)}`);
+    return errorResponse(e, shape, c.get('requestId'));
+  });
+
+  app.onError((err, c) => {
+    const shape = c.req.path.startsWith('/v1/messages') ? 'anthropic' : 'openai';
+    if (!(err instanceof KeelError)) logger.error({ err, requestId: c.get('requestId') }, 'unhandled error');
+    return errorResponse(err, shape, c.get('requestId'));
+  });
+
+  let closed: Promise<void> | null = null;
+  return {
+    config,
+    services,
+    fetch: (request) => app.fetch(request),
+    request: async (path, init) => app.request(path, init),
+    close: () => {
+      closed ??= deps.onClose();
+      return closed;
+    },
+  };
+}

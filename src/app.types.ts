@@ -1,0 +1,30 @@
+import type { KeelConfig } from './config/schema.js';
+import type { Database } from './store/db.js';
+import type { UsageSink } from './store/types.js';
+
+/** Long-lived services a Keel instance owns; exposed for the CLI and tests. */
+export interface KeelServices {
+  database: Database;
+  usage: UsageSink;
+}
+
+/**
+ * A composed Keel instance. `fetch` is the Web-standard handler (Hono): tests call it directly with
+ * `request()`; src/server.ts adapts it to Node's HTTP server.
+ */
+export interface KeelApp {
+  readonly config: KeelConfig;
+  readonly services: KeelServices;
+  fetch(request: Request): Response | Promise<Response>;
+  /** Convenience for tests: like Hono's app.request(path, init). */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  /** Flush usage, close providers and the store. */
+  close(): Promise<void>;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:54321 */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}

@@ -1,0 +1,141 @@
+/**
+ * The canonical request/response types. Every API shape (OpenAI, Anthropic) is translated into these
+ * at the HTTP edge, the pipeline works only on them, and every provider adapter translates them into
+ * its own wire format. Token semantics follow OpenAI's: `inputTokens` includes cached and
+ * cache-write tokens, `outputTokens` includes reasoning tokens.
+ */
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
+export type JsonObject = { [k: string]: JsonValue };
+
+export type Role = 'system' | 'user' | 'assistant' | 'tool';
+
+export type ContentPart =
+  | { type: 'text'; text: string }
+  /** `url` is an http(s) URL or a `data:` URL. */
+  | { type: 'image'; url: string; detail?: string };
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** JSON text exactly as the model produced it (may be invalid JSON; guards check it). */
+  arguments: string;
+}
+
+export interface ChatMessage {
+  role: Role;
+  content: ContentPart[];
+  name?: string;
+  /** assistant messages: tool calls the model made */
+  toolCalls?: ToolCall[];
+  /** tool messages: the call this result answers */
+  toolCallId?: string;
+  /** tool messages: whether the tool reported an error (Anthropic `is_error`) */
+  isError?: boolean;
+}
+
+export interface ToolDef {
+  name: string;
+  description?: string;
+  parameters: JsonObject;
+  strict?: boolean;
+}
+
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; schema: JsonObject; strict?: boolean; description?: string };
+
+export interface ChatRequest {
+  /** The model name the client asked for (a Keel model alias). */
+  model: string;
+  /** System prompts are leading messages with role `system`. */
+  messages: ChatMessage[];
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  stop?: string[];
+  n?: number;
+  seed?: number;
+  user?: string;
+  tools?: ToolDef[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  responseFormat?: ResponseFormat;
+  stream: boolean;
+  /** OpenAI `stream_options.include_usage`; Keel always asks upstream for usage regardless. */
+  includeUsage?: boolean;
+  /**
+   * Parameters Keel does not model, passed through verbatim to OpenAI-family upstreams
+   * (e.g. `logprobs`, `presence_penalty`, `reasoning_effort`). Never read by other providers.
+   */
+  passthrough?: JsonObject;
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+
+export interface Usage {
+  /** All input tokens, including cached reads and cache writes. */
+  inputTokens: number;
+  cachedInputTokens: number;
+  cacheWriteTokens: number;
+  /** All output tokens, including reasoning tokens. */
+  outputTokens: number;
+  reasoningTokens: number;
+  /** True when Keel estimated the counts because the provider reported none. */
+  estimated?: boolean;
+}
+
+export interface ChatChoice {
+  index: number;
+  message: { role: 'assistant'; content: string | null; toolCalls?: ToolCall[]; refusal?: string | null };
+  finishReason: FinishReason;
+  /** The stop sequence that ended generation, when known (Anthropic reports it). */
+  stopSequence?: string | null;
+}
+
+export interface ChatResponse {
+  id: string;
+  /** The model the upstream says answered. */
+  model: string;
+  created: number;
+  choices: ChatChoice[];
+  usage?: Usage;
+  systemFingerprint?: string;
+}
+
+/** Streaming deltas, provider-neutral. A provider's stream yields these in order. */
+export type ChatStreamEvent =
+  | { type: 'start'; id: string; model: string; created: number }
+  | { type: 'text'; index: number; text: string }
+  | { type: 'tool_call_start'; index: number; toolIndex: number; id: string; name: string }
+  | { type: 'tool_call_delta'; index: number; toolIndex: number; argumentsDelta: string }
+  | { type: 'finish'; index: number; finishReason: FinishReason; stopSequence?: string | null }
+  | { type: 'usage'; usage: Usage };
+
+export interface EmbeddingsRequest {
+  model: string;
+  /** Strings, or pre-tokenised inputs (arrays of token ids). */
+  input: string[] | number[][];
+  dimensions?: number;
+  user?: string;
+}
+
+export interface EmbeddingsResponse {
+  model: string;
+  data: { index: number; embedding: number[] }[];
+  usage: { inputTokens: number; estimated?: boolean };
+}
+
+export function emptyUsage(): Usage {
+  return { inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0 };
+}
+
+/** Plain text of a message's parts (images dropped), for token estimation and guards. */
+export function messageText(m: ChatMessage): string {
+  let out = '';
+  for (const p of m.content) if (p.type === 'text') out += p.text;
+  return out;
+}

@@ -1,0 +1,206 @@
+import { parseArgs } from 'node:util';
+import type { KeelApp } from '../app.types.js';
+import { buildKeel } from '../build.js';
+import { loadConfig } from '../config/load.js';
+import { summarizeUsage } from '../store/usage.js';
+import { createLogger } from '../telemetry/logger.js';
+import type { Io } from './main.js';
+import { formatTable } from './table.js';
+
+const HELP = `Usage: keel demo [--config keel.yaml] [--requests 300] [--concurrency 16]
+
+Sends a realistic mixed workload (chat, streaming, tools, embeddings, the Anthropic API) for several
+use cases, teams and users through Keel's full request path, so the store has data to look at.
+With no config, everything is answered by the built-in simulator: no provider account needed.
+`;
+
+interface DemoCall {
+  path: string;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+const QUESTIONS = [
+  'My order arrived damaged, how do I get a replacement?',
+  'Can you summarise the refund policy for annual plans?',
+  'What is the status of ticket 4821?',
+  'How do I reset my password if I no longer have access to my email?',
+  'Draft a friendly reply declining a meeting next Tuesday.',
+  'Which of these three leads is most likely to convert and why?',
+  'Classify this feedback: the new dashboard is slow on Mondays.',
+];
+
+const ORDER_TOOL = {
+  type: 'function',
+  function: {
+    name: 'lookup_order',
+    description: 'Look up an order by id',
+    parameters: {
+      type: 'object',
+      properties: { order_id: { type: 'string' }, include_items: { type: 'boolean' } },
+      required: ['order_id'],
+    },
+  },
+};
+
+/** A deterministic pseudo-random sequence so two demo runs produce the same workload. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function demoWorkload(n: number, models: Set<string>, seed = 7): DemoCall[] {
+  const rand = rng(seed);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+  const chat = models.has('chat-fast') ? 'chat-fast' : [...models][0];
+  const smart = models.has('chat-smart') ? 'chat-smart' : chat;
+  const claude = models.has('claude-sonnet') ? 'claude-sonnet' : smart;
+  const embed = models.has('embed-small') ? 'embed-small' : undefined;
+  const calls: DemoCall[] = [];
+  for (let i = 0; i < n; i++) {
+    const user = `user-${1 + Math.floor(rand() * 25)}`;
+    const trace = `trace-${Math.floor(i / 3)}`;
+    const r = rand();
+    if (r < 0.4) {
+      calls.push({
+        path: '/v1/chat/completions',
+        headers: {
+          'x-keel-use-case': 'support-assistant',
+          'x-keel-team': 'customer-care',
+          'x-keel-feature': 'chat-widget',
+          'x-keel-trace-id': trace,
+        },
+        body: {
+          model: chat,
+          stream: rand() < 0.5,
+          stream_options: { include_usage: true },
+          user,
+          messages: [
+            { role: 'system', content: 'You are a helpful support assistant for Acme. Be concise.' },
+            { role: 'user', content: pick(QUESTIONS) },
+          ],
+          ...(rand() < 0.3 ? { tools: [ORDER_TOOL] } : {}),
+        },
+      });
+    } else if (r < 0.6) {
+      calls.push({
+        path: '/v1/chat/completions',
+        headers: {
+          'x-keel-use-case': 'lead-qualification',
+          'x-keel-team': 'sales-ops',
+          'x-keel-user': user,
+          'x-keel-feature': 'crm-score',
+        },
+        body: {
+          model: smart,
+          response_format: { type: 'json_object' },
+          messages: [
+            {
+              role: 'system',
+              content: 'Score the lead from 0 to 100 and return JSON {"score": number, "reason": string}.',
+            },
+            {
+              role: 'user',
+              content: `Lead notes: ${pick(QUESTIONS)} Company size ${Math.floor(rand() * 900) + 10}.`,
+            },
+          ],
+        },
+      });
+    } else if (r < 0.8) {
+      calls.push({
+        path: '/v1/messages',
+        headers: { 'x-keel-use-case': 'contract-review', 'x-keel-team': 'legal', 'x-keel-user': user },
+        body: {
+          model: claude,
+          max_tokens: 300,
+          stream: rand() < 0.4,
+          system: 'You review contract clauses and flag risks.',
+          messages: [{ role: 'user', content: `Review this clause: ${pick(QUESTIONS)}` }],
+        },
+      });
+    } else if (embed) {
+      calls.push({
+        path: '/v1/embeddings',
+        headers: { 'x-keel-use-case': 'knowledge-search', 'x-keel-team': 'platform', 'x-keel-user': user },
+        body: { model: embed, input: [pick(QUESTIONS), pick(QUESTIONS)] },
+      });
+    }
+  }
+  return calls;
+}
+
+async function send(app: KeelApp, call: DemoCall): Promise<number> {
+  const res = await app.request(call.path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...call.headers },
+    body: JSON.stringify(call.body),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+export async function runDemo(argv: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      requests: { type: 'string', default: '300' },
+      concurrency: { type: 'string', default: '16' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.out(HELP);
+    return 0;
+  }
+  const n = Number(values.requests);
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(n) || n <= 0 || !Number.isInteger(concurrency) || concurrency <= 0) {
+    io.err('keel demo: --requests and --concurrency expect positive whole numbers\n');
+    return 2;
+  }
+  const { config } = loadConfig({ path: values.config, env: io.env });
+  // Demo traffic comes from inside: key checks would only get in the way of a first look.
+  config.auth.required = false;
+  config.logging.level = 'warn';
+  const app = await buildKeel(config, { logger: createLogger(config) });
+  const calls = demoWorkload(n, new Set(config.models.map((m) => m.name)));
+  const statuses = new Map<number, number>();
+  let next = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, calls.length) }, async () => {
+      while (next < calls.length) {
+        const call = calls[next++] as DemoCall;
+        const status = await send(app, call);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+    }),
+  );
+  await app.services.usage.flush();
+  const rows = await summarizeUsage(app.services.database, { from: started, groupBy: ['use_case', 'model'] });
+  await app.close();
+  io.out(
+    `Sent ${calls.length} requests in ${((Date.now() - started) / 1000).toFixed(1)} s; statuses: ${[...statuses].map(([s, c]) => `${s}×${c}`).join(', ')}\n\n`,
+  );
+  io.out(
+    formatTable(rows, [
+      'use_case',
+      'model',
+      'requests',
+      'errors',
+      'input_tokens',
+      'output_tokens',
+      'cost_usd',
+      'unpriced',
+    ]),
+  );
+  io.out('\nSee it all again with `keel usage`.\n');
+  return 0;
+}

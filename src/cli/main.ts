@@ -1,0 +1,74 @@
+import { ConfigError } from '../config/load.js';
+import { runDemo } from './demo.js';
+import { runModels } from './models.js';
+import { runStart } from './start.js';
+import { runUsage } from './usage.js';
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  env: Record<string, string | undefined>;
+}
+
+const HELP = `keel — the control plane for AI features in production
+
+Usage: keel <command> [options]
+
+Commands:
+  start     Run the gateway (OpenAI- and Anthropic-compatible API) and the admin API
+  demo      Send a realistic mixed workload through the full request path (simulator)
+  models    List the models clients can call
+  usage     Requests, tokens and cost by model and use case
+
+Common options:
+  --config <file>   keel.yaml to use (default: $KEEL_CONFIG, else the built-in simulator setup)
+  -h, --help        Show help for a command
+
+Environment: KEEL_CONFIG, KEEL_PORT, KEEL_HOST, KEEL_DATABASE_URL, KEEL_ADMIN_TOKEN
+Docs: docs/README.md
+`;
+
+const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
+  start: runStart,
+  demo: runDemo,
+  models: runModels,
+  usage: runUsage,
+};
+
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '-h' || cmd === '--help' || cmd === 'help') {
+    io.out(HELP);
+    return 0;
+  }
+  const run = COMMANDS[cmd];
+  if (!run) {
+    io.err(`keel: unknown command "${cmd}"\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await run(rest, io);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      io.err(`keel: ${e.message}\n`);
+      return 2;
+    }
+    if (
+      e instanceof Error &&
+      'code' in e &&
+      String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')
+    ) {
+      io.err(`keel ${cmd}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+function defaultIo(): Io {
+  return {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    env: process.env,
+  };
+}

@@ -1,0 +1,245 @@
+import { z } from 'zod';
+
+/**
+ * The whole of Keel's configuration: one schema, parsed once at start-up (src/config/load.ts) and
+ * passed down. Keys mirror keel.yaml (snake_case) so the docs, the file and the code use one name.
+ */
+
+const providerKind = z.enum([
+  'openai',
+  'openai-compatible',
+  'azure-openai',
+  'anthropic',
+  'gemini',
+  'simulator',
+]);
+
+const simulatorSettings = z
+  .object({
+    /** Time to first token, ms. */
+    latency_ms: z.number().min(0).default(20),
+    /** Streaming speed; 0 streams as fast as possible. */
+    tokens_per_second: z.number().min(0).default(0),
+    /** Length of generated answers in tokens when the request sets no max. */
+    answer_tokens: z.number().int().positive().default(60),
+    embedding_dimensions: z.number().int().positive().default(256),
+  })
+  .strict();
+
+export const providerSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, "_", "-" or "."'),
+    kind: providerKind,
+    base_url: z.url().optional(),
+    api_key: z.string().optional(),
+    /** Azure OpenAI `api-version` query parameter. */
+    api_version: z.string().optional(),
+    /** Extra headers sent upstream (e.g. OpenAI-Organization). */
+    headers: z.record(z.string(), z.string()).default({}),
+    timeout_ms: z.number().int().positive().optional(),
+    max_connections: z.number().int().positive().default(128),
+    /** Allow base URLs on link-local / metadata addresses (refused by default). */
+    allow_private_network: z.boolean().default(true),
+    simulator: simulatorSettings.optional(),
+  })
+  .strict();
+
+const targetSchema = z
+  .object({
+    provider: z.string(),
+    model: z.string(),
+    weight: z.number().min(0).default(1),
+  })
+  .strict();
+
+export const modelSchema = z
+  .object({
+    name: z.string().min(1),
+    type: z.enum(['chat', 'embedding']).default('chat'),
+    description: z.string().optional(),
+    targets: z.array(targetSchema).min(1),
+    /** Other model names tried in order when every target of this one failed. */
+    fallbacks: z.array(z.string()).default([]),
+    /** Overrides routing.retries.max for this model. */
+    retries: z.number().int().min(0).max(10).optional(),
+    timeout_ms: z.number().int().positive().optional(),
+    /** Response cache TTL in seconds for this model; 0 disables. Needs routing.cache.enabled. */
+    cache_ttl_s: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+const priceOverride = z
+  .object({
+    model: z.string(),
+    provider: z.string().optional(),
+    /** USD per 1M tokens. */
+    input: z.number().min(0),
+    output: z.number().min(0),
+    cached_input: z.number().min(0).optional(),
+    cache_write: z.number().min(0).optional(),
+    reasoning: z.number().min(0).optional(),
+    effective_from: z.string().optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8700),
+        /** Largest request body accepted, in bytes. */
+        max_body_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(4 * 1024 * 1024),
+        /** Honour X-Forwarded-For only when Keel runs behind a proxy you control. */
+        trust_proxy: z.boolean().default(false),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8700, max_body_bytes: 4 * 1024 * 1024, trust_proxy: false }),
+    database: z
+      .object({ url: z.string().default('sqlite:.keel/keel.db') })
+      .strict()
+      .default({ url: 'sqlite:.keel/keel.db' }),
+    auth: z
+      .object({
+        /** When true every /v1 call needs a key. Defaults to true as soon as any key is configured. */
+        required: z.boolean().optional(),
+        keys: z
+          .array(
+            z
+              .object({
+                name: z.string(),
+                key: z.string().min(8),
+                use_case: z.string().optional(),
+                team: z.string().optional(),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .default({ keys: [] }),
+    admin: z
+      .object({ token: z.string().min(16).optional() })
+      .strict()
+      .default({}),
+    providers: z.array(providerSchema).default([]),
+    models: z.array(modelSchema).default([]),
+    routing: z
+      .object({
+        retries: z
+          .object({
+            max: z.number().int().min(0).max(10).default(2),
+            base_delay_ms: z.number().int().min(0).default(100),
+            max_delay_ms: z.number().int().min(0).default(5000),
+          })
+          .strict()
+          .default({ max: 2, base_delay_ms: 100, max_delay_ms: 5000 }),
+        timeout_ms: z.number().int().positive().default(120_000),
+        circuit_breaker: z
+          .object({
+            failure_threshold: z.number().int().positive().default(5),
+            cooldown_ms: z.number().int().positive().default(30_000),
+          })
+          .strict()
+          .default({ failure_threshold: 5, cooldown_ms: 30_000 }),
+        cache: z
+          .object({
+            enabled: z.boolean().default(false),
+            ttl_s: z.number().int().min(0).default(300),
+            max_entries: z.number().int().positive().default(10_000),
+          })
+          .strict()
+          .default({ enabled: false, ttl_s: 300, max_entries: 10_000 }),
+      })
+      .strict()
+      .default({
+        retries: { max: 2, base_delay_ms: 100, max_delay_ms: 5000 },
+        timeout_ms: 120_000,
+        circuit_breaker: { failure_threshold: 5, cooldown_ms: 30_000 },
+        cache: { enabled: false, ttl_s: 300, max_entries: 10_000 },
+      }),
+    pricing: z
+      .object({ overrides: z.array(priceOverride).default([]) })
+      .strict()
+      .default({ overrides: [] }),
+    usage: z
+      .object({
+        flush_interval_ms: z.number().int().positive().default(250),
+        batch_size: z.number().int().positive().default(1000),
+      })
+      .strict()
+      .default({ flush_interval_ms: 250, batch_size: 1000 }),
+    logging: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** Log one line per request. */
+        requests: z.boolean().default(false),
+      })
+      .strict()
+      .default({ level: 'info', requests: false }),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const providerIds = new Set<string>();
+    cfg.providers.forEach((p, i) => {
+      if (providerIds.has(p.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['providers', i, 'id'],
+          message: `duplicate provider id "${p.id}"`,
+        });
+      providerIds.add(p.id);
+      const needsUrl = p.kind === 'openai-compatible' || p.kind === 'azure-openai';
+      if (needsUrl && !p.base_url)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['providers', i, 'base_url'],
+          message: `required for kind ${p.kind}`,
+        });
+      if (p.kind === 'azure-openai' && !p.api_version)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['providers', i, 'api_version'],
+          message: 'required for kind azure-openai',
+        });
+    });
+    const modelNames = new Set<string>();
+    cfg.models.forEach((m, i) => {
+      if (modelNames.has(m.name))
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model "${m.name}"` });
+      modelNames.add(m.name);
+    });
+    cfg.models.forEach((m, i) => {
+      m.targets.forEach((t, j) => {
+        if (!providerIds.has(t.provider))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['models', i, 'targets', j, 'provider'],
+            message: `unknown provider "${t.provider}"`,
+          });
+      });
+      m.fallbacks.forEach((f, j) => {
+        if (!modelNames.has(f))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['models', i, 'fallbacks', j],
+            message: `unknown model "${f}"`,
+          });
+        if (f === m.name)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['models', i, 'fallbacks', j],
+            message: 'a model cannot fall back to itself',
+          });
+      });
+    });
+  });
+
+export type KeelConfig = z.infer<typeof configSchema>;
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type ModelConfig = z.infer<typeof modelSchema>;
+export type KeelConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,191 @@
+/**
+ * Finds encoded payloads inside text — base64, hex (plain, `\x..`, `%..`, `0x..`), rot13 and reversed
+ * text — and returns the decoded strings so detectors can scan them too. Only plausible payloads are
+ * returned: a decoded candidate must be valid UTF-8 and mostly printable text, which rejects hashes,
+ * UUIDs, key material and ordinary long words. Work is bounded (candidate count, decoded bytes) so
+ * a hostile 100 KB body cannot make the scan slow.
+ */
+
+export type PayloadEncoding = 'base64' | 'hex' | 'rot13' | 'reversed';
+
+export interface DecodedPayload {
+  encoding: PayloadEncoding;
+  /** Region of the ORIGINAL text the payload was decoded from. */
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface DecodeOptions {
+  /** Most payloads returned (default 8). */
+  maxPayloads?: number;
+  /** Longest encoded candidate considered, in characters (default 16384). */
+  maxCandidateLength?: number;
+  /** Total decoded characters across payloads (default 32768). */
+  maxTotalDecoded?: number;
+  /** Nested decoding depth: base64 inside base64 (default 2). */
+  depth?: number;
+}
+
+const BASE64 = /(?:[A-Za-z0-9+/]{4}){4,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?|(?:[A-Za-z0-9_-]{4}){5,}[A-Za-z0-9_-]{0,3}/g;
+const HEX_PLAIN = /\b(?:[0-9a-fA-F]{2}){8,}\b/g;
+const HEX_ESCAPED = /(?:(?:\\x|%|0x)[0-9a-fA-F]{2}[\s,]*){6,}/g;
+const HEX_SPACED = /\b(?:[0-9a-fA-F]{2}[ :]){7,}[0-9a-fA-F]{2}\b/g;
+const NOT_HEX = /[^0-9a-fA-F]/g;
+const HEX_PREFIX = /\\x|%|0x/g;
+const ROT13_HINT =
+  /\b(?:gur|naq|lbh|lbhe|vf|vtaber|cerivbhf|vafgehpgvbaf|flfgrz|cebzcg|nyy|jvgu|sbe|guvf|gryy|jevgr|ercrng)\b/gi;
+const REVERSED_HINT = /\b(?:eht|dna|uoy|ruoy|erongi|suoiverp|snoitcurtsni|metsys|tpmorp|lla|siht|htiw|rof)\b/gi;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decoded payloads found in `text` (see module comment). */
+export function decodePayloads(text: string, opts: DecodeOptions = {}): DecodedPayload[] {
+  const budget = {
+    payloads: opts.maxPayloads ?? 8,
+    decoded: opts.maxTotalDecoded ?? 32_768,
+    maxCandidate: opts.maxCandidateLength ?? 16_384,
+  };
+  const out: DecodedPayload[] = [];
+  collect(text, 0, opts.depth ?? 2, budget, out);
+  return out;
+}
+
+interface Budget {
+  payloads: number;
+  decoded: number;
+  maxCandidate: number;
+}
+
+function collect(text: string, offset: number, depth: number, budget: Budget, out: DecodedPayload[]): void {
+  if (depth <= 0) return;
+  const found: DecodedPayload[] = [];
+  scanBinary(text, BASE64, 'base64', budget, found);
+  scanBinary(text, HEX_PLAIN, 'hex', budget, found);
+  scanBinary(text, HEX_ESCAPED, 'hex', budget, found);
+  scanBinary(text, HEX_SPACED, 'hex', budget, found);
+  scanWordCipher(text, ROT13_HINT, 'rot13', rot13, budget, found);
+  scanWordCipher(text, REVERSED_HINT, 'reversed', reverse, budget, found);
+  for (const p of found) {
+    p.start += offset;
+    p.end += offset;
+    out.push(p);
+    // A nested payload's region is its outer payload's region: offsets inside decoded text are not
+    // offsets into the original.
+    if (p.encoding === 'base64' || p.encoding === 'hex') {
+      const nested: DecodedPayload[] = [];
+      collect(p.text, 0, depth - 1, budget, nested);
+      for (const q of nested) out.push({ ...q, start: p.start, end: p.end });
+    }
+  }
+}
+
+function scanBinary(text: string, re: RegExp, encoding: PayloadEncoding, budget: Budget, out: DecodedPayload[]) {
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    if (budget.payloads <= 0 || budget.decoded <= 0) return;
+    const raw = m[0];
+    if (raw.length > budget.maxCandidate) continue;
+    if (encoding === 'base64' && !looksBase64(raw)) continue;
+    let bytes: Buffer;
+    if (encoding === 'base64') {
+      bytes = Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64');
+    } else {
+      const hex = raw.replace(HEX_PREFIX, '').replace(NOT_HEX, '');
+      if (hex.length % 2 !== 0) continue;
+      bytes = Buffer.from(hex, 'hex');
+    }
+    const decoded = plausibleText(bytes);
+    if (decoded === null) continue;
+    budget.payloads--;
+    budget.decoded -= decoded.length;
+    out.push({ encoding, start: m.index, end: m.index + raw.length, text: decoded });
+  }
+}
+
+/** Ordinary long words match the base64 alphabet; real payloads mix case or carry digits. */
+function looksBase64(s: string): boolean {
+  let upper = 0;
+  let lower = 0;
+  let digit = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) upper++;
+    else if (c >= 97 && c <= 122) lower++;
+    else if (c >= 48 && c <= 57) digit++;
+  }
+  return upper > 0 && lower > 0 && (digit > 0 || upper >= 3);
+}
+
+/** UTF-8 text that is mostly printable and has letters, else null. */
+function plausibleText(bytes: Buffer): string | null {
+  if (bytes.length < 6) return null;
+  let s: string;
+  try {
+    s = utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+  let printable = 0;
+  let letters = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13 || c >= 0xa0) printable++;
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 0xc0) letters++;
+  }
+  if (printable < s.length * 0.95 || letters < s.length * 0.5) return null;
+  return s;
+}
+
+/**
+ * rot13 and reversed text have no alphabet of their own; they are recognised by common English words
+ * appearing in encoded form ("gur", "lbh", "erongi"). Three hits, two of them distinct, mark the
+ * region between the first and last hit (widened to line boundaries) as a payload.
+ */
+function scanWordCipher(
+  text: string,
+  hint: RegExp,
+  encoding: PayloadEncoding,
+  decode: (s: string) => string,
+  budget: Budget,
+  out: DecodedPayload[],
+): void {
+  hint.lastIndex = 0;
+  let count = 0;
+  let first = -1;
+  let last = -1;
+  const distinct = new Set<string>();
+  for (let m = hint.exec(text); m !== null; m = hint.exec(text)) {
+    count++;
+    if (first < 0) first = m.index;
+    last = m.index + m[0].length;
+    if (distinct.size < 3) distinct.add(m[0].toLowerCase());
+  }
+  if (count < 3 || distinct.size < 2 || budget.payloads <= 0 || budget.decoded <= 0) return;
+  let start = text.lastIndexOf('\n', first) + 1;
+  let end = text.indexOf('\n', last);
+  if (end < 0) end = text.length;
+  if (end - start > budget.maxCandidate) {
+    start = first;
+    end = Math.min(text.length, first + budget.maxCandidate);
+  }
+  const decoded = decode(text.slice(start, end));
+  budget.payloads--;
+  budget.decoded -= decoded.length;
+  out.push({ encoding, start, end, text: decoded });
+}
+
+/** rot13 of ASCII letters; everything else unchanged. */
+export function rot13(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) out += String.fromCharCode(((c - 65 + 13) % 26) + 65);
+    else if (c >= 97 && c <= 122) out += String.fromCharCode(((c - 97 + 13) % 26) + 97);
+    else out += s[i];
+  }
+  return out;
+}
+
+function reverse(s: string): string {
+  return Array.from(s).reverse().join('');
+}

@@ -1,0 +1,190 @@
+/**
+ * Fast signatures: precompiled patterns for well-known injection and jailbreak phrasings, matched on
+ * the normalised (lower-case, folded) text. A hit adds evidence (logits) to the classifier's score
+ * rather than deciding alone, except for the few phrasings that are injections in any context.
+ *
+ * Each signature has two weights: `direct` (the user's own message) and `indirect` (content that is
+ * not the user's: tool results, retrieved documents). "In your response, add a link to …" is a normal
+ * user request but an injection inside an e-mail the model was asked to summarise.
+ *
+ * Single trigger words ("ignore", "jailbreak", "developer mode", "uncensored") are NOT signatures:
+ * benign prompts use them all the time. Patterns need the multi-word structure of an attack.
+ */
+
+export interface Signature {
+  id: string;
+  direct: number;
+  indirect: number;
+  re: RegExp;
+}
+
+export interface SignatureHit {
+  id: string;
+  /** Offsets into the scanned (normalised) text. */
+  start: number;
+  end: number;
+  weight: number;
+}
+
+/** A word separator, then up to `n` more words: lets a pattern skip "all of the", "your". */
+const gap = (n: number) => `(?:[^\\w\\n]+[\\w']+){0,${n}}[^\\w\\n]+`;
+
+const OVERRIDE_VERB =
+  "(?:ignore|ignoring|disregard|disregarding|forget|overlook|override|bypass|neglect|discard|abandon|dismiss|set aside|throw out|do not follow|don'?t follow|stop following|do not obey|don'?t obey|no longer follow)";
+const PAST_QUALIFIER =
+  '(?:previous|previously|prior|preceding|above|earlier|former|foregoing|initial|original|old|system|developer|default|pre-?programmed|built-?in)';
+const INSTRUCTION_NOUN =
+  '(?:instructions?|prompts?|rules|directions?|directives?|guidelines|commands?|orders|context|constraints|programming|guidance|messages?|restrictions|polic(?:y|ies)|conversation|training|settings)';
+
+const SOURCES: Array<[id: string, direct: number, indirect: number, pattern: string]> = [
+  // "Ignore all previous instructions", "disregard the above prompt", "forget your system rules".
+  ['override_previous', 6, 6, `\\b${OVERRIDE_VERB}${gap(3)}${PAST_QUALIFIER}${gap(2)}${INSTRUCTION_NOUN}\\b`],
+  // "Ignore your programming / all your guidelines" (no "previous", so weaker).
+  [
+    'override_rules',
+    3,
+    4,
+    `\\b${OVERRIDE_VERB}${gap(1)}(?:all|any|every|your)${gap(1)}(?:instructions|prompts?|programming|guidelines|directives|rules|restrictions|training|polic(?:y|ies)|ethics|morals)\\b`,
+  ],
+  [
+    'forget_everything',
+    4,
+    5,
+    "\\bforget (?:everything|all(?: of)? (?:that|what|the above))(?: (?:you|i|that|we)(?: (?:have|'ve|were|was|had))?(?: been)? (?:told|said|learned|know|discussed|given))?\\b",
+  ],
+  [
+    'new_instructions',
+    2.5,
+    4,
+    '\\b(?:your |the )?(?:new|updated|real|actual|revised|true) (?:instructions?|task|directives?|rules|system prompt|role|objective|purpose|programming) (?:is|are|will be|:)',
+  ],
+  ['from_now_on', 1.5, 2.5, `\\bfrom (?:now|this point|here) on(?:wards)?,?${gap(2)}?you\\b`],
+  [
+    'no_longer_bound',
+    3,
+    3.5,
+    "\\b(?:you(?: are|'re| will be) no longer|no longer (?:bound|restricted|limited|constrained) by|you (?:are|'re) (?:now )?free (?:from|of) (?:all |any |your )?(?:restrictions|rules|guidelines|limitations|constraints|programming))\\b",
+  ],
+  [
+    'dan_persona',
+    5,
+    5,
+    "\\b(?:do anything now|dan mode|(?:act|acting|pretend|respond|answer|reply) as (?:a )?dan|you are (?:now )?(?:a )?dan|stay (?:a )?dan|anti-?dan)\\b|\\bdan:|\\[dan\\]",
+  ],
+  [
+    'special_mode',
+    3,
+    3,
+    '\\b(?:developer|dev|god|jailbreak|jailbroken|unrestricted|evil|dan|unfiltered|uncensored|opposite) mode (?:enabled|activated|is (?:now )?(?:on|enabled|active)|output|response)|\\b(?:enable|activate|simulate|enter|turn on) (?:the )?(?:developer|god|jailbreak|jailbroken|unrestricted|dan|evil) mode\\b(?! (?:in|on) (?:your |the |my )?(?:browser|phone|device|settings|android|iphone|chrome|windows))',
+  ],
+  [
+    'unrestricted_ai',
+    3,
+    3,
+    '\\b(?:unfiltered|uncensored|unrestricted|unlimited|amoral|unethical|immoral|unbound|jailbroken|rogue) (?:and \\w+ )?(?:ai|a\\.i\\.|chatbot|assistant|language model|llm|bot|persona|gpt|version of (?:chatgpt|yourself|gpt|the ai))\\b',
+  ],
+  [
+    'no_restrictions',
+    2,
+    2,
+    `\\b(?:without any|without|free (?:of|from)|not bound by|not restricted by|ignores?|bypass(?:es)?|doesn'?t (?:have|follow|care about)|does not (?:have|follow|care about)|don'?t have|do not have|no)${gap(1)}(?:(?:moral|ethical|content) )?(?:restrictions|filters|filtering|censorship|content polic(?:y|ies)|ethical guidelines|moral (?:guidelines|constraints|restrictions)|safety guidelines|limitations)\\b`,
+  ],
+  [
+    'provider_policy',
+    2,
+    2,
+    "\\b(?:openai|anthropic|chatgpt|gpt-?[34]|claude)(?:'s)? (?:content |usage |safety )?(?:polic(?:y|ies)|guidelines|rules|filters|restrictions|limitations)\\b",
+  ],
+  [
+    'never_refuse',
+    2,
+    2,
+    "\\b(?:never|don'?t|do not|cannot|can'?t|must not|won'?t|will not|shall not|not allowed to) (?:ever )?(?:refuse|decline|reject a request|say (?:no|that you can'?t))\\b|\\bwithout (?:any )?(?:refusal|refusing|hesitation or refusal)\\b",
+  ],
+  [
+    'stay_in_character',
+    2,
+    2,
+    "\\b(?:stay|remain|keep) in character\\b|\\b(?:never|don'?t|do not) break character\\b|\\bbreak(?:ing)? character\\b",
+  ],
+  [
+    'dual_response',
+    1.5,
+    1.5,
+    '\\b(?:two|2) (?:different |separate )?(?:responses|answers|outputs)\\b|\\[(?:🔓|🔒)?\\s*(?:jailbreak|classic|developer mode output|normal output)\\]',
+  ],
+  [
+    'sysprompt_extract',
+    5,
+    5,
+    `\\b(?:show|reveal|print|repeat|output|display|disclose|leak|recite|dump|paste|tell|give|share|expose)(?: me| us)?${gap(2)}(?:your|the|my)${gap(3)}?(?:system|initial|original|hidden|secret|developer|internal|pre-?|first)[ -]?(?:prompt|instructions|message|directives|configuration)\\b`,
+  ],
+  [
+    'sysprompt_question',
+    3,
+    3,
+    "\\bwhat(?:'s| is| are| were| was)(?: all)? your (?:\\w+ )?(?:system prompt|initial prompt|original prompt|initial instructions|original instructions|hidden instructions|secret instructions|instructions|rules|directives)\\b",
+  ],
+  [
+    'given_at_start',
+    3,
+    3,
+    "\\b(?:instructions?|text|prompt|message|rules|everything|what) (?:you were|you've been|you have been|that you were) (?:given|told|shown|instructed|provided|programmed)\\b[^.?!\\n]{0,40}\\b(?:beginning|start|before|prior|initially|earlier|first)\\b",
+  ],
+  [
+    'repeat_above',
+    4,
+    4,
+    `\\b(?:repeat|print|output|copy|reproduce|recite|echo|return|write out|spell out|type out)${gap(3)}(?:text|words|everything|content|messages?|instructions|prompt|lines?|sentences?)(?: (?:that (?:is|are|was|were) |you see )?(?:above|before this|prior to this|preceding this))\\b|\\b(?:everything|all (?:the )?text|the text|the words) (?:above|before) (?:this (?:line|message|point)|verbatim|in full)\\b|\\bstarting (?:with|from) ["']?you are\\b`,
+  ],
+  [
+    'chat_template',
+    3,
+    4,
+    '<\\|(?:im_start|im_end|system|endoftext|start_header_id|end_header_id|eot_id)\\|>|\\[/?inst\\]|<<\\/?sys>>|(?:^|\\n)\\s*#{2,}\\s*(?:system|new instructions?)\\s*:?\\s*(?:\\n|$)',
+  ],
+  [
+    'addressed_to_ai',
+    1.5,
+    4,
+    "\\b(?:attention|note|message|instructions?|important|notice|reminder)(?: to| for)? (?:the |all )?(?:ai|a\\.i\\.|assistant|llm|language model|chatbot|ai model|gpt|agent|bot)s?\\s*[:!,-]|\\bif you(?: are|'re) an? (?:ai|llm|large language model|language model|assistant|chatbot|bot|ai assistant)\\b|\\b(?:ai|assistant|chatbot|llm|model)s? (?:reading|processing|summari[sz]ing|parsing) this\\b",
+  ],
+  [
+    'response_directive',
+    0,
+    2.5,
+    '\\b(?:in|to|into|within|throughout|at the (?:end|start|beginning) of|with|use) your (?:response|reply|answer|output|summary|responses|replies|answers)\\b|\\b(?:begin|start|end|prefix|conclude|finish) (?:your|each|every|all) (?:response|reply|answer|message)s? with\\b',
+  ],
+  [
+    'code_injection',
+    0.5,
+    2.5,
+    '\\b(?:insert|inject|embed|add|include|blend|meld|incorporate|integrate|append|introduce|adopt|weave|augment)\\b[^.\\n]{0,50}\\b(?:following|subsequent|below|this) (?:code|snippet|script|command|block)',
+  ],
+  ['markdown_exfil', 1, 3, '!\\[[^\\]\\n]{0,100}\\]\\(https?:\\/\\/[^)\\s]{1,200}[?&][^)\\s=]{1,40}=[^)\\s]{0,200}\\)'],
+  [
+    'pretend_unrestricted',
+    4,
+    4,
+    "\\b(?:pretend|act|behave|roleplay|role-play|respond|answer|reply|simulate)(?: to be| as| like)(?: an?| the)?(?: [\\w'-]+){0,2} (?:unfiltered|uncensored|unrestricted|amoral|unethical|evil|jailbroken|immoral|rogue|unhinged|unbound)\\b",
+  ],
+];
+
+export const SIGNATURES: readonly Signature[] = SOURCES.map(([id, direct, indirect, pattern]) => ({
+  id,
+  direct,
+  indirect,
+  re: new RegExp(pattern, 'g'),
+}));
+
+/** First hit of each signature in `text` (normalised). */
+export function matchSignatures(text: string, indirect: boolean, out: SignatureHit[] = []): SignatureHit[] {
+  for (const sig of SIGNATURES) {
+    const weight = indirect ? sig.indirect : sig.direct;
+    if (weight <= 0) continue;
+    sig.re.lastIndex = 0;
+    const m = sig.re.exec(text);
+    if (m) out.push({ id: sig.id, start: m.index, end: m.index + m[0].length, weight });
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+import type { ChatResponse, FinishReason, JsonObject, JsonValue } from '../../canonical/types.js';
+
+const STOP_REASON: Record<FinishReason, string> = {
+  stop: 'end_turn',
+  length: 'max_tokens',
+  tool_calls: 'tool_use',
+  content_filter: 'refusal',
+};
+
+export function toStopReason(
+  finish: FinishReason | undefined,
+  stopSequence: string | null | undefined,
+): string {
+  if (stopSequence) return 'stop_sequence';
+  return finish ? STOP_REASON[finish] : 'end_turn';
+}
+
+/** Anthropic ids look like `msg_…`; upstream ids (chatcmpl-…) are prefixed so clients that check still pass. */
+export function toMessageId(id: string): string {
+  return id.startsWith('msg_') ? id : `msg_${id}`;
+}
+
+/** Tool input must be an object on the Anthropic wire; malformed arguments from a model become `{}`. */
+export function toToolInput(args: string): JsonValue {
+  if (!args) return {};
+  try {
+    const v = JSON.parse(args) as JsonValue;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Canonical response → Anthropic `message` JSON. Only the first choice is used (Anthropic has no `n`). */
+export function toMessagesResponse(res: ChatResponse): object {
+  const choice = res.choices[0];
+  const content: JsonObject[] = [];
+  const text = choice?.message.content || choice?.message.refusal || '';
+  if (text) content.push({ type: 'text', text });
+  for (const c of choice?.message.toolCalls ?? []) {
+    content.push({ type: 'tool_use', id: c.id, name: c.name, input: toToolInput(c.arguments) });
+  }
+  const u = res.usage;
+  return {
+    id: toMessageId(res.id),
+    type: 'message',
+    role: 'assistant',
+    model: res.model,
+    content,
+    stop_reason: toStopReason(choice?.finishReason, choice?.stopSequence),
+    stop_sequence: choice?.stopSequence ?? null,
+    usage: {
+      input_tokens: u ? Math.max(0, u.inputTokens - u.cachedInputTokens - u.cacheWriteTokens) : 0,
+      output_tokens: u?.outputTokens ?? 0,
+      cache_read_input_tokens: u?.cachedInputTokens ?? 0,
+      cache_creation_input_tokens: u?.cacheWriteTokens ?? 0,
+    },
+  };
+}

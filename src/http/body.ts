@@ -1,0 +1,47 @@
+import { KeelError } from '../errors.js';
+
+const decoder = new TextDecoder();
+
+/**
+ * Read and parse a JSON request body with a hard size limit, checked both against Content-Length and
+ * while streaming (a chunked body has no length up front).
+ */
+export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
+  const type = req.headers.get('content-type');
+  if (type && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type.trim()))
+    throw new KeelError(
+      'unsupported_media_type',
+      `Expected Content-Type application/json, got "${type.slice(0, 100)}".`,
+    );
+  const declared = Number(req.headers.get('content-length') ?? Number.NaN);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  if (!req.body) throw new KeelError('invalid_json', 'The request body is empty; expected a JSON object.');
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = req.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  if (size === 0) throw new KeelError('invalid_json', 'The request body is empty; expected a JSON object.');
+  const text = chunks.length === 1 ? decoder.decode(chunks[0]) : decoder.decode(Buffer.concat(chunks));
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    throw new KeelError('invalid_json', `The request body is not valid JSON: ${(e as Error).message}`);
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new KeelError('invalid_request', 'The request body must be a JSON object.');
+  return body;
+}
+
+function tooLarge(max: number): KeelError {
+  return new KeelError('body_too_large', `The request body exceeds the limit of ${max} bytes.`);
+}

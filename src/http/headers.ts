@@ -1,0 +1,19 @@
+/** The client headers the pipeline reads, lower-cased; everything else is never copied. */
+const WANTED = [
+  'authorization',
+  'x-api-key',
+  'x-keel-use-case',
+  'x-keel-team',
+  'x-keel-user',
+  'x-keel-feature',
+  'x-keel-trace-id',
+] as const;
+
+export function pickHeaders(h: Headers): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const name of WANTED) {
+    const v = h.get(name);
+    if (v !== null) out[name] = v;
+  }
+  return out;
+}

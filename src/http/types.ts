@@ -1,0 +1,2 @@
+/** Hono context variables shared by Keel's routes. */
+export type AppEnv = { Variables: { requestId: string } };

@@ -1,0 +1,63 @@
+import type { ChatRequest, EmbeddingsRequest, Usage } from '../canonical/types.js';
+
+/** Who is calling, once authenticated. Null principal = auth is off. */
+export interface Principal {
+  keyId: string;
+  name: string;
+  /** Use case the key is bound to; becomes the default attribution. */
+  useCase?: string;
+  team?: string;
+}
+
+export interface Attribution {
+  useCase: string;
+  team: string | null;
+  userId: string | null;
+  feature: string | null;
+  traceId: string | null;
+}
+
+/** What dispatch learned while calling upstream; filled in by the router. */
+export interface DispatchOutcome {
+  provider: string | null;
+  modelUpstream: string | null;
+  attempts: number;
+  fallbacks: string[];
+  cacheHit: boolean;
+  ttftMs: number | null;
+  usage: Usage | null;
+}
+
+/**
+ * The per-request context every pipeline stage reads and extends. Created by the HTTP edge after
+ * the body is translated into a canonical request; recorded as one usage event at the end.
+ */
+export interface RequestContext {
+  requestId: string;
+  /** Epoch ms when the request arrived. */
+  receivedAt: number;
+  /** performance.now() at arrival, for latency. */
+  startedAt: number;
+  endpoint: 'chat' | 'messages' | 'embeddings';
+  apiShape: 'openai' | 'anthropic';
+  /** Client-supplied headers the pipeline may read (lower-case names). */
+  headers: Record<string, string | undefined>;
+  clientIp: string | null;
+  principal: Principal | null;
+  attribution: Attribution;
+  chat?: ChatRequest;
+  embeddings?: EmbeddingsRequest;
+  dispatch: DispatchOutcome;
+}
+
+export function newDispatchOutcome(): DispatchOutcome {
+  return {
+    provider: null,
+    modelUpstream: null,
+    attempts: 0,
+    fallbacks: [],
+    cacheHit: false,
+    ttftMs: null,
+    usage: null,
+  };
+}

@@ -1,0 +1,199 @@
+import { decode, encode } from 'gpt-tokenizer';
+import type { ChatMessage, ChatRequest, FinishReason, ToolCall, ToolDef } from '../../canonical/types.js';
+import { messageText } from '../../canonical/types.js';
+import { composeText, toolResultLead, type Understanding, understand } from './compose.js';
+import { Hasher, mix, Rng } from './hash.js';
+import { countPrompt, type PrefixCache, type TokenMemo } from './prompt.js';
+import { valueForSchema } from './schema-values.js';
+
+/**
+ * Decides what the simulator answers. Pure apart from the prompt cache: no timing, no I/O, so the
+ * non-streaming and streaming paths share it and tests can call it directly.
+ */
+
+export interface SimChoice {
+  index: number;
+  text: string | null;
+  toolCalls?: ToolCall[];
+  finishReason: FinishReason;
+  stopSequence: string | null;
+  outputTokens: number;
+}
+
+export interface SimAnswer {
+  seed: number;
+  promptTokens: number;
+  cachedTokens: number;
+  outputTokens: number;
+  choices: SimChoice[];
+}
+
+export interface PlanState {
+  memo: TokenMemo;
+  cache: PrefixCache;
+  /** Typical answer length in tokens (config `answer_tokens`). */
+  answerTokens: number;
+}
+
+function requestSeed(req: ChatRequest, model: string): number {
+  const h = new Hasher().str(model);
+  for (const m of req.messages) {
+    h.str(m.role);
+    for (const p of m.content) h.str(p.type === 'text' ? p.text : p.url);
+    if (m.toolCalls) for (const c of m.toolCalls) h.str(c.name).str(c.arguments);
+    if (m.toolCallId) h.str(m.toolCallId);
+  }
+  if (req.tools) for (const t of req.tools) h.str(t.name);
+  if (req.toolChoice) h.str(typeof req.toolChoice === 'string' ? req.toolChoice : req.toolChoice.name);
+  if (req.responseFormat) h.str(req.responseFormat.type);
+  // stop, maxTokens and n are left out on purpose: they truncate or repeat one generation, as with
+  // a real model, so a cut answer is a prefix of the uncut one.
+  return mix(h.digest(), req.seed ?? 0);
+}
+
+function lastUserText(messages: readonly ChatMessage[]): string {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i] as ChatMessage;
+    if (m.role === 'user') return messageText(m);
+  }
+  return '';
+}
+
+function toolNameFor(messages: readonly ChatMessage[], callId: string | undefined): string | undefined {
+  if (!callId) return undefined;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const call = messages[i]?.toolCalls?.find((c) => c.id === callId);
+    if (call) return call.name;
+  }
+  return undefined;
+}
+
+function chosenTool(req: ChatRequest): ToolDef | undefined {
+  const tools = req.tools;
+  if (!tools || tools.length === 0 || req.toolChoice === 'none') return undefined;
+  const last = req.messages[req.messages.length - 1];
+  if (last?.role !== 'user') return undefined;
+  const choice = req.toolChoice;
+  if (choice && typeof choice === 'object') return tools.find((t) => t.name === choice.name) ?? tools[0];
+  return tools[0];
+}
+
+/** Cut `text` at the earliest stop sequence, then at `maxTokens`, like a model generating left to right. */
+export function applyLimits(
+  text: string,
+  stop: readonly string[] | undefined,
+  maxTokens: number | undefined,
+): { text: string; tokens: number; finishReason: FinishReason; stopSequence: string | null } {
+  let out = text;
+  let stopSequence: string | null = null;
+  if (stop) {
+    let at = -1;
+    for (const s of stop) {
+      if (s.length === 0) continue;
+      const i = out.indexOf(s);
+      if (i >= 0 && (at < 0 || i < at)) {
+        at = i;
+        stopSequence = s;
+      }
+    }
+    if (at >= 0) out = out.slice(0, at);
+  }
+  let tokens = encode(out);
+  if (maxTokens === undefined || tokens.length <= maxTokens) {
+    return { text: out, tokens: tokens.length, finishReason: 'stop', stopSequence };
+  }
+  // Decoding a token prefix can re-tokenise differently; trim until the count is honest.
+  let keep = Math.max(0, maxTokens);
+  for (;;) {
+    out = decode(tokens.slice(0, keep));
+    tokens = encode(out);
+    if (tokens.length <= maxTokens || keep === 0) break;
+    keep--;
+  }
+  return { text: out, tokens: tokens.length, finishReason: 'length', stopSequence: null };
+}
+
+function naturalLength(rng: Rng, answerTokens: number): number {
+  return Math.max(1, Math.round(answerTokens * (0.7 + 0.6 * rng.next())));
+}
+
+function jsonAnswer(req: ChatRequest, u: Understanding, rng: Rng, answerTokens: number): string {
+  const rf = req.responseFormat;
+  if (rf?.type === 'json_schema')
+    return JSON.stringify(valueForSchema(rf.schema, rng, u, { allProperties: true }));
+  return JSON.stringify({
+    answer: composeText(u, rng, naturalLength(rng, answerTokens) - 20),
+    topic: u.topic?.name ?? 'general',
+    keywords: u.keywords.slice(0, 3),
+    confidence: Math.round((0.6 + 0.39 * rng.next()) * 100) / 100,
+  });
+}
+
+export function planChat(req: ChatRequest, model: string, state: PlanState): SimAnswer {
+  const seed = requestSeed(req, model);
+  const prompt = countPrompt(req, state.memo);
+  const cachedTokens = state.cache.lookupAndStore(prompt.checkpoints);
+  const u = understand(lastUserText(req.messages));
+  const tool = chosenTool(req);
+  const last = req.messages[req.messages.length - 1];
+  const lead =
+    last?.role === 'tool'
+      ? toolResultLead(toolNameFor(req.messages, last.toolCallId), messageText(last))
+      : undefined;
+  const wantsJson = req.responseFormat?.type === 'json_object' || req.responseFormat?.type === 'json_schema';
+  const n = Math.max(1, req.n ?? 1);
+  const choices: SimChoice[] = [];
+  let outputTokens = 0;
+  for (let index = 0; index < n; index++) {
+    const rng = new Rng(mix(seed, index + 1));
+    let choice: SimChoice;
+    if (tool) {
+      choice = toolChoice(index, tool, rng, u, req.maxTokens, seed);
+    } else {
+      const raw = wantsJson
+        ? jsonAnswer(req, u, rng, state.answerTokens)
+        : composeText(u, rng, naturalLength(rng, state.answerTokens), lead);
+      const cut = applyLimits(raw, req.stop, req.maxTokens);
+      choice = {
+        index,
+        text: cut.text,
+        finishReason: cut.finishReason,
+        stopSequence: cut.stopSequence,
+        outputTokens: cut.tokens,
+      };
+    }
+    outputTokens += choice.outputTokens;
+    choices.push(choice);
+  }
+  return { seed, promptTokens: prompt.tokens, cachedTokens, outputTokens, choices };
+}
+
+function toolChoice(
+  index: number,
+  tool: ToolDef,
+  rng: Rng,
+  u: Understanding,
+  maxTokens: number | undefined,
+  seed: number,
+): SimChoice {
+  let args = JSON.stringify(valueForSchema(tool.parameters, rng, u, { allProperties: false }));
+  const nameTokens = encode(tool.name).length;
+  let argTokens = encode(args);
+  let finishReason: FinishReason = 'tool_calls';
+  if (maxTokens !== undefined && nameTokens + argTokens.length > maxTokens) {
+    // A real model runs out of budget mid-arguments: the JSON is cut and the finish is `length`.
+    argTokens = argTokens.slice(0, Math.max(0, maxTokens - nameTokens));
+    args = decode(argTokens);
+    argTokens = encode(args);
+    finishReason = 'length';
+  }
+  const id = `call_${mix(seed, 0x7001 + index).toString(36)}${rng.int(0, 1e9).toString(36)}`;
+  return {
+    index,
+    text: null,
+    toolCalls: [{ id, name: tool.name, arguments: args }],
+    finishReason,
+    stopSequence: null,
+    outputTokens: nameTokens + argTokens.length,
+  };
+}

@@ -1,0 +1,355 @@
+/**
+ * The simulator's phrase bank. Answers are stitched together from these so they read like plausible
+ * assistant prose and have realistic token counts. `{kw}` is replaced by a keyword taken from the
+ * user's last message, which makes answers feel on-topic without any model.
+ */
+
+export interface Topic {
+  name: string;
+  keywords: readonly string[];
+  sentences: readonly string[];
+}
+
+export const TOPICS: readonly Topic[] = [
+  {
+    name: 'weather',
+    keywords: [
+      'weather',
+      'rain',
+      'forecast',
+      'temperature',
+      'sunny',
+      'snow',
+      'wind',
+      'climate',
+      'storm',
+      'cold',
+      'hot',
+    ],
+    sentences: [
+      'Forecasts are most reliable for the next two to three days and become less certain after that.',
+      'Temperatures will likely stay close to the seasonal average, with a cooler spell overnight.',
+      'There is a moderate chance of showers in the afternoon, so a light jacket is a sensible choice.',
+      'Wind speeds should ease by the evening as the weather front moves further east.',
+      'Coastal areas tend to see milder temperatures than inland regions at this time of year.',
+      'If you are planning something outdoors, check the hourly forecast on the morning itself.',
+      'Humidity will make it feel a few degrees warmer than the thermometer suggests.',
+    ],
+  },
+  {
+    name: 'code',
+    keywords: [
+      'code',
+      'function',
+      'bug',
+      'error',
+      'typescript',
+      'javascript',
+      'python',
+      'api',
+      'compile',
+      'test',
+      'debug',
+      'program',
+      'refactor',
+      'class',
+      'library',
+    ],
+    sentences: [
+      'The quickest way to narrow this down is to reproduce the problem with the smallest possible input.',
+      'Adding a focused unit test first makes the fix easier to verify and protects against regressions.',
+      'Check the exact error message and the line it points to, because the root cause is often one call earlier.',
+      'Keeping functions small and side-effect free makes {kw} much easier to reason about.',
+      'If the behaviour differs between environments, compare the runtime versions and configuration first.',
+      'A type annotation on the return value will surface the mismatch at compile time instead of at runtime.',
+      'Logging the inputs at the boundary of the module usually reveals where the data changes shape.',
+      'Once it works, refactor in small steps and run the test suite after each one.',
+    ],
+  },
+  {
+    name: 'data',
+    keywords: [
+      'database',
+      'sql',
+      'query',
+      'table',
+      'index',
+      'postgres',
+      'sqlite',
+      'schema',
+      'data',
+      'dataset',
+      'migration',
+      'join',
+    ],
+    sentences: [
+      'An index on the columns used in the filter and the join will usually make the biggest difference.',
+      'Look at the query plan before changing anything, so that you optimise the step that actually dominates.',
+      'Normalising the schema reduces duplication, while a few well-chosen denormalised columns can speed up reads.',
+      'Running migrations in a transaction keeps the database consistent if one step fails halfway.',
+      'For reporting workloads, pre-aggregating {kw} into a summary table keeps dashboards fast.',
+      'Data quality checks at ingestion catch missing values and duplicates before they spread downstream.',
+      'Batching writes into larger transactions can improve throughput by an order of magnitude.',
+    ],
+  },
+  {
+    name: 'ai',
+    keywords: [
+      'model',
+      'llm',
+      'ai',
+      'prompt',
+      'token',
+      'tokens',
+      'embedding',
+      'embeddings',
+      'gpt',
+      'claude',
+      'gemini',
+      'inference',
+      'rag',
+      'agent',
+      'training',
+    ],
+    sentences: [
+      'Start with a clear prompt and a handful of representative examples before reaching for fine-tuning.',
+      'Measuring quality on a small labelled evaluation set tells you whether a change actually helps.',
+      'Retrieval works best when documents are split into chunks that each answer one kind of question.',
+      'Token usage drives cost, so trimming repeated context and caching stable prefixes pays off quickly.',
+      'A smaller model is often good enough for classification and extraction, and much cheaper to run.',
+      'Guard the inputs and outputs of {kw} just as you would any other external integration.',
+      'Logging prompts, responses and latency per use case makes it possible to tie spend to business value.',
+      'Structured outputs with a JSON schema make downstream parsing far more reliable.',
+    ],
+  },
+  {
+    name: 'business',
+    keywords: [
+      'cost',
+      'budget',
+      'revenue',
+      'roi',
+      'price',
+      'pricing',
+      'sales',
+      'customer',
+      'customers',
+      'market',
+      'strategy',
+      'profit',
+      'invoice',
+      'business',
+    ],
+    sentences: [
+      'The first step is to agree on the metric that defines success, such as cost per resolved request.',
+      'Comparing against the current baseline makes the return on investment concrete rather than hypothetical.',
+      'Small pilots with clear owners tend to reach production faster than broad programmes without one.',
+      'Tracking {kw} by team and use case shows where the spend is going and whether it is paying off.',
+      'A monthly budget with alerts at fifty and eighty percent avoids surprises at the end of the quarter.',
+      'Customers usually value faster answers more than marginal gains in accuracy.',
+      'Pricing should reflect both the direct costs and the value delivered to the customer.',
+    ],
+  },
+  {
+    name: 'travel',
+    keywords: [
+      'travel',
+      'trip',
+      'flight',
+      'hotel',
+      'visit',
+      'city',
+      'paris',
+      'london',
+      'tokyo',
+      'vacation',
+      'holiday',
+      'train',
+      'museum',
+    ],
+    sentences: [
+      'Booking flights six to eight weeks ahead usually gives the best balance of price and choice.',
+      'Staying near a central station saves a surprising amount of time when exploring a new city.',
+      'Many museums offer free or discounted entry on one evening a week, so it is worth checking in advance.',
+      'Trains are often faster than flying for journeys under four hours once airport time is included.',
+      'A rough daily plan with one main activity leaves room for the discoveries that make {kw} memorable.',
+      'Local markets are a good place to try regional food at reasonable prices.',
+      'Keep digital and paper copies of important documents in separate places.',
+    ],
+  },
+  {
+    name: 'food',
+    keywords: [
+      'recipe',
+      'cook',
+      'cooking',
+      'food',
+      'dinner',
+      'lunch',
+      'bake',
+      'pasta',
+      'vegetarian',
+      'ingredients',
+      'meal',
+      'kitchen',
+    ],
+    sentences: [
+      'Prepare all the ingredients before you start cooking so each step flows into the next.',
+      'Season gradually and taste as you go, because it is easy to add salt and hard to take it away.',
+      'A hot pan and dry ingredients give a much better sear than a crowded, lukewarm one.',
+      'Most sauces improve if they rest for a few minutes before serving.',
+      'For a quick weeknight {kw}, pick one pan and a short list of fresh ingredients.',
+      'Leftovers keep well for two to three days in the fridge in an airtight container.',
+      'Swapping butter for olive oil makes many dishes lighter without losing much flavour.',
+    ],
+  },
+  {
+    name: 'health',
+    keywords: [
+      'health',
+      'exercise',
+      'sleep',
+      'diet',
+      'fitness',
+      'run',
+      'running',
+      'workout',
+      'stress',
+      'doctor',
+      'wellbeing',
+    ],
+    sentences: [
+      'Consistency matters more than intensity, so choose a routine you can keep up every week.',
+      'Seven to nine hours of sleep gives the body time to recover and improves concentration the next day.',
+      'Short walks during the working day help with both energy levels and focus.',
+      'Increase training load gradually, by roughly ten percent a week, to reduce the risk of injury.',
+      'Staying hydrated is one of the simplest ways to support {kw}.',
+      'For persistent symptoms, a conversation with a doctor is always the right next step.',
+    ],
+  },
+  {
+    name: 'security',
+    keywords: [
+      'security',
+      'password',
+      'auth',
+      'authentication',
+      'encryption',
+      'attack',
+      'vulnerability',
+      'secret',
+      'secrets',
+      'access',
+      'permission',
+      'privacy',
+      'pii',
+    ],
+    sentences: [
+      'Grant each service only the permissions it needs, and review those grants regularly.',
+      'Secrets belong in a dedicated store, never in source code or in log files.',
+      'Multi-factor authentication blocks the large majority of account takeover attempts.',
+      'Treat every input that crosses a trust boundary as untrusted until it has been validated.',
+      'An audit trail of who accessed {kw} and when is essential for investigating incidents.',
+      'Rotating keys on a schedule limits the damage if one of them leaks.',
+      'Encrypt sensitive data both in transit and at rest.',
+    ],
+  },
+  {
+    name: 'writing',
+    keywords: [
+      'write',
+      'email',
+      'essay',
+      'summary',
+      'summarize',
+      'summarise',
+      'letter',
+      'draft',
+      'article',
+      'report',
+      'blog',
+      'translate',
+    ],
+    sentences: [
+      'Lead with the main point in the first sentence so the reader knows why the message matters.',
+      'Short paragraphs and concrete examples make the text easier to scan.',
+      'Cut any sentence that does not move the reader closer to the decision you want them to make.',
+      'A clear subject line and a single call to action increase the chance of a reply.',
+      'Reading the draft aloud is a quick way to catch awkward phrasing in {kw}.',
+      'Keep the tone friendly but direct, and avoid jargon the audience may not share.',
+    ],
+  },
+  {
+    name: 'science',
+    keywords: [
+      'science',
+      'physics',
+      'space',
+      'planet',
+      'energy',
+      'chemistry',
+      'biology',
+      'quantum',
+      'experiment',
+      'theory',
+      'universe',
+      'math',
+    ],
+    sentences: [
+      'The key idea is that energy is conserved, even as it changes from one form to another.',
+      'Good experiments change one variable at a time and keep everything else constant.',
+      'Most of the universe is made of dark matter and dark energy, which we detect only through their effects.',
+      'A theory earns trust by making predictions that could have turned out to be wrong.',
+      'Simple models are useful precisely because they leave out detail that does not matter for {kw}.',
+      'Measurements always come with uncertainty, and reporting it honestly is part of the result.',
+    ],
+  },
+];
+
+/** Used when no topic matches, and to pad answers that need more length. */
+export const GENERIC_SENTENCES: readonly string[] = [
+  'There are a few points worth considering here.',
+  'The short answer is that it depends on your constraints, but a simple approach usually works well.',
+  'It helps to start with the goal and work backwards to the first concrete step.',
+  'Breaking the problem into smaller parts makes each decision easier to evaluate.',
+  'A quick experiment will tell you more than a long discussion about the options.',
+  'Write down the assumptions you are making so you can revisit them later.',
+  'The most common pitfall is trying to solve every edge case before the main path works.',
+  'Once the basics are in place, you can measure the results and adjust from there.',
+  'Regarding {kw}, the practical details matter more than the theory.',
+  'Keep the first version simple and add complexity only where the data shows it is needed.',
+  'Other teams that faced a similar situation found that clear ownership made the biggest difference.',
+  'If anything is unclear, a concrete example usually resolves it quickly.',
+  'In most cases the trade-off comes down to speed, cost and reliability.',
+  'Documenting the decision and the reasons behind it saves time for whoever comes next.',
+];
+
+export const OPENERS: readonly string[] = [
+  'Good question.',
+  'Here is a concise overview.',
+  'Happy to help with that.',
+  'Sure.',
+  'Let me walk through it.',
+  'Here is what I would suggest.',
+];
+
+export const CLOSERS: readonly string[] = [
+  'Let me know if you would like more detail on any of these points.',
+  'I hope this helps you move forward.',
+  'Feel free to ask a follow-up question.',
+  'If you share more context, I can tailor the advice further.',
+];
+
+/** Words that carry no topic, skipped when picking keywords from the user's message. */
+export const STOP_WORDS: ReadonlySet<string> = new Set(
+  (
+    'a an the and or but if then so of to in on at by for with about as into from up down out over ' +
+    'is are was were be been being am do does did have has had i me my we our you your he she it ' +
+    'its they them their this that these those what which who whom how why when where can could should ' +
+    'would will shall may might must not no yes please tell give some any all just like also more ' +
+    'most very there here than too get make want need know use using today hello hi thanks thank'
+  ).split(' '),
+);
+
+/** Plausible string values for tool arguments when the user's message offers nothing better. */
+export const SAMPLE_CITIES: readonly string[] = ['Paris', 'London', 'Tokyo', 'New York', 'Berlin', 'Sydney'];

@@ -1,0 +1,40 @@
+import type {
+  ChatRequest,
+  ChatResponse,
+  ChatStreamEvent,
+  EmbeddingsRequest,
+  EmbeddingsResponse,
+} from '../canonical/types.js';
+import type { DispatchOutcome } from '../pipeline/context.js';
+
+export interface ModelInfo {
+  name: string;
+  type: 'chat' | 'embedding';
+  description?: string;
+  /** provider ids serving it */
+  providers: string[];
+}
+
+/**
+ * Routes a canonical request to a target: weighted choice among a model's targets, retries with
+ * backoff, then the remaining targets, then the model's fallback models; circuit breaking and the
+ * response cache live here too. Records what it did in `outcome`. Throws KeelError when nothing
+ * could answer (the last upstream error, mapped).
+ */
+export interface Router {
+  chat(req: ChatRequest, outcome: DispatchOutcome, signal: AbortSignal): Promise<ChatResponse>;
+  /**
+   * Resolves with a stream whose first event has already been received from the upstream, so every
+   * failure before the first byte is retried / fallen back from. Errors later are thrown from the
+   * iterator as KeelError('stream_interrupted').
+   */
+  chatStream(
+    req: ChatRequest,
+    outcome: DispatchOutcome,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<ChatStreamEvent>>;
+  embed(req: EmbeddingsRequest, outcome: DispatchOutcome, signal: AbortSignal): Promise<EmbeddingsResponse>;
+  /** Does a model with this name exist (and of which type)? */
+  resolve(model: string): ModelInfo | undefined;
+  models(): ModelInfo[];
+}

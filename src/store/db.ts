@@ -1,0 +1,133 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { type Dialect, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { migrationProvider } from './migrations/index.js';
+import type { KeelSchema, StoreDialect } from './schema.js';
+
+export type { KeelSchema, StoreDialect } from './schema.js';
+
+export interface Database {
+  db: Kysely<KeelSchema>;
+  dialect: StoreDialect;
+  /** Cheap round trip, for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** Run pending migrations before returning (default true). */
+  migrate?: boolean;
+}
+
+/**
+ * Opens the store named by a URL:
+ *   sqlite:relative/or/absolute/path.db   (parent folders are created)
+ *   sqlite::memory:
+ *   postgres://… | postgresql://…         (pg connection pool)
+ *   pglite: | pglite:/data/dir            (Postgres in-process; for tests)
+ * Errors never echo the URL: a Postgres URL carries a password.
+ */
+export async function openDatabase(url: string, opts: OpenDatabaseOptions = {}): Promise<Database> {
+  const { dialect, kind, sqlite } = await createDialect(url);
+  const db = new Kysely<KeelSchema>({ dialect });
+  const database: Database = {
+    db,
+    dialect: kind,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+  if (sqlite) sqliteHandles.set(database, sqlite);
+  if (opts.migrate ?? true) {
+    try {
+      await migrateToLatest(database);
+    } catch (e) {
+      await database.close().catch(() => undefined);
+      throw e;
+    }
+  }
+  return database;
+}
+
+const sqliteHandles = new WeakMap<Database, BetterSqlite3.Database>();
+
+/**
+ * The better-sqlite3 handle behind a SQLite store, for the usage writer's prepared-statement fast
+ * path. Only safe to use synchronously and when `inTransaction` is false: otherwise a Kysely
+ * transaction is open on the same connection and the write would join it.
+ */
+export function sqliteHandleOf(database: Database): BetterSqlite3.Database | undefined {
+  return sqliteHandles.get(database);
+}
+
+export async function migrateToLatest(database: Database): Promise<void> {
+  const migrator = new Migrator({ db: database.db, provider: migrationProvider(database.dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`database migration ${failed ?? ''} failed: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+interface DialectChoice {
+  dialect: Dialect;
+  kind: StoreDialect;
+  sqlite?: BetterSqlite3.Database;
+}
+
+async function createDialect(url: string): Promise<DialectChoice> {
+  const scheme = /^([a-z]+):/i.exec(url)?.[1]?.toLowerCase();
+  switch (scheme) {
+    case 'sqlite': {
+      const sqlite = await openSqlite(url.slice('sqlite:'.length));
+      return { dialect: new SqliteDialect({ database: sqlite }), kind: 'sqlite', sqlite };
+    }
+    case 'postgres':
+    case 'postgresql': {
+      const { default: pg } = await import('pg');
+      const pool = new pg.Pool({ connectionString: url, max: 10 });
+      // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+      pool.on('error', () => undefined);
+      return { dialect: new PostgresDialect({ pool }), kind: 'postgres' };
+    }
+    case 'pglite': {
+      const [{ PGlite }, { PGliteDialect }] = await Promise.all([
+        import('@electric-sql/pglite'),
+        import('./pglite-dialect.js'),
+      ]);
+      const dataDir = url.slice('pglite:'.length);
+      const pg =
+        dataDir && dataDir !== 'memory:' ? await PGlite.create(path.resolve(dataDir)) : await PGlite.create();
+      return { dialect: new PGliteDialect(pg), kind: 'postgres' };
+    }
+    default:
+      throw new Error(
+        'unsupported database URL: use sqlite:<path>, sqlite::memory:, postgres://… or pglite:[<dir>]' +
+          (scheme ? ` (got scheme "${scheme}:")` : ''),
+      );
+  }
+}
+
+async function openSqlite(spec: string): Promise<BetterSqlite3.Database> {
+  const { default: BetterSqlite3 } = await import('better-sqlite3');
+  // Accept sqlite:///abs/path and sqlite://rel/path as well as the plain form.
+  const file = spec.startsWith('//') ? spec.slice(2) : spec;
+  if (file === '') throw new Error('sqlite database URL needs a path, e.g. sqlite:.keel/keel.db');
+  const memory = file === ':memory:';
+  const filename = memory ? ':memory:' : path.resolve(file);
+  if (!memory) await mkdir(path.dirname(filename), { recursive: true });
+  const sqlite = new BetterSqlite3(filename);
+  if (!memory) sqlite.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode is crash safe for the application; only an OS crash can lose the last commits.
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  return sqlite;
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

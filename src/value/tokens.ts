@@ -1,0 +1,100 @@
+import { createRequire } from 'node:module';
+import type { ChatRequest } from '../canonical/types.js';
+
+/**
+ * Token estimation for when a provider reports no usage (and, later, for budget reservations).
+ * Counts use OpenAI's o200k_base encoding (gpt-4o family); for other model families they are an
+ * estimate, which is why usage records computed here are marked `tokensEstimated`.
+ */
+
+type CountTokens = (text: string, opts?: { disallowedSpecial?: Set<string> }) => number;
+
+let counter: CountTokens | undefined;
+
+/**
+ * The tokenizer costs ~130 ms and ~65 MB RSS to load, so it is loaded on first use instead of at
+ * start-up: a deployment whose providers always report usage never pays for it. Call
+ * warmTokenizer() at start-up to move the one-off cost out of the first request that needs it.
+ */
+function tokenizer(): CountTokens {
+  if (!counter) {
+    const require = createRequire(import.meta.url);
+    counter = (require('gpt-tokenizer') as { countTokens: CountTokens }).countTokens;
+  }
+  return counter;
+}
+
+export function warmTokenizer(): void {
+  tokenizer();
+}
+
+// Special-token text ("<|endoftext|>") inside user content is ordinary text to count, not an error.
+const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+
+/** Texts up to this many UTF-16 units are counted exactly. */
+export const EXACT_TOKEN_LIMIT = 16_384;
+const SAMPLES = 4;
+const SAMPLE_LENGTH = EXACT_TOKEN_LIMIT / SAMPLES;
+
+/**
+ * Number of o200k tokens in `text`. Exact up to EXACT_TOKEN_LIMIT characters. Longer texts are
+ * estimated from four evenly spaced 4,096-character samples scaled to the full length, which bounds
+ * the work at about 16k characters of BPE (BPE on unusual text such as CJK or random symbols runs
+ * near 1 ms per 1k characters, so an exact count of a 4 MB body would stall the event loop for
+ * seconds). On homogeneous text the estimate is within a few percent; text whose density changes
+ * sharply between the samples (e.g. prose followed by base64) can be off by more.
+ */
+export function countTextTokens(text: string): number {
+  if (text.length === 0) return 0;
+  const count = tokenizer();
+  if (text.length <= EXACT_TOKEN_LIMIT) return count(text, PLAIN_TEXT);
+  const stride = (text.length - SAMPLE_LENGTH) / (SAMPLES - 1);
+  let tokens = 0;
+  for (let i = 0; i < SAMPLES; i++) {
+    const start = Math.floor(i * stride);
+    tokens += count(text.slice(start, start + SAMPLE_LENGTH), PLAIN_TEXT);
+  }
+  return Math.ceil((tokens / EXACT_TOKEN_LIMIT) * text.length);
+}
+
+/** Per-message framing and reply priming in OpenAI's chat format (gpt-3.5-turbo-0613 and later). */
+const TOKENS_PER_MESSAGE = 3;
+const TOKENS_PER_NAME = 1;
+const REPLY_PRIMING = 3;
+/** Image cost without knowing its size: OpenAI charges 85 at low detail, 765 for a 1024×1024 image. */
+const IMAGE_TOKENS_LOW = 85;
+const IMAGE_TOKENS = 765;
+
+/**
+ * Prompt tokens of a chat request, following OpenAI's published counting recipe: 3 per message,
+ * the content, 1 more for a name, 3 to prime the reply. Tool definitions and a JSON schema response
+ * format are counted as their JSON text, which slightly overestimates OpenAI's internal rendering.
+ */
+export function estimateChatInputTokens(req: ChatRequest): number {
+  let tokens = REPLY_PRIMING;
+  for (const m of req.messages) {
+    tokens += TOKENS_PER_MESSAGE;
+    let text = '';
+    for (const p of m.content) {
+      if (p.type === 'text') text += p.text;
+      else tokens += p.detail === 'low' ? IMAGE_TOKENS_LOW : IMAGE_TOKENS;
+    }
+    if (m.toolCalls) {
+      for (const c of m.toolCalls) text += `${c.name}${c.arguments}`;
+      tokens += TOKENS_PER_MESSAGE * m.toolCalls.length;
+    }
+    tokens += countTextTokens(text);
+    if (m.name) tokens += TOKENS_PER_NAME + countTextTokens(m.name);
+  }
+  if (req.tools && req.tools.length > 0) {
+    const defs = req.tools.map((t) => ({
+      name: t.name,
+      description: t.description,
+      parameters: t.parameters,
+    }));
+    tokens += countTextTokens(JSON.stringify(defs));
+  }
+  if (req.responseFormat?.type === 'json_schema')
+    tokens += countTextTokens(JSON.stringify(req.responseFormat.schema));
+  return tokens;
+}
