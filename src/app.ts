@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { KeelApp, KeelServices } from './app.types.js';
 import type { KeelConfig } from './config/schema.js';
 import { KeelError } from './errors.js';
+import type { AdminEnv } from './http/admin/index.js';
 import { anthropicRoutes } from './http/anthropic/routes.js';
 import { errorResponse } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
@@ -18,6 +19,8 @@ export interface AppDeps {
   router: Router;
   services: KeelServices;
   logger: Logger;
+  /** The admin API (`/api`), already guarded by admin authentication and the role table. */
+  adminApi: Hono<AdminEnv>;
   /** Called by close(): providers, writers, the store. */
   onClose: () => Promise<void>;
 }
@@ -30,17 +33,21 @@ export function createApp(deps: AppDeps): KeelApp {
   const { config, pipeline, router, services, logger } = deps;
   const app = new Hono<AppEnv>();
   const maxBodyBytes = config.server.max_body_bytes;
+  const trustProxy = config.server.trust_proxy;
 
   app.use('*', async (c, next) => {
     const requestId = `req_${randomUUID().replaceAll('-', '')}`;
     c.set('requestId', requestId);
     await next();
     c.res.headers.set('x-keel-request-id', requestId);
+    const ctx = c.get('ctx');
+    if (ctx) for (const [k, v] of Object.entries(ctx.responseHeaders)) c.res.headers.set(k, v);
   });
 
   app.route('/', healthRoutes({ database: services.database }));
-  app.route('/v1', openaiRoutes({ pipeline, router, maxBodyBytes }));
-  app.route('/v1', anthropicRoutes({ pipeline, maxBodyBytes }));
+  app.route('/v1', openaiRoutes({ pipeline, router, maxBodyBytes, trustProxy }));
+  app.route('/v1', anthropicRoutes({ pipeline, maxBodyBytes, trustProxy }));
+  app.route('/api', deps.adminApi);
 
   app.notFound((c) => {
     const shape = c.req.path === '/v1/messages' ? 'anthropic' : 'openai';
@@ -58,7 +65,8 @@ export function createApp(deps: AppDeps): KeelApp {
   return {
     config,
     services,
-    fetch: (request) => app.fetch(request),
+    // `env` carries the Node socket (client address) from the server adapter.
+    fetch: (request, env) => app.fetch(request, env),
     request: async (path, init) => app.request(path, init),
     close: () => {
       closed ??= deps.onClose();

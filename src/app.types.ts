@@ -1,3 +1,5 @@
+import type { KeyStore } from './access/store.js';
+import type { AuditLog } from './audit/types.js';
 import type { KeelConfig } from './config/schema.js';
 import type { Database } from './store/db.js';
 import type { UsageSink } from './store/types.js';
@@ -6,6 +8,8 @@ import type { UsageSink } from './store/types.js';
 export interface KeelServices {
   database: Database;
   usage: UsageSink;
+  audit: AuditLog;
+  keys: KeyStore;
 }
 
 /**
@@ -15,7 +19,7 @@ export interface KeelServices {
 export interface KeelApp {
   readonly config: KeelConfig;
   readonly services: KeelServices;
-  fetch(request: Request): Response | Promise<Response>;
+  fetch(request: Request, env?: unknown): Response | Promise<Response>;
   /** Convenience for tests: like Hono's app.request(path, init). */
   request(path: string, init?: RequestInit): Promise<Response>;
   /** Flush usage, close providers and the store. */

@@ -1,19 +1,27 @@
 import { performance } from 'node:perf_hooks';
+import { createAdminStore } from './access/admin-store.js';
+import { createMemoryCounters } from './access/counters.js';
+import { createKeyStore } from './access/key-store.js';
+import type { KeyStore } from './access/store.js';
 import { createApp } from './app.js';
 import type { KeelApp } from './app.types.js';
+import { createAuditLog } from './audit/log.js';
 import type { KeelConfig } from './config/schema.js';
+import { auditRoutes } from './http/admin/audit.js';
+import { adminRoutes } from './http/admin/index.js';
 import { createAuthenticator } from './pipeline/authenticate.js';
 import { createPipeline } from './pipeline/index.js';
 import { createProviders } from './providers/registry.js';
 import { createRouter } from './routing/router.js';
 import { openDatabase } from './store/db.js';
-import { createUsageWriter } from './store/usage.js';
+import { createUsageWriter, sumSpend } from './store/usage.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createPriceBook } from './value/pricing/price-book.js';
 
 /**
  * Build a complete Keel from a parsed config: open the store (running migrations), make providers,
- * router, price book and usage writer, and compose the app. The one place real dependencies are made.
+ * router, price book, usage writer, key store and audit log, and compose the app. The one place real
+ * dependencies are made.
  */
 export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = {}): Promise<KeelApp> {
   const logger = opts.logger ?? createLogger(config);
@@ -21,29 +29,87 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
   const usage = createUsageWriter(database, {
     flushIntervalMs: config.usage.flush_interval_ms,
     batchSize: config.usage.batch_size,
-    onError: (err) => logger.error({ err }, 'usage write failed; will retry'),
+    onError: (err: unknown) => logger.error({ err }, 'usage write failed; will retry'),
   });
+  const audit = createAuditLog(database, {
+    checkpointEvery: config.audit.checkpoint_every,
+    ...(config.audit.signing_key ? { signingKey: config.audit.signing_key } : {}),
+    ...(config.audit.checkpoint_file ? { checkpointFile: config.audit.checkpoint_file } : {}),
+    onError: (err: unknown) => logger.error({ err }, 'audit write failed; will retry'),
+  });
+  const authenticateRef: { invalidate: () => void } = { invalidate: () => {} };
+  const keys = invalidating(createKeyStore(database, { audit }), () => authenticateRef.invalidate());
   const providers = createProviders(config, { now: Date.now });
   const router = createRouter({ config, providers });
   const prices = createPriceBook({ overrides: config.pricing.overrides });
+  const authenticate = createAuthenticator(config, keys);
+  authenticateRef.invalidate = authenticate.invalidate;
   const pipeline = createPipeline({
-    authenticate: createAuthenticator(config),
+    config,
+    authenticate,
     router,
     prices,
     usage,
+    audit,
+    counters: createMemoryCounters(),
+    loadSpend: async (subject, from) => {
+      // Events still in the write buffer belong to this process's counters already.
+      await usage.flush();
+      return sumSpend(database, subject, from);
+    },
     now: Date.now,
     perfNow: () => performance.now(),
+  });
+  const adminApi = adminRoutes({
+    config,
+    keys,
+    admins: createAdminStore(database, { audit }),
+    audit,
+    database,
+    extra: [
+      (api) =>
+        api.route(
+          '/',
+          auditRoutes({
+            database,
+            ...(config.audit.signing_key ? { signingKey: config.audit.signing_key } : {}),
+            ...(config.audit.checkpoint_file ? { checkpointFile: config.audit.checkpoint_file } : {}),
+          }),
+        ),
+    ],
   });
   return createApp({
     config,
     pipeline,
     router,
-    services: { database, usage },
+    adminApi,
+    services: { database, usage, audit, keys },
     logger,
     onClose: async () => {
       await usage.close();
+      await audit.close();
       await Promise.all([...providers.values()].map((p) => p.close?.()));
       await database.close();
     },
   });
+}
+
+/** Key changes made through this process take effect on the very next request. */
+function invalidating(store: KeyStore, invalidate: () => void): KeyStore {
+  const after =
+    <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      try {
+        return await fn(...a);
+      } finally {
+        invalidate();
+      }
+    };
+  return {
+    ...store,
+    create: after(store.create.bind(store)),
+    update: after(store.update.bind(store)),
+    rotate: after(store.rotate.bind(store)),
+    revoke: after(store.revoke.bind(store)),
+  };
 }

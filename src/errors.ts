@@ -17,6 +17,11 @@ export const ERROR_CODES = {
   missing_api_key: { status: 401, type: 'authentication_error' },
   invalid_api_key: { status: 401, type: 'authentication_error' },
   permission_denied: { status: 403, type: 'permission_error' },
+  /** /api: no, unknown or revoked admin credential, or the admin API is closed (no token configured). */
+  admin_auth_required: { status: 401, type: 'authentication_error' },
+  /** /api: the admin's role is below what the route needs. */
+  forbidden_role: { status: 403, type: 'permission_error' },
+  tool_not_allowed: { status: 403, type: 'permission_error' },
   // limits
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error' },
   budget_exceeded: { status: 429, type: 'rate_limit_error' },

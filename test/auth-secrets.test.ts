@@ -72,6 +72,9 @@ describe('client keys', () => {
     expect(r.requestId).toBeTruthy();
     expect(oai.requests).toHaveLength(0);
     expect((await call('/v1/models', {})).status).toBe(401);
+    // blocked calls are recorded too
+    const row = await keel.usageFor(r.requestId);
+    expect(row).toMatchObject({ status: 401, errorCode: 'missing_api_key', keyId: null, provider: null });
   });
 
   it('invalid key → 401 invalid_api_key, and the key is not echoed', async () => {

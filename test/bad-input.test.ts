@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
 import { obj, standardConfig } from './helpers/fixtures.js';
+import { expectAnthropicError, expectOpenAIError, postJson, send as sendTo } from './helpers/http.js';
 import { type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
 
 // Every bad input gets a clear error in the right shape and status, and the server keeps serving.
@@ -12,9 +13,18 @@ let keel: StartedKeel;
 beforeAll(async () => {
   oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
   ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  keel = await startKeel(
-    standardConfig({ openai: oai, anthropic: ant }, { server: { max_body_bytes: 4096 } }),
-  );
+  const base = standardConfig({ openai: oai, anthropic: ant }, { server: { max_body_bytes: 4096 } });
+  keel = await startKeel({
+    ...base,
+    models: [
+      ...(base.models as unknown[]),
+      {
+        name: 'claude-embed',
+        type: 'embedding',
+        targets: [{ provider: 'ant', model: 'claude-sonnet-4-5-20250929' }],
+      },
+    ],
+  });
 });
 afterAll(async () => {
   await keel?.close();
@@ -37,56 +47,10 @@ afterEach(async () => {
   expect(obj(ok.body).object).toBe('chat.completion');
 });
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: unknown;
-  text: string;
-}
-
-async function send(path: string, init: RequestInit): Promise<Reply> {
-  const res = await fetch(keel.url + path, init);
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // left as text; the assertions will say so
-  }
-  return { status: res.status, headers: res.headers, body, text };
-}
-
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  send(path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-
-/** Asserts the OpenAI error shape and returns the error object. */
-function openaiError(r: Reply, status: number, code: string | string[]): Record<string, unknown> {
-  expect(r.status, r.text).toBe(status);
-  expect(r.headers.get('content-type')).toMatch(/application\/json/);
-  expect(r.headers.get('x-keel-request-id')).toBeTruthy();
-  const err = obj(obj(r.body).error);
-  expect(typeof err.message).toBe('string');
-  expect(String(err.message).length).toBeGreaterThan(0);
-  expect(typeof err.type).toBe('string');
-  expect('param' in err).toBe(true);
-  expect(Array.isArray(code) ? code : [code]).toContain(err.code);
-  return err;
-}
-
-function anthropicError(r: Reply, status: number): Record<string, unknown> {
-  expect(r.status, r.text).toBe(status);
-  expect(r.headers.get('x-keel-request-id')).toBeTruthy();
-  const body = obj(r.body);
-  expect(body.type).toBe('error');
-  const err = obj(body.error);
-  expect(typeof err.type).toBe('string');
-  expect(typeof err.message).toBe('string');
-  return err;
-}
+const send = (path: string, init: RequestInit) => sendTo(keel.url + path, init);
+const post = (path: string, body: unknown) => postJson(keel.url + path, body);
+const openaiError = expectOpenAIError;
+const anthropicError = expectAnthropicError;
 
 const CHAT = '/v1/chat/completions';
 
@@ -186,6 +150,16 @@ describe('OpenAI-shaped errors on /v1', () => {
     openaiError(r, r.status, ['method_not_allowed', 'not_found']);
   });
 
+  it('deeply nested JSON → 400, blamed on the request rather than the upstream', async () => {
+    const depth = 1000; // well over Keel's nesting limit, well under max_body_bytes
+    const nested = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    const r = await post(
+      CHAT,
+      `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"extra":${nested}}`,
+    );
+    openaiError(r, 400, ['invalid_request', 'invalid_json']);
+  });
+
   it('upstream garbage → 502 upstream_invalid_response', async () => {
     oai.enqueue({ garbage: true });
     const r = await post(CHAT, { model: 'gpt-4o', messages: [{ role: 'user', content: 'garbage' }] });
@@ -205,6 +179,12 @@ describe('OpenAI-shaped errors on /v1', () => {
   it('embeddings with a bad input type → 400', async () => {
     const r = await post('/v1/embeddings', { model: 'text-embedding-3-small', input: { not: 'valid' } });
     openaiError(r, 400, 'invalid_request');
+  });
+
+  it('embeddings from a provider that has none → 400 unsupported_feature', async () => {
+    const r = await post('/v1/embeddings', { model: 'claude-embed', input: 'x' });
+    openaiError(r, 400, 'unsupported_feature');
+    expect(ant.requests).toHaveLength(0);
   });
 });
 
@@ -252,6 +232,18 @@ describe('Anthropic-shaped errors on /v1/messages', () => {
 });
 
 describe('usage rows for rejected calls', () => {
+  it('records rows for requests refused before routing', async () => {
+    const bad = await post(CHAT, '{"model":');
+    const big = await post(CHAT, {
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'x'.repeat(10_000) }],
+    });
+    const rowBad = await keel.usageFor(bad.headers.get('x-keel-request-id'));
+    expect(rowBad).toMatchObject({ status: 400, errorCode: 'invalid_json', provider: null, attempts: 0 });
+    const rowBig = await keel.usageFor(big.headers.get('x-keel-request-id'));
+    expect(rowBig).toMatchObject({ status: 413, errorCode: 'body_too_large', provider: null });
+  });
+
   it('records a row for an unknown model and an upstream failure', async () => {
     const r1 = await post(CHAT, { model: 'gpt-nope', messages: [{ role: 'user', content: 'x' }] });
     oai.enqueue({ garbage: true });

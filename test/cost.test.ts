@@ -9,6 +9,7 @@ import { eventually, type StartedKeel, startKeel, TEST_ENV } from './helpers/kee
 // (langfuse-default-model-prices.json, USD per token) or the config override (USD per 1M tokens).
 //   gpt-4o:                     input 2.5e-6, cached input 1.25e-6, output 1e-5
 //   claude-sonnet-4-5-20250929: input 3e-6, cache read 3e-7, cache write 3.75e-6, output 1.5e-5
+//   text-embedding-3-small:     input 2e-8
 //   house-1 (override):         input 1.0/1M, cached 0.5/1M, output 2.0/1M
 
 let oai: FakeUpstream;
@@ -109,6 +110,29 @@ const CASES: Case[] = [
     cost: 10 * 3e-6 + 1000 * 3e-7 + 40 * 1.5e-5, // 0.00093
   },
   {
+    name: 'Anthropic stream in the older format (input and cache counts only in message_start)',
+    run: async () => {
+      ant.enqueue({
+        usage: { input: 10, cached: 1000, cacheWrite: 200, output: 40 },
+        deltaUsageOutputOnly: true,
+      });
+      const r = await openai.chat.completions
+        .create({
+          model: 'claude',
+          messages: user('c4b'),
+          stream: true,
+          stream_options: { include_usage: true },
+        })
+        .withResponse();
+      for await (const _ of r.data) {
+        // drain
+      }
+      return r.response.headers.get('x-keel-request-id');
+    },
+    tokens: { inputTokens: 1210, cachedInputTokens: 1000, cacheWriteTokens: 200, outputTokens: 40 },
+    cost: 10 * 3e-6 + 1000 * 3e-7 + 200 * 3.75e-6 + 40 * 1.5e-5, // 0.00168
+  },
+  {
     name: 'Anthropic client to OpenAI with cached tokens',
     run: async () => {
       oai.enqueue({ usage: { input: 800, cached: 300, output: 100 } });
@@ -131,6 +155,18 @@ const CASES: Case[] = [
     },
     tokens: { inputTokens: 3000, cachedInputTokens: 1000, cacheWriteTokens: 0, outputTokens: 500 },
     cost: (2000 * 1.0 + 1000 * 0.5 + 500 * 2.0) / 1e6, // 0.0035
+  },
+  {
+    name: 'embeddings',
+    run: async () => {
+      oai.enqueue({ usage: { input: 1500 } });
+      const r = await openai.embeddings
+        .create({ model: 'text-embedding-3-small', input: ['e1', 'e2'] })
+        .withResponse();
+      return r.response.headers.get('x-keel-request-id');
+    },
+    tokens: { inputTokens: 1500, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0 },
+    cost: 1500 * 2e-8, // 0.00003
   },
   {
     name: 'a model with no price',
@@ -173,7 +209,7 @@ describe('cost of a scripted workload', () => {
     const rows = await keel.usage();
     const priced = rows.filter((r) => r.costUsd !== null);
     const total = priced.reduce((s, r) => s + (r.costUsd ?? 0), 0);
-    expect(Math.abs(total - 0.018655)).toBeLessThan(1e-12);
+    expect(Math.abs(total - 0.020365)).toBeLessThan(1e-12);
     expect(rows.filter((r) => r.costUsd === null)).toHaveLength(1);
   });
 });
@@ -223,5 +259,32 @@ describe('attribution', () => {
       .withResponse();
     const row = await keel.usageFor(r.response.headers.get('x-keel-request-id'));
     expect(row).toMatchObject({ useCase: 'drafting', feature: 'reply', apiShape: 'anthropic' });
+  });
+});
+
+describe('estimation', () => {
+  it('estimates and marks tokens when the provider reports no usage', async () => {
+    oai.enqueue({ omitUsage: true, text: 'A fairly short answer with several words in it.' });
+    const r = await openai.chat.completions
+      .create({ model: 'gpt-4o', messages: user('Please estimate the tokens of this prompt for me.') })
+      .withResponse();
+    const row = await keel.usageFor(r.response.headers.get('x-keel-request-id'));
+    expect(row.tokensEstimated).toBe(true);
+    expect(row.inputTokens).toBeGreaterThan(5);
+    expect(row.outputTokens).toBeGreaterThan(5);
+    expect(row.costUsd).toBeGreaterThan(0);
+  });
+
+  it('estimates a stream whose upstream sent no usage chunk', async () => {
+    oai.enqueue({ omitUsage: true, text: 'Streamed words without any usage chunk at the end.' });
+    const r = await openai.chat.completions
+      .create({ model: 'gpt-4o', messages: user('stream, no usage'), stream: true })
+      .withResponse();
+    for await (const _ of r.data) {
+      // drain
+    }
+    const row = await eventually(() => keel.usageFor(r.response.headers.get('x-keel-request-id')));
+    expect(row.tokensEstimated).toBe(true);
+    expect(row.outputTokens).toBeGreaterThan(5);
   });
 });

@@ -217,6 +217,20 @@ describe('streaming', () => {
     expect(row).toMatchObject({ inputTokens: 30, outputTokens: 4, tokensEstimated: false });
   });
 
+  it('streams n > 1 choices by index', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'twice' }],
+      n: 2,
+      stream: true,
+    });
+    const texts = ['', ''];
+    for await (const chunk of stream) {
+      for (const c of chunk.choices) texts[c.index] += c.delta.content ?? '';
+    }
+    expect(texts).toEqual(['Echo: twice', 'Echo: twice (1)']);
+  });
+
   it('streams tool call deltas the SDK helper assembles', async () => {
     oai.enqueue({
       toolCalls: [

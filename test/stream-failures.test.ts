@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type OpenAI from 'openai';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
 import { anthropicClient, openaiClient } from './helpers/fixtures.js';
@@ -70,7 +70,8 @@ describe('stream cut mid-answer', () => {
   it('OpenAI upstream cut: the openai SDK iteration throws and the usage row records the error', async () => {
     oai.enqueue({ text: LONG, cutAfter: 4, chunkDelayMs: 10 });
     const r = await drain('gpt-4o', 'cut me');
-    expect(r.error).toBeDefined();
+    // an error event from Keel (the SDK raises APIError for `data: {"error":...}`), not just a dropped socket
+    expect(r.error).toBeInstanceOf(OpenAI.APIError);
     expect(r.finish).not.toBe('stop');
     expect(r.text.length).toBeGreaterThan(0);
     expect(r.text).not.toBe(LONG);
@@ -119,6 +120,53 @@ describe('stream cut mid-answer', () => {
       messages: [{ role: 'user', content: 'cut' }],
     });
     await expect(stream.finalMessage()).rejects.toThrow();
+  });
+
+  it('the raw SSE ends with an error event and no [DONE]', async () => {
+    oai.enqueue({ text: LONG, cutAfter: 4, chunkDelayMs: 5 });
+    const res = await fetch(`${keel.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'raw' }], stream: true }),
+    });
+    expect(res.status).toBe(200);
+    const text = await res.text().catch((e: unknown) => `READ FAILED: ${String(e)}`);
+    expect(text).not.toContain('READ FAILED');
+    expect(text).not.toContain('[DONE]');
+    const frames = text.split('\n\n').filter((f) => f.trim().length > 0);
+    const last = frames.at(-1) ?? '';
+    expect(last).toMatch(/^(event: error\n)?data: /);
+    const err = JSON.parse(last.replace(/^(event: error\n)?data: /, '')) as { error?: { code?: string } };
+    expect(err.error?.code).toBe('stream_interrupted');
+  });
+
+  it('a client that goes away mid-stream cancels the upstream call', async () => {
+    oai.enqueue({ text: LONG, chunkDelayMs: 40 });
+    const { data: stream, response } = await openai.chat.completions
+      .create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'bye' }], stream: true })
+      .withResponse();
+    for await (const _ of stream) break; // the SDK aborts the request on break
+    await eventually(async () => expect(oai.aborted).toBe(1));
+    const row = await eventually(() => keel.usageFor(response.headers.get('x-keel-request-id')));
+    expect(row.stream).toBe(true);
+  });
+
+  it('never caches a cut stream', async () => {
+    oai.enqueue({ text: LONG, cutAfter: 4, chunkDelayMs: 5 });
+    const cut = await drain('cached', 'cache the cut?');
+    expect(cut.error).toBeDefined();
+    const again = await drain('cached', 'cache the cut?');
+    expect(again.error).toBeUndefined();
+    expect(again.text).toBe('Echo: cache the cut?');
+    expect(oai.requests).toHaveLength(2);
+  });
+
+  it('replays a completed stream from cache intact', async () => {
+    const first = await drain('cached', 'stream cache');
+    const second = await drain('cached', 'stream cache');
+    expect(second.text).toBe(first.text);
+    expect(second.finish).toBe('stop');
+    expect(second.error).toBeUndefined();
   });
 
   it('keeps serving after a cut stream', async () => {

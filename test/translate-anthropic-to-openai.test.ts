@@ -63,6 +63,23 @@ describe('non-streaming', () => {
     expect(JSON.stringify(req.headers)).not.toContain('client-side-key-not-for-upstream');
   });
 
+  it('accepts a system prompt given as text blocks', async () => {
+    await client.messages.create({
+      model: 'gpt-4o',
+      max_tokens: 20,
+      system: [
+        { type: 'text', text: 'First rule. ', cache_control: { type: 'ephemeral' } },
+        { type: 'text', text: 'Second rule.' },
+      ],
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+    });
+    const msgs = arr(obj(oai.last().body).messages).map(obj);
+    expect(msgs[0]?.role).toBe('system');
+    expect(textOf(msgs[0]?.content)).toContain('First rule.');
+    expect(textOf(msgs[0]?.content)).toContain('Second rule.');
+    expect(textOf(msgs.at(-1)?.content)).toBe('hi');
+  });
+
   it('maps stop_sequences and stop reasons', async () => {
     oai.enqueue({ text: 'trunc', finishReason: 'length' });
     const m = await client.messages.create({

@@ -147,6 +147,96 @@ describe('non-streaming', () => {
   });
 });
 
+describe('message shapes', () => {
+  it('hoists developer messages too, and keeps text parts', async () => {
+    await client.chat.completions.create({
+      model: 'claude',
+      messages: [
+        { role: 'developer', content: 'Rule one.' },
+        { role: 'system', content: [{ type: 'text', text: 'Rule two.' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'part A ' },
+            { type: 'text', text: 'part B' },
+          ],
+        },
+      ],
+    });
+    const sent = obj(ant.last().body);
+    const system = textOf(sent.system);
+    expect(system).toContain('Rule one.');
+    expect(system).toContain('Rule two.');
+    const msgs = arr(sent.messages).map(obj);
+    expect(msgs.map((m) => m.role)).toEqual(['user']);
+    expect(textOf(msgs[0]?.content)).toBe('part A part B');
+  });
+
+  it('answers parallel tool calls with all tool results after the tool_use turn', async () => {
+    await client.chat.completions.create({
+      model: 'claude',
+      messages: [
+        { role: 'user', content: 'Paris and Rome?' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            {
+              id: 'toolu_a',
+              type: 'function',
+              function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+            },
+            {
+              id: 'toolu_b',
+              type: 'function',
+              function: { name: 'get_weather', arguments: '{"city":"Rome"}' },
+            },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'toolu_a', content: '18C' },
+        { role: 'tool', tool_call_id: 'toolu_b', content: '25C' },
+      ],
+      tools: [WEATHER_TOOL],
+    });
+    const msgs = arr(obj(ant.last().body).messages).map(obj);
+    expect(msgs[1]?.role).toBe('assistant');
+    const uses = arr(msgs[1]?.content)
+      .map(obj)
+      .filter((b) => b.type === 'tool_use');
+    expect(uses.map((u) => u.id)).toEqual(['toolu_a', 'toolu_b']);
+    // every block after the assistant turn, across however many user turns Keel sent
+    const results = msgs
+      .slice(2)
+      .flatMap((m) => (Array.isArray(m.content) ? m.content : []))
+      .map(obj)
+      .filter((b) => b.type === 'tool_result');
+    expect(results.map((r) => r.tool_use_id)).toEqual(['toolu_a', 'toolu_b']);
+    expect(msgs.slice(2).every((m) => m.role === 'user')).toBe(true);
+  });
+
+  it('translates an image part into an Anthropic image block', async () => {
+    const png =
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    await client.chat.completions.create({
+      model: 'claude',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is this?' },
+            { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } },
+          ],
+        },
+      ],
+    });
+    const content = arr(obj(arr(obj(ant.last().body).messages)[0]).content).map(obj);
+    expect(content.find((b) => b.type === 'image')).toMatchObject({
+      type: 'image',
+      source: { type: 'base64', media_type: 'image/png', data: png },
+    });
+  });
+});
+
 describe('streaming', () => {
   it('streams text deltas and the usage chunk with cached tokens', async () => {
     ant.enqueue({

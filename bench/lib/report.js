@@ -26,14 +26,17 @@ export function machineInfo() {
 }
 
 /**
- * Fixed-width text table.
- * @param {string[]} head @param {(string | number)[][]} rows
+ * Fixed-width text table; the label column (first, or `leftCol`) is left-aligned, numbers right.
+ * @param {string[]} head @param {(string | number)[][]} rows @param {number} [leftCol]
  */
-export function table(head, rows) {
+export function table(head, rows, leftCol = 0) {
   const cells = [head, ...rows.map((r) => r.map(String))];
   const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (/** @type {string[]} */ r) => r.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+  const line = (/** @type {string[]} */ r) =>
+    r.map((c, i) => (i === leftCol ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)]
+    .map((l) => l.trimEnd())
+    .join('\n');
 }
 
 /** @param {string[]} head @param {(string | number)[][]} rows */
@@ -88,6 +91,21 @@ export function targetRows(targets) {
     t.value,
     t.met === null ? 'not measured' : t.met ? 'met' : 'NOT met',
   ]);
+}
+
+const NOTES_MARKER = '<!-- notes: everything below this line is kept when the bench rewrites this file -->';
+
+/** Hand-written notes (profiles, analysis) at the end of RESULTS.md survive regeneration. */
+/** @param {string} path */
+function keptNotes(path) {
+  let old = '';
+  try {
+    old = readFileSync(path, 'utf8');
+  } catch {
+    // first run
+  }
+  const at = old.indexOf(NOTES_MARKER);
+  return at === -1 ? `${NOTES_MARKER}\n` : old.slice(at);
 }
 
 /**
@@ -164,5 +182,5 @@ requests it served: the machine-noise-resistant view of Keel's own cost.
 ${results.correctness.map((/** @type {string} */ c) => `- ${c}`).join('\n')}
 `;
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, md);
+  await writeFile(path, `${md}\n${keptNotes(path)}`);
 }

@@ -5,21 +5,33 @@ export const KEY_PREFIX = 'sk-keel-';
 /** Characters of a key shown to humans after creation (prefix + a few). */
 const VISIBLE = KEY_PREFIX.length + 6;
 
+export const ADMIN_TOKEN_PREFIX = 'keel-admin-';
+
+/** `n` uniformly random base62 characters from the OS CSPRNG. */
+export function randomBase62(n: number): string {
+  let out = '';
+  while (out.length < n) {
+    // Rejection sampling keeps base62 uniform: bytes ≥ 248 would bias the first characters.
+    for (const b of randomBytes(n + 8)) {
+      if (b >= 248) continue;
+      out += ALPHABET[b % 62];
+      if (out.length === n) break;
+    }
+  }
+  return out;
+}
+
 /**
- * A new virtual key: 32 random bytes (256 bits) in base62, so guessing is hopeless and the key
+ * A new virtual key: 43 base62 characters (~256 bits), so guessing is hopeless and the key
  * survives copy-paste, shells and URLs.
  */
 export function generateKey(): string {
-  const bytes = randomBytes(40);
-  let out = '';
-  // Rejection sampling keeps base62 uniform: bytes ≥ 248 would bias the first characters.
-  for (const b of bytes) {
-    if (b >= 248) continue;
-    out += ALPHABET[b % 62];
-    if (out.length === 43) break;
-  }
-  while (out.length < 43) out += generateKey().slice(KEY_PREFIX.length, KEY_PREFIX.length + 43 - out.length);
-  return KEY_PREFIX + out;
+  return KEY_PREFIX + randomBase62(43);
+}
+
+/** A named admin's token: same entropy as a virtual key, a prefix that says what it unlocks. */
+export function generateAdminToken(): string {
+  return ADMIN_TOKEN_PREFIX + randomBase62(43);
 }
 
 /** Keys are stored only as SHA-256: they carry 256 bits of entropy, so a slow hash adds nothing. */

@@ -1,5 +1,8 @@
 import { ConfigError } from '../config/load.js';
+import { runAdmins } from './admins.js';
+import { runAudit } from './audit.js';
 import { runDemo } from './demo.js';
+import { runKeys } from './keys.js';
 import { runModels } from './models.js';
 import { runStart } from './start.js';
 import { runUsage } from './usage.js';
@@ -19,6 +22,9 @@ Commands:
   demo      Send a realistic mixed workload through the full request path (simulator)
   models    List the models clients can call
   usage     Requests, tokens and cost by model and use case
+  keys      Virtual keys: create, list, update, rotate, revoke
+  admins    Named admin users and their roles: create, list, revoke
+  audit     The tamper-evident audit log: verify, list, checkpoint
 
 Common options:
   --config <file>   keel.yaml to use (default: $KEEL_CONFIG, else the built-in simulator setup)
@@ -33,6 +39,9 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   demo: runDemo,
   models: runModels,
   usage: runUsage,
+  keys: runKeys,
+  admins: runAdmins,
+  audit: runAudit,
 };
 
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {

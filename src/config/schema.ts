@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import {
+  alertsConfigSchema,
+  costAllocationSchema,
+  retentionConfigSchema,
+  useCasesConfigSchema,
+  valueConfigSchema,
+} from '../value/config.js';
 
 /**
  * The whole of Keel's configuration: one schema, parsed once at start-up (src/config/load.ts) and
@@ -38,8 +45,11 @@ export const providerSchema = z
     headers: z.record(z.string(), z.string()).default({}),
     timeout_ms: z.number().int().positive().optional(),
     max_connections: z.number().int().positive().default(128),
-    /** Allow base URLs on link-local / metadata addresses (refused by default). */
-    allow_private_network: z.boolean().default(true),
+    /**
+     * Allow this provider's URL to resolve to link-local / cloud-metadata addresses
+     * (169.254.0.0/16, fe80::/10, fd00:ec2::254 …). Refused by default: that is where SSRF goes.
+     */
+    allow_link_local: z.boolean().default(false),
     simulator: simulatorSettings.optional(),
   })
   .strict();
@@ -126,6 +136,41 @@ export const configSchema = z
       .object({ token: z.string().min(16).optional() })
       .strict()
       .default({}),
+    /** Limits shared by every key of a team or use case; a call must fit all that apply. */
+    budgets: z
+      .array(
+        z
+          .object({
+            scope: z.enum(['team', 'use_case']),
+            id: z.string().min(1),
+            usd: z.number().positive(),
+            period: z.enum(['day', 'month', 'total']).default('month'),
+          })
+          .strict(),
+      )
+      .default([]),
+    audit: z
+      .object({
+        /** HMAC-SHA256 key that signs checkpoints; without one, checkpoints are unsigned. */
+        signing_key: z.string().min(16).optional(),
+        /** Write a checkpoint every N entries. */
+        checkpoint_every: z.number().int().positive().default(1000),
+        /** Append signed checkpoints to this file too, outside the database. */
+        checkpoint_file: z.string().optional(),
+      })
+      .strict()
+      .default({ checkpoint_every: 1000 }),
+    access: z
+      .object({
+        /** How long a rotated key's old value keeps working, in seconds. */
+        rotation_grace_s: z.number().int().min(0).default(3600),
+        /** Keys are cached in memory this long; revocation through this process applies at once. */
+        key_cache_ms: z.number().int().min(0).default(1000),
+        /** Output tokens assumed for budget reservations when a request sets no max_tokens. */
+        default_max_output_tokens: z.number().int().positive().default(4096),
+      })
+      .strict()
+      .default({ rotation_grace_s: 3600, key_cache_ms: 1000, default_max_output_tokens: 4096 }),
     providers: z.array(providerSchema).default([]),
     models: z.array(modelSchema).default([]),
     routing: z
@@ -181,6 +226,12 @@ export const configSchema = z
       })
       .strict()
       .default({ level: 'info', requests: false }),
+    /** Business value (src/value/config.ts): use-case registry, cost allocation, alerts, retention. */
+    use_cases: useCasesConfigSchema,
+    cost_allocation: costAllocationSchema,
+    alerts: alertsConfigSchema,
+    retention: retentionConfigSchema,
+    value: valueConfigSchema,
   })
   .strict()
   .superRefine((cfg, ctx) => {

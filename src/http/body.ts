@@ -39,7 +39,26 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     throw new KeelError('invalid_request', 'The request body must be a JSON object.');
+  if (tooDeep(body, MAX_DEPTH))
+    throw new KeelError('invalid_request', `The request body is nested deeper than ${MAX_DEPTH} levels.`);
   return body;
+}
+
+/**
+ * JSON.parse accepts any depth, but re-serialising a very deep value for the upstream overflows the
+ * stack — which would look like a provider failure and trip the circuit breaker for everyone.
+ */
+const MAX_DEPTH = 100;
+
+function tooDeep(root: object, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (d > max) return true;
+    const children: unknown[] = Array.isArray(v) ? v : Object.values(v as Record<string, unknown>);
+    for (const x of children) if (x !== null && typeof x === 'object') stack.push([x, d + 1]);
+  }
+  return false;
 }
 
 function tooLarge(max: number): KeelError {

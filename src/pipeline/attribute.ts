@@ -10,8 +10,9 @@ function clean(v: string | undefined): string | null {
 }
 
 /**
- * Who the call is for. A key bound to a use case wins over the header, so an application cannot
- * book its spend on another team's use case.
+ * Who the call is for. For virtual keys the header may pick any use case the key's scope allows
+ * (authorize checks it) and the key's first use case is the default; a keel.yaml key bound to a use
+ * case always books to it, so an application cannot move its spend onto another team's use case.
  */
 export function attribute(
   headers: Record<string, string | undefined>,
@@ -19,7 +20,9 @@ export function attribute(
   bodyUser: string | undefined,
 ): Attribution {
   return {
-    useCase: principal?.useCase ?? clean(headers['x-keel-use-case']) ?? 'unassigned',
+    useCase:
+      (principal && !principal.scopes && principal.useCase) ||
+      (clean(headers['x-keel-use-case']) ?? principal?.useCase ?? 'unassigned'),
     team: principal?.team ?? clean(headers['x-keel-team']),
     userId: clean(headers['x-keel-user']) ?? clean(bodyUser),
     feature: clean(headers['x-keel-feature']),

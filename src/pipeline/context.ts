@@ -1,4 +1,21 @@
+import type { BlockList } from 'node:net';
+import type { BudgetPeriod, EndpointScope } from '../access/model.js';
 import type { ChatRequest, EmbeddingsRequest, Usage } from '../canonical/types.js';
+
+/** What a key may do, compiled once per key (globs → matchers, CIDRs → a BlockList). */
+export interface KeyScopes {
+  models: (name: string) => boolean;
+  endpoints: ReadonlySet<EndpointScope>;
+  /** Empty = any use case; otherwise the first is the default attribution. */
+  useCases: readonly string[];
+  tools: (name: string) => boolean;
+  maxTokens: number | null;
+  rpm: number | null;
+  tpm: number | null;
+  budgetUsd: number | null;
+  budgetPeriod: BudgetPeriod;
+  cidrs: BlockList | null;
+}
 
 /** Who is calling, once authenticated. Null principal = auth is off. */
 export interface Principal {
@@ -7,6 +24,8 @@ export interface Principal {
   /** Use case the key is bound to; becomes the default attribution. */
   useCase?: string;
   team?: string;
+  /** null = unrestricted (keys declared in keel.yaml). */
+  scopes: KeyScopes | null;
 }
 
 export interface Attribution {
@@ -26,6 +45,14 @@ export interface DispatchOutcome {
   cacheHit: boolean;
   ttftMs: number | null;
   usage: Usage | null;
+}
+
+/** What admission reserved, so settlement can release it. */
+export interface Admission {
+  reservation: string | null;
+  /** Tokens counted against the TPM window at admission (estimated input). */
+  tpmCounted: number;
+  tpmKey: string | null;
 }
 
 /**
@@ -48,6 +75,9 @@ export interface RequestContext {
   chat?: ChatRequest;
   embeddings?: EmbeddingsRequest;
   dispatch: DispatchOutcome;
+  admission: Admission | null;
+  /** Headers for the client's response (rate-limit state), whatever the outcome. */
+  responseHeaders: Record<string, string>;
 }
 
 export function newDispatchOutcome(): DispatchOutcome {

@@ -1,3 +1,5 @@
+import type { EndpointScope } from '../access/model.js';
+import type { AuditLog } from '../audit/types.js';
 import type {
   ChatRequest,
   ChatResponse,
@@ -6,37 +8,40 @@ import type {
   EmbeddingsResponse,
 } from '../canonical/types.js';
 import { toKeelError } from '../errors.js';
-import type { Router } from '../routing/types.js';
 import type { UsageSink } from '../store/types.js';
-import type { PriceBook } from '../value/pricing/types.js';
+import { estimateChatInputTokens } from '../value/tokens.js';
+import { type AdmitDeps, admit, release } from './admit.js';
 import { attribute } from './attribute.js';
 import type { Authenticator } from './authenticate.js';
+import { authorizeEndpoint, authorizeRequest, authorizeToolCall } from './authorize.js';
 import { newDispatchOutcome, type Principal, type RequestContext } from './context.js';
 import { record } from './record.js';
-import { responseText, settle } from './settle.js';
+import { estimateEmbeddingTokens, responseText, type Settlement, settle } from './settle.js';
 
 /**
  * The request path, top to bottom:
- *   authenticate → attribute → dispatch (router: cache, balancing, retries, fallbacks)
- *   → settle (usage, cost) → record (one usage event)
- * Later stages (authorize, admit, guards) slot in between without the HTTP edge changing.
+ *   authenticate → authorize endpoint → attribute → authorize request → admit (rate limits,
+ *   budget reservation) → dispatch (router: cache, balancing, retries, fallbacks) → screen output
+ *   (tool calls) → settle (usage, cost, release reservation) → record (usage event, audit)
  */
-export interface PipelineDeps {
+export interface PipelineDeps extends AdmitDeps {
   authenticate: Authenticator;
-  router: Router;
-  prices: PriceBook;
   usage: UsageSink;
-  now: () => number;
+  audit: AuditLog | null;
   perfNow: () => number;
 }
 
+export type BeginInit = Pick<RequestContext, 'requestId' | 'endpoint' | 'apiShape' | 'headers' | 'clientIp'>;
+
 export interface Pipeline {
-  /** Authentication alone, for endpoints that are not metered (model lists). */
-  authenticate(headers: Record<string, string | undefined>): Principal | null;
-  /** Stage 1: authenticate before the body is even parsed. Throws KeelError 401. */
-  begin(
-    init: Pick<RequestContext, 'requestId' | 'endpoint' | 'apiShape' | 'headers' | 'clientIp'>,
-  ): RequestContext;
+  /** Authentication and endpoint scope alone, for endpoints that are not metered (model lists). */
+  authenticate(
+    headers: Record<string, string | undefined>,
+    endpoint: EndpointScope,
+    clientIp: string | null,
+  ): Promise<Principal | null>;
+  /** Authenticate and check the endpoint scope before the body is even parsed. Throws 401/403. */
+  begin(init: BeginInit): Promise<RequestContext>;
   chat(ctx: RequestContext, req: ChatRequest, signal: AbortSignal): Promise<ChatResponse>;
   /** Events for the client; the usage event is recorded when the stream ends, fails or is cancelled. */
   chatStream(
@@ -45,30 +50,97 @@ export interface Pipeline {
     signal: AbortSignal,
   ): Promise<AsyncIterable<ChatStreamEvent>>;
   embed(ctx: RequestContext, req: EmbeddingsRequest, signal: AbortSignal): Promise<EmbeddingsResponse>;
-  /** Record a request that failed before or outside dispatch (bad body, auth). */
+  /** Record a request that failed outside dispatch (e.g. a bad body). */
   fail(ctx: RequestContext, err: unknown): void;
 }
 
-/** Status recorded for a stream the client abandoned (nginx's convention). */
-const CLIENT_CLOSED = 499;
+/** Refusals that belong in the audit log (who was stopped, by which rule). */
+const AUDITED = new Set([
+  'missing_api_key',
+  'invalid_api_key',
+  'permission_denied',
+  'tool_not_allowed',
+  'rate_limit_exceeded',
+  'budget_exceeded',
+]);
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const latency = (ctx: RequestContext) => Math.round((deps.perfNow() - ctx.startedAt) * 1000) / 1000;
+  const defaultMaxOutput = deps.config.access.default_max_output_tokens;
 
-  function attach(ctx: RequestContext, user: string | undefined) {
-    ctx.attribution = attribute(ctx.headers, ctx.principal, user);
+  /**
+   * The one exit of every request: price what was spent, release the admission, write the usage
+   * event and, for refusals, the audit entry. A failed call that produced no output cost nothing.
+   */
+  function finish(
+    ctx: RequestContext,
+    status: number,
+    error: unknown,
+    outputText: string | null,
+  ): Settlement | null {
+    const e = error === null ? null : toKeelError(error);
+    const spent =
+      ctx.dispatch.provider !== null && (e === null || !!outputText || ctx.dispatch.usage !== null);
+    const settlement = spent ? settle(ctx, deps.prices, ctx.dispatch.usage ? null : outputText) : null;
+    const u = settlement?.usage;
+    void release(deps, ctx, settlement?.costUsd ?? 0, u ? u.inputTokens + u.outputTokens : 0);
+    record(deps.usage, ctx, {
+      status: e?.status ?? status,
+      errorCode: e?.code ?? (status === 499 ? 'client_closed' : null),
+      settlement,
+      latencyMs: latency(ctx),
+    });
+    if (e && AUDITED.has(e.code)) {
+      deps.audit?.append({
+        actor: ctx.principal ? `key:${ctx.principal.keyId}` : 'anonymous',
+        action: 'request.refused',
+        target: ctx.requestId,
+        details: {
+          code: e.code,
+          reason: e.message,
+          endpoint: ctx.endpoint,
+          model: ctx.chat?.model ?? ctx.embeddings?.model ?? null,
+          use_case: ctx.attribution.useCase,
+          client_ip: ctx.clientIp,
+        },
+      });
+    }
+    return settlement;
   }
 
-  function fail(ctx: RequestContext, err: unknown, outputText: string | null = null): void {
-    const e = toKeelError(err);
-    const settlement = ctx.dispatch.provider ? settle(ctx, deps.prices, outputText) : null;
-    record(deps.usage, ctx, { status: e.status, errorCode: e.code, settlement, latencyMs: latency(ctx) });
+  async function prepare(
+    ctx: RequestContext,
+    model: string,
+    user: string | undefined,
+    chat: ChatRequest | undefined,
+    inputTokens: () => number,
+  ): Promise<void> {
+    ctx.attribution = attribute(ctx.headers, ctx.principal, user);
+    try {
+      authorizeRequest(ctx, model, chat);
+      await admit(deps, ctx, model, () => ({
+        inputTokens: inputTokens(),
+        maxOutputTokens: chat ? (chat.maxTokens ?? defaultMaxOutput) : 0,
+      }));
+    } catch (e) {
+      finish(ctx, 0, e, null);
+      throw e;
+    }
+  }
+
+  function screen(ctx: RequestContext, res: ChatResponse): void {
+    if (!ctx.principal?.scopes) return;
+    for (const c of res.choices) for (const t of c.message.toolCalls ?? []) authorizeToolCall(ctx, t);
   }
 
   return {
-    authenticate: deps.authenticate,
+    async authenticate(headers, endpoint, clientIp) {
+      const principal = await deps.authenticate(headers);
+      authorizeEndpoint(principal, endpoint, clientIp);
+      return principal;
+    },
 
-    begin(init) {
+    async begin(init) {
       const ctx: RequestContext = {
         ...init,
         receivedAt: deps.now(),
@@ -76,12 +148,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         principal: null,
         attribution: { useCase: 'unassigned', team: null, userId: null, feature: null, traceId: null },
         dispatch: newDispatchOutcome(),
+        admission: null,
+        responseHeaders: {},
       };
       try {
-        ctx.principal = deps.authenticate(init.headers);
+        ctx.principal = await deps.authenticate(init.headers);
+        authorizeEndpoint(ctx.principal, init.endpoint, init.clientIp);
       } catch (e) {
-        ctx.attribution = attribute(ctx.headers, null, undefined);
-        fail(ctx, e);
+        ctx.attribution = attribute(ctx.headers, ctx.principal, undefined);
+        finish(ctx, 0, e, null);
         throw e;
       }
       return ctx;
@@ -89,79 +164,70 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
     async chat(ctx, req, signal) {
       ctx.chat = req;
-      attach(ctx, req.user);
+      await prepare(ctx, req.model, req.user, req, () => estimateChatInputTokens(req));
       let res: ChatResponse;
       try {
         res = await deps.router.chat(req, ctx.dispatch, signal);
+        screen(ctx, res);
       } catch (e) {
-        fail(ctx, e);
+        finish(ctx, 0, e, null);
         throw e;
       }
-      const settlement = settle(ctx, deps.prices, ctx.dispatch.usage ? null : responseText(res));
-      if (!res.usage || settlement.usage.estimated) res.usage = settlement.usage;
-      record(deps.usage, ctx, { status: 200, errorCode: null, settlement, latencyMs: latency(ctx) });
+      const settlement = finish(ctx, 200, null, ctx.dispatch.usage ? null : responseText(res));
+      if (settlement && (!res.usage || settlement.usage.estimated)) res.usage = settlement.usage;
       return res;
     },
 
     async chatStream(ctx, req, signal) {
       ctx.chat = req;
-      attach(ctx, req.user);
+      await prepare(ctx, req.model, req.user, req, () => estimateChatInputTokens(req));
       let upstream: AsyncIterable<ChatStreamEvent>;
       try {
         upstream = await deps.router.chatStream(req, ctx.dispatch, signal);
       } catch (e) {
-        fail(ctx, e);
+        finish(ctx, 0, e, null);
         throw e;
       }
-      return (async function* metered() {
+      const screened = !!ctx.principal?.scopes;
+      return (async function* metered(): AsyncGenerator<ChatStreamEvent> {
         // Text is kept only to estimate output tokens if the upstream never reports usage.
         let text = '';
-        let done = false;
-        let error: unknown = null;
+        let finished = false;
         try {
           for await (const ev of upstream) {
             if (ev.type === 'text') text += ev.text;
             else if (ev.type === 'tool_call_delta') text += ev.argumentsDelta;
+            else if (ev.type === 'tool_call_start' && screened) authorizeToolCall(ctx, ev);
             yield ev;
           }
-          done = true;
+          finished = true;
+          const settlement = finish(ctx, 200, null, text);
+          // Clients that asked for usage get Keel's estimate when the upstream reported none.
+          if (settlement?.usage.estimated) yield { type: 'usage', usage: settlement.usage };
         } catch (e) {
-          error = e;
+          finished = true;
+          finish(ctx, 0, e, text);
           throw e;
         } finally {
-          if (done) {
-            const settlement = settle(ctx, deps.prices, ctx.dispatch.usage ? null : text);
-            record(deps.usage, ctx, { status: 200, errorCode: null, settlement, latencyMs: latency(ctx) });
-          } else if (error) {
-            fail(ctx, error, text);
-          } else {
-            const settlement = settle(ctx, deps.prices, text);
-            record(deps.usage, ctx, {
-              status: CLIENT_CLOSED,
-              errorCode: 'client_closed',
-              settlement,
-              latencyMs: latency(ctx),
-            });
-          }
+          if (!finished) finish(ctx, 499, null, text);
         }
       })();
     },
 
     async embed(ctx, req, signal) {
       ctx.embeddings = req;
-      attach(ctx, req.user);
+      await prepare(ctx, req.model, req.user, undefined, () => estimateEmbeddingTokens(req));
       let res: EmbeddingsResponse;
       try {
         res = await deps.router.embed(req, ctx.dispatch, signal);
       } catch (e) {
-        fail(ctx, e);
+        finish(ctx, 0, e, null);
         throw e;
       }
-      const settlement = settle(ctx, deps.prices, null);
-      record(deps.usage, ctx, { status: 200, errorCode: null, settlement, latencyMs: latency(ctx) });
+      finish(ctx, 200, null, null);
       return res;
     },
 
-    fail,
+    fail: (ctx, err) => finish(ctx, 0, err, null),
   };
 }

@@ -33,7 +33,8 @@ export function record(
     outputTokens: u?.outputTokens ?? 0,
     reasoningTokens: u?.reasoningTokens ?? 0,
     tokensEstimated: u?.estimated === true,
-    costUsd: result.settlement?.costUsd ?? null,
+    // No settlement means nothing was spent upstream: $0, which is not the same as unpriced.
+    costUsd: result.settlement ? result.settlement.costUsd : 0,
     priceVersion: result.settlement?.priceVersion ?? null,
     keyId: ctx.principal?.keyId ?? null,
     useCase: ctx.attribution.useCase,

@@ -41,7 +41,7 @@ export function usageFor(ctx: RequestContext, outputText: string | null): Usage 
   };
 }
 
-function estimateEmbeddingTokens(req: EmbeddingsRequest): number {
+export function estimateEmbeddingTokens(req: EmbeddingsRequest): number {
   let n = 0;
   for (const item of req.input) n += typeof item === 'string' ? countTextTokens(item) : item.length;
   return n;

@@ -43,7 +43,8 @@ export type UpstreamErrorKind =
   | 'not_found' // 404 from the provider (unknown model/deployment): fall back, do not retry
   | 'invalid_response' // garbage body, unparsable JSON, wrong shape
   | 'stream_interrupted' // the upstream cut a stream mid-answer
-  | 'unsupported'; // the provider cannot do what was asked (e.g. embeddings on Anthropic)
+  | 'unsupported' // the provider cannot do what was asked (e.g. embeddings on Anthropic)
+  | 'blocked'; // Keel refused to connect (egress policy): fall back, never retry
 
 export class UpstreamError extends Error {
   readonly kind: UpstreamErrorKind;

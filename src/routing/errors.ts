@@ -12,6 +12,7 @@ const CODE: Record<UpstreamErrorKind, ErrorCode> = {
   stream_interrupted: 'stream_interrupted',
   bad_request: 'upstream_bad_request',
   unsupported: 'unsupported_feature',
+  blocked: 'upstream_unavailable',
 };
 
 const WHY: Record<UpstreamErrorKind, string> = {
@@ -25,6 +26,7 @@ const WHY: Record<UpstreamErrorKind, string> = {
   stream_interrupted: 'cut the stream before it finished',
   bad_request: 'rejected the request',
   unsupported: 'cannot do what was asked',
+  blocked: 'is at an address Keel refuses to call (egress policy)',
 };
 
 // Compiled once: error paths may be hot when an upstream is down.

@@ -100,6 +100,14 @@ export class ModelTable {
     return i && { ...i, providers: [...i.providers] };
   }
 
+  /** Every (provider, upstream model) a request for `name` could reach, fallbacks included. */
+  candidates(name: string): Array<{ provider: string; model: string }> {
+    const out: Array<{ provider: string; model: string }> = [];
+    for (const m of this.routes.get(name)?.chain ?? [])
+      for (const t of m.targets) out.push({ provider: t.provider, model: t.model });
+    return out;
+  }
+
   list(): ModelInfo[] {
     return [...this.infos.keys()].map((n) => this.info(n)!);
   }

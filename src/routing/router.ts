@@ -147,6 +147,7 @@ export function createRouter(opts: RouterOptions): Router {
     },
 
     resolve: (model) => table.info(model),
+    candidates: (model) => table.candidates(model),
     models: () => table.list(),
   };
 }

@@ -37,4 +37,9 @@ export interface Router {
   /** Does a model with this name exist (and of which type)? */
   resolve(model: string): ModelInfo | undefined;
   models(): ModelInfo[];
+  /**
+   * Every (provider, upstream model) a request for this model could be served by, fallbacks
+   * included — what budget reservations must price against. Empty for an unknown model.
+   */
+  candidates(model: string): Array<{ provider: string; model: string }>;
 }

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { ValueSchema } from './rollups-schema.js';
 
 /**
  * Row shapes as Kysely sees them. Integer columns come back as numbers from SQLite but as strings
@@ -44,8 +45,79 @@ export interface UsageEventsTable {
   trace_id: string | null;
 }
 
-export interface KeelSchema {
+/** Virtual keys (002_access). Scope lists are JSON array text. Epoch-ms columns are int8. */
+export interface VirtualKeysTable {
+  id: string;
+  name: string;
+  prefix: string;
+  models: string;
+  endpoints: string;
+  use_cases: string;
+  tools: string;
+  allowed_cidrs: string;
+  team: string | null;
+  max_tokens: number | null;
+  rpm: number | null;
+  tpm: number | null;
+  budget_usd: number | null;
+  budget_period: string;
+  expires_at: Int8 | null;
+  created_at: Int8;
+  updated_at: Int8;
+  revoked_at: Int8 | null;
+  created_by: string;
+}
+
+/** SHA-256 hex of each live key value; a rotated-out value carries its grace deadline. */
+export interface KeySecretsTable {
+  hash: string;
+  key_id: string;
+  created_at: Int8;
+  expires_at: Int8 | null;
+}
+
+export interface AdminUsersTable {
+  id: string;
+  name: string;
+  role: string;
+  token_hash: string;
+  created_at: Int8;
+  revoked_at: Int8 | null;
+  created_by: string;
+}
+
+/** The tamper-evident audit log (003_audit): seq is assigned by the single writer, never generated. */
+export interface AuditLogTable {
+  seq: Int8;
+  /** Epoch milliseconds. */
+  ts: Int8;
+  actor: string;
+  action: string;
+  target: string | null;
+  /** Canonical JSON text, hashed byte for byte. */
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Signed checkpoints over the audit chain's head (003_audit). */
+export interface AuditCheckpointsTable {
+  seq: Int8;
+  count: Int8;
+  head_hash: string;
+  ts: Int8;
+  signature: string | null;
+  key_id: string | null;
+  alg: string | null;
+}
+
+export interface KeelSchema extends ValueSchema {
   usage_events: UsageEventsTable;
+  virtual_keys: VirtualKeysTable;
+  key_secrets: KeySecretsTable;
+  admin_users: AdminUsersTable;
+  audit_log: AuditLogTable;
+  audit_checkpoints: AuditCheckpointsTable;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';

@@ -100,3 +100,21 @@ export async function summarizeUsage(database: Database, q: UsageSummaryQuery): 
 function keyOf(r: SummaryRow, dims: SummaryDimension[]): string {
   return dims.map((d) => r[d] ?? '').join('\u0000');
 }
+
+/**
+ * Spend recorded for one budget subject since `from` (epoch ms): what a budget counter starts from
+ * when it first sees a key, team or use case. Unpriced calls (NULL cost) add nothing.
+ */
+export async function sumSpend(
+  database: Database,
+  subject: { column: 'key_id' | 'team' | 'use_case'; value: string },
+  from: number,
+): Promise<number> {
+  const row = await database.db
+    .selectFrom('usage_events')
+    .select(sql<number | string | null>`sum(cost_usd)`.as('spent'))
+    .where(subject.column, '=', subject.value)
+    .where('ts', '>=', from)
+    .executeTakeFirst();
+  return Number(row?.spent ?? 0);
+}

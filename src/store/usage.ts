@@ -8,6 +8,7 @@ export {
   listUsageEvents,
   type SummaryRow,
   summarizeUsage,
+  sumSpend,
   type UsageListQuery,
   type UsageSummaryQuery,
 } from './usage-queries.js';

@@ -228,12 +228,14 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
       sse('message_delta', {
         type: 'message_delta',
         delta: { stop_reason: stopReason, stop_sequence: stopSequence },
-        usage: {
-          input_tokens: finalUsage.input_tokens,
-          cache_creation_input_tokens: finalUsage.cache_creation_input_tokens,
-          cache_read_input_tokens: finalUsage.cache_read_input_tokens,
-          output_tokens: b.usage?.output ?? output,
-        },
+        usage: b.deltaUsageOutputOnly
+          ? { output_tokens: b.usage?.output ?? output }
+          : {
+              input_tokens: finalUsage.input_tokens,
+              cache_creation_input_tokens: finalUsage.cache_creation_input_tokens,
+              cache_read_input_tokens: finalUsage.cache_read_input_tokens,
+              output_tokens: b.usage?.output ?? output,
+            },
       }),
     );
     frames.push(sse('message_stop', { type: 'message_stop' }));

@@ -63,6 +63,10 @@ export interface Behaviour {
   /** Anthropic `stop_sequence`. */
   stopSequence?: string;
   usage?: FakeUsage;
+  /** Anthropic streams: message_delta carries only output_tokens (the older wire format), input counts only in message_start. */
+  deltaUsageOutputOnly?: boolean;
+  /** OpenAI: report no usage at all (as some OpenAI-compatible servers do), so Keel must estimate. */
+  omitUsage?: boolean;
 }
 
 export interface FakeUpstream {

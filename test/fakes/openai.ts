@@ -209,7 +209,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
           logprobs: null,
           finish_reason: finish,
         })),
-        usage: usageOf(b.usage, body, text === null ? 12 : pieces(text).length * n),
+        ...(b.omitUsage
+          ? {}
+          : { usage: usageOf(b.usage, body, text === null ? 12 : pieces(text).length * n) }),
         service_tier: 'default',
         system_fingerprint: 'fp_fake0001',
       });
@@ -225,7 +227,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       choiceText,
       toolCalls,
       finish,
-      includeUsage: isObject(so) && so.include_usage === true,
+      includeUsage: isObject(so) && so.include_usage === true && !b.omitUsage,
       usage: (completion) => usageOf(b.usage, body, completion),
     });
     const errorFrame = `data: ${JSON.stringify(errorBody(500, 'The server had an error while processing your request.'))}\n\n`;

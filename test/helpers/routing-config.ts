@@ -21,6 +21,13 @@ export function routingConfig(up: Upstreams, extra: Record<string, unknown> = {}
         fallbacks: ['backup'],
       },
       { name: 'cached', targets: [{ provider: 'oai', model: 'gpt-4o' }], cache_ttl_s: 60 },
+      {
+        name: 'balanced',
+        targets: [
+          { provider: 'oai', model: 'gpt-4o', weight: 3 },
+          { provider: 'ant', model: 'claude-sonnet-4-5-20250929', weight: 1 },
+        ],
+      },
     ],
     routing: {
       retries: { max: 1, base_delay_ms: 5, max_delay_ms: 2000 },

@@ -11,12 +11,13 @@ import { pickThreshold } from './threshold.mjs';
 /** @typedef {{ text: string, label: string, source: string, kind: string }} Row */
 /**
  * @typedef {{
- *   power: number, segMin: number, segMax: number, minSegmentedLength: number,
+ *   power: number, segLineMin: number, segMin: number, segMax: number, minSegmentedLength: number,
  *   l2: number, lr: number, epochs: number, milRounds: number, posSegments: number,
- *   segWeight: number, segOffset: number, minSegmentFeatures: number, indirectDocWeight: number
+ *   minSegmentFeatures: number, indirectDocWeight: number, shortNegWeight: number, nb: number
  * }} Config
  * @typedef {{ benignFpr: number, kindFpr: Record<string, number> }} Limits
  * @typedef {{ idx: Int32Array, val: Float32Array, y: number, w: number }} Instance
+ * @typedef {{ model: any, signatures: number, logit: number }} Analysis
  */
 
 /** @param {Row[]} rows */
@@ -24,6 +25,8 @@ export async function createTrainer(rows) {
   const { normalizeForDetection } = await importGuard('normalize.js');
   const { visitFeatures, BUCKETS } = await importGuard('injection/features.js');
   const { createInjectionDetector } = await importGuard('injection/detect.js');
+  const { stackInputs, STACK_INPUTS } = await importGuard('injection/model.js');
+  const PLACEHOLDER_STACK = STACK_INPUTS.map(() => 0);
 
   const norms = rows.map((r) => /** @type {string} */ (normalizeForDetection(r.text).text));
   const ys = rows.map((r) => (r.label === 'attack' ? 1 : 0));
@@ -32,7 +35,7 @@ export async function createTrainer(rows) {
   const featureCache = new Map();
   /** Bucket sequences per segment, per row (cached per segmentation). @param {Config} c */
   function rowSegments(c) {
-    const key = `${c.segMin}/${c.segMax}/${c.minSegmentedLength}`;
+    const key = `${c.segLineMin}/${c.segMin}/${c.segMax}/${c.minSegmentedLength}`;
     const hit = featureCache.get(key);
     if (hit) return hit;
     const all = norms.map((text) => {
@@ -40,7 +43,7 @@ export async function createTrainer(rows) {
       const segs = [];
       /** @type {number[]} */
       let cur = [];
-      const seg = text.length >= c.minSegmentedLength ? { min: c.segMin, max: c.segMax } : null;
+      const seg = text.length >= c.minSegmentedLength ? { lineMin: c.segLineMin, min: c.segMin, max: c.segMax } : null;
       visitFeatures(
         text,
         {
@@ -58,73 +61,175 @@ export async function createTrainer(rows) {
     return all;
   }
 
+
+  /** Buckets of a normalised string, unsegmented. @param {string} text */
+  function bucketsOf(text) {
+    /** @type {number[]} */
+    const out = [];
+    visitFeatures(text, { feature: (/** @type {number} */ b) => out.push(b), segmentEnd: () => {} }, null);
+    return Int32Array.from(out);
+  }
+
+  /**
+   * For indirect attack rows in `train` with a benign twin in `train` (same first line — the task
+   * question of BIPIA-style rows), the non-empty lines the twin lacks (normalised).
+   * @param {number[]} train
+   */
+  function twinLines(train) {
+    /** @type {Map<string, number>} */
+    const benignByHead = new Map();
+    for (const i of train) {
+      const r = /** @type {Row} */ (rows[i]);
+      if (r.label === 'benign' && r.kind === 'document') benignByHead.set(head(r.text), i);
+    }
+    /** @type {Map<number, string[]>} */
+    const out = new Map();
+    for (const i of train) {
+      const r = /** @type {Row} */ (rows[i]);
+      if (r.label !== 'attack' || r.kind !== 'indirect') continue;
+      const twin = benignByHead.get(head(r.text));
+      if (twin === undefined) continue;
+      const planted = plantedLines(/** @type {string} */ (norms[twin]), /** @type {string} */ (norms[i]));
+      if (planted) out.set(i, planted);
+    }
+    // Rows without a usable twin often carry an instruction already seen planted elsewhere.
+    const known = new Set([...out.values()].flat());
+    for (const i of train) {
+      const r = /** @type {Row} */ (rows[i]);
+      if (r.label !== 'attack' || r.kind !== 'indirect' || out.has(i)) continue;
+      const found = lines(/** @type {string} */ (norms[i])).filter((l) => known.has(l));
+      if (found.length > 0) out.set(i, found);
+    }
+    return out;
+  }
+
   /** @param {number} i @param {Config} c */
   const segsOf = (i, c) => /** @type {Int32Array[]} */ (rowSegments(c)[i]);
 
-  /** Train on row indices `train`. @param {number[]} train @param {Config} c */
+  /**
+   * Train the two models on row indices `train`: the whole-text model on rows, the segment model on
+   * segments (what one line or sentence of a longer text looks like when it is an injection).
+   * @param {number[]} train @param {Config} c
+   */
   function fit(train, c) {
     /** @type {Instance[]} */
     const docs = train.map((i) => ({ ...toSparse(concat(segsOf(i, c)), c.power), y: /** @type {number} */ (ys[i]), w: 1 }));
-    const nPos = docs.filter((d) => d.y === 1).length;
-    const nNeg = docs.length - nPos;
-    for (const d of docs) d.w = d.y === 1 ? docs.length / (2 * nPos) : docs.length / (2 * nNeg);
+    balance(docs);
     // An indirect attack is an ordinary document plus one planted instruction: as a whole it would
-    // teach "e-mails and tables are attacks". Its planted segment (picked below) is the positive.
+    // teach "e-mails and tables are attacks". Its planted segment is the segment model's positive.
     train.forEach((i, j) => {
       if (rows[i]?.kind === 'indirect' && segsOf(i, c).length >= 2) (docs[j] ?? { w: 0 }).w *= c.indirectDocWeight;
     });
+    const docModel = trainScaled(docs, c, 1);
+
     /** @type {Instance[]} */
     const negSegs = [];
+    /** @type {Instance[]} */
+    const fixedPos = [];
+    /** @type {Array<Array<{ idx: Int32Array, val: Float32Array }>>} */
+    const posCandidates = [];
+    // Indirect attacks whose clean twin (same document, no injection) is in the training set: the
+    // lines the twin lacks are the planted instruction — exact positives. Others: multiple-instance
+    // learning (the best-scoring segments are taken as the positives, re-picked each round).
+    const twins = twinLines(train);
     for (const i of train) {
       const segs = segsOf(i, c);
-      if (ys[i] === 1 || segs.length < 2) continue;
-      for (const s of segs) if (s.length >= c.minSegmentFeatures) negSegs.push({ ...toSparse(s, c.power), y: 0, w: 0 });
+      if (ys[i] === 0) {
+        if (segs.length >= 2) {
+          for (const s of segs) if (s.length >= c.minSegmentFeatures) negSegs.push({ ...toSparse(s, c.power), y: 0, w: 1 });
+        } else if (c.shortNegWeight > 0) {
+          negSegs.push({ ...toSparse(concat(segs), c.power), y: 0, w: c.shortNegWeight });
+        }
+        continue;
+      }
+      const planted = twins.get(i);
+      if (planted && planted.length > 0) {
+        for (const line of planted) {
+          const b = bucketsOf(line);
+          if (b.length >= c.minSegmentFeatures) fixedPos.push({ ...toSparse(b, c.power), y: 1, w: 1 });
+        }
+      } else if (segs.length < 2) {
+        fixedPos.push({ ...toSparse(concat(segs), c.power), y: 1, w: 1 });
+      } else {
+        const cands = segs.filter((s) => s.length >= c.minSegmentFeatures).map((s) => toSparse(s, c.power));
+        if (cands.length > 0) posCandidates.push(cands);
+      }
     }
-    const posCandidates = train
-      .filter((i) => ys[i] === 1 && segsOf(i, c).length >= 2)
-      .map((i) =>
-        segsOf(i, c)
-          .filter((s) => s.length >= c.minSegmentFeatures)
-          .map((s) => toSparse(s, c.power)),
-      )
-      .filter((s) => s.length > 0);
-    // Segment instances together weigh `segWeight` of the documents, split evenly by class.
-    const total = docs.length * c.segWeight;
-    for (const s of negSegs) s.w = total / 2 / Math.max(1, negSegs.length);
-    const opts = { epochs: c.epochs, lr: c.lr, l2: c.l2, seed: 1 };
-    let model = trainLogistic([...docs, ...negSegs], BUCKETS, opts);
-    for (let round = 0; round < c.milRounds; round++) {
+    let ranker = docModel;
+    let segModel = docModel;
+    for (let round = 0; round <= c.milRounds; round++) {
       /** @type {Instance[]} */
-      const posSegs = [];
+      const posSegs = [...fixedPos];
       for (const cands of posCandidates) {
         const ranked = cands
-          .map((s, k) => ({ s, k, z: dot(model.w, model.bias, s) }))
+          .map((s, k) => ({ s, k, z: dot(ranker.w, ranker.bias, s) }))
           .sort((a, b) => b.z - a.z || a.k - b.k);
-        for (const r of ranked.slice(0, c.posSegments)) posSegs.push({ ...r.s, y: 1, w: 0 });
+        for (const r of ranked.slice(0, c.posSegments)) posSegs.push({ ...r.s, y: 1, w: 1 });
       }
-      for (const s of posSegs) s.w = total / 2 / Math.max(1, posSegs.length);
-      model = trainLogistic([...docs, ...negSegs, ...posSegs], BUCKETS, { ...opts, seed: 2 + round });
+      const all = [...negSegs, ...posSegs];
+      balance(all);
+      segModel = trainScaled(all, c, 2 + round);
+      ranker = segModel;
     }
-    return quantize(model);
+    return { doc: quantize(docModel), seg: quantize(segModel) };
   }
 
-  /** @param {ReturnType<typeof quantize>} m @param {Config} c */
+  /**
+   * Logistic regression, optionally on NB-scaled features (NBSVM: each bucket scaled by its smoothed
+   * log-count ratio between classes, which helps linear models on small text data). The scaling is
+   * folded back into the weights, so the runtime model stays a plain linear model.
+   * @param {Instance[]} xs @param {Config} c @param {number} seed
+   */
+  function trainScaled(xs, c, seed) {
+    const opts = { epochs: c.epochs, lr: c.lr, l2: c.l2, seed };
+    if (!(c.nb > 0)) return trainLogistic(xs, BUCKETS, opts);
+    const p = new Float64Array(BUCKETS);
+    const q = new Float64Array(BUCKETS);
+    for (const x of xs) {
+      const t = x.y === 1 ? p : q;
+      for (let k = 0; k < x.idx.length; k++) t[/** @type {number} */ (x.idx[k])] += x.w * (/** @type {number} */ (x.val[k]) > 0 ? 1 : 0);
+    }
+    let ps = 0;
+    let qs = 0;
+    for (let b = 0; b < BUCKETS; b++) {
+      ps += /** @type {number} */ (p[b]) + c.nb;
+      qs += /** @type {number} */ (q[b]) + c.nb;
+    }
+    const r = new Float64Array(BUCKETS);
+    for (let b = 0; b < BUCKETS; b++) r[b] = Math.log((/** @type {number} */ (p[b]) + c.nb) / ps) - Math.log((/** @type {number} */ (q[b]) + c.nb) / qs);
+    const scaled = xs.map((x) => ({ ...x, val: x.val.map((v, k) => v * /** @type {number} */ (r[/** @type {number} */ (x.idx[k])])) }));
+    const m = trainLogistic(scaled, BUCKETS, opts);
+    for (let b = 0; b < BUCKETS; b++) m.w[b] = /** @type {number} */ (m.w[b]) * /** @type {number} */ (r[b]);
+    return m;
+  }
+
+  /** @param {ReturnType<typeof fit>} m @param {Config} c */
   function runtimeModel(m, c) {
+    const weights = new Float32Array(2 * BUCKETS);
+    for (let b = 0; b < BUCKETS; b++) {
+      weights[2 * b] = /** @type {number} */ (m.doc.weights[b]);
+      weights[2 * b + 1] = /** @type {number} */ (m.seg.weights[b]);
+    }
     return {
-      bias: m.bias,
-      weights: m.weights,
+      bias: m.doc.bias,
+      segBias: m.seg.bias,
+      weights,
       power: c.power,
-      seg: { min: c.segMin, max: c.segMax },
+      seg: { lineMin: c.segLineMin, min: c.segMin, max: c.segMax },
       minSegmentedLength: c.minSegmentedLength,
-      segOffset: c.segOffset,
       minSegmentFeatures: c.minSegmentFeatures,
+      stack: { direct: PLACEHOLDER_STACK, indirect: PLACEHOLDER_STACK },
       threshold: 0,
       indirectThreshold: 0,
     };
   }
 
-  /** Stratified folds: within each label/kind stratum, rows ordered by a hash of their text. @param {number} k */
-  function folds(k) {
+  /**
+   * Stratified folds: within each label/kind stratum, rows ordered by a hash of their text (and `salt`,
+   * for repeated cross-validation).
+   * @param {number} k @param {string} [salt]
+   */
+  function folds(k, salt = '') {
     /** @type {Map<string, number[]>} */
     const strata = new Map();
     rows.forEach((r, i) => {
@@ -134,7 +239,7 @@ export async function createTrainer(rows) {
       strata.set(key, list);
     });
     const fold = new Array(rows.length).fill(0);
-    const hashes = rows.map((r) => createHash('sha1').update(r.text).digest('hex'));
+    const hashes = rows.map((r) => createHash('sha1').update(salt).update(r.text).digest('hex'));
     for (const idx of strata.values()) {
       idx.sort((a, b) => ((hashes[a] ?? '') < (hashes[b] ?? '') ? -1 : (hashes[a] ?? '') > (hashes[b] ?? '') ? 1 : a - b));
       idx.forEach((rowIdx, j) => {
@@ -146,10 +251,10 @@ export async function createTrainer(rows) {
 
   /**
    * Out-of-fold analyses (direct and indirect) through the real detector.
-   * @param {Config} c @param {number} k
+   * @param {Config} c @param {number} k @param {string} [salt]
    */
-  function crossValidate(c, k) {
-    const fold = folds(k);
+  function crossValidate(c, k, salt = '') {
+    const fold = folds(k, salt);
     /** @type {Array<{ direct: any, indirect: any }>} */
     const oof = new Array(rows.length);
     for (let f = 0; f < k; f++) {
@@ -164,21 +269,139 @@ export async function createTrainer(rows) {
   }
 
   /**
-   * @param {Array<{ direct: { logit: number }, indirect: { logit: number } }>} oof
-   * @param {Limits} directLimits @param {Limits} indirectLimits
+   * Fit the stackers on out-of-fold model outputs and pick thresholds on the stackers' own
+   * out-of-fold logits (a second, cheap cross-validation over the same folds).
+   * @param {Array<{ direct: Analysis, indirect: Analysis }>} oof
+   * @param {number} k @param {Limits} directLimits @param {Limits} indirectLimits
    */
-  function thresholds(oof, directLimits, indirectLimits) {
-    const direct = oof.map((o) => o.direct.logit);
-    const indirect = oof.map((o) => o.indirect.logit);
-    return {
-      direct,
-      indirect,
-      d: pickThreshold(rows, direct, directLimits),
-      ind: pickThreshold(rows, indirect, indirectLimits),
+  function stackAndThreshold(oof, k, directLimits, indirectLimits) {
+    const fold = folds(k);
+    /** @param {'direct' | 'indirect'} mode @param {Limits} limits */
+    const one = (mode, limits) => {
+      const X = oof.map((o) => stackInputs(o[mode].model, o[mode].signatures));
+      const logits = new Float64Array(rows.length);
+      for (let f = 0; f < k; f++) {
+        const tr = rows.map((_, i) => i).filter((i) => fold[i] !== f);
+        const coef = fitStacker(tr.map((i) => /** @type {number[]} */ (X[i])), tr.map((i) => /** @type {number} */ (ys[i])));
+        rows.forEach((_, i) => {
+          if (fold[i] === f) logits[i] = dotArr(coef, /** @type {number[]} */ (X[i]));
+        });
+      }
+      const coef = fitStacker(X, ys);
+      return { coef, logits, ...pickThreshold(rows, logits, limits) };
     };
+    const d = one('direct', directLimits);
+    const ind = one('indirect', indirectLimits);
+    return { direct: d.logits, indirect: ind.logits, d, ind };
   }
 
-  return { fit, runtimeModel, crossValidate, thresholds, createInjectionDetector, norms, ys };
+  return { fit, runtimeModel, crossValidate, stackAndThreshold, createInjectionDetector, norms, ys };
+}
+
+/**
+ * The stacker: logistic regression on a handful of inputs, class-balanced, small ridge, fitted by
+ * Newton's method (deterministic, converges in a few steps).
+ * @param {number[][]} X @param {number[]} y
+ */
+export function fitStacker(X, y, ridge = 1e-2, iterations = 30) {
+  const d = X[0]?.length ?? 0;
+  const pos = y.filter((v) => v === 1).length;
+  const neg = y.length - pos;
+  const wPos = y.length / (2 * Math.max(1, pos));
+  const wNeg = y.length / (2 * Math.max(1, neg));
+  let coef = new Array(d).fill(0);
+  for (let it = 0; it < iterations; it++) {
+    const g = new Array(d).fill(0);
+    const H = Array.from({ length: d }, () => new Array(d).fill(0));
+    X.forEach((x, n) => {
+      const z = dotArr(coef, x);
+      const p = 1 / (1 + Math.exp(-Math.max(-30, Math.min(30, z))));
+      const w = y[n] === 1 ? wPos : wNeg;
+      const r = w * (p - /** @type {number} */ (y[n]));
+      const s = w * p * (1 - p);
+      for (let a = 0; a < d; a++) {
+        g[a] += r * /** @type {number} */ (x[a]);
+        for (let b = 0; b < d; b++) H[a][b] += s * /** @type {number} */ (x[a]) * /** @type {number} */ (x[b]);
+      }
+    });
+    for (let a = 1; a < d; a++) {
+      g[a] += ridge * y.length * coef[a];
+      H[a][a] += ridge * y.length;
+    }
+    H[0][0] += 1e-9;
+    const step = solve(H, g);
+    coef = coef.map((v, a) => v - /** @type {number} */ (step[a]));
+  }
+  return coef;
+}
+
+/** @param {number[]} a @param {number[]} b */
+function dotArr(a, b) {
+  let z = 0;
+  for (let i = 0; i < a.length; i++) z += /** @type {number} */ (a[i]) * /** @type {number} */ (b[i]);
+  return z;
+}
+
+/** Gaussian elimination with partial pivoting. @param {number[][]} A @param {number[]} b */
+function solve(A, b) {
+  const n = b.length;
+  const M = A.map((row, i) => [...row, /** @type {number} */ (b[i])]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
+    [M[c], M[p]] = [M[p], M[c]];
+    const pivot = M[c][c] || 1e-12;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = M[r][c] / pivot;
+      for (let k = c; k <= n; k++) M[r][k] -= f * M[c][k];
+    }
+  }
+  return M.map((row, i) => row[n] / (row[i] || 1e-12));
+}
+
+/** Class weights so positives and negatives weigh the same in total (relative to instance weights). @param {Instance[]} xs */
+function balance(xs) {
+  let pos = 0;
+  let neg = 0;
+  for (const x of xs) {
+    if (x.y === 1) pos += x.w;
+    else neg += x.w;
+  }
+  const total = pos + neg;
+  for (const x of xs) x.w *= x.y === 1 ? total / (2 * pos) : total / (2 * neg);
+}
+
+/**
+ * The instruction planted in `attacked` relative to its clean `twin`: the text between their common
+ * prefix and common suffix, when the twin lost (almost) nothing there. Returned as its prose lines
+ * (code lines of a planted code block are generic — `import os` — and would teach nothing) plus the
+ * whole snippet; null when the two differ by more than an insertion.
+ * @param {string} twin @param {string} attacked
+ */
+export function plantedLines(twin, attacked) {
+  let p = 0;
+  while (p < twin.length && p < attacked.length && twin[p] === attacked[p]) p++;
+  let s = 0;
+  while (s < twin.length - p && s < attacked.length - p && twin[twin.length - 1 - s] === attacked[attacked.length - 1 - s]) s++;
+  const removed = twin.length - p - s;
+  const snippet = attacked.slice(p, attacked.length - s).trim();
+  if (removed > 10 || snippet.length < 10 || snippet.length > 1500) return null;
+  const prose = lines(snippet).filter((l) => /^[^`{}()[\]=<>|]*$/.test(l) && l.split(/\s+/).length >= 4);
+  return prose.length > 0 && prose.join('\n') !== snippet ? [...prose, snippet] : [snippet];
+}
+
+/** @param {string} text */
+function head(text) {
+  return text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length).trim();
+}
+
+/** @param {string} text */
+function lines(text) {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
 }
 
 /** @param {Int32Array[]} segs */

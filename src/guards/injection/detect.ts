@@ -1,9 +1,9 @@
 /**
  * Layered injection detection over one model: normalise → signatures (also on the leetspeak-folded and
- * letter-joined views) → classifier (whole text and segments) → the same on decoded payloads
- * (base64 / hex / rot13 / reversed). Evidence is combined in logit space:
+ * letter-joined views) → classifier (text model + segment model, stacked) → the same on decoded
+ * payloads (base64 / hex / rot13 / reversed). Evidence is combined in logit space:
  *
- *   logit = max(classifier(text), classifier(payload) + bonus, …) + Σ signature weights (capped)
+ *   logit = max(stack(text, signatures), stack(payload, its signatures) + bonus, …)
  *
  * and reported as score = sigmoid(logit − threshold), so the tuned decision point is score 0.5 for
  * both the direct and the indirect mode, whatever their internal thresholds are.
@@ -11,7 +11,7 @@
 import { decodePayloads } from '../decode.js';
 import { foldLeet, joinSpacedLetters, type NormalizedText, normalizeForDetection, toOriginal } from '../normalize.js';
 import type { DetectorOptions, DetectorResult, Span } from '../types.js';
-import { type InjectionModel, scoreModel } from './model.js';
+import { type InjectionModel, type ModelScore, scoreModel, stackLogit } from './model.js';
 import { matchSignatures, type SignatureHit } from './signatures.js';
 
 export interface InjectionOptions extends DetectorOptions {
@@ -22,19 +22,19 @@ export interface InjectionOptions extends DetectorOptions {
 export interface InjectionAnalysis {
   /** Combined logit before the threshold shift. */
   logit: number;
-  /** Classifier logit of the text itself (whole text or best segment). */
-  classifier: number;
-  /** Sum of signature weights (capped). */
+  /** Sum of signature weights on the text itself (capped). */
   signatures: number;
+  /** Model outputs for the text itself (the stacker's inputs, with `signatures`). */
+  model: ModelScore;
   result: DetectorResult;
 }
 
 /** Signature evidence never exceeds this, so a pile of weak hits cannot outvote everything. */
-const SIGNATURE_CAP = 8;
+export const SIGNATURE_CAP = 8;
 /** Hiding text in an encoding is itself suspicious. */
 const ENCODED_BONUS = 0.5;
-/** Past this, only the first and last parts are scanned by the classifier (signatures see everything). */
-const MAX_CLASSIFIED = 48 * 1024;
+/** Past this, the classifier scores the first and last parts only (signatures still see everything). */
+const MAX_CLASSIFIED = 64 * 1024;
 
 export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
@@ -48,62 +48,39 @@ export interface InjectionDetector {
 
 export function createInjectionDetector(model: InjectionModel): InjectionDetector {
   const analyze = (text: string, indirect: boolean, opts: InjectionOptions = {}): InjectionAnalysis => {
+    const coef = indirect ? model.stack.indirect : model.stack.direct;
+    const threshold = indirect ? model.indirectThreshold : model.threshold;
     const norm = normalizeForDetection(text);
     const spans: Span[] = [];
-    const best = new Map<string, number>();
-    const hits: SignatureHit[] = [];
-    matchSignatures(norm.text, indirect, hits);
-    pushHits(hits, norm, '', spans, best);
-    const leet = foldLeet(norm.text);
-    if (leet !== norm.text) {
-      hits.length = 0;
-      pushHits(matchSignatures(leet, indirect, hits), norm, '', spans, best);
-    }
-    const joined = joinSpacedLetters(norm.text);
-    if (joined !== norm.text) {
-      hits.length = 0;
-      // Offsets in the joined view do not map back; report the whole text.
-      for (const h of matchSignatures(joined, indirect, hits)) {
-        note(best, h.id, h.weight);
-        spans.push({ start: 0, end: text.length, label: `injection.signature.${h.id}` });
-      }
-    }
+    const sig = signatureEvidence(text, norm, indirect, spans);
 
     const scored = classify(model, norm.text);
-    let classifier = scored.logit;
-    let top = classifier;
-    let topSpan: Span | null =
-      scored.seg >= scored.doc
-        ? {
-            start: toOriginal(norm, scored.segStart),
-            end: toOriginal(norm, scored.segEnd),
-            label: 'injection.classifier',
-          }
+    let logit = stackLogit(coef, scored, sig);
+    const classifierLogit = stackLogit(coef, scored, 0);
+    let topSpan: Span =
+      scored.segments > 0 && scored.seg > scored.doc
+        ? { start: toOriginal(norm, scored.segStart), end: toOriginal(norm, scored.segEnd), label: 'injection.classifier' }
         : { start: 0, end: text.length, label: 'injection.classifier' };
+    let topIsClassifier = true;
 
     if (opts.decode !== false) {
       for (const p of decodePayloads(text)) {
         const pn = normalizeForDetection(p.text);
-        hits.length = 0;
-        matchSignatures(pn.text, indirect, hits);
-        let pSig = 0;
-        for (const h of hits) pSig += h.weight;
-        const pLogit = classify(model, pn.text).logit + Math.min(pSig, SIGNATURE_CAP) + ENCODED_BONUS;
-        if (pLogit > top) {
-          top = pLogit;
-          topSpan = { start: p.start, end: p.end, label: `injection.encoded.${p.encoding}` };
+        const pSig = Math.min(SIGNATURE_CAP, sumWeights(matchSignatures(pn.text, indirect)));
+        const pLogit = stackLogit(coef, classify(model, pn.text), pSig) + ENCODED_BONUS;
+        const label = `injection.encoded.${p.encoding}`;
+        if (pSig > 0) spans.push({ start: p.start, end: p.end, label });
+        if (pLogit > logit) {
+          logit = pLogit;
+          topSpan = { start: p.start, end: p.end, label };
+          topIsClassifier = false;
         }
-        if (hits.length > 0) spans.push({ start: p.start, end: p.end, label: `injection.encoded.${p.encoding}` });
       }
     }
-    classifier = Math.max(classifier, top);
-    let sig = 0;
-    for (const w of best.values()) sig += w;
-    sig = Math.min(sig, SIGNATURE_CAP);
-    const logit = top + sig;
-    const score = sigmoid(logit - (indirect ? model.indirectThreshold : model.threshold));
+    const score = sigmoid(logit - threshold);
     const flagged = score >= (opts.threshold ?? 0.5);
-    if (flagged && topSpan && top > (indirect ? model.indirectThreshold : model.threshold) - sig) {
+    // The classifier's span is reported when the classifier alone (no signatures) would flag.
+    if (flagged && (!topIsClassifier || classifierLogit >= threshold) && !spans.some((s) => s.label === topSpan.label)) {
       spans.push(topSpan);
     }
     spans.sort((a, b) => a.start - b.start || b.end - a.end);
@@ -111,15 +88,9 @@ export function createInjectionDetector(model: InjectionModel): InjectionDetecto
     for (const s of spans) if (!labels.includes(s.label)) labels.push(s.label);
     return {
       logit,
-      classifier,
       signatures: sig,
-      result: {
-        detector: indirect ? 'indirect_injection' : 'injection',
-        score,
-        flagged,
-        labels,
-        spans,
-      },
+      model: scored,
+      result: { detector: indirect ? 'indirect_injection' : 'injection', score, flagged, labels, spans },
     };
   };
   return {
@@ -129,33 +100,62 @@ export function createInjectionDetector(model: InjectionModel): InjectionDetecto
   };
 }
 
-function note(best: Map<string, number>, id: string, weight: number): void {
-  if ((best.get(id) ?? 0) < weight) best.set(id, weight);
+/** Signatures on the normalised, leet-folded and letter-joined views; spans pushed, capped weight returned. */
+function signatureEvidence(text: string, norm: NormalizedText, indirect: boolean, spans: Span[]): number {
+  const best = new Map<string, number>();
+  const hits: SignatureHit[] = [];
+  pushHits(matchSignatures(norm.text, indirect, hits), norm, spans, best);
+  const leet = foldLeet(norm.text);
+  if (leet !== norm.text) {
+    hits.length = 0;
+    pushHits(matchSignatures(leet, indirect, hits), norm, spans, best);
+  }
+  const joined = joinSpacedLetters(norm.text);
+  if (joined !== norm.text) {
+    hits.length = 0;
+    // Offsets in the joined view do not map back; report the whole text.
+    for (const h of matchSignatures(joined, indirect, hits)) {
+      if ((best.get(h.id) ?? 0) < h.weight) best.set(h.id, h.weight);
+      spans.push({ start: 0, end: text.length, label: `injection.signature.${h.id}` });
+    }
+  }
+  let sum = 0;
+  for (const w of best.values()) sum += w;
+  return Math.min(sum, SIGNATURE_CAP);
 }
 
-function pushHits(
-  hits: SignatureHit[],
-  norm: NormalizedText,
-  prefix: string,
-  spans: Span[],
-  best: Map<string, number>,
-): void {
+function sumWeights(hits: SignatureHit[]): number {
+  let s = 0;
+  for (const h of hits) s += h.weight;
+  return s;
+}
+
+function pushHits(hits: SignatureHit[], norm: NormalizedText, spans: Span[], best: Map<string, number>): void {
   for (const h of hits) {
-    const label = `injection.signature.${prefix}${h.id}`;
-    note(best, h.id, h.weight);
+    const label = `injection.signature.${h.id}`;
+    if ((best.get(h.id) ?? 0) < h.weight) best.set(h.id, h.weight);
     const start = toOriginal(norm, h.start);
     const end = toOriginal(norm, h.end);
     if (!spans.some((s) => s.label === label && s.start === start)) spans.push({ start, end, label });
   }
 }
 
-/** Classifier logit; very long texts are scored on their head and tail to bound the work. */
-function classify(model: InjectionModel, text: string) {
+/** Model score; very long texts are scored on their head and tail to bound the work. */
+function classify(model: InjectionModel, text: string): ModelScore {
   if (text.length <= MAX_CLASSIFIED) return scoreModel(model, text);
   const half = MAX_CLASSIFIED / 2;
   const head = scoreModel(model, text.slice(0, half));
   const tailStart = text.length - half;
   const tail = scoreModel(model, text.slice(tailStart));
-  if (head.logit >= tail.logit) return head;
-  return { ...tail, segStart: tail.segStart + tailStart, segEnd: tail.segEnd + tailStart };
+  const pick = Math.max(head.doc, head.seg) >= Math.max(tail.doc, tail.seg) ? head : tail;
+  const offset = pick === tail ? tailStart : 0;
+  return {
+    doc: (head.doc + tail.doc) / 2,
+    segWhole: (head.segWhole + tail.segWhole) / 2,
+    seg: Math.max(head.seg, tail.seg),
+    segMean: (head.segMean + tail.segMean) / 2,
+    segments: head.segments + tail.segments,
+    segStart: pick.segStart + offset,
+    segEnd: pick.segEnd + offset,
+  };
 }

@@ -15,10 +15,13 @@ const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 const WORD_SEED = 0x9e3779b1;
 const BIGRAM_SEED = 0x85ebca6b;
+const FIRST_SEED = 0x27d4eb2f;
 const MAX_WORD = 32;
 
 export interface SegmentOptions {
-  /** A boundary (newline, sentence end) only closes a segment at least this long. */
+  /** A newline closes a segment at least this long (an injected instruction is often its own line). */
+  lineMin: number;
+  /** A sentence end closes a segment at least this long. */
   min: number;
   /** A segment is closed at the next whitespace once it is this long. */
   max: number;
@@ -63,16 +66,20 @@ export function visitFeatures(text: string, v: FeatureVisitor, seg: SegmentOptio
   let prevWord = 0;
   let hasPrevWord = false;
   let segLen = 0;
+  // Words seen in the current segment: the first word of a line or sentence says whether it is an
+  // imperative ("provide", "ignore") or a question — position the bag of words cannot see.
+  let segWords = 0;
   let pendingBoundary = false;
   for (let i = 0; i < n; i++) {
     let c = text.charCodeAt(i);
     const space = isSpace(c);
     if (seg) {
       if (space) {
-        if ((c === 10 && segLen >= seg.min) || segLen >= seg.max) pendingBoundary = true;
+        if ((c === 10 && segLen >= seg.lineMin) || segLen >= seg.max) pendingBoundary = true;
       } else if (pendingBoundary) {
         v.segmentEnd(i);
         segLen = 0;
+        segWords = 0;
         pendingBoundary = false;
       }
       segLen++;
@@ -94,6 +101,8 @@ export function visitFeatures(text: string, v: FeatureVisitor, seg: SegmentOptio
       const w = Math.imul(wordHash ^ WORD_SEED, FNV_PRIME);
       v.feature(fmix(w));
       if (hasPrevWord) v.feature(fmix(Math.imul(prevWord ^ BIGRAM_SEED, FNV_PRIME) ^ w));
+      if (segWords === 0) v.feature(fmix(Math.imul(w ^ FIRST_SEED, FNV_PRIME)));
+      segWords++;
       prevWord = w;
       hasPrevWord = true;
       wordHash = FNV_OFFSET;

@@ -1,8 +1,10 @@
 /**
- * The linear injection classifier: logistic regression over hashed features (features.ts). Scores the
- * whole text and, for longer texts, each segment (sentence / line group) in the same pass: an
- * instruction planted in one line of a long e-mail or tool result is diluted in the whole-text score
- * but stands out in its segment. The text's logit is the larger of the two.
+ * The linear injection classifier: two logistic regressions over the same hashed features
+ * (features.ts). The text model scores the whole text; the segment model scores each segment (line or
+ * sentence group) of longer texts, in the same pass. An instruction planted in one line of a long
+ * e-mail or tool result is diluted in the whole-text score but stands out in its segment — and "What is
+ * the capital of Brazil?" is harmless as a prompt but suspicious as a line inside a receipt, which is
+ * why the two are separate models. A small stacker (STACK_INPUTS) combines their outputs.
  *
  * Weights are trained by scripts/guards/train-injection.mjs and committed as weights.ts (int8,
  * deflated, base64) — decoded once at module load.
@@ -12,67 +14,81 @@ import { BUCKETS, type FeatureVisitor, type SegmentOptions, visitFeatures } from
 
 export interface InjectionModel {
   bias: number;
+  segBias: number;
+  /** Interleaved: [2b] text-model weight of bucket b, [2b+1] segment-model weight. */
   weights: Float32Array;
   /** Feature sums are divided by (feature count)^power: 0.5 ≈ L2-style, 1 = mean. */
   power: number;
   seg: SegmentOptions;
   /** Texts shorter than this are scored whole only. */
   minSegmentedLength: number;
-  /** Added to segment logits (negative: a single segment needs stronger evidence than a whole text). */
-  segOffset: number;
   /** Segments with fewer features than this are not scored on their own (too little evidence). */
   minSegmentFeatures: number;
-  /** Decision thresholds on the combined logit, chosen by cross-validation on train.jsonl. */
+  /** Stacker coefficients per mode (see STACK_INPUTS). */
+  stack: { direct: number[]; indirect: number[] };
+  /** Decision thresholds on the stacked logit, chosen by cross-validation on train.jsonl. */
   threshold: number;
   indirectThreshold: number;
 }
 
-export interface SerializedModel {
-  version: number;
-  bits: number;
-  bias: number;
-  scale: number;
-  power: number;
-  segMin: number;
-  segMax: number;
-  minSegmentedLength: number;
-  segOffset: number;
-  minSegmentFeatures: number;
-  threshold: number;
-  indirectThreshold: number;
-  /** base64(deflate(Int8Array of BUCKETS quantised weights)); weight = q * scale. */
-  weights: string;
+/**
+ * Inputs of the stacker, a tiny logistic regression fitted on out-of-fold outputs of the two models:
+ * a planted line stands out from the rest of its text (high best segment, low mean), while a prompt
+ * whose every sentence reads like an instruction is just a prompt.
+ */
+export const STACK_INPUTS = ['bias', 'doc', 'segWhole', 'segMax', 'segMean', 'segmented', 'signatures'] as const;
+
+/** The stacker's input vector (aligned with STACK_INPUTS). */
+export function stackInputs(s: ModelScore, signatures: number): number[] {
+  const segmented = s.segments > 0;
+  return [1, s.doc, s.segWhole, segmented ? s.seg : s.segWhole, s.segMean, segmented ? 1 : 0, signatures];
+}
+
+/** Stacked logit of a model score plus signature evidence. */
+export function stackLogit(coef: readonly number[], s: ModelScore, signatures: number): number {
+  const x = stackInputs(s, signatures);
+  let z = 0;
+  for (let i = 0; i < x.length; i++) z += (coef[i] ?? 0) * (x[i] as number);
+  return z;
 }
 
 export function deserializeModel(s: SerializedModel): InjectionModel {
   const raw = inflateSync(Buffer.from(s.weights, 'base64'));
-  if (raw.length !== BUCKETS) throw new Error(`injection model has ${raw.length} buckets, expected ${BUCKETS}`);
+  if (raw.length !== 2 * BUCKETS) throw new Error(`injection model has ${raw.length} weights, expected ${2 * BUCKETS}`);
   const q = new Int8Array(raw.buffer, raw.byteOffset, raw.length);
-  const weights = new Float32Array(BUCKETS);
-  for (let i = 0; i < BUCKETS; i++) weights[i] = (q[i] as number) * s.scale;
+  const weights = new Float32Array(2 * BUCKETS);
+  for (let b = 0; b < BUCKETS; b++) {
+    weights[2 * b] = (q[b] as number) * s.scale;
+    weights[2 * b + 1] = (q[BUCKETS + b] as number) * s.segScale;
+  }
   return {
     bias: s.bias,
+    segBias: s.segBias,
     weights,
     power: s.power,
-    seg: { min: s.segMin, max: s.segMax },
+    seg: { lineMin: s.segLineMin, min: s.segMin, max: s.segMax },
     minSegmentedLength: s.minSegmentedLength,
-    segOffset: s.segOffset,
     minSegmentFeatures: s.minSegmentFeatures,
+    stack: { direct: s.stackDirect, indirect: s.stackIndirect },
     threshold: s.threshold,
     indirectThreshold: s.indirectThreshold,
   };
 }
 
 export interface ModelScore {
-  /** Whole-text logit. */
+  /** Whole-text logit (text model). */
   doc: number;
-  /** Best segment logit (offset applied); -Infinity when the text was not segmented. */
+  /** The segment model's logit of the whole text. */
+  segWhole: number;
+  /** Best segment logit; -Infinity when the text was not segmented. */
   seg: number;
+  /** Mean logit of the scored segments; segWhole when the text was not segmented. */
+  segMean: number;
+  /** Segments scored on their own. */
+  segments: number;
   /** Offsets (in the scored text) of the best segment. */
   segStart: number;
   segEnd: number;
-  /** max(doc, seg). */
-  logit: number;
 }
 
 /** Accumulates weights as features stream by; reused across calls (scoring is synchronous). */
@@ -82,8 +98,12 @@ class Scorer implements FeatureVisitor {
   minSegFeatures = 0;
   docSum = 0;
   docN = 0;
+  docSeg = 0;
+  allSeg = 0;
   segSum = 0;
   segN = 0;
+  scored = 0;
+  scoredSum = 0;
   segStart = 0;
   segments = 0;
   best = Number.NEGATIVE_INFINITY;
@@ -96,8 +116,12 @@ class Scorer implements FeatureVisitor {
     this.minSegFeatures = model.minSegmentFeatures;
     this.docSum = 0;
     this.docN = 0;
+    this.docSeg = 0;
+    this.allSeg = 0;
     this.segSum = 0;
     this.segN = 0;
+    this.scored = 0;
+    this.scoredSum = 0;
     this.segStart = 0;
     this.segments = 0;
     this.best = Number.NEGATIVE_INFINITY;
@@ -106,16 +130,22 @@ class Scorer implements FeatureVisitor {
   }
 
   feature(bucket: number): void {
-    this.segSum += this.w[bucket] as number;
+    const w = this.w;
+    this.docSeg += w[2 * bucket] as number;
+    this.segSum += w[2 * bucket + 1] as number;
     this.segN++;
   }
 
   segmentEnd(end: number): void {
-    this.docSum += this.segSum;
+    this.docSum += this.docSeg;
+    this.docSeg = 0;
+    this.allSeg += this.segSum;
     this.docN += this.segN;
     this.segments++;
     if (this.segN >= this.minSegFeatures) {
       const s = this.segSum / this.segN ** this.power;
+      this.scored++;
+      this.scoredSum += s;
       if (s > this.best) {
         this.best = s;
         this.bestStart = this.segStart;
@@ -135,16 +165,18 @@ export function scoreModel(model: InjectionModel, text: string): ModelScore {
   const segmented = text.length >= model.minSegmentedLength;
   scorer.reset(model);
   visitFeatures(text, scorer, segmented ? model.seg : null);
-  const doc = model.bias + (scorer.docN > 0 ? scorer.docSum / scorer.docN ** model.power : 0);
-  const seg =
-    segmented && scorer.segments > 1 && scorer.best > Number.NEGATIVE_INFINITY
-      ? model.bias + model.segOffset + scorer.best
-      : Number.NEGATIVE_INFINITY;
+  const norm = scorer.docN > 0 ? scorer.docN ** model.power : 1;
+  const doc = model.bias + scorer.docSum / norm;
+  const segWhole = model.segBias + scorer.allSeg / norm;
+  const multi = segmented && scorer.segments > 1 && scorer.scored > 0;
+  const seg = multi ? model.segBias + scorer.best : Number.NEGATIVE_INFINITY;
   return {
     doc,
+    segWhole,
     seg,
+    segMean: multi ? model.segBias + scorer.scoredSum / scorer.scored : segWhole,
+    segments: multi ? scorer.scored : 0,
     segStart: scorer.bestStart,
     segEnd: scorer.bestEnd,
-    logit: Math.max(doc, seg),
   };
 }

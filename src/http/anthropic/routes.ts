@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Pipeline } from '../../pipeline/index.js';
 import { readJsonBody } from '../body.js';
+import { clientIp } from '../client-ip.js';
 import { streamErrorEvent } from '../errors.js';
 import { pickHeaders } from '../headers.js';
 import { SSE_HEADERS, sseStream } from '../sse.js';
@@ -8,19 +9,24 @@ import type { AppEnv } from '../types.js';
 import { createMessagesStreamEncoder, parseMessagesRequest, toMessagesResponse } from './wire.js';
 
 /** Anthropic-compatible surface (`POST /v1/messages`), served by any provider family. */
-export function anthropicRoutes(deps: { pipeline: Pipeline; maxBodyBytes: number }): Hono<AppEnv> {
-  const { pipeline, maxBodyBytes } = deps;
+export function anthropicRoutes(deps: {
+  pipeline: Pipeline;
+  maxBodyBytes: number;
+  trustProxy: boolean;
+}): Hono<AppEnv> {
+  const { pipeline, maxBodyBytes, trustProxy } = deps;
   const app = new Hono<AppEnv>();
 
   app.post('/messages', async (c) => {
     const requestId = c.get('requestId');
-    const ctx = pipeline.begin({
+    const ctx = await pipeline.begin({
       requestId,
       endpoint: 'messages',
       apiShape: 'anthropic',
       headers: pickHeaders(c.req.raw.headers),
-      clientIp: null,
+      clientIp: clientIp(c, trustProxy),
     });
+    c.set('ctx', ctx);
     let req: ReturnType<typeof parseMessagesRequest>;
     try {
       req = parseMessagesRequest(await readJsonBody(c.req.raw, maxBodyBytes));

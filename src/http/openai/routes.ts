@@ -3,6 +3,7 @@ import { KeelError } from '../../errors.js';
 import type { Pipeline } from '../../pipeline/index.js';
 import type { Router } from '../../routing/types.js';
 import { readJsonBody } from '../body.js';
+import { clientIp } from '../client-ip.js';
 import { streamErrorEvent } from '../errors.js';
 import { pickHeaders } from '../headers.js';
 import { SSE_HEADERS, sseStream } from '../sse.js';
@@ -21,19 +22,21 @@ export function openaiRoutes(deps: {
   pipeline: Pipeline;
   router: Router;
   maxBodyBytes: number;
+  trustProxy: boolean;
 }): Hono<AppEnv> {
-  const { pipeline, router, maxBodyBytes } = deps;
+  const { pipeline, router, maxBodyBytes, trustProxy } = deps;
   const app = new Hono<AppEnv>();
 
   app.post('/chat/completions', async (c) => {
     const requestId = c.get('requestId');
-    const ctx = pipeline.begin({
+    const ctx = await pipeline.begin({
       requestId,
       endpoint: 'chat',
       apiShape: 'openai',
       headers: pickHeaders(c.req.raw.headers),
-      clientIp: null,
+      clientIp: clientIp(c, trustProxy),
     });
+    c.set('ctx', ctx);
     let req: ReturnType<typeof parseChatRequest>;
     try {
       req = parseChatRequest(await readJsonBody(c.req.raw, maxBodyBytes));
@@ -77,13 +80,14 @@ export function openaiRoutes(deps: {
   });
 
   app.post('/embeddings', async (c) => {
-    const ctx = pipeline.begin({
+    const ctx = await pipeline.begin({
       requestId: c.get('requestId'),
       endpoint: 'embeddings',
       apiShape: 'openai',
       headers: pickHeaders(c.req.raw.headers),
-      clientIp: null,
+      clientIp: clientIp(c, trustProxy),
     });
+    c.set('ctx', ctx);
     let parsed: ReturnType<typeof parseEmbeddingsRequest>;
     try {
       parsed = parseEmbeddingsRequest(await readJsonBody(c.req.raw, maxBodyBytes));
@@ -95,17 +99,27 @@ export function openaiRoutes(deps: {
     return c.json(toEmbeddingsResponse(res, parsed.encodingFormat));
   });
 
-  // Listing models is not metered, so it authenticates without starting a usage record.
-  app.get('/models', (c) => {
-    pipeline.authenticate(pickHeaders(c.req.raw.headers));
-    return c.json(toModelList(router.models()));
+  // Listing models is not metered, so it authenticates without starting a usage record. A key sees
+  // only the models it may use; an unknown and a forbidden model look the same.
+  app.get('/models', async (c) => {
+    const principal = await pipeline.authenticate(
+      pickHeaders(c.req.raw.headers),
+      'models',
+      clientIp(c, trustProxy),
+    );
+    const allowed = principal?.scopes?.models;
+    return c.json(toModelList(allowed ? router.models().filter((m) => allowed(m.name)) : router.models()));
   });
 
-  app.get('/models/:id', (c) => {
-    pipeline.authenticate(pickHeaders(c.req.raw.headers));
+  app.get('/models/:id', async (c) => {
+    const principal = await pipeline.authenticate(
+      pickHeaders(c.req.raw.headers),
+      'models',
+      clientIp(c, trustProxy),
+    );
     const id = c.req.param('id');
     const info = router.resolve(id);
-    if (!info)
+    if (!info || (principal?.scopes && !principal.scopes.models(id)))
       throw new KeelError('model_not_found', `The model \`${id}\` does not exist.`, { param: 'model' });
     return c.json(toModelList([info]).data[0]);
   });

@@ -4,7 +4,13 @@
  */
 import type { ChatRequest } from '../../canonical/types.js';
 import type { ProviderFactory } from '../index.js';
-import { createHttpClient, readJson, throwForStatus, type UpstreamResponse } from '../shared/http.js';
+import {
+  createHttpClient,
+  readJson,
+  serializeBody,
+  throwForStatus,
+  type UpstreamResponse,
+} from '../shared/http.js';
 import { parseSSE } from '../shared/sse.js';
 import { type ProviderAdapter, type TargetCall, UpstreamError } from '../types.js';
 import { toAnthropicRequest } from './request.js';
@@ -31,10 +37,13 @@ export const createAnthropicProvider: ProviderFactory = (cfg, deps) => {
   // Config headers come last so operators can add `anthropic-beta` or pin another version.
   for (const [k, v] of Object.entries(cfg.headers)) headers[k.toLowerCase()] = v;
   const secrets = cfg.api_key ? [cfg.api_key] : [];
-  const client = createHttpClient({ maxConnections: cfg.max_connections });
+  const client = createHttpClient({
+    maxConnections: cfg.max_connections,
+    allowLinkLocal: cfg.allow_link_local,
+  });
 
   async function send(req: ChatRequest, call: TargetCall, stream: boolean): Promise<UpstreamResponse> {
-    const body = JSON.stringify(toAnthropicRequest(req, call.model, stream));
+    const body = serializeBody(toAnthropicRequest(req, call.model, stream));
     const res = await client.request({ url, method: 'POST', headers, body, signal: call.signal });
     if (res.status < 200 || res.status >= 300) {
       await throwForStatus(res, { signal: call.signal, secrets, label: 'Anthropic' });

@@ -182,7 +182,7 @@ function provider(): ProviderAdapter {
       api_key: KEY,
       headers: {},
       max_connections: 4,
-      allow_private_network: true,
+      allow_link_local: false,
     },
     { now: () => 1_700_000_000_000 },
   );

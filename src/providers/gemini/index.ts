@@ -6,7 +6,13 @@
 import { encode } from 'gpt-tokenizer';
 import type { ChatRequest, EmbeddingsResponse } from '../../canonical/types.js';
 import type { ProviderFactory } from '../index.js';
-import { createHttpClient, readJson, throwForStatus, type UpstreamResponse } from '../shared/http.js';
+import {
+  createHttpClient,
+  readJson,
+  serializeBody,
+  throwForStatus,
+  type UpstreamResponse,
+} from '../shared/http.js';
 import { parseSSE } from '../shared/sse.js';
 import { type ProviderAdapter, type TargetCall, UpstreamError } from '../types.js';
 import { modelPath, toGeminiEmbedRequest, toGeminiRequest } from './request.js';
@@ -67,7 +73,10 @@ export const createGeminiProvider: ProviderFactory = (cfg, deps) => {
   if (cfg.api_key) headers['x-goog-api-key'] = cfg.api_key;
   for (const [k, v] of Object.entries(cfg.headers)) headers[k.toLowerCase()] = v;
   const secrets = cfg.api_key ? [cfg.api_key] : [];
-  const client = createHttpClient({ maxConnections: cfg.max_connections });
+  const client = createHttpClient({
+    maxConnections: cfg.max_connections,
+    allowLinkLocal: cfg.allow_link_local,
+  });
   const signatures = new SignatureStore();
   const label = `Gemini provider "${cfg.id}"`;
 
@@ -76,7 +85,7 @@ export const createGeminiProvider: ProviderFactory = (cfg, deps) => {
       url,
       method: 'POST',
       headers,
-      body: JSON.stringify(body),
+      body: serializeBody(body),
       signal: call.signal,
     });
     if (res.status < 200 || res.status >= 300) {

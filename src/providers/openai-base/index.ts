@@ -10,6 +10,7 @@ import {
   createHttpClient,
   type HttpClient,
   readJson,
+  serializeBody,
   throwForStatus,
   toUpstreamError,
 } from '../shared/http.js';
@@ -50,7 +51,9 @@ export function createOpenAIBaseAdapter(
   deps: ProviderDeps,
   opts: OpenAIBaseOptions,
 ): ProviderAdapter {
-  const http = opts.http ?? createHttpClient({ maxConnections: cfg.max_connections });
+  const http =
+    opts.http ??
+    createHttpClient({ maxConnections: cfg.max_connections, allowLinkLocal: cfg.allow_link_local });
   const custom = opts.headers();
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -71,7 +74,7 @@ export function createOpenAIBaseAdapter(
       url: opts.url(path, call.model),
       method: 'POST',
       headers: stream ? streamHeaders : headers,
-      body: JSON.stringify(body),
+      body: serializeBody(body),
       signal: call.signal,
     });
     if (res.status < 200 || res.status >= 300) {

@@ -5,6 +5,7 @@
  */
 import { Agent, request as undiciRequest } from 'undici';
 import { kindForStatus, parseRetryAfter, UpstreamError } from '../types.js';
+import { assertEgressAllowed, guardedLookup } from './egress.js';
 
 export interface UpstreamBody extends AsyncIterable<Uint8Array> {
   text(): Promise<string>;
@@ -33,9 +34,11 @@ export interface HttpClient {
   close(): Promise<void>;
 }
 
-export function createHttpClient(opts: { maxConnections: number }): HttpClient {
+export function createHttpClient(opts: { maxConnections: number; allowLinkLocal?: boolean }): HttpClient {
+  const guarded = opts.allowLinkLocal !== true;
   const agent = new Agent({
     connections: opts.maxConnections,
+    ...(guarded ? { connect: { lookup: guardedLookup } } : {}),
     keepAliveTimeout: 10_000,
     keepAliveMaxTimeout: 60_000,
     // Per-attempt deadlines come from the router's AbortSignal; these are only a backstop for a
@@ -46,6 +49,7 @@ export function createHttpClient(opts: { maxConnections: number }): HttpClient {
   return {
     async request(req) {
       try {
+        if (guarded) assertEgressAllowed(req.url);
         const res = await undiciRequest(req.url, {
           method: req.method,
           headers: req.headers,
@@ -222,4 +226,19 @@ export async function throwForStatus(
     `${label} returned HTTP ${status}${upstreamMessage ? `: ${upstreamMessage}` : ''}`,
     { status, retryAfter, upstreamMessage },
   );
+}
+
+/**
+ * Serialise an upstream request body. A body that cannot be serialised (a cycle, or nesting deep
+ * enough to overflow the stack) is the request's fault: never retried, never counted against the
+ * provider's circuit.
+ */
+export function serializeBody(body: unknown): string {
+  try {
+    return JSON.stringify(body);
+  } catch (err) {
+    throw new UpstreamError('bad_request', 'the request could not be serialised for the provider', {
+      cause: err,
+    });
+  }
 }

@@ -82,7 +82,7 @@ const sim = createSimulatorProvider(
     kind: 'simulator',
     headers: {},
     max_connections: 8,
-    allow_private_network: true,
+    allow_link_local: false,
     simulator: { latency_ms: 0, tokens_per_second: 0, answer_tokens: 60, embedding_dimensions: 64 },
   },
   { now: () => 1_700_000_000_000 },

@@ -16,7 +16,7 @@ function makeSim(over: Partial<SimSettings> = {}) {
     ...over,
   };
   return createSimulatorProvider(
-    { id: 'sim', kind: 'simulator', headers: {}, max_connections: 8, allow_private_network: true, simulator },
+    { id: 'sim', kind: 'simulator', headers: {}, max_connections: 8, allow_link_local: false, simulator },
     { now: () => 1_700_000_000_000 },
   );
 }

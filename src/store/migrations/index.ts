@@ -1,6 +1,9 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { StoreDialect } from '../schema.js';
 import { usageEventsMigration } from './001_usage_events.js';
+import { accessMigration } from './002_access.js';
+import { auditMigration } from './003_audit.js';
+import { valueMigration } from './004_value.js';
 
 /**
  * Migrations are code, listed here in order, so a bundled or compiled Keel never depends on reading
@@ -11,6 +14,9 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         '001_usage_events': usageEventsMigration(dialect),
+        '002_access': accessMigration(dialect),
+        '003_audit': auditMigration(dialect),
+        '004_value': valueMigration(dialect),
       };
     },
   };

@@ -1,0 +1,161 @@
+/**
+ * Rate-limit windows and budget reservations behind one interface. This is the in-process
+ * implementation for a single node; a shared-store implementation (for several replicas) provides
+ * the same operations atomically, so nothing else changes when replicas are added.
+ */
+
+export interface WindowResult {
+  ok: boolean;
+  /** Units used in the window, including this hit when ok. */
+  used: number;
+  limit: number;
+  /** Ms until the window has room again (0 when ok). */
+  retryAfterMs: number;
+  /** Ms until the current window resets. */
+  resetMs: number;
+}
+
+export interface BudgetItem {
+  /** e.g. `key:key_ab12:month:2026-11` — period included, so a new period starts at zero. */
+  key: string;
+  limitUsd: number;
+  amountUsd: number;
+}
+
+export type ReserveResult =
+  | { ok: true; reservation: string }
+  | { ok: false; key: string; spentUsd: number; reservedUsd: number; limitUsd: number };
+
+export interface Counters {
+  /**
+   * Sliding-window counter: add `amount` to `key` if the weighted count over the last `windowMs`
+   * stays within `limit`; otherwise add nothing.
+   */
+  hit(key: string, amount: number, limit: number, windowMs: number): Promise<WindowResult>;
+  /** Add (or with a negative amount, take back) units without a check: post-hoc token accounting. */
+  add(key: string, amount: number, windowMs: number): Promise<void>;
+  /**
+   * Reserve `amountUsd` against every item, all or nothing: spent + reserved + amount ≤ limit for each.
+   * `load` supplies the spend already recorded for a budget key the counters have not seen yet.
+   */
+  reserve(items: BudgetItem[], load: (key: string) => Promise<number>): Promise<ReserveResult>;
+  /** Turn a reservation into actual spend (split evenly is wrong: every item gets the full actual). */
+  settle(reservation: string, actualUsd: number): Promise<void>;
+  /** Current spend and reservations of a budget key (for headers and the admin API). */
+  budget(key: string): { spentUsd: number; reservedUsd: number } | undefined;
+}
+
+interface Window {
+  start: number;
+  current: number;
+  previous: number;
+}
+
+interface Budget {
+  spent: number;
+  reserved: number;
+}
+
+export function createMemoryCounters(now: () => number = Date.now): Counters {
+  const windows = new Map<string, Window>();
+  const budgets = new Map<string, Budget>();
+  const loading = new Map<string, Promise<number>>();
+  const reservations = new Map<string, BudgetItem[]>();
+  let seq = 0;
+
+  function roll(key: string, windowMs: number): Window {
+    const t = now();
+    const start = t - (t % windowMs);
+    let w = windows.get(key);
+    if (!w) {
+      w = { start, current: 0, previous: 0 };
+      windows.set(key, w);
+    } else if (w.start !== start) {
+      w.previous = start - w.start === windowMs ? w.current : 0;
+      w.current = 0;
+      w.start = start;
+    }
+    return w;
+  }
+
+  // The previous window counts in proportion to how much of it still overlaps the sliding window.
+  function weighted(w: Window, windowMs: number): number {
+    const elapsed = (now() - w.start) / windowMs;
+    return w.previous * (1 - elapsed) + w.current;
+  }
+
+  return {
+    async hit(key, amount, limit, windowMs) {
+      const w = roll(key, windowMs);
+      const used = weighted(w, windowMs);
+      const resetMs = w.start + windowMs - now();
+      if (used + amount > limit) {
+        // Time until enough of the previous window slides out to make room.
+        const excess = used + amount - limit;
+        const retryAfterMs = w.previous > 0 ? Math.min(resetMs, (excess / w.previous) * windowMs) : resetMs;
+        return {
+          ok: false,
+          used: Math.ceil(used),
+          limit,
+          retryAfterMs: Math.max(1, Math.ceil(retryAfterMs)),
+          resetMs,
+        };
+      }
+      w.current += amount;
+      return { ok: true, used: Math.ceil(used + amount), limit, retryAfterMs: 0, resetMs };
+    },
+
+    async add(key, amount, windowMs) {
+      const w = roll(key, windowMs);
+      w.current = Math.max(0, w.current + amount);
+    },
+
+    async reserve(items, load) {
+      for (const it of items) {
+        if (budgets.has(it.key)) continue;
+        let p = loading.get(it.key);
+        if (!p) {
+          p = load(it.key);
+          loading.set(it.key, p);
+        }
+        const spent = await p;
+        if (!budgets.has(it.key)) budgets.set(it.key, { spent, reserved: 0 });
+        loading.delete(it.key);
+      }
+      // From here on no await: the check and the reservation happen in one turn of the event loop,
+      // so concurrent requests cannot both pass a check that only one of them fits.
+      for (const it of items) {
+        const b = budgets.get(it.key)!;
+        if (b.spent + b.reserved + it.amountUsd > it.limitUsd + 1e-12)
+          return {
+            ok: false,
+            key: it.key,
+            spentUsd: b.spent,
+            reservedUsd: b.reserved,
+            limitUsd: it.limitUsd,
+          };
+      }
+      for (const it of items) budgets.get(it.key)!.reserved += it.amountUsd;
+      const id = `r${++seq}`;
+      reservations.set(id, items);
+      return { ok: true, reservation: id };
+    },
+
+    async settle(reservation, actualUsd) {
+      const items = reservations.get(reservation);
+      if (!items) return;
+      reservations.delete(reservation);
+      for (const it of items) {
+        const b = budgets.get(it.key);
+        if (!b) continue;
+        b.reserved = Math.max(0, b.reserved - it.amountUsd);
+        b.spent += actualUsd;
+      }
+    },
+
+    budget(key) {
+      const b = budgets.get(key);
+      return b && { spentUsd: b.spent, reservedUsd: b.reserved };
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import type { KeyScopes } from '../pipeline/context.js';
+import { compileGlobs } from './glob.js';
+import { compileCidrs } from './ip.js';
+import type { VirtualKey } from './model.js';
+
+/** Compile a stored key's scopes into matchers once, so per-request checks are lookups. */
+export function compileScopes(k: VirtualKey): KeyScopes {
+  return {
+    models: compileGlobs(k.models),
+    endpoints: new Set(k.endpoints),
+    useCases: k.useCases,
+    tools: compileGlobs(k.tools),
+    maxTokens: k.maxTokens,
+    rpm: k.rpm,
+    tpm: k.tpm,
+    budgetUsd: k.budgetUsd,
+    budgetPeriod: k.budgetPeriod,
+    cidrs: k.allowedCidrs.length > 0 ? compileCidrs(k.allowedCidrs) : null,
+  };
+}

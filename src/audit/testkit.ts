@@ -1,0 +1,133 @@
+import { sql } from 'kysely';
+import type { Database } from '../store/db.js';
+import { entryHash } from './chain.js';
+import { createAuditLog } from './log.js';
+import { type AuditRow, toNumber } from './store.js';
+
+/** Stores the audit tests run against: SQLite and Postgres (PGlite in-process, or a server when configured). */
+export function auditTargets(dir: string, file = 'audit.db'): Array<{ name: string; url: string }> {
+  const targets = [
+    { name: 'sqlite', url: `sqlite:${dir}/${file}` },
+    { name: 'pglite', url: 'pglite:' },
+  ];
+  if (process.env.KEEL_TEST_POSTGRES_URL) targets.push({ name: 'postgres', url: process.env.KEEL_TEST_POSTGRES_URL });
+  return targets;
+}
+
+export const SIGNING_KEY = 'test-signing-key-0123456789abcdef';
+
+export async function clearAudit(database: Database): Promise<void> {
+  await database.db.deleteFrom('audit_log').execute();
+  await database.db.deleteFrom('audit_checkpoints').execute();
+}
+
+/** n entries through the real writer, 1-based `i` in each entry's details. */
+export async function seedAudit(
+  database: Database,
+  n: number,
+  opts: { checkpointEvery?: number; signingKey?: string; checkpointFile?: string; close?: boolean } = {},
+): Promise<void> {
+  let t = 1_790_000_000_000;
+  const log = createAuditLog(database, {
+    checkpointEvery: opts.checkpointEvery ?? 1000,
+    ...(opts.signingKey ? { signingKey: opts.signingKey } : {}),
+    ...(opts.checkpointFile ? { checkpointFile: opts.checkpointFile } : {}),
+    now: () => t++,
+    onError: (e) => {
+      throw e;
+    },
+  });
+  for (let i = 1; i <= n; i++)
+    log.append({
+      actor: i % 3 === 0 ? 'anonymous' : `admin:ops${i % 2}`,
+      action: i % 2 === 0 ? 'key.update' : 'request.refused',
+      target: i % 5 === 0 ? null : `key_${i}`,
+      details: { i, reason: `reason ${i}`, nested: { ok: i % 2 === 0, list: [i, 'x'] } },
+    });
+  if (opts.close ?? true) await log.close();
+  else await log.flush();
+}
+
+export async function allRows(database: Database): Promise<AuditRow[]> {
+  const rows = await database.db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
+  return rows.map((r) => ({ ...r, seq: toNumber(r.seq), ts: toNumber(r.ts) }));
+}
+
+export async function rowAt(database: Database, seq: number): Promise<AuditRow> {
+  const r = await database.db.selectFrom('audit_log').selectAll().where('seq', '=', seq).executeTakeFirstOrThrow();
+  return { ...r, seq: toNumber(r.seq), ts: toNumber(r.ts) };
+}
+
+type Writable = Omit<AuditRow, 'seq'>;
+
+export async function setRow(database: Database, seq: number, row: Partial<Writable>): Promise<void> {
+  await database.db.updateTable('audit_log').set(row).where('seq', '=', seq).execute();
+}
+
+export async function deleteRow(database: Database, seq: number): Promise<void> {
+  await database.db.deleteFrom('audit_log').where('seq', '=', seq).execute();
+}
+
+/** Move every row with seq >= from by delta (in two steps, so the primary key never collides). */
+export async function renumber(database: Database, from: number, delta: number): Promise<void> {
+  await database.db
+    .updateTable('audit_log')
+    .set({ seq: sql`-(seq + ${delta})` })
+    .where('seq', '>=', from)
+    .execute();
+  await database.db
+    .updateTable('audit_log')
+    .set({ seq: sql`-seq` })
+    .where('seq', '<', 0)
+    .execute();
+}
+
+export async function insertRow(database: Database, row: AuditRow): Promise<void> {
+  await database.db.insertInto('audit_log').values(row).execute();
+}
+
+/** A row an attacker who knows the format (but not the signing key) would write at `seq`. */
+export function forgedRow(seq: number, prevHash: string, over: Partial<AuditRow> = {}): AuditRow {
+  const base = {
+    seq,
+    ts: 1_790_000_999_000,
+    actor: 'admin:mallory',
+    action: 'key.create',
+    target: 'key_forged',
+    details: '{"note":"forged"}',
+    prev_hash: prevHash,
+    ...over,
+  };
+  const hash =
+    over.hash ??
+    entryHash({
+      seq: base.seq,
+      ts: base.ts,
+      actor: base.actor,
+      action: base.action,
+      target: base.target,
+      details: base.details,
+      prevHash: base.prev_hash,
+    });
+  return { ...base, hash };
+}
+
+/** Change one character of a string (at `at`, default the middle) to a different one. */
+export function flipChar(s: string, at = Math.floor(s.length / 2)): string {
+  const c = s[at] ?? 'a';
+  const next = c === 'a' ? 'b' : c === '0' ? '1' : c === '"' || c === '{' || c === '}' ? c : 'a';
+  if (next === c) return flipChar(s, at + 1);
+  return s.slice(0, at) + next + s.slice(at + 1);
+}
+
+/** Rewrite rows [from, end] so the chain is self-consistent again (what a tamperer without the signing key can do). */
+export async function rechainFrom(database: Database, from: number): Promise<void> {
+  const rows = await allRows(database);
+  let prev = rows.find((r) => r.seq === from - 1)?.hash ?? '0'.repeat(64);
+  for (const r of rows) {
+    if (r.seq < from) continue;
+    const hash = entryHash({ ...r, prevHash: prev });
+    await setRow(database, r.seq, { prev_hash: prev, hash });
+    prev = hash;
+  }
+}

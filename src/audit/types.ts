@@ -1,0 +1,32 @@
+/**
+ * The audit log's contract. Entries are appended in order and chained: each stores the hash of the
+ * previous one over a canonical serialisation, so altering, deleting, reordering or inserting an
+ * entry breaks the chain at a point `verify` can name.
+ */
+export interface AuditEntryInput {
+  /** Who: `admin:<name>`, `key:<key id>`, `cli`, `system`, or `anonymous` for unauthenticated calls. */
+  actor: string;
+  /** What, dotted: `key.create`, `key.revoke`, `request.refused`, `guard.block` … */
+  action: string;
+  /** The object acted on (key id, use case id, request id), when there is one. */
+  target?: string | null;
+  /** Structured details; secrets must already be masked by the caller (the log masks known fields again). */
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEntry extends Required<Omit<AuditEntryInput, 'details'>> {
+  seq: number;
+  /** Epoch ms. */
+  ts: number;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditLog {
+  /** Queue an entry; entries are chained and written in the order append() was called. */
+  append(entry: AuditEntryInput): void;
+  /** Resolves when every appended entry is durable. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}

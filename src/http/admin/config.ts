@@ -1,0 +1,102 @@
+import type { Hono } from 'hono';
+import type { KeelConfig } from '../../config/schema.js';
+import { KeelError } from '../../errors.js';
+import type { UsageEvent } from '../../store/types.js';
+import { listUsageEvents } from '../../store/usage.js';
+import type { AdminEnv, AdminRoutesDeps } from './types.js';
+
+export const MASK = '***';
+
+/**
+ * Field names whose values are credentials wherever they appear (provider api_key, auth keys'
+ * `key`, admin `token`, audit `signing_key`, and whatever later sections call a secret).
+ */
+const SECRET_NAME =
+  /^(?:keys?|tokens?|secrets?|passwords?|api_keys?)$|_(?:keys?|tokens?|secrets?|passwords?)$/i;
+
+/**
+ * The running config with every secret replaced by "***": named secret fields (and string items of
+ * lists so named), every provider header value (they carry auth: Authorization, api-key …) and the
+ * password in a database URL.
+ */
+export function maskConfig(config: KeelConfig): Record<string, unknown> {
+  return mask(config, '', '') as Record<string, unknown>;
+}
+
+/** `name` is the field holding `v` (for list items: the list's field); `path` its dotted location. */
+function mask(v: unknown, name: string, path: string): unknown {
+  if (v === null || v === undefined) return v;
+  if (Array.isArray(v)) return v.map((x) => mask(x, name, `${path}[]`));
+  if (typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    const headers = path === 'providers[].headers';
+    for (const [k, x] of Object.entries(v)) out[k] = headers ? MASK : mask(x, k, path ? `${path}.${k}` : k);
+    return out;
+  }
+  if (SECRET_NAME.test(name)) return MASK;
+  if (typeof v === 'string' && path === 'database.url') return maskUrl(v);
+  return v;
+}
+
+/** `postgres://user:pass@host/db?sslpassword=x` → `postgres://user:***@host/db?sslpassword=***`. */
+export function maskUrl(url: string): string {
+  return url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^@/?#]*@/i, `$1${MASK}@`)
+    .replace(/([?&](?:password|sslpassword|sslkey)=)[^&#]*/gi, `$1${MASK}`);
+}
+
+function snake(k: string): string {
+  return k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
+}
+
+function usageJson(e: UsageEvent): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) out[snake(k)] = v;
+  return out;
+}
+
+function parseLimit(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1 || n > 10_000)
+    throw new KeelError('invalid_request', 'limit must be a whole number from 1 to 10000.', {
+      param: 'limit',
+    });
+  return n;
+}
+
+function parseSince(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const t = /^\d{1,15}$/.test(v) ? Number(v) : /^\d{4}-\d{2}-\d{2}/.test(v) ? Date.parse(v) : Number.NaN;
+  if (Number.isNaN(t))
+    throw new KeelError('invalid_request', 'since must be an ISO 8601 date or epoch milliseconds.', {
+      param: 'since',
+    });
+  return t;
+}
+
+/** Read-only views: who am I, the masked config, recent usage events. */
+export function infoRoutes(app: Hono<AdminEnv>, deps: AdminRoutesDeps): void {
+  const masked = maskConfig(deps.config);
+
+  app.get('/whoami', (c) => {
+    const a = c.get('admin');
+    return c.json({ actor: a.actor, name: a.name, role: a.role, id: a.id, via: a.via });
+  });
+
+  app.get('/config', (c) => c.json(masked));
+
+  app.get('/usage', async (c) => {
+    const limit = parseLimit(c.req.query('limit'));
+    const since = parseSince(c.req.query('since'));
+    const useCase = c.req.query('use_case');
+    if (useCase !== undefined && (useCase.length === 0 || useCase.length > 200))
+      throw new KeelError('invalid_request', 'use_case must be 1 to 200 characters.', { param: 'use_case' });
+    const events = await listUsageEvents(deps.database, {
+      ...(limit !== undefined ? { limit } : {}),
+      ...(since !== undefined ? { since } : {}),
+      ...(useCase !== undefined ? { useCase } : {}),
+    });
+    return c.json({ object: 'list', data: events.map(usageJson) });
+  });
+}

@@ -1,0 +1,168 @@
+import type { BudgetItem, Counters, WindowResult } from '../access/counters.js';
+import type { BudgetPeriod } from '../access/model.js';
+import type { KeelConfig } from '../config/schema.js';
+import { KeelError } from '../errors.js';
+import type { Router } from '../routing/types.js';
+import type { KeelPriceBook } from '../value/pricing/price-book.js';
+import type { RequestContext } from './context.js';
+
+export interface AdmitDeps {
+  config: KeelConfig;
+  counters: Counters;
+  prices: KeelPriceBook;
+  router: Router;
+  /** Spend already recorded for a budget subject since a moment (from the usage store). */
+  loadSpend: (subject: BudgetSubject, from: number) => Promise<number>;
+  now: () => number;
+}
+
+export interface BudgetSubject {
+  column: 'key_id' | 'team' | 'use_case';
+  value: string;
+}
+
+const MINUTE = 60_000;
+
+/** Start of the budget period containing `t` (UTC), and a label that names it. */
+export function periodStart(period: BudgetPeriod, t: number): { from: number; label: string } {
+  const d = new Date(t);
+  if (period === 'day') {
+    const from = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+    return { from, label: new Date(from).toISOString().slice(0, 10) };
+  }
+  if (period === 'month') {
+    const from = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+    return { from, label: new Date(from).toISOString().slice(0, 7) };
+  }
+  return { from: 0, label: 'total' };
+}
+
+function setWindowHeaders(ctx: RequestContext, kind: 'requests' | 'tokens', w: WindowResult): void {
+  ctx.responseHeaders[`x-ratelimit-limit-${kind}`] = String(w.limit);
+  ctx.responseHeaders[`x-ratelimit-remaining-${kind}`] = String(Math.max(0, w.limit - w.used));
+  ctx.responseHeaders[`x-ratelimit-reset-${kind}`] =
+    `${Math.ceil((w.ok ? w.resetMs : w.retryAfterMs) / 1000)}s`;
+}
+
+function rateLimited(what: string, w: WindowResult): KeelError {
+  return new KeelError('rate_limit_exceeded', `Rate limit reached: ${what} (limit ${w.limit} per minute).`, {
+    retryAfter: Math.ceil(w.retryAfterMs / 1000),
+  });
+}
+
+/**
+ * Admission: rate limits, then budgets. The call's maximum cost (input estimate × price + max output
+ * tokens × price, at the dearest model it could be routed to) is reserved against every budget
+ * that applies before any upstream spend; settle() turns the reservation into the actual cost.
+ */
+export async function admit(
+  deps: AdmitDeps,
+  ctx: RequestContext,
+  model: string,
+  estimate: () => { inputTokens: number; maxOutputTokens: number },
+): Promise<void> {
+  const p = ctx.principal;
+  const s = p?.scopes;
+  ctx.admission = { reservation: null, tpmCounted: 0, tpmKey: null };
+  if (p && s?.rpm) {
+    const w = await deps.counters.hit(`rpm:${p.keyId}`, 1, s.rpm, MINUTE);
+    setWindowHeaders(ctx, 'requests', w);
+    if (!w.ok) throw rateLimited('requests per minute', w);
+  }
+  const budgets = applicableBudgets(deps, ctx);
+  if (!(p && s?.tpm) && budgets.length === 0) return;
+  const est = estimate();
+  if (p && s?.tpm) {
+    const key = `tpm:${p.keyId}`;
+    const w = await deps.counters.hit(key, est.inputTokens, s.tpm, MINUTE);
+    setWindowHeaders(ctx, 'tokens', w);
+    if (!w.ok) throw rateLimited('tokens per minute', w);
+    ctx.admission.tpmKey = key;
+    ctx.admission.tpmCounted = est.inputTokens;
+  }
+  if (budgets.length === 0) return;
+  const maxCost = maxCallCost(deps, model, est, ctx.receivedAt);
+  const items: BudgetItem[] = budgets.map((b) => ({ key: b.key, limitUsd: b.limitUsd, amountUsd: maxCost }));
+  const byKey = new Map(budgets.map((b) => [b.key, b]));
+  const r = await deps.counters.reserve(items, (key) => {
+    const b = byKey.get(key)!;
+    return deps.loadSpend(b.subject, b.from);
+  });
+  if (!r.ok) {
+    const b = byKey.get(r.key)!;
+    throw new KeelError(
+      'budget_exceeded',
+      `Budget exceeded: ${b.describe} has $${(r.spentUsd + r.reservedUsd).toFixed(4)} of $${r.limitUsd.toFixed(2)} spent or reserved; this call could cost up to $${maxCost.toFixed(4)}.`,
+    );
+  }
+  ctx.admission.reservation = r.reservation;
+}
+
+/** Release what admission held: actual cost replaces the reservation; actual tokens the estimate. */
+export async function release(
+  deps: AdmitDeps,
+  ctx: RequestContext,
+  costUsd: number | null,
+  tokens: number,
+): Promise<void> {
+  const a = ctx.admission;
+  if (!a) return;
+  ctx.admission = null;
+  if (a.reservation) await deps.counters.settle(a.reservation, costUsd ?? 0);
+  if (a.tpmKey) await deps.counters.add(a.tpmKey, tokens - a.tpmCounted, MINUTE);
+}
+
+interface ApplicableBudget {
+  key: string;
+  limitUsd: number;
+  subject: BudgetSubject;
+  from: number;
+  describe: string;
+}
+
+function applicableBudgets(deps: AdmitDeps, ctx: RequestContext): ApplicableBudget[] {
+  const out: ApplicableBudget[] = [];
+  const t = ctx.receivedAt;
+  const s = ctx.principal?.scopes;
+  if (ctx.principal && s?.budgetUsd) {
+    const { from, label } = periodStart(s.budgetPeriod, t);
+    out.push({
+      key: `key:${ctx.principal.keyId}:${label}`,
+      limitUsd: s.budgetUsd,
+      subject: { column: 'key_id', value: ctx.principal.keyId },
+      from,
+      describe: `the ${s.budgetPeriod === 'total' ? 'total' : `${s.budgetPeriod}ly`} budget of this API key`,
+    });
+  }
+  for (const b of deps.config.budgets) {
+    const value = b.scope === 'team' ? ctx.attribution.team : ctx.attribution.useCase;
+    if (value !== b.id) continue;
+    const { from, label } = periodStart(b.period, t);
+    out.push({
+      key: `${b.scope}:${b.id}:${label}`,
+      limitUsd: b.usd,
+      subject: { column: b.scope === 'team' ? 'team' : 'use_case', value: b.id },
+      from,
+      describe: `the ${b.period === 'total' ? 'total' : `${b.period}ly`} budget of ${b.scope === 'team' ? 'team' : 'use case'} \`${b.id}\``,
+    });
+  }
+  return out;
+}
+
+/**
+ * The dearest this call could be: any target of the model or of its fallbacks may answer. A model
+ * with no price anywhere reserves nothing (its calls are recorded as unpriced and reported).
+ */
+function maxCallCost(
+  deps: AdmitDeps,
+  model: string,
+  est: { inputTokens: number; maxOutputTokens: number },
+  at: number,
+): number {
+  let max = 0;
+  for (const c of deps.router.candidates(model)) {
+    const q = deps.prices.quoteMax(c.provider, c.model, est.inputTokens, est.maxOutputTokens, at);
+    if (q.costUsd !== null && q.costUsd > max) max = q.costUsd;
+  }
+  return max;
+}

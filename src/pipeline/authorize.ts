@@ -1,0 +1,62 @@
+import { ipAllowed } from '../access/ip.js';
+import type { EndpointScope } from '../access/model.js';
+import type { ChatRequest, ToolCall } from '../canonical/types.js';
+import { KeelError } from '../errors.js';
+import type { Principal, RequestContext } from './context.js';
+
+function denied(scope: string, message: string, param: string | null = null): KeelError {
+  return new KeelError('permission_denied', `${message} (scope: ${scope})`, { param });
+}
+
+/**
+ * Checks that need only the key and the endpoint: done before the body is read, so a caller outside
+ * its scope learns nothing from how Keel parses bodies.
+ */
+export function authorizeEndpoint(
+  principal: Principal | null,
+  endpoint: EndpointScope,
+  clientIp: string | null,
+): void {
+  const s = principal?.scopes;
+  if (!s) return;
+  if (s.cidrs && !ipAllowed(s.cidrs, clientIp))
+    throw denied('allowed_cidrs', 'This API key may not be used from this network address.');
+  if (!s.endpoints.has(endpoint))
+    throw denied('endpoints', `This API key may not call the ${endpoint} endpoint.`);
+}
+
+/** Model, use case, max tokens and declared tools, checked against the key before any spend. */
+export function authorizeRequest(ctx: RequestContext, model: string, chat: ChatRequest | undefined): void {
+  const s = ctx.principal?.scopes;
+  if (!s) return;
+  if (!s.models(model)) throw denied('models', `This API key may not use the model \`${model}\`.`, 'model');
+  if (s.useCases.length > 0 && !s.useCases.includes(ctx.attribution.useCase))
+    throw denied(
+      'use_cases',
+      `This API key may not book calls to the use case \`${ctx.attribution.useCase}\`.`,
+    );
+  if (!chat) return;
+  if (s.maxTokens !== null) {
+    if (chat.maxTokens !== undefined && chat.maxTokens > s.maxTokens)
+      throw denied(
+        'max_tokens',
+        `This API key allows at most ${s.maxTokens} output tokens per request.`,
+        'max_tokens',
+      );
+    // An unbounded request would make the budget reservation unbounded too.
+    chat.maxTokens ??= s.maxTokens;
+  }
+  for (const t of chat.tools ?? [])
+    if (!s.tools(t.name))
+      throw denied('tools', `This API key may not offer the tool \`${t.name}\` to the model.`, 'tools');
+}
+
+/** A tool call in the model's answer must be one the key was granted (excessive agency). */
+export function authorizeToolCall(ctx: RequestContext, call: Pick<ToolCall, 'name'>): void {
+  const s = ctx.principal?.scopes;
+  if (!s || s.tools(call.name)) return;
+  throw new KeelError(
+    'tool_not_allowed',
+    `The model called the tool \`${call.name}\`, which this API key was not granted.`,
+  );
+}

@@ -1,0 +1,296 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { AuditLog } from '../../audit/types.js';
+import { KeelError } from '../../errors.js';
+import type { Database } from '../../store/db.js';
+import type { AlertsTable } from '../../store/rollups-schema.js';
+import type { AlertsConfig } from '../config.js';
+import { type Candidate, RULE_EVALUATORS, RULES, type RuleContext, type RuleName, SEVERITY_RANK, type Severity } from './rules.js';
+import { type DeliveryResult, deliver, type WebhookDeps } from './webhook.js';
+
+export const ALERT_STATES = ['open', 'acknowledged', 'resolved'] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
+
+export interface Alert {
+  id: string;
+  fingerprint: string;
+  rule: string;
+  scope: string;
+  subject: string;
+  state: AlertState;
+  severity: Severity;
+  title: string;
+  details: Record<string, unknown>;
+  openedAt: number;
+  lastSeenAt: number;
+  acknowledgedAt: number | null;
+  acknowledgedBy: string | null;
+  resolvedAt: number | null;
+  resolvedBy: string | null;
+  delivery: DeliveryResult[];
+}
+
+export interface EvaluationResult {
+  opened: Alert[];
+  escalated: Alert[];
+  resolved: Alert[];
+  /** Rules that could not be evaluated this time (their alerts were left as they were). */
+  failed: Array<{ rule: RuleName; error: string }>;
+}
+
+export interface AlertServiceDeps {
+  database: Database;
+  audit: AuditLog;
+  config: AlertsConfig;
+  /** Data the rules read, bound to the value service. */
+  context: (now: number) => Omit<RuleContext, 'now' | 'rules'>;
+  webhook?: WebhookDeps;
+  onError?: (e: unknown) => void;
+}
+
+export interface AlertService {
+  /** Evaluate every enabled rule at `now`: open, refresh, escalate and auto-resolve alerts; notify webhooks. */
+  evaluate(now: number): Promise<EvaluationResult>;
+  list(q?: { state?: AlertState; limit?: number }): Promise<Alert[]>;
+  get(id: string): Promise<Alert | undefined>;
+  acknowledge(id: string, actor: string, now?: number): Promise<Alert>;
+  resolve(id: string, actor: string, now?: number): Promise<Alert>;
+  /** Resolves when every webhook delivery started so far has finished (tests, shutdown). */
+  idle(): Promise<void>;
+}
+
+/**
+ * Alerts as records: at most one open or acknowledged alert per fingerprint (rule + subject). A
+ * condition that keeps holding refreshes its alert (and notifies again only when its severity
+ * rises); one that stops holding resolves it (by `system`). Acknowledging silences nothing but the
+ * dashboard; resolving by hand while the condition still holds opens a new alert next evaluation.
+ */
+export function createAlertService(deps: AlertServiceDeps): AlertService {
+  const { db } = deps.database;
+  const policy = {
+    maxAttempts: deps.config.delivery.max_attempts,
+    backoffMs: deps.config.delivery.backoff_ms,
+    maxBackoffMs: deps.config.delivery.max_backoff_ms,
+    timeoutMs: deps.config.delivery.timeout_ms,
+  };
+  const pending = new Set<Promise<void>>();
+  let evaluating: Promise<EvaluationResult> | null = null;
+
+  function notify(alert: Alert, event: 'alert.opened' | 'alert.escalated' | 'alert.resolved'): void {
+    if (deps.config.webhooks.length === 0) return;
+    const p = (async () => {
+      const results = await Promise.all(
+        deps.config.webhooks.map((w) => deliver(w, event, { alert: publicAlert(alert) }, policy, deps.webhook)),
+      );
+      await db.updateTable('alerts').set({ delivery: JSON.stringify(results) }).where('id', '=', alert.id).execute();
+    })().catch((e: unknown) => deps.onError?.(e));
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  }
+
+  async function active(): Promise<Alert[]> {
+    const rows = await db.selectFrom('alerts').selectAll().where('state', 'in', ['open', 'acknowledged']).execute();
+    return rows.map(rowToAlert);
+  }
+
+  async function run(now: number): Promise<EvaluationResult> {
+    const ctx: RuleContext = { ...deps.context(now), now, rules: deps.config.rules };
+    const candidates: Candidate[] = [];
+    const evaluated = new Set<RuleName>();
+    const failed: EvaluationResult['failed'] = [];
+    for (const rule of RULES) {
+      if (!deps.config.rules[rule].enabled) {
+        evaluated.add(rule); // a disabled rule holds nothing: its alerts resolve
+        continue;
+      }
+      try {
+        candidates.push(...(await RULE_EVALUATORS[rule](ctx)));
+        evaluated.add(rule);
+      } catch (e) {
+        failed.push({ rule, error: e instanceof Error ? e.message : String(e) });
+        deps.onError?.(e);
+      }
+    }
+    const current = new Map((await active()).map((a) => [a.fingerprint, a]));
+    const result: EvaluationResult = { opened: [], escalated: [], resolved: [], failed };
+    for (const c of candidates) {
+      const a = current.get(c.fingerprint);
+      current.delete(c.fingerprint);
+      if (!a) {
+        const alert: Alert = {
+          id: `alt_${randomUUID().replaceAll('-', '')}`,
+          ...c,
+          state: 'open',
+          openedAt: now,
+          lastSeenAt: now,
+          acknowledgedAt: null,
+          acknowledgedBy: null,
+          resolvedAt: null,
+          resolvedBy: null,
+          delivery: [],
+        };
+        await db.insertInto('alerts').values(toRow(alert)).execute();
+        result.opened.push(alert);
+        notify(alert, 'alert.opened');
+        continue;
+      }
+      const escalated = SEVERITY_RANK[c.severity] > SEVERITY_RANK[a.severity];
+      const next: Alert = { ...a, severity: escalated ? c.severity : a.severity, title: c.title, details: c.details, lastSeenAt: now };
+      await db
+        .updateTable('alerts')
+        .set({ severity: next.severity, title: next.title, details: JSON.stringify(next.details), last_seen_at: now })
+        .where('id', '=', a.id)
+        .execute();
+      if (escalated) {
+        result.escalated.push(next);
+        notify(next, 'alert.escalated');
+      }
+    }
+    for (const a of current.values()) {
+      if (!evaluated.has(a.rule as RuleName)) continue;
+      const next: Alert = { ...a, state: 'resolved', resolvedAt: now, resolvedBy: 'system' };
+      await db
+        .updateTable('alerts')
+        .set({ state: 'resolved', resolved_at: now, resolved_by: 'system' })
+        .where('id', '=', a.id)
+        .execute();
+      result.resolved.push(next);
+      notify(next, 'alert.resolved');
+    }
+    return result;
+  }
+
+  async function transition(id: string, to: 'acknowledged' | 'resolved', actor: string, now: number): Promise<Alert> {
+    const row = await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new KeelError('not_found', 'No alert with that id.', { param: 'id' });
+    const a = rowToAlert(row);
+    if (a.state === 'resolved')
+      throw new KeelError('invalid_request', 'This alert is already resolved.', { param: 'id' });
+    if (a.state === to) return a;
+    const next: Alert =
+      to === 'acknowledged'
+        ? { ...a, state: to, acknowledgedAt: now, acknowledgedBy: actor }
+        : { ...a, state: to, resolvedAt: now, resolvedBy: actor };
+    await db
+      .updateTable('alerts')
+      .set(
+        to === 'acknowledged'
+          ? { state: to, acknowledged_at: now, acknowledged_by: actor }
+          : { state: to, resolved_at: now, resolved_by: actor },
+      )
+      .where('id', '=', id)
+      .execute();
+    deps.audit.append({
+      actor,
+      action: to === 'acknowledged' ? 'alert.acknowledge' : 'alert.resolve',
+      target: id,
+      details: { rule: a.rule, scope: a.scope, subject: a.subject, from: a.state, to },
+    });
+    if (to === 'resolved') notify(next, 'alert.resolved');
+    return next;
+  }
+
+  return {
+    evaluate(now) {
+      evaluating ??= run(now).finally(() => {
+        evaluating = null;
+      });
+      return evaluating;
+    },
+
+    async list(q = {}) {
+      let query = db.selectFrom('alerts').selectAll();
+      if (q.state) query = query.where('state', '=', q.state);
+      const rows = await query
+        .orderBy('opened_at', 'desc')
+        .orderBy('id')
+        .limit(Math.min(Math.max(1, q.limit ?? 100), 1000))
+        .execute();
+      return rows.map(rowToAlert);
+    },
+
+    async get(id) {
+      const row = await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? rowToAlert(row) : undefined;
+    },
+
+    acknowledge: (id, actor, now = Date.now()) => transition(id, 'acknowledged', actor, now),
+    resolve: (id, actor, now = Date.now()) => transition(id, 'resolved', actor, now),
+
+    async idle() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+  };
+}
+
+function toRow(a: Alert) {
+  return {
+    id: a.id,
+    fingerprint: a.fingerprint,
+    rule: a.rule,
+    scope: a.scope,
+    subject: a.subject,
+    state: a.state,
+    severity: a.severity,
+    title: a.title,
+    details: JSON.stringify(a.details),
+    opened_at: a.openedAt,
+    last_seen_at: a.lastSeenAt,
+    acknowledged_at: a.acknowledgedAt,
+    acknowledged_by: a.acknowledgedBy,
+    resolved_at: a.resolvedAt,
+    resolved_by: a.resolvedBy,
+    delivery: JSON.stringify(a.delivery),
+  };
+}
+
+function rowToAlert(r: Selectable<AlertsTable>): Alert {
+  const parse = <T>(s: string, fallback: T): T => {
+    try {
+      return JSON.parse(s) as T;
+    } catch {
+      return fallback;
+    }
+  };
+  const num = (v: number | string | bigint | null) => (v === null ? null : Number(v));
+  return {
+    id: r.id,
+    fingerprint: r.fingerprint,
+    rule: r.rule,
+    scope: r.scope,
+    subject: r.subject,
+    state: (ALERT_STATES as readonly string[]).includes(r.state) ? (r.state as AlertState) : 'open',
+    severity: r.severity in SEVERITY_RANK ? (r.severity as Severity) : 'warning',
+    title: r.title,
+    details: parse<Record<string, unknown>>(r.details, {}),
+    openedAt: Number(r.opened_at),
+    lastSeenAt: Number(r.last_seen_at),
+    acknowledgedAt: num(r.acknowledged_at),
+    acknowledgedBy: r.acknowledged_by,
+    resolvedAt: num(r.resolved_at),
+    resolvedBy: r.resolved_by,
+    delivery: parse<DeliveryResult[]>(r.delivery, []),
+  };
+}
+
+export function publicAlert(a: Alert): Record<string, unknown> {
+  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  return {
+    id: a.id,
+    object: 'alert',
+    rule: a.rule,
+    scope: a.scope,
+    subject: a.subject,
+    state: a.state,
+    severity: a.severity,
+    title: a.title,
+    details: a.details,
+    opened_at: iso(a.openedAt),
+    last_seen_at: iso(a.lastSeenAt),
+    acknowledged_at: iso(a.acknowledgedAt),
+    acknowledged_by: a.acknowledgedBy,
+    resolved_at: iso(a.resolvedAt),
+    resolved_by: a.resolvedBy,
+    delivery: a.delivery,
+  };
+}
