@@ -11,6 +11,7 @@ import { auditRoutes } from './http/admin/audit.js';
 import { adminRoutes } from './http/admin/index.js';
 import { createAuthenticator } from './pipeline/authenticate.js';
 import { createPipeline } from './pipeline/index.js';
+import type { UsageObserver } from './pipeline/record.js';
 import { createProviders } from './providers/registry.js';
 import { createRouter } from './routing/router.js';
 import { openDatabase } from './store/db.js';
@@ -57,6 +58,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       await usage.flush();
       return sumSpend(database, subject, from);
     },
+    observers: config.logging.requests ? [requestLogger(logger)] : [],
     now: Date.now,
     perfNow: () => performance.now(),
   });
@@ -92,6 +94,26 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       await database.close();
     },
   });
+}
+
+/** One log line per finished request: ids, model, outcome, cost. Never headers or bodies. */
+function requestLogger(logger: Logger): UsageObserver {
+  return (e) =>
+    logger.info(
+      {
+        requestId: e.requestId,
+        endpoint: e.endpoint,
+        model: e.modelRequested,
+        provider: e.provider,
+        status: e.status,
+        errorCode: e.errorCode,
+        latencyMs: e.latencyMs,
+        costUsd: e.costUsd,
+        useCase: e.useCase,
+        keyId: e.keyId,
+      },
+      'request',
+    );
 }
 
 /** Key changes made through this process take effect on the very next request. */

@@ -1,5 +1,5 @@
 /** Endpoint scope names; `/v1/...` paths in a key's `endpoints` are accepted too. */
-export const ENDPOINTS = ['chat', 'messages', 'embeddings', 'models'] as const;
+export const ENDPOINTS = ['chat', 'messages', 'embeddings', 'models', 'outcomes', 'feedback'] as const;
 export type EndpointScope = (typeof ENDPOINTS)[number];
 
 const PATHS: Record<string, EndpointScope> = {
@@ -7,6 +7,8 @@ const PATHS: Record<string, EndpointScope> = {
   '/v1/messages': 'messages',
   '/v1/embeddings': 'embeddings',
   '/v1/models': 'models',
+  '/v1/outcomes': 'outcomes',
+  '/v1/feedback': 'feedback',
 };
 
 export function normalizeEndpoint(e: string): EndpointScope | undefined {

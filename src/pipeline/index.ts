@@ -15,7 +15,7 @@ import { attribute } from './attribute.js';
 import type { Authenticator } from './authenticate.js';
 import { authorizeEndpoint, authorizeRequest, authorizeToolCall } from './authorize.js';
 import { newDispatchOutcome, type Principal, type RequestContext } from './context.js';
-import { record } from './record.js';
+import { record, type UsageObserver } from './record.js';
 import { estimateEmbeddingTokens, responseText, type Settlement, settle } from './settle.js';
 
 /**
@@ -28,6 +28,8 @@ export interface PipelineDeps extends AdmitDeps {
   authenticate: Authenticator;
   usage: UsageSink;
   audit: AuditLog | null;
+  /** Metrics, traces, request logs: told about every finished request. */
+  observers?: readonly UsageObserver[];
   perfNow: () => number;
 }
 
@@ -84,7 +86,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const settlement = spent ? settle(ctx, deps.prices, ctx.dispatch.usage ? null : outputText) : null;
     const u = settlement?.usage;
     void release(deps, ctx, settlement?.costUsd ?? 0, u ? u.inputTokens + u.outputTokens : 0);
-    record(deps.usage, ctx, {
+    record(deps.usage, deps.observers ?? [], ctx, {
       status: e?.status ?? status,
       errorCode: e?.code ?? (status === 499 ? 'client_closed' : null),
       settlement,

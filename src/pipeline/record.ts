@@ -2,9 +2,13 @@ import type { UsageEvent, UsageSink } from '../store/types.js';
 import type { RequestContext } from './context.js';
 import type { Settlement } from './settle.js';
 
-/** Turn a finished request into its one usage event. */
+/** Told about every finished request (metrics, traces, request logs). Must be cheap and never throw. */
+export type UsageObserver = (event: UsageEvent, ctx: RequestContext) => void;
+
+/** Turn a finished request into its one usage event, write it and tell the observers. */
 export function record(
   sink: UsageSink,
+  observers: readonly UsageObserver[],
   ctx: RequestContext,
   result: { status: number; errorCode: string | null; settlement: Settlement | null; latencyMs: number },
 ): void {
@@ -44,4 +48,5 @@ export function record(
     traceId: ctx.attribution.traceId,
   };
   sink.record(event);
+  for (const o of observers) o(event, ctx);
 }

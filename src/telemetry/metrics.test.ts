@@ -66,6 +66,30 @@ describe('createMetrics', () => {
     expect(await sample(m, 'keel_time_to_first_token_seconds_bucket', { ...dur, le: '0.2' })).toBe(1);
   });
 
+  it('hands pending counts over exactly once, whichever way the registry is read', async () => {
+    const m = createMetrics({ processMetrics: false });
+    const labels = {
+      model: 'gpt-4o',
+      provider: 'oai',
+      use_case: 'support',
+      endpoint: 'chat',
+      status_class: '2xx',
+    };
+    m.observe(usageEvent());
+    expect(await sample(m, 'keel_requests_total', labels)).toBe(1);
+    expect(await sample(m, 'keel_requests_total', labels)).toBe(1);
+    m.observe(usageEvent());
+    m.observe(usageEvent());
+    const json = await m.registry.getMetricsAsJSON();
+    const tokens = json.find((x) => x.name === 'keel_tokens_total');
+    const input = tokens?.values.find((v) => v.labels.kind === 'input');
+    expect(input?.value).toBe(3000);
+    expect(await sample(m, 'keel_requests_total', labels)).toBe(3);
+    expect(
+      await sample(m, 'keel_tokens_total', { model: 'gpt-4o', use_case: 'support', kind: 'input' }),
+    ).toBe(3000);
+  });
+
   it('keeps unpriced calls out of the cost counter and counts them apart', async () => {
     const m = createMetrics({ processMetrics: false });
     m.observe(usageEvent({ modelRequested: 'mystery', costUsd: null }));

@@ -6,6 +6,7 @@ import type { UsageSink } from '../store/types.js';
 import { type AlertService, createAlertService, type EvaluationResult } from './alerts/service.js';
 import type { WebhookDeps } from './alerts/webhook.js';
 import { type ForecastScope, forecastSpend, type SpendForecast } from './forecast/spend.js';
+import { listOutcomes, type OutcomeListQuery } from './outcomes/list.js';
 import { createOutcomeService, type OutcomeService } from './outcomes/service.js';
 import { buildValueReport, type ValueQuery, type ValueReport } from './roi/report.js';
 import { createRollupJob, type RollupJob } from './rollups/job.js';
@@ -31,6 +32,8 @@ export interface ValueService {
   rollups: RollupJob;
   alerts: AlertService;
   report(q: ValueQuery): Promise<ValueReport>;
+  /** Outcomes with the cost of their linked call or trace. */
+  listOutcomes(q: OutcomeListQuery): Promise<Record<string, unknown>[]>;
   forecast(scope: ForecastScope, now?: number): Promise<SpendForecast[]>;
   /** What the lead's timer calls (every alerts.evaluate_every_s), or start() does. */
   evaluateAlerts(now?: number): Promise<EvaluationResult>;
@@ -120,6 +123,7 @@ export async function createValueService(deps: ValueServiceDeps): Promise<ValueS
     rollups,
     alerts,
     report,
+    listOutcomes: (q) => listOutcomes(database, q),
     forecast,
     evaluateAlerts: async (at = now()) => {
       await useCases.refresh();
