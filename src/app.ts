@@ -12,6 +12,7 @@ import type { AppEnv } from './http/types.js';
 import type { Pipeline } from './pipeline/index.js';
 import type { Router } from './routing/types.js';
 import type { Logger } from './telemetry/logger.js';
+import { type KeelMetrics, metricsRoute } from './telemetry/metrics.js';
 
 export interface AppDeps {
   config: KeelConfig;
@@ -21,6 +22,7 @@ export interface AppDeps {
   logger: Logger;
   /** The admin API (`/api`), already guarded by admin authentication and the role table. */
   adminApi: Hono<AdminEnv>;
+  metrics: KeelMetrics;
   /** Called by close(): providers, writers, the store. */
   onClose: () => Promise<void>;
 }
@@ -45,6 +47,8 @@ export function createApp(deps: AppDeps): KeelApp {
   });
 
   app.route('/', healthRoutes({ database: services.database }));
+  if (config.telemetry.metrics_enabled)
+    app.route('/', metricsRoute(deps.metrics, { token: config.telemetry.metrics_token }));
   app.route('/v1', openaiRoutes({ pipeline, router, maxBodyBytes, trustProxy }));
   app.route('/v1', anthropicRoutes({ pipeline, maxBodyBytes, trustProxy }));
   app.route('/api', deps.adminApi);

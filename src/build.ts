@@ -16,7 +16,10 @@ import { createProviders } from './providers/registry.js';
 import { createRouter } from './routing/router.js';
 import { openDatabase } from './store/db.js';
 import { createUsageWriter, sumSpend } from './store/usage.js';
+import { spanExtra } from './telemetry/genai.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
+import { createMetrics } from './telemetry/metrics.js';
+import { createTracing } from './telemetry/tracing.js';
 import { createPriceBook } from './value/pricing/price-book.js';
 
 /**
@@ -32,6 +35,18 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     batchSize: config.usage.batch_size,
     onError: (err: unknown) => logger.error({ err }, 'usage write failed; will retry'),
   });
+  const metrics = createMetrics({
+    maxLabelValues: config.telemetry.metrics_max_label_values,
+    processMetrics: config.telemetry.process_metrics,
+    usageBuffered: () => usage.pending,
+  });
+  const tracing = createTracing(config.telemetry, {
+    providers: config.providers,
+    onExportError: (err: unknown) => logger.warn({ err }, 'OTLP trace export failed'),
+  });
+  const observers: UsageObserver[] = [(event) => metrics.observe(event)];
+  if (tracing.enabled) observers.push((event, ctx) => tracing.recordSpan(event, spanExtra(ctx, ctx.response)));
+  if (config.logging.requests) observers.push(requestLogger(logger));
   const audit = createAuditLog(database, {
     checkpointEvery: config.audit.checkpoint_every,
     ...(config.audit.signing_key ? { signingKey: config.audit.signing_key } : {}),
@@ -58,7 +73,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       await usage.flush();
       return sumSpend(database, subject, from);
     },
-    observers: config.logging.requests ? [requestLogger(logger)] : [],
+    observers,
     now: Date.now,
     perfNow: () => performance.now(),
   });
@@ -85,11 +100,13 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     pipeline,
     router,
     adminApi,
+    metrics,
     services: { database, usage, audit, keys },
     logger,
     onClose: async () => {
       await usage.close();
       await audit.close();
+      await tracing.shutdown();
       await Promise.all([...providers.values()].map((p) => p.close?.()));
       await database.close();
     },

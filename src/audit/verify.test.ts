@@ -26,17 +26,30 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const N = 30;
 
+type Extra = { workers?: number; parallelMinEntries?: number };
+/** SQLite runs twice: walked on one thread, and through the parallel fast path (3 workers, so breaks land inside ranges and on seams). */
+function modes(file: string): Array<{ name: string; url: string; extra: Extra }> {
+  return auditTargets(tmp, file).flatMap((t) =>
+    t.name === 'sqlite'
+      ? [
+          { ...t, extra: { workers: 0 } },
+          { name: 'sqlite, parallel', url: t.url.replace('.db', '-parallel.db'), extra: { workers: 3, parallelMinEntries: 1 } },
+        ]
+      : [{ ...t, extra: {} }],
+  );
+}
+
 function first(r: VerifyResult) {
   expect(r.ok).toBe(false);
   return r.problems[0];
 }
 
-describe.each(auditTargets(tmp))('verifyAudit on $name', ({ url }) => {
+describe.each(modes('audit.db'))('verifyAudit on $name', ({ url, extra }) => {
   let database: Database;
   let file: string;
   let run = 0;
   // Small pages put breaks on page boundaries too.
-  const verify = (pageSize = 7) => verifyAudit(database, { signingKey: SIGNING_KEY, checkpointFile: file, pageSize });
+  const verify = (pageSize = 7) => verifyAudit(database, { ...extra, signingKey: SIGNING_KEY, checkpointFile: file, pageSize });
 
   beforeAll(async () => {
     database = await openDatabase(url);
@@ -46,7 +59,7 @@ describe.each(auditTargets(tmp))('verifyAudit on $name', ({ url }) => {
   });
   beforeEach(async () => {
     await clearAudit(database);
-    file = path.join(tmp, `checkpoints-${url.slice(0, 6)}-${run++}.jsonl`);
+    file = path.join(tmp, `checkpoints-${url.replace(/\W/g, '')}-${run++}.jsonl`);
     await seedAudit(database, N, { checkpointEvery: 10, signingKey: SIGNING_KEY, checkpointFile: file });
   });
 
@@ -61,8 +74,10 @@ describe.each(auditTargets(tmp))('verifyAudit on $name', ({ url }) => {
 
   it('reports progress per page', async () => {
     const seen: number[] = [];
-    await verifyAudit(database, { pageSize: 10, onProgress: (p) => seen.push(p.entries) });
-    expect(seen.length).toBeGreaterThanOrEqual(3);
+    await verifyAudit(database, { ...extra, pageSize: 10, onProgress: (p) => seen.push(p.entries) });
+    // Sequentially once per page; the parallel fast path reports once, when its workers are done.
+    expect(seen.length).toBeGreaterThanOrEqual(extra.workers === 3 ? 1 : 3);
+    expect(Math.max(...seen)).toBeLessThanOrEqual(N);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
   });
 
@@ -242,7 +257,7 @@ describe.each(auditTargets(tmp))('verifyAudit on $name', ({ url }) => {
       // Delete the newest entries and every database checkpoint that mentions them: the chain left is intact.
       await database.db.deleteFrom('audit_log').where('seq', '>', 17).execute();
       await database.db.deleteFrom('audit_checkpoints').where('seq', '>', 17).execute();
-      const dbOnly = await verifyAudit(database, { signingKey: SIGNING_KEY });
+      const dbOnly = await verifyAudit(database, { ...extra, signingKey: SIGNING_KEY });
       expect(dbOnly.ok).toBe(true);
       const r = await verify();
       expect(first(r)).toMatchObject({ seq: 18, kind: 'truncated' });
@@ -251,7 +266,7 @@ describe.each(auditTargets(tmp))('verifyAudit on $name', ({ url }) => {
 
     it('catch tail truncation through database checkpoints too', async () => {
       await database.db.deleteFrom('audit_log').where('seq', '>', 25).execute();
-      const r = await verifyAudit(database, { signingKey: SIGNING_KEY });
+      const r = await verifyAudit(database, { ...extra, signingKey: SIGNING_KEY });
       expect(first(r)).toMatchObject({ seq: 26, kind: 'truncated' });
     });
 
@@ -265,7 +280,7 @@ describe.each(auditTargets(tmp))('verifyAudit on $name', ({ url }) => {
 
     it('catch a forged checkpoint signature', async () => {
       await database.db.updateTable('audit_checkpoints').set({ signature: 'ab'.repeat(32) }).where('seq', '=', 20).execute();
-      const r = await verifyAudit(database, { signingKey: SIGNING_KEY });
+      const r = await verifyAudit(database, { ...extra, signingKey: SIGNING_KEY });
       expect(first(r)).toMatchObject({ seq: 20, kind: 'bad_checkpoint' });
       expect(r.problems[0]?.message).toContain('invalid signature');
     });
@@ -281,7 +296,7 @@ describe.each(auditTargets(tmp))('verifyAudit on $name', ({ url }) => {
         [20, 'bad_checkpoint'],
         [null, 'bad_checkpoint'],
       ]);
-      const other = await verifyAudit(database, { signingKey: 'another-key-0123456789abcdef' });
+      const other = await verifyAudit(database, { ...extra, signingKey: 'another-key-0123456789abcdef' });
       expect(first(other)).toMatchObject({ seq: 10, kind: 'bad_checkpoint' });
       expect(other.problems[0]?.message).toContain('another key');
     });
@@ -298,25 +313,25 @@ describe.each(auditTargets(tmp))('verifyAudit on $name', ({ url }) => {
           .where('seq', '=', s)
           .execute();
       // The database alone, without key or file, cannot tell.
-      expect((await verifyAudit(database)).ok).toBe(true);
+      expect((await verifyAudit(database, extra)).ok).toBe(true);
       // The file can, even without the key.
-      const byFile = await verifyAudit(database, { checkpointFile: file });
+      const byFile = await verifyAudit(database, { ...extra, checkpointFile: file });
       expect(first(byFile)).toMatchObject({ seq: 20, kind: 'bad_checkpoint' });
       expect(byFile.problems[0]?.message).toContain('after entry 10');
       // So can the key.
-      const byKey = await verifyAudit(database, { signingKey: SIGNING_KEY });
+      const byKey = await verifyAudit(database, { ...extra, signingKey: SIGNING_KEY });
       expect(first(byKey)).toMatchObject({ seq: 20, kind: 'bad_checkpoint' });
     });
 
     it('a checkpoint whose count disagrees is reported', async () => {
       await database.db.updateTable('audit_checkpoints').set({ count: 11 }).where('seq', '=', 10).execute();
-      const r = await verifyAudit(database);
+      const r = await verifyAudit(database, extra);
       expect(first(r)).toMatchObject({ seq: 10, kind: 'bad_checkpoint' });
       expect(r.problems[0]?.message).toContain('records 11 entries');
     });
 
     it('warns about what it could not check', async () => {
-      const r = await verifyAudit(database);
+      const r = await verifyAudit(database, extra);
       expect(r.ok).toBe(true);
       expect(r.warnings.join(' ')).toContain('no signing key');
       expect(r.warnings.join(' ')).toContain('no checkpoint file');
@@ -324,7 +339,7 @@ describe.each(auditTargets(tmp))('verifyAudit on $name', ({ url }) => {
   });
 });
 
-describe.each(auditTargets(tmp, 'sweep.db'))('verifyAudit names every position on $name', ({ url }) => {
+describe.each(modes('sweep.db'))('verifyAudit names every position on $name', ({ url, extra }) => {
   let database: Database;
   let snapshot: Awaited<ReturnType<typeof allRows>>;
   const M = 12;
@@ -406,7 +421,7 @@ describe.each(auditTargets(tmp, 'sweep.db'))('verifyAudit names every position o
       for (let k = 1; k <= (c.positions ?? M); k++) {
         await restore();
         await c.tamper(k);
-        const r = await verifyAudit(database, { signingKey: SIGNING_KEY, pageSize: 4 });
+        const r = await verifyAudit(database, { ...extra, signingKey: SIGNING_KEY, pageSize: 4 });
         const p = r.problems[0];
         got.push(`${k}:${p?.kind}@${p?.seq}`);
         // Deleting the newest entry leaves an intact chain: only its checkpoint (taken on close) tells.

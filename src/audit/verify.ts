@@ -2,7 +2,8 @@ import type { Database } from '../store/db.js';
 import { type Checkpoint, CHECKPOINT_ALG, signatureValid, signingKeyId } from './chain.js';
 import { readCheckpointFile } from './checkpoint-file.js';
 import { findSeqByHash, readCheckpoints, readPage, readRowAt } from './store.js';
-import { type AuditProblem, ChainWalker, type ProblemKind } from './walk.js';
+import { fastScan } from './parallel.js';
+import { type AuditProblem, ChainWalker, type ProblemKind, type WalkResult } from './walk.js';
 
 export type { AuditProblem, ProblemKind } from './walk.js';
 
@@ -15,6 +16,10 @@ export interface VerifyOptions {
   onProgress?: (p: { entries: number; seq: number }) => void;
   /** Rows per page (default 2000): memory stays flat whatever the log's size. */
   pageSize?: number;
+  /** Worker threads for the SQLite fast path (default min(4, CPUs)); 0 or 1 walks on one thread. */
+  workers?: number;
+  /** Fewest entries for which the fast path starts workers (default 50,000). */
+  parallelMinEntries?: number;
 }
 
 export interface VerifyResult {
@@ -76,43 +81,68 @@ export async function verifyAudit(database: Database, opts: VerifyOptions = {}):
     warnings.push('checkpoint signatures were not checked: no signing key configured');
 
   let lastGood = 0;
-  const walker = new ChainWalker(
-    {
-      page: (after, limit) => readPage(database, after, limit),
-      rowAt: (seq) => readRowAt(database, seq),
-      copyOf: (hash, except) => findSeqByHash(database, hash, except),
-    },
-    {
-      onEntry(hash, origSeq, count) {
-        const list = bySeq.get(origSeq);
-        if (!list) return;
-        let good = true;
-        for (const ref of list) {
-          ref.matched = true;
-          if (hash !== ref.cp.headHash) {
-            good = false;
-            report({
-              seq: origSeq,
-              kind: 'bad_checkpoint',
-              message: `entry hash differs from the checkpoint (${ref.sources}): the chain was rewritten after entry ${lastGood}`,
-            });
-          } else if (ref.cp.count !== count) {
-            good = false;
-            report({
-              seq: origSeq,
-              kind: 'bad_checkpoint',
-              message: `checkpoint (${ref.sources}) records ${ref.cp.count} entries, the chain holds ${count}`,
-            });
-          }
-        }
-        if (good) lastGood = origSeq;
+  const onEntry = (hash: string, origSeq: number, count: number) => {
+    const list = bySeq.get(origSeq);
+    if (!list) return;
+    let good = true;
+    for (const ref of list) {
+      ref.matched = true;
+      if (hash !== ref.cp.headHash) {
+        good = false;
+        report({
+          seq: origSeq,
+          kind: 'bad_checkpoint',
+          message: `entry hash differs from the checkpoint (${ref.sources}): the chain was rewritten after entry ${lastGood}`,
+        });
+      } else if (ref.cp.count !== count) {
+        good = false;
+        report({
+          seq: origSeq,
+          kind: 'bad_checkpoint',
+          message: `checkpoint (${ref.sources}) records ${ref.cp.count} entries, the chain holds ${count}`,
+        });
+      }
+    }
+    if (good) lastGood = origSeq;
+  };
+
+  const pageSize = opts.pageSize ?? 2000;
+  const fast = await fastScan(database, {
+    ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+    ...(opts.parallelMinEntries !== undefined ? { minEntries: opts.parallelMinEntries } : {}),
+    pageSize,
+    checkpointSeqs: [...bySeq.keys()],
+  });
+  let walked: WalkResult;
+  if (fast) {
+    // The verified prefix holds entries 1..n contiguously, so the count through seq s is s.
+    for (const [seq, hash] of fast.hashesAt) onEntry(hash, seq, seq);
+    if (fast.through) opts.onProgress?.({ entries: fast.rows, seq: fast.through.seq });
+  }
+  if (fast && fast.doubtAt === null) {
+    walked = {
+      entries: fast.rows,
+      lastOrigSeq: fast.through?.seq ?? 0,
+      head: fast.through ? { seq: fast.through.seq, hash: fast.through.hash } : null,
+      deleted: new Set(),
+    };
+  } else {
+    const walker = new ChainWalker(
+      {
+        page: (after, limit) => readPage(database, after, limit),
+        rowAt: (seq) => readRowAt(database, seq),
+        copyOf: (hash, except) => findSeqByHash(database, hash, except),
       },
-      report,
-      onPage: opts.onProgress ? (entries, seq) => opts.onProgress?.({ entries, seq }) : undefined,
-    },
-    opts.pageSize,
-  );
-  const walked = await walker.run();
+      {
+        onEntry,
+        report,
+        onPage: opts.onProgress ? (entries, seq) => opts.onProgress?.({ entries, seq }) : undefined,
+      },
+      pageSize,
+      fast?.through ?? undefined,
+    );
+    walked = await walker.run();
+  }
 
   let beyond: CheckpointRef | null = null;
   for (const ref of refs) {

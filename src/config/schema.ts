@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TELEMETRY_DEFAULTS, telemetrySchema } from '../telemetry/config.js';
 import {
   alertsConfigSchema,
   costAllocationSchema,
@@ -218,6 +219,7 @@ export const configSchema = z
       })
       .strict()
       .default({ flush_interval_ms: 250, batch_size: 1000 }),
+    telemetry: telemetrySchema.default(TELEMETRY_DEFAULTS),
     logging: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

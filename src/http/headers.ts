@@ -7,6 +7,8 @@ const WANTED = [
   'x-keel-user',
   'x-keel-feature',
   'x-keel-trace-id',
+  'traceparent',
+  'tracestate',
 ] as const;
 
 export function pickHeaders(h: Headers): Record<string, string | undefined> {

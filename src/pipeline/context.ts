@@ -76,6 +76,8 @@ export interface RequestContext {
   embeddings?: EmbeddingsRequest;
   dispatch: DispatchOutcome;
   admission: Admission | null;
+  /** What the upstream said about its answer, for traces. */
+  response?: { id?: string; model?: string; finishReasons: string[] };
   /** Headers for the client's response (rate-limit state), whatever the outcome. */
   responseHeaders: Record<string, string>;
 }

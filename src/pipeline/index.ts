@@ -175,6 +175,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         finish(ctx, 0, e, null);
         throw e;
       }
+      ctx.response = { id: res.id, model: res.model, finishReasons: res.choices.map((c) => c.finishReason) };
       const settlement = finish(ctx, 200, null, ctx.dispatch.usage ? null : responseText(res));
       if (settlement && (!res.usage || settlement.usage.estimated)) res.usage = settlement.usage;
       return res;
@@ -200,6 +201,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
             if (ev.type === 'text') text += ev.text;
             else if (ev.type === 'tool_call_delta') text += ev.argumentsDelta;
             else if (ev.type === 'tool_call_start' && screened) authorizeToolCall(ctx, ev);
+            else if (ev.type === 'start') ctx.response = { id: ev.id, model: ev.model, finishReasons: [] };
+            else if (ev.type === 'finish') ctx.response?.finishReasons.push(ev.finishReason);
             yield ev;
           }
           finished = true;

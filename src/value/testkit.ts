@@ -1,7 +1,20 @@
+import { Hono } from 'hono';
+import type { AdminRole } from '../access/admin.js';
+import type { EndpointScope } from '../access/model.js';
 import type { AuditEntryInput, AuditLog } from '../audit/types.js';
+import { parseConfig } from '../config/load.js';
+import { ADMIN_ROUTE_ROLES, installRoleTable } from '../http/admin/roles.js';
+import type { AdminEnv } from '../http/admin/types.js';
+import { VALUE_ADMIN_ROUTE_ROLES, valueAdminRoutes } from '../http/admin/value.js';
+import { errorResponse } from '../http/errors.js';
+import { outcomeRoutes } from '../http/outcomes.js';
+import { createAuthenticator } from '../pipeline/authenticate.js';
+import { authorizeEndpoint } from '../pipeline/authorize.js';
 import { type Database, openDatabase } from '../store/db.js';
 import type { UsageEvent } from '../store/types.js';
-import { createUsageWriter } from '../store/usage.js';
+import { createUsageWriter, type UsageWriter } from '../store/usage.js';
+import type { WebhookDeps } from './alerts/webhook.js';
+import { createValueService, type ValueService } from './service.js';
 
 /** Both dialects the value features must work on; tests run each case on each. */
 export const DIALECTS = [
@@ -67,5 +80,86 @@ export function memoryAuditLog(): AuditLog & { entries: AuditEntryInput[] } {
     },
     flush: async () => {},
     close: async () => {},
+  };
+}
+
+export interface Clock {
+  now: () => number;
+  set(t: number): void;
+}
+
+export function clock(start: number): Clock {
+  let t = start;
+  return { now: () => t, set: (v) => void (t = v) };
+}
+
+export interface ValueHarness {
+  database: Database;
+  value: ValueService;
+  audit: AuditLog & { entries: AuditEntryInput[] };
+  usage: UsageWriter;
+  /** The app: /v1/outcomes, /v1/feedback and the value admin API under /api (as an admin). */
+  request(path: string, init?: RequestInit & { json?: unknown; key?: string }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/**
+ * A Keel-shaped app with only the value pieces: real authenticator (keel.yaml keys), real outcome
+ * routes, the value admin routes behind a fixed admin principal, errors rendered like the app does.
+ */
+export async function valueHarness(
+  url: string,
+  configInput: Record<string, unknown>,
+  opts: { now: () => number; webhook?: WebhookDeps; role?: AdminRole } ,
+): Promise<ValueHarness> {
+  const config = parseConfig({ database: { url }, ...configInput }, {});
+  const database = await openDatabase(url);
+  const audit = memoryAuditLog();
+  const usage = createUsageWriter(database, { flushIntervalMs: 60_000, batchSize: 10_000 });
+  const value = await createValueService({
+    config,
+    database,
+    audit,
+    usage,
+    now: opts.now,
+    ...(opts.webhook ? { webhook: opts.webhook } : {}),
+  });
+  const authn = createAuthenticator(config, null, opts.now);
+  const pipeline = {
+    authenticate: async (h: Record<string, string | undefined>, ep: EndpointScope, ip: string | null) => {
+      const p = await authn(h);
+      authorizeEndpoint(p, ep, ip);
+      return p;
+    },
+  };
+  const app = new Hono<AdminEnv>();
+  app.use('*', async (c, next) => {
+    c.set('requestId', 'req_harness');
+    c.set('admin', { actor: 'admin:tester', name: 'tester', role: opts.role ?? 'admin', id: null, via: 'bootstrap' });
+    await next();
+  });
+  app.route('/v1', outcomeRoutes({ pipeline, outcomes: value.outcomes, trustProxy: false }));
+  const admin = new Hono<AdminEnv>();
+  installRoleTable(admin, [...ADMIN_ROUTE_ROLES, ...VALUE_ADMIN_ROUTE_ROLES], audit, false);
+  admin.route('/', valueAdminRoutes({ value, now: opts.now }));
+  app.route('/api', admin);
+  app.onError((err) => errorResponse(err, 'openai', 'req_harness'));
+  return {
+    database,
+    value,
+    audit,
+    usage,
+    request: async (path, init = {}) => {
+      const { json, key, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (json !== undefined) headers.set('content-type', 'application/json');
+      if (key) headers.set('authorization', `Bearer ${key}`);
+      return app.request(path, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
+    },
+    close: async () => {
+      await value.close();
+      await usage.close();
+      await database.close();
+    },
   };
 }

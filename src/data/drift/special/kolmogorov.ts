@@ -1,4 +1,18 @@
-import { MINLOG, expm1 } from './cephes.js';
+import { expm1, MINLOG } from './cephes.js';
+import {
+  type DD,
+  ddAdd,
+  ddAddD,
+  ddDiv,
+  ddDivD,
+  ddFrexp,
+  ddLdexp,
+  ddMul,
+  ddMulD,
+  ldexpSafe,
+  twoProd,
+  twoSum,
+} from './dd.js';
 
 /**
  * Survival function of the two-sided one-sample Kolmogorov–Smirnov statistic D_n, i.e.
@@ -23,21 +37,6 @@ const STIRLING = [
 ];
 
 const clip01 = (p: number): number => (p < 0 ? 0 : p > 1 ? 1 : p);
-
-/** x·2^e without intermediate overflow or underflow. */
-export function ldexp(x: number, e: number): number {
-  let v = x;
-  let k = e;
-  while (k > 1000) {
-    v *= 2 ** 1000;
-    k -= 1000;
-  }
-  while (k < -1000) {
-    v *= 2 ** -1000;
-    k += 1000;
-  }
-  return v * 2 ** k;
-}
 
 /** log(n! / n^n) by Stirling's series with n·log n removed up front. */
 function logNFactorialDivNPowN(n: number): number {
@@ -111,7 +110,7 @@ function kolmognDMTW(n: number, d: number): number {
       expnt -= 128;
     }
   }
-  if (expnt !== 0) p = ldexp(p, expnt);
+  if (expnt !== 0) p = ldexpSafe(p, expnt);
   return clip01(p);
 }
 
@@ -209,7 +208,7 @@ function kolmognPomeranz(n: number, x: number): number {
     }
     ans *= m;
   }
-  if (expnt !== 0) ans = ldexp(ans, expnt);
+  if (expnt !== 0) ans = ldexpSafe(ans, expnt);
   return clip01(ans);
 }
 
@@ -303,44 +302,66 @@ export function kolmogornSf(n: number, x: number): number {
 
 // ---------------------------------------------------------------- one-sided Smirnov
 
-/** Splits a double for Dekker's exact product. */
-function split(a: number): [number, number] {
-  const c = 134217729 * a; // 2^27 + 1
-  const hi = c - (c - a);
-  return [hi, a - hi];
+const SM_MAX_EXPONENT = 960;
+
+/** a^m for a double-double base: libm pow on the high part, corrected for the low part (SciPy pow_D). */
+function powD(a: DD, m: number): DD {
+  if (m <= 0) {
+    if (m === 0) return [1, 0];
+    return ddDiv([1, 0], powD(a, -m));
+  }
+  if (a[0] === 0) return [0, 0];
+  const ans = a[0] ** m;
+  const r = a[1] / a[0];
+  let adj = m * r;
+  if (Math.abs(adj) > 1e-8) {
+    if (Math.abs(adj) < 1e-4) adj += m * r * (((m - 1) / 2) * r);
+    else adj = expm1(m * Math.log1p(r));
+  }
+  return ddAddD([ans, 0], ans * adj);
 }
 
-/** a·b = p + e exactly. */
-function twoProd(a: number, b: number): [number, number] {
-  const p = a * b;
-  const [ah, al] = split(a);
-  const [bh, bl] = split(b);
-  const e = ah * bh - p + ah * bl + al * bh + al * bl;
-  return [p, e];
+function nextPowerOf2(x: number): number {
+  const q = ldexpSafe(x, 1 - 53);
+  let L = Math.abs(q + x);
+  if (L === 0) L = Math.abs(x);
+  else if (Math.trunc(L) === L) L = Math.trunc(L);
+  return L;
 }
 
-/** a + b = s + e exactly. */
-function twoSum(a: number, b: number): [number, number] {
-  const s = a + b;
-  const bb = s - a;
-  return [s, a - (s - bb) + (b - bb)];
-}
-
-/** log of a double-double value hi + lo (hi > 0). */
-const logDD = (hi: number, lo: number): number => Math.log(hi) + Math.log1p(lo / hi);
-
-/** (n − v)/n − x and v/n + x as double-doubles, so powers of them keep full precision. */
-function quotientDD(num: number, n: number): [number, number] {
-  const q = num / n;
-  const [p, e] = twoProd(q, n);
-  return [q, (num - p - e) / n];
+/** a^m as (mantissa in [0.5, 1), binary exponent), splitting m so no partial power underflows. */
+function pow2ScaledD(a: DD, m: number): [DD, number] {
+  if (m <= 0) {
+    if (m === 0) return [[1, 0], 0];
+    const [inv, e1] = pow2ScaledD(a, -m);
+    const [ans, e2] = ddFrexp(ddDiv([1, 0], inv));
+    return [ans, -e1 + e2];
+  }
+  const [y, yE] = ddFrexp(a);
+  if (m === 1) return [y, yE];
+  let maxExpt = SM_MAX_EXPONENT;
+  if ((m * (y[0] - 1)) / y[0] < -SM_MAX_EXPONENT * Math.LN2) {
+    const lg2y = Math.log(y[0]) / Math.LN2;
+    if (m * lg2y <= -SM_MAX_EXPONENT) maxExpt = Math.trunc(nextPowerOf2(-SM_MAX_EXPONENT / lg2y + 1) / 2);
+  }
+  if (m <= maxExpt) {
+    const [ans, ansE] = ddFrexp(powD(y, m));
+    return [ans, ansE + m * yE];
+  }
+  const q = Math.trunc(m / maxExpt);
+  const r = m % maxExpt;
+  const [y2r, y2rE] = pow2ScaledD(y, r);
+  const [y2m, y2mE] = pow2ScaledD(y, maxExpt);
+  const [y2mq, y2mqE0] = pow2ScaledD(y2m, q);
+  const [ans, ansE0] = ddFrexp(ddMul(y2r, y2mq));
+  const y2mqE = y2mqE0 + y2mE * q;
+  return [ans, ansE0 + y2mqE + y2rE + m * yE];
 }
 
 /**
- * scipy.special.smirnov(n, x): P(D⁺_n ≥ x), by the Birnbaum–Tingey sum. SciPy keeps each term as a
- * double-double mantissa and a binary exponent; here each term is formed in log space from
- * double-double bases, which keeps the relative error of the sum near 1e-13 even when single terms
- * underflow (n up to 10⁶), and stops on the same convergence rule.
+ * scipy.special.smirnov(n, x): P(D⁺_n ≥ x) by the Birnbaum–Tingey sum, ported from SciPy's
+ * `_smirnov` (xsf/cephes/kolmogorov.h): each term is a double-double mantissa times a power of two,
+ * the binomial coefficient is carried the same way, and the sum stops on the same rule.
  */
 export function smirnovSf(n: number, x: number): number {
   if (!(n > 0 && x >= 0 && x <= 1)) return Number.NaN;
@@ -364,14 +385,14 @@ export function smirnovSf(n: number, x: number): number {
   let n1mxfl = n - nxfl - (alpha === 0 ? 0 : 1);
   if (alpha === 0) n1mxfl -= 1;
   if (nxfl === 0 || (nxfl === 1 && alpha === 0)) {
-    const [h, l] = twoSum(1, x);
-    const cdf = x * Math.exp((n - 1) * logDD(h, l));
-    return clip01(1 - cdf);
+    const t = powD(twoSum(1, x), n - 1);
+    const cdf = x * (t[0] + t[1]);
+    return 1 - cdf;
   }
   if (-2 * n * x * x < MINLOG) return 0;
   if (nxfl >= n - 1) {
-    const [h, l] = twoSum(1, -x);
-    return clip01(Math.exp(n * logDD(h, l)));
+    const t = powD(twoSum(1, -x), n);
+    return t[0] + t[1];
   }
   if (n > 1000000) {
     const logp = -((6 * n * x + 1) ** 2) / 18 / n;
@@ -380,31 +401,29 @@ export function smirnovSf(n: number, x: number): number {
   }
   const nTerms = n1mxfl + 1;
   const vmid = Math.floor(n / 2);
-  const [h0, l0] = twoSum(1, -x);
-  // A_0 = (1 − x)^n / x; later terms A_v = C(n, v) (1 − x − v/n)^(n−v) (x + v/n)^(v−1).
-  let sum = Math.exp(n * logDD(h0, l0)) / x;
-  let comp = 0;
-  let logC = 0;
+  // Term v = 0: (1 − x)^n / x.
+  let ajSum: DD = ddDivD(powD(twoSum(1, -x), n), x);
+  let Cman: DD = [1, 0];
+  let Cexpt = 0;
+  const updateBinomial = (j: number) => {
+    const [man, expt] = ddFrexp(ddMul(Cman, ddDivD([n - j, 0], j + 1)));
+    Cman = man;
+    Cexpt += expt;
+  };
+  updateBinomial(0);
   for (let j = 1; j < nTerms; j++) {
-    logC += Math.log((n - (j - 1)) / j);
     const v = j;
-    const [qa, qb] = quotientDD(n - v, n);
-    const [t2h, t2l0] = twoSum(qa, -x);
-    const t2l = t2l0 + qb;
-    const [qc, qd] = quotientDD(v, n);
-    const [t1h, t1l0] = twoSum(qc, x);
-    const t1l = t1l0 + qd;
-    const logA = logC + (n - v) * logDD(t2h, t2l) + (v - 1) * logDD(t1h, t1l);
-    const Aj = Math.exp(logA);
-    if (Number.isFinite(Aj) && Aj !== 0) {
-      // Neumaier summation stands in for SciPy's double-double accumulator.
-      const s = sum + Aj;
-      comp += Math.abs(sum) >= Math.abs(Aj) ? sum - s + Aj : Aj - s + sum;
-      sum = s;
-    }
-    if (Aj !== 0) {
-      if (4 * (nTerms - j) * Math.abs(Aj) < Number.EPSILON * (sum + comp) && j !== nTerms - 1) break;
+    // A_v = C(n, v) (1 − x − v/n)^(n−v) (x + v/n)^(v−1)
+    const [t2, t2E] = pow2ScaledD(ddAddD(ddDivD([n - v, 0], n), -x), n - v);
+    const [t1, t1E] = pow2ScaledD(ddAddD(ddDivD([v, 0], n), x), v - 1);
+    const aj = ddLdexp(ddMul(ddMul(t1, t2), Cman), Cexpt + t1E + t2E);
+    const ajv = aj[0] + aj[1];
+    if (Number.isFinite(ajv) && ajv !== 0) ajSum = ddAdd(ajSum, aj);
+    if (ajv !== 0) {
+      if (4 * (nTerms - j) * Math.abs(ajv) < Number.EPSILON * (ajSum[0] + ajSum[1]) && j !== nTerms - 1) break;
     } else if (j > vmid) break;
+    updateBinomial(j);
   }
-  return clip01(x * (sum + comp));
+  const prob = ddMulD(ajSum, x);
+  return clip01(prob[0] + prob[1]);
 }
