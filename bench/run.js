@@ -16,7 +16,16 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { runLoad } from './lib/load.js';
 import { freePort, readCpuSeconds, readMemory, startFakeUpstream, startKeel } from './lib/procs.js';
-import { fmt, machineInfo, ROUND_HEAD, roundRows, table, targetRows, writeResultsMd } from './lib/report.js';
+import {
+  fmt,
+  machineInfo,
+  noiseWarning,
+  ROUND_HEAD,
+  roundRows,
+  table,
+  targetRows,
+  writeResultsMd,
+} from './lib/report.js';
 import { evaluateTargets, summarise } from './lib/summary.js';
 import { checkUsageRows, sanityCheck } from './lib/verify.js';
 
@@ -264,6 +273,8 @@ async function main() {
     );
     out.write(`\nTargets\n${table(['target', 'goal', 'measured', 'result'], targetRows(targets))}\n`);
     out.write(`\nCorrectness\n${correctness.map((c) => `  ${c}`).join('\n')}\n`);
+    const noise = noiseWarning(results.machine);
+    if (noise) out.write(`\n${noise.slice(2)}\n`);
 
     await mkdir(RESULTS_DIR, { recursive: true });
     await writeFile(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -3,19 +3,24 @@
 /**
  * Trains Keel's prompt-injection classifier and writes src/guards/injection/weights.ts.
  *
- *   node scripts/guards/train-injection.mjs [--data FILE] [--out FILE] [--folds 5] [--grid] [--dry-run]
+ *   node scripts/guards/train-injection.mjs [--data FILE] [--out FILE] [--folds 5] [--repeats 2] [--dry-run]
  *
- * Reads ONLY the training file (default ../shared/data/guard/train.jsonl from the repo root). dev.jsonl
- * is never read here: hyper-parameters and both decision thresholds are chosen by stratified k-fold
- * cross-validation on train (out-of-fold scores through the real detector, signatures included).
- * Labels: `attack` = positive; `benign` and `harmful` = negative (a harmful request is not an injection).
+ * Reads ONLY the training file (default ../shared/data/guard/train.jsonl from the repo root); it refuses
+ * a file named dev.jsonl. Hyper-parameters were picked by cross-validation on train (see BASE); the
+ * combiner (segment offset, signature weight) and both decision thresholds are chosen here by
+ * stratified k-fold cross-validation on train, repeated with different fold assignments: out-of-fold
+ * scores go through the real detector, signatures included. Labels: `attack` = positive; `benign` and
+ * `harmful` = negative (a harmful request is not an injection).
  *
- * Segments: long texts are also scored per segment at runtime, so the trainer adds segment instances —
- * every segment of a negative row as a negative, and, multiple-instance style, the best-scoring
- * segments of each attack row as positives (re-picked over a few rounds), since the planted
- * instruction in an indirect attack is one line of an otherwise ordinary document.
- *
- * Deterministic: fixed fold assignment (hash of text), seeded shuffles, no wall-clock or Math.random.
+ * Two linear models over the same hashed features (src/guards/injection/features.ts):
+ * - text model: whole rows (+ random crops of longer rows, same label). Indirect attacks are left out
+ *   as wholes: they are ordinary documents with one planted line and would teach "e-mails are attacks".
+ * - segment model: segments of benign rows (negatives); planted instructions (positives) — recovered
+ *   by diffing an indirect attack against its clean twin document in train when there is one, else
+ *   multiple-instance learning (the best-scoring segments of the attack, re-picked over rounds); short
+ *   attack rows whole.
+ * Both use NB-scaled features (NBSVM) folded back into plain weights. Training is deterministic: fixed
+ * fold assignment (hash of text), seeded shuffles, no clock or Math.random.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -30,7 +35,7 @@ const { values: args } = parseArgs({
     data: { type: 'string', default: resolve(REPO_ROOT, '..', 'shared', 'data', 'guard', 'train.jsonl') },
     out: { type: 'string', default: join(REPO_ROOT, 'src', 'guards', 'injection', 'weights.ts') },
     folds: { type: 'string', default: '5' },
-    grid: { type: 'boolean', default: false },
+    repeats: { type: 'string', default: '2' },
     'dry-run': { type: 'boolean', default: false },
   },
 });
@@ -41,26 +46,31 @@ if (/(^|[\\/])dev\.jsonl$/.test(String(args.data))) {
 
 const { FEATURE_BITS } = await importGuard('injection/features.js');
 
-/** Fixed defaults, chosen with `--grid` (cross-validation only). */
+/** Chosen by repeated cross-validation on train (scripts/guards/README.md). */
 /** @type {import('./lib/train-core.mjs').Config} */
 const BASE = {
   power: 0.5,
+  segLineMin: 10,
   segMin: 40,
   segMax: 400,
   minSegmentedLength: 200,
+  minSegmentFeatures: 30,
   l2: 1e-4,
   lr: 0.2,
   epochs: 8,
+  nb: 5,
+  crops: 2,
+  cropWeight: 0.5,
   milRounds: 2,
   posSegments: 1,
-  segWeight: 0.5,
-  segOffset: -1,
-  minSegmentFeatures: 30,
+  indirectDocWeight: 0,
+  shortNegWeight: 0,
 };
 
-/** Constraints for threshold choice on out-of-fold scores (stricter than the dev targets, for margin). */
+/** Threshold limits on out-of-fold scores: stricter than the targets (≤2% benign, ≤5% per kind). */
 const DIRECT_LIMITS = { benignFpr: 0.01, kindFpr: { 'trigger-words': 0.02, 'hard-negative': 0.02 } };
-const INDIRECT_LIMITS = { benignFpr: 0.03, kindFpr: { document: 0.02, 'trigger-words': 0.05 } };
+/** Indirect mode guards documents and tool output: documents must stay quiet. */
+const INDIRECT_LIMITS = { benignFpr: 0.02, kindFpr: { document: 0.02, 'trigger-words': 0.03 } };
 
 /** @type {import('./lib/train-core.mjs').Row[]} */
 const rows = (await readFile(String(args.data), 'utf8'))
@@ -68,76 +78,67 @@ const rows = (await readFile(String(args.data), 'utf8'))
   .filter((l) => l.trim())
   .map((l) => JSON.parse(l));
 const trainer = await createTrainer(rows);
-
 const k = Number(args.folds);
-/** @type {Config[]} */
-const configs = [BASE];
-if (args.grid) {
-  configs.length = 0;
-  for (const power of [0.5, 0.7])
-    for (const l2 of [1e-5, 1e-4])
-      for (const segOffset of [-0.5, -1.5])
-        for (const posSegments of [1, 2]) configs.push({ ...BASE, power, l2, segOffset, posSegments });
-}
+const repeats = Math.max(1, Number(args.repeats));
 
-let best = null;
-for (const c of configs) {
-  const t0 = performance.now();
-  const cv = trainer.thresholds(trainer.crossValidate(c, k), DIRECT_LIMITS, INDIRECT_LIMITS);
-  const line = `${JSON.stringify(c)}\n  direct: ${summarize(rows, cv.direct, cv.d.threshold)}\n  indirect: ${summarize(rows, cv.indirect, cv.ind.threshold)}  (${((performance.now() - t0) / 1000).toFixed(1)}s)\n`;
-  process.stderr.write(line);
-  const objective = cv.d.recall + 0.25 * cv.ind.recall;
-  if (!best || objective > best.objective) best = { c, cv, objective };
-}
-if (!best) throw new Error('no configuration');
+const t0 = performance.now();
+const oofs = [];
+for (let r = 0; r < repeats; r++) oofs.push(trainer.crossValidate(BASE, k, r === 0 ? '' : `repeat-${r}`));
+const direct = trainer.chooseCombiner(oofs, 'direct', DIRECT_LIMITS);
+const indirect = trainer.chooseCombiner(oofs, 'indirect', INDIRECT_LIMITS);
+const cvDirect = summarize(rows, direct.logits, direct.threshold);
+const cvIndirect = summarize(rows, indirect.logits, indirect.threshold);
+process.stderr.write(
+  `cv (${k} folds x ${repeats}, ${((performance.now() - t0) / 1000).toFixed(0)}s)\n  direct ${JSON.stringify(direct.combiner)} ${cvDirect}\n  indirect ${JSON.stringify(indirect.combiner)} ${cvIndirect}\n`,
+);
 
-const { c, cv } = best;
 const final = trainer.fit(
   rows.map((_, i) => i),
-  c,
+  BASE,
 );
-const stats = {
-  trainedOn: String(args.data).split(/[\\/]/).slice(-2).join('/'),
-  rows: rows.length,
-  folds: k,
-  cvDirect: summarize(rows, cv.direct, cv.d.threshold),
-  cvIndirect: summarize(rows, cv.indirect, cv.ind.threshold),
-};
-process.stderr.write(`chosen ${JSON.stringify(c)}\n${JSON.stringify(stats, null, 2)}\n`);
+const bytes = new Int8Array(2 * final.doc.q.length);
+bytes.set(final.doc.q, 0);
+bytes.set(final.seg.q, final.doc.q.length);
 
+/** @param {number} x */
+const round = (x) => Math.round(x * 1e6) / 1e6;
 const serialized = {
   version: 1,
   bits: FEATURE_BITS,
-  bias: round(final.bias),
-  scale: final.scale,
-  power: c.power,
-  segMin: c.segMin,
-  segMax: c.segMax,
-  minSegmentedLength: c.minSegmentedLength,
-  segOffset: c.segOffset,
-  minSegmentFeatures: c.minSegmentFeatures,
-  threshold: round(cv.d.threshold),
-  indirectThreshold: round(cv.ind.threshold),
-  weights: deflateSync(Buffer.from(final.q.buffer), { level: 9 }).toString('base64'),
+  bias: round(final.doc.bias),
+  segBias: round(final.seg.bias),
+  scale: final.doc.scale,
+  segScale: final.seg.scale,
+  power: BASE.power,
+  segLineMin: BASE.segLineMin,
+  segMin: BASE.segMin,
+  segMax: BASE.segMax,
+  minSegmentedLength: BASE.minSegmentedLength,
+  minSegmentFeatures: BASE.minSegmentFeatures,
+  combineDirect: direct.combiner,
+  combineIndirect: indirect.combiner,
+  threshold: round(direct.threshold),
+  indirectThreshold: round(indirect.threshold),
 };
-/** @param {number} x */
-function round(x) {
-  return Math.round(x * 1e6) / 1e6;
-}
-
-const header = `/**
+const weights = deflateSync(Buffer.from(bytes.buffer), { level: 9 }).toString('base64');
+const trainedOn = String(args.data).split(/[\\/]/).slice(-2).join('/');
+const body = `/**
  * GENERATED by scripts/guards/train-injection.mjs — do not edit by hand; re-run the script.
- * Trained on ${stats.trainedOn} (${stats.rows} rows); thresholds from ${k}-fold cross-validation on it.
- * CV direct:   ${stats.cvDirect}
- * CV indirect: ${stats.cvIndirect}
+ * Trained on ${trainedOn} (${rows.length} rows). Combiners and thresholds from ${k}-fold cross-validation
+ * on it, repeated ${repeats}x; out-of-fold results at the chosen thresholds (last repeat):
+ *   direct:   ${cvDirect}
+ *   indirect: ${cvIndirect}
  */
 import type { SerializedModel } from './model.js';
 
+export const INJECTION_MODEL: SerializedModel = {
+${Object.entries(serialized)
+  .map(([key, v]) => `  ${key}: ${JSON.stringify(v).replace(/"(\w+)":/g, '$1: ').replace(/,(?=\w)/g, ', ').replace(/^\{/, '{ ').replace(/\}$/, ' }')},`)
+  .join('\n')}
+  weights:
+    '${weights}',
+};
 `;
-const { weights, ...rest } = serialized;
-const body = `${header}export const INJECTION_MODEL: SerializedModel = {\n${Object.entries(rest)
-  .map(([key, v]) => `  ${key}: ${JSON.stringify(v)},`)
-  .join('\n')}\n  weights:\n    '${weights}',\n};\n`;
 if (args['dry-run']) {
   process.stderr.write(`dry run: would write ${body.length} bytes to ${args.out}\n`);
 } else {

@@ -23,12 +23,12 @@ describe('canonicalJson', () => {
   });
 
   it('writes numbers and strings as JSON does, and normalises the rest', () => {
-    expect(canonicalJson({ n: 1.5, z: -0, big: 10n, e: 1e21, inf: Number.POSITIVE_INFINITY, nan: Number.NaN })).toBe(
-      '{"big":10,"e":1e+21,"inf":null,"n":1.5,"nan":null,"z":0}',
-    );
-    expect(canonicalJson({ s: 'ü"\n\u2028', u: undefined, f: () => 1, d: new Date(0), arr: [undefined] })).toBe(
-      '{"arr":[null],"d":"1970-01-01T00:00:00.000Z","s":"ü\\"\\n\u2028"}',
-    );
+    expect(
+      canonicalJson({ n: 1.5, z: -0, big: 10n, e: 1e21, inf: Number.POSITIVE_INFINITY, nan: Number.NaN }),
+    ).toBe('{"big":10,"e":1e+21,"inf":null,"n":1.5,"nan":null,"z":0}');
+    expect(
+      canonicalJson({ s: 'ü"\n\u2028', u: undefined, f: () => 1, d: new Date(0), arr: [undefined] }),
+    ).toBe('{"arr":[null],"d":"1970-01-01T00:00:00.000Z","s":"ü\\"\\n\u2028"}');
     expect(canonicalJson(null)).toBe('null');
     expect(canonicalJson([true, false])).toBe('[true,false]');
   });
@@ -98,8 +98,12 @@ describe('checkpoints', () => {
   const body = { seq: 10, count: 10, headHash: 'a'.repeat(64), ts: 1_790_000_000_000 };
 
   it('signs the canonical {count, head_hash, seq, ts} with HMAC-SHA256', () => {
-    expect(checkpointCanonical(body)).toBe(`{"count":10,"head_hash":"${'a'.repeat(64)}","seq":10,"ts":1790000000000}`);
-    expect(signCheckpoint(body, KEY)).toBe('f765dcbd91ed261cb73e702f79ffaf8d83eb08924afc21f1fe1cd35c55bb6f4c');
+    expect(checkpointCanonical(body)).toBe(
+      `{"count":10,"head_hash":"${'a'.repeat(64)}","seq":10,"ts":1790000000000}`,
+    );
+    expect(signCheckpoint(body, KEY)).toBe(
+      'f765dcbd91ed261cb73e702f79ffaf8d83eb08924afc21f1fe1cd35c55bb6f4c',
+    );
     const cp = makeCheckpoint(body, KEY);
     expect(cp).toMatchObject({ alg: CHECKPOINT_ALG, keyId: signingKeyId(KEY) });
     expect(signatureValid(cp, cp.signature as string, KEY)).toBe(true);
@@ -119,6 +123,11 @@ describe('checkpoints', () => {
     const line = checkpointLine(makeCheckpoint(body, KEY));
     expect(line.endsWith('\n')).toBe(true);
     expect(line.trim()).not.toContain('\n');
-    expect(JSON.parse(line)).toMatchObject({ seq: 10, count: 10, head_hash: body.headHash, alg: 'HMAC-SHA256' });
+    expect(JSON.parse(line)).toMatchObject({
+      seq: 10,
+      count: 10,
+      head_hash: body.headHash,
+      alg: 'HMAC-SHA256',
+    });
   });
 });

@@ -33,7 +33,8 @@ export async function readCheckpointFile(file: string): Promise<FileCheckpoints>
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { checkpoints: [], badLines: [], missing: true };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      return { checkpoints: [], badLines: [], missing: true };
     throw e;
   }
   const checkpoints: Checkpoint[] = [];
@@ -61,8 +62,10 @@ function parseLine(line: string): Checkpoint | string {
   const int = (x: unknown) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
   const strOrNull = (x: unknown) => x === null || x === undefined || typeof x === 'string';
   if (!int(o.seq) || !int(o.count) || !int(o.ts)) return 'seq, count and ts must be non-negative integers';
-  if (typeof o.head_hash !== 'string' || !HEX64.test(o.head_hash)) return 'head_hash must be 64 hex characters';
-  if (!strOrNull(o.signature) || !strOrNull(o.key_id) || !strOrNull(o.alg)) return 'signature, key_id, alg must be strings or null';
+  if (typeof o.head_hash !== 'string' || !HEX64.test(o.head_hash))
+    return 'head_hash must be 64 hex characters';
+  if (!strOrNull(o.signature) || !strOrNull(o.key_id) || !strOrNull(o.alg))
+    return 'signature, key_id, alg must be strings or null';
   return {
     seq: o.seq as number,
     count: o.count as number,

@@ -4,7 +4,14 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../store/db.js';
-import { canonicalJson, checkpointCanonical, entryHash, GENESIS_HASH, signCheckpoint, signingKeyId } from './chain.js';
+import {
+  canonicalJson,
+  checkpointCanonical,
+  entryHash,
+  GENESIS_HASH,
+  signCheckpoint,
+  signingKeyId,
+} from './chain.js';
 import { createAuditLog } from './log.js';
 import { readCheckpoints } from './store.js';
 import { allRows, auditTargets, clearAudit, SIGNING_KEY } from './testkit.js';
@@ -32,10 +39,25 @@ describe.each(auditTargets(tmp))('audit log writer on $name', ({ url }) => {
 
   it('appends synchronously, writes in append order on flush, and chains from the genesis hash', async () => {
     let t = 1_000;
-    const log = createAuditLog(database, { checkpointEvery: 1000, now: () => t++, flushIntervalMs: 60_000, onError });
-    log.append({ actor: 'admin:root', action: 'key.create', target: 'key_1', details: { b: 2, a: { y: 1, x: [1, 'two'] } } });
+    const log = createAuditLog(database, {
+      checkpointEvery: 1000,
+      now: () => t++,
+      flushIntervalMs: 60_000,
+      onError,
+    });
+    log.append({
+      actor: 'admin:root',
+      action: 'key.create',
+      target: 'key_1',
+      details: { b: 2, a: { y: 1, x: [1, 'two'] } },
+    });
     log.append({ actor: 'anonymous', action: 'request.refused' });
-    log.append({ actor: 'key:key_1', action: 'request.refused', target: 'req_1', details: { code: 'budget_exceeded' } });
+    log.append({
+      actor: 'key:key_1',
+      action: 'request.refused',
+      target: 'req_1',
+      details: { code: 'budget_exceeded' },
+    });
     expect(log.pending).toBe(3);
     expect(await allRows(database)).toEqual([]);
     await log.flush();
@@ -74,10 +96,16 @@ describe.each(auditTargets(tmp))('audit log writer on $name', ({ url }) => {
   });
 
   it('writes in the background without flush, batching', async () => {
-    const log = createAuditLog(database, { checkpointEvery: 1000, flushIntervalMs: 5, batchSize: 10, onError });
+    const log = createAuditLog(database, {
+      checkpointEvery: 1000,
+      flushIntervalMs: 5,
+      batchSize: 10,
+      onError,
+    });
     for (let i = 0; i < 25; i++) log.append({ actor: 'system', action: 'test.tick', details: { i } });
     const deadline = Date.now() + 3000;
-    while ((await allRows(database)).length < 25 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while ((await allRows(database)).length < 25 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
     const rows = await allRows(database);
     expect(rows.map((r) => JSON.parse(r.details).i)).toEqual([...Array(25).keys()]);
     await log.close();
@@ -149,7 +177,9 @@ describe.each(auditTargets(tmp))('audit log writer on $name', ({ url }) => {
     expect(rows).toHaveLength(80);
     // Each writer's own entries keep their append order.
     for (const w of ['writer:a', 'writer:b'])
-      expect(rows.filter((r) => r.actor === w).map((r) => JSON.parse(r.details).i)).toEqual([...Array(40).keys()]);
+      expect(rows.filter((r) => r.actor === w).map((r) => JSON.parse(r.details).i)).toEqual([
+        ...Array(40).keys(),
+      ]);
     const r = await verifyAudit(database);
     expect(r.problems).toEqual([]);
     expect(r.entries).toBe(80);
@@ -182,11 +212,24 @@ describe.each(auditTargets(tmp))('audit log writer on $name', ({ url }) => {
       expect(c.headHash).toBe(rows[c.seq - 1]?.hash);
       expect(c.signature).toBe(signCheckpoint(c, SIGNING_KEY));
       expect(c).toMatchObject({ alg: 'HMAC-SHA256', keyId: signingKeyId(SIGNING_KEY) });
-      expect(checkpointCanonical(c)).toBe(`{"count":${c.count},"head_hash":"${c.headHash}","seq":${c.seq},"ts":${c.ts}}`);
+      expect(checkpointCanonical(c)).toBe(
+        `{"count":${c.count},"head_hash":"${c.headHash}","seq":${c.seq},"ts":${c.ts}}`,
+      );
     }
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual(
-      cps.map((c) => ({ seq: c.seq, count: c.count, head_hash: c.headHash, ts: c.ts, signature: c.signature, key_id: c.keyId, alg: c.alg })),
+      cps.map((c) => ({
+        seq: c.seq,
+        count: c.count,
+        head_hash: c.headHash,
+        ts: c.ts,
+        signature: c.signature,
+        key_id: c.keyId,
+        alg: c.alg,
+      })),
     );
     // No key: checkpoints are still written, unsigned.
     const unsigned = createAuditLog(database, { checkpointEvery: 100, onError });

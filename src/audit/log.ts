@@ -105,12 +105,18 @@ export function createAuditLog(database: Database, opts: AuditLogOptions): Audit
 
   function append(entry: AuditEntryInput): void {
     if (closed) {
-      safeCall(onError, new Error(`audit entry "${field(entry.action)}" appended after the audit log closed; dropped`));
+      safeCall(
+        onError,
+        new Error(`audit entry "${field(entry.action)}" appended after the audit log closed; dropped`),
+      );
       return;
     }
     if (pending() >= maxBuffered) {
       if (dropped++ === 0)
-        safeCall(onError, new Error(`audit buffer is full (${maxBuffered} entries waiting for the store); dropping entries`));
+        safeCall(
+          onError,
+          new Error(`audit buffer is full (${maxBuffered} entries waiting for the store); dropping entries`),
+        );
       return;
     }
     let details: string;
@@ -173,7 +179,11 @@ export function createAuditLog(database: Database, opts: AuditLogOptions): Audit
       const count = dropped;
       dropped = 0;
       // The gap goes on the record, chained like everything else.
-      append({ actor: 'system', action: 'audit.dropped', details: { count, reason: 'buffer full while the store was failing' } });
+      append({
+        actor: 'system',
+        action: 'audit.dropped',
+        details: { count, reason: 'buffer full while the store was failing' },
+      });
     }
     await writeFileBacklog();
   }
@@ -230,9 +240,12 @@ export function createAuditLog(database: Database, opts: AuditLogOptions): Audit
         await writeFileBacklog();
       });
     } catch (e) {
-      throw new Error(`could not write ${pending()} audit entr${pending() === 1 ? 'y' : 'ies'} before closing`, {
-        cause: e,
-      });
+      throw new Error(
+        `could not write ${pending()} audit entr${pending() === 1 ? 'y' : 'ies'} before closing`,
+        {
+          cause: e,
+        },
+      );
     }
   }
 

@@ -27,10 +27,19 @@ describe('isSecretKeyName', () => {
     'secret_value',
   ])('%s is secret', (name) => expect(isSecretKeyName(name)).toBe(true));
 
-  it.each(['key_id', 'keyId', 'key_prefix', 'max_tokens', 'input_tokens', 'keys', 'name', 'secret_name', 'password_set', 'tokenizer', 'monkey'])(
-    '%s is not',
-    (name) => expect(isSecretKeyName(name)).toBe(false),
-  );
+  it.each([
+    'key_id',
+    'keyId',
+    'key_prefix',
+    'max_tokens',
+    'input_tokens',
+    'keys',
+    'name',
+    'secret_name',
+    'password_set',
+    'tokenizer',
+    'monkey',
+  ])('%s is not', (name) => expect(isSecretKeyName(name)).toBe(false));
 });
 
 describe('maskString', () => {
@@ -38,7 +47,8 @@ describe('maskString', () => {
     const s = `a ${KEEL_KEY} b ${OPENAI_KEY} c ${ANTHROPIC_KEY} d ${ADMIN_TOKEN} e sk-${'x'.repeat(40)}`;
     const m = maskString(s);
     expect(m).toBe('a sk-keel-Zx9A… b sk-proj-AbCd… c sk-ant-api03-AbCd… d keel-admin-AbCd… e sk-xxxx…');
-    for (const secret of [KEEL_KEY, OPENAI_KEY, ANTHROPIC_KEY, ADMIN_TOKEN]) expect(m).not.toContain(secret.slice(-20));
+    for (const secret of [KEEL_KEY, OPENAI_KEY, ANTHROPIC_KEY, ADMIN_TOKEN])
+      expect(m).not.toContain(secret.slice(-20));
   });
 
   it('masks other providers’ key shapes too', () => {
@@ -48,7 +58,13 @@ describe('maskString', () => {
   });
 
   it('leaves ordinary text, key ids and visible prefixes alone', () => {
-    for (const s of ['key_0123456789abcdef', 'sk-keel-AbCdEf', 'task-force-one', 'the model refused', 'sk-short'])
+    for (const s of [
+      'key_0123456789abcdef',
+      'sk-keel-AbCdEf',
+      'task-force-one',
+      'the model refused',
+      'sk-short',
+    ])
       expect(maskString(s)).toBe(s);
   });
 });

@@ -18,7 +18,8 @@ const CREDENTIAL =
   /\b(sk-keel-|keel-admin-|sk-ant-(?:[a-z]{2,10}\d{0,3}-)?|sk-(?:proj-|svcacct-|admin-)?)([A-Za-z0-9_-]{20,})|\b(AIza)([0-9A-Za-z_-]{30,})|\b(gh[pousr]_|github_pat_)([A-Za-z0-9_]{30,})|\b(xox[abprs]-)([A-Za-z0-9-]{10,})|\b(AKIA)([0-9A-Z]{16})\b/g;
 
 /** A scheme prefix at the start of a secret value, kept when masking it. */
-const VALUE_PREFIX = /^(?:(?:bearer|basic|token)\s+)?(?:sk-keel-|keel-admin-|sk-ant-(?:[a-z]{2,10}\d{0,3}-)?|sk-(?:proj-|svcacct-|admin-)?|AIza|gh[pousr]_|github_pat_|xox[abprs]-|AKIA)?/i;
+const VALUE_PREFIX =
+  /^(?:(?:bearer|basic|token)\s+)?(?:sk-keel-|keel-admin-|sk-ant-(?:[a-z]{2,10}\d{0,3}-)?|sk-(?:proj-|svcacct-|admin-)?|AIza|gh[pousr]_|github_pat_|xox[abprs]-|AKIA)?/i;
 
 /** Last word of a key name that makes its value secret: api_key, x-api-key, apiKey, access_token … */
 const SECRET_LAST = new Set([
@@ -50,7 +51,19 @@ const SECRET_ANY = new Set([
   'credentials',
 ]);
 /** … unless the name ends in a word that says the value is only about the secret. */
-const SAFE_LAST = new Set(['id', 'ids', 'prefix', 'hint', 'name', 'names', 'hash', 'set', 'count', 'at', 'length']);
+const SAFE_LAST = new Set([
+  'id',
+  'ids',
+  'prefix',
+  'hint',
+  'name',
+  'names',
+  'hash',
+  'set',
+  'count',
+  'at',
+  'length',
+]);
 
 const secretNameCache = new Map<string, boolean>();
 const CACHE_LIMIT = 2000;

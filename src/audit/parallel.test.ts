@@ -34,7 +34,15 @@ describe('parallel fast scan (SQLite worker threads)', () => {
     const r = await fastScan(database, opts);
     expect(r).toEqual({
       rows: 32,
-      through: { seq: 32, hash: rows[31]?.hash, prevHash: rows[31]?.prev_hash, rows: 32 },
+      through: {
+        seq: 32,
+        hash: rows[31]?.hash,
+        prevHash: rows[31]?.prev_hash,
+        rows: 32,
+        shift: 0,
+        deleted: 0,
+        inserted: 0,
+      },
       doubtAt: null,
       hashesAt: [10, 20, 30].map((s) => [s, rows[s - 1]?.hash]),
     });

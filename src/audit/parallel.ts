@@ -22,12 +22,12 @@ interface RangeScan {
   good: [number, string, string] | null;
   /** Stored seq of the first row that did not. */
   bad: number | null;
-  /** [seq, hash] at the checkpoint seqs asked about, up to the first doubt. */
+  /** [stored seq, hash] at the checkpoint seqs asked about, up to the first doubt. */
   hashesAt: Array<[number, string]>;
 }
 
 export interface FastScan {
-  /** Rows verified (all of entries 1..through.seq). */
+  /** Rows read through `through` (including those before `from`). */
   rows: number;
   /** The last verified entry; the exact walker resumes after it. Null: nothing verified. */
   through: WalkStart | null;
@@ -46,7 +46,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const crypto = require('node:crypto');
 const sha = crypto.hash ? (s) => crypto.hash('sha256', s, 'hex') : (s) => crypto.createHash('sha256').update(s).digest('hex');
 const Sqlite = require(workerData.driver);
-const { file, lo, hi, pageSize, checkpointSeqs } = workerData;
+const { file, lo, hi, pageSize, checkpointSeqs, shift } = workerData;
 const db = new Sqlite(file, { readonly: true, fileMustExist: true });
 const stmt = db.prepare('select seq, ts, actor, action, target, details, prev_hash, hash from audit_log where seq > ? and seq <= ? order by seq limit ?').raw(true);
 const cps = new Set(checkpointSeqs);
@@ -60,7 +60,7 @@ scan: for (;;) {
     if (first === null) first = [seq, r[6]];
     else if (seq !== lastSeq + 1 || r[6] !== lastHash) { bad = seq; break scan; }
     const text = '{"action":' + q(r[3]) + ',"actor":' + q(r[2]) + ',"details":' + r[5] + ',"prev_hash":' + q(r[6]) +
-      ',"seq":' + seq + ',"target":' + (r[4] === null ? 'null' : q(r[4])) + ',"ts":' + r[1] + '}';
+      ',"seq":' + (seq + shift) + ',"target":' + (r[4] === null ? 'null' : q(r[4])) + ',"ts":' + r[1] + '}';
     if (sha(text) !== r[7]) { bad = seq; break scan; }
     if (cps.has(seq)) hashesAt.push([seq, r[7]]);
     rows++; lastSeq = seq; lastHash = r[7]; good = [seq, r[7], r[6]];
@@ -72,12 +72,27 @@ db.close();
 parentPort.postMessage({ rows, first, good, bad, hashesAt });
 `;
 
-function scanRange(file: string, lo: number, hi: number, pageSize: number, checkpointSeqs: number[]): Promise<RangeScan> {
+function scanRange(
+  file: string,
+  lo: number,
+  hi: number,
+  shift: number,
+  pageSize: number,
+  checkpointSeqs: number[],
+): Promise<RangeScan> {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   return new Promise((resolve, reject) => {
     const w = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file, lo, hi, pageSize, checkpointSeqs: checkpointSeqs.filter((s) => s >= lo && s <= hi), driver },
+      workerData: {
+        file,
+        lo,
+        hi,
+        shift,
+        pageSize,
+        checkpointSeqs: checkpointSeqs.filter((s) => s >= lo && s <= hi),
+        driver,
+      },
     });
     w.once('message', (m: RangeScan) => resolve(m));
     w.once('error', reject);
@@ -87,12 +102,13 @@ function scanRange(file: string, lo: number, hi: number, pageSize: number, check
   });
 }
 
-/** Join the ranges in order; the first doubt (inside a range or at a seam) ends the fast path. */
-function stitch(scans: RangeScan[]): FastScan {
-  let prevSeq = 0;
-  let prevHash = GENESIS_HASH;
-  let through: WalkStart | null = null;
-  let rows = 0;
+/** Join the ranges in order, from `base`; the first doubt (inside a range or at a seam) ends the fast path. */
+function stitch(scans: RangeScan[], base: WalkStart | undefined): FastScan {
+  let prevSeq = base?.seq ?? 0;
+  let prevHash = base?.hash ?? GENESIS_HASH;
+  let through: WalkStart | null = base ?? null;
+  let rows = base?.rows ?? 0;
+  const counts = { shift: base?.shift ?? 0, deleted: base?.deleted ?? 0, inserted: base?.inserted ?? 0 };
   const hashesAt: Array<[number, string]> = [];
   for (const s of scans) {
     if (s.first === null && s.bad === null) continue;
@@ -101,7 +117,7 @@ function stitch(scans: RangeScan[]): FastScan {
     hashesAt.push(...s.hashesAt);
     rows += s.rows;
     if (s.good) {
-      through = { seq: s.good[0], hash: s.good[1], prevHash: s.good[2], rows };
+      through = { seq: s.good[0], hash: s.good[1], prevHash: s.good[2], rows, ...counts };
       prevSeq = s.good[0];
       prevHash = s.good[1];
     }
@@ -116,7 +132,15 @@ function stitch(scans: RangeScan[]): FastScan {
  */
 export async function fastScan(
   database: Database,
-  opts: { workers?: number; minEntries?: number; pageSize: number; checkpointSeqs: number[] },
+  opts: {
+    workers?: number;
+    minEntries?: number;
+    pageSize: number;
+    /** Original seqs of the checkpoints to report hashes for. */
+    checkpointSeqs: number[];
+    /** Continue after this verified entry (with its renumbering) instead of from the start. */
+    from?: WalkStart;
+  },
 ): Promise<FastScan | null> {
   const sqlite = sqliteHandleOf(database);
   const workers = Math.floor(opts.workers ?? Math.min(4, availableParallelism()));
@@ -126,15 +150,18 @@ export async function fastScan(
     hi: number | null;
   };
   if (bounds.lo === null || bounds.hi === null) return null;
-  if (bounds.hi - bounds.lo + 1 < (opts.minEntries ?? PARALLEL_MIN_ENTRIES)) return null;
-  const span = Math.ceil((bounds.hi - bounds.lo + 1) / workers);
+  const first = opts.from ? opts.from.seq + 1 : bounds.lo;
+  if (bounds.hi - first + 1 < (opts.minEntries ?? PARALLEL_MIN_ENTRIES)) return null;
+  const shift = opts.from?.shift ?? 0;
+  const storedCheckpointSeqs = opts.checkpointSeqs.map((s) => s - shift);
+  const span = Math.ceil((bounds.hi - first + 1) / workers);
   const ranges: Array<[number, number]> = [];
-  for (let lo = bounds.lo; lo <= bounds.hi; lo += span) ranges.push([lo, Math.min(bounds.hi, lo + span - 1)]);
+  for (let lo = first; lo <= bounds.hi; lo += span) ranges.push([lo, Math.min(bounds.hi, lo + span - 1)]);
   try {
     const scans = await Promise.all(
-      ranges.map(([lo, hi]) => scanRange(sqlite.name, lo, hi, opts.pageSize, opts.checkpointSeqs)),
+      ranges.map(([lo, hi]) => scanRange(sqlite.name, lo, hi, shift, opts.pageSize, storedCheckpointSeqs)),
     );
-    return stitch(scans);
+    return stitch(scans, opts.from);
   } catch {
     return null;
   }

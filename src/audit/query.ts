@@ -36,7 +36,9 @@ export async function queryAudit(database: Database, q: AuditQuery = {}): Promis
     if (q.action.endsWith('.*')) {
       // substr, not LIKE: no wildcard escaping to get wrong, and the same on SQLite and Postgres.
       const prefix = q.action.slice(0, -1);
-      query = query.where((eb) => eb(eb.fn<string>('substr', ['action', eb.val(1), eb.val(prefix.length)]), '=', prefix));
+      query = query.where((eb) =>
+        eb(eb.fn<string>('substr', ['action', eb.val(1), eb.val(prefix.length)]), '=', prefix),
+      );
     } else query = query.where('action', '=', q.action);
   }
   if (q.target !== undefined) query = query.where('target', '=', q.target);

@@ -71,18 +71,33 @@ function chain(head: Head | null, batch: PendingEntry[]): AuditRow[] {
     const e = batch[i] as PendingEntry;
     seq++;
     const hash = entryHash({ ...e, seq, prevHash: prev });
-    rows[i] = { seq, ts: e.ts, actor: e.actor, action: e.action, target: e.target, details: e.details, prev_hash: prev, hash };
+    rows[i] = {
+      seq,
+      ts: e.ts,
+      actor: e.actor,
+      action: e.action,
+      target: e.target,
+      details: e.details,
+      prev_hash: prev,
+      hash,
+    };
     prev = hash;
   }
   return rows;
 }
 
-function plannedCheckpoints(rows: AuditRow[], head: Head | null, lastCheckpointSeq: number | null, plan: WritePlan): Checkpoint[] {
+function plannedCheckpoints(
+  rows: AuditRow[],
+  head: Head | null,
+  lastCheckpointSeq: number | null,
+  plan: WritePlan,
+): Checkpoint[] {
   const out: Checkpoint[] = [];
   const every = Math.max(1, Math.floor(plan.every));
   const ts = plan.now();
   for (const r of rows)
-    if (r.seq % every === 0) out.push(makeCheckpoint({ seq: r.seq, count: r.seq, headHash: r.hash, ts }, plan.signingKey));
+    if (r.seq % every === 0)
+      out.push(makeCheckpoint({ seq: r.seq, count: r.seq, headHash: r.hash, ts }, plan.signingKey));
   const last = rows[rows.length - 1] ?? head;
   if (plan.force && last && last.seq > (lastCheckpointSeq ?? 0) && out[out.length - 1]?.seq !== last.seq)
     out.push(makeCheckpoint({ seq: last.seq, count: last.seq, headHash: last.hash, ts }, plan.signingKey));
@@ -111,7 +126,8 @@ function sqliteStatements(sqlite: BetterSqlite3.Database): SqliteStatements {
   const write = sqlite.transaction((batch: PendingEntry[], plan: WritePlan): WriteResult => {
     const h = head.get() ?? null;
     const rows = chain(h, batch);
-    for (const r of rows) insert.run(r.seq, r.ts, r.actor, r.action, r.target, r.details, r.prev_hash, r.hash);
+    for (const r of rows)
+      insert.run(r.seq, r.ts, r.actor, r.action, r.target, r.details, r.prev_hash, r.hash);
     const planned = plannedCheckpoints(rows, h, plan.force ? (lastCp.get()?.seq ?? null) : null, plan);
     const created = planned.filter(
       (c) => insertCp.run(c.seq, c.count, c.headHash, c.ts, c.signature, c.keyId, c.alg).changes > 0,
@@ -127,9 +143,14 @@ function sqliteStatements(sqlite: BetterSqlite3.Database): SqliteStatements {
   return s;
 }
 
-async function writeWithKysely(database: Database, batch: PendingEntry[], plan: WritePlan): Promise<WriteResult> {
+async function writeWithKysely(
+  database: Database,
+  batch: PendingEntry[],
+  plan: WritePlan,
+): Promise<WriteResult> {
   return database.db.transaction().execute(async (trx) => {
-    if (database.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${LOCK_A}, ${LOCK_B})`.execute(trx);
+    if (database.dialect === 'postgres')
+      await sql`select pg_advisory_xact_lock(${LOCK_A}, ${LOCK_B})`.execute(trx);
     const h = await readHeadWith(trx);
     const rows = chain(h, batch);
     for (let i = 0; i < rows.length; i += ROWS_PER_INSERT)
@@ -149,7 +170,15 @@ async function writeWithKysely(database: Database, batch: PendingEntry[], plan: 
     for (const c of plannedCheckpoints(rows, h, lastCp, plan)) {
       const r = await trx
         .insertInto('audit_checkpoints')
-        .values({ seq: c.seq, count: c.count, head_hash: c.headHash, ts: c.ts, signature: c.signature, key_id: c.keyId, alg: c.alg })
+        .values({
+          seq: c.seq,
+          count: c.count,
+          head_hash: c.headHash,
+          ts: c.ts,
+          signature: c.signature,
+          key_id: c.keyId,
+          alg: c.alg,
+        })
         .onConflict((oc) => oc.column('seq').doNothing())
         .executeTakeFirst();
       if (Number(r.numInsertedOrUpdatedRows ?? 0n) > 0) created.push(c);
@@ -160,7 +189,11 @@ async function writeWithKysely(database: Database, batch: PendingEntry[], plan: 
 }
 
 /** Append a batch (may be empty, to only force a checkpoint) as one transaction. */
-export async function writeEntries(database: Database, batch: PendingEntry[], plan: WritePlan): Promise<WriteResult> {
+export async function writeEntries(
+  database: Database,
+  batch: PendingEntry[],
+  plan: WritePlan,
+): Promise<WriteResult> {
   const sqlite = sqliteHandleOf(database);
   // Synchronous fast path, unless a Kysely transaction is open on the same connection (it would join it).
   if (sqlite && !sqlite.inTransaction) return sqliteStatements(sqlite).write.immediate(batch, plan);
@@ -168,7 +201,12 @@ export async function writeEntries(database: Database, batch: PendingEntry[], pl
 }
 
 async function readHeadWith(db: Kysely<KeelSchema> | Transaction<KeelSchema>): Promise<Head | null> {
-  const r = await db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const r = await db
+    .selectFrom('audit_log')
+    .select(['seq', 'hash'])
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return r ? { seq: toNumber(r.seq), hash: r.hash } : null;
 }
 
@@ -184,7 +222,16 @@ export async function readPage(database: Database, afterSeq: number, limit: numb
     const rows: AuditRow[] = new Array(raw.length);
     for (let i = 0; i < raw.length; i++) {
       const r = raw[i] as RawRow;
-      rows[i] = { seq: r[0], ts: r[1], actor: r[2], action: r[3], target: r[4], details: r[5], prev_hash: r[6], hash: r[7] };
+      rows[i] = {
+        seq: r[0],
+        ts: r[1],
+        actor: r[2],
+        action: r[3],
+        target: r[4],
+        details: r[5],
+        prev_hash: r[6],
+        hash: r[7],
+      };
     }
     return rows;
   }
@@ -204,7 +251,11 @@ export async function readRowAt(database: Database, seq: number): Promise<AuditR
 }
 
 /** Another row carrying this hash (a copy), found by a scan: only used to explain a break. */
-export async function findSeqByHash(database: Database, hash: string, exceptSeq: number): Promise<number | null> {
+export async function findSeqByHash(
+  database: Database,
+  hash: string,
+  exceptSeq: number,
+): Promise<number | null> {
   const r = await database.db
     .selectFrom('audit_log')
     .select('seq')

@@ -10,7 +10,8 @@ export function auditTargets(dir: string, file = 'audit.db'): Array<{ name: stri
     { name: 'sqlite', url: `sqlite:${dir}/${file}` },
     { name: 'pglite', url: 'pglite:' },
   ];
-  if (process.env.KEEL_TEST_POSTGRES_URL) targets.push({ name: 'postgres', url: process.env.KEEL_TEST_POSTGRES_URL });
+  if (process.env.KEEL_TEST_POSTGRES_URL)
+    targets.push({ name: 'postgres', url: process.env.KEEL_TEST_POSTGRES_URL });
   return targets;
 }
 
@@ -54,7 +55,11 @@ export async function allRows(database: Database): Promise<AuditRow[]> {
 }
 
 export async function rowAt(database: Database, seq: number): Promise<AuditRow> {
-  const r = await database.db.selectFrom('audit_log').selectAll().where('seq', '=', seq).executeTakeFirstOrThrow();
+  const r = await database.db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('seq', '=', seq)
+    .executeTakeFirstOrThrow();
   return { ...r, seq: toNumber(r.seq), ts: toNumber(r.ts) };
 }
 
@@ -75,11 +80,7 @@ export async function renumber(database: Database, from: number, delta: number):
     .set({ seq: sql`-(seq + ${delta})` })
     .where('seq', '>=', from)
     .execute();
-  await database.db
-    .updateTable('audit_log')
-    .set({ seq: sql`-seq` })
-    .where('seq', '<', 0)
-    .execute();
+  await database.db.updateTable('audit_log').set({ seq: sql`-seq` }).where('seq', '<', 0).execute();
 }
 
 export async function insertRow(database: Database, row: AuditRow): Promise<void> {

@@ -1,9 +1,9 @@
 import type { Database } from '../store/db.js';
-import { type Checkpoint, CHECKPOINT_ALG, signatureValid, signingKeyId } from './chain.js';
+import { CHECKPOINT_ALG, type Checkpoint, signatureValid, signingKeyId } from './chain.js';
 import { readCheckpointFile } from './checkpoint-file.js';
-import { findSeqByHash, readCheckpoints, readPage, readRowAt } from './store.js';
 import { fastScan } from './parallel.js';
-import { type AuditProblem, ChainWalker, type ProblemKind, type WalkResult } from './walk.js';
+import { findSeqByHash, readCheckpoints, readPage, readRowAt } from './store.js';
+import { type AuditProblem, ChainWalker, type ProblemKind, type WalkResult, type WalkStart } from './walk.js';
 
 export type { AuditProblem, ProblemKind } from './walk.js';
 
@@ -20,6 +20,8 @@ export interface VerifyOptions {
   workers?: number;
   /** Fewest entries for which the fast path starts workers (default 50,000). */
   parallelMinEntries?: number;
+  /** Clean entries after a break before the exact walker hands back to the fast path (default 1000). */
+  handBackAfter?: number;
 }
 
 export interface VerifyResult {
@@ -37,6 +39,8 @@ export interface VerifyResult {
 }
 
 const MAX_PROBLEMS = 100;
+/** Clean entries after a break before the exact walker hands back to the parallel fast path. */
+const HAND_BACK_AFTER = 1000;
 const CHAIN_FIRST: Record<ProblemKind, number> = {
   altered: 0,
   deleted: 0,
@@ -107,41 +111,65 @@ export async function verifyAudit(database: Database, opts: VerifyOptions = {}):
   };
 
   const pageSize = opts.pageSize ?? 2000;
-  const fast = await fastScan(database, {
-    ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
-    ...(opts.parallelMinEntries !== undefined ? { minEntries: opts.parallelMinEntries } : {}),
-    pageSize,
-    checkpointSeqs: [...bySeq.keys()],
-  });
+  const source = {
+    page: (after: number, limit: number) => readPage(database, after, limit),
+    rowAt: (seq: number) => readRowAt(database, seq),
+    copyOf: (hash: string, except: number) => findSeqByHash(database, hash, except),
+  };
+  const hooks = {
+    onEntry,
+    report,
+    onPage: opts.onProgress
+      ? (entries: number, seq: number) => opts.onProgress?.({ entries, seq })
+      : undefined,
+  };
+  // Clean stretches go to the parallel fast path (when it applies); from each doubt the exact walker
+  // classifies and resynchronises, then hands back.
+  const deleted = new Set<number>();
+  let start: WalkStart | undefined;
   let walked: WalkResult;
-  if (fast) {
-    // The verified prefix holds entries 1..n contiguously, so the count through seq s is s.
-    for (const [seq, hash] of fast.hashesAt) onEntry(hash, seq, seq);
-    if (fast.through) opts.onProgress?.({ entries: fast.rows, seq: fast.through.seq });
-  }
-  if (fast && fast.doubtAt === null) {
-    walked = {
-      entries: fast.rows,
-      lastOrigSeq: fast.through?.seq ?? 0,
-      head: fast.through ? { seq: fast.through.seq, hash: fast.through.hash } : null,
-      deleted: new Set(),
-    };
-  } else {
-    const walker = new ChainWalker(
-      {
-        page: (after, limit) => readPage(database, after, limit),
-        rowAt: (seq) => readRowAt(database, seq),
-        copyOf: (hash, except) => findSeqByHash(database, hash, except),
-      },
-      {
-        onEntry,
-        report,
-        onPage: opts.onProgress ? (entries, seq) => opts.onProgress?.({ entries, seq }) : undefined,
-      },
+  for (;;) {
+    const fast = await fastScan(database, {
+      ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+      ...(opts.parallelMinEntries !== undefined ? { minEntries: opts.parallelMinEntries } : {}),
       pageSize,
-      fast?.through ?? undefined,
+      checkpointSeqs: [...bySeq.keys()],
+      ...(start ? { from: start } : {}),
+    });
+    if (fast) {
+      const base = start ?? { seq: 0, rows: 0, shift: 0, deleted: 0, inserted: 0 };
+      // Inside a verified stretch the count advances one per entry.
+      const countAt = (seq: number) => base.rows + base.deleted - base.inserted + (seq - base.seq);
+      for (const [seq, hash] of fast.hashesAt) onEntry(hash, seq + base.shift, countAt(seq));
+      if (fast.through) opts.onProgress?.({ entries: fast.rows, seq: fast.through.seq });
+      if (fast.doubtAt === null) {
+        const end = fast.through;
+        walked = {
+          entries: fast.rows,
+          lastOrigSeq: end ? end.seq + end.shift : 0,
+          head: end ? { seq: end.seq, hash: end.hash } : null,
+          deleted,
+          resume: null,
+        };
+        break;
+      }
+    }
+    const from = fast?.through ?? start;
+    const walker = new ChainWalker(
+      source,
+      hooks,
+      pageSize,
+      from ?? undefined,
+      fast ? (opts.handBackAfter ?? HAND_BACK_AFTER) : 0,
     );
-    walked = await walker.run();
+    const r = await walker.run();
+    for (const s of r.deleted) deleted.add(s);
+    if (r.resume) {
+      start = r.resume;
+      continue;
+    }
+    walked = { ...r, deleted };
+    break;
   }
 
   let beyond: CheckpointRef | null = null;
@@ -150,7 +178,11 @@ export async function verifyAudit(database: Database, opts: VerifyOptions = {}):
     if (ref.cp.seq > walked.lastOrigSeq) {
       if (!beyond || ref.cp.seq > beyond.cp.seq) beyond = ref;
     } else if (!walked.deleted.has(ref.cp.seq)) {
-      report({ seq: ref.cp.seq, kind: 'bad_checkpoint', message: `no entry for the checkpoint (${ref.sources})` });
+      report({
+        seq: ref.cp.seq,
+        kind: 'bad_checkpoint',
+        message: `no entry for the checkpoint (${ref.sources})`,
+      });
     }
   }
   if (beyond) {
@@ -200,15 +232,25 @@ async function loadCheckpoints(
     const file = await readCheckpointFile(opts.checkpointFile);
     if (file.missing) warnings.push(`checkpoint file ${opts.checkpointFile} does not exist`);
     for (const bad of file.badLines)
-      report({ seq: null, kind: 'bad_checkpoint', message: `checkpoint file line ${bad.line}: ${bad.reason}` });
+      report({
+        seq: null,
+        kind: 'bad_checkpoint',
+        message: `checkpoint file line ${bad.line}: ${bad.reason}`,
+      });
     for (const cp of file.checkpoints) add(cp, 'file');
   } else {
-    warnings.push('no checkpoint file: deletion of the newest entries is caught only by database checkpoints');
+    warnings.push(
+      'no checkpoint file: deletion of the newest entries is caught only by database checkpoints',
+    );
   }
   return [...byKey.values()].sort((a, b) => a.cp.seq - b.cp.seq);
 }
 
-function signatureOk(ref: CheckpointRef, key: string | undefined, report: (p: AuditProblem) => void): boolean {
+function signatureOk(
+  ref: CheckpointRef,
+  key: string | undefined,
+  report: (p: AuditProblem) => void,
+): boolean {
   if (!key) return true;
   const { cp } = ref;
   const bad = (why: string) => {
@@ -216,9 +258,11 @@ function signatureOk(ref: CheckpointRef, key: string | undefined, report: (p: Au
     return false;
   };
   if (cp.signature === null) return bad('is unsigned, but a signing key is configured');
-  if (cp.alg !== null && cp.alg !== CHECKPOINT_ALG) return bad(`uses an unknown algorithm "${cp.alg.slice(0, 40)}"`);
+  if (cp.alg !== null && cp.alg !== CHECKPOINT_ALG)
+    return bad(`uses an unknown algorithm "${cp.alg.slice(0, 40)}"`);
   const ours = signingKeyId(key);
-  if (cp.keyId !== null && cp.keyId !== ours) return bad(`was signed with another key (${cp.keyId.slice(0, 40)})`);
+  if (cp.keyId !== null && cp.keyId !== ours)
+    return bad(`was signed with another key (${cp.keyId.slice(0, 40)})`);
   if (!signatureValid(cp, cp.signature, key)) return bad('has an invalid signature (forged or altered)');
   return true;
 }

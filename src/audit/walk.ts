@@ -33,15 +33,23 @@ export interface WalkResult {
   head: { seq: number; hash: string } | null;
   /** Original seqs reported deleted. */
   deleted: Set<number>;
+  /** Set when the walk handed back early (clean again after a break): where to continue. */
+  resume: WalkStart | null;
 }
 
 /** Where to pick up a walk whose prefix (entries 1..seq, contiguous) is already verified. */
 export interface WalkStart {
+  /** Stored seq of the last verified entry. */
   seq: number;
   hash: string;
   prevHash: string;
-  /** Rows through seq. */
+  /** Rows read through seq. */
   rows: number;
+  /** Renumbering recognised so far: original seq = stored seq + shift. */
+  shift: number;
+  /** Entries found deleted / inserted so far (the chain's count = rows + deleted - inserted). */
+  deleted: number;
+  inserted: number;
 }
 
 /** How far a renumbered row may have moved and still be recognised. */
@@ -87,6 +95,8 @@ export class ChainWalker {
   private deletedCount = 0;
   private insertedCount = 0;
   private copyLookups = 0;
+  /** Entries accepted since the last break. */
+  private clean = 0;
   private readonly deleted = new Set<number>();
 
   constructor(
@@ -94,6 +104,8 @@ export class ChainWalker {
     private readonly hooks: WalkHooks,
     private readonly pageSize = 2000,
     start?: WalkStart,
+    /** After a break, stop once this many entries in a row check out again (the caller resumes faster). */
+    private readonly handBackAfter = 0,
   ) {
     if (start) {
       this.afterSeq = start.seq;
@@ -103,6 +115,9 @@ export class ChainWalker {
       this.lastSeq = start.seq;
       this.pGenesis = false;
       this.rows = start.rows;
+      this.shift = start.shift;
+      this.deletedCount = start.deleted;
+      this.insertedCount = start.inserted;
     }
   }
 
@@ -123,24 +138,47 @@ export class ChainWalker {
           hashAt(r, r.seq + this.shift, r.prev_hash) === r.hash
         ) {
           this.accept(r, r.hash);
+          if (this.handBackAfter > 0 && ++this.clean >= this.handBackAfter && this.forgiven.size === 0)
+            return this.result(this.state());
           continue;
         }
         await this.anomaly();
+        this.clean = 0;
         break;
       }
       if (this.i < this.buf.length) continue;
       if (!(await this.loadMore())) break;
     }
+    return this.result(null);
+  }
+
+  private state(): WalkStart {
+    return {
+      seq: this.pSeq,
+      hash: this.pHash,
+      prevHash: this.pPrevHash,
+      rows: this.rows,
+      shift: this.shift,
+      deleted: this.deletedCount,
+      inserted: this.insertedCount,
+    };
+  }
+
+  private result(resume: WalkStart | null): WalkResult {
     return {
       entries: this.rows,
       lastOrigSeq: this.pGenesis ? 0 : this.pSeq + this.shift,
       head: this.pGenesis ? null : { seq: this.pSeq, hash: this.pHash },
       deleted: this.deleted,
+      resume,
     };
   }
 
   private async loadMore(): Promise<boolean> {
     if (this.exhausted) return false;
+    // SQLite reads are synchronous: without a macrotask turn per page, a verify run inside the server
+    // would hold the event loop for the whole walk.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const page = await (this.prefetch ?? this.source.page(this.afterSeq, this.pageSize));
     this.prefetch = null;
     if (page.length < this.pageSize) this.exhausted = true;
@@ -364,11 +402,7 @@ export class ChainWalker {
     if (hashAt(a, orig, this.pHash) === a.hash) {
       this.problem(orig, 'altered', 'its prev_hash was changed');
     } else {
-      this.problem(
-        orig,
-        'altered',
-        `hash mismatch, and it does not link to entry ${this.pSeq + this.shift}`,
-      );
+      this.problem(orig, 'altered', `hash mismatch, and it does not link to entry ${this.pSeq + this.shift}`);
     }
     this.accept(a, a.hash);
   }

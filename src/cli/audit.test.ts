@@ -54,12 +54,19 @@ describe('keel audit', () => {
   it('verify exits 0 on an intact log', async () => {
     const t = io();
     expect(await runAudit(['verify', '--config', intact.config], t.io)).toBe(0);
-    expect(t.out()).toMatch(/^audit log intact: 25 entries, 3 checkpoints verified, head 25 [0-9a-f]{16}…\n$/);
+    expect(t.out()).toMatch(
+      /^audit log intact: 25 entries, 3 checkpoints verified, head 25 [0-9a-f]{16}…\n$/,
+    );
     expect(t.err()).toBe('');
   });
 
   it.each([
-    ['one byte changed', 'altered', 13, async (d: Awaited<ReturnType<typeof openDatabase>>) => setRow(d, 13, { actor: 'admin:opz1' })],
+    [
+      'one byte changed',
+      'altered',
+      13,
+      async (d: Awaited<ReturnType<typeof openDatabase>>) => setRow(d, 13, { actor: 'admin:opz1' }),
+    ],
     ['one entry deleted', 'deleted', 7, (d: Awaited<ReturnType<typeof openDatabase>>) => deleteRow(d, 7)],
     [
       'two entries swapped',
@@ -79,7 +86,10 @@ describe('keel audit', () => {
       async (d: Awaited<ReturnType<typeof openDatabase>>) => {
         const copy = await rowAt(d, 3);
         await renumber(d, 4, 1);
-        await d.db.insertInto('audit_log').values({ ...copy, seq: 4, actor: 'admin:mallory' }).execute();
+        await d.db
+          .insertInto('audit_log')
+          .values({ ...copy, seq: 4, actor: 'admin:mallory' })
+          .execute();
       },
     ],
   ] as const)('verify exits 1 and names the entry when %s', async (_name, kind, seq, fn) => {
@@ -87,7 +97,9 @@ describe('keel audit', () => {
     await tamper(s.db, fn);
     const t = io();
     expect(await runAudit(['verify', '--config', s.config], t.io)).toBe(1);
-    expect(t.err().split('\n')[0]).toMatch(new RegExp(`^audit chain broken at entry ${seq}: ${kind} \\(.+\\)$`));
+    expect(t.err().split('\n')[0]).toMatch(
+      new RegExp(`^audit chain broken at entry ${seq}: ${kind} \\(.+\\)$`),
+    );
     const j = io();
     expect(await runAudit(['verify', '--config', s.config, '--json'], j.io)).toBe(1);
     expect(JSON.parse(j.out()).problems[0]).toMatchObject({ seq, kind });
@@ -95,7 +107,9 @@ describe('keel audit', () => {
 
   it('prints the issue’s wording for a one-byte change', async () => {
     const s = await setup();
-    await tamper(s.db, async (d) => setRow(d, 12, { details: (await rowAt(d, 12)).details.replace('12', '13') }));
+    await tamper(s.db, async (d) =>
+      setRow(d, 12, { details: (await rowAt(d, 12)).details.replace('12', '13') }),
+    );
     const t = io();
     expect(await runAudit(['verify', '--config', s.config], t.io)).toBe(1);
     expect(t.err()).toBe('audit chain broken at entry 12: altered (hash mismatch)\n');
@@ -126,9 +140,13 @@ describe('keel audit', () => {
     expect(lines.slice(2, 5).map((l) => l.trim().split(/\s+/)[0])).toEqual(['25', '24', '23']);
     expect(t.out()).toContain('more: keel audit list --before 23');
     const f = io();
-    expect(await runAudit(['list', '--config', intact.config, '--action', 'key.update', '--json'], f.io)).toBe(0);
+    expect(
+      await runAudit(['list', '--config', intact.config, '--action', 'key.update', '--json'], f.io),
+    ).toBe(0);
     const page = JSON.parse(f.out());
-    expect(page.entries.map((e: { seq: number }) => e.seq)).toEqual([24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2]);
+    expect(page.entries.map((e: { seq: number }) => e.seq)).toEqual([
+      24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2,
+    ]);
     const bad = io();
     expect(await runAudit(['list', '--config', intact.config, '--limit', '0'], bad.io)).toBe(2);
     expect(bad.err()).toContain('--limit');
@@ -145,7 +163,9 @@ describe('keel audit', () => {
     });
     const t = io();
     expect(await runAudit(['checkpoint', '--config', s.config], t.io)).toBe(0);
-    expect(t.out()).toMatch(/^checkpoint at entry 26 \(head [0-9a-f]{16}…\), signed HMAC-SHA256, appended to /);
+    expect(t.out()).toMatch(
+      /^checkpoint at entry 26 \(head [0-9a-f]{16}…\), signed HMAC-SHA256, appended to /,
+    );
     const lines = readFileSync(s.file, 'utf8').trim().split('\n');
     expect(JSON.parse(lines[lines.length - 1] as string)).toMatchObject({ seq: 26, count: 26 });
     const again = io();

@@ -43,7 +43,11 @@ export async function runAudit(argv: string[], io: Io): Promise<number> {
   }
 }
 
-async function withStore<T>(configPath: string | undefined, io: Io, fn: (config: KeelConfig, database: Database) => Promise<T>): Promise<T> {
+async function withStore<T>(
+  configPath: string | undefined,
+  io: Io,
+  fn: (config: KeelConfig, database: Database) => Promise<T>,
+): Promise<T> {
   const { config } = loadConfig({ path: configPath, env: io.env });
   const database = await openDatabase(config.database.url);
   try {
@@ -56,7 +60,11 @@ async function withStore<T>(configPath: string | undefined, io: Io, fn: (config:
 /** "audit chain broken at entry 4812: altered (hash mismatch)" */
 export function describeProblem(p: AuditProblem): string {
   const where = p.seq === null ? '' : ` at entry ${p.seq}`;
-  const what = CHAIN_KINDS.has(p.kind) ? 'audit chain broken' : p.kind === 'truncated' ? 'audit log truncated' : 'audit checkpoint invalid';
+  const what = CHAIN_KINDS.has(p.kind)
+    ? 'audit chain broken'
+    : p.kind === 'truncated'
+      ? 'audit log truncated'
+      : 'audit checkpoint invalid';
   return `${what}${where}: ${p.kind} (${p.message})`;
 }
 
@@ -99,7 +107,8 @@ async function verify(argv: string[], io: Io): Promise<number> {
     }
     io.err(`${describeProblem(firstProblem)}\n`);
     for (const p of others.slice(0, MORE_PROBLEMS_SHOWN)) io.err(`  also: ${describeProblem(p)}\n`);
-    if (others.length > MORE_PROBLEMS_SHOWN) io.err(`  … ${others.length - MORE_PROBLEMS_SHOWN} more (use --json)\n`);
+    if (others.length > MORE_PROBLEMS_SHOWN)
+      io.err(`  … ${others.length - MORE_PROBLEMS_SHOWN} more (use --json)\n`);
     return 1;
   });
 }
@@ -107,7 +116,8 @@ async function verify(argv: string[], io: Io): Promise<number> {
 function positiveInt(name: string, v: string | undefined, max: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!/^\d+$/.test(v) || n < 1 || n > max) throw new UsageError(`--${name} must be an integer from 1 to ${max}`);
+  if (!/^\d+$/.test(v) || n < 1 || n > max)
+    throw new UsageError(`--${name} must be an integer from 1 to ${max}`);
   return n;
 }
 

@@ -27,8 +27,6 @@ export interface DecodeOptions {
   depth?: number;
 }
 
-const BASE64 = /(?:[A-Za-z0-9+/]{4}){4,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?|(?:[A-Za-z0-9_-]{4}){5,}[A-Za-z0-9_-]{0,3}/g;
-const HEX_PLAIN = /\b(?:[0-9a-fA-F]{2}){8,}\b/g;
 const HEX_ESCAPED = /(?:(?:\\x|%|0x)[0-9a-fA-F]{2}[\s,]*){6,}/g;
 const HEX_SPACED = /\b(?:[0-9a-fA-F]{2}[ :]){7,}[0-9a-fA-F]{2}\b/g;
 const NOT_HEX = /[^0-9a-fA-F]/g;
@@ -59,9 +57,8 @@ interface Budget {
 function collect(text: string, offset: number, depth: number, budget: Budget, out: DecodedPayload[]): void {
   if (depth <= 0) return;
   const found: DecodedPayload[] = [];
-  scanBinary(text, BASE64, 'base64', budget, found);
-  scanBinary(text, HEX_PLAIN, 'hex', budget, found);
-  scanBinary(text, HEX_ESCAPED, 'hex', budget, found);
+  scanRuns(text, budget, found);
+  if (text.includes('\\x') || text.includes('%') || text.includes('0x')) scanBinary(text, HEX_ESCAPED, 'hex', budget, found);
   scanBinary(text, HEX_SPACED, 'hex', budget, found);
   scanWordCipher(text, ROT13_HINT, 'rot13', rot13, budget, found);
   scanWordCipher(text, REVERSED_HINT, 'reversed', reverse, budget, found);
@@ -79,22 +76,75 @@ function collect(text: string, offset: number, depth: number, budget: Budget, ou
   }
 }
 
+// Character classes for the run scanner: 1 = base64 alphabet, 2 = also hex digit, 4 = base64url-only.
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z0-9+/]/.test(ch)) CLASS[c] = 1;
+  if (/[0-9a-fA-F]/.test(ch)) CLASS[c] = 3;
+  if (ch === '-' || ch === '_') CLASS[c] = 4;
+}
+const MIN_RUN = 16;
+
+/**
+ * One linear pass over runs of base64/base64url/hex characters (a regex like /[A-Za-z0-9+/]{16,}/
+ * restarts at every position of every word and costs ~30x more). Runs of 16+ are decoded: pure hex
+ * runs as hex, others as base64; trailing `=` padding is included.
+ */
+function scanRuns(text: string, budget: Budget, out: DecodedPayload[]): void {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    const cls = c < 128 ? (CLASS[c] as number) : 0;
+    if (cls === 0) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let allHex = true;
+    let url = false;
+    while (i < n) {
+      const d = text.charCodeAt(i);
+      const k = d < 128 ? (CLASS[d] as number) : 0;
+      if (k === 0) break;
+      if (k !== 3) allHex = false;
+      if (k === 4) url = true;
+      i++;
+    }
+    let end = i;
+    while (end < n && end - i < 2 && text.charCodeAt(end) === 61) end++;
+    const len = i - start;
+    if (len < MIN_RUN || end - start > budget.maxCandidate) continue;
+    if (budget.payloads <= 0 || budget.decoded <= 0) return;
+    const raw = text.slice(start, end);
+    let bytes: Buffer;
+    let encoding: PayloadEncoding;
+    if (allHex && len % 2 === 0) {
+      encoding = 'hex';
+      bytes = Buffer.from(raw, 'hex');
+    } else {
+      if (!looksBase64(raw)) continue;
+      encoding = 'base64';
+      bytes = Buffer.from(raw, url ? 'base64url' : 'base64');
+    }
+    const decoded = plausibleText(bytes);
+    if (decoded === null) continue;
+    budget.payloads--;
+    budget.decoded -= decoded.length;
+    out.push({ encoding, start, end, text: decoded });
+  }
+}
+
 function scanBinary(text: string, re: RegExp, encoding: PayloadEncoding, budget: Budget, out: DecodedPayload[]) {
   re.lastIndex = 0;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     if (budget.payloads <= 0 || budget.decoded <= 0) return;
     const raw = m[0];
     if (raw.length > budget.maxCandidate) continue;
-    if (encoding === 'base64' && !looksBase64(raw)) continue;
-    let bytes: Buffer;
-    if (encoding === 'base64') {
-      bytes = Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64');
-    } else {
-      const hex = raw.replace(HEX_PREFIX, '').replace(NOT_HEX, '');
-      if (hex.length % 2 !== 0) continue;
-      bytes = Buffer.from(hex, 'hex');
-    }
-    const decoded = plausibleText(bytes);
+    const hex = raw.replace(HEX_PREFIX, '').replace(NOT_HEX, '');
+    if (hex.length % 2 !== 0) continue;
+    const decoded = plausibleText(Buffer.from(hex, 'hex'));
     if (decoded === null) continue;
     budget.payloads--;
     budget.decoded -= decoded.length;

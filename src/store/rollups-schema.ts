@@ -106,10 +106,12 @@ export interface UsageRollupsDailyTable extends UsageRollupColumns {
   day: Int8;
 }
 
+/** `block` = epoch day ÷ 32; bit i of `days` = active on day block × 32 + i. */
 export interface UsageRollupUsersTable {
-  day: Int8;
+  block: Int8;
   use_case: string;
   user_id: string;
+  days: Int8;
   requests: Int8;
 }
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { importGuard } from './load-guards.mjs';
-import { dot, toSparse, trainLogistic } from './linear.mjs';
+import { dot, prng, toSparse, trainLogistic } from './linear.mjs';
 import { pickThreshold } from './threshold.mjs';
 
 /** @typedef {{ text: string, label: string, source: string, kind: string }} Row */
@@ -13,7 +13,7 @@ import { pickThreshold } from './threshold.mjs';
  * @typedef {{
  *   power: number, segLineMin: number, segMin: number, segMax: number, minSegmentedLength: number,
  *   l2: number, lr: number, epochs: number, milRounds: number, posSegments: number,
- *   minSegmentFeatures: number, indirectDocWeight: number, shortNegWeight: number, nb: number
+ *   minSegmentFeatures: number, indirectDocWeight: number, shortNegWeight: number, nb: number, crops: number, cropWeight: number
  * }} Config
  * @typedef {{ benignFpr: number, kindFpr: Record<string, number> }} Limits
  * @typedef {{ idx: Int32Array, val: Float32Array, y: number, w: number }} Instance
@@ -25,8 +25,8 @@ export async function createTrainer(rows) {
   const { normalizeForDetection } = await importGuard('normalize.js');
   const { visitFeatures, BUCKETS } = await importGuard('injection/features.js');
   const { createInjectionDetector } = await importGuard('injection/detect.js');
-  const { stackInputs, STACK_INPUTS } = await importGuard('injection/model.js');
-  const PLACEHOLDER_STACK = STACK_INPUTS.map(() => 0);
+  const { combineLogit } = await importGuard('injection/model.js');
+  const PLACEHOLDER = { segOffset: 0, sigWeight: 1 };
 
   const norms = rows.map((r) => /** @type {string} */ (normalizeForDetection(r.text).text));
   const ys = rows.map((r) => (r.label === 'attack' ? 1 : 0));
@@ -113,12 +113,28 @@ export async function createTrainer(rows) {
    */
   function fit(train, c) {
     /** @type {Instance[]} */
+    /** @type {Instance[]} */
     const docs = train.map((i) => ({ ...toSparse(concat(segsOf(i, c)), c.power), y: /** @type {number} */ (ys[i]), w: 1 }));
+    // Crops (a contiguous half of a longer text's segments) keep the label of their row — a part of a
+    // jailbreak is still a jailbreak — and teach the text model not to lean on length.
+    if (c.crops > 0) {
+      const rnd = prng(7);
+      for (const i of train) {
+        const segs = segsOf(i, c);
+        if (segs.length < 4 || rows[i]?.kind === 'indirect') continue;
+        for (let k = 0; k < c.crops; k++) {
+          const len = Math.max(2, Math.floor(segs.length * (0.3 + 0.4 * rnd())));
+          const start = Math.floor(rnd() * (segs.length - len + 1));
+          docs.push({ ...toSparse(concat(segs.slice(start, start + len)), c.power), y: /** @type {number} */ (ys[i]), w: c.cropWeight });
+        }
+      }
+    }
     balance(docs);
     // An indirect attack is an ordinary document plus one planted instruction: as a whole it would
     // teach "e-mails and tables are attacks". Its planted segment is the segment model's positive.
     train.forEach((i, j) => {
-      if (rows[i]?.kind === 'indirect' && segsOf(i, c).length >= 2) (docs[j] ?? { w: 0 }).w *= c.indirectDocWeight;
+      const d = docs[j];
+      if (d && rows[i]?.kind === 'indirect' && segsOf(i, c).length >= 2) d.w *= c.indirectDocWeight;
     });
     const docModel = trainScaled(docs, c, 1);
 
@@ -218,7 +234,7 @@ export async function createTrainer(rows) {
       seg: { lineMin: c.segLineMin, min: c.segMin, max: c.segMax },
       minSegmentedLength: c.minSegmentedLength,
       minSegmentFeatures: c.minSegmentFeatures,
-      stack: { direct: PLACEHOLDER_STACK, indirect: PLACEHOLDER_STACK },
+      combine: { direct: PLACEHOLDER, indirect: PLACEHOLDER },
       threshold: 0,
       indirectThreshold: 0,
     };
@@ -269,95 +285,36 @@ export async function createTrainer(rows) {
   }
 
   /**
-   * Fit the stackers on out-of-fold model outputs and pick thresholds on the stackers' own
-   * out-of-fold logits (a second, cheap cross-validation over the same folds).
-   * @param {Array<{ direct: Analysis, indirect: Analysis }>} oof
-   * @param {number} k @param {Limits} directLimits @param {Limits} indirectLimits
+   * Choose one mode's combiner (segment offset, signature weight) and threshold on out-of-fold
+   * analyses: the combination with the best mean recall within `limits` across the CV repeats; the
+   * threshold is the mean of the repeats' thresholds for it.
+   * @param {Array<Array<Record<'direct' | 'indirect', Analysis>>>} oofs @param {'direct' | 'indirect'} mode
+   * @param {Limits} limits
    */
-  function stackAndThreshold(oof, k, directLimits, indirectLimits) {
-    const fold = folds(k);
-    /** @param {'direct' | 'indirect'} mode @param {Limits} limits */
-    const one = (mode, limits) => {
-      const X = oof.map((o) => stackInputs(o[mode].model, o[mode].signatures));
-      const logits = new Float64Array(rows.length);
-      for (let f = 0; f < k; f++) {
-        const tr = rows.map((_, i) => i).filter((i) => fold[i] !== f);
-        const coef = fitStacker(tr.map((i) => /** @type {number[]} */ (X[i])), tr.map((i) => /** @type {number} */ (ys[i])));
-        rows.forEach((_, i) => {
-          if (fold[i] === f) logits[i] = dotArr(coef, /** @type {number[]} */ (X[i]));
-        });
+  function chooseCombiner(oofs, mode, limits) {
+    /** @type {{ combiner: { segOffset: number, sigWeight: number }, recall: number, threshold: number, logits: Float64Array } | null} */
+    let best = null;
+    for (let segOffset = -6; segOffset <= 0; segOffset += 0.5) {
+      for (const sigWeight of [0.5, 0.75, 1]) {
+        const combiner = { segOffset, sigWeight };
+        let recall = 0;
+        let threshold = 0;
+        /** @type {Float64Array} */
+        let logits = new Float64Array(0);
+        for (const oof of oofs) {
+          logits = Float64Array.from(oof, (o) => combineLogit(combiner, o[mode].model, o[mode].signatures));
+          const t = pickThreshold(rows, logits, limits);
+          recall += t.recall / oofs.length;
+          threshold += t.threshold / oofs.length;
+        }
+        if (!best || recall > best.recall + 1e-9) best = { combiner, recall, threshold, logits };
       }
-      const coef = fitStacker(X, ys);
-      return { coef, logits, ...pickThreshold(rows, logits, limits) };
-    };
-    const d = one('direct', directLimits);
-    const ind = one('indirect', indirectLimits);
-    return { direct: d.logits, indirect: ind.logits, d, ind };
-  }
-
-  return { fit, runtimeModel, crossValidate, stackAndThreshold, createInjectionDetector, norms, ys };
-}
-
-/**
- * The stacker: logistic regression on a handful of inputs, class-balanced, small ridge, fitted by
- * Newton's method (deterministic, converges in a few steps).
- * @param {number[][]} X @param {number[]} y
- */
-export function fitStacker(X, y, ridge = 1e-2, iterations = 30) {
-  const d = X[0]?.length ?? 0;
-  const pos = y.filter((v) => v === 1).length;
-  const neg = y.length - pos;
-  const wPos = y.length / (2 * Math.max(1, pos));
-  const wNeg = y.length / (2 * Math.max(1, neg));
-  let coef = new Array(d).fill(0);
-  for (let it = 0; it < iterations; it++) {
-    const g = new Array(d).fill(0);
-    const H = Array.from({ length: d }, () => new Array(d).fill(0));
-    X.forEach((x, n) => {
-      const z = dotArr(coef, x);
-      const p = 1 / (1 + Math.exp(-Math.max(-30, Math.min(30, z))));
-      const w = y[n] === 1 ? wPos : wNeg;
-      const r = w * (p - /** @type {number} */ (y[n]));
-      const s = w * p * (1 - p);
-      for (let a = 0; a < d; a++) {
-        g[a] += r * /** @type {number} */ (x[a]);
-        for (let b = 0; b < d; b++) H[a][b] += s * /** @type {number} */ (x[a]) * /** @type {number} */ (x[b]);
-      }
-    });
-    for (let a = 1; a < d; a++) {
-      g[a] += ridge * y.length * coef[a];
-      H[a][a] += ridge * y.length;
     }
-    H[0][0] += 1e-9;
-    const step = solve(H, g);
-    coef = coef.map((v, a) => v - /** @type {number} */ (step[a]));
+    if (!best) throw new Error('no combiner');
+    return best;
   }
-  return coef;
-}
 
-/** @param {number[]} a @param {number[]} b */
-function dotArr(a, b) {
-  let z = 0;
-  for (let i = 0; i < a.length; i++) z += /** @type {number} */ (a[i]) * /** @type {number} */ (b[i]);
-  return z;
-}
-
-/** Gaussian elimination with partial pivoting. @param {number[][]} A @param {number[]} b */
-function solve(A, b) {
-  const n = b.length;
-  const M = A.map((row, i) => [...row, /** @type {number} */ (b[i])]);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
-    [M[c], M[p]] = [M[p], M[c]];
-    const pivot = M[c][c] || 1e-12;
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = M[r][c] / pivot;
-      for (let k = c; k <= n; k++) M[r][k] -= f * M[c][k];
-    }
-  }
-  return M.map((row, i) => row[n] / (row[i] || 1e-12));
+  return { fit, runtimeModel, crossValidate, chooseCombiner, createInjectionDetector, norms, ys };
 }
 
 /** Class weights so positives and negatives weigh the same in total (relative to instance weights). @param {Instance[]} xs */

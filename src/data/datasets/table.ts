@@ -171,7 +171,7 @@ export function latin1(buf: Uint8Array, start: number, end: number): string {
 export class ColumnBuilder {
   readonly name: string;
   private mode: 'numeric' | 'text' = 'numeric';
-  private nums = new Float64Array(1024);
+  private nums: Float64Array = new Float64Array(1024);
   private codes: Int32Array | null = null;
   private dict: string[] = [];
   private dictIndex = new Map<string, number>();

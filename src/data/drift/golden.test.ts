@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { drawCategorical, drawNumeric, type SampleRecipe } from './prng.js';
 import type { Sample } from './samples.js';
 import { chi2Sf, ndtr } from './special/cephes.js';
-import { kolmogornSf, smirnovSf } from './special/kolmogorov.js';
+import { kolmogornSf } from './special/kolmogorov.js';
+import { smirnovSf } from './special/smirnov.js';
 import { type KsMethod, ks2samp } from './special/ks2samp.js';
 import { populationStd, sturgesEdges } from './special/numpy.js';
 import {

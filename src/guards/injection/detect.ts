@@ -1,9 +1,9 @@
 /**
  * Layered injection detection over one model: normalise → signatures (also on the leetspeak-folded and
- * letter-joined views) → classifier (text model + segment model, stacked) → the same on decoded
- * payloads (base64 / hex / rot13 / reversed). Evidence is combined in logit space:
+ * letter-joined views) → classifier (text model + segment model) → the same on decoded payloads
+ * (base64 / hex / rot13 / reversed). Evidence is combined in logit space (model.ts `combineLogit`):
  *
- *   logit = max(stack(text, signatures), stack(payload, its signatures) + bonus, …)
+ *   logit = max(combine(text, signatures), combine(payload, its signatures) + bonus, …)
  *
  * and reported as score = sigmoid(logit − threshold), so the tuned decision point is score 0.5 for
  * both the direct and the indirect mode, whatever their internal thresholds are.
@@ -11,7 +11,7 @@
 import { decodePayloads } from '../decode.js';
 import { foldLeet, joinSpacedLetters, type NormalizedText, normalizeForDetection, toOriginal } from '../normalize.js';
 import type { DetectorOptions, DetectorResult, Span } from '../types.js';
-import { type InjectionModel, type ModelScore, scoreModel, stackLogit } from './model.js';
+import { combineLogit, type InjectionModel, type ModelScore, scoreModel } from './model.js';
 import { matchSignatures, type SignatureHit } from './signatures.js';
 
 export interface InjectionOptions extends DetectorOptions {
@@ -24,7 +24,7 @@ export interface InjectionAnalysis {
   logit: number;
   /** Sum of signature weights on the text itself (capped). */
   signatures: number;
-  /** Model outputs for the text itself (the stacker's inputs, with `signatures`). */
+  /** Model outputs for the text itself. */
   model: ModelScore;
   result: DetectorResult;
 }
@@ -48,17 +48,17 @@ export interface InjectionDetector {
 
 export function createInjectionDetector(model: InjectionModel): InjectionDetector {
   const analyze = (text: string, indirect: boolean, opts: InjectionOptions = {}): InjectionAnalysis => {
-    const coef = indirect ? model.stack.indirect : model.stack.direct;
+    const comb = indirect ? model.combine.indirect : model.combine.direct;
     const threshold = indirect ? model.indirectThreshold : model.threshold;
     const norm = normalizeForDetection(text);
     const spans: Span[] = [];
     const sig = signatureEvidence(text, norm, indirect, spans);
 
     const scored = classify(model, norm.text);
-    let logit = stackLogit(coef, scored, sig);
-    const classifierLogit = stackLogit(coef, scored, 0);
+    let logit = combineLogit(comb, scored, sig);
+    const classifierLogit = combineLogit(comb, scored, 0);
     let topSpan: Span =
-      scored.segments > 0 && scored.seg > scored.doc
+      scored.segments > 0 && scored.seg + comb.segOffset > scored.doc
         ? { start: toOriginal(norm, scored.segStart), end: toOriginal(norm, scored.segEnd), label: 'injection.classifier' }
         : { start: 0, end: text.length, label: 'injection.classifier' };
     let topIsClassifier = true;
@@ -67,7 +67,7 @@ export function createInjectionDetector(model: InjectionModel): InjectionDetecto
       for (const p of decodePayloads(text)) {
         const pn = normalizeForDetection(p.text);
         const pSig = Math.min(SIGNATURE_CAP, sumWeights(matchSignatures(pn.text, indirect)));
-        const pLogit = stackLogit(coef, classify(model, pn.text), pSig) + ENCODED_BONUS;
+        const pLogit = combineLogit(comb, classify(model, pn.text), pSig) + ENCODED_BONUS;
         const label = `injection.encoded.${p.encoding}`;
         if (pSig > 0) spans.push({ start: p.start, end: p.end, label });
         if (pLogit > logit) {

@@ -4,7 +4,7 @@
  * sentence group) of longer texts, in the same pass. An instruction planted in one line of a long
  * e-mail or tool result is diluted in the whole-text score but stands out in its segment — and "What is
  * the capital of Brazil?" is harmless as a prompt but suspicious as a line inside a receipt, which is
- * why the two are separate models. A small stacker (STACK_INPUTS) combines their outputs.
+ * why the two are separate models. `combineLogit` joins their outputs with the signature evidence.
  *
  * Weights are trained by scripts/guards/train-injection.mjs and committed as weights.ts (int8,
  * deflated, base64) — decoded once at module load.
@@ -24,32 +24,23 @@ export interface InjectionModel {
   minSegmentedLength: number;
   /** Segments with fewer features than this are not scored on their own (too little evidence). */
   minSegmentFeatures: number;
-  /** Stacker coefficients per mode (see STACK_INPUTS). */
-  stack: { direct: number[]; indirect: number[] };
-  /** Decision thresholds on the stacked logit, chosen by cross-validation on train.jsonl. */
+  combine: { direct: Combiner; indirect: Combiner };
+  /** Decision thresholds on the combined logit, chosen by cross-validation on train.jsonl. */
   threshold: number;
   indirectThreshold: number;
 }
 
-/**
- * Inputs of the stacker, a tiny logistic regression fitted on out-of-fold outputs of the two models:
- * a planted line stands out from the rest of its text (high best segment, low mean), while a prompt
- * whose every sentence reads like an instruction is just a prompt.
- */
-export const STACK_INPUTS = ['bias', 'doc', 'segWhole', 'segMax', 'segMean', 'segmented', 'signatures'] as const;
-
-/** The stacker's input vector (aligned with STACK_INPUTS). */
-export function stackInputs(s: ModelScore, signatures: number): number[] {
-  const segmented = s.segments > 0;
-  return [1, s.doc, s.segWhole, segmented ? s.seg : s.segWhole, s.segMean, segmented ? 1 : 0, signatures];
+/** How the two models' outputs and signature evidence combine into one logit, per mode. */
+export interface Combiner {
+  /** Added to the best segment's logit: one segment needs stronger evidence than a whole text. */
+  segOffset: number;
+  /** Multiplies the (capped) signature evidence. */
+  sigWeight: number;
 }
 
-/** Stacked logit of a model score plus signature evidence. */
-export function stackLogit(coef: readonly number[], s: ModelScore, signatures: number): number {
-  const x = stackInputs(s, signatures);
-  let z = 0;
-  for (let i = 0; i < x.length; i++) z += (coef[i] ?? 0) * (x[i] as number);
-  return z;
+/** logit = max(text model, best segment + offset) + sigWeight × signatures. */
+export function combineLogit(c: Combiner, s: ModelScore, signatures: number): number {
+  return Math.max(s.doc, s.seg + c.segOffset) + c.sigWeight * signatures;
 }
 
 export function deserializeModel(s: SerializedModel): InjectionModel {
@@ -69,7 +60,7 @@ export function deserializeModel(s: SerializedModel): InjectionModel {
     seg: { lineMin: s.segLineMin, min: s.segMin, max: s.segMax },
     minSegmentedLength: s.minSegmentedLength,
     minSegmentFeatures: s.minSegmentFeatures,
-    stack: { direct: s.stackDirect, indirect: s.stackIndirect },
+    combine: { direct: s.combineDirect, indirect: s.combineIndirect },
     threshold: s.threshold,
     indirectThreshold: s.indirectThreshold,
   };
@@ -82,7 +73,7 @@ export interface ModelScore {
   segWhole: number;
   /** Best segment logit; -Infinity when the text was not segmented. */
   seg: number;
-  /** Mean logit of the scored segments; segWhole when the text was not segmented. */
+  /** Mean logit of the scored segments (diagnostics); segWhole when the text was not segmented. */
   segMean: number;
   /** Segments scored on their own. */
   segments: number;

@@ -16,6 +16,10 @@ export interface Signature {
   direct: number;
   indirect: number;
   re: RegExp;
+  /** Words of which at least one occurs in every match (a cheap prefilter); empty = always run. */
+  anchors: readonly string[];
+  /** Substrings of which at least one occurs in every match (for non-word anchors). */
+  literals: readonly string[];
 }
 
 export interface SignatureHit {
@@ -170,18 +174,101 @@ const SOURCES: Array<[id: string, direct: number, indirect: number, pattern: str
   ],
 ];
 
-export const SIGNATURES: readonly Signature[] = SOURCES.map(([id, direct, indirect, pattern]) => ({
-  id,
-  direct,
-  indirect,
-  re: new RegExp(pattern, 'g'),
-}));
+const ANCHORS: Record<string, [words: string, literals?: string[]]> = {
+  override_previous: ['instruction instructions prompt prompts rules direction directions directive directives guidelines command commands orders context constraints programming guidance message messages restrictions policy policies conversation training settings'],
+  override_rules: ['instructions prompt prompts programming guidelines directives rules restrictions training policy policies ethics morals'],
+  forget_everything: ['forget'],
+  new_instructions: ['instruction instructions task directive directives rules prompt role objective purpose programming'],
+  from_now_on: ['now here point'],
+  no_longer_bound: ['longer free'],
+  dan_persona: ['dan anything'],
+  special_mode: ['mode'],
+  unrestricted_ai: ['unfiltered uncensored unrestricted unlimited amoral unethical immoral unbound jailbroken rogue'],
+  no_restrictions: ['restrictions filters filtering censorship policy policies guidelines constraints limitations'],
+  provider_policy: ['openai anthropic chatgpt gpt claude'],
+  never_refuse: ['refuse decline reject say refusal refusing hesitation'],
+  stay_in_character: ['character'],
+  dual_response: ['responses answers outputs jailbreak classic output'],
+  sysprompt_extract: ['prompt instructions message directives configuration'],
+  sysprompt_question: ['prompt instructions rules directives'],
+  given_at_start: ['given told shown instructed provided programmed'],
+  repeat_above: ['above before prior preceding starting'],
+  chat_template: ['', ['<|', '[inst', '[/inst', '<<sys', '<</sys', '##']],
+  addressed_to_ai: ['ai assistant assistants llm llms model models chatbot chatbots gpt agent bot', ['a.i.']],
+  response_directive: ['response reply answer output summary responses replies answers message messages'],
+  code_injection: ['code snippet script command block'],
+  markdown_exfil: ['', ['![']],
+  pretend_unrestricted: ['unfiltered uncensored unrestricted amoral unethical evil jailbroken immoral rogue unhinged unbound'],
+};
+
+export const SIGNATURES: readonly Signature[] = SOURCES.map(([id, direct, indirect, pattern]) => {
+  const [words = '', literals = []] = ANCHORS[id] ?? [];
+  return {
+    id,
+    direct,
+    indirect,
+    re: new RegExp(pattern, 'g'),
+    anchors: words.split(' ').filter(Boolean),
+    literals,
+  };
+});
+
+/**
+ * Signatures are prefiltered: one pass over the words of the text ORs together the bit masks of the
+ * signatures whose anchor words occur, and only those patterns run. Patterns that start with an
+ * alternation are tried at every position by the regex engine; skipping them keeps a 2 KB prompt
+ * at a few microseconds.
+ */
+const ANCHOR_MASKS = new Map<number, number>();
+let ALWAYS = 0;
+const LITERALS: Array<[literal: string, bit: number]> = [];
+SIGNATURES.forEach((sig, i) => {
+  const bit = 2 ** i;
+  if (sig.anchors.length === 0 && sig.literals.length === 0) ALWAYS += bit;
+  for (const w of sig.anchors) {
+    const h = wordHash(w, 0, w.length);
+    ANCHOR_MASKS.set(h, (ANCHOR_MASKS.get(h) ?? 0) | bit);
+  }
+  for (const l of sig.literals) LITERALS.push([l, bit]);
+});
+
+function wordHash(s: string, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** Bit mask of the signatures that may match `text` (normalised, lower-case). */
+export function candidateSignatures(text: string): number {
+  let mask = ALWAYS;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    let c = text.charCodeAt(i);
+    if (c < 97 || c > 122) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n) {
+      c = text.charCodeAt(i);
+      if (c < 97 || c > 122) break;
+      i++;
+    }
+    const m = ANCHOR_MASKS.get(wordHash(text, start, i));
+    if (m !== undefined) mask |= m;
+  }
+  for (const [literal, bit] of LITERALS) if ((mask & bit) === 0 && text.includes(literal)) mask |= bit;
+  return mask;
+}
 
 /** First hit of each signature in `text` (normalised). */
 export function matchSignatures(text: string, indirect: boolean, out: SignatureHit[] = []): SignatureHit[] {
-  for (const sig of SIGNATURES) {
+  const mask = candidateSignatures(text);
+  for (let i = 0; i < SIGNATURES.length; i++) {
+    const sig = SIGNATURES[i] as Signature;
     const weight = indirect ? sig.indirect : sig.direct;
-    if (weight <= 0) continue;
+    if (weight <= 0 || (mask & (2 ** i)) === 0) continue;
     sig.re.lastIndex = 0;
     const m = sig.re.exec(text);
     if (m) out.push({ id: sig.id, start: m.index, end: m.index + m[0].length, weight });

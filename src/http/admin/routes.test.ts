@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashKey } from '../../access/keys.js';
+import { ENDPOINTS } from '../../access/model.js';
 import type { UsageEvent } from '../../store/types.js';
 import { createUsageWriter } from '../../store/usage.js';
 import { maskUrl } from './config.js';
@@ -51,7 +52,7 @@ describe('keys API', () => {
     expect(created).toMatchObject({
       name: 'support bot',
       models: ['gpt-4o*'],
-      endpoints: ['chat', 'messages', 'embeddings', 'models'],
+      endpoints: [...ENDPOINTS],
       tools: ['lookup_order'],
       use_cases: ['support'],
       team: 'cx',

@@ -23,7 +23,11 @@ export function auditMigration(dialect: StoreDialect) {
         .addColumn('hash', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('audit_log_ts').on('audit_log').column('ts').execute();
-      await db.schema.createIndex('audit_log_action_seq').on('audit_log').columns(['action', 'seq']).execute();
+      await db.schema
+        .createIndex('audit_log_action_seq')
+        .on('audit_log')
+        .columns(['action', 'seq'])
+        .execute();
       await db.schema.createIndex('audit_log_actor_seq').on('audit_log').columns(['actor', 'seq']).execute();
       await db.schema
         .createIndex('audit_log_target_seq')

@@ -163,13 +163,16 @@ export function valueMigration(dialect: StoreDialect) {
         .columns(['use_case', 'day'])
         .execute();
 
+      // Distinct users without a row per user and day: one row per 32-day block (epoch day ÷ 32),
+      // use case and user, with a bit per day of the block the user was active on.
       await db.schema
         .createTable('usage_rollup_users')
-        .addColumn('day', 'bigint', (c) => c.notNull())
+        .addColumn('block', 'bigint', (c) => c.notNull())
         .addColumn('use_case', 'text', (c) => c.notNull())
         .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('days', 'bigint', (c) => c.notNull())
         .addColumn('requests', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('usage_rollup_users_pk', ['day', 'use_case', 'user_id'])
+        .addPrimaryKeyConstraint('usage_rollup_users_pk', ['block', 'use_case', 'user_id'])
         .execute();
 
       await db.schema

@@ -33,11 +33,13 @@ const Z90 = 1.6448536269514722;
 const MIN_DAY_FRACTION = 1 / 24;
 
 /**
- * Month-end spend = month-to-date + daily rate × days left. The rate is an exponentially weighted
- * mean of complete days (recent days weigh more, so a ramp shows within a few days), blended with
- * today's run rate in proportion to how much of today has passed. The interval treats the remaining
- * days as independent draws with the EW variance of daily spend: ±z·σ·√days.
- * Days before the subject's first spend are skipped, so a new use case is not diluted by zeros.
+ * Month-end spend = complete days of the month + today's expected total + daily rate × the full days
+ * left. The rate is an exponentially weighted mean of complete days (recent days weigh more, so a
+ * ramp shows within a few days); today is expected to reach at least that rate (or what it has
+ * already spent, if more). A subject with no complete day yet is projected from today's run rate.
+ * The interval treats the days left as independent draws with the EW variance of daily spend:
+ * ±z·σ·√days. Days before the subject's first spend are skipped, so a new use case is not
+ * diluted by zeros.
  */
 export function forecastMonthEnd(input: ForecastInput): MonthForecast {
   const { alpha } = input;
@@ -56,20 +58,19 @@ export function forecastMonthEnd(input: ForecastInput): MonthForecast {
   }
   const dayStart = Math.floor(input.now / DAY_MS) * DAY_MS;
   const fraction = (input.now - dayStart) / DAY_MS;
-  let rate = mean ?? 0;
-  if (fraction >= MIN_DAY_FRACTION && (input.todayUsd > 0 || mean !== null)) {
-    const today = input.todayUsd / fraction;
-    rate = mean === null ? today : (1 - fraction) * mean + fraction * today;
-  }
-  const remainingDays = Math.max(0, (input.monthEnd - input.now) / DAY_MS);
-  const forecast = input.mtdUsd + rate * remainingDays;
-  const half = Z90 * Math.sqrt(Math.max(0, variance)) * Math.sqrt(remainingDays);
+  // Without history, today's run rate is all there is (not extrapolated in the first hour: too noisy).
+  const rate = mean ?? (fraction >= MIN_DAY_FRACTION ? input.todayUsd / fraction : input.todayUsd);
+  const todayExpected = Math.max(input.todayUsd, rate);
+  const fullDaysLeft = Math.max(0, Math.round((input.monthEnd - dayStart - DAY_MS) / DAY_MS));
+  const forecast = input.mtdUsd - input.todayUsd + todayExpected + rate * fullDaysLeft;
+  const uncertainDays = fullDaysLeft + (1 - fraction);
+  const half = Z90 * Math.sqrt(Math.max(0, variance)) * Math.sqrt(uncertainDays);
   return {
     mtdUsd: input.mtdUsd,
     forecastUsd: forecast,
     lowUsd: Math.max(input.mtdUsd, forecast - half),
     highUsd: forecast + half,
     dailyRateUsd: rate,
-    remainingDays,
+    remainingDays: Math.max(0, (input.monthEnd - input.now) / DAY_MS),
   };
 }

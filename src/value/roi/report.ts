@@ -123,24 +123,12 @@ export async function buildValueReport(deps: ValueReportDeps, q: ValueQuery): Pr
 
   const shown = [...cells.keys()].filter((uc) => !q.useCases || q.useCases.includes(uc)).sort();
   const granular = q.granularity !== 'total';
-  const [perPeriodUsers, wholeUsers] = await Promise.all([
-    granular
-      ? readActiveUsers(database, watermark, {
-          from: q.from,
-          to: q.to,
-          periodStarts: periods.map((p) => p.start),
-          daily: q.granularity === 'day',
-          ...(q.useCases ? { useCases: shown } : {}),
-        })
-      : null,
-    readActiveUsers(database, watermark, {
-      from: q.from,
-      to: q.to,
-      periodStarts: [q.from],
-      daily: false,
-      ...(q.useCases ? { useCases: shown } : {}),
-    }),
-  ]);
+  const users = await readActiveUsers(database, watermark, {
+    from: q.from,
+    to: q.to,
+    periodStarts: periods.map((p) => p.start),
+    ...(q.useCases ? { useCases: shown } : {}),
+  });
 
   const totalDays = (q.to - q.from) / DAY_MS;
   const grand = emptySums(totalDays);
@@ -152,13 +140,12 @@ export async function buildValueReport(deps: ValueReportDeps, q: ValueQuery): Pr
     const sum = emptySums(totalDays);
     list.forEach((cell, i) => {
       const p = periods[i]!;
-      const usersOfPeriod = granular ? perPeriodUsers?.byUseCase.get(p.start)?.get(uc) : wholeUsers.byUseCase.get(q.from)?.get(uc);
-      cell.activeUsers = usersOfPeriod ?? 0;
+      cell.activeUsers = users.byUseCase.get(p.start)?.get(uc) ?? 0;
       finishCell(cell, u);
       addSums(sum, cell);
       addSums(grandPeriods[i]!, cell);
     });
-    sum.activeUsers = wholeUsers.byUseCase.get(q.from)?.get(uc) ?? 0;
+    sum.activeUsers = users.rangeByUseCase.get(uc) ?? 0;
     sum.investmentUsd = u?.investmentUsd ?? null;
     addSums(grand, sum);
     grand.investmentUsd = addNullable(grand.investmentUsd, sum.investmentUsd);
@@ -173,9 +160,9 @@ export async function buildValueReport(deps: ValueReportDeps, q: ValueQuery): Pr
       ...(granular ? { periods: list.map((c, i) => withPeriod(periods[i]!, figuresOf(c))) } : {}),
     });
   }
-  grand.activeUsers = wholeUsers.total.get(q.from) ?? 0;
+  grand.activeUsers = users.rangeTotal;
   grandPeriods.forEach((g, i) => {
-    g.activeUsers = perPeriodUsers?.total.get(periods[i]!.start) ?? 0;
+    g.activeUsers = users.total.get(periods[i]!.start) ?? 0;
     g.investmentUsd = grand.investmentUsd;
   });
 

@@ -1,6 +1,14 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Database, KeelSchema } from '../../store/db.js';
-import { DAY_MS, rollupUpsertSql, USERS_UPSERT_SQL } from './sql.js';
+import {
+  CHUNK_AGGREGATE_SQL,
+  CHUNK_USERS_SQL,
+  DAY_MS,
+  DIMENSION_NAMES,
+  MEASURE_NAMES,
+  USER_BLOCK_DAYS,
+  upsertSql,
+} from './sql.js';
 
 export interface RollupJobOptions {
   /** Usage events per rollup transaction (default 5000). */
@@ -33,6 +41,32 @@ export interface RollupJob {
 }
 
 const STATE = 'usage';
+/** Bound parameters per statement, under SQLite's 32766 and Postgres' 65535. */
+const MAX_PARAMS = 30_000;
+
+/** node-postgres returns int8 sums as strings; numbers go back in as numbers. Text stays text. */
+function numeric(v: unknown): unknown {
+  return typeof v === 'bigint' ? Number(v) : v;
+}
+
+/** Chunk users per day → one row per (32-day block, use case, user) with a bit per active day. */
+function userBlocks(rows: ReadonlyArray<Record<string, unknown>>): Array<Record<string, unknown>> {
+  const out = new Map<string, { block: number; use_case: unknown; user_id: unknown; days: number; requests: number }>();
+  for (const r of rows) {
+    const dayIndex = Math.floor(Number(r.day) / DAY_MS);
+    const block = Math.floor(dayIndex / USER_BLOCK_DAYS);
+    const bit = 2 ** (dayIndex - block * USER_BLOCK_DAYS);
+    const key = `${block}\u0000${String(r.use_case)}\u0000${String(r.user_id)}`;
+    const cur = out.get(key);
+    if (!cur) out.set(key, { block, use_case: r.use_case, user_id: r.user_id, days: bit, requests: Number(r.requests) });
+    else {
+      // Bits above 2^31 overflow JS's 32-bit `|`; distinct days of one block never repeat a bit here.
+      if (Math.floor(cur.days / bit) % 2 === 0) cur.days += bit;
+      cur.requests += Number(r.requests);
+    }
+  }
+  return [...out.values()];
+}
 const PURGE_BATCH = 20_000;
 
 /** Runs one statement with `?` placeholders on either dialect. */
@@ -68,8 +102,6 @@ export function createRollupJob(database: Database, opts: RollupJobOptions = {})
   const chunk = Math.max(1, Math.floor(opts.chunk ?? 5000));
   const now = opts.now ?? Date.now;
   const yieldFn = opts.yieldFn ?? (() => new Promise<void>((r) => setImmediate(r)));
-  const hourly = rollupUpsertSql('usage_rollups_hourly');
-  const daily = rollupUpsertSql('usage_rollups_daily');
   let inflight: Promise<RollupStats> | null = null;
 
   async function state(): Promise<{ lastId: number; pendingId: number }> {
@@ -102,12 +134,45 @@ export function createRollupJob(database: Database, opts: RollupJobOptions = {})
         .where('last_id', '=', lo)
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) !== 1) return false;
-      await exec(trx, dialect, hourly, [lo, hi]);
-      await exec(trx, dialect, daily, [lo, hi]);
-      await exec(trx, dialect, USERS_UPSERT_SQL, [lo, hi]);
+      // One classified pass over the chunk; the daily rows are summed from its hourly ones here.
+      const hours = await exec(trx, dialect, CHUNK_AGGREGATE_SQL, [lo, hi]);
+      const days = new Map<string, Record<string, unknown>>();
+      for (const h of hours) {
+        const day = Number(h.t) - (Number(h.t) % DAY_MS);
+        const key = `${day}\u0000${DIMENSION_NAMES.map((d) => h[d]).join('\u0000')}`;
+        const d = days.get(key);
+        if (!d) days.set(key, { ...h, t: day });
+        else for (const m of MEASURE_NAMES) d[m] = Number(d[m] ?? 0) + Number(h[m] ?? 0);
+      }
+      await upsert(trx, 'usage_rollups_hourly', ['hour', ...DIMENSION_NAMES], MEASURE_NAMES, [], hours, 't');
+      await upsert(trx, 'usage_rollups_daily', ['day', ...DIMENSION_NAMES], MEASURE_NAMES, [], [...days.values()], 't');
+      await upsert(trx, 'usage_rollup_users', ['block', 'use_case', 'user_id'], ['requests'], ['days'], userBlocks(await exec(trx, dialect, CHUNK_USERS_SQL, [lo, hi])));
       return true;
     });
   }
+
+  /** Rows as multi-row upserts, a bounded number per statement (parameter limits). `rename` maps t → the grain column. */
+  async function upsert(
+    trx: Transaction<KeelSchema>,
+    table: string,
+    keys: readonly string[],
+    add: readonly string[],
+    or: readonly string[],
+    rows: ReadonlyArray<Record<string, unknown>>,
+    rename?: string,
+  ): Promise<void> {
+    const cols = [...keys, ...add, ...or];
+    const per = Math.max(1, Math.floor(MAX_PARAMS / cols.length));
+    const source = cols.map((c, i) => (i === 0 && rename ? rename : c));
+    for (let i = 0; i < rows.length; i += per) {
+      const batch = rows.slice(i, i + per);
+      const text = batch.length === per ? (fullSql[table] ??= upsertSql(table, keys, add, or, per)) : upsertSql(table, keys, add, or, batch.length);
+      const params: unknown[] = [];
+      for (const r of batch) for (const c of source) params.push(numeric(r[c]));
+      await exec(trx, dialect, text, params);
+    }
+  }
+  const fullSql: Record<string, string> = {};
 
   async function run(): Promise<RollupStats> {
     let { lastId, pendingId } = await state();

@@ -1,7 +1,7 @@
 import type { Database } from '../../store/db.js';
 import { LATENCY_BUCKETS, LATENCY_COLUMNS } from './buckets.js';
 import { exec } from './job.js';
-import { DAY_MS, DIMENSIONS, type Dimension, floorTs, HOUR_MS, MEASURES } from './sql.js';
+import { classifiedEvents, DAY_MS, DIMENSIONS, type Dimension, floorTs, HOUR_MS, MEASURES, USER_BLOCK_DAYS } from './sql.js';
 
 /** Additive usage measures of a group (one rollup cell, or many summed). */
 export interface UsageMeasures {
@@ -93,11 +93,11 @@ export async function readUsage(database: Database, watermark: number, q: UsageQ
 from ${table} where ${q.grain} >= ? and ${q.grain} < ?${filters.map(([d]) => ` and ${d} = ?`).join('')}
 group by ${[q.grain, ...dims].join(', ')}`;
 
-  const rawSql = `select ${floorTs(g)} as t${dims.map((d) => `, ${DIMENSIONS[d]} as ${d}`).join('')}, ${MEASURES.map(
-    ([name, raw]) => `${raw} as ${name}`,
-  ).join(', ')}
-from usage_events where id > ? and ts >= ? and ts < ?${filters.map(([d]) => ` and ${DIMENSIONS[d]} = ?`).join('')}
-group by ${[floorTs(g), ...dims.map((d) => DIMENSIONS[d])].join(', ')}`;
+  // `+ts`: the raw tail is found by id (a rowid range); an index on ts would scan the whole period.
+  const rawWhere = `id > ? and +ts >= ? and +ts < ?${filters.map(([d]) => ` and ${DIMENSIONS[d]} = ?`).join('')}`;
+  const rawSql = `with ${classifiedEvents(rawWhere, g, dims)}
+select t${dims.map((d) => `, ${d}`).join('')}, ${MEASURES.map(([name, raw]) => `${raw} as ${name}`).join(', ')}
+from e group by ${['t', ...dims].join(', ')}`;
 
   const values = filters.map(([, v]) => v);
   const [rolled, raw] = await Promise.all([
@@ -138,70 +138,106 @@ function rowMeasures(r: Record<string, unknown>): UsageMeasures {
   };
 }
 
-/**
- * An SQL expression mapping a day start (epoch ms) to the start of its period, given the sorted
- * period starts. Daily periods are the day itself; otherwise a CASE over the boundaries (a handful
- * for weeks or months).
- */
-function periodOf(expr: string, starts: readonly number[], daily: boolean): string {
-  if (daily) return expr;
-  if (starts.length === 1) return String(starts[0]);
-  const branches = starts
-    .slice(1)
-    .map((s, i) => `when ${expr} < ${s} then ${starts[i]}`)
-    .join(' ');
-  return `(case ${branches} else ${starts[starts.length - 1]} end)`;
-}
-
 export interface ActiveUsersQuery {
   /** Day-aligned range. */
   from: number;
   to: number;
   /** Sorted starts of the periods covering [from, to); the first is `from`. */
   periodStarts: readonly number[];
-  /** True when each period is one day (the cheap path). */
-  daily: boolean;
   /** Only these use cases (also for the total). */
   useCases?: readonly string[];
 }
 
+export interface ActiveUsers {
+  /** Period start → use case → distinct users. */
+  byUseCase: Map<number, Map<string, number>>;
+  /** Period start → distinct users over all use cases (a user of two use cases counts once). */
+  total: Map<number, number>;
+  /** Over the whole range: per use case, and over all. */
+  rangeByUseCase: Map<string, number>;
+  rangeTotal: number;
+}
+
 /**
- * Distinct users (x-keel-user / OpenAI `user`) per period: per use case, and over all use cases (a
- * user active in two use cases counts once in the total, so the total is not the sum).
+ * Distinct users (x-keel-user / OpenAI `user`) per period, exactly: the users rollup keeps one row
+ * per 32-day block, use case and user with a bit per active day, so a 90-day range reads about
+ * three rows per user and use case; the raw tail above the watermark is merged in.
  */
-export async function readActiveUsers(
-  database: Database,
-  watermark: number,
-  q: ActiveUsersQuery,
-): Promise<{ byUseCase: Map<number, Map<string, number>>; total: Map<number, number> }> {
-  const rollupPeriod = periodOf('day', q.periodStarts, q.daily);
-  const rawPeriod = periodOf(floorTs(DAY_MS), q.periodStarts, q.daily);
-  const only = q.useCases ? ` and use_case in (${q.useCases.map(() => '?').join(', ') || 'null'})` : '';
-  const union = `select ${rollupPeriod} as p, use_case, user_id from usage_rollup_users where day >= ? and day < ?${only}
-union
-select ${rawPeriod} as p, use_case, user_id from usage_events where id > ? and ts >= ? and ts < ? and user_id is not null${only}`;
+export async function readActiveUsers(database: Database, watermark: number, q: ActiveUsersQuery): Promise<ActiveUsers> {
+  const firstDay = Math.floor(q.from / DAY_MS);
+  const lastDay = Math.floor(q.to / DAY_MS) - 1;
   const ucs = q.useCases ?? [];
-  const params = [q.from, q.to, ...ucs, watermark, q.from, q.to, ...ucs];
-  const [perUseCase, total] = await Promise.all([
+  const only = q.useCases ? ` and use_case in (${ucs.map(() => '?').join(', ') || 'null'})` : '';
+  const [blocks, tail] = await Promise.all([
     exec(
       database.db,
       database.dialect,
-      `select p, use_case, count(*) as users from (${union}) u group by p, use_case`,
-      params,
+      `select block, use_case, user_id, days from usage_rollup_users where block >= ? and block <= ?${only}`,
+      [Math.floor(firstDay / USER_BLOCK_DAYS), Math.floor(lastDay / USER_BLOCK_DAYS), ...ucs],
     ),
     exec(
       database.db,
       database.dialect,
-      `select p, count(distinct user_id) as users from (${union}) u group by p`,
-      params,
+      `select distinct ${floorTs(DAY_MS)} as day, use_case, user_id from usage_events where id > ? and +ts >= ? and +ts < ? and user_id is not null${only}`,
+      [watermark, q.from, q.to, ...ucs],
     ),
   ]);
-  const byUseCase = new Map<number, Map<string, number>>();
-  for (const r of perUseCase) {
-    const p = Number(r.p);
-    let m = byUseCase.get(p);
-    if (!m) byUseCase.set(p, (m = new Map()));
-    m.set(String(r.use_case), Number(r.users));
+
+  // Day index → period start, for the days of the range.
+  const periodOfDay = new Map<number, number>();
+  const starts = [...q.periodStarts];
+  for (let d = firstDay, p = 0; d <= lastDay; d++) {
+    while (p + 1 < starts.length && d * DAY_MS >= starts[p + 1]!) p++;
+    periodOfDay.set(d, starts[p]!);
   }
-  return { byUseCase, total: new Map(total.map((r) => [Number(r.p), Number(r.users)])) };
+  const perUseCase = new Map<string, Set<string>>();
+  const overall = new Map<number, Set<string>>();
+  const rangeUseCase = new Map<string, Set<string>>();
+  const rangeAll = new Set<string>();
+  const add = (period: number, useCase: string, user: string) => {
+    let r = rangeUseCase.get(useCase);
+    if (!r) rangeUseCase.set(useCase, (r = new Set()));
+    r.add(user);
+    rangeAll.add(user);
+    const k = `${period}\u0000${useCase}`;
+    let set = perUseCase.get(k);
+    if (!set) perUseCase.set(k, (set = new Set()));
+    set.add(user);
+    let all = overall.get(period);
+    if (!all) overall.set(period, (all = new Set()));
+    all.add(user);
+  };
+  for (const r of blocks) {
+    const base = Number(r.block) * USER_BLOCK_DAYS;
+    let bits = Number(r.days);
+    const useCase = String(r.use_case);
+    const user = String(r.user_id);
+    let last = -1;
+    for (let i = 0; bits > 0 && i < USER_BLOCK_DAYS; i++, bits = Math.floor(bits / 2)) {
+      if (bits % 2 === 0) continue;
+      const period = periodOfDay.get(base + i);
+      // One add per period: consecutive active days usually share a period.
+      if (period === undefined || period === last) continue;
+      last = period;
+      add(period, useCase, user);
+    }
+  }
+  for (const r of tail) {
+    const period = periodOfDay.get(Math.floor(Number(r.day) / DAY_MS));
+    if (period !== undefined) add(period, String(r.use_case), String(r.user_id));
+  }
+
+  const byUseCase = new Map<number, Map<string, number>>();
+  for (const [k, set] of perUseCase) {
+    const [p = '0', uc = ''] = k.split('\u0000');
+    let m = byUseCase.get(Number(p));
+    if (!m) byUseCase.set(Number(p), (m = new Map()));
+    m.set(uc, set.size);
+  }
+  return {
+    byUseCase,
+    total: new Map([...overall].map(([p, set]) => [p, set.size])),
+    rangeByUseCase: new Map([...rangeUseCase].map(([uc, set]) => [uc, set.size])),
+    rangeTotal: rangeAll.size,
+  };
 }

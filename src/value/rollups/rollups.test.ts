@@ -124,7 +124,6 @@ describe.each(DIALECTS)('usage rollups (%s)', (_name, url) => {
       from: T0,
       to: T0 + DAY_MS,
       periodStarts: [T0],
-      daily: false,
     });
     expect(users.total.get(T0)).toBe(7);
     const alphaUsers = new Set(ev.filter((e) => e.useCase === 'alpha').map((e) => e.userId));

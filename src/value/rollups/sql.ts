@@ -3,7 +3,7 @@ import { LATENCY_BOUNDS_MS, LATENCY_COLUMNS } from './buckets.js';
 /**
  * SQL fragments shared by the rollup writer (job.ts) and the readers (read.ts), so an event is
  * classified the same way whether it is read raw or from a rollup. Plain SQL that SQLite and
- * Postgres both accept: integer arithmetic on epoch ms, CASE, COALESCE.
+ * Postgres both accept: integer arithmetic on epoch ms, CASE, COALESCE, MATERIALIZED CTEs.
  */
 
 export const HOUR_MS = 3_600_000;
@@ -25,15 +25,7 @@ export const BLOCKED_CODES = [
 const BLOCKED_IN = `(${BLOCKED_CODES.map((c) => `'${c}'`).join(',')})`;
 
 /** 1 when the event was refused by Keel: one of BLOCKED_CODES, or any guard_* code. */
-export const IS_BLOCKED = `(case when error_code in ${BLOCKED_IN} or substr(error_code, 1, 6) = 'guard_' then 1 else 0 end)`;
-
-/** 1 for a failed call that was not a refusal (status ≥ 400). */
-export const IS_ERROR = `(case when status >= 400 and not (coalesce(error_code, '') in ${BLOCKED_IN} or substr(coalesce(error_code, ''), 1, 6) = 'guard_') then 1 else 0 end)`;
-
-/** The histogram bucket of a raw event; -1 for blocked calls (not in the histogram). */
-export const LATENCY_BUCKET = `(case when ${IS_BLOCKED} = 1 then -1 ${LATENCY_BOUNDS_MS.map(
-  (b, i) => `when latency_ms <= ${b} then ${i}`,
-).join(' ')} else ${LATENCY_BOUNDS_MS.length} end)`;
+const IS_BLOCKED = `(case when error_code in ${BLOCKED_IN} or substr(error_code, 1, 6) = 'guard_' then 1 else 0 end)`;
 
 /** Dimensions a rollup row is keyed by, and the raw expression each comes from ('' stands for NULL). */
 export const DIMENSIONS = {
@@ -47,57 +39,80 @@ export const DIMENSIONS = {
 export type Dimension = keyof typeof DIMENSIONS;
 export const DIMENSION_NAMES = Object.keys(DIMENSIONS) as Dimension[];
 
-/** Additive measures: name → [aggregate over raw events, aggregate over rollup rows]. */
-export const MEASURES: ReadonlyArray<readonly [string, string, string]> = [
-  ['requests', 'count(*)', 'sum(requests)'],
-  ['errors', `sum(${IS_ERROR})`, 'sum(errors)'],
-  ['blocked', `sum(${IS_BLOCKED})`, 'sum(blocked)'],
-  ['unpriced', 'sum(case when cost_usd is null then 1 else 0 end)', 'sum(unpriced)'],
-  ['cost_usd', 'coalesce(sum(cost_usd), 0)', 'sum(cost_usd)'],
-  ['input_tokens', 'sum(input_tokens)', 'sum(input_tokens)'],
-  ['cached_input_tokens', 'sum(cached_input_tokens)', 'sum(cached_input_tokens)'],
-  ['output_tokens', 'sum(output_tokens)', 'sum(output_tokens)'],
-  ['latency_count', `sum(1 - ${IS_BLOCKED})`, 'sum(latency_count)'],
-  ['latency_sum_ms', `sum(case when ${IS_BLOCKED} = 1 then 0 else cast(latency_ms as double precision) end)`, 'sum(latency_sum_ms)'],
-  ...LATENCY_COLUMNS.map(
-    (c, i) => [c, `sum(case when ${LATENCY_BUCKET} = ${i} then 1 else 0 end)`, `sum(${c})`] as const,
-  ),
-];
-
-export const MEASURE_NAMES = MEASURES.map((m) => m[0]);
-
 /** `ts` floored to the grain, as an integer expression. */
 export function floorTs(grainMs: number): string {
   return `(ts - (ts % ${grainMs}))`;
 }
 
 /**
- * Upsert-add of the events with lo < id ≤ hi into a rollup table: adding, not replacing, so a
- * rollup row can receive a later chunk's events of the same hour. Exactly-once comes from the
- * watermark moving in the same transaction (job.ts). Parameters: lo, hi.
+ * Per-event columns, computed once per row: blocked flag, error flag (a failure that was not a
+ * refusal), latency, and its histogram bucket (-1 when blocked).
  */
-export function rollupUpsertSql(table: 'usage_rollups_hourly' | 'usage_rollups_daily'): string {
-  const grain = table === 'usage_rollups_hourly' ? 'hour' : 'day';
-  const grainMs = grain === 'hour' ? HOUR_MS : DAY_MS;
-  const dims = DIMENSION_NAMES;
-  const cols = [grain, ...dims, ...MEASURE_NAMES];
-  const select = [
-    `${floorTs(grainMs)} as ${grain}`,
-    ...dims.map((d) => `${DIMENSIONS[d]} as ${d}`),
-    ...MEASURES.map(([name, raw]) => `${raw} as ${name}`),
-  ];
-  const groupBy = [floorTs(grainMs), ...dims.map((d) => DIMENSIONS[d])];
-  const updates = MEASURE_NAMES.map((m) => `${m} = ${table}.${m} + excluded.${m}`);
-  return `insert into ${table} (${cols.join(', ')})
-select ${select.join(', ')}
-from usage_events where id > ? and id <= ?
-group by ${groupBy.join(', ')}
-on conflict (${[grain, ...dims].join(', ')}) do update set ${updates.join(', ')}`;
+const CLASSIFIED = [
+  `${IS_BLOCKED} as blk`,
+  `(case when status >= 400 then 1 - ${IS_BLOCKED} else 0 end) as err`,
+  'cost_usd',
+  'input_tokens',
+  'cached_input_tokens',
+  'output_tokens',
+  'cast(latency_ms as double precision) as lat',
+  `(case when ${IS_BLOCKED} = 1 then -1 ${LATENCY_BOUNDS_MS.map((b, i) => `when latency_ms <= ${b} then ${i}`).join(' ')} else ${LATENCY_BOUNDS_MS.length} end) as bk`,
+];
+
+/**
+ * A MATERIALIZED CTE `e` over the usage events matching `where`: time floored to `grainMs` as `t`,
+ * the dimensions under their own names, and the classified columns. Materialized so the planner
+ * cannot inline the classification back into each of the 34 aggregates that read it.
+ */
+export function classifiedEvents(where: string, grainMs: number, dims: readonly Dimension[]): string {
+  const cols = [`${floorTs(grainMs)} as t`, ...dims.map((d) => `${DIMENSIONS[d]} as ${d}`), ...CLASSIFIED];
+  return `e as materialized (select ${cols.join(', ')} from usage_events where ${where})`;
 }
 
-/** Distinct users per day and use case; parameters lo, hi. */
-export const USERS_UPSERT_SQL = `insert into usage_rollup_users (day, use_case, user_id, requests)
-select ${floorTs(DAY_MS)} as day, use_case, user_id, count(*) as requests
+/** Additive measures: name → [aggregate over the CTE `e`, aggregate over rollup rows]. */
+export const MEASURES: ReadonlyArray<readonly [string, string, string]> = [
+  ['requests', 'count(*)', 'sum(requests)'],
+  ['errors', 'sum(err)', 'sum(errors)'],
+  ['blocked', 'sum(blk)', 'sum(blocked)'],
+  ['unpriced', 'sum(case when cost_usd is null then 1 else 0 end)', 'sum(unpriced)'],
+  ['cost_usd', 'coalesce(sum(cost_usd), 0)', 'sum(cost_usd)'],
+  ['input_tokens', 'sum(input_tokens)', 'sum(input_tokens)'],
+  ['cached_input_tokens', 'sum(cached_input_tokens)', 'sum(cached_input_tokens)'],
+  ['output_tokens', 'sum(output_tokens)', 'sum(output_tokens)'],
+  ['latency_count', 'sum(1 - blk)', 'sum(latency_count)'],
+  ['latency_sum_ms', 'sum(case when blk = 1 then 0 else lat end)', 'sum(latency_sum_ms)'],
+  ...LATENCY_COLUMNS.map((c, i) => [c, `sum(case when bk = ${i} then 1 else 0 end)`, `sum(${c})`] as const),
+];
+
+export const MEASURE_NAMES = MEASURES.map((m) => m[0]);
+
+/** One pass over a chunk (lo < id ≤ hi): its hourly aggregate per dimension tuple. Parameters: lo, hi. */
+export const CHUNK_AGGREGATE_SQL = `with ${classifiedEvents('id > ? and id <= ?', HOUR_MS, DIMENSION_NAMES)}
+select t, ${DIMENSION_NAMES.join(', ')}, ${MEASURES.map(([name, raw]) => `${raw} as ${name}`).join(', ')}
+from e group by t, ${DIMENSION_NAMES.join(', ')}`;
+
+/** Users of a chunk per day and use case. Parameters: lo, hi. */
+export const CHUNK_USERS_SQL = `select ${floorTs(DAY_MS)} as day, use_case, user_id, count(*) as requests
 from usage_events where id > ? and id <= ? and user_id is not null
-group by ${floorTs(DAY_MS)}, use_case, user_id
-on conflict (day, use_case, user_id) do update set requests = usage_rollup_users.requests + excluded.requests`;
+group by ${floorTs(DAY_MS)}, use_case, user_id`;
+
+/** Days per block of the users rollup: one bit each in a bigint. */
+export const USER_BLOCK_DAYS = 32;
+
+/**
+ * Multi-row upsert: `add` columns are summed into the existing row, `or` columns OR-ed (day bits).
+ * The rows of one statement must have distinct keys (Postgres refuses to touch a row twice).
+ */
+export function upsertSql(
+  table: string,
+  keys: readonly string[],
+  add: readonly string[],
+  or: readonly string[],
+  rows: number,
+): string {
+  const cols = [...keys, ...add, ...or];
+  const tuple = `(${cols.map(() => '?').join(', ')})`;
+  const set = [...add.map((c) => `${c} = ${table}.${c} + excluded.${c}`), ...or.map((c) => `${c} = ${table}.${c} | excluded.${c}`)];
+  return `insert into ${table} (${cols.join(', ')}) values ${new Array(rows).fill(tuple).join(', ')}
+on conflict (${keys.join(', ')}) do update set ${set.join(', ')}`;
+}

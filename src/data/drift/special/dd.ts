@@ -73,21 +73,28 @@ export function ddDiv(a: DD, b: DD): DD {
   return ddAddD(quickTwoSum(q1, q2), q3);
 }
 
-/** Mantissa in [0.5, 1) (sign kept) and binary exponent, like C frexp applied to the hi part. */
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+/** 2^e for e in [−1074, 1023], indexed by e + 1074. */
+const POW2 = Float64Array.from({ length: 2098 }, (_, i) => 2 ** (i - 1074));
+
+/** Mantissa in [0.5, 1) (sign kept) and binary exponent, as C frexp; read from the bits. */
 export function frexp(x: number): [number, number] {
   if (x === 0 || !Number.isFinite(x)) return [x, 0];
-  let e = Math.ceil(Math.log2(Math.abs(x)));
-  let m = ldexpSafe(x, -e);
-  // log2 can be off by one at the edges of a binade; normalise.
-  while (Math.abs(m) >= 1) {
-    m /= 2;
-    e++;
+  F64[0] = x;
+  let hi = U32[HI] as number;
+  let biased = (hi >>> 20) & 0x7ff;
+  let adjust = 0;
+  if (biased === 0) {
+    // subnormal: scale into the normal range first
+    F64[0] = x * 18014398509481984; // 2^54
+    hi = U32[HI] as number;
+    biased = (hi >>> 20) & 0x7ff;
+    adjust = -54;
   }
-  while (Math.abs(m) < 0.5) {
-    m *= 2;
-    e--;
-  }
-  return [m, e];
+  U32[HI] = (hi & 0x800fffff) | (1022 << 20);
+  return [F64[0] as number, biased - 1022 + adjust];
 }
 
 export function ddFrexp(a: DD): [DD, number] {
@@ -95,18 +102,20 @@ export function ddFrexp(a: DD): [DD, number] {
   return [[m, ldexpSafe(a[1], -e)], e];
 }
 
+/** x·2^e without intermediate overflow or underflow. */
 export function ldexpSafe(x: number, e: number): number {
+  if (e >= -1022 && e <= 1023) return x * (POW2[e + 1074] as number);
   let v = x;
   let k = e;
-  while (k > 1000) {
-    v *= 2 ** 1000;
-    k -= 1000;
+  while (k > 1023) {
+    v *= POW2[1023 + 1074] as number;
+    k -= 1023;
   }
-  while (k < -1000) {
-    v *= 2 ** -1000;
-    k += 1000;
+  while (k < -1022) {
+    v *= POW2[-1022 + 1074] as number;
+    k += 1022;
   }
-  return v * 2 ** k;
+  return v * (POW2[k + 1074] as number);
 }
 
 export function ddLdexp(a: DD, e: number): DD {

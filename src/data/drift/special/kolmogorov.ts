@@ -1,18 +1,5 @@
-import { expm1, MINLOG } from './cephes.js';
-import {
-  type DD,
-  ddAdd,
-  ddAddD,
-  ddDiv,
-  ddDivD,
-  ddFrexp,
-  ddLdexp,
-  ddMul,
-  ddMulD,
-  ldexpSafe,
-  twoProd,
-  twoSum,
-} from './dd.js';
+import { ldexpSafe } from './dd.js';
+import { smirnovSf } from './smirnov.js';
 
 /**
  * Survival function of the two-sided one-sample Kolmogorov–Smirnov statistic D_n, i.e.
@@ -78,12 +65,12 @@ function kolmognDMTW(n: number, d: number): number {
   }
   const tt = Math.max(2 * h - 1, 0) ** m - 2 * h ** m;
   v[m - 1] = (1 + tt) * fac;
-  let H = new Float64Array(m * m);
+  let H: Float64Array = new Float64Array(m * m);
   for (let i = 1; i < m; i++) for (let r = i - 1; r < m; r++) H[r * m + i] = w[r - i + 1] as number;
   for (let r = 0; r < m; r++) H[r * m] = v[r] as number;
   for (let c = 0; c < m; c++) H[(m - 1) * m + c] = v[m - 1 - c] as number;
 
-  let Hpwr = new Float64Array(m * m);
+  let Hpwr: Float64Array = new Float64Array(m * m);
   for (let i = 0; i < m; i++) Hpwr[i * m + i] = 1;
   let nn = n;
   let expnt = 0;
@@ -298,132 +285,4 @@ export function kolmogornSf(n: number, x: number): number {
   else if (n <= 100000 && n * x ** 1.5 <= 1.4) cdf = kolmognDMTW(n, x);
   else cdf = kolmognPelzGood(n, x);
   return clip01(1 - clip01(cdf));
-}
-
-// ---------------------------------------------------------------- one-sided Smirnov
-
-const SM_MAX_EXPONENT = 960;
-
-/** a^m for a double-double base: libm pow on the high part, corrected for the low part (SciPy pow_D). */
-function powD(a: DD, m: number): DD {
-  if (m <= 0) {
-    if (m === 0) return [1, 0];
-    return ddDiv([1, 0], powD(a, -m));
-  }
-  if (a[0] === 0) return [0, 0];
-  const ans = a[0] ** m;
-  const r = a[1] / a[0];
-  let adj = m * r;
-  if (Math.abs(adj) > 1e-8) {
-    if (Math.abs(adj) < 1e-4) adj += m * r * (((m - 1) / 2) * r);
-    else adj = expm1(m * Math.log1p(r));
-  }
-  return ddAddD([ans, 0], ans * adj);
-}
-
-function nextPowerOf2(x: number): number {
-  const q = ldexpSafe(x, 1 - 53);
-  let L = Math.abs(q + x);
-  if (L === 0) L = Math.abs(x);
-  else if (Math.trunc(L) === L) L = Math.trunc(L);
-  return L;
-}
-
-/** a^m as (mantissa in [0.5, 1), binary exponent), splitting m so no partial power underflows. */
-function pow2ScaledD(a: DD, m: number): [DD, number] {
-  if (m <= 0) {
-    if (m === 0) return [[1, 0], 0];
-    const [inv, e1] = pow2ScaledD(a, -m);
-    const [ans, e2] = ddFrexp(ddDiv([1, 0], inv));
-    return [ans, -e1 + e2];
-  }
-  const [y, yE] = ddFrexp(a);
-  if (m === 1) return [y, yE];
-  let maxExpt = SM_MAX_EXPONENT;
-  if ((m * (y[0] - 1)) / y[0] < -SM_MAX_EXPONENT * Math.LN2) {
-    const lg2y = Math.log(y[0]) / Math.LN2;
-    if (m * lg2y <= -SM_MAX_EXPONENT) maxExpt = Math.trunc(nextPowerOf2(-SM_MAX_EXPONENT / lg2y + 1) / 2);
-  }
-  if (m <= maxExpt) {
-    const [ans, ansE] = ddFrexp(powD(y, m));
-    return [ans, ansE + m * yE];
-  }
-  const q = Math.trunc(m / maxExpt);
-  const r = m % maxExpt;
-  const [y2r, y2rE] = pow2ScaledD(y, r);
-  const [y2m, y2mE] = pow2ScaledD(y, maxExpt);
-  const [y2mq, y2mqE0] = pow2ScaledD(y2m, q);
-  const [ans, ansE0] = ddFrexp(ddMul(y2r, y2mq));
-  const y2mqE = y2mqE0 + y2mE * q;
-  return [ans, ansE0 + y2mqE + y2rE + m * yE];
-}
-
-/**
- * scipy.special.smirnov(n, x): P(D⁺_n ≥ x) by the Birnbaum–Tingey sum, ported from SciPy's
- * `_smirnov` (xsf/cephes/kolmogorov.h): each term is a double-double mantissa times a power of two,
- * the binomial coefficient is carried the same way, and the sum stops on the same rule.
- */
-export function smirnovSf(n: number, x: number): number {
-  if (!(n > 0 && x >= 0 && x <= 1)) return Number.NaN;
-  if (n === 1) return 1 - x;
-  if (x === 0) return 1;
-  if (x === 1) return 0;
-  // floor(n·x) and its remainder, exactly.
-  const [p, e] = twoProd(n, x);
-  let nxfl = Math.floor(p);
-  let alpha: number;
-  if (nxfl === p) {
-    if (e < 0) {
-      nxfl -= 1;
-      alpha = 1 + e;
-    } else alpha = e;
-  } else alpha = p - nxfl + e;
-  if (alpha === 1) {
-    nxfl += 1;
-    alpha = 0;
-  }
-  let n1mxfl = n - nxfl - (alpha === 0 ? 0 : 1);
-  if (alpha === 0) n1mxfl -= 1;
-  if (nxfl === 0 || (nxfl === 1 && alpha === 0)) {
-    const t = powD(twoSum(1, x), n - 1);
-    const cdf = x * (t[0] + t[1]);
-    return 1 - cdf;
-  }
-  if (-2 * n * x * x < MINLOG) return 0;
-  if (nxfl >= n - 1) {
-    const t = powD(twoSum(1, -x), n);
-    return t[0] + t[1];
-  }
-  if (n > 1000000) {
-    const logp = -((6 * n * x + 1) ** 2) / 18 / n;
-    if (logp < -Math.LN2) return clip01(Math.exp(logp));
-    return clip01(1 - -expm1(logp));
-  }
-  const nTerms = n1mxfl + 1;
-  const vmid = Math.floor(n / 2);
-  // Term v = 0: (1 − x)^n / x.
-  let ajSum: DD = ddDivD(powD(twoSum(1, -x), n), x);
-  let Cman: DD = [1, 0];
-  let Cexpt = 0;
-  const updateBinomial = (j: number) => {
-    const [man, expt] = ddFrexp(ddMul(Cman, ddDivD([n - j, 0], j + 1)));
-    Cman = man;
-    Cexpt += expt;
-  };
-  updateBinomial(0);
-  for (let j = 1; j < nTerms; j++) {
-    const v = j;
-    // A_v = C(n, v) (1 − x − v/n)^(n−v) (x + v/n)^(v−1)
-    const [t2, t2E] = pow2ScaledD(ddAddD(ddDivD([n - v, 0], n), -x), n - v);
-    const [t1, t1E] = pow2ScaledD(ddAddD(ddDivD([v, 0], n), x), v - 1);
-    const aj = ddLdexp(ddMul(ddMul(t1, t2), Cman), Cexpt + t1E + t2E);
-    const ajv = aj[0] + aj[1];
-    if (Number.isFinite(ajv) && ajv !== 0) ajSum = ddAdd(ajSum, aj);
-    if (ajv !== 0) {
-      if (4 * (nTerms - j) * Math.abs(ajv) < Number.EPSILON * (ajSum[0] + ajSum[1]) && j !== nTerms - 1) break;
-    } else if (j > vmid) break;
-    updateBinomial(j);
-  }
-  const prob = ddMulD(ajSum, x);
-  return clip01(prob[0] + prob[1]);
 }

@@ -1,0 +1,370 @@
+/**
+ * Value queries over 10M usage events: bulk-loads N usage events (default 10,000,000) spread over
+ * 90 days into a temp SQLite store, plus outcomes, then times the rollup build, an incremental
+ * rollup pass, the value report at several granularities, forecasts, alert evaluation, the
+ * retention purge, and (for contrast) a summary straight off the raw events. Writes the
+ * "## Value queries over 10M events" section of bench/RESULTS.md and bench/results/rollups.json.
+ *
+ * Usage: npm run build && node bench/rollups.js [--events 10000000] [--days 90] [--keep] [--no-purge]
+ * Runs on dist/ (plain ESM), so build first.
+ */
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const dist = (p) => import(join(ROOT, 'dist', p));
+
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '10000000' },
+    days: { type: 'string', default: '90' },
+    keep: { type: 'boolean', default: false },
+    'no-purge': { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const N = Number(args.events);
+const DAYS = Number(args.days);
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const SECTION = '## Value queries over 10M events';
+const NOTES_MARKER = '<!-- notes: everything below this line is kept when the bench rewrites this file -->';
+
+const [{ openDatabase, sqliteHandleOf }, { parseConfig }, { createValueService }, { createRollupJob }, { readUsage }, usageQueries] =
+  await Promise.all([
+    dist('store/db.js'),
+    dist('config/load.js'),
+    dist('value/service.js'),
+    dist('value/rollups/job.js'),
+    dist('value/rollups/read.js'),
+    dist('store/usage-queries.js'),
+  ]);
+
+/** Deterministic PRNG (mulberry32), so every run loads the same data. */
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = rng(42);
+const pick = (weights) => {
+  let r = rand() * weights.total;
+  for (const [v, w] of weights.items) if ((r -= w) <= 0) return v;
+  return weights.items[weights.items.length - 1][0];
+};
+const weighted = (items) => ({ items, total: items.reduce((a, [, w]) => a + w, 0) });
+
+const MODELS = [
+  // name, provider, $/call mean, base latency ms (null price = unpriced)
+  ['gpt-4o', 'openai', 0.012, 1400],
+  ['gpt-4o-mini', 'openai', 0.0009, 700],
+  ['claude-sonnet', 'anthropic', 0.015, 1800],
+  ['claude-haiku', 'anthropic', 0.0012, 600],
+  ['embed-small', 'openai', 0.00002, 80],
+  ['local-llama', 'vllm', null, 900],
+];
+const USE_CASES = [
+  'support-bot',
+  'sales-drafts',
+  'doc-search',
+  'code-review',
+  'invoice-extract',
+  'hr-faq',
+  'legal-summary',
+  'marketing-copy',
+  'churn-insights',
+  'translation',
+  'meeting-notes',
+  'shared-embeddings',
+].map((id, i) => ({
+  id,
+  weight: 1 / (i + 1),
+  team: ['cx', 'sales', 'platform', 'eng', 'finance', 'people', 'legal', 'marketing'][i % 8],
+  keys: Array.from({ length: 2 + (i % 4) }, (_, k) => `key_${id}_${k}`),
+  models: weighted(
+    id === 'shared-embeddings'
+      ? [[4, 1]]
+      : i % 5 === 2
+        ? [[5, 2], [1, 5], [3, 3]]
+        : [[0, 2], [1, 5], [2, 1], [3, 3]],
+  ),
+  users: 100 + ((i * 137) % 600),
+}));
+const UC = weighted(USE_CASES.map((u) => [u, u.weight]));
+
+const COLUMNS =
+  'request_id, ts, endpoint, api_shape, stream, model_requested, provider, model_upstream, attempts, fallbacks, cache_hit, status, error_code, latency_ms, ttft_ms, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, tokens_estimated, cost_usd, price_version, key_id, use_case, team, user_id, feature, trace_id';
+
+function gauss() {
+  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+
+async function timed(label, fn, runs = 5) {
+  await fn(); // warm-up (page cache, statement cache)
+  const ms = [];
+  let result;
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    result = await fn();
+    ms.push(performance.now() - t);
+  }
+  ms.sort((a, b) => a - b);
+  const row = { label, median_ms: ms[Math.floor(ms.length / 2)], max_ms: ms[ms.length - 1], runs };
+  process.stdout.write(`  ${label}: median ${row.median_ms.toFixed(1)} ms, max ${row.max_ms.toFixed(1)} ms\n`);
+  return { row, result };
+}
+
+async function main() {
+  const dir = await mkdtemp(join(os.tmpdir(), 'keel-rollups-'));
+  const file = join(dir, 'keel.db');
+  const end = Math.floor(Date.now() / DAY) * DAY; // today 00:00 UTC: the data covers the 90 days before
+  const start = end - DAYS * DAY;
+  process.stdout.write(`Loading ${N.toLocaleString()} usage events over ${DAYS} days into ${file}\n`);
+  const database = await openDatabase(`sqlite:${file}`);
+  const sqlite = sqliteHandleOf(database);
+  sqlite.pragma('synchronous = OFF');
+
+  // ---- bulk load (not what is measured: the gateway writes these one batch at a time) ----
+  const insert = sqlite.prepare(`insert into usage_events (${COLUMNS}) values (${COLUMNS.split(',').map(() => '?').join(',')})`);
+  const insertOutcome = sqlite.prepare(
+    'insert into outcomes (id, reporter, idempotency_key, request_id, trace_id, use_case, type, success, value_usd, occurred_at, received_at, metadata) values (?,?,?,?,?,?,?,?,?,?,?,?)',
+  );
+  const BATCH = 50_000;
+  const loadStart = performance.now();
+  let outcomes = 0;
+  let traceNo = 0;
+  let inTrace = 0;
+  let traceUc = null;
+  let traceUser = null;
+  let traceKey = null;
+  const step = (end - start) / N;
+  const loadBatch = sqlite.transaction((from, to) => {
+    for (let i = from; i < to; i++) {
+      if (inTrace === 0 && rand() < 0.3) {
+        inTrace = 2 + Math.floor(rand() * 3);
+        traceNo++;
+        traceUc = pick(UC);
+        traceUser = `u${Math.floor(rand() * traceUc.users)}`;
+        traceKey = traceUc.keys[Math.floor(rand() * traceUc.keys.length)];
+      }
+      const traced = inTrace > 0;
+      const uc = traced ? traceUc : pick(UC);
+      const [model, provider, price, baseLatency] = MODELS[pick(uc.models)];
+      const ts = Math.floor(start + i * step);
+      const r = rand();
+      const blocked = r < 0.008;
+      const failed = !blocked && r < 0.023;
+      const input = 200 + Math.floor(rand() * 3000);
+      const output = model.startsWith('embed') ? 0 : 50 + Math.floor(rand() * 600);
+      const cost = blocked || failed ? 0 : price === null ? null : price * (0.3 + rand() * 1.4);
+      const latency = blocked ? 1 : Math.max(5, baseLatency * Math.exp(0.5 * gauss()));
+      const user = uc.id === 'shared-embeddings' ? null : traced ? traceUser : `u${Math.floor(rand() * uc.users)}`;
+      const traceId = traced ? `t${traceNo}` : null;
+      insert.run(
+        `r${i}`, ts, model.startsWith('embed') ? 'embeddings' : 'chat', 'openai', 0, model,
+        blocked ? null : provider, blocked ? null : model, blocked ? 0 : 1, null, 0,
+        blocked ? 429 : failed ? 502 : 200, blocked ? 'rate_limit_exceeded' : failed ? 'upstream_error' : null,
+        latency, null, input, 0, 0, output, 0, 0, cost, cost === null ? null : 'bench',
+        traced ? traceKey : uc.keys[i % uc.keys.length], uc.id, uc.team, user, null, traceId,
+      );
+      if (traced && --inTrace === 0 && uc.id !== 'shared-embeddings' && rand() < 0.7) {
+        const success = rand() < 0.75;
+        outcomes++;
+        insertOutcome.run(
+          `out_${traceNo}`, '', null, null, traceId, uc.id, 'task_done', success ? 1 : 0,
+          success && rand() < 0.1 ? Math.round(rand() * 2000) / 100 : null,
+          ts, ts + Math.floor(rand() * 3 * DAY), null,
+        );
+      }
+    }
+  });
+  for (let i = 0; i < N; i += BATCH) {
+    loadBatch(i, Math.min(N, i + BATCH));
+    if ((i / BATCH) % 20 === 19) process.stdout.write(`  ${(i + BATCH).toLocaleString()} events…\n`);
+  }
+  // The outcome service keeps outcome_rollups per insert; a bulk load builds it in one statement.
+  sqlite.exec(`insert into outcome_rollups (day, use_case, outcomes, successes, value_usd, successes_unvalued, feedback_count, feedback_sum)
+    select occurred_at - (occurred_at % ${DAY}), use_case, count(*), sum(success), coalesce(sum(value_usd), 0),
+      sum(case when success = 1 and value_usd is null then 1 else 0 end), 0, 0
+    from outcomes group by occurred_at - (occurred_at % ${DAY}), use_case`);
+  sqlite.pragma('synchronous = NORMAL');
+  const loadS = (performance.now() - loadStart) / 1000;
+  process.stdout.write(`Loaded in ${loadS.toFixed(1)} s (${outcomes.toLocaleString()} outcomes)\n`);
+
+  // ---- rollup build (measured) ----
+  const job = createRollupJob(database, { chunk: 100_000, yieldFn: async () => {} });
+  let t = performance.now();
+  const built = await job.refresh();
+  const buildS = (performance.now() - t) / 1000;
+  const counts = sqlite
+    .prepare(
+      'select (select count(*) from usage_rollups_hourly) as hourly, (select count(*) from usage_rollups_daily) as daily, (select count(*) from usage_rollup_users) as users',
+    )
+    .get();
+  process.stdout.write(
+    `Rollup build: ${built.rolledUp.toLocaleString()} events in ${buildS.toFixed(1)} s (${Math.round(built.rolledUp / buildS).toLocaleString()} events/s); ${counts.hourly.toLocaleString()} hourly, ${counts.daily.toLocaleString()} daily, ${counts.users.toLocaleString()} user-day rows\n`,
+  );
+
+  // ---- incremental pass: 20,000 new events at the default chunk of 5,000 ----
+  const tail = 20_000;
+  sqlite.transaction(() => {
+    for (let i = 0; i < tail; i++)
+      insert.run(`tail${i}`, end - HOUR + i, 'chat', 'openai', 0, 'gpt-4o-mini', 'openai', 'gpt-4o-mini', 1, null, 0, 200, null, 500, null, 100, 0, 0, 50, 0, 0, 0.001, 'bench', 'key_support-bot_0', 'support-bot', 'cx', 'u1', null, null);
+  })();
+  const incJob = createRollupJob(database, { chunk: 5000, yieldFn: async () => {} });
+  t = performance.now();
+  await incJob.refresh();
+  const incMs = performance.now() - t;
+  process.stdout.write(`Incremental: ${tail.toLocaleString()} new events rolled up in ${incMs.toFixed(0)} ms (${(incMs / (tail / 5000)).toFixed(1)} ms per 5,000-event step)\n`);
+
+  // ---- value queries (measured) ----
+  const config = parseConfig(
+    {
+      database: { url: `sqlite:${file}` },
+      use_cases: USE_CASES.filter((u) => u.id !== 'shared-embeddings').map((u, i) => ({
+        id: u.id,
+        team: u.team,
+        stage: i < 4 ? 'production' : 'pilot',
+        value_per_outcome_usd: [4, 0.5, 1, 2.5, 3, 0.2, 6, 0.4, 1.5, 0.3, 0.8][i],
+        human_baseline_cost_usd: i % 2 === 0 ? 6 : undefined,
+        monthly_budget_usd: 2000 + i * 500,
+        target_roi: 1,
+      })),
+      cost_allocation: [{ use_case: 'shared-embeddings', method: 'proportional', targets: ['support-bot', 'doc-search', 'code-review'] }],
+    },
+    {},
+  );
+  const audit = { append() {}, async flush() {}, async close() {} };
+  const value = await createValueService({ config, database, audit, now: () => end - 1 });
+  const q = (granularity, extra = {}) => ({ from: start, to: end, granularity, ...extra });
+  const rows = [];
+  process.stdout.write('Queries (5 runs each after a warm-up):\n');
+  const total = await timed('value report, 90 days, all use cases, one period', () => value.report(q('total')));
+  rows.push(total.row);
+  rows.push((await timed('value report, 90 days, by day (90 periods)', () => value.report(q('day')))).row);
+  rows.push((await timed('value report, 90 days, by week', () => value.report(q('week')))).row);
+  rows.push((await timed('value report, 90 days, by month', () => value.report(q('month')))).row);
+  rows.push((await timed('value report, one use case, by day', () => value.report(q('day', { useCases: ['support-bot'] })))).row);
+  for (const scope of ['use_case', 'team', 'key'])
+    rows.push((await timed(`forecast, per ${scope}`, () => value.forecast(scope, end - 1))).row);
+  const wm = await job.watermark();
+  rows.push(
+    (await timed('hourly usage, 7 days, by use case (alert window)', () =>
+      readUsage(database, wm, { from: end - 7 * DAY, to: end, grain: 'hour', by: ['use_case'] }),
+    )).row,
+  );
+  rows.push((await timed('evaluate all alert rules', () => value.evaluateAlerts(end - 1))).row);
+  const raw = await timed(
+    'for contrast: usage summary by use case straight off raw events (no rollups)',
+    () => usageQueries.summarizeUsage(database, { from: start, to: end, groupBy: ['use_case'] }),
+    2,
+  );
+  rows.push(raw.row);
+
+  // Reconciliation: the rollup-based total equals the raw-event total.
+  const rawTotal = sqlite
+    .prepare('select count(*) as n, coalesce(sum(cost_usd), 0) as cost, sum(case when cost_usd is null then 1 else 0 end) as unpriced from usage_events where ts >= ? and ts < ?')
+    .get(start, end);
+  const rep = total.result.total;
+  const reconciled =
+    rep.requests === rawTotal.n && Math.abs(rep.cost_usd - rawTotal.cost) < 1e-6 && rep.unpriced_requests === rawTotal.unpriced;
+  process.stdout.write(`Reconciliation with raw events: ${reconciled ? 'OK' : 'MISMATCH'} (${rep.requests} requests, $${rep.cost_usd.toFixed(2)})\n`);
+
+  // ---- retention: purge raw events older than 60 days; the report must not change ----
+  let purge = null;
+  if (!args['no-purge']) {
+    const purging = createRollupJob(database, { rawDays: 60, yieldFn: async () => {} });
+    t = performance.now();
+    const deleted = await purging.purge(end);
+    const purgeS = (performance.now() - t) / 1000;
+    const after = await value.report(q('total'));
+    purge = { deleted, seconds: purgeS, unchanged: after.total.requests === rep.requests && Math.abs(after.total.cost_usd - rep.cost_usd) < 1e-6 };
+    process.stdout.write(`Retention purge: ${deleted.toLocaleString()} raw events in ${purgeS.toFixed(1)} s; report unchanged: ${purge.unchanged}\n`);
+  }
+  await value.close();
+  await database.close();
+  const size = (await stat(file)).size;
+
+  const results = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? '',
+    events: N,
+    days: DAYS,
+    outcomes,
+    load_s: loadS,
+    rollup_build_s: buildS,
+    rollup_rows: counts,
+    incremental_ms_per_5000: incMs / (tail / 5000),
+    queries: rows,
+    reconciled,
+    purge,
+    db_mb: size / 1e6,
+  };
+  await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
+  await writeFile(join(ROOT, 'bench', 'results', 'rollups.json'), `${JSON.stringify(results, null, 2)}\n`);
+  if (!args['no-write']) await writeSection(results);
+  if (args.keep) process.stdout.write(`Kept ${dir}\n`);
+  else await rm(dir, { recursive: true, force: true });
+}
+
+function markdown(r) {
+  const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
+  const q = r.queries
+    .map((x) => `| ${x.label} | ${fmt(x.median_ms)} ms | ${fmt(x.max_ms)} ms |`)
+    .join('\n');
+  return `${SECTION}
+
+Generated by \`node bench/rollups.js\` on ${r.date} (Node ${r.node}, ${r.cpus} CPUs, ${r.cpu}). SQLite (WAL) in a
+temp file; ${r.events.toLocaleString('en-US')} usage events spread evenly over ${r.days} days (12 use cases, 8 teams,
+40 keys, 6 models of which one unpriced, ~2% errors, ~1% blocked, 30% of calls in traces) and
+${r.outcomes.toLocaleString('en-US')} outcomes. Database ${r.db_mb.toFixed(0)} MB before the purge.
+
+- Bulk load (not the gateway path): ${r.load_s.toFixed(0)} s.
+- Rollup build from scratch: **${r.rollup_build_s.toFixed(1)} s** (${Math.round(r.events / r.rollup_build_s).toLocaleString('en-US')} events/s), giving
+  ${r.rollup_rows.hourly.toLocaleString('en-US')} hourly rows, ${r.rollup_rows.daily.toLocaleString('en-US')} daily rows and ${r.rollup_rows.users.toLocaleString('en-US')} user-day rows.
+- Incremental rollup: **${r.incremental_ms_per_5000.toFixed(1)} ms per 5,000 new events** (one transaction at the default
+  \`value.rollup_chunk\`; the job yields to the event loop between chunks).
+- Reconciliation: the rollup-based 90-day total ${r.reconciled ? 'equals' : 'does NOT equal'} requests, cost and unpriced count summed from the raw events.
+${r.purge ? `- Retention purge of raw events older than 60 days: ${r.purge.deleted.toLocaleString('en-US')} rows in ${r.purge.seconds.toFixed(1)} s; the 90-day report is ${r.purge.unchanged ? 'unchanged' : 'CHANGED'} afterwards (rollups remain).\n` : ''}
+Query times (after one warm-up run; median and max of ${r.queries[0]?.runs ?? 5} runs, the raw-event contrast 2 runs):
+
+| query | median | max |
+| --- | --- | --- |
+${q}
+`;
+}
+
+async function writeSection(r) {
+  const path = join(ROOT, 'bench', 'RESULTS.md');
+  let text = '';
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    text = '# Keel benchmark results\n';
+  }
+  const md = markdown(r);
+  const at = text.indexOf(SECTION);
+  if (at !== -1) {
+    const next = text.indexOf('\n## ', at + SECTION.length);
+    text = text.slice(0, at) + md + (next === -1 ? '' : text.slice(next + 1));
+  } else {
+    // After the notes marker: `npm run bench` rewrites everything above it.
+    if (!text.includes(NOTES_MARKER)) text = `${text.trimEnd()}\n\n${NOTES_MARKER}\n`;
+    text = `${text.trimEnd()}\n\n${md}`;
+  }
+  await writeFile(path, text.endsWith('\n') ? text : `${text}\n`);
+  process.stdout.write(`Wrote the "${SECTION}" section of bench/RESULTS.md\n`);
+}
+
+await main();

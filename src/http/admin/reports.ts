@@ -1,0 +1,270 @@
+import type { Hono } from 'hono';
+import { KeelError } from '../../errors.js';
+import type { Database } from '../../store/db.js';
+import {
+  keyBudgets,
+  keysLastUsed,
+  PRICE_VERSION_SAMPLE,
+  priceVersionsInUse,
+  rollupWatermark,
+  type TopDimension,
+  topUsage,
+} from '../../store/report-queries.js';
+import { dayStart, monthStart, parseDay } from '../../value/roi/periods.js';
+import { histogramQuantile } from '../../value/rollups/buckets.js';
+import { addMeasures, emptyMeasures, readUsage, type UsageMeasures } from '../../value/rollups/read.js';
+import { DAY_MS, DIMENSION_NAMES, type Dimension } from '../../value/rollups/sql.js';
+import type { AdminEnv, AdminRouteRule } from './types.js';
+
+/** Every report is read-only: viewers may read them all. */
+export const REPORT_ADMIN_ROUTE_ROLES: readonly AdminRouteRule[] = [
+  { method: 'GET', path: '/reports/*', role: 'viewer' },
+];
+
+export interface ReportRoutesDeps {
+  database: Database;
+  /** The value service's rollup job: refreshed before a read so the raw tail stays short. */
+  rollups?: { refresh(): Promise<unknown> };
+  /** Price-table versions Keel ships, newest first (the price book's `versions`). */
+  priceTableVersions?: readonly string[];
+  now?: () => number;
+}
+
+const DEFAULT_DAYS = 30;
+const MAX_DAYS = 3660;
+const USAGE_PARAMS = new Set(['from', 'to', 'by', 'use_case', 'granularity']);
+const TOP_PARAMS = new Set(['from', 'to', 'by', 'use_case', 'limit']);
+
+function bad(param: string, message: string): never {
+  throw new KeelError('invalid_request', message, { param });
+}
+
+function only(qs: Record<string, string>, known: Set<string>): void {
+  for (const k of Object.keys(qs))
+    if (!known.has(k)) bad(k.slice(0, 64), `Unknown query parameter "${k.slice(0, 64)}".`);
+}
+
+/** Whole UTC days; default the last 30 days through today. */
+function range(qs: Record<string, string>, now: number): { from: number; to: number } {
+  const to = qs.to ? parseDay(qs.to, 'to', 'to') : dayStart(now) + DAY_MS;
+  const from = qs.from ? parseDay(qs.from, 'from', 'from') : to - DEFAULT_DAYS * DAY_MS;
+  if (to <= from) bad('to', 'to must be after from.');
+  if (to - from > MAX_DAYS * DAY_MS) bad('from', `A report covers at most ${MAX_DAYS} days.`);
+  return { from, to };
+}
+
+function useCaseOf(qs: Record<string, string>): string | undefined {
+  const v = qs.use_case;
+  if (v === undefined) return undefined;
+  if (v.length === 0 || v.length > 200) bad('use_case', 'use_case must be 1 to 200 characters.');
+  return v;
+}
+
+/** Measures as the API shows them: USD rounded past float noise, latency percentiles, rates. */
+function measuresJson(m: UsageMeasures): Record<string, number | null> {
+  const q = (p: number) => {
+    const v = histogramQuantile(m.hist, p);
+    return v === null ? null : Math.round(v * 1000) / 1000;
+  };
+  return {
+    requests: m.requests,
+    errors: m.errors,
+    blocked: m.blocked,
+    unpriced: m.unpriced,
+    cost_usd: Number(m.costUsd.toFixed(10)),
+    input_tokens: m.inputTokens,
+    cached_input_tokens: m.cachedInputTokens,
+    output_tokens: m.outputTokens,
+    latency_p50_ms: q(0.5),
+    latency_p95_ms: q(0.95),
+    error_rate: m.requests === 0 ? null : m.errors / m.requests,
+    blocked_rate: m.requests === 0 ? null : m.blocked / m.requests,
+  };
+}
+
+/** '' stands for NULL in rollups (no team, no key, no provider reached). */
+function dimJson(v: string | undefined): string | null {
+  return v === undefined || v === '' ? null : v;
+}
+
+/**
+ * Aggregates the Command Room reads that the value report does not give, all from the usage
+ * rollups plus the raw tail (so they stay fast on a large store):
+ *
+ * - `GET /reports/usage?from&to&by=model,provider,team,key_id,use_case&use_case&granularity=total|day`
+ *   requests, errors, blocked, unpriced, cost, tokens, p50/p95 latency per group (per day with
+ *   granularity=day), the total, and the price-table versions of the newest calls in the range.
+ * - `GET /reports/top?by=user|feature&use_case&from&to&limit` heaviest users or features (raw events).
+ * - `GET /reports/keys` per key: last call, spend in its budget period, calls and spend over 30 days.
+ */
+export function reportRoutes(deps: ReportRoutesDeps): (app: Hono<AdminEnv>) => void {
+  const { database } = deps;
+  const now = deps.now ?? Date.now;
+
+  async function watermark(): Promise<number> {
+    if (deps.rollups) await deps.rollups.refresh();
+    return rollupWatermark(database);
+  }
+
+  return (app) => {
+    app.get('/reports/usage', async (c) => {
+      const qs = c.req.query();
+      only(qs, USAGE_PARAMS);
+      const { from, to } = range(qs, now());
+      const by = (qs.by ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      for (const d of by)
+        if (!(DIMENSION_NAMES as string[]).includes(d))
+          bad('by', `by must be a comma-separated list of ${DIMENSION_NAMES.join(', ')}.`);
+      const dims = [...new Set(by)] as Dimension[];
+      const granularity = qs.granularity ?? 'total';
+      if (granularity !== 'total' && granularity !== 'day')
+        bad('granularity', 'granularity must be total or day.');
+      const useCase = useCaseOf(qs);
+
+      const wm = await watermark();
+      const [groups, versions] = await Promise.all([
+        readUsage(database, wm, {
+          from,
+          to,
+          grain: 'day',
+          by: dims,
+          ...(useCase !== undefined ? { where: { use_case: useCase } } : {}),
+        }),
+        priceVersionsInUse(database, { from, to }),
+      ]);
+
+      const rows = new Map<
+        string,
+        { dims: Partial<Record<Dimension, string>>; t: number | null; m: UsageMeasures }
+      >();
+      const total = emptyMeasures();
+      for (const g of groups) {
+        const t = granularity === 'day' ? g.t : null;
+        const key = `${t ?? ''}\u0000${dims.map((d) => g.dims[d] ?? '').join('\u0000')}`;
+        const row = rows.get(key) ?? { dims: g.dims, t, m: emptyMeasures() };
+        rows.set(key, row);
+        addMeasures(row.m, g.m);
+        addMeasures(total, g.m);
+      }
+      const data = [...rows.values()]
+        .sort(
+          (a, b) =>
+            (a.t ?? 0) - (b.t ?? 0) ||
+            b.m.costUsd - a.m.costUsd ||
+            b.m.requests - a.m.requests ||
+            dims
+              .map((d) => a.dims[d] ?? '')
+              .join()
+              .localeCompare(dims.map((d) => b.dims[d] ?? '').join()),
+        )
+        .map((r) => ({
+          ...(r.t !== null ? { period_start: new Date(r.t).toISOString() } : {}),
+          ...Object.fromEntries(dims.map((d) => [d, dimJson(r.dims[d])])),
+          ...measuresJson(r.m),
+        }));
+
+      return c.json({
+        object: 'usage_report',
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+        by: dims,
+        granularity,
+        use_case: useCase ?? null,
+        data,
+        total: measuresJson(total),
+        price_versions: {
+          sample: PRICE_VERSION_SAMPLE,
+          in_use: versions,
+          shipped: deps.priceTableVersions ?? [],
+        },
+      });
+    });
+
+    app.get('/reports/top', async (c) => {
+      const qs = c.req.query();
+      only(qs, TOP_PARAMS);
+      const by = qs.by ?? 'user';
+      if (by !== 'user' && by !== 'feature') bad('by', 'by must be user or feature.');
+      const limit = qs.limit === undefined ? 10 : Number(qs.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+        bad('limit', 'limit must be a whole number from 1 to 100.');
+      const { from, to } = range(qs, now());
+      const useCase = useCaseOf(qs);
+      const rows = await topUsage(database, {
+        by: by as TopDimension,
+        from,
+        to,
+        limit,
+        ...(useCase !== undefined ? { useCase } : {}),
+      });
+      return c.json({
+        object: 'list',
+        by,
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+        data: rows.map((r) => ({
+          [by]: r.id,
+          requests: r.requests,
+          cost_usd: r.cost_usd,
+          unpriced: r.unpriced,
+          errors: r.errors,
+        })),
+      });
+    });
+
+    app.get('/reports/keys', async (c) => {
+      only(c.req.query(), new Set());
+      const at = now();
+      const today = dayStart(at);
+      const tomorrow = today + DAY_MS;
+      const keys = await keyBudgets(database);
+      const wm = await watermark();
+      const spend = async (from: number) => {
+        const groups = await readUsage(database, wm, { from, to: tomorrow, grain: 'day', by: ['key_id'] });
+        const out = new Map<string, UsageMeasures>();
+        for (const g of groups) {
+          const id = g.dims.key_id ?? '';
+          if (id === '') continue;
+          const m = out.get(id) ?? emptyMeasures();
+          out.set(id, m);
+          addMeasures(m, g.m);
+        }
+        return out;
+      };
+      const periods = new Set(keys.map((k) => k.budgetPeriod));
+      const [lastUsed, last30, day, month, total] = await Promise.all([
+        keysLastUsed(
+          database,
+          keys.map((k) => k.id),
+        ),
+        spend(tomorrow - DEFAULT_DAYS * DAY_MS),
+        periods.has('day') ? spend(today) : new Map<string, UsageMeasures>(),
+        periods.has('month') ? spend(monthStart(at)) : new Map<string, UsageMeasures>(),
+        periods.has('total') ? spend(0) : new Map<string, UsageMeasures>(),
+      ]);
+      const byPeriod: Record<string, Map<string, UsageMeasures>> = { day, month, total };
+      const usd = (m: UsageMeasures | undefined) => Number((m?.costUsd ?? 0).toFixed(10));
+      return c.json({
+        object: 'list',
+        generated_at: new Date(at).toISOString(),
+        data: keys.map((k) => {
+          const last = lastUsed.get(k.id);
+          const spent = usd(byPeriod[k.budgetPeriod]?.get(k.id));
+          return {
+            key_id: k.id,
+            last_used_at: last === undefined ? null : new Date(last).toISOString(),
+            budget_usd: k.budgetUsd,
+            budget_period: k.budgetPeriod,
+            budget_spent_usd: spent,
+            budget_used: k.budgetUsd ? spent / k.budgetUsd : null,
+            requests_30d: last30.get(k.id)?.requests ?? 0,
+            cost_30d_usd: usd(last30.get(k.id)),
+          };
+        }),
+      });
+    });
+  };
+}

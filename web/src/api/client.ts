@@ -1,0 +1,91 @@
+import type { KeelErrorBody } from './types';
+
+/** An admin API refusal or failure, with Keel's error code when it sent one. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string | null = null,
+    readonly param: string | null = null,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** The route does not exist in this Keel (a feature not built or not enabled), not "no such id". */
+  get routeMissing(): boolean {
+    return this.status === 404 && this.message.startsWith('Unknown route');
+  }
+}
+
+export interface Api {
+  get<T>(path: string): Promise<T>;
+  post<T>(path: string, body?: unknown): Promise<T>;
+  patch<T>(path: string, body: unknown): Promise<T>;
+  del<T>(path: string): Promise<T>;
+}
+
+/**
+ * The admin API with one bearer token. The token lives in sessionStorage (see auth.tsx), is sent
+ * only to this origin's /api, and a 401 signs the user out (token revoked or Keel restarted with
+ * another bootstrap token).
+ */
+export function createApi(token: string, onUnauthorized: (message: string) => void): Api {
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(`/api${path}`, {
+        method,
+        headers,
+        credentials: 'omit',
+        cache: 'no-store',
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch {
+      throw new ApiError(0, 'Keel did not answer. Is it still running?');
+    }
+    const text = await res.text();
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = null;
+    }
+    if (!res.ok) {
+      const err = (json as KeelErrorBody | null)?.error;
+      const e = new ApiError(
+        res.status,
+        err?.message ?? `${method} /api${path} failed with HTTP ${res.status}`,
+        err?.code ?? null,
+        err?.param ?? null,
+      );
+      if (res.status === 401) onUnauthorized(e.message);
+      throw e;
+    }
+    return json as T;
+  }
+  return {
+    get: (p) => call('GET', p),
+    post: (p, b) => call('POST', p, b),
+    patch: (p, b) => call('PATCH', p, b),
+    del: (p) => call('DELETE', p),
+  };
+}
+
+/** Sign-in check: who the token belongs to, without a session yet. */
+export async function whoami(token: string): Promise<{ ok: true; body: unknown } | { ok: false; message: string }> {
+  try {
+    const res = await fetch('/api/whoami', {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+    const json = (await res.json().catch(() => null)) as KeelErrorBody | null;
+    if (!res.ok) return { ok: false, message: json?.error?.message ?? `Sign-in failed (HTTP ${res.status}).` };
+    return { ok: true, body: json };
+  } catch {
+    return { ok: false, message: 'Keel did not answer. Is it running?' };
+  }
+}

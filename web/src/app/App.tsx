@@ -1,0 +1,196 @@
+import { lazy, type ReactNode, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { createApi, whoami } from '../api/client';
+import { useResource } from '../api/hooks';
+import type { Alert, List, Whoami } from '../api/types';
+import { Empty, Loading } from '../components/bits';
+import { markNavigated } from '../components/Page';
+import { ErrorBoundary } from './ErrorBoundary';
+import { PeriodProvider } from './period';
+import { Link, matchRoute, type Route, usePath } from './router';
+import { isRole, roleAllows, type Session, SessionContext } from './session';
+import { SignIn } from './SignIn';
+import { useTheme } from './theme';
+
+const Overview = lazy(() => import('../views/Overview').then((m) => ({ default: m.Overview })));
+const UseCaseView = lazy(() => import('../views/UseCase').then((m) => ({ default: m.UseCaseView })));
+const Spend = lazy(() => import('../views/Spend').then((m) => ({ default: m.Spend })));
+const Security = lazy(() => import('../views/Security').then((m) => ({ default: m.Security })));
+const DataHealth = lazy(() => import('../views/DataHealth').then((m) => ({ default: m.DataHealth })));
+const Keys = lazy(() => import('../views/Keys').then((m) => ({ default: m.Keys })));
+const Alerts = lazy(() => import('../views/Alerts').then((m) => ({ default: m.Alerts })));
+
+const TOKEN_KEY = 'keel.admin-token';
+
+function readToken(): string | null {
+  try {
+    return window.sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function writeToken(t: string | null): void {
+  try {
+    if (t) window.sessionStorage.setItem(TOKEN_KEY, t);
+    else window.sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // storage disabled: the session lasts until reload
+  }
+}
+
+export function App() {
+  const [auth, setAuth] = useState<{ token: string; me: Whoami } | null>(null);
+  const [checking, setChecking] = useState(() => readToken() !== null);
+  const [message, setMessage] = useState<string | null>(null);
+
+  // A token kept from earlier in this tab is checked again: it may have been revoked meanwhile.
+  useEffect(() => {
+    const t = readToken();
+    if (!t) return;
+    void whoami(t).then((r) => {
+      setChecking(false);
+      const me = r.ok ? (r.body as Whoami) : null;
+      if (me && isRole(me.role)) setAuth({ token: t, me });
+      else {
+        writeToken(null);
+        if (!r.ok) setMessage(r.message);
+      }
+    });
+  }, []);
+
+  const signOut = useCallback((msg?: string) => {
+    writeToken(null);
+    setAuth(null);
+    setMessage(msg ?? null);
+  }, []);
+
+  const session = useMemo<Session | null>(() => {
+    if (!auth) return null;
+    return {
+      api: createApi(auth.token, (m) => signOut(`Signed out: ${m}`)),
+      me: auth.me,
+      can: (role) => roleAllows(auth.me.role, role),
+      signOut,
+    };
+  }, [auth, signOut]);
+
+  if (checking) return <Loading what="your session" />;
+  if (!session)
+    return (
+      <SignIn
+        message={message}
+        onSignedIn={(token, me) => {
+          writeToken(token);
+          setMessage(null);
+          setAuth({ token, me });
+        }}
+      />
+    );
+  return (
+    <SessionContext.Provider value={session}>
+      <PeriodProvider>
+        <Shell session={session} />
+      </PeriodProvider>
+    </SessionContext.Provider>
+  );
+}
+
+const NAV: Array<{ to: string; label: string; view: Route['view'] }> = [
+  { to: '/', label: 'Overview', view: 'overview' },
+  { to: '/spend', label: 'Spend', view: 'spend' },
+  { to: '/security', label: 'Security', view: 'security' },
+  { to: '/data', label: 'Data health', view: 'data' },
+  { to: '/keys', label: 'Keys & access', view: 'keys' },
+  { to: '/alerts', label: 'Alerts', view: 'alerts' },
+];
+
+function Shell({ session }: { session: Session }) {
+  const path = usePath();
+  const route = matchRoute(path);
+  const [theme, toggleTheme] = useTheme();
+  const [openAlerts] = useResource<List<Alert>>('/alerts?state=open&limit=1000');
+  const openCount = openAlerts.status === 'ok' ? openAlerts.data.data.length : null;
+
+  useEffect(() => {
+    if (path) return markNavigated;
+  }, [path]);
+
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link to="/" className="brand">
+          <span aria-hidden="true">⚓</span> Keel <span className="brand-sub">Command Room</span>
+        </Link>
+        <div className="topbar-right no-print">
+          <span className="who" title={session.me.actor}>
+            Signed in as <strong>{session.me.name}</strong> <span className={`role role-${session.me.role}`}>{session.me.role}</span>
+          </span>
+          <button type="button" className="btn btn-ghost" onClick={toggleTheme} aria-pressed={theme === 'dark'}>
+            Dark theme
+          </button>
+          <button type="button" className="btn btn-ghost" onClick={() => session.signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <nav className="sidenav no-print" aria-label="Views">
+        <ul>
+          {NAV.map((n) => {
+            const current = route.view === n.view || (n.view === 'overview' && route.view === 'use-case');
+            return (
+              <li key={n.to}>
+                <Link to={n.to} aria-current={current ? 'page' : undefined}>
+                  {n.label}
+                  {n.view === 'alerts' && openCount ? (
+                    <span className="badge">
+                      {openCount}
+                      <span className="sr-only"> open</span>
+                    </span>
+                  ) : null}
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
+      </nav>
+      <main id="main" className="main" tabIndex={-1}>
+        <ErrorBoundary key={path}>
+          <Suspense fallback={<Loading what="the view" />}>{viewOf(route)}</Suspense>
+        </ErrorBoundary>
+      </main>
+    </div>
+  );
+}
+
+function viewOf(route: Route): ReactNode {
+  switch (route.view) {
+    case 'overview':
+      return <Overview />;
+    case 'use-case':
+      return <UseCaseView id={route.id} />;
+    case 'spend':
+      return <Spend />;
+    case 'security':
+      return <Security />;
+    case 'data':
+      return <DataHealth />;
+    case 'keys':
+      return <Keys />;
+    case 'alerts':
+      return <Alerts />;
+    case 'not-found':
+      return (
+        <>
+          <h1>Page not found</h1>
+          <Empty title="There is no view at this address.">
+            <p>
+              Go to the <Link to="/">Overview</Link>.
+            </p>
+          </Empty>
+        </>
+      );
+  }
+}

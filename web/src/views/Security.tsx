@@ -1,0 +1,168 @@
+import { dataOf, useResource } from '../api/hooks';
+import type { AuditPage, List, UsageReport, UsageRow, VirtualKey } from '../api/types';
+import { usePeriod } from '../app/period';
+import { Link, useCasePath } from '../app/router';
+import { DayBars } from '../charts/lazy';
+import { Code, Empty, Kpi, Load, Num } from '../components/bits';
+import { type Column, DataTable } from '../components/DataTable';
+import { Page, Section } from '../components/Page';
+import { PeriodPicker } from '../components/PeriodPicker';
+import { dateTime, int, pct } from '../lib/format';
+import { apiRange, describePeriod, qs } from '../lib/period';
+import { AuditLog } from './AuditLog';
+import { GuardEvents, RedTeam } from './SecurityGuards';
+import { keyLabel } from './shared';
+
+interface Refusal {
+  seq: number;
+  time: string;
+  actor: string;
+  code: string;
+  reason: string;
+  endpoint: string;
+  model: string;
+  useCase: string;
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v);
+}
+
+export function Security() {
+  const { period } = usePeriod();
+  const range = apiRange(period);
+  const [daily] = useResource<UsageReport>(`/reports/usage${qs({ ...range, granularity: 'day' })}`);
+  const [byUseCase] = useResource<UsageReport>(`/reports/usage${qs({ ...range, by: 'use_case' })}`);
+  const [byKey] = useResource<UsageReport>(`/reports/usage${qs({ ...range, by: 'key_id' })}`);
+  const [refused] = useResource<AuditPage>(`/audit${qs({ action: 'request.refused', from: range.from, to: range.to, limit: 50 })}`);
+  const [keys] = useResource<List<VirtualKey>>('/keys?include_revoked=true');
+  const names = new Map((dataOf(keys)?.data ?? []).map((k) => [k.id, k.name]));
+
+  const targeted = (rows: UsageRow[]) => rows.filter((r) => r.blocked > 0).sort((a, b) => b.blocked - a.blocked);
+  const blockedCols = (by: 'use_case' | 'key_id'): Column<UsageRow>[] => [
+    {
+      key: by,
+      header: by === 'use_case' ? 'Use case' : 'Key',
+      value: (r) => r[by] ?? '',
+      render: (r) =>
+        by === 'use_case' && r.use_case ? <Link to={useCasePath(r.use_case)}>{r.use_case}</Link> : keyLabel(r.key_id, names),
+    },
+    { key: 'blocked', header: 'Blocked calls', numeric: true, value: (r) => r.blocked, render: (r) => <Num value={r.blocked} fmt={int} /> },
+    { key: 'blocked_rate', header: 'Share of calls', numeric: true, value: (r) => r.blocked_rate, render: (r) => pct(r.blocked_rate) },
+    { key: 'requests', header: 'Calls', numeric: true, value: (r) => r.requests, render: (r) => int(r.requests) },
+  ];
+
+  return (
+    <Page
+      title="Security"
+      subtitle="What the guards and access rules stopped, who was targeted, and the tamper-evident audit log."
+      actions={<PeriodPicker withCompare={false} />}
+    >
+      <Load res={daily} what="blocked calls">
+        {(d) => (
+          <>
+            <dl className="kpis">
+              <Kpi id="blocked" label="Blocked calls" value={d.total.blocked} fmt={int} hint="guards, scopes, limits, budgets" />
+              <Kpi id="blocked_rate" label="Share of calls blocked" value={d.total.blocked_rate} fmt={pct} />
+              <Kpi id="requests" label="Calls" value={d.total.requests} fmt={int} />
+            </dl>
+            {d.total.blocked > 0 ? (
+              <Section title="Blocked calls per day">
+                <DayBars
+                  title="Blocked calls per day"
+                  summary={`${int(d.total.blocked)} calls blocked over ${describePeriod(period)}.`}
+                  points={d.data.map((r) => ({ day: r.period_start ?? '', blocked: r.blocked }))}
+                  series={[{ key: 'blocked', label: 'Blocked calls', color: 'var(--c-7)' }]}
+                  fmt={int}
+                  small
+                />
+              </Section>
+            ) : null}
+          </>
+        )}
+      </Load>
+
+      <GuardEvents from={range.from} to={range.to} />
+
+      <div className="grid-2">
+        <Section title="Most targeted use cases">
+          <Load res={byUseCase} what="blocked calls by use case">
+            {(r) => (
+              <DataTable
+                caption="Most targeted use cases"
+                columns={blockedCols('use_case')}
+                rows={targeted(r.data)}
+                rowKey={(x) => x.use_case ?? '(none)'}
+                filename="keel-targeted-use-cases"
+                empty={<Empty title="Nothing blocked in this period" />}
+              />
+            )}
+          </Load>
+        </Section>
+        <Section title="Most targeted keys">
+          <Load res={byKey} what="blocked calls by key">
+            {(r) => (
+              <DataTable
+                caption="Most targeted keys"
+                columns={blockedCols('key_id')}
+                rows={targeted(r.data)}
+                rowKey={(x) => x.key_id ?? '(none)'}
+                filename="keel-targeted-keys"
+                empty={<Empty title="Nothing blocked in this period" />}
+              />
+            )}
+          </Load>
+        </Section>
+      </div>
+      <div style={{ height: '1rem' }} />
+
+      <Section
+        title="Recent blocked requests"
+        description="The newest refused calls from the audit log: why, where, for which key. Request bodies and credentials are never recorded."
+      >
+        <Load res={refused} what="refused requests">
+          {(page) => (
+            <DataTable
+              caption="Recent blocked requests"
+              columns={refusalColumns}
+              rows={page.data.map(
+                (e): Refusal => ({
+                  seq: e.seq,
+                  time: e.time,
+                  actor: e.actor,
+                  code: str(e.details.code),
+                  reason: str(e.details.reason),
+                  endpoint: str(e.details.endpoint),
+                  model: str(e.details.model),
+                  useCase: str(e.details.use_case),
+                }),
+              )}
+              rowKey={(r) => String(r.seq)}
+              filename="keel-blocked-requests"
+              empty={
+                <Empty title="No refused calls in this period">
+                  <p>Refusals (bad keys, out-of-scope models, rate limits, budgets, guard blocks) are listed here as they happen.</p>
+                </Empty>
+              }
+            />
+          )}
+        </Load>
+      </Section>
+
+      <RedTeam />
+      <AuditLog />
+    </Page>
+  );
+}
+
+const refusalColumns: Column<Refusal>[] = [
+  { key: 'time', header: 'Time', value: (r) => r.time, render: (r) => dateTime(r.time) },
+  { key: 'code', header: 'Refusal', value: (r) => r.code, render: (r) => <code className="code">{r.code}</code> },
+  { key: 'reason', header: 'Reason', value: (r) => r.reason, render: (r) => <span className="small">{r.reason}</span> },
+  { key: 'endpoint', header: 'Endpoint', value: (r) => r.endpoint },
+  { key: 'model', header: 'Model', value: (r) => r.model },
+  { key: 'use_case', header: 'Use case', value: (r) => r.useCase },
+  { key: 'actor', header: 'Caller', value: (r) => r.actor },
+];
+
+
