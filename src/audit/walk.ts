@@ -1,14 +1,6 @@
 import { canonicalEntryText, GENESIS_HASH, sha256Hex } from './chain.js';
 import type { AuditRow } from './store.js';
-
-export type ProblemKind = 'altered' | 'deleted' | 'reordered' | 'inserted' | 'bad_checkpoint' | 'truncated';
-
-export interface AuditProblem {
-  /** The entry the problem is about (its original position in the chain), or null when none applies. */
-  seq: number | null;
-  kind: ProblemKind;
-  message: string;
-}
+import type { AuditProblem, ProblemKind } from './types.js';
 
 export interface RowSource {
   /** Rows with seq > afterSeq in seq order, at most `limit`. */

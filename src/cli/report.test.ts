@@ -14,7 +14,17 @@ const MARCH = Date.UTC(2026, 2, 1);
 function io(): Io & { stdout: () => string; stderr: () => string } {
   let out = '';
   let err = '';
-  return { out: (s) => void (out += s), err: (s) => void (err += s), env: {}, stdout: () => out, stderr: () => err };
+  return {
+    out: (s) => {
+      out += s;
+    },
+    err: (s) => {
+      err += s;
+    },
+    env: {},
+    stdout: () => out,
+    stderr: () => err,
+  };
 }
 
 describe('keel usecases and keel report', () => {
@@ -30,9 +40,30 @@ describe('keel usecases and keel report', () => {
     await writeFile(cfg, `database:\n  url: ${db}\nuse_cases:\n  - id: docs\n    stage: pilot\n`);
 
     const a = io();
-    expect(await runUseCases(['create', 'triage', '--config', cfg, '--value-per-outcome-usd', '2', '--human-baseline-cost-usd', '4', '--tags', 'cx,tier1'], a)).toBe(0);
+    expect(
+      await runUseCases(
+        [
+          'create',
+          'triage',
+          '--config',
+          cfg,
+          '--value-per-outcome-usd',
+          '2',
+          '--human-baseline-cost-usd',
+          '4',
+          '--tags',
+          'cx,tier1',
+        ],
+        a,
+      ),
+    ).toBe(0);
     expect(a.stdout()).toBe('created triage (stage pilot)\n');
-    expect(await runUseCases(['update', 'triage', '--config', cfg, '--stage', 'production', '--reason', 'go-live'], a)).toBe(0);
+    expect(
+      await runUseCases(
+        ['update', 'triage', '--config', cfg, '--stage', 'production', '--reason', 'go-live'],
+        a,
+      ),
+    ).toBe(0);
     const bad = io();
     expect(await runUseCases(['update', 'docs', '--config', cfg, '--stage', 'production'], bad)).toBe(2);
     expect(bad.stderr()).toMatch(/declared in keel\.yaml/);
@@ -59,20 +90,49 @@ describe('keel usecases and keel report', () => {
 
     const now = () => Date.UTC(2026, 2, 20);
     const table = io();
-    expect(await runReport(['--config', cfg, '--from', '2026-03-01', '--to', '2026-04-01'], table, now)).toBe(0);
+    expect(await runReport(['--config', cfg, '--from', '2026-03-01', '--to', '2026-04-01'], table, now)).toBe(
+      0,
+    );
     expect(table.stdout()).toContain('Value report 2026-03-01 → 2026-04-01');
-    expect(table.stdout()).toMatch(/triage\s+production\s+2\s+2\s+1\.00\s+0\s+1\s+100\.0%\s+2\.00\s+1\.00\s+100%/);
+    expect(table.stdout()).toMatch(
+      /triage\s+production\s+2\s+2\s+1\.00\s+0\s+1\s+100\.0%\s+2\.00\s+1\.00\s+100%/,
+    );
     expect(table.stdout()).toContain('1 call(s) had no known price');
 
     const csv = io();
-    expect(await runReport(['--config', cfg, '--from', '2026-03-01', '--to', '2026-04-01', '--format', 'csv'], csv, now)).toBe(0);
+    expect(
+      await runReport(
+        ['--config', cfg, '--from', '2026-03-01', '--to', '2026-04-01', '--format', 'csv'],
+        csv,
+        now,
+      ),
+    ).toBe(0);
     const rows = csv.stdout().trim().split('\n');
     expect(rows[0]).toMatch(/^period_start,use_case,stage,requests,active_users,cost_usd,unpriced_requests,/);
     expect(rows).toContain(",'=cmd|evil,,1,0,0,1,0,0,0,,0,0,,,,,,0,,87.5,98.75,0,0,0,0,100,0,50");
-    expect(rows.find((r) => r.startsWith(',triage,'))).toBe(',triage,production,2,2,1,0,0,1,1,1,2,1,1,1,4,3,,0,,87.5,98.75,0,0,0,0,200,0,100');
+    expect(rows.find((r) => r.startsWith(',triage,'))).toBe(
+      ',triage,production,2,2,1,0,0,1,1,1,2,1,1,1,4,3,,0,,87.5,98.75,0,0,0,0,200,0,100',
+    );
 
     const json = io();
-    expect(await runReport(['--config', cfg, '--from', '2026-03-01', '--to', '2026-04-01', '--format', 'json', '--granularity', 'week'], json, now)).toBe(0);
+    expect(
+      await runReport(
+        [
+          '--config',
+          cfg,
+          '--from',
+          '2026-03-01',
+          '--to',
+          '2026-04-01',
+          '--format',
+          'json',
+          '--granularity',
+          'week',
+        ],
+        json,
+        now,
+      ),
+    ).toBe(0);
     const report = JSON.parse(json.stdout()) as { total: { requests: number }; total_periods: unknown[] };
     expect(report.total.requests).toBe(3);
     expect(report.total_periods).toHaveLength(6);

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { valueQuery } from '../http/admin/value.js';
 import { loadConfig } from '../config/load.js';
 import { isKeelError } from '../errors.js';
+import { valueQuery } from '../http/admin/value.js';
 import { openDatabase } from '../store/db.js';
 import { formatReport, REPORT_FORMATS, type ReportFormat } from '../value/roi/format.js';
 import { createValueService } from '../value/service.js';

@@ -4,7 +4,13 @@ import { loadConfig } from '../config/load.js';
 import type { KeelConfig } from '../config/schema.js';
 import { isKeelError } from '../errors.js';
 import { type Database, openDatabase } from '../store/db.js';
-import { parseCreate, parsePatch, publicUseCase, type UseCase, USE_CASE_FIELDS } from '../value/usecases/model.js';
+import {
+  parseCreate,
+  parsePatch,
+  publicUseCase,
+  USE_CASE_FIELDS,
+  type UseCase,
+} from '../value/usecases/model.js';
 import { createUseCaseRegistry, type UseCaseRegistry } from '../value/usecases/registry.js';
 import type { Io } from './main.js';
 import { formatTable } from './table.js';
@@ -70,7 +76,20 @@ export async function runUseCases(argv: string[], io: Io): Promise<number> {
         const stage = (values as Record<string, unknown>).stage as string | undefined;
         const list = await registry.list(stage ? { stage: parsePatch({ stage }).stage! } : {});
         if (values.json) io.out(`${JSON.stringify(list.map(publicUseCase), null, 2)}\n`);
-        else io.out(formatTable(list.map(tableRow), ['id', 'name', 'stage', 'team', 'owner', 'value_per_outcome', 'monthly_budget', 'target_roi', 'from_config']));
+        else
+          io.out(
+            formatTable(list.map(tableRow), [
+              'id',
+              'name',
+              'stage',
+              'team',
+              'owner',
+              'value_per_outcome',
+              'monthly_budget',
+              'target_roi',
+              'from_config',
+            ]),
+          );
         return 0;
       }
       const id = positionals[0];
@@ -79,12 +98,22 @@ export async function runUseCases(argv: string[], io: Io): Promise<number> {
         return 2;
       }
       const fields = fieldsFrom(values as Record<string, unknown>);
-      for (const f of String(values.clear ?? '').split(',').map((s) => s.trim()).filter(Boolean)) fields[f] = null;
+      for (const f of String(values.clear ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean))
+        fields[f] = null;
       const u =
         sub === 'create'
           ? await registry.create(id, parseCreate({ id, ...fields }).patch, 'cli')
-          : await registry.update(id, parsePatch(fields), 'cli', { reason: (values.reason as string | undefined) ?? null });
-      io.out(values.json ? `${JSON.stringify(publicUseCase(u), null, 2)}\n` : `${sub === 'create' ? 'created' : 'updated'} ${u.id} (stage ${u.stage})\n`);
+          : await registry.update(id, parsePatch(fields), 'cli', {
+              reason: (values.reason as string | undefined) ?? null,
+            });
+      io.out(
+        values.json
+          ? `${JSON.stringify(publicUseCase(u), null, 2)}\n`
+          : `${sub === 'create' ? 'created' : 'updated'} ${u.id} (stage ${u.stage})\n`,
+      );
       return 0;
     } catch (e) {
       if (!isKeelError(e)) throw e;
@@ -101,7 +130,11 @@ function fieldsFrom(values: Record<string, unknown>): Record<string, unknown> {
     const v = values[f.replaceAll('_', '-')];
     if (typeof v !== 'string') continue;
     if (NUMERIC.has(f)) out[f] = v.trim() === '' ? Number.NaN : Number(v);
-    else if (f === 'tags') out[f] = v.split(',').map((s) => s.trim()).filter(Boolean);
+    else if (f === 'tags')
+      out[f] = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else out[f] = v;
   }
   return out;
@@ -131,7 +164,10 @@ export function openAudit(config: KeelConfig, database: Database): AuditLogWrite
 }
 
 /** The store and audit log the way `keel start` opens them; keel.yaml's use cases are synced first. */
-export async function withRegistry<T>(config: KeelConfig, fn: (r: UseCaseRegistry) => Promise<T>): Promise<T> {
+export async function withRegistry<T>(
+  config: KeelConfig,
+  fn: (r: UseCaseRegistry) => Promise<T>,
+): Promise<T> {
   const database = await openDatabase(config.database.url);
   const audit = openAudit(config, database);
   try {
@@ -143,4 +179,3 @@ export async function withRegistry<T>(config: KeelConfig, fn: (r: UseCaseRegistr
     await database.close();
   }
 }
-

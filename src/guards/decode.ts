@@ -5,6 +5,7 @@
  * UUIDs, key material and ordinary long words. Work is bounded (candidate count, decoded bytes) so
  * a hostile 100 KB body cannot make the scan slow.
  */
+import { scanWords, WordTable } from './words.js';
 
 export type PayloadEncoding = 'base64' | 'hex' | 'rot13' | 'reversed';
 
@@ -31,9 +32,12 @@ const HEX_ESCAPED = /(?:(?:\\x|%|0x)[0-9a-fA-F]{2}[\s,]*){6,}/g;
 const HEX_SPACED = /\b(?:[0-9a-fA-F]{2}[ :]){7,}[0-9a-fA-F]{2}\b/g;
 const NOT_HEX = /[^0-9a-fA-F]/g;
 const HEX_PREFIX = /\\x|%|0x/g;
-const ROT13_HINT =
-  /\b(?:gur|naq|lbh|lbhe|vf|vtaber|cerivbhf|vafgehpgvbaf|flfgrz|cebzcg|nyy|jvgu|sbe|guvf|gryy|jevgr|ercrng)\b/gi;
-const REVERSED_HINT = /\b(?:eht|dna|uoy|ruoy|erongi|suoiverp|snoitcurtsni|metsys|tpmorp|lla|siht|htiw|rof)\b/gi;
+/** Common English words as they appear rot13-encoded ("gur" = "the") or reversed ("eht"). */
+const ROT13_WORDS =
+  'gur naq lbh lbhe vf vtaber cerivbhf vafgehpgvbaf flfgrz cebzcg nyy jvgu sbe guvf gryy jevgr ercrng'.split(' ');
+const REVERSED_WORDS = 'eht dna uoy ruoy erongi suoiverp snoitcurtsni metsys tpmorp lla siht htiw rof'.split(' ');
+const ROT13_HINTS = new WordTable(ROT13_WORDS.map((w, i) => [w, 1 << i] as const));
+const REVERSED_HINTS = new WordTable(REVERSED_WORDS.map((w, i) => [w, 1 << i] as const));
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Decoded payloads found in `text` (see module comment). */
@@ -60,8 +64,8 @@ function collect(text: string, offset: number, depth: number, budget: Budget, ou
   scanRuns(text, budget, found);
   if (text.includes('\\x') || text.includes('%') || text.includes('0x')) scanBinary(text, HEX_ESCAPED, 'hex', budget, found);
   scanBinary(text, HEX_SPACED, 'hex', budget, found);
-  scanWordCipher(text, ROT13_HINT, 'rot13', rot13, budget, found);
-  scanWordCipher(text, REVERSED_HINT, 'reversed', reverse, budget, found);
+  scanWordCipher(text, ROT13_HINTS, 'rot13', rot13, budget, found);
+  scanWordCipher(text, REVERSED_HINTS, 'reversed', reverse, budget, found);
   for (const p of found) {
     p.start += offset;
     p.end += offset;
@@ -193,24 +197,22 @@ function plausibleText(bytes: Buffer): string | null {
  */
 function scanWordCipher(
   text: string,
-  hint: RegExp,
+  hints: WordTable,
   encoding: PayloadEncoding,
   decode: (s: string) => string,
   budget: Budget,
   out: DecodedPayload[],
 ): void {
-  hint.lastIndex = 0;
   let count = 0;
   let first = -1;
   let last = -1;
-  const distinct = new Set<string>();
-  for (let m = hint.exec(text); m !== null; m = hint.exec(text)) {
+  const seen = scanWords(text, hints, (_v, start, end) => {
     count++;
-    if (first < 0) first = m.index;
-    last = m.index + m[0].length;
-    if (distinct.size < 3) distinct.add(m[0].toLowerCase());
-  }
-  if (count < 3 || distinct.size < 2 || budget.payloads <= 0 || budget.decoded <= 0) return;
+    if (first < 0) first = start;
+    last = end;
+  });
+  // Two distinct hint words at least (one bit each).
+  if (count < 3 || (seen & (seen - 1)) === 0 || budget.payloads <= 0 || budget.decoded <= 0) return;
   let start = text.lastIndexOf('\n', first) + 1;
   let end = text.indexOf('\n', last);
   if (end < 0) end = text.length;

@@ -23,8 +23,13 @@ export function toOriginal(n: NormalizedText, i: number): number {
   return n.map[Math.max(0, Math.min(i, n.map.length - 1))] ?? 0;
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range is the point
-const NEEDS_SLOW_PATH = /[^\x00-\x7f]|&(?:#\d{1,7}|#x[0-9a-f]{1,6}|[a-z]{2,6});/i;
+const HAS_ENTITY = /&(?:#\d{1,7}|#x[0-9a-f]{1,6}|[a-z]{2,6});/i;
+
+/** ASCII without HTML entities: the fast path. A loop beats /[^\x00-\x7f]/ on long texts. */
+function isPlainAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return !s.includes('&') || !HAS_ENTITY.test(s);
+}
 const ENTITY = /&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|([a-z]{2,6}));/iy;
 const NAMED_ENTITIES: Record<string, string> = {
   amp: '&',
@@ -165,7 +170,7 @@ function foldCodePoint(cp: number): string {
 
 /** Normalise for detection (see module comment). Linear in the input; allocation-free on the fast path. */
 export function normalizeForDetection(input: string): NormalizedText {
-  if (!NEEDS_SLOW_PATH.test(input)) return { text: input.toLowerCase(), map: null };
+  if (isPlainAscii(input)) return { text: input.toLowerCase(), map: null };
   const parts: string[] = [];
   const map: number[] = [];
   const n = input.length;
@@ -243,7 +248,6 @@ const LEET: Record<string, string> = {
   '|': 'l',
   '+': 't',
 };
-const HAS_LEET = /[a-z][0134578@$!|+]+[a-z]|\b[0134578@$|][a-z]{2}|[a-z]{2}[0134578@$|]\b/;
 const LEET_RUN = /[a-z0134578@$!|+]*[0134578@$!|+][a-z0134578@$!|+]*/g;
 const LETTER = /[a-z]/;
 
@@ -253,13 +257,62 @@ const LETTER = /[a-z]/;
  * numbers survive. Returns the input itself when there is nothing to fold.
  */
 export function foldLeet(s: string): string {
-  if (!HAS_LEET.test(s)) return s;
+  if (!hasLeet(s)) return s;
   return s.replace(LEET_RUN, (tok) => {
     if (!LETTER.test(tok)) return tok;
     let out = '';
     for (const ch of tok) out += LEET[ch] ?? ch;
     return out;
   });
+}
+
+const isLower = (c: number) => c >= 97 && c <= 122;
+const isAlnum = (c: number) => isLower(c) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+
+/**
+ * Cheap pre-check for foldLeet (a regex here is tried at every position): a leet digit or `@`/`$`
+ * touching a letter, or `!`, `|`, `+` between two letters.
+ */
+function hasLeet(s: string): boolean {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    let strong: boolean;
+    if ((c >= 48 && c <= 57 && c !== 50 && c !== 54 && c !== 57) || c === 64 || c === 36) strong = true;
+    else if (c === 33 || c === 124 || c === 43) strong = false;
+    else continue;
+    const before = i > 0 && isLower(s.charCodeAt(i - 1));
+    const after = i + 1 < n && isLower(s.charCodeAt(i + 1));
+    if (strong ? before || after : before && after) return true;
+  }
+  return false;
+}
+
+const isSeparator = (c: number) => c === 32 || c === 46 || c === 45 || c === 95 || c === 42;
+
+/** Cheap pre-check for joinSpacedLetters: five single letters in a row, one separator apart. */
+function hasSpacedRun(s: string): boolean {
+  const n = s.length;
+  let run = 0;
+  let i = 0;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    const single = isLower(c) && (i === 0 || !isAlnum(s.charCodeAt(i - 1))) && (i + 1 >= n || !isAlnum(s.charCodeAt(i + 1)));
+    if (!single) {
+      run = 0;
+      i++;
+      continue;
+    }
+    run++;
+    if (run >= 5) return true;
+    if (i + 2 < n && isSeparator(s.charCodeAt(i + 1)) && isLower(s.charCodeAt(i + 2))) {
+      i += 2;
+    } else {
+      run = 0;
+      i++;
+    }
+  }
+  return false;
 }
 
 const SPACED_RUN = /\b(?:[a-z][ .\-_*]){4,}[a-z]\b/g;
@@ -272,7 +325,6 @@ const SPACED_SEP = /[ .\-_*]/g;
  * back to the run's region, not to characters.
  */
 export function joinSpacedLetters(s: string): string {
-  if (!SPACED_RUN.test(s)) return s;
-  SPACED_RUN.lastIndex = 0;
+  if (!hasSpacedRun(s)) return s;
   return s.replace(SPACED_RUN, (run) => run.replace(SPACED_SEP, ''));
 }

@@ -24,7 +24,11 @@ export function outcomeRoutes(deps: {
   const app = new Hono<AppEnv>();
 
   app.post('/outcomes', async (c) => {
-    const principal = await pipeline.authenticate(pickHeaders(c.req.raw.headers), 'outcomes', clientIp(c, trustProxy));
+    const principal = await pipeline.authenticate(
+      pickHeaders(c.req.raw.headers),
+      'outcomes',
+      clientIp(c, trustProxy),
+    );
     const body = await readJsonBody(c.req.raw, MAX_BODY);
     const { outcome, created } = await outcomes.recordOutcome(body, principal, {
       idempotencyKey: c.req.header('idempotency-key')?.slice(0, 200) || null,
@@ -33,7 +37,11 @@ export function outcomeRoutes(deps: {
   });
 
   app.post('/feedback', async (c) => {
-    const principal = await pipeline.authenticate(pickHeaders(c.req.raw.headers), 'feedback', clientIp(c, trustProxy));
+    const principal = await pipeline.authenticate(
+      pickHeaders(c.req.raw.headers),
+      'feedback',
+      clientIp(c, trustProxy),
+    );
     const body = await readJsonBody(c.req.raw, MAX_BODY);
     const fb = await outcomes.recordFeedback(body, principal);
     return c.json(publicFeedback(fb), 201);

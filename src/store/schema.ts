@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { DataSchema } from '../data/db-schema.js';
 import type { ValueSchema } from './rollups-schema.js';
 
 /**
@@ -111,7 +112,7 @@ export interface AuditCheckpointsTable {
   alg: string | null;
 }
 
-export interface KeelSchema extends ValueSchema {
+export interface KeelSchema extends ValueSchema, DataSchema {
   usage_events: UsageEventsTable;
   virtual_keys: VirtualKeysTable;
   key_secrets: KeySecretsTable;

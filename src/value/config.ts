@@ -11,7 +11,8 @@ export type UseCaseStage = (typeof USE_CASE_STAGES)[number];
 
 /** Same characters usage attribution accepts in practice, minus spaces and slashes (ids appear in URLs). */
 export const USE_CASE_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
-export const USE_CASE_ID_HINT = 'use 1-64 letters, digits, "_", "-", "." or ":" (starting with a letter or digit)';
+export const USE_CASE_ID_HINT =
+  'use 1-64 letters, digits, "_", "-", "." or ":" (starting with a letter or digit)';
 
 const useCaseId = z.string().regex(USE_CASE_ID, USE_CASE_ID_HINT);
 
@@ -87,7 +88,11 @@ export const costAllocationSchema = z
     const seen = new Set<string>();
     rules.forEach((r, i) => {
       if (seen.has(r.use_case))
-        ctx.addIssue({ code: 'custom', path: [i, 'use_case'], message: `"${r.use_case}" is allocated twice` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'use_case'],
+          message: `"${r.use_case}" is allocated twice`,
+        });
       seen.add(r.use_case);
       const targets = r.method === 'fixed' ? Object.keys(r.shares) : r.targets;
       if (targets.length === 0)

@@ -90,7 +90,12 @@ export interface Clock {
 
 export function clock(start: number): Clock {
   let t = start;
-  return { now: () => t, set: (v) => void (t = v) };
+  return {
+    now: () => t,
+    set: (v) => {
+      t = v;
+    },
+  };
 }
 
 export interface ValueHarness {
@@ -110,7 +115,7 @@ export interface ValueHarness {
 export async function valueHarness(
   url: string,
   configInput: Record<string, unknown>,
-  opts: { now: () => number; webhook?: WebhookDeps; role?: AdminRole } ,
+  opts: { now: () => number; webhook?: WebhookDeps; role?: AdminRole },
 ): Promise<ValueHarness> {
   const config = parseConfig({ database: { url }, ...configInput }, {});
   const database = await openDatabase(url);
@@ -135,7 +140,13 @@ export async function valueHarness(
   const app = new Hono<AdminEnv>();
   app.use('*', async (c, next) => {
     c.set('requestId', 'req_harness');
-    c.set('admin', { actor: 'admin:tester', name: 'tester', role: opts.role ?? 'admin', id: null, via: 'bootstrap' });
+    c.set('admin', {
+      actor: 'admin:tester',
+      name: 'tester',
+      role: opts.role ?? 'admin',
+      id: null,
+      via: 'bootstrap',
+    });
     await next();
   });
   app.route('/v1', outcomeRoutes({ pipeline, outcomes: value.outcomes, trustProxy: false }));
@@ -154,7 +165,11 @@ export async function valueHarness(
       const headers = new Headers(rest.headers);
       if (json !== undefined) headers.set('content-type', 'application/json');
       if (key) headers.set('authorization', `Bearer ${key}`);
-      return app.request(path, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
+      return app.request(path, {
+        ...rest,
+        headers,
+        ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+      });
     },
     close: async () => {
       await value.close();

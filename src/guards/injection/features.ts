@@ -3,14 +3,13 @@
  * (scripts/guards/train-injection.mjs transpiles this file), so both see exactly the same buckets.
  *
  * Features over the normalised text: character 3..5-grams (whitespace runs collapsed, digits folded to
- * 0 — these survive misspellings and obfuscation) and word unigrams + bigrams. Each is hashed (FNV-1a
- * + a murmur finaliser) into 2^FEATURE_BITS buckets. A single pass emits features in text order and
+ * 0 — these survive misspellings and obfuscation), word unigrams + bigrams and the first word of each
+ * segment. Each is hashed (FNV-1a, then Fibonacci hashing) into 2^FEATURE_BITS buckets. A single pass emits features in text order and
  * reports segment ends, so the scorer gets the whole-text score and every segment's score at once.
  */
 
 export const FEATURE_BITS = 18;
 export const BUCKETS = 1 << FEATURE_BITS;
-const MASK = BUCKETS - 1;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 const WORD_SEED = 0x9e3779b1;
@@ -33,12 +32,9 @@ export interface FeatureVisitor {
   segmentEnd(end: number): void;
 }
 
+/** Fibonacci hashing: the top FEATURE_BITS bits of h × 2^32/φ (one multiply; FNV's low bits are weak). */
 function fmix(h: number): number {
-  let x = h ^ (h >>> 16);
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  return (x ^ (x >>> 16)) & MASK;
+  return Math.imul(h, 0x9e3779b1) >>> (32 - FEATURE_BITS);
 }
 
 function isSpace(c: number): boolean {

@@ -11,6 +11,8 @@
  * benign prompts use them all the time. Patterns need the multi-word structure of an attack.
  */
 
+import { scanWords, WordTable } from '../words.js';
+
 export interface Signature {
   id: string;
   direct: number;
@@ -219,56 +221,31 @@ export const SIGNATURES: readonly Signature[] = SOURCES.map(([id, direct, indire
  * alternation are tried at every position by the regex engine; skipping them keeps a 2 KB prompt
  * at a few microseconds.
  */
-const ANCHOR_MASKS = new Map<number, number>();
+if (SIGNATURES.length > 31) throw new Error('signature masks hold at most 31 signatures');
 let ALWAYS = 0;
 const LITERALS: Array<[literal: string, bit: number]> = [];
+const anchorEntries: Array<[string, number]> = [];
 SIGNATURES.forEach((sig, i) => {
-  const bit = 2 ** i;
-  if (sig.anchors.length === 0 && sig.literals.length === 0) ALWAYS += bit;
-  for (const w of sig.anchors) {
-    const h = wordHash(w, 0, w.length);
-    ANCHOR_MASKS.set(h, (ANCHOR_MASKS.get(h) ?? 0) | bit);
-  }
+  const bit = 1 << i;
+  if (sig.anchors.length === 0 && sig.literals.length === 0) ALWAYS |= bit;
+  for (const w of sig.anchors) anchorEntries.push([w, bit]);
   for (const l of sig.literals) LITERALS.push([l, bit]);
 });
-
-function wordHash(s: string, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
+const ANCHORS_TABLE = new WordTable(anchorEntries);
 
 /** Bit mask of the signatures that may match `text` (normalised, lower-case). */
 export function candidateSignatures(text: string): number {
-  let mask = ALWAYS;
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    let c = text.charCodeAt(i);
-    if (c < 97 || c > 122) {
-      i++;
-      continue;
-    }
-    const start = i;
-    while (i < n) {
-      c = text.charCodeAt(i);
-      if (c < 97 || c > 122) break;
-      i++;
-    }
-    const m = ANCHOR_MASKS.get(wordHash(text, start, i));
-    if (m !== undefined) mask |= m;
-  }
+  let mask = ALWAYS | scanWords(text, ANCHORS_TABLE);
   for (const [literal, bit] of LITERALS) if ((mask & bit) === 0 && text.includes(literal)) mask |= bit;
   return mask;
 }
 
-/** First hit of each signature in `text` (normalised). */
 export function matchSignatures(text: string, indirect: boolean, out: SignatureHit[] = []): SignatureHit[] {
   const mask = candidateSignatures(text);
   for (let i = 0; i < SIGNATURES.length; i++) {
     const sig = SIGNATURES[i] as Signature;
     const weight = indirect ? sig.indirect : sig.direct;
-    if (weight <= 0 || (mask & (2 ** i)) === 0) continue;
+    if (weight <= 0 || (mask & (1 << i)) === 0) continue;
     sig.re.lastIndex = 0;
     const m = sig.re.exec(text);
     if (m) out.push({ id: sig.id, start: m.index, end: m.index + m[0].length, weight });

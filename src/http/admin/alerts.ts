@@ -18,11 +18,15 @@ export function alertRoutes(
   app.get('/alerts', async (c) => {
     const state = c.req.query('state');
     if (state !== undefined && !(ALERT_STATES as readonly string[]).includes(state))
-      throw new KeelError('invalid_request', 'state must be one of open, acknowledged, resolved.', { param: 'state' });
+      throw new KeelError('invalid_request', 'state must be one of open, acknowledged, resolved.', {
+        param: 'state',
+      });
     const limitText = c.req.query('limit');
     const limit = limitText === undefined ? undefined : Number(limitText);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000))
-      throw new KeelError('invalid_request', 'limit must be a whole number from 1 to 1000.', { param: 'limit' });
+      throw new KeelError('invalid_request', 'limit must be a whole number from 1 to 1000.', {
+        param: 'limit',
+      });
     const list = await alerts.list({
       ...(state ? { state: state as AlertState } : {}),
       ...(limit !== undefined ? { limit } : {}),

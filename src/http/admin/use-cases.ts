@@ -10,7 +10,7 @@ import type { AdminEnv } from './types.js';
  * GET /use-cases/:id with its stage history (viewer), PATCH /use-cases/:id (operator; `reason`
  * is kept with a stage change). Fields declared in keel.yaml are refused with 400.
  */
-export function useCaseRoutes(app: Hono<AdminEnv>, deps: { useCases: UseCaseRegistry }): void {
+export function registryRoutes(app: Hono<AdminEnv>, deps: { useCases: UseCaseRegistry }): void {
   const { useCases } = deps;
 
   app.post('/use-cases', async (c) => {
@@ -50,7 +50,9 @@ export function useCaseRoutes(app: Hono<AdminEnv>, deps: { useCases: UseCaseRegi
     const body = await readAdminBody(c.req.raw);
     const { reason, ...fields } = body;
     if (reason !== undefined && reason !== null && (typeof reason !== 'string' || reason.length > 500))
-      throw new KeelError('invalid_request', 'reason must be a string of at most 500 characters.', { param: 'reason' });
+      throw new KeelError('invalid_request', 'reason must be a string of at most 500 characters.', {
+        param: 'reason',
+      });
     const u = await useCases.update(c.req.param('id'), parsePatch(fields), c.get('admin').actor, {
       reason: (reason as string | null | undefined) ?? null,
     });

@@ -18,15 +18,32 @@ describe('admin API: use cases, value, forecasts', () => {
     const h = await harness('operator', { use_cases: [{ id: 'from-yaml', stage: 'production' }] });
     const created = await h.request('/api/use-cases', {
       method: 'POST',
-      json: { id: 'triage', name: 'Ticket triage', value_per_outcome_usd: 1.5, monthly_budget_usd: 40, tags: ['cx'] },
+      json: {
+        id: 'triage',
+        name: 'Ticket triage',
+        value_per_outcome_usd: 1.5,
+        monthly_budget_usd: 40,
+        tags: ['cx'],
+      },
     });
     expect(created.status).toBe(201);
-    expect(await created.json()).toMatchObject({ id: 'triage', stage: 'pilot', created_by: 'admin:tester', managed_by_config: [] });
+    expect(await created.json()).toMatchObject({
+      id: 'triage',
+      stage: 'pilot',
+      created_by: 'admin:tester',
+      managed_by_config: [],
+    });
     expect(h.value.useCaseBudgets()).toEqual([{ scope: 'use_case', id: 'triage', usd: 40, period: 'month' }]);
 
-    const patched = await h.request('/api/use-cases/triage', { method: 'PATCH', json: { stage: 'production', reason: 'pilot passed' } });
+    const patched = await h.request('/api/use-cases/triage', {
+      method: 'PATCH',
+      json: { stage: 'production', reason: 'pilot passed' },
+    });
     expect(patched.status).toBe(200);
-    const one = (await (await h.request('/api/use-cases/triage')).json()) as { stage: string; stage_history: unknown[] };
+    const one = (await (await h.request('/api/use-cases/triage')).json()) as {
+      stage: string;
+      stage_history: unknown[];
+    };
     expect(one.stage).toBe('production');
     expect(one.stage_history).toEqual([
       expect.objectContaining({ from: null, to: 'pilot', actor: 'admin:tester' }),
@@ -34,12 +51,16 @@ describe('admin API: use cases, value, forecasts', () => {
     ]);
     expect(h.audit.entries.filter((e) => e.action === 'use_case.stage')).toHaveLength(1);
 
-    const list = (await (await h.request('/api/use-cases?stage=production')).json()) as { data: Array<{ id: string }> };
+    const list = (await (await h.request('/api/use-cases?stage=production')).json()) as {
+      data: Array<{ id: string }>;
+    };
     expect(list.data.map((u) => u.id)).toEqual(['from-yaml', 'triage']);
 
     const owned = await h.request('/api/use-cases/from-yaml', { method: 'PATCH', json: { stage: 'paused' } });
     expect(owned.status).toBe(400);
-    expect(((await owned.json()) as { error: { param: string; message: string } }).error).toMatchObject({ param: 'stage' });
+    expect(((await owned.json()) as { error: { param: string; message: string } }).error).toMatchObject({
+      param: 'stage',
+    });
 
     const checks: Array<[string, RequestInit & { json?: unknown }, number, string | null]> = [
       ['/api/use-cases', { method: 'POST', json: { id: 'triage' } }, 400, 'id'],
@@ -74,6 +95,10 @@ describe('admin API: use cases, value, forecasts', () => {
   it('defaults the value range to this month through today', async () => {
     const h = await harness('viewer');
     const body = (await (await h.request('/api/value')).json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ from: '2026-03-01T00:00:00.000Z', to: '2026-03-11T00:00:00.000Z', granularity: 'total' });
+    expect(body).toMatchObject({
+      from: '2026-03-01T00:00:00.000Z',
+      to: '2026-03-11T00:00:00.000Z',
+      granularity: 'total',
+    });
   });
 });

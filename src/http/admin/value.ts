@@ -6,7 +6,7 @@ import { DAY_MS } from '../../value/rollups/sql.js';
 import type { ValueService } from '../../value/service.js';
 import { alertRoutes } from './alerts.js';
 import type { AdminEnv, AdminRouteRule } from './types.js';
-import { useCaseRoutes } from './use-cases.js';
+import { registryRoutes } from './use-cases.js';
 
 /**
  * Least role per business-value route (the /use-cases rules are already in ADMIN_ROUTE_ROLES).
@@ -42,7 +42,7 @@ export function valueAdminRoutes(deps: { value: ValueService; now?: () => number
   const { value } = deps;
   const now = deps.now ?? Date.now;
   const app = new Hono<AdminEnv>();
-  useCaseRoutes(app, { useCases: value.useCases });
+  registryRoutes(app, { useCases: value.useCases });
   alertRoutes(app, { alerts: value.alerts, evaluate: (at) => value.evaluateAlerts(at), now });
 
   app.get('/value', async (c) => {
@@ -62,7 +62,9 @@ export function valueAdminRoutes(deps: { value: ValueService; now?: () => number
     const qs = c.req.query();
     const limit = qs.limit === undefined ? undefined : Number(qs.limit);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000))
-      throw new KeelError('invalid_request', 'limit must be a whole number from 1 to 1000.', { param: 'limit' });
+      throw new KeelError('invalid_request', 'limit must be a whole number from 1 to 1000.', {
+        param: 'limit',
+      });
     const data = await value.listOutcomes({
       ...(qs.use_case ? { useCase: qs.use_case } : {}),
       ...(qs.from ? { from: parseDay(qs.from, 'from', 'from') } : {}),
@@ -85,9 +87,13 @@ export function valueQuery(qs: Record<string, string>, at: number) {
   if (to <= from) throw new KeelError('invalid_request', 'to must be after from.', { param: 'to' });
   const granularity = parseGranularity(qs.granularity);
   if (periodsOf(from, Math.min(to, from + (MAX_PERIODS + 1) * DAY_MS), granularity).length > MAX_PERIODS)
-    throw new KeelError('invalid_request', `That range holds more than ${MAX_PERIODS} periods; use a coarser granularity.`, {
-      param: 'granularity',
-    });
+    throw new KeelError(
+      'invalid_request',
+      `That range holds more than ${MAX_PERIODS} periods; use a coarser granularity.`,
+      {
+        param: 'granularity',
+      },
+    );
   const useCases = qs.use_case
     ?.split(',')
     .map((s) => s.trim())

@@ -113,7 +113,11 @@ export function valueMigration(dialect: StoreDialect) {
         .addColumn('at', 'bigint', (c) => c.notNull())
         .addColumn('received_at', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('feedback_use_case_at').on('feedback').columns(['use_case', 'at']).execute();
+      await db.schema
+        .createIndex('feedback_use_case_at')
+        .on('feedback')
+        .columns(['use_case', 'at'])
+        .execute();
 
       // Outcomes and feedback per UTC day and use case, maintained with each insert.
       await db.schema
@@ -207,7 +211,11 @@ export function valueMigration(dialect: StoreDialect) {
         .addColumn('delivery', 'text', (c) => c.notNull().defaultTo('[]'))
         .execute();
       await db.schema.createIndex('alerts_state').on('alerts').columns(['state', 'opened_at']).execute();
-      await db.schema.createIndex('alerts_fingerprint').on('alerts').columns(['fingerprint', 'state']).execute();
+      await db.schema
+        .createIndex('alerts_fingerprint')
+        .on('alerts')
+        .columns(['fingerprint', 'state'])
+        .execute();
     },
 
     async down(db: Kysely<unknown>): Promise<void> {

@@ -4,6 +4,7 @@ import { usageEventsMigration } from './001_usage_events.js';
 import { accessMigration } from './002_access.js';
 import { auditMigration } from './003_audit.js';
 import { valueMigration } from './004_value.js';
+import { dataMigration } from './005_data.js';
 
 /**
  * Migrations are code, listed here in order, so a bundled or compiled Keel never depends on reading
@@ -17,6 +18,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '002_access': accessMigration(dialect),
         '003_audit': auditMigration(dialect),
         '004_value': valueMigration(dialect),
+        '005_data': dataMigration(dialect),
       };
     },
   };

@@ -70,7 +70,13 @@ describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
     const spendDays = (from: number, to: number) => {
       for (let d = from; d <= to; d++)
         for (let i = 0; i < 15; i++)
-          h.usage.record(usageEvent({ ts: MARCH + (d - 1) * DAY_MS + 8 * HOUR_MS + i * 60_000, useCase: 'ramp', costUsd: 1 }));
+          h.usage.record(
+            usageEvent({
+              ts: MARCH + (d - 1) * DAY_MS + 8 * HOUR_MS + i * 60_000,
+              useCase: 'ramp',
+              costUsd: 1,
+            }),
+          );
     };
 
     spendDays(1, 10);
@@ -79,7 +85,13 @@ describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
     const first = await h.value.evaluateAlerts();
     expect(first.opened).toHaveLength(1);
     const alert = first.opened[0]!;
-    expect(alert).toMatchObject({ rule: 'budget_forecast', scope: 'use_case', subject: 'ramp', severity: 'warning', state: 'open' });
+    expect(alert).toMatchObject({
+      rule: 'budget_forecast',
+      scope: 'use_case',
+      subject: 'ramp',
+      severity: 'warning',
+      state: 'open',
+    });
     expect(alert.details.mtd_usd).toBe(150);
     expect(alert.details.forecast_usd as number).toBeGreaterThan(300);
     // $15/day from $150 reaches $300 ten days later.
@@ -89,17 +101,29 @@ describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
     expect(rx.got).toHaveLength(2); // first refused with 500, retried
     expect(rx.got[1]!.body).toBe(rx.got[0]!.body);
     const opened = verify(rx.got[1]!);
-    expect(opened).toMatchObject({ type: 'alert.opened', alert: { id: alert.id, subject: 'ramp', state: 'open' } });
+    expect(opened).toMatchObject({
+      type: 'alert.opened',
+      alert: { id: alert.id, subject: 'ramp', state: 'open' },
+    });
     const stored = await h.value.alerts.get(alert.id);
     expect(stored?.delivery).toEqual([
-      expect.objectContaining({ webhook: 'ops', event: 'alert.opened', status: 'delivered', attempts: 2, last_status: 204 }),
+      expect.objectContaining({
+        webhook: 'ops',
+        event: 'alert.opened',
+        status: 'delivered',
+        attempts: 2,
+        last_status: 204,
+      }),
     ]);
 
     // Acknowledge through the API (audited); a second evaluation refreshes without re-notifying.
     const ack = await h.request(`/api/alerts/${alert.id}/ack`, { method: 'POST' });
     expect(ack.status).toBe(200);
     expect(((await ack.json()) as { state: string }).state).toBe('acknowledged');
-    expect(h.audit.entries.find((e) => e.action === 'alert.acknowledge')).toMatchObject({ actor: 'admin:tester', target: alert.id });
+    expect(h.audit.entries.find((e) => e.action === 'alert.acknowledge')).toMatchObject({
+      actor: 'admin:tester',
+      target: alert.id,
+    });
     c.set(MARCH + 10 * DAY_MS + 2 * HOUR_MS);
     const again = await h.value.evaluateAlerts();
     expect([again.opened, again.escalated, again.resolved].map((x) => x.length)).toEqual([0, 0, 0]);
@@ -109,7 +133,9 @@ describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
     await h.usage.flush();
     c.set(MARCH + 20 * DAY_MS + HOUR_MS);
     const crossed = await h.value.evaluateAlerts();
-    expect(crossed.escalated.map((a) => [a.id, a.severity, a.state])).toEqual([[alert.id, 'critical', 'acknowledged']]);
+    expect(crossed.escalated.map((a) => [a.id, a.severity, a.state])).toEqual([
+      [alert.id, 'critical', 'acknowledged'],
+    ]);
 
     // A new month: March's alert resolves itself. Spend stopped on day 20, and the weighted rate has
     // decayed over eleven idle days (15 × 0.7^11 ≈ $0.30/day), so April is not at risk.
@@ -118,13 +144,17 @@ describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
     expect(april.resolved.map((a) => a.id)).toEqual([alert.id]);
     expect(april.opened).toEqual([]);
     const forecast = await h.value.forecast('use_case');
-    expect(forecast).toEqual([expect.objectContaining({ id: 'ramp', month: '2026-04', mtd_usd: 0, status: 'ok' })]);
+    expect(forecast).toEqual([
+      expect.objectContaining({ id: 'ramp', month: '2026-04', mtd_usd: 0, status: 'ok' }),
+    ]);
     expect(forecast[0]!.daily_rate_usd).toBeCloseTo(15 * 0.7 ** 11, 9);
     await h.value.alerts.idle();
     const events = rx.got.slice(2).map((r) => verify(r).type);
     expect(events).toEqual(['alert.escalated', 'alert.resolved']);
 
-    const list = (await (await h.request('/api/alerts?state=resolved')).json()) as { data: Array<{ id: string; resolved_by: string }> };
+    const list = (await (await h.request('/api/alerts?state=resolved')).json()) as {
+      data: Array<{ id: string; resolved_by: string }>;
+    };
     expect(list.data).toEqual([expect.objectContaining({ id: alert.id, resolved_by: 'system' })]);
     const bad = await h.request(`/api/alerts/${alert.id}/ack`, { method: 'POST' });
     expect(bad.status).toBe(400);
@@ -137,7 +167,9 @@ describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
     // 48 quiet hours: $0.10 and 10 good calls per hour each.
     for (let hr = 0; hr < 48; hr++)
       for (let i = 0; i < 10; i++)
-        h.usage.record(usageEvent({ ts: base - 48 * HOUR_MS + hr * HOUR_MS + i * 1000, useCase: 'flaky', costUsd: 0.01 }));
+        h.usage.record(
+          usageEvent({ ts: base - 48 * HOUR_MS + hr * HOUR_MS + i * 1000, useCase: 'flaky', costUsd: 0.01 }),
+        );
     // Then one bad hour: $6 of spend, 20 of 30 calls failing, 2 calls on a model with no price.
     for (let i = 0; i < 30; i++)
       h.usage.record(
@@ -159,14 +191,23 @@ describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
     // The baseline is the hourly average over 168 h, of which 48 had spend.
     expect(byRule.spend_spike?.details.spent_usd).toBeCloseTo(7, 9);
     expect(byRule.spend_spike?.details.baseline_hourly_usd).toBeCloseTo(4.8 / 168, 9);
-    expect(byRule.error_rate_spike).toMatchObject({ subject: 'flaky', severity: 'critical', details: { requests: 30, errors: 20 } });
-    expect(byRule.unpriced_calls).toMatchObject({ subject: 'sim/new-model', details: { unpriced_requests: 2 } });
+    expect(byRule.error_rate_spike).toMatchObject({
+      subject: 'flaky',
+      severity: 'critical',
+      details: { requests: 30, errors: 20 },
+    });
+    expect(byRule.unpriced_calls).toMatchObject({
+      subject: 'sim/new-model',
+      details: { unpriced_requests: 2 },
+    });
 
     // Viewers may read alerts but not act on them.
     const viewer = await valueHarness(url, {}, { now: c.now, role: 'viewer' });
     try {
       expect((await viewer.request('/api/alerts')).status).toBe(200);
-      const refused = await viewer.request(`/api/alerts/${byRule.spend_spike!.id}/resolve`, { method: 'POST' });
+      const refused = await viewer.request(`/api/alerts/${byRule.spend_spike!.id}/resolve`, {
+        method: 'POST',
+      });
       expect(refused.status).toBe(403);
     } finally {
       await viewer.close();

@@ -9,7 +9,13 @@ import type { UseCase } from '../usecases/model.js';
 export type Severity = 'info' | 'warning' | 'critical';
 export const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 
-export const RULES = ['budget_forecast', 'roi_below_target', 'spend_spike', 'error_rate_spike', 'unpriced_calls'] as const;
+export const RULES = [
+  'budget_forecast',
+  'roi_below_target',
+  'spend_spike',
+  'error_rate_spike',
+  'unpriced_calls',
+] as const;
 export type RuleName = (typeof RULES)[number];
 
 /** A condition that holds now; the service turns it into an alert (or refreshes the open one). */
@@ -96,7 +102,12 @@ async function roiBelowTarget(ctx: RuleContext): Promise<Candidate[]> {
         target_roi: u.targetRoi,
         days: n,
         window_roi: row?.total.roi ?? null,
-        daily_roi: days.map((d) => ({ day: d.period_start.slice(0, 10), roi: d.roi, cost_usd: d.cost_usd, value_usd: d.value_usd })),
+        daily_roi: days.map((d) => ({
+          day: d.period_start.slice(0, 10),
+          roi: d.roi,
+          cost_usd: d.cost_usd,
+          value_usd: d.value_usd,
+        })),
       },
     });
   }
@@ -132,7 +143,12 @@ async function spendSpike(ctx: RuleContext): Promise<Candidate[]> {
       subject: uc,
       severity: 'warning',
       title: `use case ${uc} spent ${usd(spent)} in the last hour, ${avg > 0 ? `${(spent / avg).toFixed(1)}× its hourly average of ${usd(avg)}` : 'with no spend before'}`,
-      details: { hour_start: new Date(w.lastStart).toISOString(), spent_usd: spent, baseline_hourly_usd: avg, factor: r.factor },
+      details: {
+        hour_start: new Date(w.lastStart).toISOString(),
+        spent_usd: spent,
+        baseline_hourly_usd: avg,
+        factor: r.factor,
+      },
     });
   }
   return out;
@@ -167,7 +183,13 @@ async function errorRateSpike(ctx: RuleContext): Promise<Candidate[]> {
       subject: uc,
       severity: rate >= 0.5 ? 'critical' : 'warning',
       title: `use case ${uc}: ${(rate * 100).toFixed(1)}% of calls failed in the last hour (baseline ${(baseRate * 100).toFixed(1)}%)`,
-      details: { hour_start: new Date(w.lastStart).toISOString(), requests: a.requests, errors: a.errors, error_rate: rate, baseline_error_rate: baseRate },
+      details: {
+        hour_start: new Date(w.lastStart).toISOString(),
+        requests: a.requests,
+        errors: a.errors,
+        error_rate: rate,
+        baseline_error_rate: baseRate,
+      },
     });
   }
   return out;
@@ -196,6 +218,12 @@ async function unpricedCalls(ctx: RuleContext): Promise<Candidate[]> {
     subject: k,
     severity: 'warning' as const,
     title: `${a.unpriced} call(s) to ${a.model} via ${a.provider || '(no provider)'} in the last ${hours} h have no price; add one under pricing.overrides`,
-    details: { model: a.model, provider: a.provider, unpriced_requests: a.unpriced, requests: a.requests, window_hours: hours },
+    details: {
+      model: a.model,
+      provider: a.provider,
+      unpriced_requests: a.unpriced,
+      requests: a.requests,
+      window_hours: hours,
+    },
   }));
 }

@@ -5,7 +5,15 @@ import { KeelError } from '../../errors.js';
 import type { Database } from '../../store/db.js';
 import type { AlertsTable } from '../../store/rollups-schema.js';
 import type { AlertsConfig } from '../config.js';
-import { type Candidate, RULE_EVALUATORS, RULES, type RuleContext, type RuleName, SEVERITY_RANK, type Severity } from './rules.js';
+import {
+  type Candidate,
+  RULE_EVALUATORS,
+  RULES,
+  type RuleContext,
+  type RuleName,
+  SEVERITY_RANK,
+  type Severity,
+} from './rules.js';
 import { type DeliveryResult, deliver, type WebhookDeps } from './webhook.js';
 
 export const ALERT_STATES = ['open', 'acknowledged', 'resolved'] as const;
@@ -80,16 +88,26 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     if (deps.config.webhooks.length === 0) return;
     const p = (async () => {
       const results = await Promise.all(
-        deps.config.webhooks.map((w) => deliver(w, event, { alert: publicAlert(alert) }, policy, deps.webhook)),
+        deps.config.webhooks.map((w) =>
+          deliver(w, event, { alert: publicAlert(alert) }, policy, deps.webhook),
+        ),
       );
-      await db.updateTable('alerts').set({ delivery: JSON.stringify(results) }).where('id', '=', alert.id).execute();
+      await db
+        .updateTable('alerts')
+        .set({ delivery: JSON.stringify(results) })
+        .where('id', '=', alert.id)
+        .execute();
     })().catch((e: unknown) => deps.onError?.(e));
     pending.add(p);
     void p.finally(() => pending.delete(p));
   }
 
   async function active(): Promise<Alert[]> {
-    const rows = await db.selectFrom('alerts').selectAll().where('state', 'in', ['open', 'acknowledged']).execute();
+    const rows = await db
+      .selectFrom('alerts')
+      .selectAll()
+      .where('state', 'in', ['open', 'acknowledged'])
+      .execute();
     return rows.map(rowToAlert);
   }
 
@@ -135,10 +153,21 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
         continue;
       }
       const escalated = SEVERITY_RANK[c.severity] > SEVERITY_RANK[a.severity];
-      const next: Alert = { ...a, severity: escalated ? c.severity : a.severity, title: c.title, details: c.details, lastSeenAt: now };
+      const next: Alert = {
+        ...a,
+        severity: escalated ? c.severity : a.severity,
+        title: c.title,
+        details: c.details,
+        lastSeenAt: now,
+      };
       await db
         .updateTable('alerts')
-        .set({ severity: next.severity, title: next.title, details: JSON.stringify(next.details), last_seen_at: now })
+        .set({
+          severity: next.severity,
+          title: next.title,
+          details: JSON.stringify(next.details),
+          last_seen_at: now,
+        })
         .where('id', '=', a.id)
         .execute();
       if (escalated) {
@@ -160,7 +189,12 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     return result;
   }
 
-  async function transition(id: string, to: 'acknowledged' | 'resolved', actor: string, now: number): Promise<Alert> {
+  async function transition(
+    id: string,
+    to: 'acknowledged' | 'resolved',
+    actor: string,
+    now: number,
+  ): Promise<Alert> {
     const row = await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new KeelError('not_found', 'No alert with that id.', { param: 'id' });
     const a = rowToAlert(row);

@@ -25,18 +25,33 @@ describe('webhook delivery', () => {
       sleep: async (ms) => void slept.push(ms),
       random: () => 1,
     });
-    expect(r).toMatchObject({ status: 'delivered', attempts: 4, last_status: 200, webhook: 'hooks.example.com' });
+    expect(r).toMatchObject({
+      status: 'delivered',
+      attempts: 4,
+      last_status: 200,
+      webhook: 'hooks.example.com',
+    });
     expect(slept).toEqual([100, 200, 250]);
     expect(new Set(f.calls.map((c) => c.body)).size).toBe(1);
     const { body, headers } = f.calls[0]!;
-    expect(headers['x-keel-signature']).toBe(`sha256=${createHmac('sha256', target.secret).update(body).digest('hex')}`);
+    expect(headers['x-keel-signature']).toBe(
+      `sha256=${createHmac('sha256', target.secret).update(body).digest('hex')}`,
+    );
     expect(signBody(target.secret, body)).toBe(headers['x-keel-signature']);
     expect(JSON.parse(body)).toMatchObject({ type: 'alert.opened', alert: { id: 'a1' } });
   });
 
   it('gives up on a 4xx at once and never reports the URL (it may carry a token)', async () => {
-    const refused = await deliver(target, 'alert.opened', {}, policy, { fetch: fakeFetch([400]).fn, sleep: async () => {} });
-    expect(refused).toMatchObject({ status: 'failed', attempts: 1, last_status: 400, last_error: 'HTTP 400' });
+    const refused = await deliver(target, 'alert.opened', {}, policy, {
+      fetch: fakeFetch([400]).fn,
+      sleep: async () => {},
+    });
+    expect(refused).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      last_status: 400,
+      last_error: 'HTTP 400',
+    });
     const down = await deliver(target, 'alert.opened', {}, policy, {
       fetch: fakeFetch([new Error(`fetch failed for ${target.url}`)]).fn,
       sleep: async () => {},

@@ -71,7 +71,12 @@ export async function deliver(
   const random = deps.random ?? Math.random;
   const deliveryId = `dlv_${randomUUID().replaceAll('-', '')}`;
   const sentAt = now();
-  const body = JSON.stringify({ id: deliveryId, type: event, sent_at: new Date(sentAt).toISOString(), ...payload });
+  const body = JSON.stringify({
+    id: deliveryId,
+    type: event,
+    sent_at: new Date(sentAt).toISOString(),
+    ...payload,
+  });
   const headers = {
     'content-type': 'application/json',
     'user-agent': 'keel-alerts/1',
@@ -119,7 +124,10 @@ export async function deliver(
       attempts: attempt,
       last_status: lastStatus,
       // Errors from fetch can quote the URL; keep only the first line, cut short.
-      last_error: lastError === null ? null : (lastError.split('\n')[0] ?? '').slice(0, 200).replace(w.url, webhookLabel(w)),
+      last_error:
+        lastError === null
+          ? null
+          : (lastError.split('\n')[0] ?? '').slice(0, 200).replace(w.url, webhookLabel(w)),
       at: new Date(now()).toISOString(),
     };
   }

@@ -25,25 +25,67 @@ describe('month-end forecast', () => {
 
   it('weighs recent days more, so a ramp raises the rate within days', () => {
     const ramp = [...new Array(20).fill(10), 20, 20, 20];
-    const f = forecastMonthEnd({ daily: ramp, todayUsd: 0, mtdUsd: 0, now: MARCH, monthEnd: APRIL, alpha: 0.3 });
+    const f = forecastMonthEnd({
+      daily: ramp,
+      todayUsd: 0,
+      mtdUsd: 0,
+      now: MARCH,
+      monthEnd: APRIL,
+      alpha: 0.3,
+    });
     // 10 → 13 → 15.1 → 16.57
     expect(f.dailyRateUsd).toBeCloseTo(16.57, 10);
-    const flat = forecastMonthEnd({ daily: ramp, todayUsd: 0, mtdUsd: 0, now: MARCH, monthEnd: APRIL, alpha: 0.05 });
+    const flat = forecastMonthEnd({
+      daily: ramp,
+      todayUsd: 0,
+      mtdUsd: 0,
+      now: MARCH,
+      monthEnd: APRIL,
+      alpha: 0.05,
+    });
     expect(flat.dailyRateUsd).toBeLessThan(f.dailyRateUsd);
     expect(f.highUsd).toBeGreaterThan(f.forecastUsd);
     expect(f.lowUsd).toBeLessThan(f.forecastUsd);
   });
 
   it('skips the days before the first spend and uses today alone when there is no history', () => {
-    const fresh = forecastMonthEnd({ daily: [0, 0, 0, 8], todayUsd: 0, mtdUsd: 8, now: MARCH + 4 * DAY_MS, monthEnd: APRIL, alpha: 0.3 });
+    const fresh = forecastMonthEnd({
+      daily: [0, 0, 0, 8],
+      todayUsd: 0,
+      mtdUsd: 8,
+      now: MARCH + 4 * DAY_MS,
+      monthEnd: APRIL,
+      alpha: 0.3,
+    });
     expect(fresh.dailyRateUsd).toBe(8);
-    const first = forecastMonthEnd({ daily: [], todayUsd: 3, mtdUsd: 3, now: MARCH + 12 * HOUR_MS, monthEnd: APRIL, alpha: 0.3 });
+    const first = forecastMonthEnd({
+      daily: [],
+      todayUsd: 3,
+      mtdUsd: 3,
+      now: MARCH + 12 * HOUR_MS,
+      monthEnd: APRIL,
+      alpha: 0.3,
+    });
     expect(first.dailyRateUsd).toBe(6); // $3 in half a day
     expect(first.forecastUsd).toBe(6 + 30 * 6);
     // In the first hour nothing is extrapolated.
-    const early = forecastMonthEnd({ daily: [], todayUsd: 3, mtdUsd: 3, now: MARCH + 60_000, monthEnd: APRIL, alpha: 0.3 });
+    const early = forecastMonthEnd({
+      daily: [],
+      todayUsd: 3,
+      mtdUsd: 3,
+      now: MARCH + 60_000,
+      monthEnd: APRIL,
+      alpha: 0.3,
+    });
     expect(early.dailyRateUsd).toBe(3);
-    const none = forecastMonthEnd({ daily: [0, 0], todayUsd: 0, mtdUsd: 0, now: MARCH, monthEnd: APRIL, alpha: 0.3 });
+    const none = forecastMonthEnd({
+      daily: [0, 0],
+      todayUsd: 0,
+      mtdUsd: 0,
+      now: MARCH,
+      monthEnd: APRIL,
+      alpha: 0.3,
+    });
     expect(none.forecastUsd).toBe(0);
   });
 });

@@ -46,7 +46,11 @@ const COLUMN: Record<ForecastScope, Dimension> = { use_case: 'use_case', team: '
  * lookback window or has a monthly budget. Reads daily rollups for complete days and hourly ones
  * (plus the raw tail) for today.
  */
-export async function forecastSpend(deps: ForecastDeps, scope: ForecastScope, now: number): Promise<SpendForecast[]> {
+export async function forecastSpend(
+  deps: ForecastDeps,
+  scope: ForecastScope,
+  now: number,
+): Promise<SpendForecast[]> {
   await deps.rollups.refresh();
   const wm = await deps.rollups.watermark();
   const today = dayStart(now);
@@ -64,7 +68,10 @@ export async function forecastSpend(deps: ForecastDeps, scope: ForecastScope, no
   const series = new Map<string, { daily: Map<number, number>; today: number }>();
   const of = (id: string) => {
     let s = series.get(id);
-    if (!s) series.set(id, (s = { daily: new Map(), today: 0 }));
+    if (!s) {
+      s = { daily: new Map(), today: 0 };
+      series.set(id, s);
+    }
     return s;
   };
   for (const g of days) {
@@ -85,7 +92,14 @@ export async function forecastSpend(deps: ForecastDeps, scope: ForecastScope, no
     for (let d = lookbackStart; d < today; d += DAY_MS) daily.push(s.daily.get(d) ?? 0);
     let mtd = s.today;
     for (const [d, usd] of s.daily) if (d >= mStart) mtd += usd;
-    const f = forecastMonthEnd({ daily, todayUsd: s.today, mtdUsd: mtd, now, monthEnd: mEnd, alpha: deps.alpha });
+    const f = forecastMonthEnd({
+      daily,
+      todayUsd: s.today,
+      mtdUsd: mtd,
+      now,
+      monthEnd: mEnd,
+      alpha: deps.alpha,
+    });
     const b = budgets.get(id) ?? null;
     let crossing: string | null = null;
     if (b && mtd < b.usd && f.dailyRateUsd > 0) {
@@ -104,13 +118,22 @@ export async function forecastSpend(deps: ForecastDeps, scope: ForecastScope, no
       budget_usd: b?.usd ?? null,
       budget_source: b?.source ?? null,
       projected_crossing_at: crossing,
-      status: !b ? 'no_budget' : mtd >= b.usd ? 'over' : f.forecastUsd >= threshold * b.usd ? 'at_risk' : 'ok',
+      status: !b
+        ? 'no_budget'
+        : mtd >= b.usd
+          ? 'over'
+          : f.forecastUsd >= threshold * b.usd
+            ? 'at_risk'
+            : 'ok',
     });
   }
   return out;
 }
 
-async function budgetsOf(deps: ForecastDeps, scope: ForecastScope): Promise<Map<string, { usd: number; source: string }>> {
+async function budgetsOf(
+  deps: ForecastDeps,
+  scope: ForecastScope,
+): Promise<Map<string, { usd: number; source: string }>> {
   const out = new Map<string, { usd: number; source: string }>();
   const tighter = (id: string, usd: number, source: string) => {
     const cur = out.get(id);
@@ -120,7 +143,8 @@ async function budgetsOf(deps: ForecastDeps, scope: ForecastScope): Promise<Map<
     for (const u of deps.useCases.cachedAll())
       if (u.monthlyBudgetUsd !== null) tighter(u.id, u.monthlyBudgetUsd, 'use_case.monthly_budget_usd');
   if (scope !== 'key')
-    for (const b of deps.budgets) if (b.scope === scope && b.period === 'month') tighter(b.id, b.usd, 'config.budgets');
+    for (const b of deps.budgets)
+      if (b.scope === scope && b.period === 'month') tighter(b.id, b.usd, 'config.budgets');
   if (scope === 'key' && deps.keys)
     for (const k of await deps.keys.list())
       if (k.budgetUsd !== null && k.budgetPeriod === 'month') tighter(k.id, k.budgetUsd, 'key.budget_usd');

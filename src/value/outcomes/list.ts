@@ -16,7 +16,10 @@ export interface OutcomeListQuery {
  * trace links all its calls' cost to its outcome), else its one request. Calls already purged by
  * retention are gone from the raw events, so old outcomes may show less linked cost than they had.
  */
-export async function listOutcomes(database: Database, q: OutcomeListQuery = {}): Promise<Record<string, unknown>[]> {
+export async function listOutcomes(
+  database: Database,
+  q: OutcomeListQuery = {},
+): Promise<Record<string, unknown>[]> {
   const limit = Math.min(Math.max(1, Math.floor(q.limit ?? 100)), 1000);
   let query = database.db.selectFrom('outcomes').selectAll();
   if (q.useCase !== undefined) query = query.where('use_case', '=', q.useCase);
@@ -26,12 +29,15 @@ export async function listOutcomes(database: Database, q: OutcomeListQuery = {})
 
   const traces = [...new Set(rows.map((r) => r.trace_id).filter((t): t is string => t !== null))];
   const requests = [
-    ...new Set(rows.filter((r) => r.trace_id === null && r.request_id !== null).map((r) => r.request_id as string)),
+    ...new Set(
+      rows.filter((r) => r.trace_id === null && r.request_id !== null).map((r) => r.request_id as string),
+    ),
   ];
   type Linked = { calls: number; cost: number; unpriced: number };
   const byTrace = new Map<string, Linked>();
   const byRequest = new Map<string, Linked>();
-  const agg = 'count(*) as calls, coalesce(sum(cost_usd), 0) as cost, sum(case when cost_usd is null then 1 else 0 end) as unpriced';
+  const agg =
+    'count(*) as calls, coalesce(sum(cost_usd), 0) as cost, sum(case when cost_usd is null then 1 else 0 end) as unpriced';
   if (traces.length > 0)
     for (const r of await exec(
       database.db,
@@ -39,7 +45,11 @@ export async function listOutcomes(database: Database, q: OutcomeListQuery = {})
       `select trace_id as k, ${agg} from usage_events where trace_id in (${traces.map(() => '?').join(',')}) group by trace_id`,
       traces,
     ))
-      byTrace.set(String(r.k), { calls: Number(r.calls), cost: Number(r.cost), unpriced: Number(r.unpriced) });
+      byTrace.set(String(r.k), {
+        calls: Number(r.calls),
+        cost: Number(r.cost),
+        unpriced: Number(r.unpriced),
+      });
   if (requests.length > 0)
     for (const r of await exec(
       database.db,
@@ -47,10 +57,19 @@ export async function listOutcomes(database: Database, q: OutcomeListQuery = {})
       `select request_id as k, ${agg} from usage_events where request_id in (${requests.map(() => '?').join(',')}) group by request_id`,
       requests,
     ))
-      byRequest.set(String(r.k), { calls: Number(r.calls), cost: Number(r.cost), unpriced: Number(r.unpriced) });
+      byRequest.set(String(r.k), {
+        calls: Number(r.calls),
+        cost: Number(r.cost),
+        unpriced: Number(r.unpriced),
+      });
 
   return rows.map((r) => {
-    const linked = r.trace_id !== null ? byTrace.get(r.trace_id) : r.request_id !== null ? byRequest.get(r.request_id) : undefined;
+    const linked =
+      r.trace_id !== null
+        ? byTrace.get(r.trace_id)
+        : r.request_id !== null
+          ? byRequest.get(r.request_id)
+          : undefined;
     return {
       ...publicOutcome({
         id: r.id,

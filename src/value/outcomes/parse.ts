@@ -17,7 +17,10 @@ const label = z
   .string()
   .min(1)
   .max(200)
-  .refine((s) => s.trim() === s && !UNPRINTABLE.test(s), 'must be printable text without leading or trailing spaces');
+  .refine(
+    (s) => s.trim() === s && !UNPRINTABLE.test(s),
+    'must be printable text without leading or trailing spaces',
+  );
 
 const outcomeSchema = z
   .object({
@@ -129,7 +132,8 @@ export function normaliseScore(
 
 function parseTime(v: string | number, now: number): number {
   const t = typeof v === 'number' ? v : ISO.test(v) ? Date.parse(v) : Number.NaN;
-  if (!Number.isFinite(t)) throw invalid('occurred_at', 'occurred_at must be an ISO 8601 date or epoch milliseconds.');
+  if (!Number.isFinite(t))
+    throw invalid('occurred_at', 'occurred_at must be an ISO 8601 date or epoch milliseconds.');
   if (t > now + MAX_FUTURE_MS) throw invalid('occurred_at', 'occurred_at is in the future.');
   return t;
 }

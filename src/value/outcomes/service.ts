@@ -123,9 +123,13 @@ export function createOutcomeService(deps: OutcomeServiceDeps): OutcomeService {
       );
     const useCase = b.useCase ?? link?.useCase ?? principal?.useCase;
     if (!useCase)
-      throw new KeelError('invalid_request', 'use_case is required when neither request_id nor trace_id is given.', {
-        param: 'use_case',
-      });
+      throw new KeelError(
+        'invalid_request',
+        'use_case is required when neither request_id nor trace_id is given.',
+        {
+          param: 'use_case',
+        },
+      );
     const allowed = principal?.scopes?.useCases;
     if (allowed && allowed.length > 0 && !allowed.includes(useCase))
       throw new KeelError(
@@ -266,7 +270,11 @@ async function bumpRollup(trx: Transaction<KeelSchema>, day: number, useCase: st
         outcomes: eb('outcome_rollups.outcomes', '+', eb.ref('excluded.outcomes')),
         successes: eb('outcome_rollups.successes', '+', eb.ref('excluded.successes')),
         value_usd: eb('outcome_rollups.value_usd', '+', eb.ref('excluded.value_usd')),
-        successes_unvalued: eb('outcome_rollups.successes_unvalued', '+', eb.ref('excluded.successes_unvalued')),
+        successes_unvalued: eb(
+          'outcome_rollups.successes_unvalued',
+          '+',
+          eb.ref('excluded.successes_unvalued'),
+        ),
         feedback_count: eb('outcome_rollups.feedback_count', '+', eb.ref('excluded.feedback_count')),
         feedback_sum: eb('outcome_rollups.feedback_sum', '+', eb.ref('excluded.feedback_sum')),
       })),
@@ -274,7 +282,11 @@ async function bumpRollup(trx: Transaction<KeelSchema>, day: number, useCase: st
     .execute();
 }
 
-async function findByKey(db: Kysely<KeelSchema>, reporter: string, key: string): Promise<Outcome | undefined> {
+async function findByKey(
+  db: Kysely<KeelSchema>,
+  reporter: string,
+  key: string,
+): Promise<Outcome | undefined> {
   const r = await db
     .selectFrom('outcomes')
     .selectAll()

@@ -122,8 +122,12 @@ export function figuresOf(s: ValueSums): ValueFigures {
     roi: cost === 0 ? null : ratio(net, cost),
     cost_per_successful_outcome_usd: s.successes === 0 ? null : money(cost / s.successes),
     human_baseline_cost_usd: s.humanBaselineUsd === null ? null : money(s.humanBaselineUsd),
-    savings_vs_human_usd: s.humanBaselineUsd === null ? null : money(s.humanBaselineUsd - s.costWithBaselineUsd),
-    payback_months: s.investmentUsd !== null && s.investmentUsd > 0 && perMonth > 0 ? round(s.investmentUsd / perMonth, 10) : null,
+    savings_vs_human_usd:
+      s.humanBaselineUsd === null ? null : money(s.humanBaselineUsd - s.costWithBaselineUsd),
+    payback_months:
+      s.investmentUsd !== null && s.investmentUsd > 0 && perMonth > 0
+        ? round(s.investmentUsd / perMonth, 10)
+        : null,
     feedback_count: s.feedbackCount,
     feedback_mean: s.feedbackCount === 0 ? null : round(s.feedbackSum / s.feedbackCount, 10),
     latency_p50_ms: nullableRound(histogramQuantile(s.usage.hist, 0.5), 3),

@@ -67,11 +67,13 @@ function lines(r: ValueReport): Line[] {
   const granular = r.granularity !== 'total';
   for (const u of r.use_cases) {
     if (granular)
-      for (const p of u.periods ?? []) out.push({ period: p.period_start.slice(0, 10), use_case: u.use_case, stage: u.stage ?? '', f: p });
+      for (const p of u.periods ?? [])
+        out.push({ period: p.period_start.slice(0, 10), use_case: u.use_case, stage: u.stage ?? '', f: p });
     out.push({ period: granular ? 'all' : null, use_case: u.use_case, stage: u.stage ?? '', f: u.total });
   }
   if (granular)
-    for (const p of r.total_periods ?? []) out.push({ period: p.period_start.slice(0, 10), use_case: 'TOTAL', stage: '', f: p });
+    for (const p of r.total_periods ?? [])
+      out.push({ period: p.period_start.slice(0, 10), use_case: 'TOTAL', stage: '', f: p });
   out.push({ period: granular ? 'all' : null, use_case: 'TOTAL', stage: '', f: r.total });
   return out;
 }
@@ -104,7 +106,12 @@ function toTable(r: ValueReport): string {
   const ls = lines(r);
   const granular = r.granularity !== 'total';
   const head = [...(granular ? ['period'] : []), 'use case', 'stage', ...TABLE.map(([, h]) => h)];
-  const rows = ls.map((l) => [...(granular ? [l.period ?? ''] : []), l.use_case, l.stage, ...TABLE.map(([k]) => cell(k, l.f[k]))]);
+  const rows = ls.map((l) => [
+    ...(granular ? [l.period ?? ''] : []),
+    l.use_case,
+    l.stage,
+    ...TABLE.map(([k]) => cell(k, l.f[k])),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
   const text = (row: string[]) =>
     row
@@ -112,10 +119,15 @@ function toTable(r: ValueReport): string {
       .join('  ')
       .trimEnd();
   const out = [text(head), text(widths.map((w) => '-'.repeat(w))), ...rows.map(text)];
-  const notes = [`Value report ${r.from.slice(0, 10)} → ${r.to.slice(0, 10)} (to exclusive), granularity ${r.granularity}.`];
+  const notes = [
+    `Value report ${r.from.slice(0, 10)} → ${r.to.slice(0, 10)} (to exclusive), granularity ${r.granularity}.`,
+  ];
   if (r.total.unpriced_requests > 0)
-    notes.push(`${r.total.unpriced_requests} call(s) had no known price: their cost is missing from cost, not zero.`);
-  for (const a of r.allocations) notes.push(`Allocated $${a.usd.toFixed(4)} of shared cost from ${a.from} to ${a.to}.`);
+    notes.push(
+      `${r.total.unpriced_requests} call(s) had no known price: their cost is missing from cost, not zero.`,
+    );
+  for (const a of r.allocations)
+    notes.push(`Allocated $${a.usd.toFixed(4)} of shared cost from ${a.from} to ${a.to}.`);
   return `${notes[0]}\n\n${out.join('\n')}\n${notes.length > 1 ? `\n${notes.slice(1).join('\n')}\n` : ''}`;
 }
 
@@ -129,7 +141,12 @@ function csvField(v: unknown): string {
 
 function toCsv(r: ValueReport): string {
   const head = ['period_start', 'use_case', 'stage', ...FIGURES];
-  const rows = lines(r).map((l) => [l.period === 'all' || l.period === null ? '' : l.period, l.use_case, l.stage, ...FIGURES.map((k) => l.f[k])]);
+  const rows = lines(r).map((l) => [
+    l.period === 'all' || l.period === null ? '' : l.period,
+    l.use_case,
+    l.stage,
+    ...FIGURES.map((k) => l.f[k]),
+  ]);
   return `${[head, ...rows].map((row) => row.map(csvField).join(',')).join('\n')}\n`;
 }
 
@@ -143,7 +160,9 @@ function toHtml(r: ValueReport): string {
   const body = lines(r)
     .map((l) => {
       const cls = l.use_case === 'TOTAL' ? ' class="total"' : l.f.net_value_usd < 0 ? ' class="loss"' : '';
-      const cells = [...(granular ? [l.period ?? ''] : []), l.use_case, l.stage].map((v) => `<th scope="row">${esc(v)}</th>`);
+      const cells = [...(granular ? [l.period ?? ''] : []), l.use_case, l.stage].map(
+        (v) => `<th scope="row">${esc(v)}</th>`,
+      );
       const nums = TABLE.map(([k]) => `<td>${esc(cell(k, l.f[k]))}</td>`);
       return `<tr${cls}>${[...cells, ...nums].join('')}</tr>`;
     })

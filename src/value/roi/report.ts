@@ -5,7 +5,15 @@ import { readActiveUsers, readUsage } from '../rollups/read.js';
 import { DAY_MS } from '../rollups/sql.js';
 import type { UseCase } from '../usecases/model.js';
 import { allocate } from './allocate.js';
-import { addSums, emptySums, figuresOf, money, totalCost, type ValueFigures, type ValueSums } from './figures.js';
+import {
+  addSums,
+  emptySums,
+  figuresOf,
+  money,
+  totalCost,
+  type ValueFigures,
+  type ValueSums,
+} from './figures.js';
 import { type Granularity, type Period, periodsOf } from './periods.js';
 
 export interface ValueReportDeps {
@@ -74,7 +82,10 @@ export async function buildValueReport(deps: ValueReportDeps, q: ValueQuery): Pr
   const cells = new Map<string, ValueSums[]>();
   const cellsOf = (uc: string): ValueSums[] => {
     let c = cells.get(uc);
-    if (!c) cells.set(uc, (c = periods.map((p) => emptySums(days(p)))));
+    if (!c) {
+      c = periods.map((p) => emptySums(days(p)));
+      cells.set(uc, c);
+    }
     return c;
   };
 

@@ -51,14 +51,24 @@ function numeric(v: unknown): unknown {
 
 /** Chunk users per day → one row per (32-day block, use case, user) with a bit per active day. */
 function userBlocks(rows: ReadonlyArray<Record<string, unknown>>): Array<Record<string, unknown>> {
-  const out = new Map<string, { block: number; use_case: unknown; user_id: unknown; days: number; requests: number }>();
+  const out = new Map<
+    string,
+    { block: number; use_case: unknown; user_id: unknown; days: number; requests: number }
+  >();
   for (const r of rows) {
     const dayIndex = Math.floor(Number(r.day) / DAY_MS);
     const block = Math.floor(dayIndex / USER_BLOCK_DAYS);
     const bit = 2 ** (dayIndex - block * USER_BLOCK_DAYS);
     const key = `${block}\u0000${String(r.use_case)}\u0000${String(r.user_id)}`;
     const cur = out.get(key);
-    if (!cur) out.set(key, { block, use_case: r.use_case, user_id: r.user_id, days: bit, requests: Number(r.requests) });
+    if (!cur)
+      out.set(key, {
+        block,
+        use_case: r.use_case,
+        user_id: r.user_id,
+        days: bit,
+        requests: Number(r.requests),
+      });
     else {
       // Bits above 2^31 overflow JS's 32-bit `|`; distinct days of one block never repeat a bit here.
       if (Math.floor(cur.days / bit) % 2 === 0) cur.days += bit;
@@ -145,8 +155,23 @@ export function createRollupJob(database: Database, opts: RollupJobOptions = {})
         else for (const m of MEASURE_NAMES) d[m] = Number(d[m] ?? 0) + Number(h[m] ?? 0);
       }
       await upsert(trx, 'usage_rollups_hourly', ['hour', ...DIMENSION_NAMES], MEASURE_NAMES, [], hours, 't');
-      await upsert(trx, 'usage_rollups_daily', ['day', ...DIMENSION_NAMES], MEASURE_NAMES, [], [...days.values()], 't');
-      await upsert(trx, 'usage_rollup_users', ['block', 'use_case', 'user_id'], ['requests'], ['days'], userBlocks(await exec(trx, dialect, CHUNK_USERS_SQL, [lo, hi])));
+      await upsert(
+        trx,
+        'usage_rollups_daily',
+        ['day', ...DIMENSION_NAMES],
+        MEASURE_NAMES,
+        [],
+        [...days.values()],
+        't',
+      );
+      await upsert(
+        trx,
+        'usage_rollup_users',
+        ['block', 'use_case', 'user_id'],
+        ['requests'],
+        ['days'],
+        userBlocks(await exec(trx, dialect, CHUNK_USERS_SQL, [lo, hi])),
+      );
       return true;
     });
   }
@@ -166,13 +191,24 @@ export function createRollupJob(database: Database, opts: RollupJobOptions = {})
     const source = cols.map((c, i) => (i === 0 && rename ? rename : c));
     for (let i = 0; i < rows.length; i += per) {
       const batch = rows.slice(i, i + per);
-      const text = batch.length === per ? (fullSql[table] ??= upsertSql(table, keys, add, or, per)) : upsertSql(table, keys, add, or, batch.length);
+      const text =
+        batch.length === per
+          ? fullSqlOf(table, () => upsertSql(table, keys, add, or, per))
+          : upsertSql(table, keys, add, or, batch.length);
       const params: unknown[] = [];
       for (const r of batch) for (const c of source) params.push(numeric(r[c]));
       await exec(trx, dialect, text, params);
     }
   }
-  const fullSql: Record<string, string> = {};
+  const fullSql = new Map<string, string>();
+  const fullSqlOf = (table: string, make: () => string): string => {
+    let text = fullSql.get(table);
+    if (text === undefined) {
+      text = make();
+      fullSql.set(table, text);
+    }
+    return text;
+  };
 
   async function run(): Promise<RollupStats> {
     let { lastId, pendingId } = await state();

@@ -1,7 +1,16 @@
 import type { Database } from '../../store/db.js';
 import { LATENCY_BUCKETS, LATENCY_COLUMNS } from './buckets.js';
 import { exec } from './job.js';
-import { classifiedEvents, DAY_MS, DIMENSIONS, type Dimension, floorTs, HOUR_MS, MEASURES, USER_BLOCK_DAYS } from './sql.js';
+import {
+  classifiedEvents,
+  DAY_MS,
+  DIMENSIONS,
+  type Dimension,
+  floorTs,
+  HOUR_MS,
+  MEASURES,
+  USER_BLOCK_DAYS,
+} from './sql.js';
 
 /** Additive usage measures of a group (one rollup cell, or many summed). */
 export interface UsageMeasures {
@@ -163,7 +172,11 @@ export interface ActiveUsers {
  * per 32-day block, use case and user with a bit per active day, so a 90-day range reads about
  * three rows per user and use case; the raw tail above the watermark is merged in.
  */
-export async function readActiveUsers(database: Database, watermark: number, q: ActiveUsersQuery): Promise<ActiveUsers> {
+export async function readActiveUsers(
+  database: Database,
+  watermark: number,
+  q: ActiveUsersQuery,
+): Promise<ActiveUsers> {
   const firstDay = Math.floor(q.from / DAY_MS);
   const lastDay = Math.floor(q.to / DAY_MS) - 1;
   const ucs = q.useCases ?? [];
@@ -195,17 +208,10 @@ export async function readActiveUsers(database: Database, watermark: number, q: 
   const rangeUseCase = new Map<string, Set<string>>();
   const rangeAll = new Set<string>();
   const add = (period: number, useCase: string, user: string) => {
-    let r = rangeUseCase.get(useCase);
-    if (!r) rangeUseCase.set(useCase, (r = new Set()));
-    r.add(user);
+    setOf(rangeUseCase, useCase).add(user);
     rangeAll.add(user);
-    const k = `${period}\u0000${useCase}`;
-    let set = perUseCase.get(k);
-    if (!set) perUseCase.set(k, (set = new Set()));
-    set.add(user);
-    let all = overall.get(period);
-    if (!all) overall.set(period, (all = new Set()));
-    all.add(user);
+    setOf(perUseCase, `${period}\u0000${useCase}`).add(user);
+    setOf(overall, period).add(user);
   };
   for (const r of blocks) {
     const base = Number(r.block) * USER_BLOCK_DAYS;
@@ -231,7 +237,10 @@ export async function readActiveUsers(database: Database, watermark: number, q: 
   for (const [k, set] of perUseCase) {
     const [p = '0', uc = ''] = k.split('\u0000');
     let m = byUseCase.get(Number(p));
-    if (!m) byUseCase.set(Number(p), (m = new Map()));
+    if (!m) {
+      m = new Map();
+      byUseCase.set(Number(p), m);
+    }
     m.set(uc, set.size);
   }
   return {
@@ -240,4 +249,13 @@ export async function readActiveUsers(database: Database, watermark: number, q: 
     rangeByUseCase: new Map([...rangeUseCase].map(([uc, set]) => [uc, set.size])),
     rangeTotal: rangeAll.size,
   };
+}
+
+function setOf<K>(map: Map<K, Set<string>>, key: K): Set<string> {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  return set;
 }

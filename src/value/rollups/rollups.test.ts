@@ -117,7 +117,12 @@ describe.each(DIALECTS)('usage rollups (%s)', (_name, url) => {
     }
     // Running again changes nothing (idempotent).
     await job.refresh();
-    const again = await readUsage(db, await job.watermark(), { from: T0, to: T0 + DAY_MS, grain: 'day', by: [] });
+    const again = await readUsage(db, await job.watermark(), {
+      from: T0,
+      to: T0 + DAY_MS,
+      grain: 'day',
+      by: [],
+    });
     expect(again[0]?.m.requests).toBe(60);
 
     const users = await readActiveUsers(db, await job.watermark(), {
@@ -143,7 +148,10 @@ describe.each(DIALECTS)('usage rollups (%s)', (_name, url) => {
     await job.refresh();
     await job.refresh();
     expect(await job.purge(T0 + 41 * DAY_MS)).toBe(10);
-    const left = await db.db.selectFrom('usage_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+    const left = await db.db
+      .selectFrom('usage_events')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirst();
     expect(Number(left?.n)).toBe(5);
     const rows = await readUsage(db, await job.watermark(), {
       from: T0,

@@ -112,7 +112,10 @@ export function upsertSql(
 ): string {
   const cols = [...keys, ...add, ...or];
   const tuple = `(${cols.map(() => '?').join(', ')})`;
-  const set = [...add.map((c) => `${c} = ${table}.${c} + excluded.${c}`), ...or.map((c) => `${c} = ${table}.${c} | excluded.${c}`)];
+  const set = [
+    ...add.map((c) => `${c} = ${table}.${c} + excluded.${c}`),
+    ...or.map((c) => `${c} = ${table}.${c} | excluded.${c}`),
+  ];
   return `insert into ${table} (${cols.join(', ')}) values ${new Array(rows).fill(tuple).join(', ')}
 on conflict (${keys.join(', ')}) do update set ${set.join(', ')}`;
 }

@@ -99,7 +99,9 @@ function zodToKeel(e: z.ZodError): KeelError {
   if (!issue) return new KeelError('invalid_request', 'Invalid use case.');
   const unknownKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
   const param = unknownKey ?? issue.path.map(String).join('.');
-  const message = unknownKey ? `Unknown field ${JSON.stringify(unknownKey)}.` : `${param || 'body'}: ${issue.message}`;
+  const message = unknownKey
+    ? `Unknown field ${JSON.stringify(unknownKey)}.`
+    : `${param || 'body'}: ${issue.message}`;
   return new KeelError('invalid_request', message, { param: param || null });
 }
 

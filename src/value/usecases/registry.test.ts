@@ -25,14 +25,28 @@ describe.each(DIALECTS)('use-case registry (%s)', (_name, url) => {
       tags: ['cx', 'cx', 'tier1'],
     });
     const u = await reg.create(id, patch, 'admin:ann');
-    expect(u).toMatchObject({ id: 'support-bot', name: 'Support', stage: 'pilot', valuePerOutcomeUsd: 2, tags: ['cx', 'tier1'] });
+    expect(u).toMatchObject({
+      id: 'support-bot',
+      name: 'Support',
+      stage: 'pilot',
+      valuePerOutcomeUsd: 2,
+      tags: ['cx', 'tier1'],
+    });
     await expect(reg.create('support-bot', {}, 'admin:ann')).rejects.toThrow(/already exists/);
-    expect(reg.useCaseBudgets()).toEqual([{ scope: 'use_case', id: 'support-bot', usd: 50, period: 'month' }]);
+    expect(reg.useCaseBudgets()).toEqual([
+      { scope: 'use_case', id: 'support-bot', usd: 50, period: 'month' },
+    ]);
 
     t = 2_000;
-    await reg.update('support-bot', parsePatch({ stage: 'production', owner: 'ann' }), 'admin:bob', { reason: 'go-live' });
+    await reg.update('support-bot', parsePatch({ stage: 'production', owner: 'ann' }), 'admin:bob', {
+      reason: 'go-live',
+    });
     t = 3_000;
-    const paused = await reg.update('support-bot', parsePatch({ stage: 'paused', monthly_budget_usd: null }), 'admin:bob');
+    const paused = await reg.update(
+      'support-bot',
+      parsePatch({ stage: 'paused', monthly_budget_usd: null }),
+      'admin:bob',
+    );
     expect(paused.monthlyBudgetUsd).toBeNull();
     expect(reg.useCaseBudgets()).toEqual([]);
     // No change, no audit entry and no history row.
@@ -50,7 +64,11 @@ describe.each(DIALECTS)('use-case registry (%s)', (_name, url) => {
       'use_case.update',
       'use_case.stage',
     ]);
-    expect(audit.entries[2]).toMatchObject({ actor: 'admin:bob', target: 'support-bot', details: { from: 'pilot', to: 'production', reason: 'go-live' } });
+    expect(audit.entries[2]).toMatchObject({
+      actor: 'admin:bob',
+      target: 'support-bot',
+      details: { from: 'pilot', to: 'production', reason: 'go-live' },
+    });
     expect((await reg.list({ stage: 'paused' })).map((x) => x.id)).toEqual(['support-bot']);
     expect(await reg.list({ stage: 'production' })).toEqual([]);
     await expect(reg.update('nope', {}, 'admin:bob')).rejects.toMatchObject({ code: 'not_found' });
@@ -61,20 +79,35 @@ describe.each(DIALECTS)('use-case registry (%s)', (_name, url) => {
     const audit = memoryAuditLog();
     const reg = createUseCaseRegistry(db, { audit });
     await reg.create('legacy', parseCreate({ id: 'legacy', owner: 'zed' }).patch, 'admin:ann');
-    await reg.create('support-bot', parseCreate({ id: 'support-bot', owner: 'ann', stage: 'production' }).patch, 'admin:ann');
+    await reg.create(
+      'support-bot',
+      parseCreate({ id: 'support-bot', owner: 'ann', stage: 'production' }).patch,
+      'admin:ann',
+    );
     const declared = useCasesConfigSchema.parse([
       { id: 'support-bot', stage: 'pilot', value_per_outcome_usd: 3 },
       { id: 'sales', name: 'Sales drafts', monthly_budget_usd: 10 },
     ]);
     await reg.syncFromConfig(declared);
     const sb = reg.cached('support-bot')!;
-    expect(sb).toMatchObject({ stage: 'pilot', valuePerOutcomeUsd: 3, owner: 'ann', configFields: ['stage', 'value_per_outcome_usd'] });
+    expect(sb).toMatchObject({
+      stage: 'pilot',
+      valuePerOutcomeUsd: 3,
+      owner: 'ann',
+      configFields: ['stage', 'value_per_outcome_usd'],
+    });
     expect(reg.cached('sales')).toMatchObject({ name: 'Sales drafts', stage: 'pilot', createdBy: 'config' });
     expect(reg.useCaseBudgets()).toEqual([{ scope: 'use_case', id: 'sales', usd: 10, period: 'month' }]);
     // The config's stage change is audited and in the history like any other.
-    expect(audit.entries.some((e) => e.action === 'use_case.stage' && e.actor === 'config' && e.target === 'support-bot')).toBe(true);
+    expect(
+      audit.entries.some(
+        (e) => e.action === 'use_case.stage' && e.actor === 'config' && e.target === 'support-bot',
+      ),
+    ).toBe(true);
 
-    const refused = await reg.update('support-bot', parsePatch({ stage: 'production' }), 'admin:ann').catch((e: unknown) => e);
+    const refused = await reg
+      .update('support-bot', parsePatch({ stage: 'production' }), 'admin:ann')
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(KeelError);
     expect(refused).toMatchObject({ code: 'invalid_request', param: 'stage' });
     expect((await reg.update('support-bot', parsePatch({ owner: 'bob' }), 'admin:ann')).owner).toBe('bob');
@@ -82,7 +115,9 @@ describe.each(DIALECTS)('use-case registry (%s)', (_name, url) => {
     // Removed from keel.yaml: stays registered, and the API owns every field again.
     await reg.syncFromConfig(useCasesConfigSchema.parse([{ id: 'sales', monthly_budget_usd: 10 }]));
     expect(reg.cached('support-bot')?.configFields).toEqual([]);
-    expect((await reg.update('support-bot', parsePatch({ stage: 'production' }), 'admin:ann')).stage).toBe('production');
+    expect((await reg.update('support-bot', parsePatch({ stage: 'production' }), 'admin:ann')).stage).toBe(
+      'production',
+    );
     expect(reg.cached('legacy')?.owner).toBe('zed');
   });
 });
@@ -92,10 +127,16 @@ describe('use-case validation', () => {
     expect(() => parseCreate({ name: 'x' })).toThrow(expect.objectContaining({ param: 'id' }));
     expect(() => parseCreate({ id: 'bad id' })).toThrow(expect.objectContaining({ param: 'id' }));
     expect(() => parseCreate({ id: 'unassigned' })).toThrow(/reserved/);
-    expect(() => parseCreate({ id: 'ok', stage: 'beta' })).toThrow(expect.objectContaining({ param: 'stage' }));
-    expect(() => parseCreate({ id: 'ok', colour: 'red' })).toThrow(expect.objectContaining({ param: 'colour', message: 'Unknown field "colour".' }));
+    expect(() => parseCreate({ id: 'ok', stage: 'beta' })).toThrow(
+      expect.objectContaining({ param: 'stage' }),
+    );
+    expect(() => parseCreate({ id: 'ok', colour: 'red' })).toThrow(
+      expect.objectContaining({ param: 'colour', message: 'Unknown field "colour".' }),
+    );
     expect(() => parsePatch({ id: 'x' })).toThrow(expect.objectContaining({ param: 'id' }));
-    expect(() => parsePatch({ value_per_outcome_usd: -1 })).toThrow(expect.objectContaining({ param: 'value_per_outcome_usd' }));
+    expect(() => parsePatch({ value_per_outcome_usd: -1 })).toThrow(
+      expect.objectContaining({ param: 'value_per_outcome_usd' }),
+    );
     expect(() => parsePatch({ name: null })).toThrow(expect.objectContaining({ param: 'name' }));
     expect(parsePatch({ owner: null, target_roi: -0.5 })).toEqual({ owner: null, target_roi: -0.5 });
   });

@@ -88,7 +88,8 @@ export function createUseCaseRegistry(database: Database, opts: UseCaseRegistryO
   }
 
   async function create(id: string, patch: UseCasePatch, actor: string, configFields: string[] = []) {
-    if (id === 'unassigned') throw new KeelError('invalid_request', '"unassigned" is reserved.', { param: 'id' });
+    if (id === 'unassigned')
+      throw new KeelError('invalid_request', '"unassigned" is reserved.', { param: 'id' });
     const t = now();
     const u: UseCase = {
       id,
@@ -228,8 +229,7 @@ export function createUseCaseRegistry(database: Database, opts: UseCaseRegistryO
           .sort();
         const existing = await load(id);
         if (!existing) await create(id, patch, actor, configFields);
-        else
-          await update(id, patch, actor, { fromConfig: true, configFields, reason: 'keel.yaml' });
+        else await update(id, patch, actor, { fromConfig: true, configFields, reason: 'keel.yaml' });
       }
       // A use case removed from keel.yaml stays registered; the API owns all of its fields again.
       for (const u of await this.list())

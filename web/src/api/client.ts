@@ -75,7 +75,9 @@ export function createApi(token: string, onUnauthorized: (message: string) => vo
 }
 
 /** Sign-in check: who the token belongs to, without a session yet. */
-export async function whoami(token: string): Promise<{ ok: true; body: unknown } | { ok: false; message: string }> {
+export async function whoami(
+  token: string,
+): Promise<{ ok: true; body: unknown } | { ok: false; message: string }> {
   try {
     const res = await fetch('/api/whoami', {
       headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
@@ -83,7 +85,8 @@ export async function whoami(token: string): Promise<{ ok: true; body: unknown }
       cache: 'no-store',
     });
     const json = (await res.json().catch(() => null)) as KeelErrorBody | null;
-    if (!res.ok) return { ok: false, message: json?.error?.message ?? `Sign-in failed (HTTP ${res.status}).` };
+    if (!res.ok)
+      return { ok: false, message: json?.error?.message ?? `Sign-in failed (HTTP ${res.status}).` };
     return { ok: true, body: json };
   } catch {
     return { ok: false, message: 'Keel did not answer. Is it running?' };

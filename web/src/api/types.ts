@@ -228,7 +228,9 @@ export interface UsageMeasures {
 
 export type UsageDimension = 'model' | 'provider' | 'team' | 'key_id' | 'use_case';
 
-export type UsageRow = UsageMeasures & { period_start?: string } & Partial<Record<UsageDimension, string | null>>;
+export type UsageRow = UsageMeasures & { period_start?: string } & Partial<
+    Record<UsageDimension, string | null>
+  >;
 
 export interface UsageReport {
   object: 'usage_report';

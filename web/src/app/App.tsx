@@ -7,8 +7,8 @@ import { markNavigated } from '../components/Page';
 import { ErrorBoundary } from './ErrorBoundary';
 import { PeriodProvider } from './period';
 import { Link, matchRoute, type Route, usePath } from './router';
-import { isRole, roleAllows, type Session, SessionContext } from './session';
 import { SignIn } from './SignIn';
+import { isRole, roleAllows, type Session, SessionContext } from './session';
 import { useTheme } from './theme';
 
 const Overview = lazy(() => import('../views/Overview').then((m) => ({ default: m.Overview })));
@@ -126,9 +126,15 @@ function Shell({ session }: { session: Session }) {
         </Link>
         <div className="topbar-right no-print">
           <span className="who" title={session.me.actor}>
-            Signed in as <strong>{session.me.name}</strong> <span className={`role role-${session.me.role}`}>{session.me.role}</span>
+            Signed in as <strong>{session.me.name}</strong>{' '}
+            <span className={`role role-${session.me.role}`}>{session.me.role}</span>
           </span>
-          <button type="button" className="btn btn-ghost" onClick={toggleTheme} aria-pressed={theme === 'dark'}>
+          <button
+            type="button"
+            className="btn btn-ghost"
+            onClick={toggleTheme}
+            aria-pressed={theme === 'dark'}
+          >
             Dark theme
           </button>
           <button type="button" className="btn btn-ghost" onClick={() => session.signOut()}>

@@ -7,7 +7,13 @@ import { isRole } from './session';
  * Sign-in with an admin credential: the bootstrap KEEL_ADMIN_TOKEN or a named admin user's token
  * (`keel admins create`). The token is checked against GET /api/whoami before it is kept.
  */
-export function SignIn({ onSignedIn, message }: { onSignedIn: (token: string, me: Whoami) => void; message: string | null }) {
+export function SignIn({
+  onSignedIn,
+  message,
+}: {
+  onSignedIn: (token: string, me: Whoami) => void;
+  message: string | null;
+}) {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

@@ -72,6 +72,6 @@ export function matchRoute(path: string): Route {
   }
 }
 
-export function useCasePath(id: string): string {
+export function pathOfUseCase(id: string): string {
   return `/use-cases/${encodeURIComponent(id)}`;
 }

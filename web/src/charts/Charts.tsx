@@ -40,7 +40,17 @@ const tooltipStyle = {
   itemStyle: { color: 'var(--text)' },
 };
 
-function Frame({ title, summary, children, small }: { title: string; summary: ReactNode; children: ReactNode; small?: boolean }) {
+function Frame({
+  title,
+  summary,
+  children,
+  small,
+}: {
+  title: string;
+  summary: ReactNode;
+  children: ReactNode;
+  small?: boolean;
+}) {
   return (
     <figure className="chart-figure" style={{ margin: 0 }}>
       <div className={`chart ${small ? 'chart-small' : ''}`}>{children}</div>
@@ -75,14 +85,39 @@ export function DayLines({
   return (
     <Frame title={title} summary={summary} small={small}>
       <ResponsiveContainer width="100%" height="100%">
-        <LineChart data={points} title={title} desc={typeof summary === 'string' ? summary : title} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
+        <LineChart
+          data={points}
+          title={title}
+          desc={typeof summary === 'string' ? summary : title}
+          margin={{ top: 8, right: 16, bottom: 0, left: 8 }}
+        >
           <CartesianGrid stroke="var(--c-grid)" strokeDasharray="3 3" />
-          <XAxis dataKey="day" tickFormatter={(d: string) => shortDay(d)} tick={axisTick} stroke="var(--border)" minTickGap={24} />
+          <XAxis
+            dataKey="day"
+            tickFormatter={(d: string) => shortDay(d)}
+            tick={axisTick}
+            stroke="var(--border)"
+            minTickGap={24}
+          />
           <YAxis tickFormatter={(v: number) => fmt(v)} tick={axisTick} stroke="var(--border)" width={72} />
-          <Tooltip formatter={(v) => fmt(num(v))} labelFormatter={(d) => shortDay(String(d))} {...tooltipStyle} />
+          <Tooltip
+            formatter={(v) => fmt(num(v))}
+            labelFormatter={(d) => shortDay(String(d))}
+            {...tooltipStyle}
+          />
           <Legend wrapperStyle={{ color: 'var(--text)', fontSize: 13 }} />
           {referenceY ? (
-            <ReferenceLine y={referenceY.y} stroke="var(--muted)" strokeDasharray="6 4" label={{ value: referenceY.label, fill: 'var(--muted)', fontSize: 12, position: 'insideTopRight' }} />
+            <ReferenceLine
+              y={referenceY.y}
+              stroke="var(--muted)"
+              strokeDasharray="6 4"
+              label={{
+                value: referenceY.label,
+                fill: 'var(--muted)',
+                fontSize: 12,
+                position: 'insideTopRight',
+              }}
+            />
           ) : null}
           {series.map((s) => (
             <Line
@@ -123,14 +158,37 @@ export function DayBars({
   return (
     <Frame title={title} summary={summary} small={small}>
       <ResponsiveContainer width="100%" height="100%">
-        <BarChart data={points} title={title} desc={typeof summary === 'string' ? summary : title} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
+        <BarChart
+          data={points}
+          title={title}
+          desc={typeof summary === 'string' ? summary : title}
+          margin={{ top: 8, right: 16, bottom: 0, left: 8 }}
+        >
           <CartesianGrid stroke="var(--c-grid)" strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="day" tickFormatter={(d: string) => shortDay(d)} tick={axisTick} stroke="var(--border)" minTickGap={24} />
+          <XAxis
+            dataKey="day"
+            tickFormatter={(d: string) => shortDay(d)}
+            tick={axisTick}
+            stroke="var(--border)"
+            minTickGap={24}
+          />
           <YAxis tickFormatter={(v: number) => fmt(v)} tick={axisTick} stroke="var(--border)" width={72} />
-          <Tooltip formatter={(v) => fmt(num(v))} labelFormatter={(d) => shortDay(String(d))} {...tooltipStyle} cursor={{ fill: 'var(--surface-2)' }} />
+          <Tooltip
+            formatter={(v) => fmt(num(v))}
+            labelFormatter={(d) => shortDay(String(d))}
+            {...tooltipStyle}
+            cursor={{ fill: 'var(--surface-2)' }}
+          />
           {series.length > 1 ? <Legend wrapperStyle={{ color: 'var(--text)', fontSize: 13 }} /> : null}
           {series.map((s) => (
-            <Bar key={s.key} dataKey={s.key} name={s.label} fill={s.color} stackId={series.length > 1 ? 'a' : undefined} isAnimationActive={false} />
+            <Bar
+              key={s.key}
+              dataKey={s.key}
+              name={s.label}
+              fill={s.color}
+              stackId={series.length > 1 ? 'a' : undefined}
+              isAnimationActive={false}
+            />
           ))}
         </BarChart>
       </ResponsiveContainer>
@@ -159,9 +217,20 @@ export function CategoryBars({
     <figure className="chart-figure" style={{ margin: 0 }}>
       <div className="chart" style={{ height }}>
         <ResponsiveContainer width="100%" height="100%">
-          <BarChart data={points} layout="vertical" title={title} desc={typeof summary === 'string' ? summary : title} margin={{ top: 8, right: 24, bottom: 0, left: 8 }}>
+          <BarChart
+            data={points}
+            layout="vertical"
+            title={title}
+            desc={typeof summary === 'string' ? summary : title}
+            margin={{ top: 8, right: 24, bottom: 0, left: 8 }}
+          >
             <CartesianGrid stroke="var(--c-grid)" strokeDasharray="3 3" horizontal={false} />
-            <XAxis type="number" tickFormatter={(v: number) => fmt(v)} tick={axisTick} stroke="var(--border)" />
+            <XAxis
+              type="number"
+              tickFormatter={(v: number) => fmt(v)}
+              tick={axisTick}
+              stroke="var(--border)"
+            />
             <YAxis type="category" dataKey={categoryKey} tick={axisTick} stroke="var(--border)" width={140} />
             <Tooltip formatter={(v) => fmt(num(v))} {...tooltipStyle} cursor={{ fill: 'var(--surface-2)' }} />
             {series.length > 1 ? <Legend wrapperStyle={{ color: 'var(--text)', fontSize: 13 }} /> : null}
@@ -192,16 +261,32 @@ export function BurnDown({
 }: {
   title: string;
   summary: ReactNode;
-  points: Array<{ day: string; actual: number | null; forecast: number | null; band: [number, number] | null }>;
+  points: Array<{
+    day: string;
+    actual: number | null;
+    forecast: number | null;
+    band: [number, number] | null;
+  }>;
   budget: number | null;
   fmt: Fmt;
 }) {
   return (
     <Frame title={title} summary={summary}>
       <ResponsiveContainer width="100%" height="100%">
-        <ComposedChart data={points} title={title} desc={typeof summary === 'string' ? summary : title} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
+        <ComposedChart
+          data={points}
+          title={title}
+          desc={typeof summary === 'string' ? summary : title}
+          margin={{ top: 8, right: 16, bottom: 0, left: 8 }}
+        >
           <CartesianGrid stroke="var(--c-grid)" strokeDasharray="3 3" />
-          <XAxis dataKey="day" tickFormatter={(d: string) => shortDay(d)} tick={axisTick} stroke="var(--border)" minTickGap={24} />
+          <XAxis
+            dataKey="day"
+            tickFormatter={(d: string) => shortDay(d)}
+            tick={axisTick}
+            stroke="var(--border)"
+            minTickGap={24}
+          />
           <YAxis tickFormatter={(v: number) => fmt(v)} tick={axisTick} stroke="var(--border)" width={72} />
           <Tooltip
             formatter={(v) => (Array.isArray(v) ? `${fmt(num(v[0]))} – ${fmt(num(v[1]))}` : fmt(num(v)))}
@@ -209,11 +294,45 @@ export function BurnDown({
             {...tooltipStyle}
           />
           <Legend wrapperStyle={{ color: 'var(--text)', fontSize: 13 }} />
-          <Area dataKey="band" name="Forecast interval" stroke="none" fill="var(--c-band)" fillOpacity={0.45} isAnimationActive={false} connectNulls />
-          <Line dataKey="actual" name="Spent (cumulative)" stroke="var(--c-cost)" strokeWidth={2.5} dot={false} isAnimationActive={false} />
-          <Line dataKey="forecast" name="Forecast" stroke="var(--c-cost)" strokeDasharray="6 4" strokeWidth={2} dot={false} isAnimationActive={false} connectNulls />
+          <Area
+            dataKey="band"
+            name="Forecast interval"
+            stroke="none"
+            fill="var(--c-band)"
+            fillOpacity={0.45}
+            isAnimationActive={false}
+            connectNulls
+          />
+          <Line
+            dataKey="actual"
+            name="Spent (cumulative)"
+            stroke="var(--c-cost)"
+            strokeWidth={2.5}
+            dot={false}
+            isAnimationActive={false}
+          />
+          <Line
+            dataKey="forecast"
+            name="Forecast"
+            stroke="var(--c-cost)"
+            strokeDasharray="6 4"
+            strokeWidth={2}
+            dot={false}
+            isAnimationActive={false}
+            connectNulls
+          />
           {budget !== null ? (
-            <ReferenceLine y={budget} stroke="var(--bad)" strokeWidth={1.5} label={{ value: `Budget ${fmt(budget)}`, fill: 'var(--bad)', fontSize: 12, position: 'insideTopLeft' }} />
+            <ReferenceLine
+              y={budget}
+              stroke="var(--bad)"
+              strokeWidth={1.5}
+              label={{
+                value: `Budget ${fmt(budget)}`,
+                fill: 'var(--bad)',
+                fontSize: 12,
+                position: 'insideTopLeft',
+              }}
+            />
           ) : null}
         </ComposedChart>
       </ResponsiveContainer>
@@ -235,7 +354,12 @@ export function Distribution({
   return (
     <Frame title={title} summary={summary} small>
       <ResponsiveContainer width="100%" height="100%">
-        <BarChart data={points} title={title} desc={typeof summary === 'string' ? summary : title} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
+        <BarChart
+          data={points}
+          title={title}
+          desc={typeof summary === 'string' ? summary : title}
+          margin={{ top: 8, right: 16, bottom: 0, left: 8 }}
+        >
           <CartesianGrid stroke="var(--c-grid)" strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="bin" tick={axisTick} stroke="var(--border)" interval="preserveStartEnd" />
           <YAxis tickFormatter={(v: number) => pct(v)} tick={axisTick} stroke="var(--border)" width={56} />

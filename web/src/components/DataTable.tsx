@@ -77,7 +77,9 @@ export function DataTable<R>({
 
   const toggle = (key: string) =>
     setSort((s) =>
-      s?.key === key ? { key, dir: s.dir === 'ascending' ? 'descending' : 'ascending' } : { key, dir: 'descending' },
+      s?.key === key
+        ? { key, dir: s.dir === 'ascending' ? 'descending' : 'ascending' }
+        : { key, dir: 'descending' },
     );
 
   return (
@@ -94,7 +96,7 @@ export function DataTable<R>({
         empty
       ) : (
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard
-        <div className="table-wrap" role="region" aria-label={caption} tabIndex={0}>
+        <section className="table-wrap" aria-label={caption} tabIndex={0}>
           <table>
             <caption className="sr-only">{caption}</caption>
             <thead>
@@ -143,7 +145,7 @@ export function DataTable<R>({
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
     </div>
   );

@@ -1,6 +1,6 @@
+import type { ReactNode } from 'react';
 import type { CsvValue } from '../lib/csv';
 import { type Column, DataTable } from './DataTable';
-import type { ReactNode } from 'react';
 
 type Row = Record<string, unknown>;
 

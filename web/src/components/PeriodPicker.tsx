@@ -1,7 +1,14 @@
 import { useId, useState } from 'react';
 import { usePeriod } from '../app/period';
 import { day } from '../lib/format';
-import { describePeriod, PRESET_LABEL, type Preset, presetPeriod, previousPeriod, validPeriod } from '../lib/period';
+import {
+  describePeriod,
+  PRESET_LABEL,
+  type Preset,
+  presetPeriod,
+  previousPeriod,
+  validPeriod,
+} from '../lib/period';
 
 const PRESETS: Exclude<Preset, 'custom'>[] = ['day', 'week', 'month'];
 
@@ -26,7 +33,7 @@ export function PeriodPicker({ withCompare = true }: { withCompare?: boolean }) 
   return (
     <fieldset className="period">
       <legend className="sr-only">Period</legend>
-      <div className="segmented" role="group" aria-label="Period">
+      <div className="segmented">
         {PRESETS.map((p) => (
           <button
             key={p}
@@ -46,7 +53,6 @@ export function PeriodPicker({ withCompare = true }: { withCompare?: boolean }) 
           type="button"
           className="seg"
           aria-pressed={period.preset === 'custom'}
-          aria-controls={`${id}-custom`}
           onClick={() => setPeriod({ ...period, preset: 'custom' })}
         >
           Custom

@@ -3,9 +3,20 @@ import type { Resource } from '../api/hooks';
 import { change, pct } from '../lib/format';
 
 /** A figure: the formatted text for people, the exact API value in `value` for machines and tests. */
-export function Num({ value, fmt, className }: { value: number | null | undefined; fmt: (v: number | null) => string; className?: string }) {
+export function Num({
+  value,
+  fmt,
+  className,
+}: {
+  value: number | null | undefined;
+  fmt: (v: number | null) => string;
+  className?: string;
+}) {
   return (
-    <data value={value === null || value === undefined ? '' : String(value)} className={`num ${className ?? ''}`}>
+    <data
+      value={value === null || value === undefined ? '' : String(value)}
+      className={`num ${className ?? ''}`}
+    >
       {fmt(value ?? null)}
     </data>
   );
@@ -14,7 +25,13 @@ export function Num({ value, fmt, className }: { value: number | null | undefine
 export type Level = 'ok' | 'warn' | 'bad' | 'unknown' | 'info';
 
 const ICON: Record<Level, string> = { ok: '✓', warn: '!', bad: '✕', unknown: '?', info: 'i' };
-const WORD: Record<Level, string> = { ok: 'OK', warn: 'Warning', bad: 'Problem', unknown: 'No data', info: 'Info' };
+const WORD: Record<Level, string> = {
+  ok: 'OK',
+  warn: 'Warning',
+  bad: 'Problem',
+  unknown: 'No data',
+  info: 'Info',
+};
 
 /** A traffic light that never relies on colour alone: an icon shape and words carry the meaning. */
 export function Status({ level, children, title }: { level: Level; children?: ReactNode; title?: string }) {
@@ -121,7 +138,8 @@ export function Delta({
   const good = goodWhen === 'neutral' ? null : (goodWhen === 'up') === up;
   return (
     <span className={`delta ${good === null ? 'muted' : good ? 'delta-good' : 'delta-bad'}`}>
-      <span aria-hidden="true">{up ? '▲' : '▼'}</span> {up ? 'up' : 'down'} {pct(Math.abs(c))} vs previous period
+      <span aria-hidden="true">{up ? '▲' : '▼'}</span> {up ? 'up' : 'down'} {pct(Math.abs(c))} vs previous
+      period
     </span>
   );
 }

@@ -29,7 +29,12 @@ const pctFmt = new Intl.NumberFormat(LOCALE, { style: 'percent', maximumFraction
 const decFmt = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 2 });
 const msFmt = new Intl.NumberFormat(LOCALE, { style: 'unit', unit: 'millisecond', maximumFractionDigits: 0 });
 const sFmt = new Intl.NumberFormat(LOCALE, { style: 'unit', unit: 'second', maximumFractionDigits: 2 });
-const dayFmt = new Intl.DateTimeFormat(LOCALE, { timeZone: 'UTC', year: 'numeric', month: 'short', day: 'numeric' });
+const dayFmt = new Intl.DateTimeFormat(LOCALE, {
+  timeZone: 'UTC',
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+});
 const shortDayFmt = new Intl.DateTimeFormat(LOCALE, { timeZone: 'UTC', month: 'short', day: 'numeric' });
 const timeFmt = new Intl.DateTimeFormat(LOCALE, {
   year: 'numeric',

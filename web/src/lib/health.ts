@@ -1,5 +1,5 @@
-import type { Level } from '../components/bits';
 import type { SpendForecast } from '../api/types';
+import type { Level } from '../components/bits';
 import { pct } from './format';
 
 /**

@@ -78,7 +78,8 @@ export function monthToDate(now = Date.now()): { from: string; to: string; month
 
 export function qs(params: Record<string, string | number | boolean | null | undefined>): string {
   const u = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== '') u.set(k, String(v));
+  for (const [k, v] of Object.entries(params))
+    if (v !== null && v !== undefined && v !== '') u.set(k, String(v));
   const s = u.toString();
   return s ? `?${s}` : '';
 }

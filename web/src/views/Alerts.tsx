@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { toApiError, useResource } from '../api/hooks';
 import type { Alert, AlertState, List, Severity } from '../api/types';
-import { Link, useCasePath } from '../app/router';
+import { Link, pathOfUseCase } from '../app/router';
 import { useSession } from '../app/session';
-import { Code, Empty, Load, type Level, Notice, Status } from '../components/bits';
+import { Code, Empty, type Level, Load, Notice, Status } from '../components/bits';
 import { type Column, DataTable } from '../components/DataTable';
 import { Page, Section } from '../components/Page';
 import { dateTime } from '../lib/format';
@@ -21,7 +21,9 @@ const STATE_LEVEL: Record<AlertState, Level> = { open: 'bad', acknowledged: 'war
 export function Alerts() {
   const { api, can } = useSession();
   const [tab, setTab] = useState<AlertState | 'all'>('open');
-  const [alerts, reload] = useResource<List<Alert>>(`/alerts?${tab === 'all' ? '' : `state=${tab}&`}limit=500`);
+  const [alerts, reload] = useResource<List<Alert>>(
+    `/alerts?${tab === 'all' ? '' : `state=${tab}&`}limit=500`,
+  );
   const [message, setMessage] = useState<{ level: Level; text: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const operator = can('operator');
@@ -30,7 +32,10 @@ export function Alerts() {
     setBusy(a.id);
     try {
       await api.post<Alert>(`/alerts/${encodeURIComponent(a.id)}/${action}`);
-      setMessage({ level: 'ok', text: `Alert “${a.title}” ${action === 'ack' ? 'acknowledged' : 'resolved'}.` });
+      setMessage({
+        level: 'ok',
+        text: `Alert “${a.title}” ${action === 'ack' ? 'acknowledged' : 'resolved'}.`,
+      });
       reload();
     } catch (e) {
       setMessage({ level: 'bad', text: toApiError(e).message });
@@ -68,7 +73,7 @@ export function Alerts() {
           {a.title}
           <span className="cell-sub">
             rule {a.rule} · {a.scope}{' '}
-            {a.scope === 'use_case' ? <Link to={useCasePath(a.subject)}>{a.subject}</Link> : a.subject}
+            {a.scope === 'use_case' ? <Link to={pathOfUseCase(a.subject)}>{a.subject}</Link> : a.subject}
           </span>
         </>
       ),
@@ -86,7 +91,12 @@ export function Alerts() {
       ),
     },
     { key: 'opened', header: 'Opened', value: (a) => a.opened_at, render: (a) => dateTime(a.opened_at) },
-    { key: 'last_seen', header: 'Last seen', value: (a) => a.last_seen_at, render: (a) => dateTime(a.last_seen_at) },
+    {
+      key: 'last_seen',
+      header: 'Last seen',
+      value: (a) => a.last_seen_at,
+      render: (a) => dateTime(a.last_seen_at),
+    },
   ];
   if (operator)
     columns.push({
@@ -101,11 +111,21 @@ export function Alerts() {
         ) : (
           <div className="btn-row">
             {a.state === 'open' ? (
-              <button type="button" className="btn btn-small" disabled={busy === a.id} onClick={() => act(a, 'ack')}>
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={busy === a.id}
+                onClick={() => act(a, 'ack')}
+              >
                 Acknowledge<span className="sr-only"> {a.title}</span>
               </button>
             ) : null}
-            <button type="button" className="btn btn-small" disabled={busy === a.id} onClick={() => act(a, 'resolve')}>
+            <button
+              type="button"
+              className="btn btn-small"
+              disabled={busy === a.id}
+              onClick={() => act(a, 'resolve')}
+            >
               Resolve<span className="sr-only"> {a.title}</span>
             </button>
           </div>
@@ -129,13 +149,22 @@ export function Alerts() {
           <p>{message.text}</p>
         </Notice>
       ) : null}
-      <div className="segmented" role="group" aria-label="Alert state">
-        {TABS.map((t) => (
-          <button key={t.state} type="button" className="seg" aria-pressed={tab === t.state} onClick={() => setTab(t.state)}>
-            {t.label}
-          </button>
-        ))}
-      </div>
+      <fieldset className="bare">
+        <legend className="sr-only">Alert state</legend>
+        <div className="segmented">
+          {TABS.map((t) => (
+            <button
+              key={t.state}
+              type="button"
+              className="seg"
+              aria-pressed={tab === t.state}
+              onClick={() => setTab(t.state)}
+            >
+              {t.label}
+            </button>
+          ))}
+        </div>
+      </fieldset>
       <div style={{ height: '0.75rem' }} />
       <Section title={`${TABS.find((t) => t.state === tab)?.label ?? ''} alerts`}>
         <Load
@@ -143,7 +172,8 @@ export function Alerts() {
           what="alerts"
           missing={
             <p>
-              Alerts come with the value service (<Code>GET /api/alerts</Code>), which this Keel does not serve.
+              Alerts come with the value service (<Code>GET /api/alerts</Code>), which this Keel does not
+              serve.
             </p>
           }
         >
@@ -155,10 +185,12 @@ export function Alerts() {
               rowKey={(a) => a.id}
               filename={`keel-alerts-${tab}`}
               empty={
-                <Empty title={tab === 'open' ? 'No open alerts' : `No ${tab === 'all' ? '' : `${tab} `}alerts`}>
+                <Empty
+                  title={tab === 'open' ? 'No open alerts' : `No ${tab === 'all' ? '' : `${tab} `}alerts`}
+                >
                   <p>
-                    Alert rules run every few minutes over budgets, ROI targets, spend and error spikes and unpriced calls
-                    (configure them under <Code>alerts.rules</Code> in <Code>keel.yaml</Code>).
+                    Alert rules run every few minutes over budgets, ROI targets, spend and error spikes and
+                    unpriced calls (configure them under <Code>alerts.rules</Code> in <Code>keel.yaml</Code>).
                   </p>
                 </Empty>
               }

@@ -19,6 +19,19 @@ interface Filters {
 const EMPTY: Filters = { actor: '', action: '', target: '', from: '', to: '' };
 const PAGE = 50;
 
+function query(f: Filters, before: number | null): string {
+  return `/audit${qs({
+    actor: f.actor.trim(),
+    action: f.action.trim(),
+    target: f.target.trim(),
+    from: f.from,
+    // The "to" day is included whole.
+    to: f.to ? `${f.to}T23:59:59.999Z` : '',
+    before_seq: before,
+    limit: PAGE,
+  })}`;
+}
+
 /** Compact one-line view of an entry's (already masked) details. */
 function detailsText(d: Record<string, unknown>): string {
   return Object.entries(d)
@@ -43,17 +56,6 @@ export function AuditLog() {
   const [verifying, setVerifying] = useState(false);
   const [verifyError, setVerifyError] = useState<string | null>(null);
 
-  const query = (f: Filters, before: number | null) =>
-    `/audit${qs({
-      actor: f.actor.trim(),
-      action: f.action.trim(),
-      target: f.target.trim(),
-      from: f.from,
-      to: f.to ? `${f.to}T23:59:59.999Z` : '',
-      before_seq: before,
-      limit: PAGE,
-    })}`;
-
   useEffect(() => {
     let live = true;
     setEntries(null);
@@ -75,7 +77,6 @@ export function AuditLog() {
     return () => {
       live = false;
     };
-    // biome-ignore lint/correctness/useExhaustiveDependencies: query is derived from filters
   }, [api, filters]);
 
   const more = async () => {
@@ -120,7 +121,13 @@ export function AuditLog() {
       value: (e) => JSON.stringify(e.details),
       render: (e) => <span className="small">{detailsText(e.details)}</span>,
     },
-    { key: 'hash', header: 'Hash', sortable: false, value: (e) => e.hash, render: (e) => <code className="code">{e.hash.slice(0, 12)}…</code> },
+    {
+      key: 'hash',
+      header: 'Hash',
+      sortable: false,
+      value: (e) => e.hash,
+      render: (e) => <code className="code">{e.hash.slice(0, 12)}…</code>,
+    },
   ];
 
   const f = (name: keyof Filters, label: string, type = 'text', placeholder = '') => (
@@ -155,7 +162,8 @@ export function AuditLog() {
           verify.ok ? (
             <Notice level="ok">
               <p>
-                <strong>Chain intact.</strong> {int(verify.entries)} entries and {int(verify.checkpoints)} checkpoints verified
+                <strong>Chain intact.</strong> {int(verify.entries)} entries and {int(verify.checkpoints)}{' '}
+                checkpoints verified
                 {verify.head ? `; head #${verify.head.seq}` : ''}.
               </p>
               {verify.warnings.map((w) => (
@@ -182,8 +190,8 @@ export function AuditLog() {
                 </ul>
               ) : null}
               <p className="small">
-                {int(verify.entries)} entries read. Compare with the checkpoint file exported outside the database, and run{' '}
-                <Code>keel audit verify</Code> for the full report.
+                {int(verify.entries)} entries read. Compare with the checkpoint file exported outside the
+                database, and run <Code>keel audit verify</Code> for the full report.
               </p>
             </Notice>
           )
@@ -238,7 +246,10 @@ export function AuditLog() {
             filename="keel-audit-log"
             empty={
               <Empty title="No entries match">
-                <p>Clear the filters, or widen the dates. Actions are exact names such as key.create or request.refused.</p>
+                <p>
+                  Clear the filters, or widen the dates. Actions are exact names such as key.create or
+                  request.refused.
+                </p>
               </Empty>
             }
           />

@@ -51,7 +51,13 @@ function List({
         }
       >
         {(d) => (
-          <GenericTable caption={title} rows={d.data} filename={`keel-${what.replaceAll(' ', '-')}`} empty={empty} prefer={prefer} />
+          <GenericTable
+            caption={title}
+            rows={d.data}
+            filename={`keel-${what.replaceAll(' ', '-')}`}
+            empty={empty}
+            prefer={prefer}
+          />
         )}
       </Load>
     </Section>
@@ -61,7 +67,10 @@ function List({
 export function DataHealth() {
   const [drift] = useResource<{ data: Row[] }>('/drift');
   return (
-    <Page title="Data health" subtitle="The data behind each use case: datasets, contracts, drift and live monitors.">
+    <Page
+      title="Data health"
+      subtitle="The data behind each use case: datasets, contracts, drift and live monitors."
+    >
       <List
         path="/datasets"
         title="Datasets and versions"
@@ -72,7 +81,8 @@ export function DataHealth() {
         empty={
           <Empty title="No datasets registered">
             <p>
-              Register one with <Code>keel data register</Code> so contracts and drift can be checked against it.
+              Register one with <Code>keel data register</Code> so contracts and drift can be checked against
+              it.
             </p>
           </Empty>
         }
@@ -85,7 +95,10 @@ export function DataHealth() {
         missing="GET /api/contracts/checks"
         empty={<Empty title="No contract checks yet" />}
       />
-      <Section title="Drift" description="Per column: how far current inputs moved from the reference, with both distributions drawn.">
+      <Section
+        title="Drift"
+        description="Per column: how far current inputs moved from the reference, with both distributions drawn."
+      >
         <Load
           res={drift}
           what="drift results"
@@ -106,7 +119,11 @@ export function DataHealth() {
                     key={String(r.column ?? r.id)}
                     title={`Drift of ${String(r.column ?? r.id)}`}
                     summary={`${String(r.column ?? '')}: reference vs current share per bin${r.drifted ? ' — drifted' : ''}.`}
-                    points={h.bins.map((bin, i) => ({ bin, reference: h.reference[i] ?? 0, current: h.current[i] ?? 0 }))}
+                    points={h.bins.map((bin, i) => ({
+                      bin,
+                      reference: h.reference[i] ?? 0,
+                      current: h.current[i] ?? 0,
+                    }))}
                   />
                 ))}
               <GenericTable

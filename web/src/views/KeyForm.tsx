@@ -21,7 +21,13 @@ function optionalNumber(v: string): number | undefined {
  * POST /api/keys. Only what the user filled in is sent, so Keel's defaults apply to the rest, and
  * Keel validates every value (its error names the field).
  */
-export function CreateKeyForm({ onCreated, onCancel }: { onCreated: (k: CreatedKey) => void; onCancel: () => void }) {
+export function CreateKeyForm({
+  onCreated,
+  onCancel,
+}: {
+  onCreated: (k: CreatedKey) => void;
+  onCancel: () => void;
+}) {
   const { api } = useSession();
   const id = useId();
   const [f, setF] = useState({
@@ -40,7 +46,8 @@ export function CreateKeyForm({ onCreated, onCancel }: { onCreated: (k: CreatedK
   });
   const [error, setError] = useState<{ message: string; param: string | null } | null>(null);
   const [busy, setBusy] = useState(false);
-  const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
+  const set = (k: keyof typeof f) => (e: { target: { value: string } }) =>
+    setF({ ...f, [k]: e.target.value });
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -71,7 +78,13 @@ export function CreateKeyForm({ onCreated, onCancel }: { onCreated: (k: CreatedK
     }
   };
 
-  const field = (name: keyof typeof f, label: string, hint?: string, type = 'text', extra: Record<string, string | number> = {}) => (
+  const field = (
+    name: keyof typeof f,
+    label: string,
+    hint?: string,
+    type = 'text',
+    extra: Record<string, string | number> = {},
+  ) => (
     <div className="field">
       <label htmlFor={`${id}-${name}`}>
         {label}
@@ -102,7 +115,10 @@ export function CreateKeyForm({ onCreated, onCancel }: { onCreated: (k: CreatedK
                 type="checkbox"
                 checked={f.endpoints.includes(ep)}
                 onChange={(e) =>
-                  setF({ ...f, endpoints: e.target.checked ? [...f.endpoints, ep] : f.endpoints.filter((x) => x !== ep) })
+                  setF({
+                    ...f,
+                    endpoints: e.target.checked ? [...f.endpoints, ep] : f.endpoints.filter((x) => x !== ep),
+                  })
                 }
               />
               {ep}

@@ -15,7 +15,9 @@ type Shown = { title: string; key: CreatedKey } | null;
 export function Keys() {
   const { api, can, me } = useSession();
   const [includeRevoked, setIncludeRevoked] = useState(false);
-  const [keys, reloadKeys] = useResource<List<VirtualKey>>(`/keys${includeRevoked ? '?include_revoked=true' : ''}`);
+  const [keys, reloadKeys] = useResource<List<VirtualKey>>(
+    `/keys${includeRevoked ? '?include_revoked=true' : ''}`,
+  );
   const [activity, reloadActivity] = useResource<List<KeyActivity>>('/reports/keys');
   const [admins] = useResource<List<AdminUser>>(can('admin') ? '/admins' : null);
   const [creating, setCreating] = useState(false);
@@ -85,7 +87,8 @@ export function Keys() {
     {
       key: 'scopes',
       header: 'Scopes',
-      value: (k) => `models=${k.models.join('|')}; endpoints=${k.endpoints.join('|')}; use_cases=${k.use_cases.join('|')}; tools=${k.tools.join('|')}`,
+      value: (k) =>
+        `models=${k.models.join('|')}; endpoints=${k.endpoints.join('|')}; use_cases=${k.use_cases.join('|')}; tools=${k.tools.join('|')}`,
       sortable: false,
       render: (k) => <Scopes k={k} />,
     },
@@ -128,7 +131,17 @@ export function Keys() {
         );
       },
     },
-    { key: 'created', header: 'Created', value: (k) => k.created_at, render: (k) => <>{dateTime(k.created_at)}<span className="cell-sub">by {k.created_by}</span></> },
+    {
+      key: 'created',
+      header: 'Created',
+      value: (k) => k.created_at,
+      render: (k) => (
+        <>
+          {dateTime(k.created_at)}
+          <span className="cell-sub">by {k.created_by}</span>
+        </>
+      ),
+    },
   ];
   if (operator)
     columns.push({
@@ -142,10 +155,18 @@ export function Keys() {
           <span className="muted">revoked {dateTime(k.revoked_at)}</span>
         ) : (
           <div className="btn-row">
-            <button type="button" className="btn btn-small" onClick={() => setPending({ kind: 'rotate', key: k })}>
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => setPending({ kind: 'rotate', key: k })}
+            >
               Rotate<span className="sr-only"> key {k.name}</span>
             </button>
-            <button type="button" className="btn btn-small btn-danger" onClick={() => setPending({ kind: 'revoke', key: k })}>
+            <button
+              type="button"
+              className="btn btn-small btn-danger"
+              onClick={() => setPending({ kind: 'revoke', key: k })}
+            >
               Revoke<span className="sr-only"> key {k.name}</span>
             </button>
           </div>
@@ -167,8 +188,8 @@ export function Keys() {
       {!operator ? (
         <Notice level="info">
           <p>
-            You are signed in as a <strong>{me.role}</strong>: you can see keys but not create, rotate or revoke them (that
-            needs the operator role).
+            You are signed in as a <strong>{me.role}</strong>: you can see keys but not create, rotate or
+            revoke them (that needs the operator role).
           </p>
         </Notice>
       ) : null}
@@ -188,15 +209,22 @@ export function Keys() {
               filename="keel-keys"
               toolbar={
                 <label className="check">
-                  <input type="checkbox" checked={includeRevoked} onChange={(e) => setIncludeRevoked(e.target.checked)} />
+                  <input
+                    type="checkbox"
+                    checked={includeRevoked}
+                    onChange={(e) => setIncludeRevoked(e.target.checked)}
+                  />
                   Show revoked keys
                 </label>
               }
               empty={
                 <Empty title="No keys yet">
                   <p>
-                    {operator ? 'Create one with the “Create key” button, ' : 'An operator can create one here, '}
-                    with <Code>keel keys create --name my-app --models '*'</Code> or <Code>POST /api/keys</Code>.
+                    {operator
+                      ? 'Create one with the “Create key” button, '
+                      : 'An operator can create one here, '}
+                    with <Code>keel keys create --name my-app --models '*'</Code> or{' '}
+                    <Code>POST /api/keys</Code>.
                   </p>
                 </Empty>
               }
@@ -205,7 +233,10 @@ export function Keys() {
         </Load>
       </Section>
       {can('admin') ? (
-        <Section title="Admin users" description="Who may sign in here and use the admin API. Manage them with keel admins create|revoke.">
+        <Section
+          title="Admin users"
+          description="Who may sign in here and use the admin API. Manage them with keel admins create|revoke."
+        >
           <Load res={admins} what="admin users">
             {(list) => (
               <DataTable
@@ -213,8 +244,20 @@ export function Keys() {
                 columns={[
                   { key: 'name', header: 'Name', value: (a: AdminUser) => a.name },
                   { key: 'role', header: 'Role', value: (a: AdminUser) => a.role },
-                  { key: 'status', header: 'Status', value: (a: AdminUser) => a.status, render: (a: AdminUser) => <Status level={a.status === 'active' ? 'ok' : 'bad'}>{a.status}</Status> },
-                  { key: 'created', header: 'Created', value: (a: AdminUser) => a.created_at, render: (a: AdminUser) => dateTime(a.created_at) },
+                  {
+                    key: 'status',
+                    header: 'Status',
+                    value: (a: AdminUser) => a.status,
+                    render: (a: AdminUser) => (
+                      <Status level={a.status === 'active' ? 'ok' : 'bad'}>{a.status}</Status>
+                    ),
+                  },
+                  {
+                    key: 'created',
+                    header: 'Created',
+                    value: (a: AdminUser) => a.created_at,
+                    render: (a: AdminUser) => dateTime(a.created_at),
+                  },
                   { key: 'by', header: 'Created by', value: (a: AdminUser) => a.created_by },
                 ]}
                 rows={list.data}
@@ -223,7 +266,8 @@ export function Keys() {
                 empty={
                   <Empty title="No named admin users">
                     <p>
-                      Only the bootstrap token can sign in. Add people with <Code>keel admins create --name ana --role viewer</Code>.
+                      Only the bootstrap token can sign in. Add people with{' '}
+                      <Code>keel admins create --name ana --role viewer</Code>.
                     </p>
                   </Empty>
                 }
@@ -256,18 +300,26 @@ export function Keys() {
           <>
             {pending.kind === 'revoke' ? (
               <p>
-                Revoke <strong>{pending.key.name}</strong> (<code className="code">{pending.key.prefix}…</code>)? Every call with
-                it is refused from the next request on. This cannot be undone.
+                Revoke <strong>{pending.key.name}</strong> (
+                <code className="code">{pending.key.prefix}…</code>)? Every call with it is refused from the
+                next request on. This cannot be undone.
               </p>
             ) : (
               <>
                 <p>
-                  Issue a new value for <strong>{pending.key.name}</strong>. The current value keeps working for a grace
-                  period, so applications can switch over.
+                  Issue a new value for <strong>{pending.key.name}</strong>. The current value keeps working
+                  for a grace period, so applications can switch over.
                 </p>
                 <div className="field">
                   <label htmlFor="grace">Grace period (seconds)</label>
-                  <input id="grace" type="number" min={0} step={1} value={grace} onChange={(e) => setGrace(e.target.value)} />
+                  <input
+                    id="grace"
+                    type="number"
+                    min={0}
+                    step={1}
+                    value={grace}
+                    onChange={(e) => setGrace(e.target.value)}
+                  />
                 </div>
               </>
             )}
@@ -277,7 +329,12 @@ export function Keys() {
               </p>
             ) : null}
             <div className="btn-row">
-              <button type="button" className={`btn ${pending.kind === 'revoke' ? 'btn-danger solid' : 'btn-primary'}`} disabled={busy} onClick={confirm}>
+              <button
+                type="button"
+                className={`btn ${pending.kind === 'revoke' ? 'btn-danger solid' : 'btn-primary'}`}
+                disabled={busy}
+                onClick={confirm}
+              >
                 {pending.kind === 'revoke' ? 'Revoke key' : 'Rotate key'}
               </button>
               <button type="button" className="btn" onClick={() => setPending(null)}>
@@ -324,17 +381,29 @@ function Scopes({ k }: { k: VirtualKey }) {
 }
 
 function KeyBudget({ k, a }: { k: VirtualKey; a: KeyActivity | undefined }) {
-  if (k.budget_usd === null) return <span className="muted">no budget{a ? ` · ${usd(a.budget_spent_usd)} spent (${k.budget_period})` : ''}</span>;
+  if (k.budget_usd === null)
+    return (
+      <span className="muted">
+        no budget{a ? ` · ${usd(a.budget_spent_usd)} spent (${k.budget_period})` : ''}
+      </span>
+    );
   const spent = a?.budget_spent_usd ?? 0;
   const used = spent / k.budget_usd;
   return (
     <div className="meter">
       <span>
-        <Num value={spent} fmt={usd} /> of {usd(k.budget_usd)} per {k.budget_period === 'total' ? 'lifetime' : k.budget_period}
+        <Num value={spent} fmt={usd} /> of {usd(k.budget_usd)} per{' '}
+        {k.budget_period === 'total' ? 'lifetime' : k.budget_period}
       </span>
-      <div className="meter-track" role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(Math.min(used, 1) * 100)} aria-label={`Budget used by ${k.name}`}>
-        <div className={`meter-fill ${used >= 1 ? 'bad' : used >= 0.8 ? 'warn' : ''}`} style={{ width: `${Math.min(used, 1) * 100}%` }} />
-      </div>
+      <meter
+        min={0}
+        max={1}
+        low={0.8}
+        high={0.99}
+        optimum={0}
+        value={Math.min(used, 1)}
+        aria-label={`Budget used by ${k.name}`}
+      />
       <span className="cell-sub">{pct(used)} used</span>
     </div>
   );
@@ -368,7 +437,9 @@ function ShownOnce({ created, onDone }: { created: CreatedKey; onDone: () => voi
         </button>
       </div>
       {created.previous_key_expires_at ? (
-        <p className="muted">The previous value keeps working until {dateTime(created.previous_key_expires_at)}.</p>
+        <p className="muted">
+          The previous value keeps working until {dateTime(created.previous_key_expires_at)}.
+        </p>
       ) : null}
       <p className="muted small">
         Use it as <Code>Authorization: Bearer …</Code> or <Code>x-api-key</Code> on <Code>/v1</Code>.

@@ -1,7 +1,7 @@
 import { dataOf, useResource } from '../api/hooks';
 import type { Alert, List, SpendForecast, UsageReport, UseCase, ValueReport } from '../api/types';
 import { usePeriod } from '../app/period';
-import { Link, useCasePath } from '../app/router';
+import { Link, pathOfUseCase } from '../app/router';
 import { DayLines } from '../charts/lazy';
 import { Code, Empty, Kpi, Load, Notice, Num, Status, worst } from '../components/bits';
 import { type Column, DataTable } from '../components/DataTable';
@@ -66,8 +66,9 @@ export function Overview() {
         <>
           <Notice level="warn">
             <p>
-              Business value is not available from this Keel (<Code>GET /api/value</Code> is missing), so value, ROI and
-              the use-case portfolio cannot be shown. Usage below comes from <Code>GET /api/reports/usage</Code>.
+              Business value is not available from this Keel (<Code>GET /api/value</Code> is missing), so
+              value, ROI and the use-case portfolio cannot be shown. Usage below comes from{' '}
+              <Code>GET /api/reports/usage</Code>.
             </p>
           </Notice>
           <Load res={usage} what="usage">
@@ -99,7 +100,9 @@ export function Overview() {
                     prev={p?.cost_usd}
                     compare={!!p}
                     goodWhen="down"
-                    hint={t.unpriced_requests > 0 ? `+ ${int(t.unpriced_requests)} unpriced calls` : undefined}
+                    hint={
+                      t.unpriced_requests > 0 ? `+ ${int(t.unpriced_requests)} unpriced calls` : undefined
+                    }
                   />
                   <Kpi
                     id="value_usd"
@@ -109,15 +112,76 @@ export function Overview() {
                     prev={p?.value_usd}
                     compare={!!p}
                     goodWhen="up"
-                    hint={t.outcomes === 0 ? 'no outcomes reported yet: POST /v1/outcomes' : `${int(t.outcomes)} outcomes`}
+                    hint={
+                      t.outcomes === 0
+                        ? 'no outcomes reported yet: POST /v1/outcomes'
+                        : `${int(t.outcomes)} outcomes`
+                    }
                   />
-                  <Kpi id="net_value_usd" label="Net value" value={t.net_value_usd} fmt={usd} prev={p?.net_value_usd} compare={!!p} goodWhen="up" />
-                  <Kpi id="roi" label="ROI" value={t.roi} fmt={pct} prev={p?.roi} compare={!!p} goodWhen="up" hint="(value − cost) / cost" />
-                  <Kpi id="requests" label="Calls" value={t.requests} fmt={int} prev={p?.requests} compare={!!p} />
-                  <Kpi id="active_users" label="Active users" value={t.active_users} fmt={int} prev={p?.active_users} compare={!!p} goodWhen="up" />
-                  <Kpi id="latency_p95_ms" label="p95 latency" value={t.latency_p95_ms} fmt={duration} prev={p?.latency_p95_ms} compare={!!p} goodWhen="down" />
-                  <Kpi id="error_rate" label="Error rate" value={t.error_rate} fmt={pct} prev={p?.error_rate} compare={!!p} goodWhen="down" />
-                  <Kpi id="blocked" label="Blocked calls" value={t.blocked} fmt={int} prev={p?.blocked} compare={!!p} goodWhen="down" hint="refused by guards, scopes, limits" />
+                  <Kpi
+                    id="net_value_usd"
+                    label="Net value"
+                    value={t.net_value_usd}
+                    fmt={usd}
+                    prev={p?.net_value_usd}
+                    compare={!!p}
+                    goodWhen="up"
+                  />
+                  <Kpi
+                    id="roi"
+                    label="ROI"
+                    value={t.roi}
+                    fmt={pct}
+                    prev={p?.roi}
+                    compare={!!p}
+                    goodWhen="up"
+                    hint="(value − cost) / cost"
+                  />
+                  <Kpi
+                    id="requests"
+                    label="Calls"
+                    value={t.requests}
+                    fmt={int}
+                    prev={p?.requests}
+                    compare={!!p}
+                  />
+                  <Kpi
+                    id="active_users"
+                    label="Active users"
+                    value={t.active_users}
+                    fmt={int}
+                    prev={p?.active_users}
+                    compare={!!p}
+                    goodWhen="up"
+                  />
+                  <Kpi
+                    id="latency_p95_ms"
+                    label="p95 latency"
+                    value={t.latency_p95_ms}
+                    fmt={duration}
+                    prev={p?.latency_p95_ms}
+                    compare={!!p}
+                    goodWhen="down"
+                  />
+                  <Kpi
+                    id="error_rate"
+                    label="Error rate"
+                    value={t.error_rate}
+                    fmt={pct}
+                    prev={p?.error_rate}
+                    compare={!!p}
+                    goodWhen="down"
+                  />
+                  <Kpi
+                    id="blocked"
+                    label="Blocked calls"
+                    value={t.blocked}
+                    fmt={int}
+                    prev={p?.blocked}
+                    compare={!!p}
+                    goodWhen="down"
+                    hint="refused by guards, scopes, limits"
+                  />
                   <Kpi
                     id="open_alerts"
                     label="Open alerts"
@@ -130,16 +194,23 @@ export function Overview() {
                   <Empty title="No traffic in this period yet">
                     <p>
                       Send a call through Keel (<Code>POST /v1/chat/completions</Code> with an{' '}
-                      <Code>x-keel-use-case</Code> header) or run <Code>npx keel demo</Code> to fill the store with sample
-                      traffic. Pick a longer period above if you expected data.
+                      <Code>x-keel-use-case</Code> header) or run <Code>npx keel demo</Code> to fill the store
+                      with sample traffic. Pick a longer period above if you expected data.
                     </p>
                   </Empty>
                 ) : (
-                  <Section title="Cost and value per day" description="Priced cost against the value of reported outcomes.">
+                  <Section
+                    title="Cost and value per day"
+                    description="Priced cost against the value of reported outcomes."
+                  >
                     <DayLines
                       title="Cost and value per day"
                       summary={`Over ${describePeriod(period)}: spent ${usd(t.cost_usd)}, value ${usd(t.value_usd)}, net ${usd(t.net_value_usd)}.`}
-                      points={(v.total_periods ?? []).map((d) => ({ day: d.period_start, cost: d.cost_usd, value: d.value_usd }))}
+                      points={(v.total_periods ?? []).map((d) => ({
+                        day: d.period_start,
+                        cost: d.cost_usd,
+                        value: d.value_usd,
+                      }))}
                       series={[
                         { key: 'cost', label: 'Cost', color: 'var(--c-cost)' },
                         { key: 'value', label: 'Value', color: 'var(--c-value)', dashed: true },
@@ -194,12 +265,23 @@ export function portfolioRows(
       requests: t.requests,
       forecast: f,
       openAlerts: (alerts ?? []).filter((a) => a.scope === 'use_case' && a.subject === u.use_case).length,
-      lights: [budgetLight(f), blockedLight(t.blocked_rate, t.blocked), driftLight(null), errorLight(t.error_rate, t.requests)],
+      lights: [
+        budgetLight(f),
+        blockedLight(t.blocked_rate, t.blocked),
+        driftLight(null),
+        errorLight(t.error_rate, t.requests),
+      ],
     };
   });
 }
 
-const OVERALL = { bad: 'needs attention', warn: 'watch', ok: 'healthy', info: 'healthy', unknown: 'not enough data' };
+const OVERALL = {
+  bad: 'needs attention',
+  warn: 'watch',
+  ok: 'healthy',
+  info: 'healthy',
+  unknown: 'not enough data',
+};
 
 function Portfolio({ rows, forecastsMissing }: { rows: PortfolioRow[]; forecastsMissing: boolean }) {
   const columns: Column<PortfolioRow>[] = [
@@ -209,7 +291,7 @@ function Portfolio({ rows, forecastsMissing }: { rows: PortfolioRow[]; forecasts
       value: (r) => r.id,
       render: (r) => (
         <>
-          <Link to={useCasePath(r.id)}>{r.name}</Link>
+          <Link to={pathOfUseCase(r.id)}>{r.name}</Link>
           <span className="cell-sub">
             {r.id}
             {r.registered ? '' : ' · not registered'}
@@ -229,7 +311,13 @@ function Portfolio({ rows, forecastsMissing }: { rows: PortfolioRow[]; forecasts
         </>
       ),
     },
-    { key: 'cost', header: 'Cost', numeric: true, value: (r) => r.cost, render: (r) => <Num value={r.cost} fmt={usd} /> },
+    {
+      key: 'cost',
+      header: 'Cost',
+      numeric: true,
+      value: (r) => r.cost,
+      render: (r) => <Num value={r.cost} fmt={usd} />,
+    },
     {
       key: 'value',
       header: 'Value',
@@ -313,12 +401,11 @@ function Portfolio({ rows, forecastsMissing }: { rows: PortfolioRow[]; forecasts
       empty={
         <Empty title="No use cases yet">
           <p>
-            Register one with <Code>POST /api/use-cases</Code> or <Code>keel usecases create</Code>, and tag calls with the{' '}
-            <Code>x-keel-use-case</Code> header.
+            Register one with <Code>POST /api/use-cases</Code> or <Code>keel usecases create</Code>, and tag
+            calls with the <Code>x-keel-use-case</Code> header.
           </p>
         </Empty>
       }
     />
   );
 }
-

@@ -1,9 +1,9 @@
 import { dataOf, useResource } from '../api/hooks';
 import type { AuditPage, List, UsageReport, UsageRow, VirtualKey } from '../api/types';
 import { usePeriod } from '../app/period';
-import { Link, useCasePath } from '../app/router';
+import { Link, pathOfUseCase } from '../app/router';
 import { DayBars } from '../charts/lazy';
-import { Code, Empty, Kpi, Load, Num } from '../components/bits';
+import { Empty, Kpi, Load, Num } from '../components/bits';
 import { type Column, DataTable } from '../components/DataTable';
 import { Page, Section } from '../components/Page';
 import { PeriodPicker } from '../components/PeriodPicker';
@@ -34,22 +34,47 @@ export function Security() {
   const [daily] = useResource<UsageReport>(`/reports/usage${qs({ ...range, granularity: 'day' })}`);
   const [byUseCase] = useResource<UsageReport>(`/reports/usage${qs({ ...range, by: 'use_case' })}`);
   const [byKey] = useResource<UsageReport>(`/reports/usage${qs({ ...range, by: 'key_id' })}`);
-  const [refused] = useResource<AuditPage>(`/audit${qs({ action: 'request.refused', from: range.from, to: range.to, limit: 50 })}`);
+  const [refused] = useResource<AuditPage>(
+    `/audit${qs({ action: 'request.refused', from: range.from, to: range.to, limit: 50 })}`,
+  );
   const [keys] = useResource<List<VirtualKey>>('/keys?include_revoked=true');
   const names = new Map((dataOf(keys)?.data ?? []).map((k) => [k.id, k.name]));
 
-  const targeted = (rows: UsageRow[]) => rows.filter((r) => r.blocked > 0).sort((a, b) => b.blocked - a.blocked);
+  const targeted = (rows: UsageRow[]) =>
+    rows.filter((r) => r.blocked > 0).sort((a, b) => b.blocked - a.blocked);
   const blockedCols = (by: 'use_case' | 'key_id'): Column<UsageRow>[] => [
     {
       key: by,
       header: by === 'use_case' ? 'Use case' : 'Key',
       value: (r) => r[by] ?? '',
       render: (r) =>
-        by === 'use_case' && r.use_case ? <Link to={useCasePath(r.use_case)}>{r.use_case}</Link> : keyLabel(r.key_id, names),
+        by === 'use_case' && r.use_case ? (
+          <Link to={pathOfUseCase(r.use_case)}>{r.use_case}</Link>
+        ) : (
+          keyLabel(r.key_id, names)
+        ),
     },
-    { key: 'blocked', header: 'Blocked calls', numeric: true, value: (r) => r.blocked, render: (r) => <Num value={r.blocked} fmt={int} /> },
-    { key: 'blocked_rate', header: 'Share of calls', numeric: true, value: (r) => r.blocked_rate, render: (r) => pct(r.blocked_rate) },
-    { key: 'requests', header: 'Calls', numeric: true, value: (r) => r.requests, render: (r) => int(r.requests) },
+    {
+      key: 'blocked',
+      header: 'Blocked calls',
+      numeric: true,
+      value: (r) => r.blocked,
+      render: (r) => <Num value={r.blocked} fmt={int} />,
+    },
+    {
+      key: 'blocked_rate',
+      header: 'Share of calls',
+      numeric: true,
+      value: (r) => r.blocked_rate,
+      render: (r) => pct(r.blocked_rate),
+    },
+    {
+      key: 'requests',
+      header: 'Calls',
+      numeric: true,
+      value: (r) => r.requests,
+      render: (r) => int(r.requests),
+    },
   ];
 
   return (
@@ -62,7 +87,13 @@ export function Security() {
         {(d) => (
           <>
             <dl className="kpis">
-              <Kpi id="blocked" label="Blocked calls" value={d.total.blocked} fmt={int} hint="guards, scopes, limits, budgets" />
+              <Kpi
+                id="blocked"
+                label="Blocked calls"
+                value={d.total.blocked}
+                fmt={int}
+                hint="guards, scopes, limits, budgets"
+              />
               <Kpi id="blocked_rate" label="Share of calls blocked" value={d.total.blocked_rate} fmt={pct} />
               <Kpi id="requests" label="Calls" value={d.total.requests} fmt={int} />
             </dl>
@@ -141,7 +172,10 @@ export function Security() {
               filename="keel-blocked-requests"
               empty={
                 <Empty title="No refused calls in this period">
-                  <p>Refusals (bad keys, out-of-scope models, rate limits, budgets, guard blocks) are listed here as they happen.</p>
+                  <p>
+                    Refusals (bad keys, out-of-scope models, rate limits, budgets, guard blocks) are listed
+                    here as they happen.
+                  </p>
                 </Empty>
               }
             />
@@ -157,12 +191,20 @@ export function Security() {
 
 const refusalColumns: Column<Refusal>[] = [
   { key: 'time', header: 'Time', value: (r) => r.time, render: (r) => dateTime(r.time) },
-  { key: 'code', header: 'Refusal', value: (r) => r.code, render: (r) => <code className="code">{r.code}</code> },
-  { key: 'reason', header: 'Reason', value: (r) => r.reason, render: (r) => <span className="small">{r.reason}</span> },
+  {
+    key: 'code',
+    header: 'Refusal',
+    value: (r) => r.code,
+    render: (r) => <code className="code">{r.code}</code>,
+  },
+  {
+    key: 'reason',
+    header: 'Reason',
+    value: (r) => r.reason,
+    render: (r) => <span className="small">{r.reason}</span>,
+  },
   { key: 'endpoint', header: 'Endpoint', value: (r) => r.endpoint },
   { key: 'model', header: 'Model', value: (r) => r.model },
   { key: 'use_case', header: 'Use case', value: (r) => r.useCase },
   { key: 'actor', header: 'Caller', value: (r) => r.actor },
 ];
-
-

@@ -10,14 +10,17 @@ type Row = Record<string, unknown>;
 export function GuardEvents({ from, to }: { from: string; to: string }) {
   const [events] = useResource<{ data: Row[] }>(`/security-events${qs({ from, to, limit: 200 })}`);
   return (
-    <Section title="Guard events" description="Prompt injection, PII, secrets and leak detections: what was found and what the guard did.">
+    <Section
+      title="Guard events"
+      description="Prompt injection, PII, secrets and leak detections: what was found and what the guard did."
+    >
       <Load
         res={events}
         what="guard events"
         missing={
           <p>
-            This Keel does not serve <Code>GET /api/security-events</Code> yet. Blocked calls above and refusals below still
-            come from the usage rollups and the audit log.
+            This Keel does not serve <Code>GET /api/security-events</Code> yet. Blocked calls above and
+            refusals below still come from the usage rollups and the audit log.
           </p>
         }
       >
@@ -30,8 +33,8 @@ export function GuardEvents({ from, to }: { from: string; to: string }) {
             empty={
               <Empty title="No guard events in this period">
                 <p>
-                  Guards record a decision whenever they block or redact; enable them per use case with a guard policy in{' '}
-                  <Code>keel.yaml</Code>.
+                  Guards record a decision whenever they block or redact; enable them per use case with a
+                  guard policy in <Code>keel.yaml</Code>.
                 </p>
               </Empty>
             }

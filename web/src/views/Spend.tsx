@@ -1,7 +1,7 @@
 import { dataOf, useResource } from '../api/hooks';
 import type { List, UsageDimension, UsageReport, UsageRow, VirtualKey } from '../api/types';
 import { usePeriod } from '../app/period';
-import { Link, useCasePath } from '../app/router';
+import { Link, pathOfUseCase } from '../app/router';
 import { CategoryBars, DayBars } from '../charts/lazy';
 import { Code, Empty, Kpi, Load, Notice, Num } from '../components/bits';
 import { type Column, DataTable } from '../components/DataTable';
@@ -19,7 +19,16 @@ const DIMENSIONS: Array<{ by: UsageDimension; title: string; none: string }> = [
   { by: 'use_case', title: 'Cost by use case', none: '(none)' },
 ];
 
-const SERIES_COLORS = ['var(--c-1)', 'var(--c-2)', 'var(--c-3)', 'var(--c-4)', 'var(--c-5)', 'var(--c-6)', 'var(--c-7)', 'var(--c-8)'];
+const SERIES_COLORS = [
+  'var(--c-1)',
+  'var(--c-2)',
+  'var(--c-3)',
+  'var(--c-4)',
+  'var(--c-5)',
+  'var(--c-6)',
+  'var(--c-7)',
+  'var(--c-8)',
+];
 
 export function Spend() {
   const { period } = usePeriod();
@@ -29,7 +38,9 @@ export function Spend() {
   const [byTeam] = useResource<UsageReport>(`/reports/usage${qs({ ...range, by: 'team' })}`);
   const [byKey] = useResource<UsageReport>(`/reports/usage${qs({ ...range, by: 'key_id' })}`);
   const [byUseCase] = useResource<UsageReport>(`/reports/usage${qs({ ...range, by: 'use_case' })}`);
-  const [daily] = useResource<UsageReport>(`/reports/usage${qs({ ...range, by: 'provider', granularity: 'day' })}`);
+  const [daily] = useResource<UsageReport>(
+    `/reports/usage${qs({ ...range, by: 'provider', granularity: 'day' })}`,
+  );
   const [keys] = useResource<List<VirtualKey>>('/keys?include_revoked=true');
   const names = new Map((dataOf(keys)?.data ?? []).map((k) => [k.id, k.name]));
   const reports: Record<UsageDimension, typeof byModel> = {
@@ -65,7 +76,9 @@ export function Spend() {
                 label="Unpriced calls"
                 value={r.total.unpriced}
                 fmt={int}
-                hint={r.total.unpriced > 0 ? 'their cost is missing from the spend' : 'every call had a price'}
+                hint={
+                  r.total.unpriced > 0 ? 'their cost is missing from the spend' : 'every call had a price'
+                }
               />
               <Kpi id="input_tokens" label="Input tokens" value={r.total.input_tokens} fmt={compact} />
               <Kpi id="output_tokens" label="Output tokens" value={r.total.output_tokens} fmt={compact} />
@@ -74,9 +87,9 @@ export function Spend() {
             {r.total.unpriced > 0 ? (
               <Notice level="warn">
                 <p>
-                  <strong>{int(r.total.unpriced)} calls have no price</strong>, so their cost is not in these totals (Keel
-                  never counts them as $0). Models with unpriced calls are flagged below. Add a price under{' '}
-                  <Code>pricing.overrides</Code> in <Code>keel.yaml</Code>.
+                  <strong>{int(r.total.unpriced)} calls have no price</strong>, so their cost is not in these
+                  totals (Keel never counts them as $0). Models with unpriced calls are flagged below. Add a
+                  price under <Code>pricing.overrides</Code> in <Code>keel.yaml</Code>.
                 </p>
               </Notice>
             ) : null}
@@ -146,7 +159,11 @@ function DailyByProvider({ report, period }: { report: UsageReport; period: stri
       title="Cost per day by provider"
       summary={`Priced cost per UTC day over ${period}, stacked by provider.`}
       points={[...byDay.values()]}
-      series={providers.map((p, i) => ({ key: p, label: p, color: SERIES_COLORS[i % SERIES_COLORS.length] ?? 'var(--c-1)' }))}
+      series={providers.map((p, i) => ({
+        key: p,
+        label: p,
+        color: SERIES_COLORS[i % SERIES_COLORS.length] ?? 'var(--c-1)',
+      }))}
       fmt={usd}
     />
   );
@@ -174,7 +191,7 @@ function Breakdown({
       value: (r) => r[by] ?? '',
       render: (r) =>
         by === 'use_case' && r.use_case ? (
-          <Link to={useCasePath(r.use_case)}>{r.use_case}</Link>
+          <Link to={pathOfUseCase(r.use_case)}>{r.use_case}</Link>
         ) : (
           <>
             {label(r)}
@@ -187,7 +204,13 @@ function Breakdown({
           </>
         ),
     },
-    { key: 'cost_usd', header: 'Cost', numeric: true, value: (r) => r.cost_usd, render: (r) => <Num value={r.cost_usd} fmt={usd} /> },
+    {
+      key: 'cost_usd',
+      header: 'Cost',
+      numeric: true,
+      value: (r) => r.cost_usd,
+      render: (r) => <Num value={r.cost_usd} fmt={usd} />,
+    },
     {
       key: 'share',
       header: 'Share',
@@ -195,12 +218,42 @@ function Breakdown({
       value: (r) => (total > 0 ? r.cost_usd / total : null),
       render: (r) => pct(total > 0 ? r.cost_usd / total : null),
     },
-    { key: 'requests', header: 'Calls', numeric: true, value: (r) => r.requests, render: (r) => <Num value={r.requests} fmt={int} /> },
-    { key: 'unpriced', header: 'Unpriced', numeric: true, value: (r) => r.unpriced, render: (r) => <Num value={r.unpriced} fmt={int} /> },
-    { key: 'input_tokens', header: 'Input tokens', numeric: true, value: (r) => r.input_tokens, render: (r) => compact(r.input_tokens) },
-    { key: 'output_tokens', header: 'Output tokens', numeric: true, value: (r) => r.output_tokens, render: (r) => compact(r.output_tokens) },
+    {
+      key: 'requests',
+      header: 'Calls',
+      numeric: true,
+      value: (r) => r.requests,
+      render: (r) => <Num value={r.requests} fmt={int} />,
+    },
+    {
+      key: 'unpriced',
+      header: 'Unpriced',
+      numeric: true,
+      value: (r) => r.unpriced,
+      render: (r) => <Num value={r.unpriced} fmt={int} />,
+    },
+    {
+      key: 'input_tokens',
+      header: 'Input tokens',
+      numeric: true,
+      value: (r) => r.input_tokens,
+      render: (r) => compact(r.input_tokens),
+    },
+    {
+      key: 'output_tokens',
+      header: 'Output tokens',
+      numeric: true,
+      value: (r) => r.output_tokens,
+      render: (r) => compact(r.output_tokens),
+    },
     { key: 'errors', header: 'Errors', numeric: true, value: (r) => r.errors, render: (r) => int(r.errors) },
-    { key: 'p95', header: 'p95 latency', numeric: true, value: (r) => r.latency_p95_ms, render: (r) => duration(r.latency_p95_ms) },
+    {
+      key: 'p95',
+      header: 'p95 latency',
+      numeric: true,
+      value: (r) => r.latency_p95_ms,
+      render: (r) => duration(r.latency_p95_ms),
+    },
   ];
   const top = report.data.filter((r) => r.cost_usd > 0).slice(0, 8);
   return (

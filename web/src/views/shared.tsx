@@ -13,22 +13,20 @@ export function BudgetMeter({ forecast: f }: { forecast: SpendForecast | undefin
       </span>
     );
   const used = f.mtd_usd / f.budget_usd;
-  const cls = f.status === 'over' ? 'bad' : f.status === 'at_risk' ? 'warn' : '';
   return (
     <div className="meter">
       <span>
         <Num value={f.mtd_usd} fmt={usd} /> of {usd(f.budget_usd)} ({pct(used)})
       </span>
-      <div
-        className="meter-track"
-        role="meter"
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={Math.round(Math.min(used, 1) * 100)}
+      <meter
+        min={0}
+        max={1}
+        low={0.8}
+        high={0.99}
+        optimum={0}
+        value={Math.min(used, 1)}
         aria-label="Budget used this month"
-      >
-        <div className={`meter-fill ${cls}`} style={{ width: `${Math.min(used, 1) * 100}%` }} />
-      </div>
+      />
       <span className="cell-sub">
         forecast {usd(f.forecast_usd)} ({usd(f.low_usd)}–{usd(f.high_usd)})
         {f.status === 'at_risk' ? ' · over budget' : f.status === 'over' ? ' · budget spent' : ''}

@@ -1,0 +1,114 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type BrowserContext, chromium, type ConsoleMessage, type Page } from 'playwright-core';
+
+/** Debian's chromium (installed by .ci/run). Never a downloaded browser. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * Whether the browser suite runs here. Without chromium it is skipped with a message, except in CI,
+ * where a missing browser must fail the build rather than silently skip the UI tests.
+ */
+export function browserAvailability(): { run: boolean; reason: string } {
+  if (existsSync(CHROMIUM)) return { run: true, reason: '' };
+  if (process.env.CI === 'true')
+    throw new Error(`${CHROMIUM} is missing, and CI=true: the Command Room browser tests must run in CI (apt-get install chromium).`);
+  return {
+    run: false,
+    reason: `Skipping the Command Room browser tests: ${CHROMIUM} is not installed (apt-get install chromium). In CI this fails instead.`,
+  };
+}
+
+export interface Browser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** Headless chromium with a fresh profile directory, removed on close. */
+export async function launchBrowser(): Promise<Browser> {
+  const profile = mkdtempSync(path.join(tmpdir(), 'keel-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1366, height: 900 },
+    acceptDownloads: true,
+    locale: 'en-US',
+    timezoneId: 'UTC',
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Console errors and uncaught exceptions of a page. Chromium also logs every non-2xx fetch as a
+ * console error ("Failed to load resource"); those are expected for admin API answers the UI
+ * handles on purpose (a wrong token at sign-in, a role that may not see a list, an API this Keel
+ * does not serve), so they are kept apart and checked by the caller.
+ */
+export interface ConsoleLog {
+  errors: string[];
+  failedResources: string[];
+}
+
+export function watchConsole(page: Page, log: ConsoleLog): void {
+  page.on('console', (m: ConsoleMessage) => {
+    if (m.type() !== 'error' && m.type() !== 'warning') return;
+    const text = m.text();
+    const url = m.location().url ?? '';
+    if (m.type() === 'error' && text.startsWith('Failed to load resource')) log.failedResources.push(`${text} ${url}`);
+    else if (m.type() === 'error') log.errors.push(`${text} (${url})`);
+  });
+  page.on('pageerror', (e) => log.errors.push(`uncaught: ${e.message}`));
+}
+
+const require = createRequire(import.meta.url);
+let axeSource: string | null = null;
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: unknown; failureSummary?: string }>;
+}
+
+/** axe-core on the page as it is now; serious and critical violations only. */
+export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]> {
+  // Evaluated over the DevTools protocol: the page's CSP (script-src 'self') rightly refuses an
+  // injected <script>, and the tests must not switch the CSP off to check the page.
+  axeSource ??= readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axeSource);
+  const result = (await page.evaluate(
+    `axe.run(document, { resultTypes: ['violations'], runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })`,
+  )) as { violations: AxeViolation[] };
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ ...v, nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
+}
+
+export const SCREENSHOT_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../docs/screenshots');
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
+  return file;
+}
