@@ -92,7 +92,7 @@ process.stderr.write(
   `cv (${k} folds x ${repeats}, ${((performance.now() - t0) / 1000).toFixed(0)}s)\n  direct ${JSON.stringify(direct.combiner)} ${cvDirect}\n  indirect ${JSON.stringify(indirect.combiner)} ${cvIndirect}\n`,
 );
 
-const final = trainer.fit(
+const final = trainer.trainModels(
   rows.map((_, i) => i),
   BASE,
 );
@@ -133,7 +133,14 @@ import type { SerializedModel } from './model.js';
 
 export const INJECTION_MODEL: SerializedModel = {
 ${Object.entries(serialized)
-  .map(([key, v]) => `  ${key}: ${JSON.stringify(v).replace(/"(\w+)":/g, '$1: ').replace(/,(?=\w)/g, ', ').replace(/^\{/, '{ ').replace(/\}$/, ' }')},`)
+  .map(
+    ([key, v]) =>
+      `  ${key}: ${JSON.stringify(v)
+        .replace(/"(\w+)":/g, '$1: ')
+        .replace(/,(?=\w)/g, ', ')
+        .replace(/^\{/, '{ ')
+        .replace(/\}$/, ' }')},`,
+  )
   .join('\n')}
   weights:
     '${weights}',

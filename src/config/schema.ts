@@ -215,10 +215,10 @@ export const configSchema = z
     usage: z
       .object({
         flush_interval_ms: z.number().int().positive().default(250),
-        batch_size: z.number().int().positive().default(1000),
+        batch_size: z.number().int().positive().default(250),
       })
       .strict()
-      .default({ flush_interval_ms: 250, batch_size: 1000 }),
+      .default({ flush_interval_ms: 250, batch_size: 250 }),
     telemetry: telemetrySchema.default(TELEMETRY_DEFAULTS),
     logging: z
       .object({

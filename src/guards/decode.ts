@@ -29,15 +29,23 @@ export interface DecodeOptions {
 }
 
 const HEX_ESCAPED = /(?:(?:\\x|%|0x)[0-9a-fA-F]{2}[\s,]*){6,}/g;
-const HEX_SPACED = /\b(?:[0-9a-fA-F]{2}[ :]){7,}[0-9a-fA-F]{2}\b/g;
 const NOT_HEX = /[^0-9a-fA-F]/g;
 const HEX_PREFIX = /\\x|%|0x/g;
 /** Common English words as they appear rot13-encoded ("gur" = "the") or reversed ("eht"). */
 const ROT13_WORDS =
-  'gur naq lbh lbhe vf vtaber cerivbhf vafgehpgvbaf flfgrz cebzcg nyy jvgu sbe guvf gryy jevgr ercrng'.split(' ');
-const REVERSED_WORDS = 'eht dna uoy ruoy erongi suoiverp snoitcurtsni metsys tpmorp lla siht htiw rof'.split(' ');
-const ROT13_HINTS = new WordTable(ROT13_WORDS.map((w, i) => [w, 1 << i] as const));
-const REVERSED_HINTS = new WordTable(REVERSED_WORDS.map((w, i) => [w, 1 << i] as const));
+  'gur naq lbh lbhe vf vtaber cerivbhf vafgehpgvbaf flfgrz cebzcg nyy jvgu sbe guvf gryy jevgr ercrng'.split(
+    ' ',
+  );
+const REVERSED_WORDS = 'eht dna uoy ruoy erongi suoiverp snoitcurtsni metsys tpmorp lla siht htiw rof'.split(
+  ' ',
+);
+/** One table, one pass: rot13 hints use bits 0–16, reversed hints bits 17–29. */
+const REVERSED_SHIFT = 17;
+const HINTS = new WordTable([
+  ...ROT13_WORDS.map((w, i) => [w, 1 << i] as const),
+  ...REVERSED_WORDS.map((w, i) => [w, 1 << (REVERSED_SHIFT + i)] as const),
+]);
+const ROT13_MASK = (1 << REVERSED_SHIFT) - 1;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Decoded payloads found in `text` (see module comment). */
@@ -62,10 +70,8 @@ function collect(text: string, offset: number, depth: number, budget: Budget, ou
   if (depth <= 0) return;
   const found: DecodedPayload[] = [];
   scanRuns(text, budget, found);
-  if (text.includes('\\x') || text.includes('%') || text.includes('0x')) scanBinary(text, HEX_ESCAPED, 'hex', budget, found);
-  scanBinary(text, HEX_SPACED, 'hex', budget, found);
-  scanWordCipher(text, ROT13_HINTS, 'rot13', rot13, budget, found);
-  scanWordCipher(text, REVERSED_HINTS, 'reversed', reverse, budget, found);
+  if (hasEscapedHexRun(text)) scanBinary(text, HEX_ESCAPED, 'hex', budget, found);
+  scanWordCiphers(text, budget, found);
   for (const p of found) {
     p.start += offset;
     p.end += offset;
@@ -97,6 +103,22 @@ const MIN_RUN = 16;
  */
 function scanRuns(text: string, budget: Budget, out: DecodedPayload[]): void {
   const n = text.length;
+  // Spaced hex ("69 67 6e 6f 72 65"): consecutive two-digit hex runs one space or colon apart.
+  let pairStart = -1;
+  let pairEnd = -1;
+  let pairs = 0;
+  const flushPairs = () => {
+    if (pairs >= 8 && budget.payloads > 0 && budget.decoded > 0) {
+      const raw = text.slice(pairStart, pairEnd);
+      const decoded = plausibleText(Buffer.from(raw.replace(NOT_HEX, ''), 'hex'));
+      if (decoded !== null) {
+        budget.payloads--;
+        budget.decoded -= decoded.length;
+        out.push({ encoding: 'hex', start: pairStart, end: pairEnd, text: decoded });
+      }
+    }
+    pairs = 0;
+  };
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
@@ -119,6 +141,19 @@ function scanRuns(text: string, budget: Budget, out: DecodedPayload[]): void {
     let end = i;
     while (end < n && end - i < 2 && text.charCodeAt(end) === 61) end++;
     const len = i - start;
+    if (len === 2 && allHex) {
+      const sep = text.charCodeAt(pairEnd);
+      if (pairs > 0 && start === pairEnd + 1 && (sep === 32 || sep === 58)) {
+        pairs++;
+      } else {
+        flushPairs();
+        pairStart = start;
+        pairs = 1;
+      }
+      pairEnd = i;
+      continue;
+    }
+    flushPairs();
     if (len < MIN_RUN || end - start > budget.maxCandidate) continue;
     if (budget.payloads <= 0 || budget.decoded <= 0) return;
     const raw = text.slice(start, end);
@@ -138,9 +173,41 @@ function scanRuns(text: string, budget: Budget, out: DecodedPayload[]): void {
     budget.decoded -= decoded.length;
     out.push({ encoding, start, end, text: decoded });
   }
+  flushPairs();
 }
 
-function scanBinary(text: string, re: RegExp, encoding: PayloadEncoding, budget: Budget, out: DecodedPayload[]) {
+const isHexCode = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+
+/** Three `\x41`, `%41` or `0x41` escapes in a row somewhere (cheap gate for the HEX_ESCAPED regex). */
+function hasEscapedHexRun(text: string): boolean {
+  for (const marker of ['%', '\\x', '0x']) {
+    let at = text.indexOf(marker);
+    while (at >= 0) {
+      let k = at;
+      let count = 0;
+      while (
+        text.startsWith(marker, k) &&
+        isHexCode(text.charCodeAt(k + marker.length)) &&
+        isHexCode(text.charCodeAt(k + marker.length + 1))
+      ) {
+        count++;
+        k += marker.length + 2;
+        while (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 44) k++;
+      }
+      if (count >= 3) return true;
+      at = text.indexOf(marker, Math.max(k, at + 1));
+    }
+  }
+  return false;
+}
+
+function scanBinary(
+  text: string,
+  re: RegExp,
+  encoding: PayloadEncoding,
+  budget: Budget,
+  out: DecodedPayload[],
+) {
   re.lastIndex = 0;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     if (budget.payloads <= 0 || budget.decoded <= 0) return;
@@ -195,35 +262,34 @@ function plausibleText(bytes: Buffer): string | null {
  * appearing in encoded form ("gur", "lbh", "erongi"). Three hits, two of them distinct, mark the
  * region between the first and last hit (widened to line boundaries) as a payload.
  */
-function scanWordCipher(
-  text: string,
-  hints: WordTable,
-  encoding: PayloadEncoding,
-  decode: (s: string) => string,
-  budget: Budget,
-  out: DecodedPayload[],
-): void {
-  let count = 0;
-  let first = -1;
-  let last = -1;
-  const seen = scanWords(text, hints, (_v, start, end) => {
-    count++;
-    if (first < 0) first = start;
-    last = end;
+function scanWordCiphers(text: string, budget: Budget, out: DecodedPayload[]): void {
+  const stats: Array<{ count: number; first: number; last: number; bits: number }> = [
+    { count: 0, first: -1, last: -1, bits: 0 },
+    { count: 0, first: -1, last: -1, bits: 0 },
+  ];
+  scanWords(text, HINTS, (v, start, end) => {
+    const st = stats[(v & ROT13_MASK) !== 0 ? 0 : 1] as (typeof stats)[number];
+    st.count++;
+    if (st.first < 0) st.first = start;
+    st.last = end;
+    st.bits |= v;
   });
-  // Two distinct hint words at least (one bit each).
-  if (count < 3 || (seen & (seen - 1)) === 0 || budget.payloads <= 0 || budget.decoded <= 0) return;
-  let start = text.lastIndexOf('\n', first) + 1;
-  let end = text.indexOf('\n', last);
-  if (end < 0) end = text.length;
-  if (end - start > budget.maxCandidate) {
-    start = first;
-    end = Math.min(text.length, first + budget.maxCandidate);
+  for (const [k, st] of stats.entries()) {
+    // Two distinct hint words at least (one bit each).
+    if (st.count < 3 || (st.bits & (st.bits - 1)) === 0 || budget.payloads <= 0 || budget.decoded <= 0)
+      continue;
+    let start = text.lastIndexOf('\n', st.first) + 1;
+    let end = text.indexOf('\n', st.last);
+    if (end < 0) end = text.length;
+    if (end - start > budget.maxCandidate) {
+      start = st.first;
+      end = Math.min(text.length, st.first + budget.maxCandidate);
+    }
+    const decoded = k === 0 ? rot13(text.slice(start, end)) : reverse(text.slice(start, end));
+    budget.payloads--;
+    budget.decoded -= decoded.length;
+    out.push({ encoding: k === 0 ? 'rot13' : 'reversed', start, end, text: decoded });
   }
-  const decoded = decode(text.slice(start, end));
-  budget.payloads--;
-  budget.decoded -= decoded.length;
-  out.push({ encoding, start, end, text: decoded });
 }
 
 /** rot13 of ASCII letters; everything else unchanged. */

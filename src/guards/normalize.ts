@@ -184,7 +184,8 @@ export function normalizeForDetection(input: string): NormalizedText {
         if (m) {
           const decoded = decodeEntity(m);
           if (decoded !== null) {
-            const folded = decoded.length === 1 && decoded.charCodeAt(0) < 0x80 ? decoded : foldString(decoded);
+            const folded =
+              decoded.length === 1 && decoded.charCodeAt(0) < 0x80 ? decoded : foldString(decoded);
             for (let k = 0; k < folded.length; k++) map.push(i);
             parts.push(folded.toLowerCase());
             i += m[0].length;
@@ -192,7 +193,7 @@ export function normalizeForDetection(input: string): NormalizedText {
           }
         }
       }
-      parts.push(c >= 0x41 && c <= 0x5a ? String.fromCharCode(c + 32) : input[i] as string);
+      parts.push(c >= 0x41 && c <= 0x5a ? String.fromCharCode(c + 32) : (input[i] as string));
       map.push(i);
       i++;
       continue;
@@ -248,8 +249,6 @@ const LEET: Record<string, string> = {
   '|': 'l',
   '+': 't',
 };
-const LEET_RUN = /[a-z0134578@$!|+]*[0134578@$!|+][a-z0134578@$!|+]*/g;
-const LETTER = /[a-z]/;
 
 /**
  * Fold leetspeak ("1gn0r3 pr3v10u5") in an already normalised (lower-case) string. Length-preserving,
@@ -257,16 +256,52 @@ const LETTER = /[a-z]/;
  * numbers survive. Returns the input itself when there is nothing to fold.
  */
 export function foldLeet(s: string): string {
-  if (!hasLeet(s)) return s;
-  return s.replace(LEET_RUN, (tok) => {
-    if (!LETTER.test(tok)) return tok;
-    let out = '';
-    for (const ch of tok) out += LEET[ch] ?? ch;
-    return out;
-  });
+  return foldLeetWithChanges(s).text;
+}
+
+/** foldLeet plus the folded tokens alone (space-separated), so callers can skip work when none matter. */
+export function foldLeetWithChanges(s: string): { text: string; changed: string } {
+  if (!hasLeet(s)) return { text: s, changed: '' };
+  let out = '';
+  let changed = '';
+  let copied = 0;
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    if (!isLeetTokenChar(s.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    // A token of letters and leet characters: fold it when it has both.
+    const start = i;
+    let letters = false;
+    let leet = false;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (isLower(c)) letters = true;
+      else if (c < 128 && LEET_CODE[c] !== 0) leet = true;
+      else break;
+      i++;
+    }
+    if (letters && leet) {
+      let folded = '';
+      for (let k = start; k < i; k++) {
+        const c = s.charCodeAt(k);
+        folded += String.fromCharCode(c < 128 && LEET_CODE[c] !== 0 ? (LEET_CODE[c] as number) : c);
+      }
+      out += s.slice(copied, start) + folded;
+      changed += ` ${folded}`;
+      copied = i;
+    }
+  }
+  return copied === 0 ? { text: s, changed: '' } : { text: out + s.slice(copied), changed };
 }
 
 const isLower = (c: number) => c >= 97 && c <= 122;
+/** LEET by character code (0 = not a leet character): no string keys in the hot loop. */
+const LEET_CODE = new Uint8Array(128);
+for (const [k, v] of Object.entries(LEET)) LEET_CODE[k.charCodeAt(0)] = v.charCodeAt(0);
+const isLeetTokenChar = (c: number) => isLower(c) || (c < 128 && LEET_CODE[c] !== 0);
 const isAlnum = (c: number) => isLower(c) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
 
 /**
@@ -297,7 +332,10 @@ function hasSpacedRun(s: string): boolean {
   let i = 0;
   while (i < n) {
     const c = s.charCodeAt(i);
-    const single = isLower(c) && (i === 0 || !isAlnum(s.charCodeAt(i - 1))) && (i + 1 >= n || !isAlnum(s.charCodeAt(i + 1)));
+    const single =
+      isLower(c) &&
+      (i === 0 || !isAlnum(s.charCodeAt(i - 1))) &&
+      (i + 1 >= n || !isAlnum(s.charCodeAt(i + 1)));
     if (!single) {
       run = 0;
       i++;
@@ -325,6 +363,17 @@ const SPACED_SEP = /[ .\-_*]/g;
  * back to the run's region, not to characters.
  */
 export function joinSpacedLetters(s: string): string {
-  if (!hasSpacedRun(s)) return s;
-  return s.replace(SPACED_RUN, (run) => run.replace(SPACED_SEP, ''));
+  return joinSpacedWithChanges(s).text;
+}
+
+/** joinSpacedLetters plus the joined words alone (space-separated). */
+export function joinSpacedWithChanges(s: string): { text: string; changed: string } {
+  if (!hasSpacedRun(s)) return { text: s, changed: '' };
+  let changed = '';
+  const text = s.replace(SPACED_RUN, (run) => {
+    const word = run.replace(SPACED_SEP, '');
+    changed += ` ${word}`;
+    return word;
+  });
+  return { text, changed };
 }

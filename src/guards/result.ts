@@ -14,7 +14,10 @@ const isWord = (c: number) =>
 
 /** True when the characters just outside [start, end) are not letters, digits or `_`. */
 export function wordBounded(text: string, start: number, end: number): boolean {
-  return (start === 0 || !isWord(text.charCodeAt(start - 1))) && (end >= text.length || !isWord(text.charCodeAt(end)));
+  return (
+    (start === 0 || !isWord(text.charCodeAt(start - 1))) &&
+    (end >= text.length || !isWord(text.charCodeAt(end)))
+  );
 }
 
 /** Up to `n` characters before `start`, lower-cased (context keywords such as "phone:" or "order #"). */

@@ -31,7 +31,10 @@ export interface DetectorOptions {
   threshold?: number;
 }
 
-export type Detector<O extends DetectorOptions = DetectorOptions> = (text: string, opts?: O) => DetectorResult;
+export type Detector<O extends DetectorOptions = DetectorOptions> = (
+  text: string,
+  opts?: O,
+) => DetectorResult;
 
 /** Distinct labels of spans, in first-seen order. */
 export function labelsOf(spans: readonly Span[], extra: readonly string[] = []): string[] {

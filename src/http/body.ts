@@ -1,36 +1,22 @@
 import { KeelError } from '../errors.js';
 
-const decoder = new TextDecoder();
-
-/**
- * Read and parse a JSON request body with a hard size limit, checked both against Content-Length and
- * while streaming (a chunked body has no length up front).
- */
-export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
-  const type = req.headers.get('content-type');
+/** JSON bodies only: `application/json` or a `+json` type; a missing type is accepted. */
+export function checkContentType(type: string | undefined): void {
   if (type && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type.trim()))
     throw new KeelError(
       'unsupported_media_type',
       `Expected Content-Type application/json, got "${type.slice(0, 100)}".`,
     );
-  const declared = Number(req.headers.get('content-length') ?? Number.NaN);
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  if (!req.body) throw new KeelError('invalid_json', 'The request body is empty; expected a JSON object.');
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = req.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  if (size === 0) throw new KeelError('invalid_json', 'The request body is empty; expected a JSON object.');
-  const text = chunks.length === 1 ? decoder.decode(chunks[0]) : decoder.decode(Buffer.concat(chunks));
+}
+
+export function tooLarge(max: number): KeelError {
+  return new KeelError('body_too_large', `The request body exceeds the limit of ${max} bytes.`);
+}
+
+/** Parse a request body's text: a JSON object, not nested absurdly deep. */
+export function parseJsonText(text: string): unknown {
+  if (text.length === 0)
+    throw new KeelError('invalid_json', 'The request body is empty; expected a JSON object.');
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -61,6 +47,23 @@ function tooDeep(root: object, max: number): boolean {
   return false;
 }
 
-function tooLarge(max: number): KeelError {
-  return new KeelError('body_too_large', `The request body exceeds the limit of ${max} bytes.`);
+/** Read and parse a Web `Request`'s JSON body, enforcing the size limit while reading. */
+export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
+  checkContentType(req.headers.get('content-type') ?? undefined);
+  if (Number(req.headers.get('content-length') ?? Number.NaN) > maxBytes) throw tooLarge(maxBytes);
+  if (!req.body) return parseJsonText('');
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = req.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  return parseJsonText(Buffer.concat(chunks).toString('utf8'));
 }

@@ -1,5 +1,5 @@
 /** The client headers the pipeline reads, lower-cased; everything else is never copied. */
-const WANTED = [
+export const WANTED_HEADERS = [
   'authorization',
   'x-api-key',
   'x-keel-use-case',
@@ -13,7 +13,7 @@ const WANTED = [
 
 export function pickHeaders(h: Headers): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const name of WANTED) {
+  for (const name of WANTED_HEADERS) {
     const v = h.get(name);
     if (v !== null) out[name] = v;
   }

@@ -9,9 +9,17 @@ export const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 } as const;
 
+const LATER = Symbol('later');
+/** Resolves after the current round of I/O callbacks, i.e. once what is already buffered was handled. */
+const afterIo = () => new Promise<typeof LATER>((r) => setImmediate(r, LATER));
+/** Bytes of text gathered into one write at most. */
+const MAX_BATCH = 16 * 1024;
+
 /**
  * A pull-based SSE body over an async iterable: nothing is produced faster than the client reads
- * (back-pressure reaches the upstream), and a client that goes away cancels the upstream.
+ * (back-pressure reaches the upstream), and a client that goes away cancels the upstream. Events that
+ * are already available — typically several parsed from one upstream read — are written together,
+ * one socket write instead of one per event; an event that has to be waited for is never held back.
  */
 export function sseStream<T>(
   events: AsyncIterable<T>,
@@ -20,29 +28,40 @@ export function sseStream<T>(
 ): ReadableStream<Uint8Array> {
   const it = events[Symbol.asyncIterator]();
   let finished = false;
+  let pending: Promise<IteratorResult<T>> | null = null;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
+      let out = '';
       try {
-        for (;;) {
-          const r = await it.next();
+        while (out.length < MAX_BATCH) {
+          const next = pending ?? it.next();
+          pending = null;
+          let r: IteratorResult<T> | typeof LATER;
+          if (out === '') r = await next;
+          else {
+            r = await Promise.race([next, afterIo()]);
+            if (r === LATER) {
+              // Keep it for the next pull; mark it handled so a failure waits for that pull.
+              next.catch(() => {});
+              pending = next;
+              break;
+            }
+          }
           if (r.done) {
             finished = true;
-            const tail = opts.end();
-            if (tail) controller.enqueue(encoder.encode(tail));
+            out += opts.end();
+            if (out) controller.enqueue(encoder.encode(out));
             controller.close();
             return;
           }
-          const s = encode(r.value);
-          if (s) {
-            controller.enqueue(encoder.encode(s));
-            return;
-          }
+          out += encode(r.value);
         }
+        controller.enqueue(encoder.encode(out));
       } catch (err) {
         // Headers (200) are gone already: the only honest signal left is an error event and no
         // clean terminator, so clients see a failure rather than a short answer.
         finished = true;
-        controller.enqueue(encoder.encode(opts.onError(toKeelError(err))));
+        controller.enqueue(encoder.encode(out + opts.onError(toKeelError(err))));
         controller.close();
       }
     },

@@ -137,3 +137,40 @@ export async function priceVersionsInUse(
     .map((r) => ({ version: r.price_version, requests: Number(r.requests) }))
     .sort((a, b) => b.requests - a.requests);
 }
+
+export interface RefusalRow {
+  /** UTC day start, epoch ms. */
+  day: number;
+  code: string;
+  requests: number;
+}
+
+/**
+ * Calls Keel refused, per UTC day and error code (`codes`, plus every `guard_*` code), from raw
+ * events: the rollups count refusals but not their reasons. Reads the range through the ts index.
+ */
+export async function refusalsByDay(
+  database: Database,
+  q: { from: number; to: number; codes: readonly string[] },
+): Promise<RefusalRow[]> {
+  const rows = await database.db
+    .selectFrom('usage_events')
+    .select((eb) => [
+      sql<number | string>`(${eb.ref('ts')} - (${eb.ref('ts')} % 86400000))`.as('day'),
+      sql<string>`${eb.ref('error_code')}`.as('code'),
+      eb.fn.countAll<number | string>().as('requests'),
+    ])
+    .where('ts', '>=', q.from)
+    .where('ts', '<', q.to)
+    .where((eb) =>
+      eb.or([
+        eb('error_code', 'in', [...q.codes]),
+        sql<boolean>`substr(${eb.ref('error_code')}, 1, 6) = 'guard_'`,
+      ]),
+    )
+    .groupBy(['day', 'code'])
+    .orderBy('day')
+    .orderBy('code')
+    .execute();
+  return rows.map((r) => ({ day: Number(r.day), code: String(r.code), requests: Number(r.requests) }));
+}

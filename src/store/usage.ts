@@ -171,6 +171,9 @@ export function createUsageWriter(database: Database, opts: UsageWriterOptions):
         throw e;
       }
       remaining -= batch.length;
+      // SQLite writes are synchronous: yield between batches so a large flush never stalls the
+      // requests in flight for more than one batch's worth of inserts.
+      if (remaining > 0 && buffer.length > 0) await new Promise<void>((r) => setImmediate(r));
     }
     if (dropped > 0 && buffer.length < maxBuffered) {
       safeCall(

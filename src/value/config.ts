@@ -202,7 +202,7 @@ export const valueConfigSchema = z
     /** How often new usage events are rolled up. */
     rollup_interval_ms: z.number().int().positive().default(5000),
     /** Events per rollup transaction; small chunks keep each synchronous SQLite step short. */
-    rollup_chunk: z.number().int().positive().default(5000),
+    rollup_chunk: z.number().int().positive().default(1000),
     /** EWMA smoothing of daily spend for forecasts (higher = follows recent days more). */
     forecast_alpha: z.number().gt(0).max(1).default(0.3),
     /** Complete days of history a forecast looks at. */

@@ -11,6 +11,26 @@ type CountTokens = (text: string, opts?: { disallowedSpecial?: Set<string> }) =>
 
 let counter: CountTokens | undefined;
 
+/** The o200k_base BPE tokenizer, loaded on first use (see tokenizer()). */
+export interface Bpe {
+  encode(text: string, opts?: { disallowedSpecial?: Set<string> }): number[];
+  decode(tokens: number[]): string;
+}
+
+let bpe: Bpe | undefined;
+
+/** The full tokenizer (encode/decode) for the simulator and estimators, loaded on first use. */
+export function loadBpe(): Bpe {
+  if (!bpe) {
+    const require = createRequire(import.meta.url);
+    const m = require('gpt-tokenizer') as Bpe;
+    // Special-token text in a prompt is ordinary text to Keel, never a reason to throw.
+    const noSpecial = { disallowedSpecial: new Set<string>() };
+    bpe = { encode: (text) => m.encode(text, noSpecial), decode: (t) => m.decode(t) };
+  }
+  return bpe;
+}
+
 /**
  * The tokenizer costs ~130 ms and ~65 MB RSS to load, so it is loaded on first use instead of at
  * start-up: a deployment whose providers always report usage never pays for it. Call

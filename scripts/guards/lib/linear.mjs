@@ -58,7 +58,8 @@ export function toSparse(buckets, power) {
 /** @param {Float64Array} w @param {number} bias @param {{ idx: Int32Array, val: Float32Array }} x */
 export function dot(w, bias, x) {
   let z = bias;
-  for (let k = 0; k < x.idx.length; k++) z += /** @type {number} */ (w[/** @type {number} */ (x.idx[k])]) * /** @type {number} */ (x.val[k]);
+  for (let k = 0; k < x.idx.length; k++)
+    z += /** @type {number} */ (w[/** @type {number} */ (x.idx[k])]) * /** @type {number} */ (x.val[k]);
   return z;
 }
 

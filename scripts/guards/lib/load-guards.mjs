@@ -34,7 +34,6 @@ let built = null;
 /** Transpile src/guards once per process; returns the output directory. */
 export function buildGuards() {
   built ??= (async () => {
-    const ts = (await import('typescript')).default;
     const files = await listTs(GUARDS_SRC);
     const hash = createHash('sha256');
     /** @type {Array<[string, string]>} */
@@ -46,6 +45,7 @@ export function buildGuards() {
     }
     const outDir = join(os.tmpdir(), `keel-guards-${hash.digest('hex').slice(0, 16)}`);
     if (existsSync(join(outDir, '.complete'))) return outDir;
+    const ts = (await import('typescript')).default;
     for (const [f, src] of sources) {
       const js = ts.transpileModule(src, {
         compilerOptions: {

@@ -15,11 +15,16 @@
 export function pickThreshold(rows, logits, limits) {
   /** @type {Array<{ values: number[], rate: number }>} */
   const groups = [
-    { values: rows.flatMap((r, i) => (r.label === 'benign' ? [/** @type {number} */ (logits[i])] : [])), rate: limits.benignFpr },
+    {
+      values: rows.flatMap((r, i) => (r.label === 'benign' ? [/** @type {number} */ (logits[i])] : [])),
+      rate: limits.benignFpr,
+    },
   ];
   for (const [kind, rate] of Object.entries(limits.kindFpr)) {
     groups.push({
-      values: rows.flatMap((r, i) => (r.label === 'benign' && r.kind === kind ? [/** @type {number} */ (logits[i])] : [])),
+      values: rows.flatMap((r, i) =>
+        r.label === 'benign' && r.kind === kind ? [/** @type {number} */ (logits[i])] : [],
+      ),
       rate,
     });
   }

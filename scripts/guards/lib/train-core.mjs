@@ -4,8 +4,8 @@
  * See that script's header for the method.
  */
 import { createHash } from 'node:crypto';
-import { importGuard } from './load-guards.mjs';
 import { dot, prng, toSparse, trainLogistic } from './linear.mjs';
+import { importGuard } from './load-guards.mjs';
 import { pickThreshold } from './threshold.mjs';
 
 /** @typedef {{ text: string, label: string, source: string, kind: string }} Row */
@@ -43,7 +43,8 @@ export async function createTrainer(rows) {
       const segs = [];
       /** @type {number[]} */
       let cur = [];
-      const seg = text.length >= c.minSegmentedLength ? { lineMin: c.segLineMin, min: c.segMin, max: c.segMax } : null;
+      const seg =
+        text.length >= c.minSegmentedLength ? { lineMin: c.segLineMin, min: c.segMin, max: c.segMax } : null;
       visitFeatures(
         text,
         {
@@ -60,7 +61,6 @@ export async function createTrainer(rows) {
     featureCache.set(key, all);
     return all;
   }
-
 
   /** Buckets of a normalised string, unsegmented. @param {string} text */
   function bucketsOf(text) {
@@ -111,10 +111,14 @@ export async function createTrainer(rows) {
    * segments (what one line or sentence of a longer text looks like when it is an injection).
    * @param {number[]} train @param {Config} c
    */
-  function fit(train, c) {
+  function trainModels(train, c) {
     /** @type {Instance[]} */
     /** @type {Instance[]} */
-    const docs = train.map((i) => ({ ...toSparse(concat(segsOf(i, c)), c.power), y: /** @type {number} */ (ys[i]), w: 1 }));
+    const docs = train.map((i) => ({
+      ...toSparse(concat(segsOf(i, c)), c.power),
+      y: /** @type {number} */ (ys[i]),
+      w: 1,
+    }));
     // Crops (a contiguous half of a longer text's segments) keep the label of their row — a part of a
     // jailbreak is still a jailbreak — and teach the text model not to lean on length.
     if (c.crops > 0) {
@@ -125,7 +129,11 @@ export async function createTrainer(rows) {
         for (let k = 0; k < c.crops; k++) {
           const len = Math.max(2, Math.floor(segs.length * (0.3 + 0.4 * rnd())));
           const start = Math.floor(rnd() * (segs.length - len + 1));
-          docs.push({ ...toSparse(concat(segs.slice(start, start + len)), c.power), y: /** @type {number} */ (ys[i]), w: c.cropWeight });
+          docs.push({
+            ...toSparse(concat(segs.slice(start, start + len)), c.power),
+            y: /** @type {number} */ (ys[i]),
+            w: c.cropWeight,
+          });
         }
       }
     }
@@ -152,7 +160,8 @@ export async function createTrainer(rows) {
       const segs = segsOf(i, c);
       if (ys[i] === 0) {
         if (segs.length >= 2) {
-          for (const s of segs) if (s.length >= c.minSegmentFeatures) negSegs.push({ ...toSparse(s, c.power), y: 0, w: 1 });
+          for (const s of segs)
+            if (s.length >= c.minSegmentFeatures) negSegs.push({ ...toSparse(s, c.power), y: 0, w: 1 });
         } else if (c.shortNegWeight > 0) {
           negSegs.push({ ...toSparse(concat(segs), c.power), y: 0, w: c.shortNegWeight });
         }
@@ -203,7 +212,8 @@ export async function createTrainer(rows) {
     const q = new Float64Array(BUCKETS);
     for (const x of xs) {
       const t = x.y === 1 ? p : q;
-      for (let k = 0; k < x.idx.length; k++) t[/** @type {number} */ (x.idx[k])] += x.w * (/** @type {number} */ (x.val[k]) > 0 ? 1 : 0);
+      for (let k = 0; k < x.idx.length; k++)
+        t[/** @type {number} */ (x.idx[k])] += x.w * /** @type {number} */ (x.val[k] > 0 ? 1 : 0);
     }
     let ps = 0;
     let qs = 0;
@@ -212,14 +222,20 @@ export async function createTrainer(rows) {
       qs += /** @type {number} */ (q[b]) + c.nb;
     }
     const r = new Float64Array(BUCKETS);
-    for (let b = 0; b < BUCKETS; b++) r[b] = Math.log((/** @type {number} */ (p[b]) + c.nb) / ps) - Math.log((/** @type {number} */ (q[b]) + c.nb) / qs);
-    const scaled = xs.map((x) => ({ ...x, val: x.val.map((v, k) => v * /** @type {number} */ (r[/** @type {number} */ (x.idx[k])])) }));
+    for (let b = 0; b < BUCKETS; b++)
+      r[b] =
+        Math.log(/** @type {number} */ (p[b] + c.nb) / ps) -
+        Math.log(/** @type {number} */ (q[b] + c.nb) / qs);
+    const scaled = xs.map((x) => ({
+      ...x,
+      val: x.val.map((v, k) => v * /** @type {number} */ (r[/** @type {number} */ (x.idx[k])])),
+    }));
     const m = trainLogistic(scaled, BUCKETS, opts);
     for (let b = 0; b < BUCKETS; b++) m.w[b] = /** @type {number} */ (m.w[b]) * /** @type {number} */ (r[b]);
     return m;
   }
 
-  /** @param {ReturnType<typeof fit>} m @param {Config} c */
+  /** @param {ReturnType<typeof trainModels>} m @param {Config} c */
   function runtimeModel(m, c) {
     const weights = new Float32Array(2 * BUCKETS);
     for (let b = 0; b < BUCKETS; b++) {
@@ -257,7 +273,9 @@ export async function createTrainer(rows) {
     const fold = new Array(rows.length).fill(0);
     const hashes = rows.map((r) => createHash('sha1').update(salt).update(r.text).digest('hex'));
     for (const idx of strata.values()) {
-      idx.sort((a, b) => ((hashes[a] ?? '') < (hashes[b] ?? '') ? -1 : (hashes[a] ?? '') > (hashes[b] ?? '') ? 1 : a - b));
+      idx.sort((a, b) =>
+        (hashes[a] ?? '') < (hashes[b] ?? '') ? -1 : (hashes[a] ?? '') > (hashes[b] ?? '') ? 1 : a - b,
+      );
       idx.forEach((rowIdx, j) => {
         fold[rowIdx] = j % k;
       });
@@ -275,7 +293,7 @@ export async function createTrainer(rows) {
     const oof = new Array(rows.length);
     for (let f = 0; f < k; f++) {
       const train = rows.map((_, i) => i).filter((i) => fold[i] !== f);
-      const det = createInjectionDetector(runtimeModel(fit(train, c), c));
+      const det = createInjectionDetector(runtimeModel(trainModels(train, c), c));
       rows.forEach((r, i) => {
         if (fold[i] !== f) return;
         oof[i] = { direct: det.analyze(r.text, false), indirect: det.analyze(r.text, true) };
@@ -314,7 +332,7 @@ export async function createTrainer(rows) {
     return best;
   }
 
-  return { fit, runtimeModel, crossValidate, chooseCombiner, createInjectionDetector, norms, ys };
+  return { trainModels, runtimeModel, crossValidate, chooseCombiner, createInjectionDetector, norms, ys };
 }
 
 /** Class weights so positives and negatives weigh the same in total (relative to instance weights). @param {Instance[]} xs */
@@ -340,7 +358,12 @@ export function plantedLines(twin, attacked) {
   let p = 0;
   while (p < twin.length && p < attacked.length && twin[p] === attacked[p]) p++;
   let s = 0;
-  while (s < twin.length - p && s < attacked.length - p && twin[twin.length - 1 - s] === attacked[attacked.length - 1 - s]) s++;
+  while (
+    s < twin.length - p &&
+    s < attacked.length - p &&
+    twin[twin.length - 1 - s] === attacked[attacked.length - 1 - s]
+  )
+    s++;
   const removed = twin.length - p - s;
   const snippet = attacked.slice(p, attacked.length - s).trim();
   if (removed > 10 || snippet.length < 10 || snippet.length > 1500) return null;

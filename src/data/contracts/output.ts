@@ -48,9 +48,10 @@ function compile(schema: object | string): ValidateFunction {
 function toErrors(errs: ErrorObject[] | null | undefined): OutputError[] {
   return (errs ?? []).slice(0, MAX_ERRORS).map((e) => ({
     path: e.instancePath,
-    message: e.keyword === 'additionalProperties'
-      ? `unexpected property "${String((e.params as { additionalProperty?: string }).additionalProperty)}"`
-      : (e.message ?? e.keyword),
+    message:
+      e.keyword === 'additionalProperties'
+        ? `unexpected property "${String((e.params as { additionalProperty?: string }).additionalProperty)}"`
+        : (e.message ?? e.keyword),
   }));
 }
 
@@ -79,9 +80,10 @@ export function compileOutputValidator(schema: object | string): (text: string) 
  * Accepts OpenAI's `response_format.json_schema` wrapper ({name, schema, strict}) as well.
  */
 export function validateOutput(schema: object | string, text: string): OutputValidation {
-  const s = typeof schema === 'object' && schema !== null && 'schema' in schema && 'name' in schema
-    ? ((schema as { schema: object }).schema)
-    : schema;
+  const s =
+    typeof schema === 'object' && schema !== null && 'schema' in schema && 'name' in schema
+      ? (schema as { schema: object }).schema
+      : schema;
   return compileOutputValidator(s)(text);
 }
 
@@ -92,7 +94,15 @@ export function contractToJsonSchema(contract: Contract): object {
   for (const c of contract.columns) {
     const t: Record<string, unknown> = {};
     const base =
-      c.type === 'number' ? 'number' : c.type === 'integer' ? 'integer' : c.type === 'boolean' ? 'boolean' : c.type === 'any' ? undefined : 'string';
+      c.type === 'number'
+        ? 'number'
+        : c.type === 'integer'
+          ? 'integer'
+          : c.type === 'boolean'
+            ? 'boolean'
+            : c.type === 'any'
+              ? undefined
+              : 'string';
     if (base) t.type = c.nullable ? [base, 'null'] : base;
     if (c.type === 'date') t.format = 'date';
     if (c.type === 'datetime') t.format = 'date-time';

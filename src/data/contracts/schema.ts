@@ -77,9 +77,14 @@ export const contractSchema = z
     ),
     rules: z
       .object({
-        row_count: z.object({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() }).strict().optional(),
+        row_count: z
+          .object({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() })
+          .strict()
+          .optional(),
         freshness: z.object({ column: z.string(), max_age: duration }).strict().optional(),
-        duplicate_rows: z.union([z.boolean(), z.object({ max: z.number().int().min(0).default(0) }).strict()]).optional(),
+        duplicate_rows: z
+          .union([z.boolean(), z.object({ max: z.number().int().min(0).default(0) }).strict()])
+          .optional(),
         unknown_columns: z.enum(['allow', 'fail']).default('allow'),
       })
       .strict()
@@ -117,8 +122,12 @@ export function parseContract(text: string, source = 'contract'): Contract {
   const r = contractSchema.safeParse(doc);
   if (!r.success) {
     const issue = r.error.issues[0];
-    const where = issue ? issue.path.map((p, i) => (i === 1 && issue.path[0] === 'columns' ? columnName(doc, p) : String(p))) : [];
-    throw new ContractError(`${source}: ${issue ? `${where.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`);
+    const where = issue
+      ? issue.path.map((p, i) => (i === 1 && issue.path[0] === 'columns' ? columnName(doc, p) : String(p)))
+      : [];
+    throw new ContractError(
+      `${source}: ${issue ? `${where.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
+    );
   }
   return r.data;
 }

@@ -143,8 +143,7 @@ export class CsvReader {
       return;
     }
     const width = this.builders.length;
-    if (n > width)
-      throw new CsvError(`line ${this.line}: expected ${width} fields, saw ${n}`);
+    if (n > width) throw new CsvError(`line ${this.line}: expected ${width} fields, saw ${n}`);
     for (let i = 0; i < n; i++) {
       const b = this.builders[i] as ColumnBuilder;
       b.pushBytes(buf, this.starts[i] as number, this.ends[i] as number, this.texts[i]);

@@ -49,7 +49,11 @@ export function quantileSorted(a: Float64Array, q: number): number {
  * The stored profile of a version, from the cleaned samples drift already computed (one pass over
  * the data serves both). Nulls count missing values; ±∞ are numeric values outside min/max stats.
  */
-export function profileFromSamples(rows: number, samples: Iterable<ColumnSample>, nulls: Map<string, number>): DatasetProfile {
+export function profileFromSamples(
+  rows: number,
+  samples: Iterable<ColumnSample>,
+  nulls: Map<string, number>,
+): DatasetProfile {
   const columns: ColumnProfile[] = [];
   for (const s of samples) {
     const base = { name: s.name, kind: s.dtype, rows, nulls: nulls.get(s.name) ?? 0, distinct: s.rawUnique };
@@ -62,7 +66,8 @@ export function profileFromSamples(rows: number, samples: Iterable<ColumnSample>
       const sketch = new KllSketch(SKETCH_K);
       // Feed in a scrambled order so the sketch's compactions see a typical stream.
       const stride = a.length > 7919 ? 7919 : 1;
-      for (let start = 0; start < stride; start++) for (let i = start; i < a.length; i += stride) sketch.update(a[i] as number);
+      for (let start = 0; start < stride; start++)
+        for (let i = start; i < a.length; i += stride) sketch.update(a[i] as number);
       const sum = npSum(a);
       columns.push({
         ...base,

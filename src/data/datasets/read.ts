@@ -25,7 +25,9 @@ export function formatOf(file: string, explicit?: string): DataFormat {
   if (f === 'tsv' || f === 'tab') return 'tsv';
   if (f === 'jsonl' || f === 'ndjson' || f === 'json') return 'jsonl';
   if (f === 'parquet')
-    throw new Error('Parquet is not supported yet (no maintained pure-JS reader is bundled); convert to CSV or JSON lines.');
+    throw new Error(
+      'Parquet is not supported yet (no maintained pure-JS reader is bundled); convert to CSV or JSON lines.',
+    );
   throw new Error(`unknown data format ".${f}": use csv, tsv or jsonl`);
 }
 
@@ -37,13 +39,20 @@ export async function readTable(file: string, opts: { format?: string } = {}): P
   const format = formatOf(file, opts.format);
   const info = await stat(file);
   const hash = createHash('sha256');
-  const sink = format === 'jsonl' ? new JsonLinesReader() : new CsvReader({ delimiter: format === 'tsv' ? '\t' : ',' });
+  const sink =
+    format === 'jsonl' ? new JsonLinesReader() : new CsvReader({ delimiter: format === 'tsv' ? '\t' : ',' });
   for await (const chunk of createReadStream(file, { highWaterMark: CHUNK })) {
     const b = chunk as Buffer;
     hash.update(b);
     sink.push(b);
   }
-  return { table: sink.finish(), sha256: hash.digest('hex'), bytes: info.size, format, mtimeMs: info.mtimeMs };
+  return {
+    table: sink.finish(),
+    sha256: hash.digest('hex'),
+    bytes: info.size,
+    format,
+    mtimeMs: info.mtimeMs,
+  };
 }
 
 /**
@@ -82,7 +91,8 @@ export class JsonLinesReader {
     } catch {
       throw new Error(`line ${this.line}: not valid JSON`);
     }
-    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new Error(`line ${this.line}: expected a JSON object`);
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
+      throw new Error(`line ${this.line}: expected a JSON object`);
     for (const [k, v] of Object.entries(obj)) {
       let b = this.builders.get(k);
       if (!b) {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Database } from '../../store/db.js';
 import { loadDriftProfile, saveDriftProfile } from '../drift/profile-cache.js';
 import { type DriftProfile, driftProfile } from '../drift/run.js';
+import type { ColumnSample } from '../drift/samples.js';
 import { type DatasetProfile, profileFromSamples } from './profile.js';
 import { type ReadResult, readTable } from './read.js';
 import type { ColumnKind, Table } from './table.js';
@@ -73,12 +74,30 @@ export function newId(prefix: string): string {
 export async function analyseFile(file: string, format?: string): Promise<Analysed> {
   const { table, ...read } = await readTable(file, format ? { format } : {});
   const drift = driftProfile(table);
-  const nulls = new Map(table.columns.map((c) => [c.name, c.nulls]));
-  return { read, table, drift, profile: profileFromSamples(table.rows, drift.columns.values(), nulls) };
+  // The column profile (with its sketches) is only built when something reads it: registration
+  // and lineage events do, a plain drift run does not.
+  let profile: DatasetProfile | undefined;
+  return {
+    read,
+    table,
+    drift,
+    get profile(): DatasetProfile {
+      profile ??= profileFromSamples(
+        table.rows,
+        drift.columns.values(),
+        new Map(table.columns.map((c) => [c.name, c.nulls])),
+      );
+      return profile;
+    },
+  };
 }
 
 export interface DatasetRegistry {
-  register(input: RegisterInput, actor: string, analysed?: Analysed): Promise<{ dataset: Dataset; version: DatasetVersion; created: boolean }>;
+  register(
+    input: RegisterInput,
+    actor: string,
+    analysed?: Analysed,
+  ): Promise<{ dataset: Dataset; version: DatasetVersion; created: boolean }>;
   list(): Promise<(Dataset & { latest: Omit<DatasetVersion, 'profile'> | null; versions: number })[]>;
   get(name: string): Promise<Dataset | null>;
   versions(datasetId: string): Promise<DatasetVersion[]>;
@@ -150,7 +169,10 @@ function toVersion(r: VersionRow): DatasetVersion {
   };
 }
 
-export function createDatasetRegistry(database: Database, opts: { dataDir: string; now?: () => number }): DatasetRegistry {
+export function createDatasetRegistry(
+  database: Database,
+  opts: { dataDir: string; now?: () => number },
+): DatasetRegistry {
   const { db } = database;
   const now = opts.now ?? Date.now;
   const dataDir = opts.dataDir;
@@ -183,7 +205,8 @@ export function createDatasetRegistry(database: Database, opts: { dataDir: strin
     dataDir,
 
     async register(input, actor, pre) {
-      if (!NAME_RE.test(input.name)) throw new Error('dataset name: use letters, digits, ".", "_" or "-" (max 128)');
+      if (!NAME_RE.test(input.name))
+        throw new Error('dataset name: use letters, digits, ".", "_" or "-" (max 128)');
       const a = pre ?? (await analyseFile(input.file, input.format));
       const source = /^[a-z][a-z0-9+.-]*:\/\//i.test(input.file) ? input.file : path.resolve(input.file);
       const t = now();
@@ -225,7 +248,8 @@ export function createDatasetRegistry(database: Database, opts: { dataDir: strin
         .executeTakeFirst();
       if (existing) {
         // The cache may have been removed; it is cheap to restore while the data is in hand.
-        if (!(await loadDriftProfile(dataDir, a.read.sha256))) await saveDriftProfile(dataDir, a.read.sha256, a.drift);
+        if (!(await loadDriftProfile(dataDir, a.read.sha256)))
+          await saveDriftProfile(dataDir, a.read.sha256, a.drift);
         return { dataset, version: toVersion(existing as VersionRow), created: false };
       }
       await saveDriftProfile(dataDir, a.read.sha256, a.drift);
@@ -252,19 +276,34 @@ export function createDatasetRegistry(database: Database, opts: { dataDir: strin
           created_by: actor,
         })
         .execute();
-      await db.updateTable('data_datasets').set({ updated_at: t, source }).where('id', '=', dataset.id).execute();
+      await db
+        .updateTable('data_datasets')
+        .set({ updated_at: t, source })
+        .where('id', '=', dataset.id)
+        .execute();
       const row = await versionQuery().where('v.id', '=', id).executeTakeFirstOrThrow();
       return { dataset, version: toVersion(row as VersionRow), created: true };
     },
 
     async list() {
-      const rows = (await db.selectFrom('data_datasets').selectAll().orderBy('name').execute()) as DatasetRow[];
+      const rows = (await db
+        .selectFrom('data_datasets')
+        .selectAll()
+        .orderBy('name')
+        .execute()) as DatasetRow[];
       const out = [];
       for (const r of rows) {
-        const vs = await versionQuery().where('v.dataset_id', '=', r.id).orderBy('v.version', 'desc').execute();
+        const vs = await versionQuery()
+          .where('v.dataset_id', '=', r.id)
+          .orderBy('v.version', 'desc')
+          .execute();
         const latest = vs[0] ? toVersion(vs[0] as VersionRow) : null;
         if (latest) (latest as Partial<DatasetVersion>).profile = undefined;
-        out.push({ ...toDataset(r), latest: latest as Omit<DatasetVersion, 'profile'> | null, versions: vs.length });
+        out.push({
+          ...toDataset(r),
+          latest: latest as Omit<DatasetVersion, 'profile'> | null,
+          versions: vs.length,
+        });
       }
       return out;
     },
@@ -272,7 +311,10 @@ export function createDatasetRegistry(database: Database, opts: { dataDir: strin
     get,
 
     async versions(datasetId) {
-      const rows = await versionQuery().where('v.dataset_id', '=', datasetId).orderBy('v.version', 'desc').execute();
+      const rows = await versionQuery()
+        .where('v.dataset_id', '=', datasetId)
+        .orderBy('v.version', 'desc')
+        .execute();
       return rows.map((r) => toVersion(r as VersionRow));
     },
 
@@ -302,6 +344,61 @@ export function createDatasetRegistry(database: Database, opts: { dataDir: strin
 
     async driftProfile(v) {
       return loadDriftProfile(dataDir, v.sha256);
+    },
+  };
+}
+
+/**
+ * Like analyseFile, for a drift side: the parse and sort run in a worker thread when Keel runs
+ * from compiled JavaScript (two sides → two cores), in-process otherwise (tests run TypeScript
+ * sources, which a worker cannot load). The table it returns carries column metadata but no values.
+ */
+export async function analyseForDrift(file: string, format?: string): Promise<Analysed> {
+  const workerUrl = new URL('../drift/worker.js', import.meta.url);
+  if (!import.meta.url.endsWith('.js')) return analyseFile(file, format);
+  const { Worker } = await import('node:worker_threads');
+  type Reply =
+    | {
+        ok: true;
+        read: Omit<ReadResult, 'table'>;
+        rows: number;
+        meta: { name: string; kind: ColumnKind; nulls: number; length: number }[];
+        samples: ColumnSample[];
+      }
+    | { ok: false; error: string; code?: string; name?: string };
+  const reply = await new Promise<Reply>((resolve, reject) => {
+    const w = new Worker(workerUrl);
+    w.once('message', (m: Reply) => {
+      resolve(m);
+      void w.terminate();
+    });
+    w.once('error', reject);
+    w.postMessage({ file, ...(format ? { format } : {}) });
+  });
+  if (!reply.ok) {
+    const err = new Error(reply.error) as NodeJS.ErrnoException;
+    if (reply.code) err.code = reply.code;
+    if (reply.name) err.name = reply.name;
+    throw err;
+  }
+  const columns = new Map(reply.samples.map((s) => [s.name, s]));
+  const table: Table = {
+    rows: reply.rows,
+    columns: reply.meta.map((m) => ({ name: m.name, kind: m.kind, nulls: m.nulls, length: m.length })),
+  };
+  const drift = { rows: reply.rows, columns };
+  let profile: DatasetProfile | undefined;
+  return {
+    read: reply.read,
+    table,
+    drift,
+    get profile(): DatasetProfile {
+      profile ??= profileFromSamples(
+        table.rows,
+        columns.values(),
+        new Map(reply.meta.map((m) => [m.name, m.nulls])),
+      );
+      return profile;
     },
   };
 }

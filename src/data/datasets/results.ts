@@ -32,9 +32,18 @@ export interface StoredDrift {
 }
 
 export interface ResultStore {
-  recordCheck(r: { datasetVersionId: string | null; fileSha256: string; report: CheckReport }, actor: string): Promise<string>;
+  recordCheck(
+    r: { datasetVersionId: string | null; fileSha256: string; report: CheckReport },
+    actor: string,
+  ): Promise<string>;
   recordDrift(
-    r: { referenceVersionId: string | null; currentVersionId: string | null; referenceSha256: string; currentSha256: string; report: DriftReport },
+    r: {
+      referenceVersionId: string | null;
+      currentVersionId: string | null;
+      referenceSha256: string;
+      currentSha256: string;
+      report: DriftReport;
+    },
     actor: string,
   ): Promise<string>;
   checks(versionId: string, limit?: number): Promise<StoredCheck[]>;
@@ -110,7 +119,9 @@ export function createResultStore(database: Database, opts: { now?: () => number
       const rows = await db
         .selectFrom('data_drift_runs')
         .selectAll()
-        .where((eb) => eb.or([eb('current_version_id', '=', versionId), eb('reference_version_id', '=', versionId)]))
+        .where((eb) =>
+          eb.or([eb('current_version_id', '=', versionId), eb('reference_version_id', '=', versionId)]),
+        )
         .orderBy('created_at', 'desc')
         .limit(limit)
         .execute();

@@ -83,7 +83,7 @@ export interface NumberToken {
   integer: boolean;
 }
 
-const NOT_A_NUMBER: NumberToken = { value: Number.NaN, integer: false };
+const _NOT_A_NUMBER: NumberToken = { value: Number.NaN, integer: false };
 
 /**
  * Parse the ASCII number in bytes [start, end). Short decimals take an exact fast path (mantissa
@@ -303,10 +303,22 @@ export class ColumnBuilder {
   finish(rows: number): Column {
     while (this.n < rows) this.pushNull();
     if (this.nonNull === 0)
-      return { name: this.name, kind: 'empty', length: this.n, nulls: this.nullCount, values: new Float64Array(this.n).fill(Number.NaN) };
+      return {
+        name: this.name,
+        kind: 'empty',
+        length: this.n,
+        nulls: this.nullCount,
+        values: new Float64Array(this.n).fill(Number.NaN),
+      };
     if (this.mode === 'numeric') {
       const kind: ColumnKind = this.allInt && this.nullCount === 0 ? 'int' : 'float';
-      return { name: this.name, kind, length: this.n, nulls: this.nullCount, values: this.nums.slice(0, this.n) };
+      return {
+        name: this.name,
+        kind,
+        length: this.n,
+        nulls: this.nullCount,
+        values: this.nums.slice(0, this.n),
+      };
     }
     const kind: ColumnKind = this.allBool && this.nullCount === 0 ? 'bool' : 'string';
     return {
@@ -346,7 +358,18 @@ export function filterRows(table: Table, keep: (row: number) => boolean): Table 
   return {
     rows: idx.length,
     columns: table.columns.map((c) => {
-      const nulls = idx.reduce((s, i) => s + (c.values ? (Number.isNaN(c.values[i] as number) ? 1 : 0) : (c.codes as Int32Array)[i] === -1 ? 1 : 0), 0);
+      const nulls = idx.reduce(
+        (s, i) =>
+          s +
+          (c.values
+            ? Number.isNaN(c.values[i] as number)
+              ? 1
+              : 0
+            : (c.codes as Int32Array)[i] === -1
+              ? 1
+              : 0),
+        0,
+      );
       if (c.values) {
         const values = new Float64Array(idx.length);
         idx.forEach((r, k) => {

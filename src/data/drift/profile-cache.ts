@@ -75,7 +75,11 @@ export function decodeDriftProfile(buf: Buffer): DriftProfile {
   for (const h of head.columns) {
     const sample: ColumnSample['sample'] =
       h.kind === 'numeric'
-        ? { kind: 'numeric', sorted: data.subarray(h.offset ?? 0, (h.offset ?? 0) + h.n), integer: h.integer ?? false }
+        ? {
+            kind: 'numeric',
+            sorted: data.subarray(h.offset ?? 0, (h.offset ?? 0) + h.n),
+            integer: h.integer ?? false,
+          }
         : { kind: 'categorical', counts: new Map(h.counts ?? []), n: h.n };
     columns.set(h.name, {
       name: h.name,

@@ -19,7 +19,9 @@ function table(cols: Record<string, (string | number)[]>): Table {
   const n = (cols[names[0] as string] as unknown[]).length;
   return csv(
     names,
-    Array.from({ length: n }, (_, i) => names.map((k) => (cols[k] as (string | number)[])[i] as string | number)),
+    Array.from({ length: n }, (_, i) =>
+      names.map((k) => (cols[k] as (string | number)[])[i] as string | number),
+    ),
   );
 }
 
@@ -33,7 +35,12 @@ describe('Evidently default test selection', () => {
     expect(r1000.columns[0]).toMatchObject({ type: 'numerical', method: 'ks', threshold: 0.05 });
     expect(r1000.columns[0]?.p_value).toBeTypeOf('number');
     const r1001 = drift(table({ x: cont(1001, 1) }), table({ x: cont(500, 2) }));
-    expect(r1001.columns[0]).toMatchObject({ type: 'numerical', method: 'wasserstein', threshold: 0.1, p_value: null });
+    expect(r1001.columns[0]).toMatchObject({
+      type: 'numerical',
+      method: 'wasserstein',
+      threshold: 0.1,
+      p_value: null,
+    });
   });
 
   it('counts reference rows after dropping nulls (1001 rows with one null is a small reference)', () => {
@@ -45,23 +52,44 @@ describe('Evidently default test selection', () => {
   it('treats integer columns with ≤ 5 distinct reference values as categorical, 6 as numerical', () => {
     const five = column(200, (_, g) => Math.floor(g.uniform() * 5));
     const six = column(200, (_, g) => Math.floor(g.uniform() * 6));
-    expect(drift(table({ k: five }), table({ k: five })).columns[0]).toMatchObject({ type: 'categorical', method: 'chisquare' });
-    expect(drift(table({ k: six }), table({ k: six })).columns[0]).toMatchObject({ type: 'numerical', method: 'ks' });
+    expect(drift(table({ k: five }), table({ k: five })).columns[0]).toMatchObject({
+      type: 'categorical',
+      method: 'chisquare',
+    });
+    expect(drift(table({ k: six }), table({ k: six })).columns[0]).toMatchObject({
+      type: 'numerical',
+      method: 'ks',
+    });
     // Float columns are numerical whatever their cardinality; ≤ 5 values still pick chi-square / z.
     const fl = column(200, (_, g) => (Math.floor(g.uniform() * 4) + 0.5).toFixed(1));
-    expect(drift(table({ f: fl }), table({ f: fl })).columns[0]).toMatchObject({ type: 'numerical', method: 'chisquare' });
+    expect(drift(table({ f: fl }), table({ f: fl })).columns[0]).toMatchObject({
+      type: 'numerical',
+      method: 'chisquare',
+    });
     // With > 1000 reference rows a ≤ 5-value column gets Jensen–Shannon.
     const big = column(1500, (_, g) => Math.floor(g.uniform() * 5));
-    expect(drift(table({ k: big }), table({ k: big })).columns[0]).toMatchObject({ method: 'jensenshannon', threshold: 0.1 });
+    expect(drift(table({ k: big }), table({ k: big })).columns[0]).toMatchObject({
+      method: 'jensenshannon',
+      threshold: 0.1,
+    });
   });
 
   it('uses the Z-test for binary columns and chi-square for 3+ categories', () => {
     const bin = column(300, (_, g) => (g.uniform() < 0.3 ? 'yes' : 'no'));
     const tri = column(300, (_, g) => ['a', 'b', 'c'][Math.floor(g.uniform() * 3)] as string);
-    expect(drift(table({ b: bin }), table({ b: bin })).columns[0]).toMatchObject({ type: 'categorical', method: 'z' });
-    expect(drift(table({ t: tri }), table({ t: tri })).columns[0]).toMatchObject({ type: 'categorical', method: 'chisquare' });
+    expect(drift(table({ b: bin }), table({ b: bin })).columns[0]).toMatchObject({
+      type: 'categorical',
+      method: 'z',
+    });
+    expect(drift(table({ t: tri }), table({ t: tri })).columns[0]).toMatchObject({
+      type: 'categorical',
+      method: 'chisquare',
+    });
     const bools = column(300, (_, g) => (g.uniform() < 0.5 ? 'True' : 'False'));
-    expect(drift(table({ b: bools }), table({ b: bools })).columns[0]).toMatchObject({ type: 'categorical', method: 'z' });
+    expect(drift(table({ b: bools }), table({ b: bools })).columns[0]).toMatchObject({
+      type: 'categorical',
+      method: 'z',
+    });
   });
 
   it('declares dataset drift at a drifted share of 50 % but not 49 %', () => {
@@ -89,15 +117,29 @@ describe('peer defects handled', () => {
     const r = drift(table({ c }), table({ c }), { method: 'chisquare' });
     expect(r.columns[0]).toMatchObject({ p_value: 1, drifted: false });
     const n = column(100, () => 7);
-    expect(drift(table({ n }), table({ n })).columns[0]).toMatchObject({ method: 'z', p_value: 1, drifted: false });
+    expect(drift(table({ n }), table({ n })).columns[0]).toMatchObject({
+      method: 'z',
+      p_value: 1,
+      drifted: false,
+    });
     expect(drift(table({ n }), table({ n }), { method: 'ks' }).columns[0]).toMatchObject({ p_value: 1 });
   });
 
   it('reports categories new in current data as their own signal', () => {
     const ref = column(400, (_, g) => ['a', 'b', 'c'][Math.floor(g.uniform() * 3)] as string);
-    const cur = column(400, (i, g) => (i % 10 === 0 ? 'zzz' : (['a', 'b', 'c'][Math.floor(g.uniform() * 3)] as string)), 9);
+    const cur = column(
+      400,
+      (i, g) => (i % 10 === 0 ? 'zzz' : (['a', 'b', 'c'][Math.floor(g.uniform() * 3)] as string)),
+      9,
+    );
     const r = drift(table({ c: ref }), table({ c: cur })).columns[0];
-    expect(r).toMatchObject({ method: 'chisquare', new_categories: ['zzz'], new_category_share: 0.1, drifted: true, p_value: 0 });
+    expect(r).toMatchObject({
+      method: 'chisquare',
+      new_categories: ['zzz'],
+      new_category_share: 0.1,
+      drifted: true,
+      p_value: 0,
+    });
     expect(r?.statistic).toBeNull(); // infinite chi-square statistic
   });
 
@@ -111,10 +153,15 @@ describe('peer defects handled', () => {
   });
 
   it('skips columns that are empty after dropping nulls, and honours --columns', () => {
-    const r = drift(table({ a: ['', '', ''], b: [1.5, 2.5, 3.5] }), table({ a: [1, 2, 3], b: [1.5, 2.5, 3.5] }));
+    const r = drift(
+      table({ a: ['', '', ''], b: [1.5, 2.5, 3.5] }),
+      table({ a: [1, 2, 3], b: [1.5, 2.5, 3.5] }),
+    );
     expect(r.columns.map((c) => c.column)).toEqual(['b']);
     expect(r.skipped?.[0]?.column).toBe('a');
-    const only = drift(table({ a: [1.5, 2], b: [1, 2] }), table({ a: [1.5, 2], b: [1, 2] }), { columns: ['b'] });
+    const only = drift(table({ a: [1.5, 2], b: [1, 2] }), table({ a: [1.5, 2], b: [1, 2] }), {
+      columns: ['b'],
+    });
     expect(only.columns.map((c) => c.column)).toEqual(['b']);
   });
 });

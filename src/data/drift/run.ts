@@ -60,7 +60,13 @@ export interface ColumnDriftError {
 
 export interface DriftReport {
   columns: ColumnDrift[];
-  dataset: { drifted_columns: number; share: number; dataset_drift: boolean; columns: number; drift_share: number };
+  dataset: {
+    drifted_columns: number;
+    share: number;
+    dataset_drift: boolean;
+    columns: number;
+    drift_share: number;
+  };
   /** Columns that could not be tested (empty after dropping nulls, incompatible method …). */
   skipped?: ColumnDriftError[];
 }
@@ -101,7 +107,11 @@ function runTest(
 }
 
 /** Compare each shared column of `current` with `reference` and decide dataset drift. */
-export function runDrift(reference: DriftProfile, current: DriftProfile, opts: DriftOptions = {}): DriftReport {
+export function runDrift(
+  reference: DriftProfile,
+  current: DriftProfile,
+  opts: DriftOptions = {},
+): DriftReport {
   const names = opts.columns ?? [...reference.columns.keys()].filter((n) => current.columns.has(n));
   const results: ColumnDrift[] = [];
   const skipped: ColumnDriftError[] = [];
@@ -109,11 +119,17 @@ export function runDrift(reference: DriftProfile, current: DriftProfile, opts: D
     const ref = reference.columns.get(name);
     const cur = current.columns.get(name);
     if (!ref || !cur) {
-      skipped.push({ column: name, error: `column "${name}" is not in ${ref ? 'current' : 'reference'} data` });
+      skipped.push({
+        column: name,
+        error: `column "${name}" is not in ${ref ? 'current' : 'reference'} data`,
+      });
       continue;
     }
     if (ref.n === 0 || cur.n === 0) {
-      skipped.push({ column: name, error: `column "${name}" is empty in ${ref.n === 0 ? 'reference' : 'current'} data` });
+      skipped.push({
+        column: name,
+        error: `column "${name}" is empty in ${ref.n === 0 ? 'reference' : 'current'} data`,
+      });
       continue;
     }
     const type = featureType(ref, cur);
@@ -160,7 +176,10 @@ export function runDrift(reference: DriftProfile, current: DriftProfile, opts: D
   return report;
 }
 
-function newCategories(ref: ColumnSample, cur: ColumnSample): Pick<ColumnDrift, 'new_categories' | 'new_category_share'> {
+function newCategories(
+  ref: ColumnSample,
+  cur: ColumnSample,
+): Pick<ColumnDrift, 'new_categories' | 'new_category_share'> {
   const rc = valueCounts(ref.sample);
   const cc = valueCounts(cur.sample);
   const fresh: Key[] = [];

@@ -111,7 +111,8 @@ export function columnSample(col: Column): ColumnSample {
     }
   }
   const counts = new Map<Key, number>();
-  for (let c = 0; c < dict.length; c++) if ((perCode[c] as number) > 0) counts.set(dict[c] as string, perCode[c] as number);
+  for (let c = 0; c < dict.length; c++)
+    if ((perCode[c] as number) > 0) counts.set(dict[c] as string, perCode[c] as number);
   return {
     name: col.name,
     dtype: col.kind,

@@ -57,7 +57,7 @@ export function unionUnique(ref: ColumnSample, cur: ColumnSample): number {
     while (i < a.length || j < b.length) {
       const va = i < a.length ? (a[i] as number) : Number.POSITIVE_INFINITY;
       const vb = j < b.length ? (b[j] as number) : Number.POSITIVE_INFINITY;
-      const v = va <= vb ? va : vb;
+      const v = Math.min(va, vb);
       while (i < a.length && a[i] === v) i++;
       while (j < b.length && b[j] === v) j++;
       u++;

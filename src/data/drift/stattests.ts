@@ -31,7 +31,15 @@ import { histogramSorted, npSum, sturgesEdges } from './special/numpy.js';
 
 export type StatTestName = 'ks' | 'chisquare' | 'z' | 'wasserstein' | 'jensenshannon' | 'psi' | 'kl';
 
-export const STAT_TESTS: readonly StatTestName[] = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi', 'kl'];
+export const STAT_TESTS: readonly StatTestName[] = [
+  'ks',
+  'chisquare',
+  'z',
+  'wasserstein',
+  'jensenshannon',
+  'psi',
+  'kl',
+];
 
 export const DEFAULT_THRESHOLD: Record<StatTestName, number> = {
   ks: 0.05,
@@ -76,7 +84,13 @@ function unionKeys(ref: Map<Key, number>, cur: Map<Key, number>): Key[] {
 export function ksTest(ref: Sample, cur: Sample, threshold: number, method: KsMethod = 'auto'): TestOutcome {
   if (ref.kind !== 'numeric' || cur.kind !== 'numeric') throw new Error('ks needs a numerical column');
   const r = ks2samp(ref.sorted, cur.sorted, method);
-  return { statistic: r.statistic, pValue: r.pValue, drifted: r.pValue <= threshold, flags: [], ksMethod: r.method };
+  return {
+    statistic: r.statistic,
+    pValue: r.pValue,
+    drifted: r.pValue <= threshold,
+    flags: [],
+    ksMethod: r.method,
+  };
 }
 
 export function chiSquareTest(ref: Sample, cur: Sample, threshold: number): TestOutcome {
@@ -136,7 +150,7 @@ export function wassersteinDistance(a: Float64Array, b: Float64Array): number {
   while (i < n1 || j < n2) {
     const va = i < n1 ? (a[i] as number) : Number.POSITIVE_INFINITY;
     const vb = j < n2 ? (b[j] as number) : Number.POSITIVE_INFINITY;
-    const v = va <= vb ? va : vb;
+    const v = Math.min(va, vb);
     if (!Number.isNaN(prev)) {
       const term = prevDiff * (v - prev);
       const s = sum + term;
@@ -154,7 +168,8 @@ export function wassersteinDistance(a: Float64Array, b: Float64Array): number {
 export const WASSERSTEIN_STD_FLOOR = 0.001;
 
 export function wassersteinTest(ref: Sample, cur: Sample, threshold: number, refStd: number): TestOutcome {
-  if (ref.kind !== 'numeric' || cur.kind !== 'numeric') throw new Error('wasserstein needs a numerical column');
+  if (ref.kind !== 'numeric' || cur.kind !== 'numeric')
+    throw new Error('wasserstein needs a numerical column');
   const flags: string[] = [];
   // Evidently divides by max(std, 0.001) without saying so; Keel divides the same way (so scores
   // stay comparable) but flags it, because the score is then in units of 0.001, not of the std.
@@ -229,13 +244,25 @@ export function jensenShannon(pIn: Float64Array, qIn: Float64Array): number {
   return Math.sqrt((npSum(left) + npSum(right)) / 2);
 }
 
-export function jensenShannonTest(ref: Sample, cur: Sample, threshold: number, numerical: boolean, refUnique: number): TestOutcome {
+export function jensenShannonTest(
+  ref: Sample,
+  cur: Sample,
+  threshold: number,
+  numerical: boolean,
+  refUnique: number,
+): TestOutcome {
   const b = binnedShares(ref, cur, numerical, refUnique, false);
   const js = jensenShannon(b.ref, b.cur);
   return { statistic: js, pValue: null, drifted: js >= threshold, flags: [] };
 }
 
-export function psiTest(ref: Sample, cur: Sample, threshold: number, numerical: boolean, refUnique: number): TestOutcome {
+export function psiTest(
+  ref: Sample,
+  cur: Sample,
+  threshold: number,
+  numerical: boolean,
+  refUnique: number,
+): TestOutcome {
   const b = binnedShares(ref, cur, numerical, refUnique, true);
   const terms = new Float64Array(b.ref.length);
   for (let i = 0; i < terms.length; i++) {
@@ -247,12 +274,19 @@ export function psiTest(ref: Sample, cur: Sample, threshold: number, numerical: 
   return { statistic: psi, pValue: null, drifted: psi >= threshold, flags: [] };
 }
 
-export function klTest(ref: Sample, cur: Sample, threshold: number, numerical: boolean, refUnique: number): TestOutcome {
+export function klTest(
+  ref: Sample,
+  cur: Sample,
+  threshold: number,
+  numerical: boolean,
+  refUnique: number,
+): TestOutcome {
   const b = binnedShares(ref, cur, numerical, refUnique, true);
   const ps = npSum(b.ref);
   const qs = npSum(b.cur);
   const terms = new Float64Array(b.ref.length);
-  for (let i = 0; i < terms.length; i++) terms[i] = relEntr((b.ref[i] as number) / ps, (b.cur[i] as number) / qs);
+  for (let i = 0; i < terms.length; i++)
+    terms[i] = relEntr((b.ref[i] as number) / ps, (b.cur[i] as number) / qs);
   const kl = npSum(terms);
   return { statistic: kl, pValue: null, drifted: kl >= threshold, flags: [] };
 }

@@ -54,16 +54,24 @@ export function createLineageEmitter(opts: LineageEmitterOptions): LineageEmitte
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await sleep(Math.min(base * 2 ** (attempt - 1), 10_000));
       try {
-        const res = await doFetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeout) });
+        const res = await doFetch(url, {
+          method: 'POST',
+          headers,
+          body,
+          signal: AbortSignal.timeout(timeout),
+        });
         await res.arrayBuffer().catch(() => undefined);
-        if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, attempts: attempt + 1 };
+        if (res.status >= 200 && res.status < 300)
+          return { ok: true, status: res.status, attempts: attempt + 1 };
         last = { ok: false, status: res.status, attempts: attempt + 1, error: `HTTP ${res.status}` };
         if (res.status < 500 && res.status !== 429) break;
       } catch (e) {
         last = { ok: false, status: null, attempts: attempt + 1, error: (e as Error).message };
       }
     }
-    opts.onError?.(`OpenLineage ${event.eventType} for ${event.job.name} not delivered: ${last.error ?? 'unknown error'}`);
+    opts.onError?.(
+      `OpenLineage ${event.eventType} for ${event.job.name} not delivered: ${last.error ?? 'unknown error'}`,
+    );
     return last;
   }
 

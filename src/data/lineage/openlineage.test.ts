@@ -42,19 +42,37 @@ function assertValid(ev: OLRunEvent): void {
   }
 }
 
-function ref(csv: string, extra: Partial<DatasetRef> = {}): { ref: DatasetRef; table: ReturnType<typeof parseCsv> } {
+function ref(
+  csv: string,
+  extra: Partial<DatasetRef> = {},
+): { ref: DatasetRef; table: ReturnType<typeof parseCsv> } {
   const table = parseCsv(csv);
   const d = driftProfile(table);
-  const profile = profileFromSamples(table.rows, d.columns.values(), new Map(table.columns.map((c) => [c.name, c.nulls])));
-  return { table, ref: { location: '/data/users.csv', profile, bytes: csv.length, sha256: 'ab'.repeat(32), ...extra } };
+  const profile = profileFromSamples(
+    table.rows,
+    d.columns.values(),
+    new Map(table.columns.map((c) => [c.name, c.nulls])),
+  );
+  return {
+    table,
+    ref: { location: '/data/users.csv', profile, bytes: csv.length, sha256: 'ab'.repeat(32), ...extra },
+  };
 }
 
 const CSV = 'id,score,label\n1,0.5,a\n2,0.9,b\n3,,a\n4,1.7,c\n';
 
 describe('OpenLineage events', () => {
   it('data check: START and COMPLETE with schema, dataSource, dataQualityMetrics and dataQualityAssertions', () => {
-    const { table, ref: input } = ref(CSV, { registeredName: 'users', version: 2, owner: 'team:data', description: 'Users' });
-    const report = runChecks(table, parseContract('name: users\ncolumns: { score: { max: 1 }, id: { unique: true } }'));
+    const { table, ref: input } = ref(CSV, {
+      registeredName: 'users',
+      version: 2,
+      owner: 'team:data',
+      description: 'Users',
+    });
+    const report = runChecks(
+      table,
+      parseContract('name: users\ncolumns: { score: { max: 1 }, id: { unique: true } }'),
+    );
     const { start, end } = checkEvents({ namespace: 'keel' }, input, { report });
     for (const ev of [start, end]) assertValid(ev);
     expect(start.eventType).toBe('START');
@@ -62,9 +80,17 @@ describe('OpenLineage events', () => {
     expect(end.run.runId).toBe(start.run.runId);
     expect(end.inputs[0]?.facets).toHaveProperty('schema');
     expect(end.inputs[0]?.facets).toHaveProperty('dataSource');
-    const assertions = (end.inputs[0]?.inputFacets?.dataQualityAssertions as { assertions: { assertion: string; success: boolean }[] }).assertions;
-    expect(assertions).toContainEqual(expect.objectContaining({ assertion: 'max', success: false, column: 'score' }));
-    const metrics = end.inputs[0]?.inputFacets?.dataQualityMetrics as { rowCount: number; columnMetrics: Record<string, { nullCount: number }> };
+    const dq = end.inputs[0]?.inputFacets?.dataQualityAssertions as
+      | { assertions: { assertion: string; success: boolean }[] }
+      | undefined;
+    const assertions = dq?.assertions ?? [];
+    expect(assertions).toContainEqual(
+      expect.objectContaining({ assertion: 'max', success: false, column: 'score' }),
+    );
+    const metrics = end.inputs[0]?.inputFacets?.dataQualityMetrics as {
+      rowCount: number;
+      columnMetrics: Record<string, { nullCount: number }>;
+    };
     expect(metrics.rowCount).toBe(4);
     expect(metrics.columnMetrics.score?.nullCount).toBe(1);
   });
@@ -73,7 +99,12 @@ describe('OpenLineage events', () => {
     const a = ref(CSV);
     const b = ref('id,score,label\n5,5.5,z\n6,9.9,z\n', { location: 'https://example.com/x.csv' });
     const report = runDrift(driftProfile(a.table), driftProfile(b.table));
-    const ok = driftEvents({ namespace: 'keel', runId: '3b5c7d5e-0c2f-4a6b-9b1e-2f4d6a8c0e1f' }, a.ref, b.ref, { report });
+    const ok = driftEvents(
+      { namespace: 'keel', runId: '3b5c7d5e-0c2f-4a6b-9b1e-2f4d6a8c0e1f' },
+      a.ref,
+      b.ref,
+      { report },
+    );
     for (const ev of [ok.start, ok.end]) assertValid(ev);
     expect(ok.end.inputs).toHaveLength(2);
     const failed = driftEvents({ namespace: 'keel' }, a.ref, b.ref, { error: 'boom' });
@@ -114,9 +145,15 @@ describe('lineage emitter', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   it('POSTs to {endpoint}/api/v1/lineage, retries 5xx, gives up on 4xx', async () => {
-    const events = checkEvents({ namespace: 'keel' }, ref(CSV).ref, { report: runChecks(parseCsv(CSV), parseContract('name: c')) });
+    const events = checkEvents({ namespace: 'keel' }, ref(CSV).ref, {
+      report: runChecks(parseCsv(CSV), parseContract('name: c')),
+    });
     const errors: string[] = [];
-    const em = createLineageEmitter({ endpoint: `${base}/`, sleep: async () => {}, onError: (m) => errors.push(m) });
+    const em = createLineageEmitter({
+      endpoint: `${base}/`,
+      sleep: async () => {},
+      onError: (m) => errors.push(m),
+    });
     failures = 2;
     const [a, b] = await em.emitRun(events);
     expect(a).toMatchObject({ ok: true, status: 201, attempts: 3 });
@@ -125,9 +162,18 @@ describe('lineage emitter', () => {
       ['/api/v1/lineage', 'START'],
       ['/api/v1/lineage', 'COMPLETE'],
     ]);
-    const bad = createLineageEmitter({ endpoint: `${base}/bad`, sleep: async () => {}, onError: (m) => errors.push(m) });
+    const bad = createLineageEmitter({
+      endpoint: `${base}/bad`,
+      sleep: async () => {},
+      onError: (m) => errors.push(m),
+    });
     expect(await bad.emit(events.start)).toMatchObject({ ok: false, status: 400, attempts: 1 });
-    const down = createLineageEmitter({ endpoint: 'http://127.0.0.1:9', retries: 1, sleep: async () => {}, onError: (m) => errors.push(m) });
+    const down = createLineageEmitter({
+      endpoint: 'http://127.0.0.1:9',
+      retries: 1,
+      sleep: async () => {},
+      onError: (m) => errors.push(m),
+    });
     expect(await down.emit(events.start)).toMatchObject({ ok: false, status: null, attempts: 2 });
     expect(errors).toHaveLength(2);
   });

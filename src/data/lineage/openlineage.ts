@@ -16,16 +16,21 @@ export const PRODUCER = 'https://github.com/keel-ai/keel/tree/main/src/data/line
 const SPEC = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent';
 const FACET = {
   schema: 'https://openlineage.io/spec/facets/1-2-0/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet',
-  dataSource: 'https://openlineage.io/spec/facets/1-0-1/DatasourceDatasetFacet.json#/$defs/DatasourceDatasetFacet',
-  version: 'https://openlineage.io/spec/facets/1-0-1/DatasetVersionDatasetFacet.json#/$defs/DatasetVersionDatasetFacet',
-  ownership: 'https://openlineage.io/spec/facets/1-0-1/OwnershipDatasetFacet.json#/$defs/OwnershipDatasetFacet',
-  documentation: 'https://openlineage.io/spec/facets/1-1-0/DocumentationDatasetFacet.json#/$defs/DocumentationDatasetFacet',
+  dataSource:
+    'https://openlineage.io/spec/facets/1-0-1/DatasourceDatasetFacet.json#/$defs/DatasourceDatasetFacet',
+  version:
+    'https://openlineage.io/spec/facets/1-0-1/DatasetVersionDatasetFacet.json#/$defs/DatasetVersionDatasetFacet',
+  ownership:
+    'https://openlineage.io/spec/facets/1-0-1/OwnershipDatasetFacet.json#/$defs/OwnershipDatasetFacet',
+  documentation:
+    'https://openlineage.io/spec/facets/1-1-0/DocumentationDatasetFacet.json#/$defs/DocumentationDatasetFacet',
   dataQualityMetrics:
     'https://openlineage.io/spec/facets/1-0-3/DataQualityMetricsInputDatasetFacet.json#/$defs/DataQualityMetricsInputDatasetFacet',
   dataQualityAssertions:
     'https://openlineage.io/spec/facets/1-1-0/DataQualityAssertionsDatasetFacet.json#/$defs/DataQualityAssertionsDatasetFacet',
   jobType: 'https://openlineage.io/spec/facets/2-0-4/JobTypeJobFacet.json#/$defs/JobTypeJobFacet',
-  errorMessage: 'https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet',
+  errorMessage:
+    'https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet',
 } as const;
 
 export type RunState = 'START' | 'COMPLETE' | 'FAIL';
@@ -62,9 +67,19 @@ export interface DatasetRef {
   bytes?: number;
 }
 
-const facet = (kind: keyof typeof FACET, body: object): object => ({ _producer: PRODUCER, _schemaURL: FACET[kind], ...body });
+const facet = (kind: keyof typeof FACET, body: object): object => ({
+  _producer: PRODUCER,
+  _schemaURL: FACET[kind],
+  ...body,
+});
 
-const OL_TYPES: Record<string, string> = { int: 'BIGINT', float: 'DOUBLE', bool: 'BOOLEAN', string: 'STRING', empty: 'NULL' };
+const OL_TYPES: Record<string, string> = {
+  int: 'BIGINT',
+  float: 'DOUBLE',
+  bool: 'BOOLEAN',
+  string: 'STRING',
+  empty: 'NULL',
+};
 
 function toUri(location: string): string {
   return /^[a-z][a-z0-9+.-]*:/i.test(location) ? location : pathToFileURL(location).href;
@@ -74,13 +89,23 @@ function toUri(location: string): string {
 export function olDataset(ref: DatasetRef, namespace: string): OLDataset {
   const uri = toUri(ref.location);
   const facets: Record<string, object> = {
-    dataSource: facet('dataSource', { name: ref.registeredName ? `keel:${ref.registeredName}` : 'file', uri }),
+    dataSource: facet('dataSource', {
+      name: ref.registeredName ? `keel:${ref.registeredName}` : 'file',
+      uri,
+    }),
   };
   if (ref.profile)
     facets.schema = facet('schema', {
-      fields: ref.profile.columns.map((c, i) => ({ name: c.name, type: OL_TYPES[c.kind] ?? 'STRING', ordinal_position: i + 1 })),
+      fields: ref.profile.columns.map((c, i) => ({
+        name: c.name,
+        type: OL_TYPES[c.kind] ?? 'STRING',
+        ordinal_position: i + 1,
+      })),
     });
-  if (ref.sha256) facets.version = facet('version', { datasetVersion: ref.version ? `${ref.version}:${ref.sha256}` : ref.sha256 });
+  if (ref.sha256)
+    facets.version = facet('version', {
+      datasetVersion: ref.version ? `${ref.version}:${ref.sha256}` : ref.sha256,
+    });
   if (ref.owner) facets.ownership = facet('ownership', { owners: [{ name: ref.owner }] });
   if (ref.description) facets.documentation = facet('documentation', { description: ref.description });
   return ref.registeredName
@@ -92,7 +117,11 @@ export function olDataset(ref: DatasetRef, namespace: string): OLDataset {
 export function qualityMetrics(profile: DatasetProfile, bytes?: number): object {
   const columnMetrics: Record<string, object> = {};
   for (const c of profile.columns) {
-    const m: Record<string, unknown> = { nullCount: c.nulls, distinctCount: c.distinct, count: c.rows - c.nulls };
+    const m: Record<string, unknown> = {
+      nullCount: c.nulls,
+      distinctCount: c.distinct,
+      count: c.rows - c.nulls,
+    };
     if (c.numeric) {
       const finite = (x: number) => Number.isFinite(x);
       if (finite(c.numeric.sum)) m.sum = c.numeric.sum;
@@ -115,7 +144,12 @@ export interface RunContext {
   now?: () => number;
 }
 
-function base(state: RunState, ctx: Required<Pick<RunContext, 'runId'>> & RunContext, job: string, jobType: string) {
+function base(
+  state: RunState,
+  ctx: Required<Pick<RunContext, 'runId'>> & RunContext,
+  job: string,
+  jobType: string,
+) {
   return {
     eventType: state,
     eventTime: new Date((ctx.now ?? Date.now)()).toISOString(),
@@ -146,7 +180,15 @@ export function checkEvents(
   if ('error' in result) {
     const end: OLRunEvent = {
       ...base('FAIL', c, job, 'DATA_CHECK'),
-      run: { runId: c.runId, facets: { errorMessage: facet('errorMessage', { message: result.error.slice(0, 2000), programmingLanguage: 'TYPESCRIPT' }) } },
+      run: {
+        runId: c.runId,
+        facets: {
+          errorMessage: facet('errorMessage', {
+            message: result.error.slice(0, 2000),
+            programmingLanguage: 'TYPESCRIPT',
+          }),
+        },
+      },
       inputs: [ds],
       outputs: [],
     };
@@ -166,7 +208,11 @@ export function checkEvents(
     }),
   };
   if (input.profile) inputFacets.dataQualityMetrics = qualityMetrics(input.profile, input.bytes);
-  const end: OLRunEvent = { ...base('COMPLETE', c, job, 'DATA_CHECK'), inputs: [{ ...ds, inputFacets }], outputs: [] };
+  const end: OLRunEvent = {
+    ...base('COMPLETE', c, job, 'DATA_CHECK'),
+    inputs: [{ ...ds, inputFacets }],
+    outputs: [],
+  };
   return { start, end };
 }
 
@@ -186,7 +232,15 @@ export function driftEvents(
       start,
       end: {
         ...base('FAIL', c, job, 'DATA_DRIFT'),
-        run: { runId: c.runId, facets: { errorMessage: facet('errorMessage', { message: result.error.slice(0, 2000), programmingLanguage: 'TYPESCRIPT' }) } },
+        run: {
+          runId: c.runId,
+          facets: {
+            errorMessage: facet('errorMessage', {
+              message: result.error.slice(0, 2000),
+              programmingLanguage: 'TYPESCRIPT',
+            }),
+          },
+        },
         inputs: [ref, cur],
         outputs: [],
       },
@@ -212,8 +266,14 @@ export function driftEvents(
     actual: String(r.dataset.share),
     params: { drifted_columns: r.dataset.drifted_columns, columns: r.dataset.columns },
   });
-  const inputFacets: Record<string, object> = { dataQualityAssertions: facet('dataQualityAssertions', { assertions }) };
+  const inputFacets: Record<string, object> = {
+    dataQualityAssertions: facet('dataQualityAssertions', { assertions }),
+  };
   if (current.profile) inputFacets.dataQualityMetrics = qualityMetrics(current.profile, current.bytes);
-  const end: OLRunEvent = { ...base('COMPLETE', c, job, 'DATA_DRIFT'), inputs: [ref, { ...cur, inputFacets }], outputs: [] };
+  const end: OLRunEvent = {
+    ...base('COMPLETE', c, job, 'DATA_DRIFT'),
+    inputs: [ref, { ...cur, inputFacets }],
+    outputs: [],
+  };
   return { start, end };
 }

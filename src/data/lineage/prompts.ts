@@ -51,17 +51,28 @@ export function templateVariables(template: string): string[] {
 }
 
 export interface PromptRegistry {
-  register(input: PromptInput, actor: string): Promise<{ prompt: PromptTemplate; version: PromptVersion; created: boolean }>;
+  register(
+    input: PromptInput,
+    actor: string,
+  ): Promise<{ prompt: PromptTemplate; version: PromptVersion; created: boolean }>;
   list(): Promise<(PromptTemplate & { latestVersion: number | null })[]>;
   get(name: string): Promise<{ prompt: PromptTemplate; versions: PromptVersion[] } | null>;
 }
 
-export function createPromptRegistry(database: Database, lineage: LineageStore, opts: { now?: () => number } = {}): PromptRegistry {
+export function createPromptRegistry(
+  database: Database,
+  lineage: LineageStore,
+  opts: { now?: () => number } = {},
+): PromptRegistry {
   const { db } = database;
   const now = opts.now ?? Date.now;
 
   const getTemplate = async (name: string): Promise<PromptTemplate | null> => {
-    const r = await db.selectFrom('data_prompt_templates').selectAll().where('name', '=', name).executeTakeFirst();
+    const r = await db
+      .selectFrom('data_prompt_templates')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
     return r
       ? {
           id: r.id,
@@ -77,7 +88,12 @@ export function createPromptRegistry(database: Database, lineage: LineageStore, 
   };
 
   const versions = async (p: PromptTemplate): Promise<PromptVersion[]> => {
-    const rows = await db.selectFrom('data_prompt_versions').selectAll().where('prompt_id', '=', p.id).orderBy('version', 'desc').execute();
+    const rows = await db
+      .selectFrom('data_prompt_versions')
+      .selectAll()
+      .where('prompt_id', '=', p.id)
+      .orderBy('version', 'desc')
+      .execute();
     return rows.map((r) => ({
       id: r.id,
       promptId: r.prompt_id,
@@ -94,7 +110,8 @@ export function createPromptRegistry(database: Database, lineage: LineageStore, 
 
   return {
     async register(input, actor) {
-      if (!NAME_RE.test(input.name)) throw new Error('prompt name: use letters, digits, ".", "_" or "-" (max 128)');
+      if (!NAME_RE.test(input.name))
+        throw new Error('prompt name: use letters, digits, ".", "_" or "-" (max 128)');
       if (!input.template) throw new Error('template is required');
       const t = now();
       let prompt = await getTemplate(input.name);
@@ -124,7 +141,11 @@ export function createPromptRegistry(database: Database, lineage: LineageStore, 
           .where('id', '=', prompt.id)
           .execute();
       prompt = (await getTemplate(input.name)) as PromptTemplate;
-      const sha256 = createHash('sha256').update(input.template).update('\u0000').update(input.model ?? '').digest('hex');
+      const sha256 = createHash('sha256')
+        .update(input.template)
+        .update('\u0000')
+        .update(input.model ?? '')
+        .digest('hex');
       const all = await versions(prompt);
       let version = all.find((v) => v.sha256 === sha256);
       const created = !version;
@@ -147,9 +168,11 @@ export function createPromptRegistry(database: Database, lineage: LineageStore, 
         version = (await versions(prompt)).find((v) => v.id === id) as PromptVersion;
       }
       const node = `prompt:${prompt.name}@${version.version}`;
-      for (const d of input.datasets ?? []) await lineage.addEdge(d.startsWith('dataset:') ? d : `dataset:${d}`, node, 'grounds', actor);
+      for (const d of input.datasets ?? [])
+        await lineage.addEdge(d.startsWith('dataset:') ? d : `dataset:${d}`, node, 'grounds', actor);
       if (version.model) await lineage.addEdge(node, `model:${version.model}`, 'runs_on', actor);
-      if (prompt.useCase && version.model) await lineage.addEdge(`model:${version.model}`, `use_case:${prompt.useCase}`, 'serves', actor);
+      if (prompt.useCase && version.model)
+        await lineage.addEdge(`model:${version.model}`, `use_case:${prompt.useCase}`, 'serves', actor);
       return { prompt, version, created };
     },
 

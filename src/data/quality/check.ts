@@ -1,5 +1,5 @@
 import { type Contract, type ContractColumn, durationMs } from '../contracts/schema.js';
-import { cellValue, type Column, type Table } from '../datasets/table.js';
+import { type Column, cellValue, type Table } from '../datasets/table.js';
 import type { DriftReport } from '../drift/run.js';
 
 /**
@@ -43,7 +43,10 @@ const NUMERIC_TEXT = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 const BOOL_TEXT: ReadonlySet<string> = new Set(['true', 'false', 'True', 'False', 'TRUE', 'FALSE', '0', '1']);
 
 /** Collect offenders of a per-value predicate over non-null values. */
-function scan(col: Column, bad: (v: number | string | boolean) => boolean): { count: number; checked: number; sample: Offender[] } {
+function scan(
+  col: Column,
+  bad: (v: number | string | boolean) => boolean,
+): { count: number; checked: number; sample: Offender[] } {
   let count = 0;
   let checked = 0;
   const sample: Offender[] = [];
@@ -78,8 +81,19 @@ function scan(col: Column, bad: (v: number | string | boolean) => boolean): { co
   return { count, checked, sample };
 }
 
-function result(rule: string, column: string | undefined, r: { count: number; checked: number; sample?: Offender[] }, extra: Partial<RuleResult> = {}): RuleResult {
-  const out: RuleResult = { rule, passed: r.count === 0, failed_count: r.count, checked: r.checked, ...extra };
+function result(
+  rule: string,
+  column: string | undefined,
+  r: { count: number; checked: number; sample?: Offender[] },
+  extra: Partial<RuleResult> = {},
+): RuleResult {
+  const out: RuleResult = {
+    rule,
+    passed: r.count === 0,
+    failed_count: r.count,
+    checked: r.checked,
+    ...extra,
+  };
   if (column !== undefined) out.column = column;
   if (r.count > 0 && r.sample?.length) out.sample = r.sample;
   return out;
@@ -120,7 +134,14 @@ function checkColumn(col: Column, rule: ContractColumn): RuleResult[] {
   const out: RuleResult[] = [];
   const name = rule.name;
   if (rule.type !== 'any' && rule.type !== 'string')
-    out.push(result('type', name, scan(col, (v) => !typeOk(rule.type, v)), { expected: rule.type, actual: col.kind }));
+    out.push(
+      result(
+        'type',
+        name,
+        scan(col, (v) => !typeOk(rule.type, v)),
+        { expected: rule.type, actual: col.kind },
+      ),
+    );
   if (!rule.nullable) {
     const sample: Offender[] = [];
     let count = 0;
@@ -139,30 +160,68 @@ function checkColumn(col: Column, rule: ContractColumn): RuleResult[] {
       result(
         'allowed_values',
         name,
-        scan(col, (v) => !(text.has(String(v)) || (typeof v === 'number' && nums.has(v)) || nums.has(asNumber(v)))),
+        scan(
+          col,
+          (v) => !(text.has(String(v)) || (typeof v === 'number' && nums.has(v)) || nums.has(asNumber(v))),
+        ),
         { expected: JSON.stringify(rule.allowed).slice(0, 200) },
       ),
     );
   }
   if (rule.min !== undefined) {
     const min = rule.min;
-    out.push(result('min', name, scan(col, (v) => asNumber(v) < min), { expected: `>= ${min}` }));
+    out.push(
+      result(
+        'min',
+        name,
+        scan(col, (v) => asNumber(v) < min),
+        { expected: `>= ${min}` },
+      ),
+    );
   }
   if (rule.max !== undefined) {
     const max = rule.max;
-    out.push(result('max', name, scan(col, (v) => asNumber(v) > max), { expected: `<= ${max}` }));
+    out.push(
+      result(
+        'max',
+        name,
+        scan(col, (v) => asNumber(v) > max),
+        { expected: `<= ${max}` },
+      ),
+    );
   }
   if (rule.regex !== undefined) {
     const re = new RegExp(rule.regex, 'u');
-    out.push(result('regex', name, scan(col, (v) => !re.test(String(v))), { expected: rule.regex }));
+    out.push(
+      result(
+        'regex',
+        name,
+        scan(col, (v) => !re.test(String(v))),
+        { expected: rule.regex },
+      ),
+    );
   }
   if (rule.min_length !== undefined) {
     const n = rule.min_length;
-    out.push(result('min_length', name, scan(col, (v) => [...String(v)].length < n), { expected: `>= ${n}` }));
+    out.push(
+      result(
+        'min_length',
+        name,
+        scan(col, (v) => [...String(v)].length < n),
+        { expected: `>= ${n}` },
+      ),
+    );
   }
   if (rule.max_length !== undefined) {
     const n = rule.max_length;
-    out.push(result('max_length', name, scan(col, (v) => [...String(v)].length > n), { expected: `<= ${n}` }));
+    out.push(
+      result(
+        'max_length',
+        name,
+        scan(col, (v) => [...String(v)].length > n),
+        { expected: `<= ${n}` },
+      ),
+    );
   }
   return out;
 }
@@ -234,7 +293,15 @@ export function runChecks(table: Table, contract: Contract, opts: CheckOptions =
     const col = byName.get(rule.name);
     if (!col) {
       if (rule.required)
-        results.push({ rule: 'column_present', column: rule.name, passed: false, failed_count: 1, checked: 1, expected: 'present', actual: 'missing' });
+        results.push({
+          rule: 'column_present',
+          column: rule.name,
+          passed: false,
+          failed_count: 1,
+          checked: 1,
+          expected: 'present',
+          actual: 'missing',
+        });
       continue;
     }
     results.push(...checkColumn(col, rule));
@@ -255,14 +322,26 @@ export function runChecks(table: Table, contract: Contract, opts: CheckOptions =
   if (rules.duplicate_rows !== undefined && rules.duplicate_rows !== false) {
     const max = rules.duplicate_rows === true ? 0 : rules.duplicate_rows.max;
     const d = duplicateRows(table);
-    results.push({ ...result('duplicate_rows', undefined, d), passed: d.count <= max, expected: `<= ${max}` });
+    results.push({
+      ...result('duplicate_rows', undefined, d),
+      passed: d.count <= max,
+      expected: `<= ${max}`,
+    });
   }
 
   if (rules.freshness) {
     const f = rules.freshness;
     const col = byName.get(f.column);
     const now = opts.now ?? Date.now();
-    if (!col) results.push({ rule: 'freshness', column: f.column, passed: false, failed_count: 1, checked: 0, actual: 'column missing' });
+    if (!col)
+      results.push({
+        rule: 'freshness',
+        column: f.column,
+        passed: false,
+        failed_count: 1,
+        checked: 0,
+        actual: 'column missing',
+      });
     else {
       let newest = Number.NEGATIVE_INFINITY;
       let checked = 0;
@@ -306,7 +385,13 @@ export function runChecks(table: Table, contract: Contract, opts: CheckOptions =
   }
 
   const failed = results.filter((r) => !r.passed).length;
-  const report: CheckReport = { contract: contract.name, rows: table.rows, passed: failed === 0, failed_rules: failed, results };
+  const report: CheckReport = {
+    contract: contract.name,
+    rows: table.rows,
+    passed: failed === 0,
+    failed_rules: failed,
+    results,
+  };
   if (opts.drift) report.drift = opts.drift;
   return report;
 }

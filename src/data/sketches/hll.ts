@@ -31,7 +31,8 @@ export class HyperLogLog {
 
   merge(other: HyperLogLog): void {
     if (other.p !== this.p) throw new Error('cannot merge HyperLogLogs of different precision');
-    for (let i = 0; i < this.m; i++) if ((other.reg[i] as number) > (this.reg[i] as number)) this.reg[i] = other.reg[i] as number;
+    for (let i = 0; i < this.m; i++)
+      if ((other.reg[i] as number) > (this.reg[i] as number)) this.reg[i] = other.reg[i] as number;
   }
 
   estimate(): number {

@@ -26,11 +26,16 @@ export class KllSketch {
   private hi = Number.NEGATIVE_INFINITY;
   private retainedCount = 0;
   private readonly rng: Mulberry32;
+  private view: { values: Float64Array; cum: Float64Array } | null = null;
+  /** Per-level capacities and their sum; they only change when a level is added. */
+  private caps: number[] = [];
+  private capTotal = 0;
 
   constructor(k = 200, seed = 0x5eed) {
     if (k < 8) throw new Error('KLL k must be at least 8');
     this.k = k;
     this.rng = new Mulberry32(seed);
+    this.recomputeCaps();
   }
 
   get n(): number {
@@ -52,45 +57,53 @@ export class KllSketch {
 
   update(x: number): void {
     if (Number.isNaN(x)) return;
+    this.view = null;
     this.count++;
     if (x < this.lo) this.lo = x;
     if (x > this.hi) this.hi = x;
     (this.levels[0] as number[]).push(x);
     this.retainedCount++;
-    if (this.retainedCount > this.capacityTotal()) this.compress();
+    if (this.retainedCount > this.capTotal) this.compress();
   }
 
-  private capacity(h: number): number {
-    const depth = this.levels.length - 1 - h;
-    return Math.max(2, Math.ceil(this.k * C ** depth));
+  private recomputeCaps(): void {
+    const H = this.levels.length;
+    this.caps = [];
+    this.capTotal = 0;
+    for (let h = 0; h < H; h++) {
+      const c = Math.max(2, Math.ceil(this.k * C ** (H - 1 - h)));
+      this.caps.push(c);
+      this.capTotal += c;
+    }
   }
 
-  private capacityTotal(): number {
-    let s = 0;
-    for (let h = 0; h < this.levels.length; h++) s += this.capacity(h);
-    return s;
+  private addLevel(): void {
+    this.levels.push([]);
+    this.recomputeCaps();
   }
 
   private compress(): void {
-    while (this.retainedCount > this.capacityTotal()) {
+    while (this.retainedCount > this.capTotal) {
       let h = 0;
-      while (h < this.levels.length && (this.levels[h] as number[]).length < this.capacity(h)) h++;
+      while (h < this.levels.length && (this.levels[h] as number[]).length < (this.caps[h] as number)) h++;
       if (h === this.levels.length) h = this.levels.length - 1;
-      if (h === this.levels.length - 1) this.levels.push([]);
-      const level = (this.levels[h] as number[]).sort((a, b) => a - b);
+      if (h === this.levels.length - 1) this.addLevel();
+      const level = Float64Array.from(this.levels[h] as number[]).sort();
       // An odd item stays behind so the promoted half is exactly half the weight.
-      const keep = level.length % 2 === 1 ? [level.pop() as number] : [];
+      const even = level.length - (level.length % 2);
+      const keep = even < level.length ? [level[even] as number] : [];
       const offset = this.rng.next32() & 1;
       const up = this.levels[h + 1] as number[];
-      for (let i = offset; i < level.length; i += 2) up.push(level[i] as number);
-      this.retainedCount -= level.length - Math.floor(level.length / 2);
+      for (let i = offset; i < even; i += 2) up.push(level[i] as number);
+      this.retainedCount -= even / 2;
       this.levels[h] = keep;
     }
   }
 
   merge(other: KllSketch): void {
     if (other.k !== this.k) throw new Error('cannot merge KLL sketches with different k');
-    while (this.levels.length < other.levels.length) this.levels.push([]);
+    this.view = null;
+    while (this.levels.length < other.levels.length) this.addLevel();
     other.levels.forEach((lvl, h) => {
       (this.levels[h] as number[]).push(...lvl);
       this.retainedCount += lvl.length;
@@ -98,11 +111,12 @@ export class KllSketch {
     this.count += other.count;
     this.lo = Math.min(this.lo, other.lo);
     this.hi = Math.max(this.hi, other.hi);
-    if (this.retainedCount > this.capacityTotal()) this.compress();
+    if (this.retainedCount > this.capTotal) this.compress();
   }
 
   /** (value, weight) pairs sorted by value: the sketch's approximation of the sorted stream. */
   private weighted(): { values: Float64Array; cum: Float64Array } {
+    if (this.view) return this.view;
     const items: [number, number][] = [];
     this.levels.forEach((lvl, h) => {
       const w = 2 ** h;
@@ -117,7 +131,8 @@ export class KllSketch {
       values[i] = v;
       cum[i] = acc;
     });
-    return { values, cum };
+    this.view = { values, cum };
+    return this.view;
   }
 
   /** Approximate q-quantile (0 ≤ q ≤ 1); NaN when empty. */
@@ -158,6 +173,7 @@ export class KllSketch {
   static fromJSON(s: KllState, seed = 0x5eed): KllSketch {
     const sk = new KllSketch(s.k, seed);
     sk.levels = s.levels.map((l) => [...l]);
+    sk.recomputeCaps();
     sk.count = s.n;
     sk.lo = s.min ?? Number.POSITIVE_INFINITY;
     sk.hi = s.max ?? Number.NEGATIVE_INFINITY;

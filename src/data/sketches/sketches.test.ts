@@ -62,7 +62,8 @@ describe('KLL quantiles', () => {
     for (const p of parts.slice(1)) merged.merge(p);
     expect(merged.n).toBe(100_000);
     const sorted = Float64Array.from(all).sort();
-    for (const q of [0.1, 0.5, 0.9]) expect(Math.abs(exactRank(sorted, merged.quantile(q)) - q)).toBeLessThan(0.02);
+    for (const q of [0.1, 0.5, 0.9])
+      expect(Math.abs(exactRank(sorted, merged.quantile(q)) - q)).toBeLessThan(0.02);
     expect(Math.abs(merged.cdf(25) - 0.5)).toBeLessThan(0.02);
   });
 });

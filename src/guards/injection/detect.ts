@@ -9,10 +9,16 @@
  * both the direct and the indirect mode, whatever their internal thresholds are.
  */
 import { decodePayloads } from '../decode.js';
-import { foldLeet, joinSpacedLetters, type NormalizedText, normalizeForDetection, toOriginal } from '../normalize.js';
+import {
+  foldLeetWithChanges,
+  joinSpacedWithChanges,
+  type NormalizedText,
+  normalizeForDetection,
+  toOriginal,
+} from '../normalize.js';
 import type { DetectorOptions, DetectorResult, Span } from '../types.js';
 import { combineLogit, type InjectionModel, type ModelScore, scoreModel } from './model.js';
-import { matchSignatures, type SignatureHit } from './signatures.js';
+import { candidateSignaturesForChanged, matchSignatures, type SignatureHit } from './signatures.js';
 
 export interface InjectionOptions extends DetectorOptions {
   /** Also decode and scan base64/hex/rot13/reversed payloads (default true). */
@@ -34,7 +40,7 @@ export const SIGNATURE_CAP = 8;
 /** Hiding text in an encoding is itself suspicious. */
 const ENCODED_BONUS = 0.5;
 /** Past this, the classifier scores the first and last parts only (signatures still see everything). */
-const MAX_CLASSIFIED = 64 * 1024;
+const MAX_CLASSIFIED = 48 * 1024;
 
 export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
@@ -59,7 +65,11 @@ export function createInjectionDetector(model: InjectionModel): InjectionDetecto
     const classifierLogit = combineLogit(comb, scored, 0);
     let topSpan: Span =
       scored.segments > 0 && scored.seg + comb.segOffset > scored.doc
-        ? { start: toOriginal(norm, scored.segStart), end: toOriginal(norm, scored.segEnd), label: 'injection.classifier' }
+        ? {
+            start: toOriginal(norm, scored.segStart),
+            end: toOriginal(norm, scored.segEnd),
+            label: 'injection.classifier',
+          }
         : { start: 0, end: text.length, label: 'injection.classifier' };
     let topIsClassifier = true;
 
@@ -80,7 +90,11 @@ export function createInjectionDetector(model: InjectionModel): InjectionDetecto
     const score = sigmoid(logit - threshold);
     const flagged = score >= (opts.threshold ?? 0.5);
     // The classifier's span is reported when the classifier alone (no signatures) would flag.
-    if (flagged && (!topIsClassifier || classifierLogit >= threshold) && !spans.some((s) => s.label === topSpan.label)) {
+    if (
+      flagged &&
+      (!topIsClassifier || classifierLogit >= threshold) &&
+      !spans.some((s) => s.label === topSpan.label)
+    ) {
       spans.push(topSpan);
     }
     spans.sort((a, b) => a.start - b.start || b.end - a.end);
@@ -105,16 +119,20 @@ function signatureEvidence(text: string, norm: NormalizedText, indirect: boolean
   const best = new Map<string, number>();
   const hits: SignatureHit[] = [];
   pushHits(matchSignatures(norm.text, indirect, hits), norm, spans, best);
-  const leet = foldLeet(norm.text);
-  if (leet !== norm.text) {
+  // The leetspeak and letter-joined views only matter when their changed words are signature
+  // anchors: "Q3 revenue" folds to "qe revenue" and needs no second pass.
+  const leet = foldLeetWithChanges(norm.text);
+  const leetMask = candidateSignaturesForChanged(leet.changed);
+  if (leetMask !== 0) {
     hits.length = 0;
-    pushHits(matchSignatures(leet, indirect, hits), norm, spans, best);
+    pushHits(matchSignatures(leet.text, indirect, hits, leetMask), norm, spans, best);
   }
-  const joined = joinSpacedLetters(norm.text);
-  if (joined !== norm.text) {
+  const joined = joinSpacedWithChanges(norm.text);
+  const joinedMask = candidateSignaturesForChanged(joined.changed);
+  if (joinedMask !== 0) {
     hits.length = 0;
     // Offsets in the joined view do not map back; report the whole text.
-    for (const h of matchSignatures(joined, indirect, hits)) {
+    for (const h of matchSignatures(joined.text, indirect, hits, joinedMask)) {
       if ((best.get(h.id) ?? 0) < h.weight) best.set(h.id, h.weight);
       spans.push({ start: 0, end: text.length, label: `injection.signature.${h.id}` });
     }
@@ -130,7 +148,12 @@ function sumWeights(hits: SignatureHit[]): number {
   return s;
 }
 
-function pushHits(hits: SignatureHit[], norm: NormalizedText, spans: Span[], best: Map<string, number>): void {
+function pushHits(
+  hits: SignatureHit[],
+  norm: NormalizedText,
+  spans: Span[],
+  best: Map<string, number>,
+): void {
   for (const h of hits) {
     const label = `injection.signature.${h.id}`;
     if ((best.get(h.id) ?? 0) < h.weight) best.set(h.id, h.weight);

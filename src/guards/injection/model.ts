@@ -43,9 +43,34 @@ export function combineLogit(c: Combiner, s: ModelScore, signatures: number): nu
   return Math.max(s.doc, s.seg + c.segOffset) + c.sigWeight * signatures;
 }
 
+export interface SerializedModel {
+  version: number;
+  bits: number;
+  bias: number;
+  segBias: number;
+  scale: number;
+  segScale: number;
+  power: number;
+  segLineMin: number;
+  segMin: number;
+  segMax: number;
+  minSegmentedLength: number;
+  minSegmentFeatures: number;
+  combineDirect: Combiner;
+  combineIndirect: Combiner;
+  threshold: number;
+  indirectThreshold: number;
+  /**
+   * base64(deflate(Int8Array of 2 × BUCKETS)): the text model's quantised weights, then the segment
+   * model's; weight = q × scale (segScale for the second half).
+   */
+  weights: string;
+}
+
 export function deserializeModel(s: SerializedModel): InjectionModel {
   const raw = inflateSync(Buffer.from(s.weights, 'base64'));
-  if (raw.length !== 2 * BUCKETS) throw new Error(`injection model has ${raw.length} weights, expected ${2 * BUCKETS}`);
+  if (raw.length !== 2 * BUCKETS)
+    throw new Error(`injection model has ${raw.length} weights, expected ${2 * BUCKETS}`);
   const q = new Int8Array(raw.buffer, raw.byteOffset, raw.length);
   const weights = new Float32Array(2 * BUCKETS);
   for (let b = 0; b < BUCKETS; b++) {

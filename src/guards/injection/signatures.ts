@@ -75,7 +75,7 @@ const SOURCES: Array<[id: string, direct: number, indirect: number, pattern: str
     'dan_persona',
     5,
     5,
-    "\\b(?:do anything now|dan mode|(?:act|acting|pretend|respond|answer|reply) as (?:a )?dan|you are (?:now )?(?:a )?dan|stay (?:a )?dan|anti-?dan)\\b|\\bdan:|\\[dan\\]",
+    '\\b(?:do anything now|dan mode|(?:act|acting|pretend|respond|answer|reply) as (?:a )?dan|you are (?:now )?(?:a )?dan|stay (?:a )?dan|anti-?dan)\\b|\\bdan:|\\[dan\\]',
   ],
   [
     'special_mode',
@@ -167,7 +167,12 @@ const SOURCES: Array<[id: string, direct: number, indirect: number, pattern: str
     2.5,
     '\\b(?:insert|inject|embed|add|include|blend|meld|incorporate|integrate|append|introduce|adopt|weave|augment)\\b[^.\\n]{0,50}\\b(?:following|subsequent|below|this) (?:code|snippet|script|command|block)',
   ],
-  ['markdown_exfil', 1, 3, '!\\[[^\\]\\n]{0,100}\\]\\(https?:\\/\\/[^)\\s]{1,200}[?&][^)\\s=]{1,40}=[^)\\s]{0,200}\\)'],
+  [
+    'markdown_exfil',
+    1,
+    3,
+    '!\\[[^\\]\\n]{0,100}\\]\\(https?:\\/\\/[^)\\s]{1,200}[?&][^)\\s=]{1,40}=[^)\\s]{0,200}\\)',
+  ],
   [
     'pretend_unrestricted',
     4,
@@ -177,16 +182,26 @@ const SOURCES: Array<[id: string, direct: number, indirect: number, pattern: str
 ];
 
 const ANCHORS: Record<string, [words: string, literals?: string[]]> = {
-  override_previous: ['instruction instructions prompt prompts rules direction directions directive directives guidelines command commands orders context constraints programming guidance message messages restrictions policy policies conversation training settings'],
-  override_rules: ['instructions prompt prompts programming guidelines directives rules restrictions training policy policies ethics morals'],
+  override_previous: [
+    'instruction instructions prompt prompts rules direction directions directive directives guidelines command commands orders context constraints programming guidance message messages restrictions policy policies conversation training settings',
+  ],
+  override_rules: [
+    'instructions prompt prompts programming guidelines directives rules restrictions training policy policies ethics morals',
+  ],
   forget_everything: ['forget'],
-  new_instructions: ['instruction instructions task directive directives rules prompt role objective purpose programming'],
+  new_instructions: [
+    'instruction instructions task directive directives rules prompt role objective purpose programming',
+  ],
   from_now_on: ['now here point'],
   no_longer_bound: ['longer free'],
   dan_persona: ['dan anything'],
   special_mode: ['mode'],
-  unrestricted_ai: ['unfiltered uncensored unrestricted unlimited amoral unethical immoral unbound jailbroken rogue'],
-  no_restrictions: ['restrictions filters filtering censorship policy policies guidelines constraints limitations'],
+  unrestricted_ai: [
+    'unfiltered uncensored unrestricted unlimited amoral unethical immoral unbound jailbroken rogue',
+  ],
+  no_restrictions: [
+    'restrictions filters filtering censorship policy policies guidelines constraints limitations',
+  ],
   provider_policy: ['openai anthropic chatgpt gpt claude'],
   never_refuse: ['refuse decline reject say refusal refusing hesitation'],
   stay_in_character: ['character'],
@@ -200,7 +215,9 @@ const ANCHORS: Record<string, [words: string, literals?: string[]]> = {
   response_directive: ['response reply answer output summary responses replies answers message messages'],
   code_injection: ['code snippet script command block'],
   markdown_exfil: ['', ['![']],
-  pretend_unrestricted: ['unfiltered uncensored unrestricted amoral unethical evil jailbroken immoral rogue unhinged unbound'],
+  pretend_unrestricted: [
+    'unfiltered uncensored unrestricted amoral unethical evil jailbroken immoral rogue unhinged unbound',
+  ],
 };
 
 export const SIGNATURES: readonly Signature[] = SOURCES.map(([id, direct, indirect, pattern]) => {
@@ -233,6 +250,30 @@ SIGNATURES.forEach((sig, i) => {
 });
 const ANCHORS_TABLE = new WordTable(anchorEntries);
 
+/**
+ * Verbs and words that start attack phrasings without being anchors. When such a word only appears
+ * after leet folding or letter joining ("1gn0r3", "i g n o r e"), every signature is worth trying on
+ * that view.
+ */
+const OBFUSCATED_TRIGGERS = new WordTable(
+  (
+    'ignore ignoring disregard forget overlook override bypass neglect discard abandon dismiss show reveal print ' +
+    'repeat output display disclose leak recite dump tell give share expose pretend act behave roleplay simulate ' +
+    'system jailbreak dan developer unfiltered uncensored unrestricted'
+  )
+    .split(' ')
+    .map((w) => [w, 1] as const),
+);
+const ALL_SIGNATURES = SIGNATURES.length >= 31 ? -1 : (1 << SIGNATURES.length) - 1;
+
+/** Signatures worth trying on a leet-folded or letter-joined view, given the words that changed. */
+export function candidateSignaturesForChanged(changedWords: string): number {
+  if (changedWords === '') return 0;
+  return scanWords(changedWords, OBFUSCATED_TRIGGERS) !== 0
+    ? ALL_SIGNATURES
+    : candidateSignatures(changedWords);
+}
+
 /** Bit mask of the signatures that may match `text` (normalised, lower-case). */
 export function candidateSignatures(text: string): number {
   let mask = ALWAYS | scanWords(text, ANCHORS_TABLE);
@@ -240,8 +281,16 @@ export function candidateSignatures(text: string): number {
   return mask;
 }
 
-export function matchSignatures(text: string, indirect: boolean, out: SignatureHit[] = []): SignatureHit[] {
-  const mask = candidateSignatures(text);
+/**
+ * First hit of each signature in `text` (normalised). `mask` restricts the signatures tried (default:
+ * those whose anchors occur in `text`).
+ */
+export function matchSignatures(
+  text: string,
+  indirect: boolean,
+  out: SignatureHit[] = [],
+  mask = candidateSignatures(text),
+): SignatureHit[] {
   for (let i = 0; i < SIGNATURES.length; i++) {
     const sig = SIGNATURES[i] as Signature;
     const weight = indirect ? sig.indirect : sig.direct;

@@ -5,7 +5,6 @@ import type { Span } from '../types.js';
  * that pass the Luhn check AND whose length fits a known issuer range (IIN). Both are required:
  * Luhn alone passes one random number in ten.
  */
-const CANDIDATE = /(?<![\d-])\d{1,6}(?:[ -]\d{1,6}){0,6}(?![\d-])|(?<!\d)\d{13,19}(?!\d)/g;
 
 export function luhn(digits: string): boolean {
   let sum = 0;
@@ -68,26 +67,57 @@ function enoughDigits(text: string): boolean {
   return false;
 }
 
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/**
+ * Candidates: digit groups separated by single spaces or dashes (at most 8 groups, 19 digits), not
+ * glued to other digits or dashes. A hand-written scan: the equivalent regex is retried at every digit.
+ */
 export function findCards(text: string, out: Span[]): void {
   if (!enoughDigits(text)) return;
-  CANDIDATE.lastIndex = 0;
-  for (let m = CANDIDATE.exec(text); m !== null; m = CANDIDATE.exec(text)) {
-    const raw = m[0];
-    const groups = raw.split(/[ -]/);
-    const seps = raw.replace(/\d/g, '');
-    // One separator style per number ("4111 1111-1111 1111" is not how cards are written).
-    if (seps.length > 0 && seps !== (seps[0] as string).repeat(seps.length)) continue;
-    // Longest run of leading groups that forms a valid card (a CVV or expiry may follow the number).
-    let digits = '';
-    let bestEnd = -1;
-    let offset = 0;
-    for (const g of groups) {
-      digits += g;
-      offset += g.length;
-      if (digits.length > 19) break;
-      if (isCardNumber(digits) && (groups.length === 1 || g.length >= 3)) bestEnd = offset;
-      offset += 1;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    if (!isDigit(text.charCodeAt(i)) || (i > 0 && (isDigit(text.charCodeAt(i - 1)) || text.charCodeAt(i - 1) === 45))) {
+      i++;
+      continue;
     }
-    if (bestEnd > 0) out.push({ start: m.index, end: m.index + bestEnd, label: 'pii.payment_card' });
+    const start = i;
+    const groups: number[] = [];
+    let sep = 0;
+    let digits = 0;
+    let end = i;
+    for (;;) {
+      const g = i;
+      while (i < n && isDigit(text.charCodeAt(i))) i++;
+      groups.push(i - g);
+      digits += i - g;
+      end = i;
+      const c = text.charCodeAt(i);
+      if (digits > 19 || groups.length >= 8 || (c !== 32 && c !== 45) || !isDigit(text.charCodeAt(i + 1))) break;
+      // One separator style per number ("4111 1111-1111 1111" is not how cards are written).
+      if (sep !== 0 && c !== sep) break;
+      sep = c;
+      i++;
+    }
+    if (digits >= 12) checkCandidate(text, start, end, groups, out);
+    if (i === start) i++;
   }
+}
+
+/** Longest run of leading groups that forms a valid card (a CVV or expiry may follow the number). */
+function checkCandidate(text: string, start: number, end: number, groups: number[], out: Span[]): void {
+  const raw = text.slice(start, end);
+  const compact = raw.replace(/[ -]/g, '');
+  let bestEnd = -1;
+  let digits = 0;
+  let offset = 0;
+  for (const len of groups) {
+    digits += len;
+    offset += len;
+    if (digits > 19) break;
+    if (isCardNumber(compact.slice(0, digits)) && (groups.length === 1 || len >= 3)) bestEnd = offset;
+    offset += 1;
+  }
+  if (bestEnd > 0) out.push({ start, end: start + bestEnd, label: 'pii.payment_card' });
 }

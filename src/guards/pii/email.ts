@@ -29,8 +29,12 @@ export function findEmails(text: string, out: Span[]): void {
     while (e < text.length && e - at < 255 && isDomain(text.charCodeAt(e))) e++;
     while (e > at + 1 && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--;
     const next = text.indexOf('@', at + 1);
-    if (s < at && e > at + 1 && validDomain(text, at + 1, e) && text.charCodeAt(at - 1) !== 46) {
-      if (wordBounded(text, s, e) || text.charCodeAt(e) === 46) out.push({ start: s, end: e, label: 'pii.email' });
+    // `scheme://user:password@host` is URL credentials (a secret), not an address.
+    const userinfo =
+      s > 0 && text.charCodeAt(s - 1) === 58 && text.lastIndexOf('://', s) > text.lastIndexOf(' ', s);
+    if (s < at && e > at + 1 && !userinfo && validDomain(text, at + 1, e) && text.charCodeAt(at - 1) !== 46) {
+      if (wordBounded(text, s, e) || text.charCodeAt(e) === 46)
+        out.push({ start: s, end: e, label: 'pii.email' });
     }
     at = next;
   }

@@ -14,7 +14,8 @@ import type { Span } from '../types.js';
  * IPv6: expanded around each `:` and validated by node:net; needs two non-empty groups and four hex
  * digits, so `std::vector`, `12:30:45` and MAC addresses are not addresses.
  */
-const IPV4 = /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\.?\d)/g;
+const IPV4 =
+  /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\.?\d)/g;
 const VERSION_BEFORE = /(?:\bv|\bversion|\bver\.?|\brelease|\bbuild|\bfirmware|\bkernel|\bversion:)\s*$/i;
 const SKIP_V4 = new Set(['0.0.0.0', '127.0.0.1', '255.255.255.255']);
 
@@ -55,7 +56,12 @@ export function findIpv6(text: string, out: Span[]): void {
       const cand = text.slice(s, e);
       const groups = cand.split(':').filter((g) => g.length > 0);
       const hexDigits = groups.reduce((a, g) => a + g.length, 0);
-      if (groups.length >= 2 && hexDigits >= 4 && (cand.includes('::') || groups.length === 8) && isIPv6(cand)) {
+      if (
+        groups.length >= 2 &&
+        hexDigits >= 4 &&
+        (cand.includes('::') || groups.length === 8) &&
+        isIPv6(cand)
+      ) {
         out.push({ start: s, end: e, label: 'pii.ip_address' });
       }
     }

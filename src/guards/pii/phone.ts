@@ -16,11 +16,14 @@ import type { Span } from '../types.js';
  * candidates right after "order", "invoice", "ref", "id", "#", "no.", "account", "tracking".
  */
 const CANDIDATE = /(?<![\w.+/-])(?:\+|00)?\(?\d[\d ().\-/]{5,22}\d(?![\w])(?!\.\d)/g;
-const PHONE_CONTEXT = /\b(?:tel|telephone|phone|ph|mobile|mob|cell|cellphone|call|fax|whatsapp|sms|text me|contact|hotline|numéro|telefon|téléphone)\b[^\w\n]{0,4}(?:number|no\.?|nr\.?|#|is|at|:)?[^\w\n]{0,3}$/;
-const NEGATIVE_CONTEXT = /(?:\border|\binvoice|\bref(?:erence)?|\bid|#|\bno\.|\baccount|\bacct|\btracking|\bversion|\bv|\bserial|\bsku|\bisbn|\bpo|\bticket|\bcase)\b[^\w\n]{0,3}(?:number|no\.?|nr\.?|#|:)?[^\w\n]{0,3}$/;
+const PHONE_CONTEXT =
+  /\b(?:tel|telephone|phone|ph|mobile|mob|cell|cellphone|call|fax|whatsapp|sms|text me|contact|hotline|numéro|telefon|téléphone)\b[^\w\n]{0,4}(?:number|no\.?|nr\.?|#|is|at|:)?[^\w\n]{0,3}$/;
+const NEGATIVE_CONTEXT =
+  /(?:\border|\binvoice|\bref(?:erence)?|\bid|#|\bno\.|\baccount|\bacct|\btracking|\bversion|\bv|\bserial|\bsku|\bisbn|\bpo|\bticket|\bcase)\b[^\w\n]{0,3}(?:number|no\.?|nr\.?|#|:)?[^\w\n]{0,3}$/;
 const DATE = /^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})$/;
 const NANP = /^(?:(?:\+?1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4})$/;
-const NATIONAL = /^0\d{1,4}(?:[ -]\d{2,8}){1,4}$/;
+const NATIONAL = /^0[1-9]\d{0,3}(?:[ -]\d{2,8}){1,4}$/;
+const SSN_SHAPE = /^\d{3}-\d{2}-\d{4}$/;
 const DOTS = /\./g;
 
 function digitCount(s: string): number {
@@ -34,11 +37,12 @@ function digitCount(s: string): number {
 
 export function looksLikePhone(raw: string, contextBefore: string): boolean {
   const digits = digitCount(raw);
-  if (DATE.test(raw)) return false;
+  if (DATE.test(raw) || SSN_SHAPE.test(raw)) return false;
   // More than three dots is a version or an OID, never a phone grouping.
   if ((raw.match(DOTS)?.length ?? 0) > 3) return false;
   if (raw.startsWith('+')) return digits >= 8 && digits <= 15 && !raw.includes('+', 1);
-  if (raw.startsWith('00') && /^00[1-9]/.test(raw.replace(/[ ().-]/g, ''))) return digits >= 10 && digits <= 17;
+  if (raw.startsWith('00') && /^00[1-9]/.test(raw.replace(/[ ().-]/g, '')))
+    return digits >= 10 && digits <= 17;
   const hasPhoneWord = PHONE_CONTEXT.test(contextBefore);
   if (!hasPhoneWord && NEGATIVE_CONTEXT.test(contextBefore)) return false;
   if (NANP.test(raw)) return true;

@@ -8,12 +8,20 @@ import type { Span } from '../types.js';
  * and the two numbers famous from advertising (078-05-1120, 219-09-9999).
  */
 const CANDIDATE = /(?<![\d-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d-])/g;
-const CONTEXT = /\b(?:ssn|ss#|social security(?: number| no\.?)?|sozialversicherungsnummer)\b[\s:#-]*(?:is|was|=)?[\s:#-]*$/;
+const CONTEXT =
+  /\b(?:ssn|ss#|social security(?: number| no\.?)?|sozialversicherungsnummer)\b[\s:#-]*(?:is|was|=)?[\s:#-]*$/;
 const FAMOUS = new Set(['078051120', '219099999']);
 
 export function validSsn(area: string, group: string, serial: string): boolean {
   const a = Number(area);
-  return a !== 0 && a !== 666 && a < 900 && group !== '00' && serial !== '0000' && !FAMOUS.has(area + group + serial);
+  return (
+    a !== 0 &&
+    a !== 666 &&
+    a < 900 &&
+    group !== '00' &&
+    serial !== '0000' &&
+    !FAMOUS.has(area + group + serial)
+  );
 }
 
 export function findSsns(text: string, out: Span[]): void {

@@ -4,7 +4,8 @@ import type { Span } from '../types.js';
  * JSON Web Tokens: three base64url parts separated by dots, whose header decodes to a JSON object
  * with `alg` or `typ` (the signature part may be empty for `alg: none`).
  */
-const JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,2000}\.[A-Za-z0-9_-]{2,8000}\.[A-Za-z0-9_-]{0,2000}(?![A-Za-z0-9_-])/g;
+const JWT =
+  /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,2000}\.[A-Za-z0-9_-]{2,8000}\.[A-Za-z0-9_-]{0,2000}(?![A-Za-z0-9_-])/g;
 
 export function isJwtHeader(part: string): boolean {
   try {

@@ -5,7 +5,8 @@ import type { Span } from '../types.js';
  * used in documentation (`password`, `pass`, `secret`, `***`, `<password>`, `${DB_PASS}`) are skipped.
  */
 const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]{1,20}:\/\/[^\s:@/?#]{0,200}:([^\s@/?#]{1,200})@[^\s@]/gi;
-const PLACEHOLDER = /^(?:password|passwd|pass|pwd|secret|\*+|x+|\.\.\.|<[^>]*>|\$\{[^}]*\}|\$[A-Z_]+|\{\{[^}]*\}\}|%[a-z_]+%|changeme|your[-_]?password)$/i;
+const PLACEHOLDER =
+  /^(?:password|passwd|pass|pwd|secret|\*+|x+|\.\.\.|<[^>]*>|\$\{[^}]*\}|\$[A-Z_]+|\{\{[^}]*\}\}|%[a-z_]+%|changeme|your[-_]?password)$/i;
 
 export function findUrlPasswords(text: string, out: Span[]): void {
   if (!text.includes('://')) return;

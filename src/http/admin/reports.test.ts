@@ -3,6 +3,7 @@ import type { Database } from '../../store/db.js';
 import { createRollupJob } from '../../value/rollups/job.js';
 import { usageEvent, writeEvents } from '../../value/testkit.js';
 import { REPORT_ADMIN_ROUTE_ROLES, reportRoutes } from './reports.js';
+import { ADMIN_ROUTE_ROLES } from './roles.js';
 import { type AdminHarness, adminHarness, PLANTED } from './testkit.js';
 
 const DAY = 86_400_000;
@@ -30,7 +31,14 @@ describe('GET /api/reports/*', () => {
     h = await adminHarness({
       extra: {
         rules: REPORT_ADMIN_ROUTE_ROLES,
-        extra: [reportRoutes({ database: lazy, priceTableVersions: ['2026-11-26'], now: () => NOW })],
+        extra: [
+          reportRoutes({
+            database: lazy,
+            priceTableVersions: ['2026-11-26'],
+            routeRules: [...ADMIN_ROUTE_ROLES, ...REPORT_ADMIN_ROUTE_ROLES],
+            now: () => NOW,
+          }),
+        ],
       },
     });
     viewer = (await h.admins.create({ name: 'vera', role: 'viewer' }, 'test')).token;
@@ -191,6 +199,55 @@ describe('GET /api/reports/*', () => {
     expect((await get('/reports/usage?nope=1')).status).toBe(400);
     expect((await get('/reports/top?limit=0')).status).toBe(400);
     expect((await get('/reports/keys?x=1')).status).toBe(400);
+  });
+
+  it('counts refused calls per day and reason, guard blocks included', async () => {
+    await writeEvents(h.database, [
+      usageEvent({
+        ts: TODAY + 5000,
+        status: 400,
+        errorCode: 'guard_injection',
+        costUsd: null,
+        provider: null,
+      }),
+      usageEvent({
+        ts: TODAY + 6000,
+        status: 401,
+        errorCode: 'invalid_api_key',
+        costUsd: null,
+        provider: null,
+      }),
+      usageEvent({ ts: TODAY + 7000, status: 502, errorCode: 'upstream_error' }),
+    ]);
+    const { status, body } = await get('/reports/refusals');
+    expect(status).toBe(200);
+    const day = new Date(TODAY).toISOString();
+    expect(body.data).toEqual(
+      expect.arrayContaining([
+        { day: new Date(TODAY - DAY).toISOString(), code: 'budget_exceeded', requests: 1 },
+        { day, code: 'guard_injection', requests: 1 },
+        { day, code: 'invalid_api_key', requests: 1 },
+      ]),
+    );
+    // An upstream failure is an error, not a refusal.
+    expect((body.data as Row[]).some((r) => r.code === 'upstream_error')).toBe(false);
+    expect(body.by_code).toEqual([
+      { code: 'budget_exceeded', requests: 1 },
+      { code: 'guard_injection', requests: 1 },
+      { code: 'invalid_api_key', requests: 1 },
+    ]);
+  });
+
+  it('lists the role table with what the caller may call', async () => {
+    const { status, body } = await get('/capabilities');
+    expect(status).toBe(200);
+    expect(body.role).toBe('viewer');
+    const routes = body.routes as Array<{ method: string; path: string; role: string; allowed: boolean }>;
+    expect(routes).toContainEqual({ method: 'GET', path: '/keys', role: 'viewer', allowed: true });
+    expect(routes).toContainEqual({ method: 'DELETE', path: '/keys/:id', role: 'operator', allowed: false });
+    expect(routes).toContainEqual({ method: 'GET', path: '/reports/*', role: 'viewer', allowed: true });
+    const admin = await get('/capabilities', PLANTED.bootstrap);
+    expect((admin.body.routes as Array<{ allowed: boolean }>).every((r) => r.allowed)).toBe(true);
   });
 
   it('needs an admin credential; viewers may read', async () => {

@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { roleAllows } from '../../access/admin.js';
 import { KeelError } from '../../errors.js';
 import type { Database } from '../../store/db.js';
 import {
@@ -6,6 +7,7 @@ import {
   keysLastUsed,
   PRICE_VERSION_SAMPLE,
   priceVersionsInUse,
+  refusalsByDay,
   rollupWatermark,
   type TopDimension,
   topUsage,
@@ -13,12 +15,13 @@ import {
 import { dayStart, monthStart, parseDay } from '../../value/roi/periods.js';
 import { histogramQuantile } from '../../value/rollups/buckets.js';
 import { addMeasures, emptyMeasures, readUsage, type UsageMeasures } from '../../value/rollups/read.js';
-import { DAY_MS, DIMENSION_NAMES, type Dimension } from '../../value/rollups/sql.js';
+import { BLOCKED_CODES, DAY_MS, DIMENSION_NAMES, type Dimension } from '../../value/rollups/sql.js';
 import type { AdminEnv, AdminRouteRule } from './types.js';
 
 /** Every report is read-only: viewers may read them all. */
 export const REPORT_ADMIN_ROUTE_ROLES: readonly AdminRouteRule[] = [
   { method: 'GET', path: '/reports/*', role: 'viewer' },
+  { method: 'GET', path: '/capabilities', role: 'viewer' },
 ];
 
 export interface ReportRoutesDeps {
@@ -27,6 +30,11 @@ export interface ReportRoutesDeps {
   rollups?: { refresh(): Promise<unknown> };
   /** Price-table versions Keel ships, newest first (the price book's `versions`). */
   priceTableVersions?: readonly string[];
+  /**
+   * The whole role table the admin API enforces (ADMIN_ROUTE_ROLES plus the `rules` given to
+   * adminRoutes), for GET /capabilities.
+   */
+  routeRules?: readonly AdminRouteRule[];
   now?: () => number;
 }
 
@@ -95,7 +103,11 @@ function dimJson(v: string | undefined): string | null {
  *   requests, errors, blocked, unpriced, cost, tokens, p50/p95 latency per group (per day with
  *   granularity=day), the total, and the price-table versions of the newest calls in the range.
  * - `GET /reports/top?by=user|feature&use_case&from&to&limit` heaviest users or features (raw events).
+ * - `GET /reports/refusals?from&to` refused calls per day and reason (error code: bad key, scope,
+ *   rate limit, budget, guard_*), from raw events.
  * - `GET /reports/keys` per key: last call, spend in its budget period, calls and spend over 30 days.
+ * - `GET /capabilities` the role table: every admin route and whether the caller's role may call it,
+ *   so a client asks only for what exists and what it may see (a refused call is an audit entry).
  */
 export function reportRoutes(deps: ReportRoutesDeps): (app: Hono<AdminEnv>) => void {
   const { database } = deps;
@@ -107,6 +119,20 @@ export function reportRoutes(deps: ReportRoutesDeps): (app: Hono<AdminEnv>) => v
   }
 
   return (app) => {
+    app.get('/capabilities', (c) => {
+      const { role } = c.get('admin');
+      return c.json({
+        object: 'capabilities',
+        role,
+        routes: (deps.routeRules ?? []).map((r) => ({
+          method: r.method,
+          path: r.path,
+          role: r.role,
+          allowed: roleAllows(role, r.role),
+        })),
+      });
+    });
+
     app.get('/reports/usage', async (c) => {
       const qs = c.req.query();
       only(qs, USAGE_PARAMS);
@@ -212,6 +238,24 @@ export function reportRoutes(deps: ReportRoutesDeps): (app: Hono<AdminEnv>) => v
           unpriced: r.unpriced,
           errors: r.errors,
         })),
+      });
+    });
+
+    app.get('/reports/refusals', async (c) => {
+      const qs = c.req.query();
+      only(qs, new Set(['from', 'to']));
+      const { from, to } = range(qs, now());
+      const rows = await refusalsByDay(database, { from, to, codes: BLOCKED_CODES });
+      const byCode = new Map<string, number>();
+      for (const r of rows) byCode.set(r.code, (byCode.get(r.code) ?? 0) + r.requests);
+      return c.json({
+        object: 'refusal_report',
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+        data: rows.map((r) => ({ day: new Date(r.day).toISOString(), code: r.code, requests: r.requests })),
+        by_code: [...byCode.entries()]
+          .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+          .map(([code, requests]) => ({ code, requests })),
       });
     });
 

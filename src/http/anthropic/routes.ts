@@ -1,10 +1,9 @@
 import { Hono } from 'hono';
 import type { Pipeline } from '../../pipeline/index.js';
-import { readJsonBody } from '../body.js';
-import { clientIp } from '../client-ip.js';
 import { streamErrorEvent } from '../errors.js';
-import { pickHeaders } from '../headers.js';
-import { SSE_HEADERS, sseStream } from '../sse.js';
+import { beginCall, okJson, okStream, parseBody } from '../gateway.js';
+import { clientSignal } from '../node-io.js';
+import { sseStream } from '../sse.js';
 import type { AppEnv } from '../types.js';
 import { createMessagesStreamEncoder, parseMessagesRequest, toMessagesResponse } from './wire.js';
 
@@ -18,35 +17,19 @@ export function anthropicRoutes(deps: {
   const app = new Hono<AppEnv>();
 
   app.post('/messages', async (c) => {
-    const requestId = c.get('requestId');
-    const ctx = await pipeline.begin({
-      requestId,
-      endpoint: 'messages',
-      apiShape: 'anthropic',
-      headers: pickHeaders(c.req.raw.headers),
-      clientIp: clientIp(c, trustProxy),
-    });
-    c.set('ctx', ctx);
-    let req: ReturnType<typeof parseMessagesRequest>;
-    try {
-      req = parseMessagesRequest(await readJsonBody(c.req.raw, maxBodyBytes));
-    } catch (e) {
-      pipeline.fail(ctx, e);
-      throw e;
-    }
-    const signal = c.req.raw.signal;
-    if (!req.stream) {
-      const res = await pipeline.chat(ctx, req, signal);
-      return c.json(toMessagesResponse(res));
-    }
+    const ctx = await beginCall(c, pipeline, { endpoint: 'messages', apiShape: 'anthropic', trustProxy });
+    const req = await parseBody(c, pipeline, ctx, maxBodyBytes, parseMessagesRequest);
+    const signal = clientSignal(c);
+    if (!req.stream) return okJson(c, ctx, toMessagesResponse(await pipeline.chat(ctx, req, signal)));
     const abort = new AbortController();
-    const events = await pipeline.chatStream(ctx, req, AbortSignal.any([signal, abort.signal]));
+    signal.addEventListener('abort', () => abort.abort(), { once: true });
+    const events = await pipeline.chatStream(ctx, req, abort.signal);
     let encoder: ReturnType<typeof createMessagesStreamEncoder> | null = null;
     const body = sseStream(
       events,
       (ev) => {
         if (!encoder) {
-          const start = ev.type === 'start' ? ev : { id: requestId, model: req.model };
+          const start = ev.type === 'start' ? ev : { id: ctx.requestId, model: req.model };
           encoder = createMessagesStreamEncoder({ id: start.id, model: start.model });
         }
         return encoder.encode(ev);
@@ -57,7 +40,7 @@ export function anthropicRoutes(deps: {
         onCancel: () => abort.abort(),
       },
     );
-    return new Response(body, { status: 200, headers: { ...SSE_HEADERS, 'x-keel-request-id': requestId } });
+    return okStream(c, ctx, body);
   });
 
   return app;

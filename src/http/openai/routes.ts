@@ -2,11 +2,11 @@ import { Hono } from 'hono';
 import { KeelError } from '../../errors.js';
 import type { Pipeline } from '../../pipeline/index.js';
 import type { Router } from '../../routing/types.js';
-import { readJsonBody } from '../body.js';
 import { clientIp } from '../client-ip.js';
 import { streamErrorEvent } from '../errors.js';
-import { pickHeaders } from '../headers.js';
-import { SSE_HEADERS, sseStream } from '../sse.js';
+import { beginCall, okJson, okStream, parseBody, requestHeadersOf } from '../gateway.js';
+import { clientSignal } from '../node-io.js';
+import { sseStream } from '../sse.js';
 import type { AppEnv } from '../types.js';
 import {
   createChunkEncoder,
@@ -28,29 +28,13 @@ export function openaiRoutes(deps: {
   const app = new Hono<AppEnv>();
 
   app.post('/chat/completions', async (c) => {
-    const requestId = c.get('requestId');
-    const ctx = await pipeline.begin({
-      requestId,
-      endpoint: 'chat',
-      apiShape: 'openai',
-      headers: pickHeaders(c.req.raw.headers),
-      clientIp: clientIp(c, trustProxy),
-    });
-    c.set('ctx', ctx);
-    let req: ReturnType<typeof parseChatRequest>;
-    try {
-      req = parseChatRequest(await readJsonBody(c.req.raw, maxBodyBytes));
-    } catch (e) {
-      pipeline.fail(ctx, e);
-      throw e;
-    }
-    const signal = c.req.raw.signal;
-    if (!req.stream) {
-      const res = await pipeline.chat(ctx, req, signal);
-      return c.json(toChatCompletion(res));
-    }
+    const ctx = await beginCall(c, pipeline, { endpoint: 'chat', apiShape: 'openai', trustProxy });
+    const req = await parseBody(c, pipeline, ctx, maxBodyBytes, parseChatRequest);
+    const signal = clientSignal(c);
+    if (!req.stream) return okJson(c, ctx, toChatCompletion(await pipeline.chat(ctx, req, signal)));
     const abort = new AbortController();
-    const events = await pipeline.chatStream(ctx, req, AbortSignal.any([signal, abort.signal]));
+    signal.addEventListener('abort', () => abort.abort(), { once: true });
+    const events = await pipeline.chatStream(ctx, req, abort.signal);
     let encoder: ReturnType<typeof createChunkEncoder> | null = null;
     const body = sseStream(
       events,
@@ -60,7 +44,7 @@ export function openaiRoutes(deps: {
           const start =
             ev.type === 'start'
               ? ev
-              : { id: requestId, model: req.model, created: Math.floor(Date.now() / 1000) };
+              : { id: ctx.requestId, model: req.model, created: Math.floor(Date.now() / 1000) };
           encoder = createChunkEncoder({
             id: start.id,
             model: start.model,
@@ -76,47 +60,26 @@ export function openaiRoutes(deps: {
         onCancel: () => abort.abort(),
       },
     );
-    return new Response(body, { status: 200, headers: { ...SSE_HEADERS, 'x-keel-request-id': requestId } });
+    return okStream(c, ctx, body);
   });
 
   app.post('/embeddings', async (c) => {
-    const ctx = await pipeline.begin({
-      requestId: c.get('requestId'),
-      endpoint: 'embeddings',
-      apiShape: 'openai',
-      headers: pickHeaders(c.req.raw.headers),
-      clientIp: clientIp(c, trustProxy),
-    });
-    c.set('ctx', ctx);
-    let parsed: ReturnType<typeof parseEmbeddingsRequest>;
-    try {
-      parsed = parseEmbeddingsRequest(await readJsonBody(c.req.raw, maxBodyBytes));
-    } catch (e) {
-      pipeline.fail(ctx, e);
-      throw e;
-    }
-    const res = await pipeline.embed(ctx, parsed.req, c.req.raw.signal);
-    return c.json(toEmbeddingsResponse(res, parsed.encodingFormat));
+    const ctx = await beginCall(c, pipeline, { endpoint: 'embeddings', apiShape: 'openai', trustProxy });
+    const parsed = await parseBody(c, pipeline, ctx, maxBodyBytes, parseEmbeddingsRequest);
+    const res = await pipeline.embed(ctx, parsed.req, clientSignal(c));
+    return okJson(c, ctx, toEmbeddingsResponse(res, parsed.encodingFormat));
   });
 
   // Listing models is not metered, so it authenticates without starting a usage record. A key sees
   // only the models it may use; an unknown and a forbidden model look the same.
   app.get('/models', async (c) => {
-    const principal = await pipeline.authenticate(
-      pickHeaders(c.req.raw.headers),
-      'models',
-      clientIp(c, trustProxy),
-    );
+    const principal = await pipeline.authenticate(requestHeadersOf(c), 'models', clientIp(c, trustProxy));
     const allowed = principal?.scopes?.models;
     return c.json(toModelList(allowed ? router.models().filter((m) => allowed(m.name)) : router.models()));
   });
 
   app.get('/models/:id', async (c) => {
-    const principal = await pipeline.authenticate(
-      pickHeaders(c.req.raw.headers),
-      'models',
-      clientIp(c, trustProxy),
-    );
+    const principal = await pipeline.authenticate(requestHeadersOf(c), 'models', clientIp(c, trustProxy));
     const id = c.req.param('id');
     const info = router.resolve(id);
     if (!info || (principal?.scopes && !principal.scopes.models(id)))

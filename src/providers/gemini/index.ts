@@ -3,8 +3,9 @@
  * batchEmbedContents; auth by `x-goog-api-key`). Translation lives in request.ts / response.ts /
  * stream.ts; this file does HTTP and keeps the thought signatures Gemini 3 wants replayed.
  */
-import { encode } from 'gpt-tokenizer';
+
 import type { ChatRequest, EmbeddingsResponse } from '../../canonical/types.js';
+import { loadBpe } from '../../value/tokens.js';
 import type { ProviderFactory } from '../index.js';
 import {
   createHttpClient,
@@ -154,7 +155,7 @@ export const createGeminiProvider: ProviderFactory = (cfg, deps) => {
       const vectors = (await Promise.all(batches)).flat();
       // Gemini reports no token usage for embeddings; count with the same tokenizer Keel estimates with.
       let inputTokens = 0;
-      for (const t of texts) inputTokens += encode(t).length;
+      for (const t of texts) inputTokens += loadBpe().encode(t).length;
       const out: EmbeddingsResponse = {
         model: call.model,
         data: vectors.map((embedding, index) => ({ index, embedding })),

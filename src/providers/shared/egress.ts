@@ -36,15 +36,25 @@ function refused(host: string): UpstreamError {
   );
 }
 
-/** IP literals never go through DNS lookup, so they are checked on the URL itself. */
+/** Origins already checked: provider URLs come from config, so this stays small. */
+const checkedOrigins = new Map<string, string | null>();
+
+/** IP literals never go through DNS lookup, so they are checked on the URL itself (once per origin). */
 export function assertEgressAllowed(url: string): void {
-  let host: string;
-  try {
-    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  } catch {
-    return;
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  const origin = slash === -1 ? url : url.slice(0, slash);
+  let blocked = checkedOrigins.get(origin);
+  if (blocked === undefined) {
+    let host: string | null = null;
+    try {
+      host = new URL(origin).hostname.replace(/^\[|\]$/g, '');
+    } catch {
+      host = null;
+    }
+    blocked = host !== null && isBlockedAddress(host) ? host : null;
+    if (checkedOrigins.size < 1000) checkedOrigins.set(origin, blocked);
   }
-  if (isBlockedAddress(host)) throw refused(host);
+  if (blocked !== null) throw refused(blocked);
 }
 
 type LookupCallback = (

@@ -1,6 +1,6 @@
-import { decode, encode } from 'gpt-tokenizer';
 import type { ChatMessage, ChatRequest, FinishReason, ToolCall, ToolDef } from '../../canonical/types.js';
 import { messageText } from '../../canonical/types.js';
+import { loadBpe } from '../../value/tokens.js';
 import { composeText, toolResultLead, type Understanding, understand } from './compose.js';
 import { Hasher, mix, Rng } from './hash.js';
 import { countPrompt, type PrefixCache, type TokenMemo } from './prompt.js';
@@ -98,15 +98,15 @@ export function applyLimits(
     }
     if (at >= 0) out = out.slice(0, at);
   }
-  let tokens = encode(out);
+  let tokens = loadBpe().encode(out);
   if (maxTokens === undefined || tokens.length <= maxTokens) {
     return { text: out, tokens: tokens.length, finishReason: 'stop', stopSequence };
   }
   // Decoding a token prefix can re-tokenise differently; trim until the count is honest.
   let keep = Math.max(0, maxTokens);
   for (;;) {
-    out = decode(tokens.slice(0, keep));
-    tokens = encode(out);
+    out = loadBpe().decode(tokens.slice(0, keep));
+    tokens = loadBpe().encode(out);
     if (tokens.length <= maxTokens || keep === 0) break;
     keep--;
   }
@@ -177,14 +177,14 @@ function toolChoice(
   seed: number,
 ): SimChoice {
   let args = JSON.stringify(valueForSchema(tool.parameters, rng, u, { allProperties: false }));
-  const nameTokens = encode(tool.name).length;
-  let argTokens = encode(args);
+  const nameTokens = loadBpe().encode(tool.name).length;
+  let argTokens = loadBpe().encode(args);
   let finishReason: FinishReason = 'tool_calls';
   if (maxTokens !== undefined && nameTokens + argTokens.length > maxTokens) {
     // A real model runs out of budget mid-arguments: the JSON is cut and the finish is `length`.
     argTokens = argTokens.slice(0, Math.max(0, maxTokens - nameTokens));
-    args = decode(argTokens);
-    argTokens = encode(args);
+    args = loadBpe().decode(argTokens);
+    argTokens = loadBpe().encode(args);
     finishReason = 'length';
   }
   const id = `call_${mix(seed, 0x7001 + index).toString(36)}${rng.int(0, 1e9).toString(36)}`;

@@ -1,5 +1,5 @@
-import { encode } from 'gpt-tokenizer';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/types.js';
+import { loadBpe } from '../../value/tokens.js';
 import { mix } from './hash.js';
 
 /**
@@ -45,7 +45,7 @@ export function simulateEmbeddings(
   const dims = req.dimensions ?? defaultDims;
   let inputTokens = 0;
   const data = req.input.map((input, index) => {
-    const tokens = typeof input === 'string' ? encode(input) : input;
+    const tokens = typeof input === 'string' ? loadBpe().encode(input) : input;
     inputTokens += tokens.length;
     return { index, embedding: embedTokens(tokens, dims) };
   });

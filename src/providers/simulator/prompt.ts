@@ -1,5 +1,5 @@
-import { encode } from 'gpt-tokenizer';
 import type { ChatRequest } from '../../canonical/types.js';
+import { loadBpe } from '../../value/tokens.js';
 
 /**
  * Prompt token counting and simulated prompt caching. Every message is tokenised exactly once per
@@ -34,10 +34,10 @@ export class TokenMemo {
   private readonly map = new Map<string, number[]>();
 
   encode(text: string): number[] {
-    if (text.length < MEMO_MIN_CHARS) return encode(text);
+    if (text.length < MEMO_MIN_CHARS) return loadBpe().encode(text);
     const hit = this.map.get(text);
     if (hit) return hit;
-    const tokens = encode(text);
+    const tokens = loadBpe().encode(text);
     if (this.map.size >= MEMO_MAX_ENTRIES) {
       const oldest = this.map.keys().next().value;
       if (oldest !== undefined) this.map.delete(oldest);

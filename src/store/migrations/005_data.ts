@@ -26,7 +26,9 @@ export function dataMigration(_dialect: StoreDialect) {
       await db.schema
         .createTable('data_dataset_versions')
         .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('dataset_id', 'text', (c) => c.notNull().references('data_datasets.id').onDelete('cascade'))
+        .addColumn('dataset_id', 'text', (c) =>
+          c.notNull().references('data_datasets.id').onDelete('cascade'),
+        )
         .addColumn('version', 'integer', (c) => c.notNull())
         .addColumn('sha256', 'text', (c) => c.notNull())
         .addColumn('source', 'text')
@@ -39,12 +41,18 @@ export function dataMigration(_dialect: StoreDialect) {
         .addUniqueConstraint('data_dataset_versions_seq', ['dataset_id', 'version'])
         .addUniqueConstraint('data_dataset_versions_sha', ['dataset_id', 'sha256'])
         .execute();
-      await db.schema.createIndex('data_dataset_versions_sha256').on('data_dataset_versions').column('sha256').execute();
+      await db.schema
+        .createIndex('data_dataset_versions_sha256')
+        .on('data_dataset_versions')
+        .column('sha256')
+        .execute();
 
       await db.schema
         .createTable('data_check_results')
         .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('dataset_version_id', 'text', (c) => c.references('data_dataset_versions.id').onDelete('cascade'))
+        .addColumn('dataset_version_id', 'text', (c) =>
+          c.references('data_dataset_versions.id').onDelete('cascade'),
+        )
         .addColumn('file_sha256', 'text', (c) => c.notNull())
         .addColumn('contract_name', 'text', (c) => c.notNull())
         .addColumn('passed', 'integer', (c) => c.notNull())
@@ -62,8 +70,12 @@ export function dataMigration(_dialect: StoreDialect) {
       await db.schema
         .createTable('data_drift_runs')
         .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('reference_version_id', 'text', (c) => c.references('data_dataset_versions.id').onDelete('set null'))
-        .addColumn('current_version_id', 'text', (c) => c.references('data_dataset_versions.id').onDelete('set null'))
+        .addColumn('reference_version_id', 'text', (c) =>
+          c.references('data_dataset_versions.id').onDelete('set null'),
+        )
+        .addColumn('current_version_id', 'text', (c) =>
+          c.references('data_dataset_versions.id').onDelete('set null'),
+        )
         .addColumn('reference_sha256', 'text', (c) => c.notNull())
         .addColumn('current_sha256', 'text', (c) => c.notNull())
         .addColumn('dataset_drift', 'integer', (c) => c.notNull())
@@ -73,8 +85,16 @@ export function dataMigration(_dialect: StoreDialect) {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('created_by', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('data_drift_runs_current').on('data_drift_runs').column('current_version_id').execute();
-      await db.schema.createIndex('data_drift_runs_reference').on('data_drift_runs').column('reference_version_id').execute();
+      await db.schema
+        .createIndex('data_drift_runs_current')
+        .on('data_drift_runs')
+        .column('current_version_id')
+        .execute();
+      await db.schema
+        .createIndex('data_drift_runs_reference')
+        .on('data_drift_runs')
+        .column('reference_version_id')
+        .execute();
 
       await db.schema
         .createTable('data_prompt_templates')
@@ -91,7 +111,9 @@ export function dataMigration(_dialect: StoreDialect) {
       await db.schema
         .createTable('data_prompt_versions')
         .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('prompt_id', 'text', (c) => c.notNull().references('data_prompt_templates.id').onDelete('cascade'))
+        .addColumn('prompt_id', 'text', (c) =>
+          c.notNull().references('data_prompt_templates.id').onDelete('cascade'),
+        )
         .addColumn('version', 'integer', (c) => c.notNull())
         .addColumn('sha256', 'text', (c) => c.notNull())
         .addColumn('template', 'text', (c) => c.notNull())
@@ -113,7 +135,11 @@ export function dataMigration(_dialect: StoreDialect) {
         .addColumn('created_by', 'text', (c) => c.notNull())
         .addUniqueConstraint('data_lineage_edges_unique', ['from_node', 'to_node', 'relation'])
         .execute();
-      await db.schema.createIndex('data_lineage_edges_to').on('data_lineage_edges').column('to_node').execute();
+      await db.schema
+        .createIndex('data_lineage_edges_to')
+        .on('data_lineage_edges')
+        .column('to_node')
+        .execute();
     },
 
     async down(db: Kysely<unknown>): Promise<void> {

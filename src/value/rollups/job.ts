@@ -11,7 +11,7 @@ import {
 } from './sql.js';
 
 export interface RollupJobOptions {
-  /** Usage events per rollup transaction (default 5000). */
+  /** Usage events per rollup transaction (default 1000: a few ms of synchronous SQLite each). */
   chunk?: number;
   /** Delete raw usage events older than this many days after they are rolled up. */
   rawDays?: number;
@@ -77,7 +77,8 @@ function userBlocks(rows: ReadonlyArray<Record<string, unknown>>): Array<Record<
   }
   return [...out.values()];
 }
-const PURGE_BATCH = 20_000;
+/** Rows per delete: about 20 ms of synchronous SQLite work on a large table, then a yield. */
+const PURGE_BATCH = 2_000;
 
 /** Runs one statement with `?` placeholders on either dialect. */
 export async function exec(
@@ -109,7 +110,7 @@ export function placeholders(dialect: Database['dialect'], text: string): string
  */
 export function createRollupJob(database: Database, opts: RollupJobOptions = {}): RollupJob {
   const { db, dialect } = database;
-  const chunk = Math.max(1, Math.floor(opts.chunk ?? 5000));
+  const chunk = Math.max(1, Math.floor(opts.chunk ?? 1000));
   const now = opts.now ?? Date.now;
   const yieldFn = opts.yieldFn ?? (() => new Promise<void>((r) => setImmediate(r)));
   let inflight: Promise<RollupStats> | null = null;

@@ -196,22 +196,25 @@ export async function readActiveUsers(
     ),
   ]);
 
-  // Day index → period start, for the days of the range.
-  const periodOfDay = new Map<number, number>();
-  const starts = [...q.periodStarts];
+  // Day index → period index, for the days of the range (-1 outside it).
+  const starts = q.periodStarts;
+  const periodOfDay = new Int32Array(lastDay - firstDay + 1);
   for (let d = firstDay, p = 0; d <= lastDay; d++) {
     while (p + 1 < starts.length && d * DAY_MS >= starts[p + 1]!) p++;
-    periodOfDay.set(d, starts[p]!);
+    periodOfDay[d - firstDay] = p;
   }
-  const perUseCase = new Map<string, Set<string>>();
-  const overall = new Map<number, Set<string>>();
+  const periodAt = (day: number) => (day < firstDay || day > lastDay ? -1 : periodOfDay[day - firstDay]!);
+  const perPeriod = starts.map(() => ({ byUseCase: new Map<string, Set<string>>(), all: new Set<string>() }));
   const rangeUseCase = new Map<string, Set<string>>();
   const rangeAll = new Set<string>();
   const add = (period: number, useCase: string, user: string) => {
+    const pp = perPeriod[period]!;
+    setOf(pp.byUseCase, useCase).add(user);
+    pp.all.add(user);
+  };
+  const addRange = (useCase: string, user: string) => {
     setOf(rangeUseCase, useCase).add(user);
     rangeAll.add(user);
-    setOf(perUseCase, `${period}\u0000${useCase}`).add(user);
-    setOf(overall, period).add(user);
   };
   for (const r of blocks) {
     const base = Number(r.block) * USER_BLOCK_DAYS;
@@ -221,31 +224,31 @@ export async function readActiveUsers(
     let last = -1;
     for (let i = 0; bits > 0 && i < USER_BLOCK_DAYS; i++, bits = Math.floor(bits / 2)) {
       if (bits % 2 === 0) continue;
-      const period = periodOfDay.get(base + i);
+      const period = periodAt(base + i);
       // One add per period: consecutive active days usually share a period.
-      if (period === undefined || period === last) continue;
+      if (period === -1 || period === last) continue;
+      if (last === -1) addRange(useCase, user);
       last = period;
       add(period, useCase, user);
     }
   }
   for (const r of tail) {
-    const period = periodOfDay.get(Math.floor(Number(r.day) / DAY_MS));
-    if (period !== undefined) add(period, String(r.use_case), String(r.user_id));
+    const period = periodAt(Math.floor(Number(r.day) / DAY_MS));
+    if (period === -1) continue;
+    addRange(String(r.use_case), String(r.user_id));
+    add(period, String(r.use_case), String(r.user_id));
   }
 
   const byUseCase = new Map<number, Map<string, number>>();
-  for (const [k, set] of perUseCase) {
-    const [p = '0', uc = ''] = k.split('\u0000');
-    let m = byUseCase.get(Number(p));
-    if (!m) {
-      m = new Map();
-      byUseCase.set(Number(p), m);
-    }
-    m.set(uc, set.size);
-  }
+  const total = new Map<number, number>();
+  perPeriod.forEach((pp, i) => {
+    if (pp.all.size === 0) return;
+    byUseCase.set(starts[i]!, new Map([...pp.byUseCase].map(([uc, set]) => [uc, set.size])));
+    total.set(starts[i]!, pp.all.size);
+  });
   return {
     byUseCase,
-    total: new Map([...overall].map(([p, set]) => [p, set.size])),
+    total,
     rangeByUseCase: new Map([...rangeUseCase].map(([uc, set]) => [uc, set.size])),
     rangeTotal: rangeAll.size,
   };

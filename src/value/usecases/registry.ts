@@ -228,8 +228,14 @@ export function createUseCaseRegistry(database: Database, opts: UseCaseRegistryO
           .filter((k) => (fields as Record<string, unknown>)[k] !== undefined)
           .sort();
         const existing = await load(id);
-        if (!existing) await create(id, patch, actor, configFields);
-        else await update(id, patch, actor, { fromConfig: true, configFields, reason: 'keel.yaml' });
+        const sync = () => update(id, patch, actor, { fromConfig: true, configFields, reason: 'keel.yaml' });
+        if (existing) await sync();
+        else
+          await create(id, patch, actor, configFields).catch(async (e: unknown) => {
+            // Another Keel process starting at the same time created it first.
+            if (!(e instanceof KeelError && e.param === 'id' && (await load(id)))) throw e;
+            await sync();
+          });
       }
       // A use case removed from keel.yaml stays registered; the API owns all of its fields again.
       for (const u of await this.list())

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium, type ConsoleMessage, type Page } from 'playwright-core';
+import { type BrowserContext, type ConsoleMessage, chromium, type Page } from 'playwright-core';
 
 /** Debian's chromium (installed by .ci/run). Never a downloaded browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -25,7 +25,9 @@ const ARGS = [
 export function browserAvailability(): { run: boolean; reason: string } {
   if (existsSync(CHROMIUM)) return { run: true, reason: '' };
   if (process.env.CI === 'true')
-    throw new Error(`${CHROMIUM} is missing, and CI=true: the Command Room browser tests must run in CI (apt-get install chromium).`);
+    throw new Error(
+      `${CHROMIUM} is missing, and CI=true: the Command Room browser tests must run in CI (apt-get install chromium).`,
+    );
   return {
     run: false,
     reason: `Skipping the Command Room browser tests: ${CHROMIUM} is not installed (apt-get install chromium). In CI this fails instead.`,
@@ -44,7 +46,7 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     headless: true,
     args: ARGS,
-    viewport: { width: 1366, height: 900 },
+    viewport: { width: 1280, height: 800 },
     acceptDownloads: true,
     locale: 'en-US',
     timezoneId: 'UTC',
@@ -74,7 +76,8 @@ export function watchConsole(page: Page, log: ConsoleLog): void {
     if (m.type() !== 'error' && m.type() !== 'warning') return;
     const text = m.text();
     const url = m.location().url ?? '';
-    if (m.type() === 'error' && text.startsWith('Failed to load resource')) log.failedResources.push(`${text} ${url}`);
+    if (m.type() === 'error' && text.startsWith('Failed to load resource'))
+      log.failedResources.push(`${text} ${url}`);
     else if (m.type() === 'error') log.errors.push(`${text} (${url})`);
   });
   page.on('pageerror', (e) => log.errors.push(`uncaught: ${e.message}`));
@@ -101,10 +104,16 @@ export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]>
   )) as { violations: AxeViolation[] };
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => ({ ...v, nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
+    .map((v) => ({
+      ...v,
+      nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+    }));
 }
 
-export const SCREENSHOT_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../docs/screenshots');
+export const SCREENSHOT_DIR = path.resolve(
+  path.dirname(new URL(import.meta.url).pathname),
+  '../../../docs/screenshots',
+);
 
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });

@@ -4,11 +4,9 @@ import { buildKeel } from '../../../src/build.js';
 import { defaultConfigInput } from '../../../src/config/defaults.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { serve } from '../../../src/server.js';
+import { ADMIN_TOKEN, SIGNING_KEY } from './constants.js';
 import { interimWiring } from './interim.js';
-import { seedWorkload, type Seeded } from './seed.js';
-
-export const ADMIN_TOKEN = 'command-room-admin-token-0123456789';
-export const SIGNING_KEY = 'command-room-audit-signing-key-0123456789';
+import { type Seeded, seedWorkload } from './seed.js';
 
 export interface CommandRoom {
   url: string;
@@ -17,7 +15,10 @@ export interface CommandRoom {
   viewerToken: string;
   seeded: Seeded;
   /** The admin API as the test sees it (to compare with what the page shows). */
-  api<T>(path: string, opts?: { token?: string; method?: string; body?: unknown }): Promise<{ status: number; body: T }>;
+  api<T>(
+    path: string,
+    opts?: { token?: string; method?: string; body?: unknown },
+  ): Promise<{ status: number; body: T }>;
   /** /v1 with a virtual key. */
   v1(path: string, key: string, init?: { method?: string; body?: unknown }): Promise<Response>;
   close(): Promise<void>;
@@ -68,8 +69,12 @@ export async function startCommandRoom(): Promise<CommandRoom> {
       ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
     });
 
-  const viewer = await api<{ token: string }>('/admins', { method: 'POST', body: { name: 'vera', role: 'viewer' } });
-  if (viewer.status !== 201) throw new Error(`could not create the viewer admin: ${JSON.stringify(viewer.body)}`);
+  const viewer = await api<{ token: string }>('/admins', {
+    method: 'POST',
+    body: { name: 'vera', role: 'viewer' },
+  });
+  if (viewer.status !== 201)
+    throw new Error(`could not create the viewer admin: ${JSON.stringify(viewer.body)}`);
   const seeded = await seedWorkload({ url, app, api, v1 });
 
   return {

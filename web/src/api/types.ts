@@ -256,3 +256,148 @@ export interface TopRow {
   unpriced: number;
   errors: number;
 }
+
+export interface DatasetVersionInfo {
+  id: string;
+  dataset: string;
+  version: number;
+  ref: string;
+  sha256: string;
+  source: string | null;
+  rows: number;
+  bytes: number;
+  columns: number | string[];
+  profile?: DatasetProfile;
+  created_at: string;
+  created_by: string;
+}
+
+export interface ColumnProfile {
+  name: string;
+  kind: string;
+  rows: number;
+  nulls: number;
+  distinct: number;
+  numeric?: { min: number; max: number; mean: number; std: number; quantiles: Record<string, number> };
+  top?: Array<{ value: string; count: number }>;
+}
+
+export interface DatasetProfile {
+  rows: number;
+  columns: ColumnProfile[];
+}
+
+export interface DatasetInfo {
+  id: string;
+  name: string;
+  owner: string | null;
+  description: string | null;
+  source: string | null;
+  format: string | null;
+  created_at: string;
+  updated_at: string;
+  created_by: string;
+  versions: number;
+  latest: DatasetVersionInfo | null;
+}
+
+export interface ColumnDrift {
+  column: string;
+  type: string;
+  method: string;
+  statistic: number | null;
+  p_value: number | null;
+  threshold: number;
+  drifted: boolean;
+  reference_rows: number;
+  current_rows: number;
+  new_categories?: string[];
+}
+
+export interface DriftReport {
+  columns: ColumnDrift[];
+  dataset: {
+    drifted_columns: number;
+    share: number;
+    dataset_drift: boolean;
+    columns: number;
+    drift_share: number;
+  };
+  skipped?: Array<{ column: string; error: string }>;
+}
+
+export interface VersionResults {
+  version: string;
+  checks: Array<{
+    id: string;
+    contract: string;
+    passed: boolean;
+    failed_rules: number;
+    report: unknown;
+    created_at: string;
+    created_by: string;
+  }>;
+  drifts: Array<{
+    id: string;
+    role: 'current' | 'reference';
+    dataset_drift: boolean;
+    share: number;
+    drifted_columns: number;
+    report: DriftReport;
+    created_at: string;
+    created_by: string;
+  }>;
+}
+
+export interface MonitorFeature {
+  feature: string;
+  state: 'ok' | 'drifting' | 'insufficient_data';
+  method: string;
+  statistic: number;
+  p_value: number | null;
+  drifted: boolean;
+  reference: Record<string, number>;
+  current: Record<string, number>;
+}
+
+export interface MonitorStatus {
+  useCase: string;
+  reference: {
+    source: 'traffic' | 'pinned';
+    from: number | null;
+    until: number | null;
+    complete: boolean;
+    events: number;
+  };
+  current: { from: number; until: number; events: number };
+  features: MonitorFeature[];
+  lastRun: number | null;
+}
+
+export interface DataHealthInfo {
+  monitors: MonitorStatus[];
+  capture_text: boolean;
+  lineage_endpoint: boolean;
+}
+
+export interface LineageNode {
+  id: string;
+  type: 'dataset' | 'prompt' | 'model' | 'use_case' | 'output';
+  name: string;
+  version?: string;
+  meta?: Record<string, unknown>;
+}
+
+export interface LineageGraphInfo {
+  root: string | null;
+  nodes: LineageNode[];
+  edges: Array<{ from: string; to: string; relation: string; source: 'recorded' | 'observed' }>;
+}
+
+export interface RefusalReport {
+  object: 'refusal_report';
+  from: string;
+  to: string;
+  data: Array<{ day: string; code: string; requests: number }>;
+  by_code: Array<{ code: string; requests: number }>;
+}

@@ -1,6 +1,7 @@
 import { lazy, type ReactNode, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
-import { createApi, whoami } from '../api/client';
+import { type Api, createApi, whoami } from '../api/client';
 import { useResource } from '../api/hooks';
+import { type Capabilities, createGate } from '../api/routes';
 import type { Alert, List, Whoami } from '../api/types';
 import { Empty, Loading } from '../components/bits';
 import { markNavigated } from '../components/Page';
@@ -64,17 +65,36 @@ export function App() {
     setMessage(msg ?? null);
   }, []);
 
+  const api = useMemo<Api | null>(
+    () => (auth ? createApi(auth.token, (m) => signOut(`Signed out: ${m}`)) : null),
+    [auth, signOut],
+  );
+  // The role table, once per sign-in: which admin routes exist and which this role may call.
+  const [caps, setCaps] = useState<{ api: Api; caps: Capabilities | null } | null>(null);
+  useEffect(() => {
+    if (!api) return;
+    let live = true;
+    api.get<Capabilities>('/capabilities').then(
+      (c) => live && setCaps({ api, caps: c }),
+      () => live && setCaps({ api, caps: null }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api]);
+
   const session = useMemo<Session | null>(() => {
-    if (!auth) return null;
+    if (!auth || !api || caps?.api !== api) return null;
     return {
-      api: createApi(auth.token, (m) => signOut(`Signed out: ${m}`)),
+      api,
       me: auth.me,
       can: (role) => roleAllows(auth.me.role, role),
+      gate: createGate(caps.caps),
       signOut,
     };
-  }, [auth, signOut]);
+  }, [auth, api, caps, signOut]);
 
-  if (checking) return <Loading what="your session" />;
+  if (checking || (auth && !session)) return <Loading what="your session" />;
   if (!session)
     return (
       <SignIn

@@ -1,5 +1,6 @@
 import { createContext, useContext } from 'react';
 import type { Api } from '../api/client';
+import type { Gate } from '../api/routes';
 import type { Role, Whoami } from '../api/types';
 
 export interface Session {
@@ -7,6 +8,8 @@ export interface Session {
   me: Whoami;
   /** Whether the signed-in role includes `role` (viewer < operator < admin), as the API's role table says. */
   can(role: Role): boolean;
+  /** Whether a GET of `path` can succeed for this role, from the API's own role table. */
+  gate(method: string, path: string): Gate;
   signOut(message?: string): void;
 }
 

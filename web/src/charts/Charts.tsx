@@ -345,12 +345,14 @@ export function Distribution({
   title,
   summary,
   points,
+  fmt,
 }: {
   title: string;
   summary: ReactNode;
-  points: Array<{ bin: string; reference: number; current: number }>;
+  points: Array<{ bin: string; reference: number | null; current: number | null }>;
+  fmt: Fmt;
 }) {
-  const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
+  const pct = fmt;
   return (
     <Frame title={title} summary={summary} small>
       <ResponsiveContainer width="100%" height="100%">

@@ -12,6 +12,8 @@ export interface Column<R> {
   sortable?: boolean;
   /** Left out of the CSV (action buttons). */
   noCsv?: boolean;
+  /** In the CSV only (a figure the table shows inside another cell). */
+  hidden?: boolean;
 }
 
 type Dir = 'ascending' | 'descending';
@@ -51,6 +53,7 @@ export function DataTable<R>({
   toolbar?: ReactNode;
 }) {
   const [sort, setSort] = useState<{ key: string; dir: Dir } | null>(initialSort ?? null);
+  const shown = columns.filter((c) => !c.hidden);
   const sorted = useMemo(() => {
     if (!sort) return rows;
     const col = columns.find((c) => c.key === sort.key);
@@ -101,7 +104,7 @@ export function DataTable<R>({
             <caption className="sr-only">{caption}</caption>
             <thead>
               <tr>
-                {columns.map((c) => {
+                {shown.map((c) => {
                   const active = sort?.key === c.key;
                   return (
                     <th
@@ -128,7 +131,7 @@ export function DataTable<R>({
             <tbody>
               {sorted.map((r) => (
                 <tr key={rowKey(r)} data-row={rowKey(r)} className={rowClass?.(r)}>
-                  {columns.map((c, i) => {
+                  {shown.map((c, i) => {
                     const content = c.render ? c.render(r) : String(c.value(r) ?? '—');
                     const cls = c.numeric ? 'numeric' : undefined;
                     return i === 0 ? (

@@ -23,6 +23,8 @@ export function Dialog({
     if (open && !d.open) {
       const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
       d.showModal();
+      // Start on the first field of a form, not on the Close button.
+      d.querySelector<HTMLElement>('.dialog-body input, .dialog-body select, .dialog-body textarea')?.focus();
       return () => {
         if (d.open) d.close();
         opener?.focus();

@@ -132,7 +132,7 @@ export function Delta({
   goodWhen: 'up' | 'down' | 'neutral';
 }) {
   const c = change(cur, prev);
-  if (c === null) return <span className="delta muted">no earlier figure to compare</span>;
+  if (c === null) return <span className="delta muted">no previous figure</span>;
   if (Math.abs(c) < 0.0005) return <span className="delta muted">= unchanged vs previous period</span>;
   const up = c > 0;
   const good = goodWhen === 'neutral' ? null : (goodWhen === 'up') === up;

@@ -17,27 +17,27 @@ export interface Light {
 }
 
 export function budgetLight(f: SpendForecast | undefined): Light {
-  if (!f || f.status === 'no_budget') return { level: 'unknown', text: 'Budget: none set' };
+  if (!f || f.status === 'no_budget') return { level: 'unknown', text: 'Budget: none' };
   if (f.status === 'over') return { level: 'bad', text: 'Budget: spent' };
-  if (f.status === 'at_risk') return { level: 'warn', text: 'Budget: forecast over' };
-  return { level: 'ok', text: 'Budget: on track' };
+  if (f.status === 'at_risk') return { level: 'warn', text: 'Budget: at risk' };
+  return { level: 'ok', text: 'Budget: ok' };
 }
 
 export function errorLight(rate: number | null, requests: number): Light {
-  if (rate === null || requests === 0) return { level: 'unknown', text: 'Errors: no calls' };
+  if (rate === null || requests === 0) return { level: 'unknown', text: 'Errors: n/a' };
   const text = `Errors: ${pct(rate)}`;
   return { level: rate >= ERROR_BAD ? 'bad' : rate >= ERROR_WARN ? 'warn' : 'ok', text };
 }
 
 export function blockedLight(rate: number | null, blocked: number): Light {
-  if (rate === null) return { level: 'unknown', text: 'Guards: no calls' };
-  const text = blocked === 0 ? 'Guards: nothing blocked' : `Guards: ${pct(rate)} blocked`;
+  if (rate === null) return { level: 'unknown', text: 'Blocked: n/a' };
+  const text = blocked === 0 ? 'Blocked: none' : `Blocked: ${pct(rate)}`;
   return { level: rate >= BLOCKED_BAD ? 'bad' : rate >= BLOCKED_WARN ? 'warn' : 'ok', text };
 }
 
 export function driftLight(drifted: number | null): Light {
-  if (drifted === null) return { level: 'unknown', text: 'Drift: no monitor' };
+  if (drifted === null) return { level: 'unknown', text: 'Drift: n/a' };
   return drifted > 0
-    ? { level: 'warn', text: `Drift: ${drifted} column${drifted === 1 ? '' : 's'}` }
+    ? { level: 'warn', text: `Drift: ${drifted} col${drifted === 1 ? '' : 's'}` }
     : { level: 'ok', text: 'Drift: none' };
 }

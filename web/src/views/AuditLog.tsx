@@ -17,7 +17,7 @@ interface Filters {
 }
 
 const EMPTY: Filters = { actor: '', action: '', target: '', from: '', to: '' };
-const PAGE = 50;
+const PAGE = 25;
 
 function query(f: Filters, before: number | null): string {
   return `/audit${qs({
@@ -44,7 +44,7 @@ function detailsText(d: Record<string, unknown>): string {
  * re-walks the hash chain and checkpoints (operator role) and says where it is broken.
  */
 export function AuditLog() {
-  const { api, can } = useSession();
+  const { api, can, gate } = useSession();
   const id = useId();
   const [draft, setDraft] = useState<Filters>(EMPTY);
   const [filters, setFilters] = useState<Filters>(EMPTY);
@@ -59,6 +59,12 @@ export function AuditLog() {
   useEffect(() => {
     let live = true;
     setEntries(null);
+    if (gate('GET', '/audit') !== 'ok') {
+      setMissing(gate('GET', '/audit') === 'missing');
+      setError('The audit log is not available to your role.');
+      setEntries([]);
+      return;
+    }
     api.get<AuditPage>(query(filters, null)).then(
       (p) => {
         if (!live) return;
@@ -77,7 +83,7 @@ export function AuditLog() {
     return () => {
       live = false;
     };
-  }, [api, filters]);
+  }, [api, gate, filters]);
 
   const more = async () => {
     if (cursor === null) return;
@@ -119,7 +125,14 @@ export function AuditLog() {
       header: 'Details',
       sortable: false,
       value: (e) => JSON.stringify(e.details),
-      render: (e) => <span className="small">{detailsText(e.details)}</span>,
+      render: (e) => {
+        const text = detailsText(e.details);
+        return (
+          <span className="small" title={text.length > 160 ? text : undefined}>
+            {text.length > 160 ? `${text.slice(0, 157)}…` : text}
+          </span>
+        );
+      },
     },
     {
       key: 'hash',

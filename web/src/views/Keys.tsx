@@ -372,7 +372,14 @@ function Scopes({ k }: { k: VirtualKey }) {
   return (
     <>
       {list('models', k.models, 'none (denied)')}
-      {list('endpoints', k.endpoints, 'none')}
+      {k.endpoints.length >= 6 ? (
+        <div>
+          <span className="muted small">endpoints: </span>
+          <span className="chip">all</span>
+        </div>
+      ) : (
+        list('endpoints', k.endpoints, 'none')
+      )}
       {list('use cases', k.use_cases, 'any')}
       {list('tools', k.tools, 'none')}
       {k.team ? <div className="muted small">team: {k.team}</div> : null}

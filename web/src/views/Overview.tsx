@@ -1,5 +1,13 @@
 import { dataOf, useResource } from '../api/hooks';
-import type { Alert, List, SpendForecast, UsageReport, UseCase, ValueReport } from '../api/types';
+import type {
+  Alert,
+  DataHealthInfo,
+  List,
+  SpendForecast,
+  UsageReport,
+  UseCase,
+  ValueReport,
+} from '../api/types';
 import { usePeriod } from '../app/period';
 import { Link, pathOfUseCase } from '../app/router';
 import { DayLines } from '../charts/lazy';
@@ -40,6 +48,7 @@ export function Overview() {
   const [useCases] = useResource<List<UseCase>>('/use-cases');
   const [forecasts] = useResource<List<SpendForecast>>('/forecasts?scope=use_case');
   const [alerts] = useResource<List<Alert>>('/alerts?state=open&limit=1000');
+  const [health] = useResource<DataHealthInfo>('/data/health');
   // Without the value API, the usage rollups still give calls, spend, latency and errors.
   const [usage] = useResource<UsageReport>(value.status === 'missing' ? `/reports/usage${qs(range)}` : null);
 
@@ -224,7 +233,13 @@ export function Overview() {
                   description="Each use case's cost, value and health for the period; budget burn is month to date with the month-end forecast."
                 >
                   <Portfolio
-                    rows={portfolioRows(v, dataOf(useCases)?.data, dataOf(forecasts)?.data, openAlerts)}
+                    rows={portfolioRows(
+                      v,
+                      dataOf(useCases)?.data,
+                      dataOf(forecasts)?.data,
+                      openAlerts,
+                      dataOf(health),
+                    )}
                     forecastsMissing={forecasts.status === 'missing'}
                   />
                 </Section>
@@ -242,7 +257,11 @@ export function portfolioRows(
   useCases: UseCase[] | undefined,
   forecasts: SpendForecast[] | undefined,
   alerts: Alert[] | undefined,
+  health: DataHealthInfo | undefined,
 ): PortfolioRow[] {
+  const drifting = new Map(
+    (health?.monitors ?? []).map((m) => [m.useCase, m.features.filter((f) => f.state === 'drifting').length]),
+  );
   const registry = new Map((useCases ?? []).map((u) => [u.id, u]));
   const fc = new Map((forecasts ?? []).map((f) => [f.id, f]));
   return v.use_cases.map((u) => {
@@ -268,7 +287,7 @@ export function portfolioRows(
       lights: [
         budgetLight(f),
         blockedLight(t.blocked_rate, t.blocked),
-        driftLight(null),
+        driftLight(drifting.get(u.use_case) ?? null),
         errorLight(t.error_rate, t.requests),
       ],
     };
@@ -293,24 +312,14 @@ function Portfolio({ rows, forecastsMissing }: { rows: PortfolioRow[]; forecasts
         <>
           <Link to={pathOfUseCase(r.id)}>{r.name}</Link>
           <span className="cell-sub">
-            {r.id}
-            {r.registered ? '' : ' · not registered'}
+            {r.registered ? [r.owner, r.team].filter(Boolean).join(' · ') || 'no owner' : 'not registered'}
           </span>
         </>
       ),
     },
     { key: 'stage', header: 'Stage', value: (r) => r.stage ?? '', render: (r) => r.stage ?? '—' },
-    {
-      key: 'owner',
-      header: 'Owner',
-      value: (r) => r.owner ?? '',
-      render: (r) => (
-        <>
-          {r.owner ?? '—'}
-          {r.team ? <span className="cell-sub">{r.team}</span> : null}
-        </>
-      ),
-    },
+    { key: 'owner', header: 'Owner', value: (r) => r.owner ?? '', hidden: true },
+    { key: 'team', header: 'Team', value: (r) => r.team ?? '', hidden: true },
     {
       key: 'cost',
       header: 'Cost',
@@ -351,7 +360,7 @@ function Portfolio({ rows, forecastsMissing }: { rows: PortfolioRow[]; forecasts
     },
     {
       key: 'cps',
-      header: 'Cost / successful outcome',
+      header: 'Cost per success',
       numeric: true,
       value: (r) => r.costPerSuccess,
       render: (r) => <Num value={r.costPerSuccess} fmt={usd} />,

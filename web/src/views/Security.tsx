@@ -1,5 +1,5 @@
 import { dataOf, useResource } from '../api/hooks';
-import type { AuditPage, List, UsageReport, UsageRow, VirtualKey } from '../api/types';
+import type { AuditPage, List, RefusalReport, UsageReport, UsageRow, VirtualKey } from '../api/types';
 import { usePeriod } from '../app/period';
 import { Link, pathOfUseCase } from '../app/router';
 import { DayBars } from '../charts/lazy';
@@ -35,9 +35,10 @@ export function Security() {
   const [byUseCase] = useResource<UsageReport>(`/reports/usage${qs({ ...range, by: 'use_case' })}`);
   const [byKey] = useResource<UsageReport>(`/reports/usage${qs({ ...range, by: 'key_id' })}`);
   const [refused] = useResource<AuditPage>(
-    `/audit${qs({ action: 'request.refused', from: range.from, to: range.to, limit: 50 })}`,
+    `/audit${qs({ action: 'request.refused', from: range.from, to: range.to, limit: 15 })}`,
   );
   const [keys] = useResource<List<VirtualKey>>('/keys?include_revoked=true');
+  const [reasons] = useResource<RefusalReport>(`/reports/refusals${qs(range)}`);
   const names = new Map((dataOf(keys)?.data ?? []).map((k) => [k.id, k.name]));
 
   const targeted = (rows: UsageRow[]) =>
@@ -98,15 +99,19 @@ export function Security() {
               <Kpi id="requests" label="Calls" value={d.total.requests} fmt={int} />
             </dl>
             {d.total.blocked > 0 ? (
-              <Section title="Blocked calls per day">
-                <DayBars
-                  title="Blocked calls per day"
-                  summary={`${int(d.total.blocked)} calls blocked over ${describePeriod(period)}.`}
-                  points={d.data.map((r) => ({ day: r.period_start ?? '', blocked: r.blocked }))}
-                  series={[{ key: 'blocked', label: 'Blocked calls', color: 'var(--c-7)' }]}
-                  fmt={int}
-                  small
-                />
+              <Section title="Blocked calls per day, by reason">
+                {reasons.status === 'ok' ? (
+                  <RefusalChart report={reasons.data} period={describePeriod(period)} />
+                ) : (
+                  <DayBars
+                    title="Blocked calls per day"
+                    summary={`${int(d.total.blocked)} calls blocked over ${describePeriod(period)}.`}
+                    points={d.data.map((r) => ({ day: r.period_start ?? '', blocked: r.blocked }))}
+                    series={[{ key: 'blocked', label: 'Blocked calls', color: 'var(--c-7)' }]}
+                    fmt={int}
+                    small
+                  />
+                )}
               </Section>
             ) : null}
           </>
@@ -208,3 +213,86 @@ const refusalColumns: Column<Refusal>[] = [
   { key: 'use_case', header: 'Use case', value: (r) => r.useCase },
   { key: 'actor', header: 'Caller', value: (r) => r.actor },
 ];
+
+const REASON: Record<string, string> = {
+  missing_api_key: 'no key sent',
+  invalid_api_key: 'unknown, revoked or expired key',
+  permission_denied: "outside the key's scope (model, endpoint, use case, network)",
+  tool_not_allowed: 'the model called a tool the key may not use',
+  rate_limit_exceeded: 'over the rate limit (RPM / TPM)',
+  budget_exceeded: 'would cross a budget',
+};
+
+function reasonOf(code: string): string {
+  if (code.startsWith('guard_')) return `blocked by the ${code.slice(6).replaceAll('_', ' ')} guard`;
+  return REASON[code] ?? code;
+}
+
+const REASON_COLORS = [
+  'var(--c-7)',
+  'var(--c-2)',
+  'var(--c-4)',
+  'var(--c-1)',
+  'var(--c-6)',
+  'var(--c-5)',
+  'var(--c-3)',
+  'var(--c-8)',
+];
+
+/** Refused calls per day, stacked by reason, and the totals per reason (GET /api/reports/refusals). */
+function RefusalChart({ report, period }: { report: RefusalReport; period: string }) {
+  const codes = report.by_code.map((c) => c.code);
+  const byDay = new Map<string, Record<string, string | number | null>>();
+  for (const r of report.data) {
+    const p = byDay.get(r.day) ?? { day: r.day };
+    p[r.code] = r.requests;
+    byDay.set(r.day, p);
+  }
+  const total = report.by_code.reduce((s, c) => s + c.requests, 0);
+  return (
+    <>
+      <DayBars
+        title="Blocked calls per day by reason"
+        summary={`${int(total)} calls refused over ${period}, stacked by reason.`}
+        points={[...byDay.values()]}
+        series={codes.map((c, i) => ({
+          key: c,
+          label: c,
+          color: REASON_COLORS[i % REASON_COLORS.length] ?? 'var(--c-7)',
+        }))}
+        fmt={int}
+        small
+      />
+      <DataTable
+        caption="Blocked calls by reason"
+        columns={[
+          {
+            key: 'code',
+            header: 'Reason',
+            value: (r) => r.code,
+            render: (r) => <code className="code">{r.code}</code>,
+          },
+          { key: 'meaning', header: 'Meaning', value: (r) => reasonOf(r.code) },
+          {
+            key: 'requests',
+            header: 'Calls',
+            numeric: true,
+            value: (r) => r.requests,
+            render: (r) => <Num value={r.requests} fmt={int} />,
+          },
+          {
+            key: 'share',
+            header: 'Share',
+            numeric: true,
+            value: (r) => (total ? r.requests / total : null),
+            render: (r) => pct(total ? r.requests / total : null),
+          },
+        ]}
+        rows={report.by_code}
+        rowKey={(r) => r.code}
+        filename="keel-blocked-by-reason"
+        empty={<Empty title="Nothing refused in this period" />}
+      />
+    </>
+  );
+}

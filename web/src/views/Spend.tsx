@@ -146,7 +146,9 @@ function PriceVersions({ report }: { report: UsageReport }) {
 }
 
 function DailyByProvider({ report, period }: { report: UsageReport; period: string }) {
-  const providers = [...new Set(report.data.map((r) => r.provider ?? '(none)'))];
+  const providers = [
+    ...new Set(report.data.filter((r) => r.cost_usd > 0).map((r) => r.provider ?? '(none)')),
+  ];
   const byDay = new Map<string, Record<string, string | number | null>>();
   for (const r of report.data) {
     const dayKey = r.period_start ?? '';
@@ -262,7 +264,10 @@ function Breakdown({
         <CategoryBars
           title={title}
           summary={`${title}: the ${top.length} most expensive, priced cost only.`}
-          points={top.map((r) => ({ name: label(r), cost: r.cost_usd }))}
+          points={top.map((r) => ({
+            name: by === 'key_id' ? (names.get(r.key_id ?? '') ?? label(r)) : label(r),
+            cost: r.cost_usd,
+          }))}
           categoryKey="name"
           series={[{ key: 'cost', label: 'Cost', color: 'var(--c-cost)' }]}
           fmt={usd}

@@ -19,11 +19,11 @@ const PI4 = 97.40909103400242;
 const PI6 = 961.3891935753043;
 const MIN_LOG = -708;
 const STIRLING = [
-  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4,
-  -5.952380952380952381e-4, 7.9365079365079365079e-4, -2.7777777777777777778e-3, 8.3333333333333333333e-2,
+  -0.029550653594771242, 0.00641025641025641, -0.0019175269175269176, 0.0008417508417508417,
+  -0.0005952380952380953, 0.0007936507936507937, -0.002777777777777778, 0.08333333333333333,
 ];
 
-const clip01 = (p: number): number => (p < 0 ? 0 : p > 1 ? 1 : p);
+const clip01 = (p: number): number => (p < 0 ? 0 : Math.min(p, 1));
 
 /** log(n! / n^n) by Stirling's series with n·log n removed up front. */
 function logNFactorialDivNPowN(n: number): number {
@@ -265,7 +265,7 @@ export function kolmogornSf(n: number, x: number): number {
     if (t <= 0.5) return 1;
     let prob: number;
     if (n <= 140) {
-      prob = (1 * (1 / n)) * (2 * t - 1);
+      prob = 1 * (1 / n) * (2 * t - 1);
       for (let i = 2; i <= n; i++) prob *= i * (1 / n) * (2 * t - 1);
     } else prob = Math.exp(logNFactorialDivNPowN(n) + n * Math.log(2 * t - 1));
     return clip01(1 - prob);

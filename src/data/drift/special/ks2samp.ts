@@ -37,7 +37,7 @@ function ecdfExtremes(a: Float64Array, b: Float64Array): { maxS: number; minS: n
   while (i < n1 || j < n2) {
     const va = i < n1 ? (a[i] as number) : Number.POSITIVE_INFINITY;
     const vb = j < n2 ? (b[j] as number) : Number.POSITIVE_INFINITY;
-    const v = va <= vb ? va : vb;
+    const v = Math.min(va, vb);
     while (i < n1 && (a[i] as number) <= v) i++;
     while (j < n2 && (b[j] as number) <= v) j++;
     const d = i / n1 - j / n2;
@@ -45,7 +45,7 @@ function ecdfExtremes(a: Float64Array, b: Float64Array): { maxS: number; minS: n
     if (d < min) min = d;
   }
   const neg = -min;
-  return { maxS: max, minS: neg < 0 ? 0 : neg > 1 ? 1 : neg };
+  return { maxS: max, minS: neg < 0 ? 0 : Math.min(neg, 1) };
 }
 
 /** P(D_{n,n} ≥ h/n), two-sided, n1 = n2 = n. */
@@ -97,7 +97,7 @@ export function ks2samp(a: Float64Array, b: Float64Array, method: KsMethod = 'au
   const n2 = b.length;
   if (n1 === 0 || n2 === 0) throw new Error('ks_2samp needs two non-empty samples');
   const { maxS, minS } = ecdfExtremes(a, b);
-  let d = minS > maxS ? minS : maxS;
+  let d = Math.max(minS, maxS);
   const g = gcd(n1, n2);
   const n1g = n1 / g;
   const n2g = n2 / g;
@@ -121,5 +121,5 @@ export function ks2samp(a: Float64Array, b: Float64Array, method: KsMethod = 'au
     const en = (m * n) / (m + n);
     prob = kolmogornSf(roundHalfEven(en), d);
   }
-  return { statistic: d, pValue: prob < 0 ? 0 : prob > 1 ? 1 : prob, method: mode };
+  return { statistic: d, pValue: prob < 0 ? 0 : Math.min(prob, 1), method: mode };
 }

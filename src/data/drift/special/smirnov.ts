@@ -15,7 +15,7 @@ import { frexp, ldexpSafe, twoProd, twoSum } from './dd.js';
  */
 
 const SM_MAX_EXPONENT = 960;
-const clip01 = (p: number): number => (p < 0 ? 0 : p > 1 ? 1 : p);
+const clip01 = (p: number): number => (p < 0 ? 0 : Math.min(p, 1));
 
 // Scratch outputs, to keep the hot loop allocation-free.
 let outM = 0;
@@ -223,7 +223,7 @@ export function smirnovSf(n: number, x: number): number {
       curE = ce + t1E + t2E;
     } else {
       const g = (n - v) * Math.log1p(-delta) + (v - 2) * Math.log1p(gamma);
-      curM *= (((n - v + 1) / v) * (b1h + b1l)) / prevB2 * Math.exp(g);
+      curM *= ((((n - v + 1) / v) * (b1h + b1l)) / prevB2) * Math.exp(g);
     }
     if (curM !== 0 && (Math.abs(curM) < 2 ** -500 || Math.abs(curM) > 2 ** 500)) {
       const [m, ex] = frexp(curM);

@@ -1,0 +1,184 @@
+/**
+ * System-prompt leakage. Two signals:
+ *
+ * - a canary: a random marker Keel inserts into a use case's system prompt (`createCanary`). It has no
+ *   reason to appear in any answer; if it does, the prompt leaked. Matching is on the random hex core
+ *   and tolerates a model that drops the brackets, changes case or splits the core with spaces,
+ *   dashes or invisible characters.
+ * - a long verbatim stretch of the system prompt in the output (default ≥ 60 characters): word
+ *   shingles of the prompt are hashed once (`prepareSystemPrompt`) and the output is scanned with the
+ *   same rolling shingles, so the check is linear in the output and independent of the prompt's size.
+ *   Matching ignores case, whitespace and punctuation, so re-wrapped or re-punctuated copies count.
+ */
+import { randomBytes } from 'node:crypto';
+import { patternResult } from '../result.js';
+import type { DetectorResult, Span } from '../types.js';
+
+const CANARY_PREFIX = 'keel-canary:';
+const CANARY_CORE = /keel-canary:([0-9a-f]{16,64})/i;
+
+/** A fresh canary such as `⟦keel-canary:9f3a…⟧` (96 random bits). */
+export function createCanary(): string {
+  return `⟦${CANARY_PREFIX}${randomBytes(12).toString('hex')}⟧`;
+}
+
+/** The random core of a canary (the whole string when it has no `keel-canary:` marker). */
+export function canaryCore(canary: string): string {
+  return (CANARY_CORE.exec(canary)?.[1] ?? canary).toLowerCase();
+}
+
+/** Where `core` occurs in `output`, ignoring case and any non-alphanumeric characters in between. */
+function findCanary(output: string, core: string): Span | null {
+  if (core.length < 8) return null;
+  const direct = output.toLowerCase().indexOf(core);
+  if (direct >= 0) return { start: direct, end: direct + core.length, label: 'leak.canary' };
+  // A split or re-cased core keeps some intact piece; without one, skip the squeeze below.
+  const lower = output.toLowerCase();
+  if (!lower.includes(core.slice(0, 4)) && !lower.includes(core.slice(-4)) && !lower.includes('canary'))
+    return null;
+  // Slow path: alphanumeric characters only, with a map back to original offsets.
+  const pos: number[] = [];
+  let squeezed = '';
+  for (let i = 0; i < output.length; i++) {
+    const c = output.charCodeAt(i) | 0x20;
+    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 122)) {
+      squeezed += String.fromCharCode(c);
+      pos.push(i);
+    }
+  }
+  const at = squeezed.indexOf(core);
+  if (at < 0) return null;
+  return { start: pos[at] as number, end: (pos[at + core.length - 1] as number) + 1, label: 'leak.canary' };
+}
+
+export interface PreparedSystemPrompt {
+  /** Hashes of every run of `shingle` consecutive words of the prompt. */
+  shingles: Set<number>;
+  /** Words per shingle. */
+  shingle: number;
+  /** Normalised length of the prompt (characters of its words plus single spaces). */
+  length: number;
+}
+
+export interface PrepareOptions {
+  /** Words per shingle (default 5). Smaller catches shorter copies but costs more memory. */
+  shingle?: number;
+}
+
+interface Word {
+  hash: number;
+  start: number;
+  end: number;
+}
+
+const isWordChar = (c: number) =>
+  (c >= 48 && c <= 57) ||
+  (c >= 65 && c <= 90) ||
+  (c >= 97 && c <= 122) ||
+  (c >= 0xc0 && !(c >= 0x2000 && c <= 0x2bff));
+
+/** Words of `s` (letters/digits runs; punctuation and whitespace are separators) with case-folded hashes. */
+function words(s: string): Word[] {
+  const out: Word[] = [];
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    if (!isWordChar(s.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let h = 0x811c9dc5;
+    while (i < n) {
+      let c = s.charCodeAt(i);
+      if (!isWordChar(c)) break;
+      if (c >= 65 && c <= 90) c += 32;
+      else if (c >= 0xc0) c = s[i]?.toLowerCase().charCodeAt(0) ?? c;
+      h = Math.imul(h ^ c, 0x01000193);
+      i++;
+    }
+    out.push({ hash: h >>> 0, start, end: i });
+  }
+  return out;
+}
+
+function shingleHash(ws: Word[], at: number, k: number): number {
+  let h = 0x9e3779b1;
+  for (let j = 0; j < k; j++) h = Math.imul(h ^ (ws[at + j] as Word).hash, 0x85ebca6b) ^ (h >>> 15);
+  return h >>> 0;
+}
+
+/** Build the shingle index of a system prompt once; reuse it for every response. */
+export function prepareSystemPrompt(systemPrompt: string, opts: PrepareOptions = {}): PreparedSystemPrompt {
+  const shingle = Math.max(2, opts.shingle ?? 5);
+  const ws = words(systemPrompt);
+  const shingles = new Set<number>();
+  for (let i = 0; i + shingle <= ws.length; i++) shingles.add(shingleHash(ws, i, shingle));
+  let length = 0;
+  for (const w of ws) length += w.end - w.start + 1;
+  return { shingles, shingle, length: Math.max(0, length - 1) };
+}
+
+/** Spans of `output` that copy ≥ minRun normalised characters of the prepared prompt verbatim. */
+export function findVerbatim(output: string, prompt: PreparedSystemPrompt, minRun = 60): Span[] {
+  const k = prompt.shingle;
+  const ws = words(output);
+  const spans: Span[] = [];
+  let runStart = -1;
+  let runEnd = -1;
+  const flush = () => {
+    if (runStart < 0) return;
+    const first = ws[runStart] as Word;
+    const last = ws[runEnd] as Word;
+    let len = 0;
+    for (let j = runStart; j <= runEnd; j++) len += (ws[j] as Word).end - (ws[j] as Word).start + 1;
+    // A prompt shorter than minRun leaks when it is copied whole.
+    if (len - 1 >= Math.min(minRun, prompt.length))
+      spans.push({ start: first.start, end: last.end, label: 'leak.system_prompt' });
+    runStart = -1;
+  };
+  for (let i = 0; i + k <= ws.length; i++) {
+    if (!prompt.shingles.has(shingleHash(ws, i, k))) {
+      flush();
+      continue;
+    }
+    if (runStart < 0) runStart = i;
+    runEnd = i + k - 1;
+  }
+  flush();
+  return spans;
+}
+
+export interface LeakOptions {
+  canary?: string;
+  /** The system prompt, raw or prepared (prepare once per use case for speed). */
+  systemPrompt?: string | PreparedSystemPrompt;
+  /** Shortest verbatim stretch that counts, in normalised characters (default 60). */
+  minRun?: number;
+}
+
+const preparedCache = new Map<string, PreparedSystemPrompt>();
+const CACHE_MAX = 64;
+
+function prepared(p: string | PreparedSystemPrompt): PreparedSystemPrompt {
+  if (typeof p !== 'string') return p;
+  let hit = preparedCache.get(p);
+  if (!hit) {
+    hit = prepareSystemPrompt(p);
+    if (preparedCache.size >= CACHE_MAX) preparedCache.delete(preparedCache.keys().next().value as string);
+    preparedCache.set(p, hit);
+  }
+  return hit;
+}
+
+/** Canary or verbatim system-prompt leak in a model's output. Labels `leak.canary`, `leak.system_prompt`. */
+export function detectLeak(output: string, opts: LeakOptions = {}): DetectorResult {
+  const spans: Span[] = [];
+  if (opts.canary) {
+    const hit = findCanary(output, canaryCore(opts.canary));
+    if (hit) spans.push(hit);
+  }
+  if (opts.systemPrompt !== undefined)
+    spans.push(...findVerbatim(output, prepared(opts.systemPrompt), opts.minRun));
+  return patternResult('leak', spans);
+}

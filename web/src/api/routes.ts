@@ -1,0 +1,55 @@
+import type { Role } from './types';
+
+/** One line of the admin API's role table, as GET /api/capabilities gives it for the caller. */
+export interface RouteRule {
+  method: string;
+  path: string;
+  role: Role;
+  allowed: boolean;
+}
+
+export interface Capabilities {
+  object: 'capabilities';
+  role: Role;
+  routes: RouteRule[];
+}
+
+export type Gate = 'ok' | 'missing' | 'forbidden';
+
+interface Compiled {
+  method: string;
+  re: RegExp;
+  allowed: boolean;
+}
+
+function compile(pattern: string): RegExp {
+  const body = pattern
+    .split('/')
+    .map((seg) =>
+      seg === '*' ? '.*' : seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('/');
+  return new RegExp(`^${body}$`);
+}
+
+/**
+ * Decides, before asking, whether a request can succeed: a route the role table does not list is
+ * not served to this role (viewers and operators would get 403, and every refusal is an audit
+ * entry), a route it lists for a higher role is refused. Admins may call unlisted routes, so for
+ * them only an answer tells. Without a role table (older Keel) every request is tried.
+ */
+export function createGate(caps: Capabilities | null): (method: string, path: string) => Gate {
+  if (!caps) return () => 'ok';
+  const rules: Compiled[] = caps.routes.map((r) => ({
+    method: r.method,
+    re: compile(r.path),
+    allowed: r.allowed,
+  }));
+  const admin = caps.role === 'admin';
+  return (method, path) => {
+    const p = path.split('?')[0] ?? path;
+    const matching = rules.filter((r) => r.method === method && r.re.test(p));
+    if (matching.length === 0) return admin ? 'ok' : 'missing';
+    return matching.every((r) => r.allowed) ? 'ok' : 'forbidden';
+  };
+}
