@@ -8,11 +8,14 @@ import { anthropicRoutes } from './http/anthropic/routes.js';
 import { errorResponse } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { openaiRoutes } from './http/openai/routes.js';
+import { outcomeRoutes } from './http/outcomes.js';
 import type { AppEnv } from './http/types.js';
+import { defaultUiDir, uiRoutes } from './http/ui.js';
 import type { Pipeline } from './pipeline/index.js';
 import type { Router } from './routing/types.js';
 import type { Logger } from './telemetry/logger.js';
 import { type KeelMetrics, metricsRoute } from './telemetry/metrics.js';
+import type { OutcomeService } from './value/outcomes/service.js';
 
 export interface AppDeps {
   config: KeelConfig;
@@ -23,6 +26,8 @@ export interface AppDeps {
   /** The admin API (`/api`), already guarded by admin authentication and the role table. */
   adminApi: Hono<AdminEnv>;
   metrics: KeelMetrics;
+  /** Outcomes and feedback reported by applications (`/v1/outcomes`, `/v1/feedback`). */
+  outcomes: OutcomeService;
   /** Called by close(): providers, writers, the store. */
   onClose: () => Promise<void>;
 }
@@ -55,7 +60,10 @@ export function createApp(deps: AppDeps): KeelApp {
     app.route('/', metricsRoute(deps.metrics, { token: config.telemetry.metrics_token }));
   app.route('/v1', openaiRoutes({ pipeline, router, maxBodyBytes, trustProxy }));
   app.route('/v1', anthropicRoutes({ pipeline, maxBodyBytes, trustProxy }));
+  app.route('/v1', outcomeRoutes({ pipeline, outcomes: deps.outcomes, trustProxy }));
   app.route('/api', deps.adminApi);
+  // Last: the Command Room's single-page app never shadows the API.
+  app.route('/', uiRoutes({ distDir: defaultUiDir() }));
 
   app.notFound((c) => {
     const shape = c.req.path === '/v1/messages' ? 'anthropic' : 'openai';

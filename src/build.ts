@@ -7,20 +7,28 @@ import { createApp } from './app.js';
 import type { KeelApp } from './app.types.js';
 import { createAuditLog } from './audit/log.js';
 import type { KeelConfig } from './config/schema.js';
+import { createDataServices } from './data/index.js';
 import { auditRoutes } from './http/admin/audit.js';
-import { adminRoutes } from './http/admin/index.js';
+import { DATA_ROUTE_ROLES, dataRoutes } from './http/admin/data.js';
+import { ADMIN_ROUTE_ROLES, adminRoutes } from './http/admin/index.js';
+import { REPORT_ADMIN_ROUTE_ROLES, reportRoutes } from './http/admin/reports.js';
+import { SECURITY_ROUTE_ROLES, securityRoutes } from './http/admin/security.js';
+import { VALUE_ADMIN_ROUTE_ROLES, valueAdminRoutes } from './http/admin/value.js';
 import { createAuthenticator } from './pipeline/authenticate.js';
+import { createGuardHooks } from './pipeline/guard/hooks.js';
 import { createPipeline } from './pipeline/index.js';
 import type { UsageObserver } from './pipeline/record.js';
 import { createProviders } from './providers/registry.js';
 import { createRouter } from './routing/router.js';
 import { openDatabase } from './store/db.js';
+import { createSecurityEventWriter } from './store/security-events.js';
 import { createUsageWriter, sumSpend } from './store/usage.js';
 import { spanExtra } from './telemetry/genai.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics } from './telemetry/metrics.js';
 import { createTracing } from './telemetry/tracing.js';
 import { createPriceBook } from './value/pricing/price-book.js';
+import { createValueService } from './value/service.js';
 
 /**
  * Build a complete Keel from a parsed config: open the store (running migrations), make providers,
@@ -45,7 +53,13 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     onExportError: (err: unknown) => logger.warn({ err }, 'OTLP trace export failed'),
   });
   const observers: UsageObserver[] = [(event) => metrics.observe(event)];
-  if (tracing.enabled) observers.push((event, ctx) => tracing.recordSpan(event, spanExtra(ctx, ctx.response)));
+  // Live traffic monitors see every finished call (no prompt text unless monitors.capture_text).
+  const monitorsRef: {
+    observe?: (event: Parameters<UsageObserver>[0], ctx: Parameters<UsageObserver>[1]) => void;
+  } = {};
+  observers.push((event, ctx) => monitorsRef.observe?.(event, ctx));
+  if (tracing.enabled)
+    observers.push((event, ctx) => tracing.recordSpan(event, spanExtra(ctx, ctx.response)));
   if (config.logging.requests) observers.push(requestLogger(logger));
   const audit = createAuditLog(database, {
     checkpointEvery: config.audit.checkpoint_every,
@@ -55,12 +69,48 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
   });
   const authenticateRef: { invalidate: () => void } = { invalidate: () => {} };
   const keys = invalidating(createKeyStore(database, { audit }), () => authenticateRef.invalidate());
+  const value = await createValueService({
+    config,
+    database,
+    audit,
+    usage,
+    keys,
+    onError: (err: unknown) => logger.error({ err }, 'value job failed'),
+  });
+  const data = createDataServices({
+    config,
+    database,
+    env: process.env,
+    // Drift on live traffic is logged and audited; routing it into the alert records is future work.
+    onDrift: (alert) => {
+      logger.warn({ alert }, 'traffic drift');
+      audit.append({
+        actor: 'system',
+        action: `monitor.drift.${alert.status}`,
+        target: alert.useCase,
+        details: { ...alert },
+      });
+    },
+    onError: (message, err) => logger.warn({ err }, message),
+  });
   const providers = createProviders(config, { now: Date.now });
   const router = createRouter({ config, providers });
   const prices = createPriceBook({ overrides: config.pricing.overrides });
   const authenticate = createAuthenticator(config, keys);
   authenticateRef.invalidate = authenticate.invalidate;
+  const securityEvents = createSecurityEventWriter(database, {
+    flushIntervalMs: 500,
+    onError: (err: unknown) => logger.error({ err }, 'security event write failed; will retry'),
+  });
+  const guards = createGuardHooks({
+    config,
+    policyOfUseCase: (id) => value.useCases.cached(id)?.guardPolicy,
+    record: (e) => securityEvents.record(e),
+    metric: (detector, direction, action) => metrics.recordGuardDecision(detector, direction, action),
+    audit,
+  });
   const pipeline = createPipeline({
+    guards,
     config,
     authenticate,
     router,
@@ -74,16 +124,39 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       return sumSpend(database, subject, from);
     },
     observers,
+    registeredBudgets: () => value.registeredBudgets(),
     now: Date.now,
     perfNow: () => performance.now(),
   });
+  monitorsRef.observe = (event, ctx) =>
+    data.monitors.observe({
+      event,
+      refusal: ctx.response?.finishReasons.includes('content_filter') ?? false,
+      guardFlagged: ctx.guardEvents.length > 0,
+    });
+  const rules = [
+    ...SECURITY_ROUTE_ROLES,
+    ...VALUE_ADMIN_ROUTE_ROLES,
+    ...DATA_ROUTE_ROLES,
+    ...REPORT_ADMIN_ROUTE_ROLES,
+  ];
   const adminApi = adminRoutes({
     config,
     keys,
     admins: createAdminStore(database, { audit }),
     audit,
     database,
+    rules,
     extra: [
+      (api) => api.route('/', securityRoutes({ database })),
+      (api) => api.route('/', valueAdminRoutes({ value })),
+      (api) => api.route('/', dataRoutes({ data })),
+      reportRoutes({
+        database,
+        rollups: value.rollups,
+        priceTableVersions: prices.versions,
+        routeRules: [...ADMIN_ROUTE_ROLES, ...rules],
+      }),
       (api) =>
         api.route(
           '/',
@@ -95,16 +168,22 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
         ),
     ],
   });
+  value.start();
+  const stopMonitors = await data.startMonitors();
   return createApp({
     config,
     pipeline,
     router,
     adminApi,
     metrics,
+    outcomes: value.outcomes,
     services: { database, usage, audit, keys },
     logger,
     onClose: async () => {
+      stopMonitors();
+      await value.close();
       await usage.close();
+      await securityEvents.close();
       await audit.close();
       await tracing.shutdown();
       await Promise.all([...providers.values()].map((p) => p.close?.()));

@@ -22,6 +22,12 @@ export const ERROR_CODES = {
   /** /api: the admin's role is below what the route needs. */
   forbidden_role: { status: 403, type: 'permission_error' },
   tool_not_allowed: { status: 403, type: 'permission_error' },
+  // guards: input refused before any upstream call, or an answer stopped on its way back
+  prompt_injection_detected: { status: 400, type: 'invalid_request_error' },
+  pii_detected: { status: 400, type: 'invalid_request_error' },
+  secret_detected: { status: 400, type: 'invalid_request_error' },
+  output_blocked: { status: 502, type: 'api_error' },
+  tool_call_blocked: { status: 502, type: 'api_error' },
   // limits
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error' },
   budget_exceeded: { status: 429, type: 'rate_limit_error' },

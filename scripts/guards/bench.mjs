@@ -15,7 +15,7 @@ const { values } = parseArgs({
   },
 });
 const { benchmarkDetectors } = await importGuard('bench.js');
-/** @type {Array<{ detector: string, bytes: number, iterations: number, p50Ms: number, p99Ms: number, meanMs: number }>} */
+/** @type {Array<{ detector: string, bytes: number, iterations: number, p50Ms: number, p99Ms: number, meanMs: number, cpuMeanMs: number }>} */
 const results = benchmarkDetectors({
   iterations: values.iterations ? Number(values.iterations) : undefined,
   sizes: values.sizes ? values.sizes.split(',').map(Number) : undefined,
@@ -28,7 +28,7 @@ if (values.json) {
   );
   for (const r of results) {
     process.stdout.write(
-      `${r.detector.padEnd(34)} ${String(r.bytes).padStart(7)} ${r.p50Ms.toFixed(4).padStart(9)} ${r.p99Ms.toFixed(4).padStart(9)} ${r.meanMs.toFixed(4).padStart(9)}\n`,
+      `${r.detector.padEnd(34)} ${String(r.bytes).padStart(7)} ${r.p50Ms.toFixed(4).padStart(9)} ${r.p99Ms.toFixed(4).padStart(9)} ${r.meanMs.toFixed(4).padStart(9)} ${r.cpuMeanMs.toFixed(4).padStart(9)}\n`,
     );
   }
 }

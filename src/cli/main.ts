@@ -1,11 +1,14 @@
 import { ConfigError } from '../config/load.js';
 import { runAdmins } from './admins.js';
 import { runAudit } from './audit.js';
+import { runData } from './data.js';
 import { runDemo } from './demo.js';
 import { runKeys } from './keys.js';
 import { runModels } from './models.js';
+import { runReport } from './report.js';
 import { runStart } from './start.js';
 import { runUsage } from './usage.js';
+import { runUseCases } from './usecases.js';
 
 export interface Io {
   out: (s: string) => void;
@@ -25,6 +28,9 @@ Commands:
   keys      Virtual keys: create, list, update, rotate, revoke
   admins    Named admin users and their roles: create, list, revoke
   audit     The tamper-evident audit log: verify, list, checkpoint
+  usecases  The use-case registry: create, list, update
+  report    Value per use case: cost, outcomes, ROI (table, csv, json, html)
+  data      Datasets, contracts and drift: register, list, show, check, drift
 
 Common options:
   --config <file>   keel.yaml to use (default: $KEEL_CONFIG, else the built-in simulator setup)
@@ -42,6 +48,9 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   keys: runKeys,
   admins: runAdmins,
   audit: runAudit,
+  usecases: runUseCases,
+  report: runReport,
+  data: runData,
 };
 
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {

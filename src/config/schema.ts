@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { guardsSchema } from '../pipeline/guard/config.js';
 import { TELEMETRY_DEFAULTS, telemetrySchema } from '../telemetry/config.js';
 import {
   alertsConfigSchema,
@@ -220,6 +221,46 @@ export const configSchema = z
       .strict()
       .default({ flush_interval_ms: 250, batch_size: 250 }),
     telemetry: telemetrySchema.default(TELEMETRY_DEFAULTS),
+    data: z
+      .object({ dir: z.string().default('.keel/data') })
+      .strict()
+      .default({ dir: '.keel/data' }),
+    lineage: z
+      .object({
+        endpoint: z.url().optional(),
+        namespace: z.string().default('keel'),
+        api_key: z.string().optional(),
+        timeout_ms: z.number().int().positive().default(10_000),
+        retries: z.number().int().min(0).max(10).default(3),
+      })
+      .strict()
+      .default({ namespace: 'keel', timeout_ms: 10_000, retries: 3 }),
+    monitors: z
+      .object({
+        enabled: z.boolean().default(true),
+        capture_text: z.boolean().default(false),
+        reference_days: z.number().positive().default(14),
+        window_hours: z.number().positive().default(24),
+        interval_minutes: z.number().positive().default(15),
+        min_events: z.number().int().positive().default(200),
+        p_value: z.number().positive().max(1).default(0.01),
+        psi: z.number().positive().default(0.2),
+        /** use case → "dataset@version" pinned as its reference. */
+        pinned: z.record(z.string(), z.string()).default({}),
+      })
+      .strict()
+      .default({
+        enabled: true,
+        capture_text: false,
+        reference_days: 14,
+        window_hours: 24,
+        interval_minutes: 15,
+        min_events: 200,
+        p_value: 0.01,
+        psi: 0.2,
+        pinned: {},
+      }),
+    guards: guardsSchema.default({ enabled: true, policies: {}, use_cases: {}, keys: {} }),
     logging: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

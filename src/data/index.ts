@@ -50,9 +50,10 @@ export function createDataServices(deps: DataServicesDeps): DataServices {
     now,
   });
   const snapshotFile = path.join(settings.dataDir, 'monitors.json');
+  const registry = createDatasetRegistry(deps.database, { dataDir: settings.dataDir, now });
   return {
     settings,
-    registry: createDatasetRegistry(deps.database, { dataDir: settings.dataDir, now }),
+    registry,
     results: createResultStore(deps.database, { now }),
     lineage,
     prompts: createPromptRegistry(deps.database, lineage, { now }),
@@ -72,6 +73,12 @@ export function createDataServices(deps: DataServicesDeps): DataServices {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
           onError('monitor references could not be restored; starting fresh', e);
+      }
+      // monitors.pinned: { use_case: "dataset@version" } compares those use cases with a dataset version.
+      for (const [useCase, ref] of Object.entries(settings.monitors.pinned)) {
+        const v = await registry.resolve(ref).catch(() => null);
+        if (v) monitors.pinReference(useCase, v.profile);
+        else onError(`monitors.pinned: no dataset version "${ref}" for use case "${useCase}"`);
       }
       let saving = false;
       const timer = setInterval(() => {

@@ -46,6 +46,7 @@ const HINTS = new WordTable([
   ...REVERSED_WORDS.map((w, i) => [w, 1 << (REVERSED_SHIFT + i)] as const),
 ]);
 const ROT13_MASK = (1 << REVERSED_SHIFT) - 1;
+const MAX_CIPHER_SCAN = 32 * 1024;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Decoded payloads found in `text` (see module comment). */
@@ -267,7 +268,8 @@ function scanWordCiphers(text: string, budget: Budget, out: DecodedPayload[]): v
     { count: 0, first: -1, last: -1, bits: 0 },
     { count: 0, first: -1, last: -1, bits: 0 },
   ];
-  scanWords(text, HINTS, (v, start, end) => {
+  // Bounded: rot13 or reversed payloads are short messages; long documents are checked at their start.
+  scanWords(text.length > MAX_CIPHER_SCAN ? text.slice(0, MAX_CIPHER_SCAN) : text, HINTS, (v, start, end) => {
     const st = stats[(v & ROT13_MASK) !== 0 ? 0 : 1] as (typeof stats)[number];
     st.count++;
     if (st.first < 0) st.first = start;

@@ -45,7 +45,11 @@ export class WordTable {
 
   /** Value of the word s[start, end), or 0. */
   get(s: string, start: number, end: number): number {
-    const h = wordHash(s, start, end);
+    return this.lookup(wordHash(s, start, end));
+  }
+
+  /** Value for a hash computed by `wordHash` (or the same fold inline), or 0. */
+  lookup(h: number): number {
     let slot = h & this.mask;
     for (;;) {
       const k = this.keys[slot] as number;
@@ -56,11 +60,14 @@ export class WordTable {
   }
 }
 
-const isLetter = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+/** 1 for ASCII letters, by character code. */
+const LETTER = new Uint8Array(128);
+for (let c = 65; c <= 90; c++) LETTER[c] = 1;
+for (let c = 97; c <= 122; c++) LETTER[c] = 1;
 
 /**
  * Calls `visit(value, start, end)` for every ASCII-letter word of `s` found in `table`. Returns the
- * OR of all values seen.
+ * OR of all values seen. The hash is computed while the word is scanned (one touch per character).
  */
 export function scanWords(
   s: string,
@@ -71,13 +78,19 @@ export function scanWords(
   const n = s.length;
   let i = 0;
   while (i < n) {
-    if (!isLetter(s.charCodeAt(i))) {
+    let c = s.charCodeAt(i);
+    if (c >= 128 || LETTER[c] === 0) {
       i++;
       continue;
     }
     const start = i;
-    while (i < n && isLetter(s.charCodeAt(i))) i++;
-    const v = table.get(s, start, i);
+    let h = FNV_OFFSET;
+    do {
+      // Letters only here: OR 0x20 lower-cases A–Z and keeps a–z.
+      h = Math.imul(h ^ (c | 0x20), FNV_PRIME);
+      c = s.charCodeAt(++i);
+    } while (i < n && c < 128 && LETTER[c] === 1);
+    const v = table.lookup(h | 1);
     if (v !== 0) {
       acc |= v;
       visit?.(v, start, i);

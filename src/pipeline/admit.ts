@@ -13,6 +13,13 @@ export interface AdmitDeps {
   router: Router;
   /** Spend already recorded for a budget subject since a moment (from the usage store). */
   loadSpend: (subject: BudgetSubject, from: number) => Promise<number>;
+  /** Monthly budgets of registered use cases (held in memory by the value service). */
+  registeredBudgets?: () => ReadonlyArray<{
+    scope: 'use_case';
+    id: string;
+    usd: number;
+    period: BudgetPeriod;
+  }>;
   now: () => number;
 }
 
@@ -134,7 +141,9 @@ function applicableBudgets(deps: AdmitDeps, ctx: RequestContext): ApplicableBudg
       describe: `the ${s.budgetPeriod === 'total' ? 'total' : `${s.budgetPeriod}ly`} budget of this API key`,
     });
   }
-  for (const b of deps.config.budgets) {
+  const registered = deps.registeredBudgets?.();
+  const declared = registered?.length ? [...deps.config.budgets, ...registered] : deps.config.budgets;
+  for (const b of declared) {
     const value = b.scope === 'team' ? ctx.attribution.team : ctx.attribution.useCase;
     if (value !== b.id) continue;
     const { from, label } = periodStart(b.period, t);

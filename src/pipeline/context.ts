@@ -1,6 +1,8 @@
 import type { BlockList } from 'node:net';
 import type { BudgetPeriod, EndpointScope } from '../access/model.js';
 import type { ChatRequest, EmbeddingsRequest, Usage } from '../canonical/types.js';
+import type { OutputContext } from './guard/output.js';
+import type { GuardEvent } from './guard/types.js';
 
 /** What a key may do, compiled once per key (globs → matchers, CIDRs → a BlockList). */
 export interface KeyScopes {
@@ -76,6 +78,10 @@ export interface RequestContext {
   embeddings?: EmbeddingsRequest;
   dispatch: DispatchOutcome;
   admission: Admission | null;
+  /** Guard decisions so far (input, then output). */
+  guardEvents: GuardEvent[];
+  /** What the output guard needs, when a guard policy applies. */
+  guardOutput: OutputContext | null;
   /** What the upstream said about its answer, for traces. */
   response?: { id?: string; model?: string; finishReasons: string[] };
   /** Headers for the client's response (rate-limit state), whatever the outcome. */

@@ -15,6 +15,10 @@ import { attribute } from './attribute.js';
 import type { Authenticator } from './authenticate.js';
 import { authorizeEndpoint, authorizeRequest, authorizeToolCall } from './authorize.js';
 import { newDispatchOutcome, type Principal, type RequestContext } from './context.js';
+import type { GuardPolicy } from './guard/config.js';
+import { createStreamGuard, screenOutput } from './guard/output.js';
+import { guardRequest } from './guard/stage.js';
+import type { GuardEvent } from './guard/types.js';
 import { record, type UsageObserver } from './record.js';
 import { estimateEmbeddingTokens, responseText, type Settlement, settle } from './settle.js';
 
@@ -28,6 +32,11 @@ export interface PipelineDeps extends AdmitDeps {
   authenticate: Authenticator;
   usage: UsageSink;
   audit: AuditLog | null;
+  /** Guard policies: which applies to a call, and where decisions go. Absent = guards off. */
+  guards?: {
+    policyFor(ctx: RequestContext): GuardPolicy | null;
+    onEvents(ctx: RequestContext, events: readonly GuardEvent[]): void;
+  };
   /** Metrics, traces, request logs: told about every finished request. */
   observers?: readonly UsageObserver[];
   perfNow: () => number;
@@ -92,6 +101,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       settlement,
       latencyMs: latency(ctx),
     });
+    if (ctx.guardEvents.length > 0) deps.guards?.onEvents(ctx, ctx.guardEvents);
     if (e && AUDITED.has(e.code)) {
       deps.audit?.append({
         actor: ctx.principal ? `key:${ctx.principal.keyId}` : 'anonymous',
@@ -124,6 +134,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         inputTokens: inputTokens(),
         maxOutputTokens: chat ? (chat.maxTokens ?? defaultMaxOutput) : 0,
       }));
+      if (chat && deps.guards) {
+        const policy = deps.guards.policyFor(ctx);
+        if (policy) ctx.guardOutput = guardRequest(chat, policy, { events: ctx.guardEvents }).output;
+      }
     } catch (e) {
       finish(ctx, 0, e, null);
       throw e;
@@ -152,6 +166,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         dispatch: newDispatchOutcome(),
         admission: null,
         responseHeaders: {},
+        guardEvents: [],
+        guardOutput: null,
       };
       try {
         ctx.principal = await deps.authenticate(init.headers);
@@ -171,6 +187,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       try {
         res = await deps.router.chat(req, ctx.dispatch, signal);
         screen(ctx, res);
+        if (ctx.guardOutput) screenOutput(res, ctx.guardOutput, ctx.guardEvents);
       } catch (e) {
         finish(ctx, 0, e, null);
         throw e;
@@ -192,6 +209,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         throw e;
       }
       const screened = !!ctx.principal?.scopes;
+      const guard = ctx.guardOutput ? createStreamGuard(ctx.guardOutput, ctx.guardEvents) : null;
       return (async function* metered(): AsyncGenerator<ChatStreamEvent> {
         // Text is kept only to estimate output tokens if the upstream never reports usage.
         let text = '';
@@ -203,7 +221,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
             else if (ev.type === 'tool_call_start' && screened) authorizeToolCall(ctx, ev);
             else if (ev.type === 'start') ctx.response = { id: ev.id, model: ev.model, finishReasons: [] };
             else if (ev.type === 'finish') ctx.response?.finishReasons.push(ev.finishReason);
-            yield ev;
+            if (guard) yield* guard(ev);
+            else yield ev;
           }
           finished = true;
           const settlement = finish(ctx, 200, null, text);

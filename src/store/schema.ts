@@ -112,7 +112,26 @@ export interface AuditCheckpointsTable {
   alg: string | null;
 }
 
+export interface SecurityEventsTable {
+  id: Generated<number | string | bigint>;
+  ts: Int8;
+  request_id: string;
+  use_case: string;
+  key_id: string | null;
+  model: string | null;
+  detector: string;
+  direction: string;
+  action: string;
+  score: number;
+  /** JSON array of labels. */
+  labels: string;
+  /** JSON array of {start, end, label}: positions only. */
+  spans: string;
+  message_index: number;
+}
+
 export interface KeelSchema extends ValueSchema, DataSchema {
+  security_events: SecurityEventsTable;
   usage_events: UsageEventsTable;
   virtual_keys: VirtualKeysTable;
   key_secrets: KeySecretsTable;

@@ -38,7 +38,7 @@ export interface ValueService {
   /** What the lead's timer calls (every alerts.evaluate_every_s), or start() does. */
   evaluateAlerts(now?: number): Promise<EvaluationResult>;
   /** Registered use cases' monthly budgets, for admission (merge with config.budgets). */
-  useCaseBudgets(): readonly UseCaseBudget[];
+  registeredBudgets(): readonly UseCaseBudget[];
   /** Background timers: rollups, registry reload, alert evaluation, retention. All unref'd. */
   start(): void;
   /** Stop timers and wait for running work and webhook deliveries. */
@@ -51,7 +51,7 @@ const PURGE_EVERY_MS = 3_600_000;
 /**
  * Business value over the usage ledger: the use-case registry (synced from keel.yaml here), outcomes
  * and feedback, rollups, the value report, forecasts and alerts. Nothing here runs on the request
- * path; the gateway only reads `useCaseBudgets()` (an array held in memory).
+ * path; the gateway only reads `registeredBudgets()` (an array held in memory).
  */
 export async function createValueService(deps: ValueServiceDeps): Promise<ValueService> {
   const { config, database } = deps;
@@ -129,7 +129,7 @@ export async function createValueService(deps: ValueServiceDeps): Promise<ValueS
       await useCases.refresh();
       return alerts.evaluate(at);
     },
-    useCaseBudgets: () => useCases.useCaseBudgets(),
+    registeredBudgets: () => useCases.registeredBudgets(),
     start() {
       if (timers.length > 0) return;
       every(config.value.rollup_interval_ms, () => rollups.refresh());

@@ -177,6 +177,12 @@ describe.skipIf(!availability.run)('the Command Room in chromium', () => {
         await cell(page, 'Use-case portfolio', u.use_case, 'roi').locator('data').getAttribute('value'),
       ).toBe(u.total.roi === null ? '' : String(u.total.roi));
     }
+    // At laptop width the whole portfolio, health column included, fits without scrolling.
+    expect(
+      await page.evaluate(
+        `(() => { const s = document.querySelector('section[aria-label="Use-case portfolio"]'); return s.scrollWidth <= s.clientWidth; })()`,
+      ),
+    ).toBe(true);
     // A pilot with no outcomes says what to do rather than showing a bare $0.
     expect(await cell(page, 'Use-case portfolio', 'contract-review', 'value').textContent()).toContain(
       'no outcomes yet',
@@ -227,9 +233,7 @@ describe.skipIf(!availability.run)('the Command Room in chromium', () => {
     const file = await download.path();
     const { readFileSync } = await import('node:fs');
     const lines = readFileSync(file, 'utf8').trim().split('\r\n');
-    expect(lines[0]).toBe(
-      'Use case,Stage,Owner,Team,Cost,Value,ROI,Cost per success,Budget burn (month),Health',
-    );
+    expect(lines[0]).toBe('Use case,Stage,Owner,Team,Cost,Value,ROI,Cost per success,Budget (month),Health');
     expect(lines.some((l) => l.startsWith('support-assistant,production,maria.lopez,customer-care,'))).toBe(
       true,
     );
@@ -372,10 +376,16 @@ describe.skipIf(!availability.run)('the Command Room in chromium', () => {
     const { body: reasons } = await room.api<{ by_code: Array<{ code: string; requests: number }> }>(
       `/reports/refusals?from=${range.from}&to=${range.to}`,
     );
-    expect(reasons.by_code.map((r) => r.code)).toEqual(expect.arrayContaining(['invalid_api_key', 'permission_denied']));
-    expect(await page.locator('section[aria-label="Blocked calls by reason"] tbody tr').count()).toBe(reasons.by_code.length);
+    expect(reasons.by_code.map((r) => r.code)).toEqual(
+      expect.arrayContaining(['invalid_api_key', 'permission_denied']),
+    );
+    expect(await page.locator('section[aria-label="Blocked calls by reason"] tbody tr').count()).toBe(
+      reasons.by_code.length,
+    );
     for (const r of reasons.by_code)
-      expect(await cell(page, 'Blocked calls by reason', r.code, 'requests').textContent()).toBe(int(r.requests));
+      expect(await cell(page, 'Blocked calls by reason', r.code, 'requests').textContent()).toBe(
+        int(r.requests),
+      );
     // No credential is ever shown: refusals of a wrong key never echo it.
     expect(await page.locator('main').textContent()).not.toContain('sk-keel-not-a-real-key');
   });
@@ -389,7 +399,9 @@ describe.skipIf(!availability.run)('the Command Room in chromium', () => {
       expect(await page.locator('.empty').count()).toBeGreaterThanOrEqual(4);
       return;
     }
-    const { body: datasets } = await room.api<{ data: Array<{ name: string; versions: number; latest: { ref: string; rows: number } }> }>('/datasets');
+    const { body: datasets } = await room.api<{
+      data: Array<{ name: string; versions: number; latest: { ref: string; rows: number } }>;
+    }>('/datasets');
     expect(await page.locator('section[aria-label="Datasets"] tbody tr').count()).toBe(datasets.data.length);
     const faq = datasets.data.find((d) => d.name === 'support-faq')!;
     expect(await cell(page, 'Datasets', 'support-faq', 'latest').textContent()).toBe(faq.latest.ref);
@@ -398,23 +410,36 @@ describe.skipIf(!availability.run)('the Command Room in chromium', () => {
 
     const { body: results } = await room.api<{
       checks: Array<{ id: string; passed: boolean; failed_rules: number }>;
-      drifts: Array<{ id: string; role: string; drifted_columns: number; report: { columns: Array<{ column: string; drifted: boolean }> } }>;
+      drifts: Array<{
+        id: string;
+        role: string;
+        drifted_columns: number;
+        report: { columns: Array<{ column: string; drifted: boolean }> };
+      }>;
     }>('/datasets/support-faq/versions/latest/results');
     expect(results.checks.length).toBeGreaterThan(0);
     for (const c of results.checks) {
-      expect(await cell(page, 'Contract checks', c.id, 'passed').textContent()).toContain(c.passed ? 'passed' : 'failed');
-      expect(await cell(page, 'Contract checks', c.id, 'failed_rules').textContent()).toBe(int(c.failed_rules));
+      expect(await cell(page, 'Contract checks', c.id, 'passed').textContent()).toContain(
+        c.passed ? 'passed' : 'failed',
+      );
+      expect(await cell(page, 'Contract checks', c.id, 'failed_rules').textContent()).toBe(
+        int(c.failed_rules),
+      );
     }
     const run = results.drifts.find((d) => d.role === 'current')!;
-    expect(await cell(page, 'Drift runs', run.id, 'columns').textContent()).toContain(int(run.drifted_columns));
+    expect(await cell(page, 'Drift runs', run.id, 'columns').textContent()).toContain(
+      int(run.drifted_columns),
+    );
     for (const col of run.report.columns)
-      expect(await cell(page, 'Drift per column of support-faq@2', col.column, 'drifted').textContent()).toContain(
-        col.drifted ? 'drifted' : 'stable',
-      );
+      expect(
+        await cell(page, 'Drift per column of support-faq@2', col.column, 'drifted').textContent(),
+      ).toContain(col.drifted ? 'drifted' : 'stable');
     // Each drifted column is drawn: reference against current.
     const drawn = run.report.columns.filter((c) => c.drifted).length;
     expect(drawn).toBeGreaterThan(0);
-    await expect.poll(() => page.locator('section:has(h2:text-is("Drift")) figure').count()).toBe(Math.min(drawn, 4));
+    await expect
+      .poll(() => page.locator('section:has(h2:text-is("Drift")) figure').count())
+      .toBe(Math.min(drawn, 4));
   });
 
   it('the use case view draws its lineage from GET /api/lineage', async () => {
@@ -423,22 +448,30 @@ describe.skipIf(!availability.run)('the Command Room in chromium', () => {
       expect(await page.locator('section:has(h2:text-is("Lineage")) .empty').count()).toBe(1);
       return;
     }
-    const { body: g } = await room.api<{ nodes: unknown[]; edges: Array<{ from: string; to: string; relation: string }> }>(
-      '/lineage?node=use_case%3Asupport-assistant&depth=6',
-    );
+    const { body: g } = await room.api<{
+      nodes: unknown[];
+      edges: Array<{ from: string; to: string; relation: string }>;
+    }>('/lineage?node=use_case%3Asupport-assistant&depth=6');
     expect(g.edges.length).toBeGreaterThanOrEqual(3);
     const svg = page.getByRole('img', { name: /Lineage of support-assistant/ });
-    expect(await svg.getAttribute('aria-label')).toContain(`${g.nodes.length} nodes, ${g.edges.length} links`);
-    expect(await page.locator('section[aria-label="Lineage of support-assistant links"] tbody tr').count()).toBe(g.edges.length);
+    expect(await svg.getAttribute('aria-label')).toContain(
+      `${g.nodes.length} nodes, ${g.edges.length} links`,
+    );
+    expect(
+      await page.locator('section[aria-label="Lineage of support-assistant links"] tbody tr').count(),
+    ).toBe(g.edges.length);
     expect(await svg.textContent()).toContain('support-faq@2');
   });
 
   it('Alerts lists the open alerts of GET /api/alerts', async () => {
     await open(page, '/alerts');
-    const { body } = await room.api<{ data: Array<{ id: string; title: string }> }>('/alerts?state=open&limit=500');
+    const { body } = await room.api<{ data: Array<{ id: string; title: string }> }>(
+      '/alerts?state=open&limit=500',
+    );
     expect(body.data.length).toBeGreaterThan(0);
     expect(await page.locator('section[aria-label="open alerts"] tbody tr').count()).toBe(body.data.length);
-    for (const a of body.data) expect(await cell(page, 'open alerts', a.id, 'title').textContent()).toContain(a.title);
+    for (const a of body.data)
+      expect(await cell(page, 'open alerts', a.id, 'title').textContent()).toContain(a.title);
   });
 
   it('every view renders in light and dark theme with no serious accessibility violations', async () => {
@@ -474,7 +507,8 @@ describe.skipIf(!availability.run)('the Command Room in chromium', () => {
         const found = await seriousA11yViolations(page);
         if (found.length > 0) violations[`${name} (${theme})`] = found;
         // Laptop width: wide tables scroll inside their own region, the page itself never sideways.
-        if ((await page.evaluate('document.documentElement.scrollWidth > window.innerWidth')) === true) overflow.push(name);
+        if ((await page.evaluate('document.documentElement.scrollWidth > window.innerWidth')) === true)
+          overflow.push(name);
         await screenshot(page, `${name}-${theme}`);
       }
     }

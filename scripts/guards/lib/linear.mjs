@@ -34,25 +34,16 @@ export function shuffle(a, rnd) {
 }
 
 /**
- * Sparse vector from a bucket sequence: counts divided by (sequence length)^power.
+ * Sparse vector from a bucket sequence, binary like the runtime scorer: each distinct bucket has value
+ * 1 / (distinct buckets)^power.
  * @param {ArrayLike<number>} buckets @param {number} power
  */
 export function toSparse(buckets, power) {
-  /** @type {Map<number, number>} */
-  const counts = new Map();
-  for (let i = 0; i < buckets.length; i++) {
-    const b = /** @type {number} */ (buckets[i]);
-    counts.set(b, (counts.get(b) ?? 0) + 1);
-  }
-  const keys = [...counts.keys()].sort((x, y) => x - y);
-  const norm = buckets.length > 0 ? buckets.length ** power : 1;
-  const idx = new Int32Array(keys.length);
-  const val = new Float32Array(keys.length);
-  keys.forEach((k, i) => {
-    idx[i] = k;
-    val[i] = /** @type {number} */ (counts.get(k)) / norm;
-  });
-  return { idx, val };
+  const distinct = new Set();
+  for (let i = 0; i < buckets.length; i++) distinct.add(buckets[i]);
+  const keys = /** @type {number[]} */ ([...distinct]).sort((x, y) => x - y);
+  const v = keys.length > 0 ? 1 / keys.length ** power : 0;
+  return { idx: Int32Array.from(keys), val: new Float32Array(keys.length).fill(v) };
 }
 
 /** @param {Float64Array} w @param {number} bias @param {{ idx: Int32Array, val: Float32Array }} x */

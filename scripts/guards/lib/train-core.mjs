@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { dot, prng, toSparse, trainLogistic } from './linear.mjs';
 import { importGuard } from './load-guards.mjs';
 import { pickThreshold } from './threshold.mjs';
+import { balance, concat, head, lines, plantedLines, quantize } from './train-data.mjs';
 
 /** @typedef {{ text: string, label: string, source: string, kind: string }} Row */
 /**
@@ -333,80 +334,4 @@ export async function createTrainer(rows) {
   }
 
   return { trainModels, runtimeModel, crossValidate, chooseCombiner, createInjectionDetector, norms, ys };
-}
-
-/** Class weights so positives and negatives weigh the same in total (relative to instance weights). @param {Instance[]} xs */
-function balance(xs) {
-  let pos = 0;
-  let neg = 0;
-  for (const x of xs) {
-    if (x.y === 1) pos += x.w;
-    else neg += x.w;
-  }
-  const total = pos + neg;
-  for (const x of xs) x.w *= x.y === 1 ? total / (2 * pos) : total / (2 * neg);
-}
-
-/**
- * The instruction planted in `attacked` relative to its clean `twin`: the text between their common
- * prefix and common suffix, when the twin lost (almost) nothing there. Returned as its prose lines
- * (code lines of a planted code block are generic — `import os` — and would teach nothing) plus the
- * whole snippet; null when the two differ by more than an insertion.
- * @param {string} twin @param {string} attacked
- */
-export function plantedLines(twin, attacked) {
-  let p = 0;
-  while (p < twin.length && p < attacked.length && twin[p] === attacked[p]) p++;
-  let s = 0;
-  while (
-    s < twin.length - p &&
-    s < attacked.length - p &&
-    twin[twin.length - 1 - s] === attacked[attacked.length - 1 - s]
-  )
-    s++;
-  const removed = twin.length - p - s;
-  const snippet = attacked.slice(p, attacked.length - s).trim();
-  if (removed > 10 || snippet.length < 10 || snippet.length > 1500) return null;
-  const prose = lines(snippet).filter((l) => /^[^`{}()[\]=<>|]*$/.test(l) && l.split(/\s+/).length >= 4);
-  return prose.length > 0 && prose.join('\n') !== snippet ? [...prose, snippet] : [snippet];
-}
-
-/** @param {string} text */
-function head(text) {
-  return text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length).trim();
-}
-
-/** @param {string} text */
-function lines(text) {
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0);
-}
-
-/** @param {Int32Array[]} segs */
-function concat(segs) {
-  const n = segs.reduce((a, s) => a + s.length, 0);
-  const out = new Int32Array(n);
-  let o = 0;
-  for (const s of segs) {
-    out.set(s, o);
-    o += s.length;
-  }
-  return out;
-}
-
-/** Int8 quantisation with one scale: the bytes to commit and the dequantised weights. @param {{ w: Float64Array, bias: number }} m */
-export function quantize(m) {
-  let max = 0;
-  for (const v of m.w) max = Math.max(max, Math.abs(v));
-  const scale = max > 0 ? max / 127 : 1;
-  const q = new Int8Array(m.w.length);
-  const weights = new Float32Array(m.w.length);
-  for (let i = 0; i < m.w.length; i++) {
-    const v = Math.max(-127, Math.min(127, Math.round(/** @type {number} */ (m.w[i]) / scale)));
-    q[i] = v;
-    weights[i] = v * scale;
-  }
-  return { q, scale, weights, bias: m.bias };
 }

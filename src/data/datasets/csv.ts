@@ -1,4 +1,5 @@
-import { ColumnBuilder, type Table } from './table.js';
+import { ColumnBuilder } from './builder.js';
+import type { Table } from './table.js';
 
 /**
  * Streaming RFC 4180 reader: bytes in, typed columns out. Records are tokenised into field offsets

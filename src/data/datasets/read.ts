@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { ColumnBuilder } from './builder.js';
 import { CsvReader } from './csv.js';
-import { ColumnBuilder, type Table } from './table.js';
+import type { Table } from './table.js';
 
 export type DataFormat = 'csv' | 'tsv' | 'jsonl';
 

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Database } from '../../store/db.js';
 import { loadDriftProfile, saveDriftProfile } from '../drift/profile-cache.js';
-import { type DriftProfile, driftProfile } from '../drift/run.js';
-import type { ColumnSample } from '../drift/samples.js';
-import { type DatasetProfile, profileFromSamples } from './profile.js';
-import { type ReadResult, readTable } from './read.js';
-import type { ColumnKind, Table } from './table.js';
+import type { DriftProfile } from '../drift/run.js';
+import { type Analysed, analyseFile } from './analyse.js';
+import type { DatasetProfile } from './profile.js';
+import type { ColumnKind } from './table.js';
+
+export { type Analysed, analyseFile, analyseForDrift } from './analyse.js';
 
 /**
  * The dataset registry: named datasets with owner, description, declared schema and source, and
@@ -57,39 +58,10 @@ export interface RegisterInput {
   format?: string;
 }
 
-export interface Analysed {
-  read: Omit<ReadResult, 'table'>;
-  table: Table;
-  drift: DriftProfile;
-  profile: DatasetProfile;
-}
-
 export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 export function newId(prefix: string): string {
   return `${prefix}_${randomBytes(9).toString('base64url')}`;
-}
-
-/** Read a file once and derive everything a version needs. */
-export async function analyseFile(file: string, format?: string): Promise<Analysed> {
-  const { table, ...read } = await readTable(file, format ? { format } : {});
-  const drift = driftProfile(table);
-  // The column profile (with its sketches) is only built when something reads it: registration
-  // and lineage events do, a plain drift run does not.
-  let profile: DatasetProfile | undefined;
-  return {
-    read,
-    table,
-    drift,
-    get profile(): DatasetProfile {
-      profile ??= profileFromSamples(
-        table.rows,
-        drift.columns.values(),
-        new Map(table.columns.map((c) => [c.name, c.nulls])),
-      );
-      return profile;
-    },
-  };
 }
 
 export interface DatasetRegistry {
@@ -344,61 +316,6 @@ export function createDatasetRegistry(
 
     async driftProfile(v) {
       return loadDriftProfile(dataDir, v.sha256);
-    },
-  };
-}
-
-/**
- * Like analyseFile, for a drift side: the parse and sort run in a worker thread when Keel runs
- * from compiled JavaScript (two sides → two cores), in-process otherwise (tests run TypeScript
- * sources, which a worker cannot load). The table it returns carries column metadata but no values.
- */
-export async function analyseForDrift(file: string, format?: string): Promise<Analysed> {
-  const workerUrl = new URL('../drift/worker.js', import.meta.url);
-  if (!import.meta.url.endsWith('.js')) return analyseFile(file, format);
-  const { Worker } = await import('node:worker_threads');
-  type Reply =
-    | {
-        ok: true;
-        read: Omit<ReadResult, 'table'>;
-        rows: number;
-        meta: { name: string; kind: ColumnKind; nulls: number; length: number }[];
-        samples: ColumnSample[];
-      }
-    | { ok: false; error: string; code?: string; name?: string };
-  const reply = await new Promise<Reply>((resolve, reject) => {
-    const w = new Worker(workerUrl);
-    w.once('message', (m: Reply) => {
-      resolve(m);
-      void w.terminate();
-    });
-    w.once('error', reject);
-    w.postMessage({ file, ...(format ? { format } : {}) });
-  });
-  if (!reply.ok) {
-    const err = new Error(reply.error) as NodeJS.ErrnoException;
-    if (reply.code) err.code = reply.code;
-    if (reply.name) err.name = reply.name;
-    throw err;
-  }
-  const columns = new Map(reply.samples.map((s) => [s.name, s]));
-  const table: Table = {
-    rows: reply.rows,
-    columns: reply.meta.map((m) => ({ name: m.name, kind: m.kind, nulls: m.nulls, length: m.length })),
-  };
-  const drift = { rows: reply.rows, columns };
-  let profile: DatasetProfile | undefined;
-  return {
-    read: reply.read,
-    table,
-    drift,
-    get profile(): DatasetProfile {
-      profile ??= profileFromSamples(
-        table.rows,
-        columns.values(),
-        new Map(reply.meta.map((m) => [m.name, m.nulls])),
-      );
-      return profile;
     },
   };
 }

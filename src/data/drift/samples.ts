@@ -1,4 +1,5 @@
 import type { Column, ColumnKind } from '../datasets/table.js';
+import { sortFloat64 } from './sort.js';
 import { populationStd } from './special/numpy.js';
 
 /** A category value: numbers for numeric columns, text otherwise. */
@@ -87,7 +88,7 @@ export function columnSample(col: Column): ColumnSample {
       else if (v === Number.POSITIVE_INFINITY) posInf = true;
       else if (v === Number.NEGATIVE_INFINITY) negInf = true;
     }
-    sorted.sort();
+    sortFloat64(sorted);
     const unique = distinctSorted(sorted);
     return {
       name: col.name,

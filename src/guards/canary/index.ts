@@ -65,10 +65,12 @@ export interface PrepareOptions {
   shingle?: number;
 }
 
-interface Word {
-  hash: number;
-  start: number;
-  end: number;
+/** Words of a text: case-folded hashes and offsets, in parallel typed arrays (no object per word). */
+interface Words {
+  count: number;
+  hash: Int32Array;
+  start: Int32Array;
+  end: Int32Array;
 }
 
 const isWordChar = (c: number) =>
@@ -77,9 +79,13 @@ const isWordChar = (c: number) =>
   (c >= 97 && c <= 122) ||
   (c >= 0xc0 && !(c >= 0x2000 && c <= 0x2bff));
 
-/** Words of `s` (letters/digits runs; punctuation and whitespace are separators) with case-folded hashes. */
-function words(s: string): Word[] {
-  const out: Word[] = [];
+/** Words of `s` (letters/digits runs; punctuation and whitespace are separators). */
+function words(s: string): Words {
+  let cap = 64;
+  let hash = new Int32Array(cap);
+  let start = new Int32Array(cap);
+  let end = new Int32Array(cap);
+  let count = 0;
   let i = 0;
   const n = s.length;
   while (i < n) {
@@ -87,7 +93,7 @@ function words(s: string): Word[] {
       i++;
       continue;
     }
-    const start = i;
+    const from = i;
     let h = 0x811c9dc5;
     while (i < n) {
       let c = s.charCodeAt(i);
@@ -97,25 +103,42 @@ function words(s: string): Word[] {
       h = Math.imul(h ^ c, 0x01000193);
       i++;
     }
-    out.push({ hash: h >>> 0, start, end: i });
+    if (count === cap) {
+      cap *= 2;
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(cap);
+        b.set(a);
+        return b;
+      };
+      hash = grow(hash);
+      start = grow(start);
+      end = grow(end);
+    }
+    hash[count] = h;
+    start[count] = from;
+    end[count] = i;
+    count++;
   }
-  return out;
+  return { count, hash, start, end };
 }
 
-function shingleHash(ws: Word[], at: number, k: number): number {
+/** Hash of words [at, at + k), kept to 30 bits so the Set holds small integers. */
+function shingleHash(ws: Words, at: number, k: number): number {
   let h = 0x9e3779b1;
-  for (let j = 0; j < k; j++) h = Math.imul(h ^ (ws[at + j] as Word).hash, 0x85ebca6b) ^ (h >>> 15);
-  return h >>> 0;
+  for (let j = 0; j < k; j++) h = Math.imul(h ^ (ws.hash[at + j] as number), 0x85ebca6b) ^ (h >>> 15);
+  return h & 0x3fffffff;
 }
+
+const wordLength = (ws: Words, j: number) => (ws.end[j] as number) - (ws.start[j] as number);
 
 /** Build the shingle index of a system prompt once; reuse it for every response. */
 export function prepareSystemPrompt(systemPrompt: string, opts: PrepareOptions = {}): PreparedSystemPrompt {
   const shingle = Math.max(2, opts.shingle ?? 5);
   const ws = words(systemPrompt);
   const shingles = new Set<number>();
-  for (let i = 0; i + shingle <= ws.length; i++) shingles.add(shingleHash(ws, i, shingle));
+  for (let i = 0; i + shingle <= ws.count; i++) shingles.add(shingleHash(ws, i, shingle));
   let length = 0;
-  for (const w of ws) length += w.end - w.start + 1;
+  for (let j = 0; j < ws.count; j++) length += wordLength(ws, j) + 1;
   return { shingles, shingle, length: Math.max(0, length - 1) };
 }
 
@@ -128,16 +151,19 @@ export function findVerbatim(output: string, prompt: PreparedSystemPrompt, minRu
   let runEnd = -1;
   const flush = () => {
     if (runStart < 0) return;
-    const first = ws[runStart] as Word;
-    const last = ws[runEnd] as Word;
     let len = 0;
-    for (let j = runStart; j <= runEnd; j++) len += (ws[j] as Word).end - (ws[j] as Word).start + 1;
+    for (let j = runStart; j <= runEnd; j++) len += wordLength(ws, j) + 1;
     // A prompt shorter than minRun leaks when it is copied whole.
-    if (len - 1 >= Math.min(minRun, prompt.length))
-      spans.push({ start: first.start, end: last.end, label: 'leak.system_prompt' });
+    if (len - 1 >= Math.min(minRun, prompt.length)) {
+      spans.push({
+        start: ws.start[runStart] as number,
+        end: ws.end[runEnd] as number,
+        label: 'leak.system_prompt',
+      });
+    }
     runStart = -1;
   };
-  for (let i = 0; i + k <= ws.length; i++) {
+  for (let i = 0; i + k <= ws.count; i++) {
     if (!prompt.shingles.has(shingleHash(ws, i, k))) {
       flush();
       continue;

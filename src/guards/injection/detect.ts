@@ -10,8 +10,9 @@
  */
 import { decodePayloads } from '../decode.js';
 import {
-  foldLeetWithChanges,
+  foldLeet,
   joinSpacedWithChanges,
+  leetChangedWords,
   type NormalizedText,
   normalizeForDetection,
   toOriginal,
@@ -40,7 +41,7 @@ export const SIGNATURE_CAP = 8;
 /** Hiding text in an encoding is itself suspicious. */
 const ENCODED_BONUS = 0.5;
 /** Past this, the classifier scores the first and last parts only (signatures still see everything). */
-const MAX_CLASSIFIED = 48 * 1024;
+const MAX_CLASSIFIED = 32 * 1024;
 
 export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
@@ -121,11 +122,10 @@ function signatureEvidence(text: string, norm: NormalizedText, indirect: boolean
   pushHits(matchSignatures(norm.text, indirect, hits), norm, spans, best);
   // The leetspeak and letter-joined views only matter when their changed words are signature
   // anchors: "Q3 revenue" folds to "qe revenue" and needs no second pass.
-  const leet = foldLeetWithChanges(norm.text);
-  const leetMask = candidateSignaturesForChanged(leet.changed);
+  const leetMask = candidateSignaturesForChanged(leetChangedWords(norm.text));
   if (leetMask !== 0) {
     hits.length = 0;
-    pushHits(matchSignatures(leet.text, indirect, hits, leetMask), norm, spans, best);
+    pushHits(matchSignatures(foldLeet(norm.text), indirect, hits, leetMask), norm, spans, best);
   }
   const joined = joinSpacedWithChanges(norm.text);
   const joinedMask = candidateSignaturesForChanged(joined.changed);

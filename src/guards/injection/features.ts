@@ -48,7 +48,9 @@ function isWordChar(c: number): boolean {
 
 /**
  * Visit the features of `text` (already normalised: lower-case, folded). With `seg`, `segmentEnd` is
- * called after each segment, including the last; without it, once at the end.
+ * called after each segment, including the last; without it, once at the end. A feature may repeat;
+ * the model counts each distinct bucket once per text and once per segment (binary features), so
+ * "ha ha ha …" or a page of digits cannot pile up evidence by repetition.
  */
 export function visitFeatures(text: string, v: FeatureVisitor, seg: SegmentOptions | null): void {
   const n = text.length;
@@ -72,7 +74,8 @@ export function visitFeatures(text: string, v: FeatureVisitor, seg: SegmentOptio
     if (seg) {
       if (space) {
         if ((c === 10 && segLen >= seg.lineMin) || segLen >= seg.max) pendingBoundary = true;
-      } else if (pendingBoundary) {
+      } else if (pendingBoundary || segLen >= 2 * seg.max) {
+        // (Text without whitespace is cut at twice the maximum, mid-token.)
         v.segmentEnd(i);
         segLen = 0;
         segWords = 0;

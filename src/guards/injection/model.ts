@@ -107,14 +107,21 @@ export interface ModelScore {
   segEnd: number;
 }
 
-/** Accumulates weights as features stream by; reused across calls (scoring is synchronous). */
+/**
+ * Accumulates weights as features stream by; reused across calls (scoring is synchronous). Features
+ * are binary: a bucket counts once per text and once per segment. "Seen" marks are generation
+ * stamps, so nothing is cleared between calls or segments.
+ */
 class Scorer implements FeatureVisitor {
   w: Float32Array = new Float32Array(0);
   power = 0.5;
   minSegFeatures = 0;
+  private readonly docSeen = new Uint32Array(BUCKETS);
+  private readonly segSeen = new Uint32Array(BUCKETS);
+  private docGen = 0;
+  private segGen = 0;
   docSum = 0;
   docN = 0;
-  docSeg = 0;
   allSeg = 0;
   segSum = 0;
   segN = 0;
@@ -130,9 +137,10 @@ class Scorer implements FeatureVisitor {
     this.w = model.weights;
     this.power = model.power;
     this.minSegFeatures = model.minSegmentFeatures;
+    this.docGen = nextGeneration(this.docGen, this.docSeen);
+    this.segGen = nextGeneration(this.segGen, this.segSeen);
     this.docSum = 0;
     this.docN = 0;
-    this.docSeg = 0;
     this.allSeg = 0;
     this.segSum = 0;
     this.segN = 0;
@@ -147,16 +155,20 @@ class Scorer implements FeatureVisitor {
 
   feature(bucket: number): void {
     const w = this.w;
-    this.docSeg += w[2 * bucket] as number;
-    this.segSum += w[2 * bucket + 1] as number;
-    this.segN++;
+    if (this.segSeen[bucket] !== this.segGen) {
+      this.segSeen[bucket] = this.segGen;
+      this.segSum += w[2 * bucket + 1] as number;
+      this.segN++;
+    }
+    if (this.docSeen[bucket] !== this.docGen) {
+      this.docSeen[bucket] = this.docGen;
+      this.docSum += w[2 * bucket] as number;
+      this.allSeg += w[2 * bucket + 1] as number;
+      this.docN++;
+    }
   }
 
   segmentEnd(end: number): void {
-    this.docSum += this.docSeg;
-    this.docSeg = 0;
-    this.allSeg += this.segSum;
-    this.docN += this.segN;
     this.segments++;
     if (this.segN >= this.minSegFeatures) {
       const s = this.segSum / this.segN ** this.power;
@@ -171,7 +183,17 @@ class Scorer implements FeatureVisitor {
     this.segSum = 0;
     this.segN = 0;
     this.segStart = end;
+    this.segGen = nextGeneration(this.segGen, this.segSeen);
   }
+}
+
+/** Next generation stamp; on wrap-around the marks are cleared once. */
+function nextGeneration(gen: number, seen: Uint32Array): number {
+  if (gen >= 0xfffffffe) {
+    seen.fill(0);
+    return 1;
+  }
+  return gen + 1;
 }
 
 const scorer = new Scorer();

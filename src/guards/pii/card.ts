@@ -68,6 +68,7 @@ function enoughDigits(text: string): boolean {
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
+const DIGIT = /\d/g;
 
 /**
  * Candidates: digit groups separated by single spaces or dashes (at most 8 groups, 19 digits), not
@@ -78,8 +79,13 @@ export function findCards(text: string, out: Span[]): void {
   const n = text.length;
   let i = 0;
   while (i < n) {
-    if (!isDigit(text.charCodeAt(i)) || (i > 0 && (isDigit(text.charCodeAt(i - 1)) || text.charCodeAt(i - 1) === 45))) {
-      i++;
+    // Jump to the next digit natively.
+    DIGIT.lastIndex = i;
+    const next = DIGIT.exec(text);
+    if (next === null) return;
+    i = next.index;
+    if (i > 0 && (isDigit(text.charCodeAt(i - 1)) || text.charCodeAt(i - 1) === 45)) {
+      while (i < n && isDigit(text.charCodeAt(i))) i++;
       continue;
     }
     const start = i;
@@ -94,7 +100,8 @@ export function findCards(text: string, out: Span[]): void {
       digits += i - g;
       end = i;
       const c = text.charCodeAt(i);
-      if (digits > 19 || groups.length >= 8 || (c !== 32 && c !== 45) || !isDigit(text.charCodeAt(i + 1))) break;
+      if (digits > 19 || groups.length >= 8 || (c !== 32 && c !== 45) || !isDigit(text.charCodeAt(i + 1)))
+        break;
       // One separator style per number ("4111 1111-1111 1111" is not how cards are written).
       if (sep !== 0 && c !== sep) break;
       sep = c;

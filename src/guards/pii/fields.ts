@@ -22,7 +22,7 @@ const isNameChar = (c: number) =>
 const isSpace = (c: number) => c === 32 || c === 9;
 /** Characters that end an unquoted value. */
 const endsValue = (c: number) =>
-  c !== c /* NaN: end of text */ ||
+  Number.isNaN(c) /* end of text */ ||
   c <= 32 ||
   c === 44 ||
   c === 59 ||
@@ -40,9 +40,21 @@ const endsValue = (c: number) =>
 
 export function findSecretFields(text: string, out: Span[]): void {
   const n = text.length;
-  for (let p = 0; p < n; p++) {
+  let skipTo = 0;
+  // Separators in text order, found with native indexOf (":" and "=" are rare in prose).
+  let colon = text.indexOf(':');
+  let equals = text.indexOf('=');
+  while (colon >= 0 || equals >= 0) {
+    let p: number;
+    if (equals < 0 || (colon >= 0 && colon < equals)) {
+      p = colon;
+      colon = text.indexOf(':', colon + 1);
+    } else {
+      p = equals;
+      equals = text.indexOf('=', equals + 1);
+    }
+    if (p < skipTo) continue;
     const c = text.charCodeAt(p);
-    if (c !== 58 && c !== 61) continue;
     // Separator: ":", "=", ":=", "=>"; not "==" or "://".
     let after = p + 1;
     const next = text.charCodeAt(after);
@@ -66,7 +78,12 @@ export function findSecretFields(text: string, out: Span[]): void {
     if (q === 34 || q === 39) {
       start = v + 1;
       end = start;
-      while (end < n && end - start <= MAX_VALUE && text.charCodeAt(end) !== q && text.charCodeAt(end) !== 10) {
+      while (
+        end < n &&
+        end - start <= MAX_VALUE &&
+        text.charCodeAt(end) !== q &&
+        text.charCodeAt(end) !== 10
+      ) {
         end += text.charCodeAt(end) === 92 ? 2 : 1;
       }
       if (text.charCodeAt(end) !== q) continue;
@@ -84,8 +101,9 @@ export function findSecretFields(text: string, out: Span[]): void {
     }
     if (value.length < 3 || value.length > MAX_VALUE || PLACEHOLDER.test(value)) continue;
     // "token: remember it" in prose is not a field: generic names need a non-word value.
-    if (GENERIC_NAME.test(name.replace(/^.*[_.-]/, '')) && /^[a-z]+$/i.test(value) && value.length < 12) continue;
+    if (GENERIC_NAME.test(name.replace(/^.*[_.-]/, '')) && /^[a-z]+$/i.test(value) && value.length < 12)
+      continue;
     out.push({ start, end: start + value.length, label: 'pii.secret_field' });
-    p = Math.max(p, start + value.length - 1);
+    skipTo = start + value.length;
   }
 }

@@ -24,14 +24,10 @@ const SECRET_CONTEXT =
 const WORD_SEGMENT = /(?:^|\/)[a-z]{3,}(?:\/|$)/;
 const counts = new Int32Array(128);
 
-const runChar = (c: number) =>
-  (c >= 48 && c <= 57) ||
-  (c >= 65 && c <= 90) ||
-  (c >= 97 && c <= 122) ||
-  c === 43 ||
-  c === 47 ||
-  c === 95 ||
-  c === 45;
+/** [A-Za-z0-9+/_-] by character code. */
+const RUN_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) if (/[A-Za-z0-9+/_-]/.test(String.fromCharCode(c))) RUN_CHAR[c] = 1;
+const runChar = (c: number) => c < 128 && RUN_CHAR[c] === 1;
 
 function classOf(c: number): number {
   if (c >= 48 && c <= 57) return 0;

@@ -88,6 +88,7 @@ describe('passwords in URLs', () => {
   it('skips documentation placeholders and URLs without a password', () => {
     expect(
       found(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${VAR} placeholder is the point
         'postgres://user:password@localhost/db redis://:${REDIS_PASSWORD}@cache https://user@example.com',
       ),
     ).toEqual([]);

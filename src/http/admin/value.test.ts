@@ -33,7 +33,9 @@ describe('admin API: use cases, value, forecasts', () => {
       created_by: 'admin:tester',
       managed_by_config: [],
     });
-    expect(h.value.useCaseBudgets()).toEqual([{ scope: 'use_case', id: 'triage', usd: 40, period: 'month' }]);
+    expect(h.value.registeredBudgets()).toEqual([
+      { scope: 'use_case', id: 'triage', usd: 40, period: 'month' },
+    ]);
 
     const patched = await h.request('/api/use-cases/triage', {
       method: 'PATCH',

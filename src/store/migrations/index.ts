@@ -5,6 +5,7 @@ import { accessMigration } from './002_access.js';
 import { auditMigration } from './003_audit.js';
 import { valueMigration } from './004_value.js';
 import { dataMigration } from './005_data.js';
+import { securityEventsMigration } from './006_security_events.js';
 
 /**
  * Migrations are code, listed here in order, so a bundled or compiled Keel never depends on reading
@@ -19,6 +20,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '003_audit': auditMigration(dialect),
         '004_value': valueMigration(dialect),
         '005_data': dataMigration(dialect),
+        '006_security_events': securityEventsMigration(dialect),
       };
     },
   };

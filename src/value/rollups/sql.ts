@@ -10,8 +10,8 @@ export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
 /**
- * Error codes of calls Keel refused before any upstream spend (access, limits, guards). They count
- * as "blocked", not as errors, and stay out of the latency histogram (their latency is Keel's own).
+ * Error codes of calls Keel refused (access, limits, guards). They count as "blocked", not as
+ * errors, and stay out of the latency histogram. Any future `guard_*` code counts too.
  */
 export const BLOCKED_CODES = [
   'missing_api_key',
@@ -20,6 +20,12 @@ export const BLOCKED_CODES = [
   'tool_not_allowed',
   'rate_limit_exceeded',
   'budget_exceeded',
+  // guards (src/errors.ts): refused on the way in, or an answer stopped on its way back
+  'prompt_injection_detected',
+  'pii_detected',
+  'secret_detected',
+  'output_blocked',
+  'tool_call_blocked',
 ] as const;
 
 const BLOCKED_IN = `(${BLOCKED_CODES.map((c) => `'${c}'`).join(',')})`;

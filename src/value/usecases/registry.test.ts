@@ -33,7 +33,7 @@ describe.each(DIALECTS)('use-case registry (%s)', (_name, url) => {
       tags: ['cx', 'tier1'],
     });
     await expect(reg.create('support-bot', {}, 'admin:ann')).rejects.toThrow(/already exists/);
-    expect(reg.useCaseBudgets()).toEqual([
+    expect(reg.registeredBudgets()).toEqual([
       { scope: 'use_case', id: 'support-bot', usd: 50, period: 'month' },
     ]);
 
@@ -48,7 +48,7 @@ describe.each(DIALECTS)('use-case registry (%s)', (_name, url) => {
       'admin:bob',
     );
     expect(paused.monthlyBudgetUsd).toBeNull();
-    expect(reg.useCaseBudgets()).toEqual([]);
+    expect(reg.registeredBudgets()).toEqual([]);
     // No change, no audit entry and no history row.
     await reg.update('support-bot', parsePatch({ owner: 'ann' }), 'admin:bob');
 
@@ -97,7 +97,7 @@ describe.each(DIALECTS)('use-case registry (%s)', (_name, url) => {
       configFields: ['stage', 'value_per_outcome_usd'],
     });
     expect(reg.cached('sales')).toMatchObject({ name: 'Sales drafts', stage: 'pilot', createdBy: 'config' });
-    expect(reg.useCaseBudgets()).toEqual([{ scope: 'use_case', id: 'sales', usd: 10, period: 'month' }]);
+    expect(reg.registeredBudgets()).toEqual([{ scope: 'use_case', id: 'sales', usd: 10, period: 'month' }]);
     // The config's stage change is audited and in the history like any other.
     expect(
       audit.entries.some(

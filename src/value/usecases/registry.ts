@@ -46,7 +46,7 @@ export interface UseCaseRegistry {
    * Monthly budgets of registered use cases, for admission (merged with config.budgets). The same
    * array is returned until the registry changes, so calling it per request allocates nothing.
    */
-  useCaseBudgets(): readonly UseCaseBudget[];
+  registeredBudgets(): readonly UseCaseBudget[];
 }
 
 export interface UseCaseRegistryOptions {
@@ -250,7 +250,7 @@ export function createUseCaseRegistry(database: Database, opts: UseCaseRegistryO
 
     cached: (id) => cache.get(id),
     cachedAll: () => [...cache.values()],
-    useCaseBudgets: () => budgets,
+    registeredBudgets: () => budgets,
   };
 }
 

@@ -56,7 +56,8 @@ export function LineageGraph({ graph, caption }: { graph: LineageGraphInfo; capt
   };
   return (
     <>
-      <div className="lineage-scroll">
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard */}
+      <section className="lineage-scroll" aria-label={`${caption} graph`} tabIndex={0}>
         <svg
           role="img"
           aria-label={`${caption}: ${graph.nodes.length} nodes, ${graph.edges.length} links (listed in the table below)`}
@@ -128,7 +129,7 @@ export function LineageGraph({ graph, caption }: { graph: LineageGraphInfo; capt
             );
           })}
         </svg>
-      </div>
+      </section>
       <p className="legend-note">
         Solid: recorded links. Dashed: links observed in traffic over the last 30 days.
       </p>

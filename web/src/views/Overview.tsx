@@ -367,7 +367,7 @@ function Portfolio({ rows, forecastsMissing }: { rows: PortfolioRow[]; forecasts
     },
     {
       key: 'budget',
-      header: 'Budget burn (month)',
+      header: 'Budget (month)',
       value: (r) => (r.forecast?.budget_usd ? r.forecast.mtd_usd / r.forecast.budget_usd : null),
       render: (r) =>
         forecastsMissing ? (

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/**
+ * Guard policies in keel.yaml. A policy sets, for each detector and direction, what happens when it
+ * fires: `block` (refuse; no upstream call on input), `redact` (replace the span), `mask` (reversible:
+ * placeholders go upstream, originals come back in the answer), `flag` (allow and record) or `off`.
+ */
+const action = z.enum(['block', 'redact', 'mask', 'flag', 'off']);
+const decision = z.enum(['block', 'flag', 'off']);
+
+const injection = z
+  .object({ input: decision.default('block'), threshold: z.number().min(0).max(1).optional() })
+  .strict();
+const indirect = z
+  .object({ input: decision.default('flag'), threshold: z.number().min(0).max(1).optional() })
+  .strict();
+const pii = z.object({ input: action.default('flag'), output: action.default('off') }).strict();
+const secrets = z.object({ input: action.default('flag'), output: action.default('flag') }).strict();
+const leak = z.object({ output: z.enum(['block', 'redact', 'flag', 'off']).default('block') }).strict();
+const tools = z
+  .object({
+    /** A tool call the policy refuses: `block` the answer, `strip` the call, `flag`, or `off`. */
+    action: z.enum(['block', 'strip', 'flag', 'off']).default('block'),
+    /** Tool names this policy allows the model to call (in addition to key scopes); omitted = any. */
+    allowed: z.array(z.string()).optional(),
+    /** Check call arguments against the tool's JSON schema. */
+    validate_arguments: z.boolean().default(true),
+  })
+  .strict();
+
+export const guardPolicySchema = z
+  .object({
+    injection: injection.default({ input: 'block' }),
+    indirect_injection: indirect.default({ input: 'flag' }),
+    pii: pii.default({ input: 'flag', output: 'off' }),
+    secrets: secrets.default({ input: 'flag', output: 'flag' }),
+    leak: leak.default({ output: 'block' }),
+    tools: tools.default({ action: 'block', validate_arguments: true }),
+    /** Insert a canary token into the system prompt and block answers that repeat it. */
+    canary: z.boolean().default(false),
+  })
+  .strict();
+
+export const guardsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Named policies; `default` applies where nothing else is named. */
+    policies: z.record(z.string(), guardPolicySchema).default({}),
+    /** Use case id → policy name. */
+    use_cases: z.record(z.string(), z.string()).default({}),
+    /** Virtual key id or name → policy name (wins over the use case's). */
+    keys: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+export type GuardPolicy = z.infer<typeof guardPolicySchema>;
+export type GuardsConfig = z.infer<typeof guardsSchema>;
+export type GuardAction = z.infer<typeof action>;
+
+export const DEFAULT_POLICY: GuardPolicy = guardPolicySchema.parse({});

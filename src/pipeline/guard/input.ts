@@ -1,0 +1,163 @@
+import type { ChatMessage, ChatRequest } from '../../canonical/types.js';
+import { KeelError } from '../../errors.js';
+import {
+  detectIndirectInjection,
+  detectInjection,
+  detectPii,
+  detectSecrets,
+  MaskSession,
+  mask,
+  redact,
+} from '../../guards/index.js';
+import type { DetectorResult } from '../../guards/types.js';
+import type { GuardAction, GuardPolicy } from './config.js';
+import type { GuardEvent } from './types.js';
+
+/**
+ * Messages that carry retrieved content rather than the user's own words: a `name` such as
+ * `context`, `document` or `retrieval`, or text wrapped in <keel:context>…</keel:context>.
+ * They get the indirect-injection detector, like tool results.
+ */
+const CONTEXT_NAME = /^(context|document|retriev|rag)/i;
+const CONTEXT_OPEN = '<keel:context>';
+const CONTEXT_CLOSE = '</keel:context>';
+
+/**
+ * Screen the request's user and tool content before it goes upstream. Blocks throw a KeelError;
+ * redactions and masks rewrite the request in place; every decision not `off` is pushed to `events`
+ * (before a block throws, so the block itself is recorded). Returns placeholder → original when
+ * anything was masked (restored in the answer).
+ */
+export function screenInput(
+  req: ChatRequest,
+  policy: GuardPolicy,
+  events: GuardEvent[],
+): Map<string, string> | null {
+  const session = new MaskSession();
+  let masked = false;
+  req.messages.forEach((m, index) => {
+    if (m.role !== 'user' && m.role !== 'tool') return;
+    const indirectMessage = m.role === 'tool' || (m.name !== undefined && CONTEXT_NAME.test(m.name));
+    for (const part of m.content) {
+      if (part.type !== 'text' || part.text.length === 0) continue;
+      checkInjection(part.text, indirectMessage, policy, index, events);
+      for (const [detector, detect] of [
+        ['pii', detectPii],
+        ['secrets', detectSecrets],
+      ] as const) {
+        const action = policy[detector].input;
+        if (action === 'off') continue;
+        const r = detect(part.text);
+        if (!r.flagged) continue;
+        events.push(event(detector, 'input', action, r, index));
+        if (action === 'block') throw blocked(detector, r);
+        if (action === 'redact') part.text = redact(part.text, r.spans);
+        else if (action === 'mask') {
+          part.text = mask(part.text, r.spans, session).text;
+          masked = true;
+        }
+      }
+    }
+  });
+  return masked ? session.restore : null;
+}
+
+function checkInjection(
+  text: string,
+  indirectMessage: boolean,
+  policy: GuardPolicy,
+  index: number,
+  events: GuardEvent[],
+): void {
+  const segments = indirectMessage ? { direct: '', indirect: text } : splitContext(text);
+  if (segments.direct && policy.injection.input !== 'off') {
+    const r = detectInjection(segments.direct, thresholdOpt(policy.injection.threshold));
+    decide('injection', policy.injection.input, r, index, events);
+  }
+  if (segments.indirect && policy.indirect_injection.input !== 'off') {
+    const r = detectIndirectInjection(segments.indirect, thresholdOpt(policy.indirect_injection.threshold));
+    decide('indirect_injection', policy.indirect_injection.input, r, index, events);
+  }
+}
+
+function decide(
+  detector: 'injection' | 'indirect_injection',
+  action: 'block' | 'flag',
+  r: DetectorResult,
+  index: number,
+  events: GuardEvent[],
+): void {
+  if (!r.flagged) return;
+  events.push(event(detector, 'input', action, r, index));
+  if (action === 'block') throw blocked(detector, r);
+}
+
+function thresholdOpt(t: number | undefined): { threshold?: number } {
+  return t === undefined ? {} : { threshold: t };
+}
+
+/** User text with <keel:context> sections split out (the sections are retrieved content). */
+function splitContext(text: string): { direct: string; indirect: string } {
+  if (!text.includes(CONTEXT_OPEN)) return { direct: text, indirect: '' };
+  let direct = '';
+  let indirect = '';
+  let at = 0;
+  for (;;) {
+    const open = text.indexOf(CONTEXT_OPEN, at);
+    if (open === -1) break;
+    const close = text.indexOf(CONTEXT_CLOSE, open);
+    direct += `${text.slice(at, open)}\n`;
+    const end = close === -1 ? text.length : close;
+    indirect += `${text.slice(open + CONTEXT_OPEN.length, end)}\n`;
+    at = close === -1 ? text.length : close + CONTEXT_CLOSE.length;
+  }
+  direct += text.slice(at);
+  return { direct, indirect };
+}
+
+export function event(
+  detector: GuardEvent['detector'],
+  direction: GuardEvent['direction'],
+  action: GuardAction | 'strip',
+  r: Pick<DetectorResult, 'score' | 'labels' | 'spans'>,
+  index: number,
+): GuardEvent {
+  return {
+    detector,
+    direction,
+    action,
+    score: r.score,
+    labels: r.labels,
+    spans: r.spans.map((s) => ({ start: s.start, end: s.end, label: s.label })),
+    index,
+  };
+}
+
+const CODES = {
+  injection: 'prompt_injection_detected',
+  indirect_injection: 'prompt_injection_detected',
+  pii: 'pii_detected',
+  secrets: 'secret_detected',
+} as const;
+
+function blocked(detector: keyof typeof CODES, r: DetectorResult): KeelError {
+  const what =
+    detector === 'injection'
+      ? 'a prompt injection or jailbreak attempt'
+      : detector === 'indirect_injection'
+        ? 'an instruction injected into retrieved or tool content'
+        : detector === 'pii'
+          ? `personal data (${r.labels.join(', ')})`
+          : `a secret (${r.labels.join(', ')})`;
+  return new KeelError(CODES[detector], `Keel's guard policy blocked this request: it contains ${what}.`);
+}
+
+/** The system prompt text (leading system messages), for canaries and leak checks. */
+export function systemPromptOf(messages: readonly ChatMessage[]): string {
+  let s = '';
+  for (const m of messages) {
+    if (m.role !== 'system') continue;
+    for (const p of m.content) if (p.type === 'text') s += p.text;
+  }
+  return s;
+}

@@ -1,0 +1,199 @@
+import type { ChatRequest, ChatResponse, ChatStreamEvent, ToolCall } from '../../canonical/types.js';
+import { KeelError } from '../../errors.js';
+import {
+  createStreamScanner,
+  createStreamUnmasker,
+  detectLeak,
+  detectPii,
+  detectSecrets,
+  redact,
+  type StreamScanner,
+  type StreamUnmasker,
+  unmask,
+} from '../../guards/index.js';
+import type { DetectorResult, Span } from '../../guards/types.js';
+import type { GuardPolicy } from './config.js';
+import { event } from './input.js';
+import { checkToolCall } from './tools.js';
+import type { GuardEvent } from './types.js';
+
+type OutputDetector = 'secrets' | 'pii' | 'leak';
+
+/** What output screening needs to know about the request it answers. */
+export interface OutputContext {
+  policy: GuardPolicy;
+  /** Canary inserted into the system prompt, when the policy asks for one. */
+  canary: string | null;
+  systemPrompt: string;
+  /** Placeholders masked on the way in, restored on the way out. */
+  restore: Map<string, string> | null;
+  req: ChatRequest;
+}
+
+/** System prompts shorter than this hold nothing worth a verbatim-leak check. */
+const MIN_PROMPT_FOR_LEAK = 80;
+
+function detectors(oc: OutputContext): Array<[OutputDetector, (t: string) => DetectorResult]> {
+  const out: Array<[OutputDetector, (t: string) => DetectorResult]> = [];
+  if (oc.policy.secrets.output !== 'off') out.push(['secrets', (t) => detectSecrets(t)]);
+  if (oc.policy.pii.output !== 'off') out.push(['pii', (t) => detectPii(t)]);
+  if (oc.policy.leak.output !== 'off' && (oc.canary || oc.systemPrompt.length >= MIN_PROMPT_FOR_LEAK)) {
+    const opts = {
+      ...(oc.canary ? { canary: oc.canary } : {}),
+      ...(oc.systemPrompt.length >= MIN_PROMPT_FOR_LEAK ? { systemPrompt: oc.systemPrompt } : {}),
+    };
+    out.push(['leak', (t) => detectLeak(t, opts)]);
+  }
+  return out;
+}
+
+/** Output actions: `mask` cannot be reversed for the caller, so on output it redacts. */
+function actionOf(oc: OutputContext, d: OutputDetector): 'block' | 'redact' | 'flag' {
+  const a = d === 'leak' ? oc.policy.leak.output : oc.policy[d].output;
+  return a === 'mask' ? 'redact' : (a as 'block' | 'redact' | 'flag');
+}
+
+function outputBlocked(d: OutputDetector, labels: string[]): KeelError {
+  const what = d === 'leak' ? 'the system prompt' : d === 'pii' ? 'personal data' : 'a secret';
+  return new KeelError(
+    'output_blocked',
+    `Keel's guard policy stopped the model's answer: it revealed ${what} (${labels.join(', ')}).`,
+  );
+}
+
+/** Screen a complete answer: block, redact or flag; restore masked values; check tool calls. */
+export function screenOutput(res: ChatResponse, oc: OutputContext, events: GuardEvent[]): void {
+  const dets = detectors(oc);
+  for (const choice of res.choices) {
+    let text = choice.message.content;
+    if (text) {
+      for (const [d, detect] of dets) {
+        const r = detect(text);
+        if (!r.flagged) continue;
+        const action = actionOf(oc, d);
+        events.push(event(d, 'output', action, r, choice.index));
+        if (action === 'block') throw outputBlocked(d, r.labels);
+        if (action === 'redact') text = redact(text, r.spans);
+      }
+      choice.message.content = oc.restore ? unmask(text, oc.restore) : text;
+    }
+    const calls = choice.message.toolCalls;
+    if (calls?.length) {
+      const kept = calls.filter((c) => keepToolCall(c, oc, events, choice.index));
+      if (kept.length !== calls.length) {
+        if (kept.length === 0) {
+          delete choice.message.toolCalls;
+          choice.finishReason = 'stop';
+          choice.message.content ??= '';
+        } else choice.message.toolCalls = kept;
+      }
+      if (oc.restore) for (const c of kept) c.arguments = unmask(c.arguments, oc.restore);
+    }
+  }
+}
+
+function keepToolCall(call: ToolCall, oc: OutputContext, events: GuardEvent[], index: number): boolean {
+  const problem = checkToolCall(call, oc.req, oc.policy);
+  if (!problem) return true;
+  const action = oc.policy.tools.action;
+  if (action === 'off') return true;
+  events.push(event('tools', 'output', action, { score: 1, labels: [problem.label], spans: [] }, index));
+  if (action === 'block')
+    throw new KeelError('tool_call_blocked', `Keel's tool policy stopped the answer: ${problem.message}`);
+  return action !== 'strip';
+}
+
+/**
+ * Streaming output guard: text is released only once no finding still arriving could include it
+ * (a bounded look-behind, so a key split across chunks is caught); a block ends the stream with an
+ * error; masked placeholders are restored even when split across chunks.
+ */
+export function createStreamGuard(
+  oc: OutputContext,
+  events: GuardEvent[],
+): (ev: ChatStreamEvent) => ChatStreamEvent[] {
+  const dets = detectors(oc);
+  const scanners = new Map<number, { scanner: StreamScanner | null; unmasker: StreamUnmasker | null }>();
+  const byLabel = (label: string): OutputDetector =>
+    label.startsWith('leak') ? 'leak' : label.startsWith('pii') ? 'pii' : 'secrets';
+
+  const stateOf = (index: number) => {
+    let s = scanners.get(index);
+    if (!s) {
+      s = {
+        scanner:
+          dets.length > 0
+            ? createStreamScanner({ detectors: dets.map(([, d]) => d), lookBehind: 256 })
+            : null,
+        unmasker: oc.restore ? createStreamUnmasker(oc.restore) : null,
+      };
+      scanners.set(index, s);
+    }
+    return s;
+  };
+
+  const release = (index: number, update: ReturnType<StreamScanner['push']>): string => {
+    if (update.spans.length === 0) return update.released.text;
+    const groups = new Map<OutputDetector, Span[]>();
+    for (const sp of update.spans) {
+      const d = byLabel(sp.label);
+      groups.set(d, [...(groups.get(d) ?? []), sp]);
+    }
+    let redactAll = false;
+    for (const [d, spans] of groups) {
+      const action = actionOf(oc, d);
+      const labels = [...new Set(spans.map((s) => s.label))];
+      events.push(event(d, 'output', action, { score: 1, labels, spans }, index));
+      if (action === 'block') throw outputBlocked(d, labels);
+      if (action === 'redact') redactAll = true;
+    }
+    return redactAll ? update.redacted : update.released.text;
+  };
+
+  const emit = (index: number, text: string, s: ReturnType<typeof stateOf>): ChatStreamEvent[] => {
+    const out = s.unmasker ? s.unmasker.push(text) : text;
+    return out ? [{ type: 'text', index, text: out }] : [];
+  };
+
+  // Holding text back delays the stream; only worth it when a finding could change the text.
+  const holds = dets.some(([d]) => actionOf(oc, d) !== 'flag');
+
+  return (ev) => {
+    if (ev.type === 'text') {
+      const s = stateOf(ev.index);
+      if (!s.scanner) return emit(ev.index, ev.text, s);
+      const released = release(ev.index, s.scanner.push(ev.text));
+      return emit(ev.index, holds ? released : ev.text, s);
+    }
+    if (ev.type === 'tool_call_start' && oc.policy.tools.action !== 'off') {
+      const problem = checkToolCall({ id: ev.id, name: ev.name, arguments: '' }, oc.req, oc.policy, false);
+      if (problem) {
+        events.push(
+          event(
+            'tools',
+            'output',
+            oc.policy.tools.action,
+            { score: 1, labels: [problem.label], spans: [] },
+            ev.index,
+          ),
+        );
+        if (oc.policy.tools.action === 'block' || oc.policy.tools.action === 'strip')
+          throw new KeelError(
+            'tool_call_blocked',
+            `Keel's tool policy stopped the answer: ${problem.message}`,
+          );
+      }
+      return [ev];
+    }
+    if (ev.type === 'finish') {
+      const s = scanners.get(ev.index);
+      if (!s) return [ev];
+      const released = s.scanner ? release(ev.index, s.scanner.end()) : '';
+      const tail = holds ? released : '';
+      const out = s.unmasker ? s.unmasker.push(tail) + s.unmasker.end() : tail;
+      scanners.delete(ev.index);
+      return out ? [{ type: 'text', index: ev.index, text: out }, ev] : [ev];
+    }
+    return [ev];
+  };
+}

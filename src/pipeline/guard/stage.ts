@@ -1,0 +1,37 @@
+import type { ChatRequest } from '../../canonical/types.js';
+import { createCanary } from '../../guards/index.js';
+import type { GuardPolicy } from './config.js';
+import { screenInput, systemPromptOf } from './input.js';
+import type { OutputContext } from './output.js';
+import type { GuardEvent } from './types.js';
+
+export interface GuardState {
+  output: OutputContext;
+  events: GuardEvent[];
+}
+
+/**
+ * The input half of the guard stage: plant a canary in the system prompt when the policy asks,
+ * screen user and tool content, and prepare what the output half needs. Throws on a block, after
+ * recording the decision in `state.events`.
+ */
+export function guardRequest(
+  req: ChatRequest,
+  policy: GuardPolicy,
+  state: { events: GuardEvent[] },
+): GuardState {
+  let canary: string | null = null;
+  const system = req.messages.find((m) => m.role === 'system');
+  if (policy.canary && system) {
+    canary = createCanary();
+    const part = system.content.find((p) => p.type === 'text');
+    // A line of its own, so a model that repeats its instructions repeats the canary too.
+    if (part && part.type === 'text') part.text = `${part.text}\n\n${canary}`;
+    else system.content.push({ type: 'text', text: canary });
+  }
+  const restore = screenInput(req, policy, state.events);
+  return {
+    events: state.events,
+    output: { policy, canary, systemPrompt: systemPromptOf(req.messages), restore, req },
+  };
+}

@@ -1,0 +1,15 @@
+import type { Span } from '../../guards/types.js';
+import type { GuardAction } from './config.js';
+
+/** One guard decision that was not `off`: what the security-event log and metrics record. */
+export interface GuardEvent {
+  detector: 'injection' | 'indirect_injection' | 'pii' | 'secrets' | 'leak' | 'tools';
+  direction: 'input' | 'output';
+  action: GuardAction | 'strip';
+  score: number;
+  labels: string[];
+  /** Positions only — never the text they cover. */
+  spans: Array<Pick<Span, 'start' | 'end' | 'label'>>;
+  /** Which message (input) or choice (output) the spans are in. */
+  index: number;
+}
