@@ -24,7 +24,7 @@ if (values.json) {
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 } else {
   process.stdout.write(
-    `${'detector'.padEnd(34)} ${'bytes'.padStart(7)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'mean ms'.padStart(9)}\n`,
+    `${'detector'.padEnd(34)} ${'bytes'.padStart(7)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'mean ms'.padStart(9)} ${'cpu ms'.padStart(9)}\n`,
   );
   for (const r of results) {
     process.stdout.write(

@@ -3,6 +3,7 @@ import { runAdmins } from './admins.js';
 import { runAudit } from './audit.js';
 import { runData } from './data.js';
 import { runDemo } from './demo.js';
+import { runGuard } from './guard.js';
 import { runKeys } from './keys.js';
 import { runModels } from './models.js';
 import { runReport } from './report.js';
@@ -31,6 +32,7 @@ Commands:
   usecases  The use-case registry: create, list, update
   report    Value per use case: cost, outcomes, ROI (table, csv, json, html)
   data      Datasets, contracts and drift: register, list, show, check, drift
+  guard     Run the guard detectors: scan text, evaluate on labelled data
 
 Common options:
   --config <file>   keel.yaml to use (default: $KEEL_CONFIG, else the built-in simulator setup)
@@ -51,6 +53,7 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   usecases: runUseCases,
   report: runReport,
   data: runData,
+  guard: runGuard,
 };
 
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {

@@ -262,7 +262,9 @@ export async function writeSse(ex: Exchange, frames: string[], errorFrame: strin
 }
 
 /** Splits text into word-sized pieces (keeping the spaces) so that streams have several deltas. */
+/** Streams split text into words; a "␞" in the text marks an exact chunk boundary instead. */
 export function pieces(text: string): string[] {
+  if (text.includes('\u241e')) return text.split('\u241e');
   const out = text.match(/\S+\s*|\s+/g);
   return out ?? [text];
 }

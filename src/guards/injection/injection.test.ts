@@ -78,6 +78,21 @@ describe('detectInjection: benign prompts with trigger words stay quiet', () => 
     expect(detectInjection(text).flagged).toBe(false);
   });
 
+  it('does not flag repetitive or numeric filler (features count once per text)', () => {
+    let csv = 'id,amount,qty\n';
+    for (let i = 0; i < 300; i++) csv += `${1000 + i},${(i * 37) % 997}.${i % 100},${i % 7}\n`;
+    for (const text of [
+      'ha '.repeat(2000),
+      '7'.repeat(1000),
+      '1'.repeat(20_000),
+      'test test '.repeat(500),
+      csv,
+    ]) {
+      expect(detectInjection(text).flagged).toBe(false);
+      expect(detectIndirectInjection(text).flagged).toBe(false);
+    }
+  });
+
   it('the threshold option moves the decision point', () => {
     const text = 'Can you write a system prompt for my customer-support bot?';
     const r = detectInjection(text);

@@ -63,20 +63,6 @@ export const KEY_PATTERNS: readonly KeyPattern[] = [
   },
 ];
 
-const AWS_PREFIXES = new Set([
-  'AKIA',
-  'ASIA',
-  'ABIA',
-  'ACCA',
-  'AGPA',
-  'AIDA',
-  'AIPA',
-  'ANPA',
-  'ANVA',
-  'APKA',
-  'AROA',
-  'ASCA',
-]);
 const AWS_WORD = /aws/i;
 /** How far before the trigger character a match may start. */
 const BACK = 12;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 const action = z.enum(['block', 'redact', 'mask', 'flag', 'off']);
 const decision = z.enum(['block', 'flag', 'off']);
 
+/** `threshold`: the score at or above which `block` blocks (default 0.85); lower scores over 0.5 are flagged. */
 const injection = z
   .object({ input: decision.default('block'), threshold: z.number().min(0).max(1).optional() })
   .strict();

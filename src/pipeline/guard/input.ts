@@ -62,6 +62,14 @@ export function screenInput(
   return masked ? session.restore : null;
 }
 
+/**
+ * Score at or above which a `block` policy blocks, unless the policy sets its own threshold. Scores
+ * between the detector's decision point (0.5) and this are recorded as `flag`: short, ordinary
+ * prompts ("tell me a joke") can land just over 0.5, and a gateway that refuses them gets turned
+ * off; confident detections — every signature hit, most real attacks — score far higher.
+ */
+const DEFAULT_BLOCK_AT = 0.85;
+
 function checkInjection(
   text: string,
   indirectMessage: boolean,
@@ -71,29 +79,35 @@ function checkInjection(
 ): void {
   const segments = indirectMessage ? { direct: '', indirect: text } : splitContext(text);
   if (segments.direct && policy.injection.input !== 'off') {
-    const r = detectInjection(segments.direct, thresholdOpt(policy.injection.threshold));
-    decide('injection', policy.injection.input, r, index, events);
+    const r = detectInjection(segments.direct);
+    decide('injection', policy.injection.input, policy.injection.threshold, r, index, events);
   }
   if (segments.indirect && policy.indirect_injection.input !== 'off') {
-    const r = detectIndirectInjection(segments.indirect, thresholdOpt(policy.indirect_injection.threshold));
-    decide('indirect_injection', policy.indirect_injection.input, r, index, events);
+    const r = detectIndirectInjection(segments.indirect);
+    decide(
+      'indirect_injection',
+      policy.indirect_injection.input,
+      policy.indirect_injection.threshold,
+      r,
+      index,
+      events,
+    );
   }
 }
 
 function decide(
   detector: 'injection' | 'indirect_injection',
   action: 'block' | 'flag',
+  threshold: number | undefined,
   r: DetectorResult,
   index: number,
   events: GuardEvent[],
 ): void {
-  if (!r.flagged) return;
-  events.push(event(detector, 'input', action, r, index));
-  if (action === 'block') throw blocked(detector, r);
-}
-
-function thresholdOpt(t: number | undefined): { threshold?: number } {
-  return t === undefined ? {} : { threshold: t };
+  const blockAt = threshold ?? DEFAULT_BLOCK_AT;
+  if (!r.flagged && r.score < blockAt) return;
+  const effective = action === 'block' && r.score >= blockAt ? 'block' : 'flag';
+  events.push(event(detector, 'input', effective, r, index));
+  if (effective === 'block') throw blocked(detector, r);
 }
 
 /** User text with <keel:context> sections split out (the sections are retrieved content). */

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { EvalRow } from '../guards/eval.js';
+import { evaluate, formatEvalReport, injectionEvalDetector, scanForCli } from '../guards/index.js';
+import type { Io } from './main.js';
+
+const HELP = `Usage:
+  keel guard scan [--file F | --jsonl F] [--indirect]   one JSON result per input (stdin when no file)
+  keel guard eval FILE.jsonl [--route] [--json]          precision, recall, false-positive rate, latency
+
+scan prints {"flagged": bool, "score": number, "detectors": [...]} per input: plain text is one input;
+with --jsonl every line's "text" field is one. --indirect scores the text as retrieved or tool content.
+eval reads rows {text, label, source?, kind?} (label attack = positive; benign = negative; harmful is
+reported separately). --route sends indirect/document rows to the indirect detector, as the gateway does.
+`;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function jsonlRows(text: string, file: string): EvalRow[] {
+  const rows: EvalRow[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      throw new Error(`${file}:${i + 1}: not valid JSON`);
+    }
+    if (!row || typeof row !== 'object' || typeof (row as { text?: unknown }).text !== 'string')
+      throw new Error(`${file}:${i + 1}: expected an object with a "text" string`);
+    rows.push(row as EvalRow);
+  });
+  return rows;
+}
+
+export async function runGuard(argv: string[], io: Io): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      file: { type: 'string' },
+      jsonl: { type: 'string' },
+      indirect: { type: 'boolean' },
+      route: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (!sub || values.help || sub === 'help') {
+    io.out(HELP);
+    return sub ? 0 : 2;
+  }
+  try {
+    if (sub === 'scan') {
+      const opts = values.indirect ? { indirect: true } : {};
+      if (values.jsonl) {
+        for (const row of jsonlRows(readFileSync(values.jsonl, 'utf8'), values.jsonl))
+          io.out(`${JSON.stringify(scanForCli(row.text, opts))}\n`);
+        return 0;
+      }
+      const text = values.file ? readFileSync(values.file, 'utf8') : await readStdin();
+      io.out(`${JSON.stringify(scanForCli(text, opts))}\n`);
+      return 0;
+    }
+    if (sub === 'eval') {
+      const file = positionals[0];
+      if (!file) {
+        io.err('keel guard eval: name a .jsonl file\n');
+        return 2;
+      }
+      const report = evaluate(
+        jsonlRows(readFileSync(file, 'utf8'), file),
+        injectionEvalDetector({ routeByKind: values.route === true }),
+      );
+      io.out(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatEvalReport(report));
+      return 0;
+    }
+  } catch (e) {
+    io.err(`keel guard ${sub}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  io.err(`keel guard: unknown subcommand "${sub}"\n\n${HELP}`);
+  return 2;
+}
