@@ -89,6 +89,8 @@ async function writeKeelConfig(dir, upstreamUrl, port, dbPath) {
       ],
     },
     logging: { level: 'warn' },
+    // Default guard policy on (as a user gets it); BENCH_GUARDS=off measures the gateway without it.
+    guards: { enabled: process.env.BENCH_GUARDS !== 'off' },
   };
   const path = join(dir, 'keel.bench.yaml');
   await writeFile(path, YAML.stringify(config));

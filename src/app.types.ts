@@ -3,6 +3,7 @@ import type { AuditLog } from './audit/types.js';
 import type { KeelConfig } from './config/schema.js';
 import type { Database } from './store/db.js';
 import type { UsageSink } from './store/types.js';
+import type { ValueService } from './value/service.js';
 
 /** Long-lived services a Keel instance owns; exposed for the CLI and tests. */
 export interface KeelServices {
@@ -10,6 +11,8 @@ export interface KeelServices {
   usage: UsageSink;
   audit: AuditLog;
   keys: KeyStore;
+  /** Use-case registry, outcomes, rollups (for the CLI, e.g. `keel demo`). */
+  value: ValueService;
 }
 
 /**

@@ -177,7 +177,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     adminApi,
     metrics,
     outcomes: value.outcomes,
-    services: { database, usage, audit, keys },
+    services: { database, usage, audit, keys, value },
     logger,
     onClose: async () => {
       stopMonitors();

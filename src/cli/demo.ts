@@ -4,13 +4,24 @@ import { buildKeel } from '../build.js';
 import { loadConfig } from '../config/load.js';
 import { summarizeUsage } from '../store/usage.js';
 import { createLogger } from '../telemetry/logger.js';
+import {
+  type BackfillResult,
+  backfillHistory,
+  DAY,
+  DEMO_USE_CASES,
+  hasHistory,
+  registerUseCases,
+} from './demo/history.js';
 import type { Io } from './main.js';
 import { formatTable } from './table.js';
 
-const HELP = `Usage: keel demo [--config keel.yaml] [--requests 300] [--concurrency 16]
+const HELP = `Usage: keel demo [--config keel.yaml] [--days 21] [--requests 300] [--concurrency 16] [--force]
 
-Sends a realistic mixed workload (chat, streaming, tools, embeddings, the Anthropic API) for several
-use cases, teams and users through Keel's full request path, so the store has data to look at.
+Fills the store with a living example: registers five use cases (profitable, loss-making, a pilot
+with no outcomes yet, one under attack, one with drifting inputs), writes --days days of simulated
+history (usage, outcomes, feedback, guard refusals), then sends a realistic mixed workload (chat,
+streaming, tools, embeddings, the Anthropic API) through Keel's full request path and refreshes the
+value rollups. History is written once: a second run skips it unless --force (or --days 0).
 With no config, everything is answered by the built-in simulator: no provider account needed.
 `;
 
@@ -152,6 +163,8 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
       config: { type: 'string' },
       requests: { type: 'string', default: '300' },
       concurrency: { type: 'string', default: '16' },
+      days: { type: 'string', default: '21' },
+      force: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -161,8 +174,13 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
   }
   const n = Number(values.requests);
   const concurrency = Number(values.concurrency);
+  const days = Number(values.days);
   if (!Number.isInteger(n) || n <= 0 || !Number.isInteger(concurrency) || concurrency <= 0) {
     io.err('keel demo: --requests and --concurrency expect positive whole numbers\n');
+    return 2;
+  }
+  if (!Number.isInteger(days) || days < 0 || days > 400) {
+    io.err('keel demo: --days expects a whole number from 0 to 400\n');
     return 2;
   }
   const { config } = loadConfig({ path: values.config, env: io.env });
@@ -170,6 +188,14 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
   config.auth.required = false;
   config.logging.level = 'warn';
   const app = await buildKeel(config, { logger: createLogger(config) });
+  const begun = Date.now();
+  await registerUseCases(app.services);
+  let history: BackfillResult | undefined;
+  let skipped = false;
+  if (days > 0) {
+    if (!values.force && (await hasHistory(app.services, begun))) skipped = true;
+    else history = await backfillHistory(app.services, config, { days, now: begun });
+  }
   const calls = demoWorkload(n, new Set(config.models.map((m) => m.name)));
   const statuses = new Map<number, number>();
   let next = 0;
@@ -185,7 +211,26 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
   );
   await app.services.usage.flush();
   const rows = await summarizeUsage(app.services.database, { from: started, groupBy: ['use_case', 'model'] });
+  // Roll everything up now, so the Command Room shows it at once.
+  await app.services.value.rollups.refresh();
+  await app.services.value.evaluateAlerts().catch(() => undefined);
+  const dayStart = Math.floor(begun / DAY) * DAY;
+  const report = await app.services.value.report({
+    from: dayStart - Math.max(days, 1) * DAY,
+    to: dayStart + DAY,
+    granularity: 'day',
+    useCases: DEMO_USE_CASES.map((u) => u.id),
+  });
   await app.close();
+  io.out(
+    `Registered ${DEMO_USE_CASES.length} use cases: ${DEMO_USE_CASES.map((u) => `${u.id} (${u.patch.stage})`).join(', ')}\n`,
+  );
+  if (history)
+    io.out(
+      `Wrote ${days} days of history: ${history.events} calls (${history.refused} refused by guards), ${history.outcomes} outcomes, ${history.feedback} feedback scores\n`,
+    );
+  else if (skipped)
+    io.out('History already present: backfill skipped (pass --force to write another copy)\n');
   io.out(
     `Sent ${calls.length} requests in ${((Date.now() - started) / 1000).toFixed(1)} s; statuses: ${[...statuses].map(([s, c]) => `${s}×${c}`).join(', ')}\n\n`,
   );
@@ -201,6 +246,26 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
       'unpriced',
     ]),
   );
-  io.out('\nSee it all again with `keel usage`.\n');
+  io.out(`\nValue over the last ${Math.max(days, 1)} days:\n`);
+  io.out(
+    formatTable(
+      report.use_cases.map((u) => ({
+        use_case: u.use_case,
+        stage: u.stage,
+        requests: u.total.requests,
+        blocked: u.total.blocked,
+        cost_usd: u.total.cost_usd,
+        outcomes: u.total.outcomes,
+        value_usd: u.total.value_usd,
+        roi: u.total.roi === null ? '—' : u.total.roi.toFixed(2),
+      })),
+      ['use_case', 'stage', 'requests', 'blocked', 'cost_usd', 'outcomes', 'value_usd', 'roi'],
+    ),
+  );
+  const token = config.admin.token ? '<your KEEL_ADMIN_TOKEN>' : '<set KEEL_ADMIN_TOKEN, 16+ characters>';
+  io.out(
+    `\nStart Keel with \`npm start\` (same config), then open http://${config.server.host}:${config.server.port} (KEEL_ADMIN_TOKEN=${token}).\n`,
+  );
+  io.out('See the raw calls with `keel usage` and the value report with `keel report`.\n');
   return 0;
 }
