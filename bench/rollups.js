@@ -11,7 +11,7 @@
  */
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -19,7 +19,10 @@ import { parseArgs } from 'node:util';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dist = (p) => import(join(ROOT, 'dist', p));
 
+/** Imported (bench/command-room.js reuses the generator) rather than run: no CLI, no main(). */
+const IS_MAIN = !!process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 const { values: args } = parseArgs({
+  args: IS_MAIN ? process.argv.slice(2) : [],
   options: {
     events: { type: 'string', default: '10000000' },
     days: { type: 'string', default: '90' },
@@ -149,13 +152,16 @@ async function timed(label, fn, runs = 5) {
   return { row, result };
 }
 
-async function main() {
-  loadBefore = os.loadavg().map((x) => Number(x.toFixed(2)));
-  const dir = await mkdtemp(join(os.tmpdir(), 'keel-rollups-'));
-  const file = join(dir, 'keel.db');
-  const end = Math.floor(Date.now() / DAY) * DAY; // today 00:00 UTC: the data covers the 90 days before
-  const start = end - DAYS * DAY;
-  process.stdout.write(`Loading ${N.toLocaleString()} usage events over ${DAYS} days into ${file}\n`);
+/**
+ * Bulk-loads `events` usage events spread over the `days` days before today 00:00 UTC (plus their
+ * outcomes and outcome_rollups) into the SQLite store `file`, then builds the usage rollups from
+ * scratch. Deterministic (seeded PRNG). Returns the open database and what was timed.
+ * @param {{ file: string, events?: number, days?: number, chunk?: number }} opts
+ */
+export async function generateStore({ file, events = N, days = DAYS, chunk = Number(args.chunk) }) {
+  const end = Math.floor(Date.now() / DAY) * DAY; // today 00:00 UTC: the data covers the days before
+  const start = end - days * DAY;
+  process.stdout.write(`Loading ${events.toLocaleString()} usage events over ${days} days into ${file}\n`);
   const database = await openDatabase(`sqlite:${file}`);
   const sqlite = sqliteHandleOf(database);
   sqlite.pragma('synchronous = OFF');
@@ -177,7 +183,7 @@ async function main() {
   let traceUc = null;
   let traceUser = null;
   let traceKey = null;
-  const step = (end - start) / N;
+  const step = (end - start) / events;
   const loadBatch = sqlite.transaction((from, to) => {
     for (let i = from; i < to; i++) {
       if (inTrace === 0 && rand() < 0.3) {
@@ -252,8 +258,8 @@ async function main() {
       }
     }
   });
-  for (let i = 0; i < N; i += BATCH) {
-    loadBatch(i, Math.min(N, i + BATCH));
+  for (let i = 0; i < events; i += BATCH) {
+    loadBatch(i, Math.min(events, i + BATCH));
     if ((i / BATCH) % 20 === 19) process.stdout.write(`  ${(i + BATCH).toLocaleString()} events…\n`);
   }
   // The outcome service keeps outcome_rollups per insert; a bulk load builds it in one statement.
@@ -266,8 +272,8 @@ async function main() {
   process.stdout.write(`Loaded in ${loadS.toFixed(1)} s (${outcomes.toLocaleString()} outcomes)\n`);
 
   // ---- rollup build (measured) ----
-  const job = createRollupJob(database, { chunk: Number(args.chunk), yieldFn: async () => {} });
-  let t = performance.now();
+  const job = createRollupJob(database, { chunk, yieldFn: async () => {} });
+  const t = performance.now();
   const built = await job.refresh();
   const buildS = (performance.now() - t) / 1000;
   const counts = sqlite
@@ -278,6 +284,17 @@ async function main() {
   process.stdout.write(
     `Rollup build: ${built.rolledUp.toLocaleString()} events in ${buildS.toFixed(1)} s (${Math.round(built.rolledUp / buildS).toLocaleString()} events/s); ${counts.hourly.toLocaleString()} hourly, ${counts.daily.toLocaleString()} daily, ${counts.users.toLocaleString()} user-block rows\n`,
   );
+  return { database, sqlite, insert, job, start, end, outcomes, loadS, buildS, counts };
+}
+
+async function main() {
+  loadBefore = os.loadavg().map((x) => Number(x.toFixed(2)));
+  const dir = await mkdtemp(join(os.tmpdir(), 'keel-rollups-'));
+  const file = join(dir, 'keel.db');
+  const { database, sqlite, insert, job, start, end, outcomes, loadS, buildS, counts } = await generateStore({
+    file,
+  });
+  let t;
 
   // ---- incremental pass: 20,000 new events at the default chunk size ----
   const tail = 20_000;
@@ -506,6 +523,8 @@ async function writeSection(r) {
   process.stdout.write(`Wrote the "${SECTION}" section of bench/RESULTS.md\n`);
 }
 
-if (args['write-only'])
-  await writeSection(JSON.parse(await readFile(join(ROOT, 'bench', 'results', 'rollups.json'), 'utf8')));
-else await main();
+if (IS_MAIN) {
+  if (args['write-only'])
+    await writeSection(JSON.parse(await readFile(join(ROOT, 'bench', 'results', 'rollups.json'), 'utf8')));
+  else await main();
+}

@@ -75,13 +75,18 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     audit,
     usage,
     keys,
+    // Read at each alert evaluation (after startup), so the late-bound `data` below is set by then.
+    drift: () => data.monitors.drifting(),
     onError: (err: unknown) => logger.error({ err }, 'value job failed'),
   });
+  // A monitor run fires its alerts together: one alert evaluation shortly after, not one per feature.
+  let driftEvaluation: NodeJS.Timeout | undefined;
+  let driftEvaluating: Promise<unknown> = Promise.resolve();
   const data = createDataServices({
     config,
     database,
     env: process.env,
-    // Drift on live traffic is logged and audited; routing it into the alert records is future work.
+    // Drift on live traffic is logged and audited, and opens/resolves a data_drift alert right away.
     onDrift: (alert) => {
       logger.warn({ alert }, 'traffic drift');
       audit.append({
@@ -90,6 +95,13 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
         target: alert.useCase,
         details: { ...alert },
       });
+      driftEvaluation ??= setTimeout(() => {
+        driftEvaluation = undefined;
+        driftEvaluating = value
+          .evaluateAlerts(Date.now())
+          .catch((err: unknown) => logger.error({ err }, 'value job failed'));
+      }, 1000);
+      driftEvaluation.unref();
     },
     onError: (message, err) => logger.warn({ err }, message),
   });
@@ -181,6 +193,8 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     logger,
     onClose: async () => {
       stopMonitors();
+      clearTimeout(driftEvaluation);
+      await driftEvaluating;
       await value.close();
       await usage.close();
       await securityEvents.close();

@@ -180,6 +180,8 @@ export const alertsConfigSchema = z
           .object({ enabled, window_hours: z.number().int().min(1).default(24) })
           .strict()
           .prefault({}),
+        /** Features the live traffic monitors (keel.yaml `monitors`) currently judge as drifting. */
+        data_drift: z.object({ enabled }).strict().prefault({}),
       })
       .strict()
       .prefault({}),

@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/types.js';
 import type { KeelConfig } from '../config/schema.js';
 import type { Database } from '../store/db.js';
 import type { UsageSink } from '../store/types.js';
+import type { DriftState } from './alerts/rules.js';
 import { type AlertService, createAlertService, type EvaluationResult } from './alerts/service.js';
 import type { WebhookDeps } from './alerts/webhook.js';
 import { type ForecastScope, forecastSpend, type SpendForecast } from './forecast/spend.js';
@@ -23,6 +24,8 @@ export interface ValueServiceDeps {
   keys?: Pick<KeyStore, 'list'>;
   now?: () => number;
   webhook?: WebhookDeps;
+  /** Live traffic monitors' drifting features, for the data_drift alert rule. */
+  drift?: () => readonly DriftState[];
   onError?: (e: unknown) => void;
 }
 
@@ -102,6 +105,7 @@ export async function createValueService(deps: ValueServiceDeps): Promise<ValueS
         await rollups.refresh();
         return readUsage(database, await rollups.watermark(), { from, to, grain: 'hour', by });
       },
+      ...(deps.drift ? { drift: deps.drift } : {}),
     }),
   });
 

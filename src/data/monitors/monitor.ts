@@ -42,6 +42,20 @@ export interface FeatureStatus extends Comparison {
   state: 'ok' | 'drifting' | 'insufficient_data';
 }
 
+export interface DriftingFeature {
+  useCase: string;
+  feature: string;
+  method: string;
+  statistic: number;
+  pValue: number | null;
+  /** The bars the comparison had to cross (see compare.ts). */
+  threshold: Record<string, number>;
+  /** The current window compared at the last run (epoch ms). */
+  window: { from: number; until: number };
+  reference: Record<string, number>;
+  current: Record<string, number>;
+}
+
 export interface UseCaseStatus {
   useCase: string;
   reference: {
@@ -73,6 +87,8 @@ export interface TrafficMonitors {
   /** Compare windows for every use case, raise alerts; returns the alerts raised. */
   runMonitors(now: number): DriftAlert[];
   status(useCase?: string, now?: number): UseCaseStatus[];
+  /** Features judged drifting at each use case's last run (what the data_drift alert rule reads). */
+  drifting(): DriftingFeature[];
   /** End a use case's reference window now (e.g. after a deliberate change). */
   freezeReference(useCase: string, now?: number): void;
   /** Compare a use case with a pinned dataset version's profile instead of its first weeks. */
@@ -247,6 +263,15 @@ export function createTrafficMonitors(opts: {
     };
   }
 
+  // The bars compare.ts applies per method (minDelta, JS and accuracy use its defaults).
+  function thresholdOf(method: string): Record<string, number> {
+    if (method === 'psi+ks') return { psi: s.psi, p_value: s.pValue };
+    if (method === 'z') return { p_value: s.pValue, min_delta: 0.02 };
+    if (method === 'jensenshannon') return { distance: 0.1 };
+    if (method === 'centroid+classifier') return { p_value: s.pValue, min_accuracy: 0.6 };
+    return {};
+  }
+
   const monitors: TrafficMonitors = {
     observe(o) {
       if (!s.enabled) return;
@@ -313,6 +338,28 @@ export function createTrafficMonitors(opts: {
           features: [...st.features.values()],
           lastRun: st.lastRun,
         });
+      }
+      return out;
+    },
+
+    drifting() {
+      const out: DriftingFeature[] = [];
+      for (const [useCase, st] of cases) {
+        if (st.lastRun === null) continue;
+        for (const f of st.features.values()) {
+          if (f.state !== 'drifting') continue;
+          out.push({
+            useCase,
+            feature: f.feature,
+            method: f.method,
+            statistic: f.statistic,
+            pValue: f.p_value,
+            threshold: thresholdOf(f.method),
+            window: { from: st.lastRun - s.windowMs, until: st.lastRun },
+            reference: f.reference,
+            current: f.current,
+          });
+        }
       }
       return out;
     },

@@ -15,6 +15,7 @@ export const RULES = [
   'spend_spike',
   'error_rate_spike',
   'unpriced_calls',
+  'data_drift',
 ] as const;
 export type RuleName = (typeof RULES)[number];
 
@@ -38,6 +39,23 @@ export interface RuleContext {
   /** Value report with one period per day over [from, to). */
   dailyValue(from: number, to: number): Promise<ValueReport>;
   hourlyUsage(from: number, to: number, by: Dimension[]): Promise<UsageGroup[]>;
+  /** Features the live traffic monitors currently judge as drifting; absent when there are no monitors. */
+  drift?: () => readonly DriftState[];
+}
+
+/** One (use case, feature) a traffic monitor currently judges as drifting (src/data/monitors). */
+export interface DriftState {
+  useCase: string;
+  feature: string;
+  method: string;
+  statistic: number;
+  pValue: number | null;
+  /** The bars the comparison must cross to count as drift (p_value, psi, min_delta …). */
+  threshold: Record<string, number>;
+  /** The current window that was compared with the reference (epoch ms). */
+  window: { from: number; until: number };
+  reference: Record<string, number>;
+  current: Record<string, number>;
 }
 
 /** Each rule on its own: a failing rule must not resolve the alerts of the others. */
@@ -47,6 +65,7 @@ export const RULE_EVALUATORS: Record<RuleName, (ctx: RuleContext) => Promise<Can
   spend_spike: spendSpike,
   error_rate_spike: errorRateSpike,
   unpriced_calls: unpricedCalls,
+  data_drift: dataDrift,
 };
 
 const usd = (v: number) => `$${v.toFixed(2)}`;
@@ -227,3 +246,27 @@ async function unpricedCalls(ctx: RuleContext): Promise<Candidate[]> {
     },
   }));
 }
+
+/** Live traffic drift: one alert per (use case, feature) while the monitors judge it drifting. */
+async function dataDrift(ctx: RuleContext): Promise<Candidate[]> {
+  return (ctx.drift?.() ?? []).map((d) => ({
+    fingerprint: `data_drift:use_case:${d.useCase}:${d.feature}`,
+    rule: 'data_drift' as const,
+    scope: 'use_case',
+    subject: d.useCase,
+    severity: 'warning' as const,
+    title: `use case ${d.useCase}: ${d.feature} has drifted from its reference window (${d.method} ${fmtStat(d.statistic)}${d.pValue === null ? '' : `, p = ${d.pValue.toExponential(2)}`})`,
+    details: {
+      feature: d.feature,
+      method: d.method,
+      statistic: Number.isFinite(d.statistic) ? d.statistic : null,
+      p_value: d.pValue,
+      threshold: d.threshold,
+      window: { from: new Date(d.window.from).toISOString(), until: new Date(d.window.until).toISOString() },
+      reference: d.reference,
+      current: d.current,
+    },
+  }));
+}
+
+const fmtStat = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : String(x));
