@@ -17,6 +17,7 @@ import { authorizeEndpoint, authorizeRequest, authorizeToolCall } from './author
 import { newDispatchOutcome, type Principal, type RequestContext } from './context.js';
 import type { GuardPolicy } from './guard/config.js';
 import { createStreamGuard, screenOutput } from './guard/output.js';
+import { checkExternal } from './guard/external.js';
 import { guardRequest } from './guard/stage.js';
 import type { GuardEvent } from './guard/types.js';
 import { record, type UsageObserver } from './record.js';
@@ -136,7 +137,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       }));
       if (chat && deps.guards) {
         const policy = deps.guards.policyFor(ctx);
-        if (policy) ctx.guardOutput = guardRequest(chat, policy, { events: ctx.guardEvents }).output;
+        if (policy) {
+          ctx.guardOutput = guardRequest(chat, policy, { events: ctx.guardEvents }).output;
+          if (policy.injection.external && policy.injection.input !== 'off')
+            await checkExternal(chat, policy, ctx.guardEvents);
+        }
       }
     } catch (e) {
       finish(ctx, 0, e, null);

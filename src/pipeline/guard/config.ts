@@ -8,9 +8,25 @@ import { z } from 'zod';
 const action = z.enum(['block', 'redact', 'mask', 'flag', 'off']);
 const decision = z.enum(['block', 'flag', 'off']);
 
+/** An external classifier for high-risk use cases: POST {"text"} → {"score": 0..1}. */
+const external = z
+  .object({
+    url: z.url(),
+    headers: z.record(z.string(), z.string()).default({}),
+    threshold: z.number().min(0).max(1).default(0.5),
+    timeout_ms: z.number().int().positive().default(2000),
+    /** When the endpoint fails: `block` (fail closed) or `allow` (fail open, flagged). */
+    on_error: z.enum(['block', 'allow']).default('block'),
+  })
+  .strict();
+
 /** `threshold`: the score at or above which `block` blocks (default 0.85); lower scores over 0.5 are flagged. */
 const injection = z
-  .object({ input: decision.default('block'), threshold: z.number().min(0).max(1).optional() })
+  .object({
+    input: decision.default('block'),
+    threshold: z.number().min(0).max(1).optional(),
+    external: external.optional(),
+  })
   .strict();
 const indirect = z
   .object({ input: decision.default('flag'), threshold: z.number().min(0).max(1).optional() })
