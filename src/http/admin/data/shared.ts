@@ -1,0 +1,56 @@
+import type { Context } from 'hono';
+import { ContractError } from '../../../data/contracts/schema.js';
+import type { DataServices } from '../../../data/index.js';
+import { DataJobError } from '../../../data/jobs.js';
+import { KeelError } from '../../../errors.js';
+import type { AppEnv } from '../../types.js';
+
+export interface DataRoutesDeps {
+  data: DataServices;
+  /** Directories a `path` given to POST /datasets may point into (default: the working directory and the data dir). */
+  allowedRoots?: string[];
+  /** Largest dataset upload accepted by POST /datasets/:name/versions (default 256 MiB). */
+  maxUploadBytes?: number;
+  now?: () => number;
+}
+
+export const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The admin principal's audit name, set by the admin auth middleware of the parent app. */
+export function actorOf(c: Context<AppEnv>): string {
+  const admin = (c.var as Record<string, unknown>).admin as { actor?: string } | undefined;
+  return admin?.actor ?? 'admin';
+}
+
+export function invalid(message: string, param?: string): KeelError {
+  return new KeelError('invalid_request', message, param ? { param } : {});
+}
+
+/** Map data-layer errors onto the API's error codes. */
+export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof KeelError) throw e;
+    if (e instanceof DataJobError || e instanceof ContractError) throw invalid(e.message);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new KeelError('not_found', 'File not found.');
+    if (
+      e instanceof Error &&
+      (e.name === 'CsvError' ||
+        /^(dataset name|prompt name|line \d+|unknown data format|Parquet)/.test(e.message))
+    )
+      throw invalid(e.message);
+    throw e;
+  }
+}
+
+export const str = (v: unknown, field: string, required = false): string | undefined => {
+  if (v === undefined || v === null) {
+    if (required) throw invalid(`${field} is required.`, field);
+    return undefined;
+  }
+  if (typeof v !== 'string' || v.length === 0 || v.length > 4096)
+    throw invalid(`${field} must be a non-empty string.`, field);
+  return v;
+};
