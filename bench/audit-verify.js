@@ -9,7 +9,7 @@
  * bench/run.js's). BENCH_KEEP=1 keeps the temp dir.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,7 @@ import {
 } from '../dist/audit/chain.js';
 import { verifyAudit } from '../dist/audit/verify.js';
 import { openDatabase } from '../dist/store/db.js';
-import { fmt, machineInfo } from './lib/report.js';
+import { fmt, machineInfo, writeResultsSection } from './lib/report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_MD = join(ROOT, 'bench', 'RESULTS.md');
@@ -139,20 +139,7 @@ const median = (xs) => {
 
 /** @param {string} md */
 async function writeSection(md) {
-  let text = '';
-  try {
-    text = await readFile(RESULTS_MD, 'utf8');
-  } catch {
-    text = '# Keel benchmark results\n';
-  }
-  const start = text.indexOf(`\n${SECTION}\n`);
-  if (start === -1) {
-    text = `${text.trimEnd()}\n\n${md}`;
-  } else {
-    const next = text.indexOf('\n## ', start + SECTION.length + 2);
-    text = `${text.slice(0, start + 1)}${md}${next === -1 ? '' : `\n${text.slice(next + 1)}`}`;
-  }
-  await writeFile(RESULTS_MD, text.endsWith('\n') ? text : `${text}\n`);
+  await writeResultsSection(RESULTS_MD, SECTION, md);
 }
 
 /**

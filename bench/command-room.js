@@ -17,7 +17,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -25,12 +25,12 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { writeResultsSection } from './lib/report.js';
 import { generateStore } from './rollups.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 const SECTION = '## Command Room over 10M events';
-const NOTES_MARKER = '<!-- notes: everything below this line is kept when the bench rewrites this file -->';
 const BUDGET_MS = 1000;
 /** Rendered by Overview.tsx once GET /api/value has answered: a KPI figure and a portfolio row. */
 const KPI_READY = '[data-kpi="cost_usd"] data.kpi-value';
@@ -355,27 +355,9 @@ ${rows}
 `;
 }
 
-/** Replaces only this bench's section of bench/RESULTS.md (as bench/rollups.js does for its own). */
+/** Replaces only this bench's section of bench/RESULTS.md. */
 async function writeSection(/** @type {any} */ r) {
-  const path = join(ROOT, 'bench', 'RESULTS.md');
-  let text = '';
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    text = '# Keel benchmark results\n';
-  }
-  const md = markdown(r);
-  const at = text.indexOf(SECTION);
-  if (at !== -1) {
-    const next = text.indexOf('\n## ', at + SECTION.length);
-    text = text.slice(0, at) + md + (next === -1 ? '' : text.slice(next + 1));
-  } else {
-    // After the notes marker: `npm run bench` rewrites everything above it.
-    if (!text.includes(NOTES_MARKER)) text = `${text.trimEnd()}\n\n${NOTES_MARKER}\n`;
-    text = `${text.trimEnd()}\n\n${md}`;
-  }
-  await writeFile(path, text.endsWith('\n') ? text : `${text}\n`);
-  process.stdout.write(`Wrote the "${SECTION}" section of bench/RESULTS.md\n`);
+  await writeResultsSection(join(ROOT, 'bench', 'RESULTS.md'), SECTION, markdown(r));
 }
 
 await main();

@@ -14,16 +14,16 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeResultsSection } from './lib/report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECTION = '## Drift';
-const NOTES_MARKER = '<!-- notes: everything below this line is kept when the bench rewrites this file -->';
 const TARGET_S = 15;
 const TARGET_MB = 1024;
 
@@ -214,25 +214,7 @@ ${rowsTable}
 }
 
 async function writeSection(r) {
-  const path = join(ROOT, 'bench', 'RESULTS.md');
-  let text = '';
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    text = '# Keel benchmark results\n';
-  }
-  const md = markdown(r);
-  const at = text.indexOf(`${SECTION}\n`);
-  if (at !== -1) {
-    const next = text.indexOf('\n## ', at + SECTION.length);
-    text = text.slice(0, at) + md + (next === -1 ? '' : `\n${text.slice(next + 1)}`);
-  } else {
-    // After the notes marker: `npm run bench` rewrites everything above it.
-    if (!text.includes(NOTES_MARKER)) text = `${text.trimEnd()}\n\n${NOTES_MARKER}\n`;
-    text = `${text.trimEnd()}\n\n${md}`;
-  }
-  await writeFile(path, text.endsWith('\n') ? text : `${text}\n`);
-  process.stdout.write(`Wrote the "${SECTION}" section of bench/RESULTS.md\n`);
+  await writeResultsSection(join(ROOT, 'bench', 'RESULTS.md'), SECTION, markdown(r));
 }
 
 if (args.child) await child();

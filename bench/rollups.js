@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeResultsSection } from './lib/report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dist = (p) => import(join(ROOT, 'dist', p));
@@ -41,7 +42,6 @@ const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const SECTION = '## Value queries over 10M events';
 let loadBefore = [0, 0, 0];
-const NOTES_MARKER = '<!-- notes: everything below this line is kept when the bench rewrites this file -->';
 
 const [
   { openDatabase, sqliteHandleOf },
@@ -502,25 +502,7 @@ ${q}
 }
 
 async function writeSection(r) {
-  const path = join(ROOT, 'bench', 'RESULTS.md');
-  let text = '';
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    text = '# Keel benchmark results\n';
-  }
-  const md = markdown(r);
-  const at = text.indexOf(SECTION);
-  if (at !== -1) {
-    const next = text.indexOf('\n## ', at + SECTION.length);
-    text = text.slice(0, at) + md + (next === -1 ? '' : text.slice(next + 1));
-  } else {
-    // After the notes marker: `npm run bench` rewrites everything above it.
-    if (!text.includes(NOTES_MARKER)) text = `${text.trimEnd()}\n\n${NOTES_MARKER}\n`;
-    text = `${text.trimEnd()}\n\n${md}`;
-  }
-  await writeFile(path, text.endsWith('\n') ? text : `${text}\n`);
-  process.stdout.write(`Wrote the "${SECTION}" section of bench/RESULTS.md\n`);
+  await writeResultsSection(join(ROOT, 'bench', 'RESULTS.md'), SECTION, markdown(r));
 }
 
 if (IS_MAIN) {

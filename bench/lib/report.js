@@ -1,7 +1,7 @@
 // @ts-check
 /** Turning measurements into the stdout table, bench/results/latest.json and bench/RESULTS.md. */
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname } from 'node:path';
 
@@ -202,4 +202,28 @@ ${results.correctness.map((/** @type {string} */ c) => `- ${c}`).join('\n')}
 `;
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, `${md}\n${keptNotes(path)}`);
+}
+
+/**
+ * Replace one `## Section` of RESULTS.md (or append it below the notes marker, which `npm run bench`
+ * keeps), so the specialised benches can record their numbers without touching each other's.
+ * @param {string} path @param {string} section the heading line, e.g. "## Drift" @param {string} md
+ */
+export async function writeResultsSection(path, section, md) {
+  let text = '';
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    text = '# Keel benchmark results\n';
+  }
+  const at = text.indexOf(`${section}\n`);
+  if (at !== -1) {
+    const next = text.indexOf('\n## ', at + section.length);
+    text = text.slice(0, at) + md + (next === -1 ? '' : `\n${text.slice(next + 1)}`);
+  } else {
+    if (!text.includes(NOTES_MARKER)) text = `${text.trimEnd()}\n\n${NOTES_MARKER}\n`;
+    text = `${text.trimEnd()}\n\n${md}`;
+  }
+  await writeFile(path, text.endsWith('\n') ? text : `${text}\n`);
+  process.stdout.write(`Wrote the "${section}" section of ${path}\n`);
 }
