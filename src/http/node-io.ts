@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'hono';
+import { type CancelSignal, CancelSource, fromAbortSignal } from '../canonical/cancel.js';
 import { checkContentType, parseJsonText, readJsonBody, tooLarge } from './body.js';
 
 /**
@@ -88,15 +89,15 @@ export function readJson(c: Context, maxBytes: number): Promise<unknown> {
 }
 
 /** Aborted when the client goes away before the response is complete. */
-export function clientSignal(c: Context): AbortSignal {
+export function clientSignal(c: Context): CancelSignal {
   const node = nodeEnv(c);
-  if (!node) return c.req.raw.signal;
-  const ac = new AbortController();
+  if (!node) return fromAbortSignal(c.req.raw.signal);
+  const source = new CancelSource();
   const { outgoing } = node;
   outgoing.once('close', () => {
-    if (!outgoing.writableFinished) ac.abort();
+    if (!outgoing.writableFinished) source.abort();
   });
-  return ac.signal;
+  return source;
 }
 
 /** A JSON response with plain-object headers (the Node adapter's fast path). */

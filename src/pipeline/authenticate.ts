@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashKey as sha256 } from '../access/keys.js';
 import { compileScopes } from '../access/scopes.js';
 import type { KeyStore } from '../access/store.js';
 import type { KeelConfig } from '../config/schema.js';
@@ -9,10 +9,6 @@ export interface Authenticator {
   (headers: Record<string, string | undefined>): Promise<Principal | null>;
   /** Forget cached keys (after a key is changed through this process). */
   invalidate(): void;
-}
-
-function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
 }
 
 /** The credential a client presented: `Authorization: Bearer …` (OpenAI) or `x-api-key` (Anthropic). */

@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../canonical/cancel.js';
 import type {
   ChatRequest,
   ChatResponse,
@@ -12,7 +13,7 @@ export interface TargetCall {
   /** The provider's own model (or Azure deployment) name. */
   model: string;
   /** Aborted on timeout or when the client goes away. */
-  signal: AbortSignal;
+  signal: CancelSignal;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../canonical/cancel.js';
 import type { DispatchOutcome } from '../pipeline/context.js';
 import { type ProviderAdapter, type TargetCall, UpstreamError } from '../providers/types.js';
 import { AttemptSignal } from './attempt.js';
@@ -18,7 +19,7 @@ export interface DispatchDeps {
   breaker: CircuitBreaker;
   retry: RetrySettings;
   random: () => number;
-  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  sleep: (ms: number, signal: CancelSignal) => Promise<void>;
 }
 
 /** One attempt against one target; settles when the target has answered (a stream: its first event). */
@@ -48,7 +49,7 @@ export async function dispatch<T>(
   deps: DispatchDeps,
   route: Route,
   outcome: DispatchOutcome,
-  signal: AbortSignal,
+  signal: CancelSignal,
   attempt: Attempt<T>,
 ): Promise<Dispatched<T>> {
   const requested = route.chain[0]!.name;
@@ -122,7 +123,7 @@ export async function dispatch<T>(
   throw circuitsOpenError(requested, reopenInMs);
 }
 
-function start<T>(attempt: Attempt<T>, adapter: ProviderAdapter, target: RouteTarget, signal: AbortSignal) {
+function start<T>(attempt: Attempt<T>, adapter: ProviderAdapter, target: RouteTarget, signal: CancelSignal) {
   try {
     return attempt(adapter, target, { model: target.model, signal });
   } catch (e) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fromAbortSignal } from '../canonical/cancel.js';
 import { UpstreamError, type UpstreamErrorKind } from '../providers/types.js';
 import { cancelledError, mapUpstreamError, scrub } from './errors.js';
 
@@ -64,9 +65,9 @@ describe('scrub', () => {
 
 describe('cancelledError', () => {
   it('reads a deadline (TimeoutError) as a timeout and anything else as a cancellation', () => {
-    expect(cancelledError('chat', AbortSignal.abort(new DOMException('t', 'TimeoutError'))).code).toBe(
-      'upstream_timeout',
-    );
-    expect(cancelledError('chat', AbortSignal.abort()).message).toContain('cancelled');
+    expect(
+      cancelledError('chat', fromAbortSignal(AbortSignal.abort(new DOMException('t', 'TimeoutError')))).code,
+    ).toBe('upstream_timeout');
+    expect(cancelledError('chat', fromAbortSignal(AbortSignal.abort())).message).toContain('cancelled');
   });
 });

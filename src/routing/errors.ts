@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../canonical/cancel.js';
 import { type ErrorCode, KeelError } from '../errors.js';
 import { UpstreamError, type UpstreamErrorKind } from '../providers/types.js';
 
@@ -98,7 +99,7 @@ export function circuitsOpenError(model: string, retryInMs: number): KeelError {
  * The client went away (or the pipeline gave up) before an answer came. The error mostly serves the
  * usage record; no client is left to read it.
  */
-export function cancelledError(model: string, signal: AbortSignal): KeelError {
+export function cancelledError(model: string, signal: CancelSignal): KeelError {
   const reason: unknown = signal.reason;
   const timedOut = reason instanceof Error && reason.name === 'TimeoutError';
   return timedOut

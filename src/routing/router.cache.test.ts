@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NEVER_CANCELLED } from '../canonical/cancel.js';
 import type { KeelConfigInput } from '../config/schema.js';
 import { newDispatchOutcome } from '../pipeline/context.js';
 import { responseToEvents } from './events.js';
@@ -15,7 +16,7 @@ import {
   streamEvents,
 } from './testkit.js';
 
-const signal = new AbortController().signal;
+const signal = NEVER_CANCELLED;
 
 function setup(
   cache: Partial<NonNullable<NonNullable<KeelConfigInput['routing']>['cache']>>,

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { NEVER_CANCELLED } from '../canonical/cancel.js';
 import type { KeelConfigInput } from '../config/schema.js';
 import type { KeelError } from '../errors.js';
 import { newDispatchOutcome } from '../pipeline/context.js';
 import { createRouter } from './router.js';
 import { chatReq, config, err, FakeProvider, fakeClock, providerMap, response } from './testkit.js';
 
-const signal = new AbortController().signal;
+const signal = NEVER_CANCELLED;
 
 function setup(models: KeelConfigInput['models']) {
   const p1 = new FakeProvider('p1');

@@ -1,5 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fromAbortSignal, NEVER_CANCELLED } from '../canonical/cancel.js';
 import type { ChatStreamEvent } from '../canonical/types.js';
 import type { KeelConfigInput } from '../config/schema.js';
 import { KeelError } from '../errors.js';
@@ -17,7 +18,7 @@ import {
   streamEvents,
 } from './testkit.js';
 
-const signal = new AbortController().signal;
+const signal = NEVER_CANCELLED;
 const req = chatReq('hi', { stream: true });
 
 function setup(models?: KeelConfigInput['models'], failureThreshold = 1) {
@@ -152,7 +153,9 @@ describe('router: streaming', () => {
     ]);
     s.p1.script('m1', { streamThenHang: streamEvents('x').slice(0, 2) });
     const client = new AbortController();
-    const it = (await s.router.chatStream(req, newDispatchOutcome(), client.signal))[Symbol.asyncIterator]();
+    const it = (await s.router.chatStream(req, newDispatchOutcome(), fromAbortSignal(client.signal)))[
+      Symbol.asyncIterator
+    ]();
     await it.next();
     await it.next();
     let settled = false;
@@ -198,12 +201,13 @@ describe('router: streaming', () => {
     const s = setup();
     s.p1.script('m1', { stream: streamEvents('hello') });
     const client = new AbortController();
-    const stream = await s.router.chatStream(req, newDispatchOutcome(), client.signal);
+    const signal = fromAbortSignal(client.signal);
+    const stream = await s.router.chatStream(req, newDispatchOutcome(), signal);
     expect(getEventListeners(client.signal, 'abort')).toHaveLength(1);
     await collect(stream);
     expect(getEventListeners(client.signal, 'abort')).toHaveLength(0);
     s.p1.script('m1', { ok: response('plain') });
-    await s.router.chat(chatReq(), newDispatchOutcome(), client.signal);
+    await s.router.chat(chatReq(), newDispatchOutcome(), signal);
     expect(getEventListeners(client.signal, 'abort')).toHaveLength(0);
   });
 });

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fromAbortSignal, NEVER_CANCELLED } from '../canonical/cancel.js';
 import type { KeelConfigInput } from '../config/schema.js';
 import { KeelError } from '../errors.js';
 import { newDispatchOutcome } from '../pipeline/context.js';
@@ -6,7 +7,7 @@ import { UpstreamError } from '../providers/types.js';
 import { createRouter } from './router.js';
 import { chatReq, config, err, FakeProvider, fakeClock, providerMap, response } from './testkit.js';
 
-const signal = new AbortController().signal;
+const signal = NEVER_CANCELLED;
 
 function baseConfig(over: Partial<KeelConfigInput> = {}): Partial<KeelConfigInput> {
   return {
@@ -355,7 +356,7 @@ describe('router: timeouts and cancellation', () => {
     s.p1.script('m1', { hang: true }, { ok: response('fine') });
     const client = new AbortController();
     const o = newDispatchOutcome();
-    const p = fails(s.router.chat(chatReq(), o, client.signal));
+    const p = fails(s.router.chat(chatReq(), o, fromAbortSignal(client.signal)));
     await Promise.resolve();
     client.abort();
     const e = await p;

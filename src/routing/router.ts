@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../canonical/cancel.js';
 import type { ChatResponse, ChatStreamEvent, EmbeddingsResponse } from '../canonical/types.js';
 import type { KeelConfig } from '../config/schema.js';
 import type { DispatchOutcome } from '../pipeline/context.js';
@@ -20,7 +21,7 @@ export interface RouterOptions {
   /** Uniform [0, 1): load balancing and backoff jitter. Default Math.random. */
   random?: () => number;
   /** Waits between retries; must reject when `signal` aborts. */
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  sleep?: (ms: number, signal: CancelSignal) => Promise<void>;
 }
 
 interface CachedChat {

@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../canonical/cancel.js';
 import type { ChatRequest, ChatStreamEvent } from '../canonical/types.js';
 import type { DispatchOutcome } from '../pipeline/context.js';
 import { type ProviderAdapter, type TargetCall, UpstreamError } from '../providers/types.js';
@@ -42,7 +43,7 @@ export async function openStream(
 
 export interface RelayContext {
   outcome: DispatchOutcome;
-  signal: AbortSignal;
+  signal: CancelSignal;
   breaker: CircuitBreaker;
   targetKey: string;
   /** Disposed when the stream ends, however it ends. */

@@ -1,4 +1,5 @@
 /** Test helpers for the router's tests: scripted fake adapters, a seeded random, a recording sleep. */
+import type { CancelSignal } from '../canonical/cancel.js';
 import type {
   ChatRequest,
   ChatResponse,
@@ -109,10 +110,9 @@ export class FakeProvider implements ProviderAdapter {
   }
 }
 
-function hang(signal: AbortSignal): Promise<never> {
+function hang(signal: CancelSignal): Promise<never> {
   return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    signal.onAbort(reject);
   });
 }
 
@@ -181,7 +181,7 @@ export function fakeClock(start = 1000) {
   return {
     clock,
     now: () => clock.t,
-    sleep: async (ms: number, signal: AbortSignal) => {
+    sleep: async (ms: number, signal: CancelSignal) => {
       if (signal.aborted) throw signal.reason;
       clock.slept.push(ms);
       clock.t += ms;

@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../canonical/cancel.js';
 import type {
   ChatRequest,
   ChatResponse,
@@ -22,7 +23,7 @@ export interface ModelInfo {
  * could answer (the last upstream error, mapped).
  */
 export interface Router {
-  chat(req: ChatRequest, outcome: DispatchOutcome, signal: AbortSignal): Promise<ChatResponse>;
+  chat(req: ChatRequest, outcome: DispatchOutcome, signal: CancelSignal): Promise<ChatResponse>;
   /**
    * Resolves with a stream whose first event has already been received from the upstream, so every
    * failure before the first byte is retried / fallen back from. Errors later are thrown from the
@@ -31,9 +32,9 @@ export interface Router {
   chatStream(
     req: ChatRequest,
     outcome: DispatchOutcome,
-    signal: AbortSignal,
+    signal: CancelSignal,
   ): Promise<AsyncIterable<ChatStreamEvent>>;
-  embed(req: EmbeddingsRequest, outcome: DispatchOutcome, signal: AbortSignal): Promise<EmbeddingsResponse>;
+  embed(req: EmbeddingsRequest, outcome: DispatchOutcome, signal: CancelSignal): Promise<EmbeddingsResponse>;
   /** Does a model with this name exist (and of which type)? */
   resolve(model: string): ModelInfo | undefined;
   models(): ModelInfo[];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NEVER_CANCELLED } from '../../canonical/cancel.js';
 import type { ChatRequest } from '../../canonical/types.js';
 import { createSimulatorProvider } from '../../providers/simulator/index.js';
 import type { UsageEvent } from '../../store/types.js';
@@ -178,7 +179,7 @@ describe('traffic monitors on simulator traffic (capture_text)', () => {
       seed: i,
       messages: [{ role: 'user', content: [{ type: 'text', text: `${text} (case ${i})` }] }],
     };
-    const r = await sim.chat(req, { model: 'gpt-4o-mini', signal: new AbortController().signal });
+    const r = await sim.chat(req, { model: 'gpt-4o-mini', signal: NEVER_CANCELLED });
     const content = r.choices[0]?.message.content;
     const responseText = typeof content === 'string' ? content : '';
     return {

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { CancelSource } from '../../canonical/cancel.js';
 import type { Pipeline } from '../../pipeline/index.js';
 import { streamErrorEvent } from '../errors.js';
 import { beginCall, okJson, okStream, parseBody } from '../gateway.js';
@@ -21,9 +22,10 @@ export function anthropicRoutes(deps: {
     const req = await parseBody(c, pipeline, ctx, maxBodyBytes, parseMessagesRequest);
     const signal = clientSignal(c);
     if (!req.stream) return okJson(c, ctx, toMessagesResponse(await pipeline.chat(ctx, req, signal)));
-    const abort = new AbortController();
-    signal.addEventListener('abort', () => abort.abort(), { once: true });
-    const events = await pipeline.chatStream(ctx, req, abort.signal);
+    // Aborted by the client leaving or by the response stream being cancelled, whichever is first.
+    const abort = new CancelSource();
+    signal.onAbort((reason) => abort.abort(reason));
+    const events = await pipeline.chatStream(ctx, req, abort);
     let encoder: ReturnType<typeof createMessagesStreamEncoder> | null = null;
     const body = sseStream(
       events,

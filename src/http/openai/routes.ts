@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { CancelSource } from '../../canonical/cancel.js';
 import { KeelError } from '../../errors.js';
 import type { Pipeline } from '../../pipeline/index.js';
 import type { Router } from '../../routing/types.js';
@@ -32,9 +33,10 @@ export function openaiRoutes(deps: {
     const req = await parseBody(c, pipeline, ctx, maxBodyBytes, parseChatRequest);
     const signal = clientSignal(c);
     if (!req.stream) return okJson(c, ctx, toChatCompletion(await pipeline.chat(ctx, req, signal)));
-    const abort = new AbortController();
-    signal.addEventListener('abort', () => abort.abort(), { once: true });
-    const events = await pipeline.chatStream(ctx, req, abort.signal);
+    // Aborted by the client leaving or by the response stream being cancelled, whichever is first.
+    const abort = new CancelSource();
+    signal.onAbort((reason) => abort.abort(reason));
+    const events = await pipeline.chatStream(ctx, req, abort);
     let encoder: ReturnType<typeof createChunkEncoder> | null = null;
     const body = sseStream(
       events,

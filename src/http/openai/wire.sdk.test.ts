@@ -4,10 +4,12 @@
  * Checks that what we parse and emit is what the SDK sends and accepts (incl. its stream helpers
  * and base64 embeddings). The real route handlers are tested elsewhere.
  */
+
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NEVER_CANCELLED } from '../../canonical/cancel.js';
 import { providerSchema } from '../../config/schema.js';
 import { KeelError } from '../../errors.js';
 import { createOpenAICompatibleProvider } from '../../providers/openai-compatible/index.js';
@@ -48,7 +50,7 @@ beforeAll(async () => {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', async () => {
-      const call = { model: 'up-model', signal: new AbortController().signal };
+      const call = { model: 'up-model', signal: NEVER_CANCELLED };
       try {
         if (req.url === '/v1/models')
           return sendJson(res, 200, toModelList([{ name: 'chat-default', type: 'chat', providers: ['up'] }]));

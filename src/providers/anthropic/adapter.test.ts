@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fromAbortSignal } from '../../canonical/cancel.js';
 import type { ChatRequest, ChatStreamEvent } from '../../canonical/types.js';
 import { providerSchema } from '../../config/schema.js';
 import type { ProviderAdapter } from '../types.js';
@@ -39,7 +40,7 @@ const messageStart = {
   },
 };
 
-const call = () => ({ model: 'claude-test', signal: AbortSignal.timeout(5000) });
+const call = () => ({ model: 'claude-test', signal: fromAbortSignal(AbortSignal.timeout(5000)) });
 const chatReq = (over: Partial<ChatRequest> = {}): ChatRequest => ({
   model: 'alias',
   messages: [

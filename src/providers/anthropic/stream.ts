@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../../canonical/cancel.js';
 import type { ChatStreamEvent, FinishReason } from '../../canonical/types.js';
 import { toUpstreamError } from '../shared/http.js';
 import type { SSEMessage } from '../shared/sse.js';
@@ -19,7 +20,7 @@ function isRecord(v: unknown): v is Json {
 export async function* anthropicStreamEvents(
   sse: AsyncIterable<SSEMessage>,
   created: number,
-  signal?: AbortSignal,
+  signal?: CancelSignal,
 ): AsyncGenerator<ChatStreamEvent> {
   // Block index → tool index (position among tool_use blocks only); -1 for text, absent for others.
   const blockKinds = new Map<number, number>();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NEVER_CANCELLED } from '../../canonical/cancel.js';
 import type { ChatRequest } from '../../canonical/types.js';
 import { providerSchema } from '../../config/schema.js';
 import { type FakeUpstream, sendJson, sendSSE, startFakeUpstream } from '../shared/testkit.js';
@@ -13,7 +14,7 @@ const req: ChatRequest = {
   maxTokens: 20,
   stream: false,
 };
-const signal = new AbortController().signal;
+const signal = NEVER_CANCELLED;
 
 beforeAll(async () => {
   up = await startFakeUpstream((_r, res) =>

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { encode } from 'gpt-tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NEVER_CANCELLED } from '../../canonical/cancel.js';
 import type { ChatRequest, ChatStreamEvent } from '../../canonical/types.js';
 import type { ProviderAdapter } from '../types.js';
 import { UpstreamError } from '../types.js';
@@ -188,7 +189,7 @@ function provider(): ProviderAdapter {
   );
 }
 
-const call = (model: string) => ({ model, signal: new AbortController().signal });
+const call = (model: string) => ({ model, signal: NEVER_CANCELLED });
 const ask = (over: Partial<ChatRequest> = {}): ChatRequest => ({
   model: 'alias',
   stream: false,

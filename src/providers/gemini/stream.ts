@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../../canonical/cancel.js';
 import type { ChatStreamEvent } from '../../canonical/types.js';
 import { sanitizeMessage, toUpstreamError } from '../shared/http.js';
 import { randomId } from '../shared/ids.js';
@@ -54,7 +55,7 @@ function parseChunk(msg: SSEMessage, secrets: readonly string[]): Obj {
 export async function openGeminiStream(
   sse: AsyncIterable<SSEMessage>,
   ctx: ResponseContext,
-  signal: AbortSignal,
+  signal: CancelSignal,
   secrets: readonly string[] = [],
 ): Promise<AsyncIterable<ChatStreamEvent>> {
   const it = sse[Symbol.asyncIterator]();
@@ -155,7 +156,7 @@ async function* events(
  */
 async function* guard(
   inner: AsyncGenerator<ChatStreamEvent>,
-  signal: AbortSignal,
+  signal: CancelSignal,
 ): AsyncGenerator<ChatStreamEvent> {
   try {
     yield* inner;

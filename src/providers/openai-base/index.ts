@@ -3,6 +3,7 @@
  * server). The family members differ only in URLs, auth headers and whether `model` goes in the
  * body; everything else — translation, streaming, error mapping — lives here once.
  */
+import type { CancelSignal } from '../../canonical/cancel.js';
 import type { ChatStreamEvent, EmbeddingsResponse } from '../../canonical/types.js';
 import type { ProviderConfig } from '../../config/schema.js';
 import type { ProviderDeps } from '../index.js';
@@ -138,7 +139,7 @@ export function createOpenAIBaseAdapter(
  */
 async function* guardStream(
   events: AsyncGenerator<ChatStreamEvent>,
-  signal: AbortSignal,
+  signal: CancelSignal,
 ): AsyncGenerator<ChatStreamEvent> {
   try {
     yield* events;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CancelSignal, fromAbortSignal, NEVER_CANCELLED } from '../../canonical/cancel.js';
 import type { ChatRequest, ChatStreamEvent } from '../../canonical/types.js';
 import { providerSchema } from '../../config/schema.js';
 import { closedPort, type FakeUpstream, sendJson, sendSSE, startFakeUpstream } from '../shared/testkit.js';
@@ -16,7 +17,7 @@ const req: ChatRequest = {
 let up: FakeUpstream;
 let adapter: ProviderAdapter;
 
-function call(signal: AbortSignal = new AbortController().signal) {
+function call(signal: CancelSignal = NEVER_CANCELLED) {
   return { model: 'llama3.1:8b', signal };
 }
 
@@ -203,7 +204,10 @@ describe('openai-compatible adapter', () => {
       res.write(`data: ${JSON.stringify(chunk([{ index: 0, delta: { content: 'slow' } }]))}\n\n`);
       // then stalls
     });
-    const stream = await adapter.chatStream({ ...req, stream: true }, call(AbortSignal.timeout(150)));
+    const stream = await adapter.chatStream(
+      { ...req, stream: true },
+      call(fromAbortSignal(AbortSignal.timeout(150))),
+    );
     const { events, error } = await drain(stream);
     expect(events.map((e) => e.type)).toEqual(['start', 'text']);
     expect((error as UpstreamError).kind).toBe('stream_interrupted');
@@ -279,7 +283,9 @@ describe('openai-compatible adapter', () => {
 
   it('maps a request timeout before headers to timeout', async () => {
     up.handle(() => {});
-    expect((await caught(adapter.chat(req, call(AbortSignal.timeout(100))))).kind).toBe('timeout');
+    expect((await caught(adapter.chat(req, call(fromAbortSignal(AbortSignal.timeout(100)))))).kind).toBe(
+      'timeout',
+    );
   });
 
   it('creates embeddings, asking upstream for floats', async () => {

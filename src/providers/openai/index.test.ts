@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NEVER_CANCELLED } from '../../canonical/cancel.js';
 import type { ChatRequest } from '../../canonical/types.js';
 import { providerSchema } from '../../config/schema.js';
 import { type FakeUpstream, sendJson, startFakeUpstream } from '../shared/testkit.js';
@@ -57,7 +58,7 @@ describe('openai adapter', () => {
       stream: false,
       passthrough: { reasoning_effort: 'low' },
     };
-    const res = await adapter.chat(req, { model: 'gpt-4o-mini', signal: new AbortController().signal });
+    const res = await adapter.chat(req, { model: 'gpt-4o-mini', signal: NEVER_CANCELLED });
     const sent = up.requests.at(-1)!;
     expect(sent.url).toBe('/v1/chat/completions');
     expect(sent.headers.authorization).toBe(`Bearer ${key}`);
@@ -85,7 +86,7 @@ describe('openai adapter', () => {
     const err = await adapter
       .chat(
         { model: 'a', messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }] }], stream: false },
-        { model: 'gpt-4o-mini', signal: new AbortController().signal },
+        { model: 'gpt-4o-mini', signal: NEVER_CANCELLED },
       )
       .then(
         () => undefined,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromAbortSignal, NEVER_CANCELLED } from '../../canonical/cancel.js';
 import { UpstreamError } from '../types.js';
 import {
   createHttpClient,
@@ -22,7 +23,7 @@ afterAll(async () => {
   await up.close();
 });
 
-function post(path: string, signal = new AbortController().signal) {
+function post(path: string, signal = NEVER_CANCELLED) {
   return http.request({
     url: up.url + path,
     method: 'POST',
@@ -48,7 +49,7 @@ describe('createHttpClient', () => {
     for (let i = 0; i < 3; i++) {
       const res = await post('/x');
       expect(res.status).toBe(200);
-      expect(await readJson(res, new AbortController().signal)).toEqual({ ok: true });
+      expect(await readJson(res, NEVER_CANCELLED)).toEqual({ ok: true });
       // undici frees the socket a tick after the body ends; back-to-back calls may open a second one.
       await new Promise((r) => setImmediate(r));
     }
@@ -65,7 +66,7 @@ describe('createHttpClient', () => {
         url: `http://127.0.0.1:${port}/`,
         method: 'GET',
         headers: {},
-        signal: new AbortController().signal,
+        signal: NEVER_CANCELLED,
       }),
     );
     expect(err).toBeInstanceOf(UpstreamError);
@@ -77,7 +78,7 @@ describe('createHttpClient', () => {
     up.handle(() => {
       // never answers
     });
-    const err = await caught(post('/slow', AbortSignal.timeout(50)));
+    const err = await caught(post('/slow', fromAbortSignal(AbortSignal.timeout(50))));
     expect(err).toBeInstanceOf(UpstreamError);
     expect((err as UpstreamError).kind).toBe('timeout');
   });
@@ -87,14 +88,69 @@ describe('createHttpClient', () => {
     const ac = new AbortController();
     const reason = new Error('client gone');
     setTimeout(() => ac.abort(reason), 20);
-    const err = await caught(post('/slow', ac.signal));
+    const err = await caught(post('/slow', fromAbortSignal(ac.signal)));
     expect(err).toBe(reason);
+  });
+
+  it('reads a body larger than the pause threshold whole, and the connection stays usable', async () => {
+    const big = { data: 'x'.repeat(3_000_000) };
+    up.handle((_req, res) => sendJson(res, 200, big));
+    const res = await post('/big');
+    expect(await readJson(res, NEVER_CANCELLED)).toEqual(big);
+    up.handle((_req, res) => sendJson(res, 200, { ok: true }));
+    expect(await readJson(await post('/x'), NEVER_CANCELLED)).toEqual({ ok: true });
+  });
+
+  it('streams a large body to a slow reader chunk by chunk without losing bytes', async () => {
+    const total = 2_000_000;
+    up.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      // Many writes, so the body arrives faster than the reader below takes it.
+      for (let i = 0; i < 100; i++) res.write(Buffer.alloc(total / 100, i));
+      res.end();
+    });
+    const res = await post('/stream');
+    let received = 0;
+    let chunks = 0;
+    for await (const chunk of res.body) {
+      received += chunk.byteLength;
+      if (++chunks % 10 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(received).toBe(total);
+  });
+
+  it('aborts mid-body when the signal aborts, failing the reader with the reason', async () => {
+    up.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: 1\n\n');
+      // ...and never finishes
+    });
+    const ac = new AbortController();
+    const res = await post('/sse', fromAbortSignal(ac.signal));
+    const it = res.body[Symbol.asyncIterator]();
+    expect((await it.next()).done).toBe(false);
+    const reason = new Error('client gone');
+    setTimeout(() => ac.abort(reason), 10);
+    await expect(it.next()).rejects.toBe(reason);
+  });
+
+  it('leaving a for-await loop early closes the exchange', async () => {
+    let closed!: Promise<void>;
+    up.handle((_req, res) => {
+      closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: 1\n\n');
+      // ...and never finishes: only the client closing ends it
+    });
+    const res = await post('/sse');
+    for await (const _chunk of res.body) break;
+    await closed;
   });
 
   it('reports a garbage 2xx body as invalid_response', async () => {
     up.handle((_req, res) => sendJson(res, 200, '<html>oops</html>'));
     const res = await post('/x');
-    const err = await caught(readJson(res, new AbortController().signal));
+    const err = await caught(readJson(res, NEVER_CANCELLED));
     expect((err as UpstreamError).kind).toBe('invalid_response');
   });
 });

@@ -1,37 +1,33 @@
 /**
- * The upstream HTTP client every adapter uses: undici's `request` over a keep-alive Agent (one pool
+ * The upstream HTTP client every adapter uses: undici's dispatcher over a keep-alive Agent (one pool
  * per origin, capped at ProviderConfig.max_connections), with transport failures mapped to
  * UpstreamError so the router can tell "retry elsewhere" from "the client left".
  */
-import { Agent, request as undiciRequest } from 'undici';
+import { Agent } from 'undici';
+import type { CancelSignal } from '../../canonical/cancel.js';
 import { kindForStatus, parseRetryAfter, UpstreamError } from '../types.js';
 import { assertEgressAllowed, guardedLookup } from './egress.js';
+import { type UpstreamBody, UpstreamCall, type UpstreamResponse } from './upstream-call.js';
 
-export interface UpstreamBody extends AsyncIterable<Uint8Array> {
-  text(): Promise<string>;
-  json(): Promise<unknown>;
-  /** Reads and discards what is left (up to a limit) so the connection can be reused. */
-  dump(opts?: { limit?: number }): Promise<unknown>;
-  destroy(err?: Error): unknown;
-}
-
-export interface UpstreamResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: UpstreamBody;
-}
+export type { UpstreamBody, UpstreamResponse } from './upstream-call.js';
 
 export interface UpstreamRequest {
   url: string;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
   body?: string;
-  signal: AbortSignal;
+  signal: CancelSignal;
 }
 
 export interface HttpClient {
   request(req: UpstreamRequest): Promise<UpstreamResponse>;
   close(): Promise<void>;
+}
+
+/** Where a URL goes, split once: adapters call the same few URLs over and over. */
+interface Target {
+  origin: string;
+  path: string;
 }
 
 export function createHttpClient(opts: { maxConnections: number; allowLinkLocal?: boolean }): HttpClient {
@@ -41,23 +37,37 @@ export function createHttpClient(opts: { maxConnections: number; allowLinkLocal?
     ...(guarded ? { connect: { lookup: guardedLookup } } : {}),
     keepAliveTimeout: 10_000,
     keepAliveMaxTimeout: 60_000,
-    // Per-attempt deadlines come from the router's AbortSignal; these are only a backstop for a
+    // Per-attempt deadlines come from the router's CancelSignal; these are only a backstop for a
     // peer that stops talking without closing the socket.
     headersTimeout: 300_000,
     bodyTimeout: 300_000,
   });
+  const targets = new Map<string, Target>();
+  const targetOf = (url: string): Target => {
+    let t = targets.get(url);
+    if (!t) {
+      const u = new URL(url);
+      t = { origin: u.origin, path: `${u.pathname}${u.search}` };
+      if (targets.size >= 256) targets.clear();
+      targets.set(url, t);
+    }
+    return t;
+  };
   return {
     async request(req) {
+      const call = new UpstreamCall(req.signal);
       try {
         if (guarded) assertEgressAllowed(req.url);
-        const res = await undiciRequest(req.url, {
-          method: req.method,
-          headers: req.headers,
-          body: req.body,
-          signal: req.signal,
-          dispatcher: agent,
-        });
-        return { status: res.statusCode, headers: res.headers, body: res.body };
+        const { origin, path } = targetOf(req.url);
+        agent.dispatch(
+          { origin, path, method: req.method, headers: req.headers, body: req.body ?? null },
+          call,
+        );
+      } catch (err) {
+        call.failed(err instanceof Error ? err : new Error(String(err)));
+      }
+      try {
+        return await call.response;
       } catch (err) {
         throw toUpstreamError(err, req.signal);
       }
@@ -106,7 +116,7 @@ export function isTimeoutReason(reason: unknown): boolean {
  * Maps a transport failure to UpstreamError. An abort that is not a timeout means the caller gave
  * up (client disconnected), so it is rethrown unchanged: there is nothing to retry for.
  */
-export function toUpstreamError(err: unknown, signal?: AbortSignal): unknown {
+export function toUpstreamError(err: unknown, signal?: CancelSignal): unknown {
   if (err instanceof UpstreamError) return err;
   if (signal?.aborted) {
     if (isTimeoutReason(signal.reason)) {
@@ -124,7 +134,7 @@ export function toUpstreamError(err: unknown, signal?: AbortSignal): unknown {
 }
 
 /** Reads a 2xx body as JSON; transport errors and unparsable bodies become UpstreamError. */
-export async function readJson(res: UpstreamResponse, signal: AbortSignal): Promise<unknown> {
+export async function readJson(res: UpstreamResponse, signal: CancelSignal): Promise<unknown> {
   let text: string;
   try {
     text = await res.body.text();
@@ -193,7 +203,7 @@ export function sanitizeMessage(msg: string, secrets: readonly string[] = []): s
  */
 export async function throwForStatus(
   res: UpstreamResponse,
-  opts: { signal?: AbortSignal; secrets?: readonly string[]; label?: string } = {},
+  opts: { signal?: CancelSignal; secrets?: readonly string[]; label?: string } = {},
 ): Promise<never> {
   const status = res.status;
   let raw = '';

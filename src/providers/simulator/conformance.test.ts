@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NEVER_CANCELLED } from '../../canonical/cancel.js';
 import type { ChatRequest, JsonObject, JsonValue } from '../../canonical/types.js';
 import { understand } from './compose.js';
 import { Rng } from './hash.js';
@@ -87,7 +88,7 @@ const sim = createSimulatorProvider(
   },
   { now: () => 1_700_000_000_000 },
 );
-const call = () => ({ model: 'gpt-4o-mini', signal: new AbortController().signal });
+const call = () => ({ model: 'gpt-4o-mini', signal: NEVER_CANCELLED });
 
 const weatherTool = {
   name: 'get_weather',

@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../../canonical/cancel.js';
 import type { ChatRequest, ChatResponse, ChatStreamEvent, Usage } from '../../canonical/types.js';
 import type { ProviderFactory } from '../index.js';
 import { type ProviderAdapter, type TargetCall, UpstreamError } from '../types.js';
@@ -77,7 +78,7 @@ export const createSimulatorProvider: ProviderFactory = (cfg, deps): ProviderAda
 
   const nextId = (seed: number): string => `chatcmpl-sim${seed.toString(36)}${(counter++).toString(36)}`;
 
-  function start(model: string, signal: AbortSignal): Behaviour {
+  function start(model: string, signal: CancelSignal): Behaviour {
     if (signal.aborted) throw abortError(signal);
     return behaviourFor(model, settings.latency_ms);
   }

@@ -1,5 +1,6 @@
 import { encode } from 'gpt-tokenizer';
 import { describe, expect, it } from 'vitest';
+import { fromAbortSignal, NEVER_CANCELLED } from '../../canonical/cancel.js';
 import type { ChatMessage, ChatRequest, ChatStreamEvent } from '../../canonical/types.js';
 import type { ProviderConfig } from '../../config/schema.js';
 import { UpstreamError } from '../types.js';
@@ -31,7 +32,7 @@ const req = (over: Partial<ChatRequest> = {}): ChatRequest => ({
   ],
   ...over,
 });
-const call = (model = 'gpt-4o-mini', signal = new AbortController().signal) => ({ model, signal });
+const call = (model = 'gpt-4o-mini', signal = NEVER_CANCELLED) => ({ model, signal });
 
 async function collect(it: AsyncIterable<ChatStreamEvent>): Promise<ChatStreamEvent[]> {
   const out: ChatStreamEvent[] = [];
@@ -203,13 +204,15 @@ describe('simulator latency, aborts and failure models', () => {
   it('throws UpstreamError timeout promptly when the timeout signal fires', async () => {
     const sim = makeSim({ latency_ms: 5000 });
     const t0 = performance.now();
-    const err = await sim.chat(req(), call('m', AbortSignal.timeout(30))).catch((e: unknown) => e);
+    const err = await sim
+      .chat(req(), call('m', fromAbortSignal(AbortSignal.timeout(30))))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);
     expect((err as UpstreamError).kind).toBe('timeout');
     expect((err as UpstreamError).retryable).toBe(true);
     expect(performance.now() - t0).toBeLessThan(1000);
     const streamErr = await sim
-      .chatStream(req(), call('m', AbortSignal.timeout(30)))
+      .chatStream(req(), call('m', fromAbortSignal(AbortSignal.timeout(30))))
       .catch((e: unknown) => e);
     expect((streamErr as UpstreamError).kind).toBe('timeout');
   });
@@ -217,7 +220,7 @@ describe('simulator latency, aborts and failure models', () => {
   it('stops a paced stream promptly when the client aborts', async () => {
     const sim = makeSim({ tokens_per_second: 20, answer_tokens: 200 });
     const ac = new AbortController();
-    const stream = await sim.chatStream(req({ stream: true }), call('m', ac.signal));
+    const stream = await sim.chatStream(req({ stream: true }), call('m', fromAbortSignal(ac.signal)));
     const seen: ChatStreamEvent[] = [];
     const t0 = performance.now();
     const done = (async () => {
@@ -230,14 +233,17 @@ describe('simulator latency, aborts and failure models', () => {
     expect(performance.now() - t0).toBeLessThan(2000);
     expect(seen.some((e) => e.type === 'finish')).toBe(false);
     // A timeout mid-stream is reported as a timeout.
-    const timed = await sim.chatStream(req({ stream: true }), call('m', AbortSignal.timeout(150)));
+    const timed = await sim.chatStream(
+      req({ stream: true }),
+      call('m', fromAbortSignal(AbortSignal.timeout(150))),
+    );
     await expect(collect(timed)).rejects.toMatchObject({ kind: 'timeout' });
   });
 
   it('rejects at once when the signal is already aborted', async () => {
     const ac = new AbortController();
     ac.abort(new Error('gone'));
-    await expect(makeSim().chat(req(), call('m', ac.signal))).rejects.toThrow('gone');
+    await expect(makeSim().chat(req(), call('m', fromAbortSignal(ac.signal)))).rejects.toThrow('gone');
   });
 
   it('fails on purpose for -fail-500 and -fail-429 models', async () => {

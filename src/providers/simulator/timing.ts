@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../../canonical/cancel.js';
 import { isTimeoutReason } from '../shared/http.js';
 import { UpstreamError } from '../types.js';
 
@@ -6,7 +7,7 @@ import { UpstreamError } from '../types.js';
  * UpstreamError('timeout') so the router can retry or fall back; any other abort means the client
  * went away, and its reason is rethrown unchanged because there is nothing left to retry for.
  */
-export function abortError(signal: AbortSignal): unknown {
+export function abortError(signal: CancelSignal): unknown {
   const reason: unknown = signal.reason;
   if (reason instanceof UpstreamError) return reason;
   if (isTimeoutReason(reason))
@@ -15,18 +16,17 @@ export function abortError(signal: AbortSignal): unknown {
 }
 
 /** Resolves after `ms`, or rejects promptly when `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: CancelSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(abortError(signal));
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortError(signal));
-    };
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      unlink();
       resolve();
     }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const unlink = signal.onAbort(() => {
+      clearTimeout(timer);
+      reject(abortError(signal));
+    });
   });
 }
