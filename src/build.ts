@@ -23,6 +23,7 @@ import { createRouter } from './routing/router.js';
 import { openDatabase } from './store/db.js';
 import { createSecurityEventWriter } from './store/security-events.js';
 import { createUsageWriter, sumSpend } from './store/usage.js';
+import { startWriterThread } from './store/writer-thread/client.js';
 import { spanExtra } from './telemetry/genai.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics } from './telemetry/metrics.js';
@@ -38,17 +39,25 @@ import { createValueService } from './value/service.js';
 export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = {}): Promise<KeelApp> {
   const logger = opts.logger ?? createLogger(config);
   const database = await openDatabase(config.database.url);
+  // SQLite file stores: usage inserts and the periodic rollups run on a writer thread, off the event
+  // loop (null for other stores, in-memory SQLite, or when running from sources).
+  const writerThread = await startWriterThread({
+    url: config.database.url,
+    rollups: { intervalMs: config.value.rollup_interval_ms, chunk: config.value.rollup_chunk },
+    onError: (err: unknown) => logger.error({ err }, 'SQLite writer thread'),
+  });
   const usage = createUsageWriter(database, {
     flushIntervalMs: config.usage.flush_interval_ms,
     batchSize: config.usage.batch_size,
     onError: (err: unknown) => logger.error({ err }, 'usage write failed; will retry'),
+    thread: writerThread,
   });
   const metrics = createMetrics({
     maxLabelValues: config.telemetry.metrics_max_label_values,
     processMetrics: config.telemetry.process_metrics,
     usageBuffered: () => usage.pending,
   });
-  const tracing = createTracing(config.telemetry, {
+  const tracing = await createTracing(config.telemetry, {
     providers: config.providers,
     onExportError: (err: unknown) => logger.warn({ err }, 'OTLP trace export failed'),
   });
@@ -180,7 +189,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
         ),
     ],
   });
-  value.start();
+  value.start({ rollups: writerThread === null });
   const stopMonitors = await data.startMonitors();
   return createApp({
     config,
@@ -197,6 +206,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       await driftEvaluating;
       await value.close();
       await usage.close();
+      await writerThread?.close();
       await securityEvents.close();
       await audit.close();
       await tracing.shutdown();

@@ -43,7 +43,8 @@ export interface ValueService {
   /** Registered use cases' monthly budgets, for admission (merge with config.budgets). */
   registeredBudgets(): readonly UseCaseBudget[];
   /** Background timers: rollups, registry reload, alert evaluation, retention. All unref'd. */
-  start(): void;
+  /** Starts the periodic jobs; `rollups: false` when another thread rolls the ledger up. */
+  start(opts?: { rollups?: boolean }): void;
   /** Stop timers and wait for running work and webhook deliveries. */
   close(): Promise<void>;
 }
@@ -134,9 +135,9 @@ export async function createValueService(deps: ValueServiceDeps): Promise<ValueS
       return alerts.evaluate(at);
     },
     registeredBudgets: () => useCases.registeredBudgets(),
-    start() {
+    start(opts = {}) {
       if (timers.length > 0) return;
-      every(config.value.rollup_interval_ms, () => rollups.refresh());
+      if (opts.rollups !== false) every(config.value.rollup_interval_ms, () => rollups.refresh());
       every(REGISTRY_RELOAD_MS, () => useCases.refresh());
       every(config.alerts.evaluate_every_s * 1000, async () => {
         await useCases.refresh();
