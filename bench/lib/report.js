@@ -146,7 +146,7 @@ ${noiseWarning(m) ?? '- The machine looked quiet (load average below the CPU cou
 ${results.config.durationS} s per run, ${results.config.rounds} rounds; direct and Keel runs alternate
 (the order flips every round). Request: a ${results.config.requestBytes}-byte chat.completions body.
 Keel: \`node bin/keel.js start\`, one openai-compatible provider pointing at the fake upstream
-(bench/fake-upstream.js, precomputed responses), usage recording on (SQLite, WAL), logging level warn,
+(bench/fake-upstream.js, precomputed responses), usage recording on (SQLite, WAL; inserts and rollups on Keel's writer thread), logging level warn,
 one client API key. Fake upstream, Keel and autocannon each run in their own process.
 
 ## Targets

@@ -3,6 +3,7 @@ import { buildKeel } from '../build.js';
 import { loadConfig } from '../config/load.js';
 import { serve } from '../server.js';
 import { createLogger } from '../telemetry/logger.js';
+import { tuneHeap } from './heap.js';
 import type { Io } from './main.js';
 
 const HELP = `Usage: keel start [--config keel.yaml] [--port 8700] [--host 127.0.0.1]
@@ -34,6 +35,8 @@ export async function runStart(argv: string[], io: Io): Promise<number> {
     config.server.port = port;
   }
   if (values.host) config.server.host = values.host;
+  // Process-wide tuning belongs to the process that serves, not to createApp() or tests.
+  tuneHeap();
   const logger = createLogger(config);
   const app = await buildKeel(config, { logger });
   const server = await serve(app, { host: config.server.host, port: config.server.port });

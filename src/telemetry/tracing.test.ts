@@ -99,7 +99,7 @@ describe('createTracing over OTLP/HTTP', () => {
   const spans = () => received.flatMap((r) => r.spans);
 
   it('exports a GenAI chat span as OTLP JSON with the semantic-convention attributes', async () => {
-    tracing = createTracing(config(), { providers: PROVIDERS, serviceVersion: '9.9.9' });
+    tracing = await createTracing(config(), { providers: PROVIDERS, serviceVersion: '9.9.9' });
     expect(tracing.enabled).toBe(true);
     const event = usageEvent({ requestId: 'req_abc', stream: true, traceId: 'task-7', cacheWriteTokens: 40 });
     tracing.recordSpan(event, {
@@ -166,7 +166,7 @@ describe('createTracing over OTLP/HTTP', () => {
   });
 
   it('continues the caller trace from traceparent and marks failures', async () => {
-    tracing = createTracing(config(), { providers: PROVIDERS });
+    tracing = await createTracing(config(), { providers: PROVIDERS });
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const parent = '00f067aa0ba902b7';
     tracing.recordSpan(
@@ -203,7 +203,7 @@ describe('createTracing over OTLP/HTTP', () => {
   });
 
   it('starts a new trace when traceparent is malformed, and drops unsampled parents', async () => {
-    tracing = createTracing(config(), { providers: PROVIDERS });
+    tracing = await createTracing(config(), { providers: PROVIDERS });
     tracing.recordSpan(usageEvent({ requestId: 'bad' }), { traceparent: '00-zzzz-nope-01' });
     tracing.recordSpan(usageEvent({ requestId: 'unsampled' }), {
       traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00',
@@ -216,7 +216,7 @@ describe('createTracing over OTLP/HTTP', () => {
   });
 
   it('names refusals that reached no provider as Keel spans with no token counts', async () => {
-    tracing = createTracing(config(), { providers: PROVIDERS });
+    tracing = await createTracing(config(), { providers: PROVIDERS });
     tracing.recordSpan(
       usageEvent({
         modelRequested: '',
@@ -244,7 +244,7 @@ describe('createTracing over OTLP/HTTP', () => {
   });
 
   it('maps provider kinds to well-known gen_ai.provider.name values', async () => {
-    tracing = createTracing(config(), { providers: PROVIDERS });
+    tracing = await createTracing(config(), { providers: PROVIDERS });
     for (const provider of ['groq', 'claude', 'az', 'sim'])
       tracing.recordSpan(usageEvent({ requestId: provider, provider }));
     await tracing.forceFlush();
@@ -266,14 +266,14 @@ describe('createTracing over OTLP/HTTP', () => {
     const errors: unknown[] = [];
     server.removeAllListeners('request');
     server.on('request', (_req, res) => res.writeHead(400).end('bad'));
-    tracing = createTracing(config(), { onExportError: (e) => errors.push(e) });
+    tracing = await createTracing(config(), { onExportError: (e) => errors.push(e) });
     tracing.recordSpan(usageEvent());
     await tracing.forceFlush();
     expect(errors).toHaveLength(1);
   });
 
   it('sends nothing once shut down', async () => {
-    tracing = createTracing(config());
+    tracing = await createTracing(config());
     await tracing.shutdown();
     tracing.recordSpan(usageEvent());
     await tracing.forceFlush();
@@ -283,7 +283,7 @@ describe('createTracing over OTLP/HTTP', () => {
 
 describe('createTracing without an endpoint', () => {
   it('is a no-op', async () => {
-    const t = createTracing(TELEMETRY_DEFAULTS);
+    const t = await createTracing(TELEMETRY_DEFAULTS);
     expect(t.enabled).toBe(false);
     t.recordSpan(usageEvent());
     await t.forceFlush();

@@ -1,28 +1,8 @@
-import { type Context, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
-import { type ExportResult, ExportResultCode, parseTraceParent, TraceState } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  AlwaysOnSampler,
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  type BufferConfig,
-  ParentBasedSampler,
-  type ReadableSpan,
-  type SpanExporter,
-  TraceIdRatioBasedSampler,
-} from '@opentelemetry/sdk-trace-base';
+import type { BufferConfig, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ProviderConfig } from '../config/schema.js';
 import type { UsageEvent } from '../store/types.js';
 import type { TelemetryConfig } from './config.js';
-import {
-  endAttributes,
-  providerIdentities,
-  providerOf,
-  type SpanExtra,
-  spanName,
-  startAttributes,
-} from './genai.js';
+import type { SpanExtra } from './genai.js';
 
 export { type SpanExtra, spanExtra } from './genai.js';
 
@@ -58,71 +38,18 @@ const DISABLED: KeelTracing = {
   shutdown: async () => {},
 };
 
-const INSTRUMENTATION_SCOPE = 'keel-gateway';
-const ERROR_REPORT_INTERVAL_MS = 30_000;
-
 /**
  * OpenTelemetry traces over OTLP/HTTP (JSON), only when `telemetry.otlp_endpoint` is set; otherwise
- * a constant no-op. The provider is private to this instance and never registered globally, so
- * several Keel instances (tests) do not share or fight over it.
+ * a constant no-op, and the OpenTelemetry SDK is not even loaded (it added ~30 MB of resident memory
+ * to every Keel process, traced or not).
  */
-export function createTracing(config: TelemetryConfig, opts: TracingOptions = {}): KeelTracing {
+export async function createTracing(
+  config: TelemetryConfig,
+  opts: TracingOptions = {},
+): Promise<KeelTracing> {
   if (!config.otlp_endpoint && !opts.exporter) return DISABLED;
-  const exporter = reporting(
-    opts.exporter ??
-      new OTLPTraceExporter({
-        url: tracesUrl(config.otlp_endpoint as string),
-        headers: { ...config.otlp_headers },
-      }),
-    opts.onExportError,
-  );
-  const provider = new BasicTracerProvider({
-    resource: defaultResource().merge(
-      resourceFromAttributes({
-        'service.name': config.service_name,
-        ...(opts.serviceVersion ? { 'service.version': opts.serviceVersion } : {}),
-      }),
-    ),
-    sampler: new ParentBasedSampler({
-      root:
-        config.trace_sample_ratio >= 1
-          ? new AlwaysOnSampler()
-          : new TraceIdRatioBasedSampler(config.trace_sample_ratio),
-    }),
-    spanProcessors: [new BatchSpanProcessor(exporter, opts.batch)],
-  });
-  const tracer: Tracer = provider.getTracer(INSTRUMENTATION_SCOPE);
-  const providers = providerIdentities(opts.providers ?? []);
-  let stopped = false;
-
-  return {
-    enabled: true,
-    recordSpan(event, extra = {}) {
-      if (stopped) return;
-      try {
-        const who = providerOf(event, providers);
-        const span = tracer.startSpan(
-          spanName(event),
-          { kind: SpanKind.CLIENT, startTime: event.ts, attributes: startAttributes(event, who) },
-          parentContext(extra),
-        );
-        // Set apart from the start attributes, which the SDK copies twice more for the sampler.
-        if (span.isRecording()) span.setAttributes(endAttributes(event, extra, who));
-        if (event.errorCode !== null)
-          span.setStatus({ code: SpanStatusCode.ERROR, message: event.errorCode });
-        span.end(event.ts + Math.max(0, event.latencyMs));
-      } catch {
-        // Tracing must never fail a request.
-      }
-    },
-    // A failed export was already reported; closing Keel must not fail because a collector is down.
-    forceFlush: () => provider.forceFlush().catch(() => {}),
-    shutdown: async () => {
-      if (stopped) return;
-      stopped = true;
-      await provider.shutdown().catch(() => {});
-    },
-  };
+  const { createOtlpTracing } = await import('./otlp-tracing.js');
+  return createOtlpTracing(config, opts);
 }
 
 /** OTEL_EXPORTER_OTLP_ENDPOINT semantics: a base URL gets the signal path appended. */
@@ -130,43 +57,4 @@ export function tracesUrl(endpoint: string): string {
   const u = new URL(endpoint);
   if (!u.pathname.endsWith('/v1/traces')) u.pathname = `${u.pathname.replace(/\/+$/, '')}/v1/traces`;
   return u.toString();
-}
-
-/** The incoming request's W3C trace context, or the root (a new trace) when absent or malformed. */
-function parentContext(extra: SpanExtra): Context {
-  if (!extra.traceparent) return ROOT_CONTEXT;
-  const sc = parseTraceParent(extra.traceparent.trim());
-  if (!sc || !trace.isSpanContextValid(sc)) return ROOT_CONTEXT;
-  sc.isRemote = true;
-  if (extra.tracestate) {
-    try {
-      sc.traceState = new TraceState(extra.tracestate);
-    } catch {
-      // A malformed tracestate is dropped, the parent kept (W3C: vendors' state is optional).
-    }
-  }
-  return trace.setSpanContext(ROOT_CONTEXT, sc);
-}
-
-/** The SDK swallows export failures; surface them (rate-limited) so a dead collector is noticed. */
-function reporting(inner: SpanExporter, onError: ((err: unknown) => void) | undefined): SpanExporter {
-  if (!onError) return inner;
-  let lastReport = 0;
-  return {
-    export(spans: ReadableSpan[], done: (r: ExportResult) => void) {
-      inner.export(spans, (r) => {
-        if (r.code !== ExportResultCode.SUCCESS && Date.now() - lastReport >= ERROR_REPORT_INTERVAL_MS) {
-          lastReport = Date.now();
-          try {
-            onError(r.error ?? new Error('OTLP trace export failed'));
-          } catch {
-            // A failing error reporter must not break the exporter.
-          }
-        }
-        done(r);
-      });
-    },
-    shutdown: () => inner.shutdown(),
-    ...(inner.forceFlush ? { forceFlush: () => inner.forceFlush?.() ?? Promise.resolve() } : {}),
-  };
 }
