@@ -10,6 +10,8 @@ export const TARGETS = {
   addedP99Ms: 2,
   minRpsC64: 3000,
   maxP99C64Ms: 20,
+  /** The paced run must deliver this share of its offered rate to count as sustained. */
+  sustainedShare: 0.99,
   maxRssMb: 200,
 };
 
@@ -56,6 +58,7 @@ export function summarise(pairs, scenarios) {
 export function evaluateTargets(scenarios, memory) {
   const c1 = scenarios.find((s) => s.key === 'c1');
   const c64 = scenarios.find((s) => s.key === 'c64');
+  const paced = scenarios.find((s) => s.key === 'c64p');
   /** @param {number | undefined} v @param {(v: number) => boolean} ok */
   const met = (v, ok) => (v === undefined || !Number.isFinite(v) ? null : ok(v));
   return [
@@ -72,13 +75,25 @@ export function evaluateTargets(scenarios, memory) {
       met: met(c1?.addedP99, (v) => v <= TARGETS.addedP99Ms),
     },
     {
-      name: 'throughput via Keel, c=64',
+      name: 'throughput via Keel, c=64 (full speed)',
       target: `≥ ${TARGETS.minRpsC64} req/s`,
       value: `${fmt(c64?.keelRps ?? Number.NaN, 0)} req/s`,
       met: met(c64?.keelRps, (v) => v >= TARGETS.minRpsC64),
     },
     {
-      name: 'p99 via Keel, c=64',
+      name: `${TARGETS.minRpsC64} req/s sustained, c=64`,
+      target: `≥ ${fmt(TARGETS.minRpsC64 * TARGETS.sustainedShare, 0)} req/s served`,
+      value: `${fmt(paced?.keelRps ?? Number.NaN, 0)} req/s`,
+      met: met(paced?.keelRps, (v) => v >= TARGETS.minRpsC64 * TARGETS.sustainedShare),
+    },
+    {
+      name: `p99 via Keel at ${TARGETS.minRpsC64} req/s, c=64`,
+      target: `< ${TARGETS.maxP99C64Ms} ms`,
+      value: `${fmt(paced?.keelP99 ?? Number.NaN, 2)} ms`,
+      met: met(paced?.keelP99, (v) => v < TARGETS.maxP99C64Ms),
+    },
+    {
+      name: 'p99 via Keel, c=64 (full speed)',
       target: `< ${TARGETS.maxP99C64Ms} ms`,
       value: `${fmt(c64?.keelP99 ?? Number.NaN, 2)} ms`,
       met: met(c64?.keelP99, (v) => v < TARGETS.maxP99C64Ms),

@@ -1,0 +1,84 @@
+// @ts-check
+/**
+ * Open-loop load at a fixed rate (wrk2-style): request i is due at start + i / rate and is sent over a
+ * pool of `connections` keep-alive connections. Latency is measured from when a request was due, not
+ * from when it could be sent, so a server that stalls is charged for every request it held up (no
+ * coordinated omission). autocannon's own rate limit (-R) sends each connection's quota for the second
+ * back to back and then idles, which measures bursts rather than a sustained rate.
+ */
+import { Pool } from 'undici';
+import { percentile } from './load.js';
+
+/**
+ * @param {{ url: string, body: string, headers: Record<string, string>, connections: number,
+ *   durationS: number, rate: number }} opts
+ * @returns {Promise<import('./load.js').LoadResult>}
+ */
+export async function runPaced({ url, body, headers, connections, durationS, rate }) {
+  const u = new URL(url);
+  const pool = new Pool(u.origin, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const reqHeaders = { 'content-type': 'application/json', ...headers };
+  const total = Math.max(1, Math.floor(rate * durationS));
+  const interval = 1000 / rate;
+  /** @type {number[]} */
+  const samples = [];
+  /** @type {Record<string, number>} */
+  const statusCodes = {};
+  let sent = 0;
+  let done = 0;
+  let non2xx = 0;
+  let errors = 0;
+  const start = performance.now();
+
+  await new Promise((resolve) => {
+    const settle = () => {
+      if (++done === total) resolve(undefined);
+    };
+    /** @param {number} due */
+    const send = (due) => {
+      pool.request({ path: `${u.pathname}${u.search}`, method: 'POST', headers: reqHeaders, body }).then(
+        async (res) => {
+          await res.body.dump();
+          const ms = performance.now() - due;
+          statusCodes[res.statusCode] = (statusCodes[res.statusCode] ?? 0) + 1;
+          if (res.statusCode >= 200 && res.statusCode < 300) samples.push(ms);
+          else non2xx++;
+          settle();
+        },
+        () => {
+          errors++;
+          settle();
+        },
+      );
+    };
+    const tick = () => {
+      const now = performance.now();
+      while (sent < total && start + sent * interval <= now) send(start + sent++ * interval);
+      if (sent < total) setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
+    };
+    tick();
+  });
+  const elapsedS = (performance.now() - start) / 1000;
+  await pool.close();
+
+  const sorted = Float64Array.from(samples).sort();
+  const sum = samples.reduce((a, b) => a + b, 0);
+  return {
+    connections,
+    durationS: elapsedS,
+    completed: samples.length,
+    sent,
+    non2xx,
+    errors,
+    rps: samples.length / elapsedS,
+    latencyMs: {
+      p50: percentile(sorted, 50),
+      p90: percentile(sorted, 90),
+      p99: percentile(sorted, 99),
+      p999: percentile(sorted, 99.9),
+      max: sorted.length ? /** @type {number} */ (sorted[sorted.length - 1]) : Number.NaN,
+      mean: samples.length ? sum / samples.length : Number.NaN,
+    },
+    statusCodes,
+  };
+}
