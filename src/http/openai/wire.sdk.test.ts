@@ -4,7 +4,6 @@
  * Checks that what we parse and emit is what the SDK sends and accepts (incl. its stream helpers
  * and base64 embeddings). The real route handlers are tested elsewhere.
  */
-
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
