@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromAbortSignal, NEVER_CANCELLED } from '../../canonical/cancel.js';
+import { CancelSource, fromAbortSignal, NEVER_CANCELLED } from '../../canonical/cancel.js';
 import { UpstreamError } from '../types.js';
 import {
   createHttpClient,
@@ -81,6 +81,18 @@ describe('createHttpClient', () => {
     const err = await caught(post('/slow', fromAbortSignal(AbortSignal.timeout(50))));
     expect(err).toBeInstanceOf(UpstreamError);
     expect((err as UpstreamError).kind).toBe('timeout');
+  });
+
+  it('does not send a request whose signal is already aborted', async () => {
+    const before = up.requests.length;
+    const gone = new Error('client gone');
+    const ac = new AbortController();
+    ac.abort(gone);
+    expect(await caught(post('/never', fromAbortSignal(ac.signal)))).toBe(gone);
+    const timedOut = new CancelSource();
+    timedOut.abort(new DOMException('deadline', 'TimeoutError'));
+    expect(((await caught(post('/never', timedOut))) as UpstreamError).kind).toBe('timeout');
+    expect(up.requests.length).toBe(before);
   });
 
   it('rethrows other aborts unchanged (the client went away)', async () => {

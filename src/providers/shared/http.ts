@@ -56,15 +56,18 @@ export function createHttpClient(opts: { maxConnections: number; allowLinkLocal?
   return {
     async request(req) {
       const call = new UpstreamCall(req.signal);
-      try {
-        if (guarded) assertEgressAllowed(req.url);
-        const { origin, path } = targetOf(req.url);
-        agent.dispatch(
-          { origin, path, method: req.method, headers: req.headers, body: req.body ?? null },
-          call,
-        );
-      } catch (err) {
-        call.failed(err instanceof Error ? err : new Error(String(err)));
+      // A call whose signal has already aborted is settled by UpstreamCall and never sent.
+      if (!req.signal.aborted) {
+        try {
+          if (guarded) assertEgressAllowed(req.url);
+          const { origin, path } = targetOf(req.url);
+          agent.dispatch(
+            { origin, path, method: req.method, headers: req.headers, body: req.body ?? null },
+            call,
+          );
+        } catch (err) {
+          call.failed(err instanceof Error ? err : new Error(String(err)));
+        }
       }
       try {
         return await call.response;

@@ -147,6 +147,8 @@ class ArrivingBody implements UpstreamBody {
   }
 }
 
+const noop = (): void => {};
+
 function asError(reason: unknown): Error {
   return reason instanceof Error ? reason : new Error(String(reason ?? 'aborted'));
 }
@@ -162,14 +164,16 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   private controller: Controller | null = null;
   private body: ArrivingBody | null = null;
   private done = false;
-  private readonly unlink: () => void;
+  private unlink: () => void = noop;
 
   constructor(private readonly signal: CancelSignal) {
     this.response = new Promise<UpstreamResponse>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
-    this.unlink = signal.onAbort((reason) => this.abort(asError(reason)));
+    // Already aborted: settled at once (onAbort would call back before `unlink` is set).
+    if (signal.aborted) this.finish(asError(signal.reason));
+    else this.unlink = signal.onAbort((reason) => this.abort(asError(reason)));
   }
 
   private abort(err: Error): void {
