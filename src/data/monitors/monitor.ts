@@ -1,14 +1,13 @@
-import type { DatasetProfile } from '../datasets/profile.js';
 import type { MonitorSettings } from '../settings.js';
 import { KllSketch } from '../sketches/kll.js';
-import { type Comparison, compareCategorical, compareNumeric, compareRate, compareTopic } from './compare.js';
+import { compareCategorical, compareNumeric, compareRate, compareTopic } from './compare.js';
 import { detectLanguage, embedText, looksLikeRefusal } from './text.js';
+import type { DriftAlert, DriftingFeature, FeatureStatus, TrafficMonitors, UseCaseStatus } from './types.js';
 import {
   CATEGORICAL_FEATURES,
   NUMERIC_FEATURES,
   RATE_FEATURES,
   type TrafficObservation,
-  type WindowState,
   WindowStats,
 } from './window.js';
 
@@ -21,84 +20,14 @@ import {
  * responses are not kept: with `capture_text` on, only their trigram embeddings and language.
  */
 
-export interface DriftAlert {
-  kind: 'data_drift';
-  status: 'firing' | 'resolved';
-  useCase: string;
-  feature: string;
-  method: string;
-  statistic: number;
-  pValue: number | null;
-  reference: Record<string, number>;
-  current: Record<string, number>;
-  /** Epoch ms of the run that decided it. */
-  ts: number;
-  severity: 'warning' | 'critical';
-  message: string;
-}
-
-export interface FeatureStatus extends Comparison {
-  feature: string;
-  state: 'ok' | 'drifting' | 'insufficient_data';
-}
-
-export interface DriftingFeature {
-  useCase: string;
-  feature: string;
-  method: string;
-  statistic: number;
-  pValue: number | null;
-  /** The bars the comparison had to cross (see compare.ts). */
-  threshold: Record<string, number>;
-  /** The current window compared at the last run (epoch ms). */
-  window: { from: number; until: number };
-  reference: Record<string, number>;
-  current: Record<string, number>;
-}
-
-export interface UseCaseStatus {
-  useCase: string;
-  reference: {
-    source: 'traffic' | 'pinned';
-    from: number | null;
-    until: number | null;
-    complete: boolean;
-    events: number;
-  };
-  current: { from: number; until: number; events: number };
-  features: FeatureStatus[];
-  lastRun: number | null;
-}
-
-export interface MonitorSnapshot {
-  version: 1;
-  useCases: {
-    useCase: string;
-    firstSeen: number;
-    frozenAt: number | null;
-    pinned: boolean;
-    reference: WindowState;
-  }[];
-}
-
-export interface TrafficMonitors {
-  /** Record one call. Cheap (sketch updates); text features only with capture_text. */
-  observe(o: TrafficObservation): void;
-  /** Compare windows for every use case, raise alerts; returns the alerts raised. */
-  runMonitors(now: number): DriftAlert[];
-  status(useCase?: string, now?: number): UseCaseStatus[];
-  /** Features judged drifting at each use case's last run (what the data_drift alert rule reads). */
-  drifting(): DriftingFeature[];
-  /** End a use case's reference window now (e.g. after a deliberate change). */
-  freezeReference(useCase: string, now?: number): void;
-  /** Compare a use case with a pinned dataset version's profile instead of its first weeks. */
-  pinReference(useCase: string, profile: DatasetProfile): void;
-  /** Reference windows survive restarts through these. */
-  snapshot(): MonitorSnapshot;
-  restore(s: MonitorSnapshot): void;
-  /** Run on an interval until stopped (timer is unref'd). */
-  start(intervalMs?: number): () => void;
-}
+export type {
+  DriftAlert,
+  DriftingFeature,
+  FeatureStatus,
+  MonitorSnapshot,
+  TrafficMonitors,
+  UseCaseStatus,
+} from './types.js';
 
 interface UseCaseState {
   firstSeen: number;
