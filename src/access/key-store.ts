@@ -40,6 +40,21 @@ export function createKeyStore(database: Database, opts: KeyStoreOptions): KeySt
     return rowToKey(row);
   }
 
+  // Changes to one key are committed and audited one at a time in this process. The row lock orders
+  // the commits, but each audit entry is appended after its commit resolves, and on a pooled
+  // Postgres connection two resolutions can arrive out of order: the audited before/after chain
+  // would then skip a step.
+  const queues = new Map<string, Promise<unknown>>();
+  function serialized<T>(id: string, task: () => Promise<T>): Promise<T> {
+    const run = (queues.get(id) ?? Promise.resolve()).then(task, task);
+    const tail = run.catch(() => undefined);
+    queues.set(id, tail);
+    void tail.then(() => {
+      if (queues.get(id) === tail) queues.delete(id);
+    });
+    return run;
+  }
+
   function record(action: string, actor: string, before: VirtualKey | null, after: VirtualKey, extra = {}) {
     audit.append({
       actor,
@@ -107,16 +122,18 @@ export function createKeyStore(database: Database, opts: KeyStoreOptions): KeySt
       if (patch === null || typeof patch !== 'object')
         throw new KeelError('invalid_request', 'Expected key fields.');
       const v = validateKeyFields(patch, t);
-      const result = await db.transaction().execute(async (trx) => {
-        const before = await load(trx, id, true);
-        if (before.revokedAt !== null) throw revoked();
-        const after: VirtualKey = { ...before, ...(v as Partial<VirtualKey>), updatedAt: t };
-        if (!changed(before, after)) return { before, after: before };
-        await trx.updateTable('virtual_keys').set(keyToRow(after)).where('id', '=', id).execute();
-        return { before, after };
+      return serialized(id, async () => {
+        const result = await db.transaction().execute(async (trx) => {
+          const before = await load(trx, id, true);
+          if (before.revokedAt !== null) throw revoked();
+          const after: VirtualKey = { ...before, ...(v as Partial<VirtualKey>), updatedAt: t };
+          if (!changed(before, after)) return { before, after: before };
+          await trx.updateTable('virtual_keys').set(keyToRow(after)).where('id', '=', id).execute();
+          return { before, after };
+        });
+        if (result.after !== result.before) record('key.update', actor, result.before, result.after);
+        return result.after;
       });
-      if (result.after !== result.before) record('key.update', actor, result.before, result.after);
-      return result.after;
     },
 
     async rotate(id, graceSeconds, actor) {
@@ -124,50 +141,54 @@ export function createKeyStore(database: Database, opts: KeyStoreOptions): KeySt
       const t = now();
       const until = t + grace * 1000;
       const secret = generateKey();
-      const { before, after } = await db.transaction().execute(async (trx) => {
-        const before = await load(trx, id, true);
-        if (before.revokedAt !== null) throw revoked();
-        // Old values die at the end of the grace period, or earlier if an earlier rotation said so.
-        await trx
-          .updateTable('key_secrets')
-          .set({ expires_at: until })
-          .where('key_id', '=', id)
-          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', until)]))
-          .execute();
-        await trx
-          .insertInto('key_secrets')
-          .values({ hash: hashKey(secret), key_id: id, created_at: t, expires_at: null })
-          .execute();
-        const after: VirtualKey = { ...before, prefix: visiblePrefix(secret), updatedAt: t };
-        await trx
-          .updateTable('virtual_keys')
-          .set({ prefix: after.prefix, updated_at: t })
-          .where('id', '=', id)
-          .execute();
-        return { before, after };
+      return serialized(id, async () => {
+        const { before, after } = await db.transaction().execute(async (trx) => {
+          const before = await load(trx, id, true);
+          if (before.revokedAt !== null) throw revoked();
+          // Old values die at the end of the grace period, or earlier if an earlier rotation said so.
+          await trx
+            .updateTable('key_secrets')
+            .set({ expires_at: until })
+            .where('key_id', '=', id)
+            .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', until)]))
+            .execute();
+          await trx
+            .insertInto('key_secrets')
+            .values({ hash: hashKey(secret), key_id: id, created_at: t, expires_at: null })
+            .execute();
+          const after: VirtualKey = { ...before, prefix: visiblePrefix(secret), updatedAt: t };
+          await trx
+            .updateTable('virtual_keys')
+            .set({ prefix: after.prefix, updated_at: t })
+            .where('id', '=', id)
+            .execute();
+          return { before, after };
+        });
+        record('key.rotate', actor, before, after, {
+          grace_s: grace,
+          previous_expires_at: new Date(until).toISOString(),
+        });
+        return { key: after, secret };
       });
-      record('key.rotate', actor, before, after, {
-        grace_s: grace,
-        previous_expires_at: new Date(until).toISOString(),
-      });
-      return { key: after, secret };
     },
 
     async revoke(id, actor) {
       const t = now();
-      const result = await db.transaction().execute(async (trx) => {
-        const before = await load(trx, id, true);
-        if (before.revokedAt !== null) return { before, after: before };
-        const after: VirtualKey = { ...before, revokedAt: t, updatedAt: t };
-        await trx
-          .updateTable('virtual_keys')
-          .set({ revoked_at: t, updated_at: t })
-          .where('id', '=', id)
-          .execute();
-        return { before, after };
+      return serialized(id, async () => {
+        const result = await db.transaction().execute(async (trx) => {
+          const before = await load(trx, id, true);
+          if (before.revokedAt !== null) return { before, after: before };
+          const after: VirtualKey = { ...before, revokedAt: t, updatedAt: t };
+          await trx
+            .updateTable('virtual_keys')
+            .set({ revoked_at: t, updated_at: t })
+            .where('id', '=', id)
+            .execute();
+          return { before, after };
+        });
+        if (result.after !== result.before) record('key.revoke', actor, result.before, result.after);
+        return result.after;
       });
-      if (result.after !== result.before) record('key.revoke', actor, result.before, result.after);
-      return result.after;
     },
 
     async findByHash(hash): Promise<KeyLookup | undefined> {
