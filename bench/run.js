@@ -4,7 +4,8 @@
  * recording on. Direct-to-upstream and via-Keel runs alternate within each round so both see the same
  * machine noise; the report quotes medians over rounds. See bench/README.md.
  *
- * Env: BENCH_DURATION (s per run, default 10), BENCH_ROUNDS (default 3), BENCH_CPU_PROF=1 (write a
+ * Env: BENCH_DURATION (s per run, default 10), BENCH_ROUNDS (default 3), BENCH_SETTLE (s each run
+ * goes unrecorded on its own connections before the measured window, default 2), BENCH_CPU_PROF=1 (write a
  * V8 CPU profile of Keel to bench/results/), BENCH_KEEP=1 (keep the temp dir with config and DB),
  * BENCH_DIRECT_ONLY=1 (measure the harness and fake upstream alone).
  */
@@ -38,6 +39,7 @@ const positive = (v, dflt) => (v && Number(v) > 0 ? Number(v) : dflt);
 const DURATION_S = positive(process.env.BENCH_DURATION, 10);
 const ROUNDS = Math.round(positive(process.env.BENCH_ROUNDS, 3));
 const WARMUP_S = Math.min(2, DURATION_S);
+const SETTLE_S = process.env.BENCH_SETTLE === '0' ? 0 : positive(process.env.BENCH_SETTLE, 2);
 
 const CLIENT_KEY = 'sk-keel-bench-not-a-secret-0001';
 const REQUEST = {
@@ -152,33 +154,43 @@ async function main() {
       log('measuring the fake upstream alone (BENCH_DIRECT_ONLY=1 or no bin/keel.js); RESULTS.md untouched');
     }
 
-    const keelTotals = { completed: 2, sent: 2, non2xx: 0, errors: 0 };
+    // The pre-check sent two requests through Keel.
+    const keelTotals = { answered: 2, sent: 2, non2xx: 0, errors: 0 };
     const directTotals = { non2xx: 0, errors: 0 };
-    /** @param {'direct' | 'keel'} target @param {(typeof SCENARIOS)[number]} sc @param {number} durationS */
-    const run = async (target, sc, durationS) => {
+    /**
+     * @param {'direct' | 'keel'} target @param {(typeof SCENARIOS)[number]} sc @param {number} durationS
+     * @param {number} settleS
+     */
+    const run = async (target, sc, durationS, settleS) => {
       if (target === 'keel' && !keel) return { result: null, cpuMsPerReq: null };
       const base = target === 'keel' ? /** @type {NonNullable<typeof keel>} */ (keel).url : upstream.url;
       const pid = keel?.proc.pid ?? 0;
-      const cpuBefore = target === 'keel' ? await readCpuSeconds(pid) : null;
+      /** @type {Promise<number | null>} */
+      let cpuBefore = Promise.resolve(null);
       const load = {
         url: `${base}/v1/chat/completions`,
         body: sc.stream ? STREAM_BODY : BODY,
         headers: target === 'keel' ? KEEL_HEADERS : DIRECT_HEADERS,
         connections: sc.connections,
         durationS,
+        settleS,
+        onMeasureStart: () => {
+          if (target === 'keel') cpuBefore = readCpuSeconds(pid);
+        },
       };
       const result = sc.rate ? await runPaced({ ...load, rate: sc.rate }) : await runLoad(load);
       const cpuAfter = target === 'keel' ? await readCpuSeconds(pid) : null;
+      const cpuAtStart = await cpuBefore;
       const totals = target === 'keel' ? keelTotals : directTotals;
       totals.non2xx += result.non2xx;
       totals.errors += result.errors;
       if (target === 'keel') {
-        keelTotals.completed += result.completed;
-        keelTotals.sent += result.sent;
+        keelTotals.answered += result.all.answered;
+        keelTotals.sent += result.all.sent;
       }
       const cpuMsPerReq =
-        cpuBefore !== null && cpuAfter !== null && result.completed > 0
-          ? ((cpuAfter - cpuBefore) * 1000) / result.completed
+        cpuAtStart !== null && cpuAfter !== null && result.completed > 0
+          ? ((cpuAfter - cpuAtStart) * 1000) / result.completed
           : null;
       // Let sockets close and the usage writer drain before the next run starts.
       await new Promise((r) => setTimeout(r, 300));
@@ -187,7 +199,7 @@ async function main() {
 
     log(`warm-up: ${WARMUP_S} s per scenario and target`);
     for (const sc of SCENARIOS)
-      for (const t of /** @type {const} */ (['direct', 'keel'])) await run(t, sc, WARMUP_S);
+      for (const t of /** @type {const} */ (['direct', 'keel'])) await run(t, sc, WARMUP_S, 0);
 
     /** @type {import('./lib/report.js').RunPair[]} */
     const pairs = [];
@@ -205,7 +217,7 @@ async function main() {
           keelCpuMsPerReq: null,
         };
         for (const t of order) {
-          const { result, cpuMsPerReq } = await run(t, sc, DURATION_S);
+          const { result, cpuMsPerReq } = await run(t, sc, DURATION_S, SETTLE_S);
           pair[t] = result;
           if (t === 'keel') pair.keelCpuMsPerReq = cpuMsPerReq;
         }
@@ -222,14 +234,11 @@ async function main() {
       correctness.push(
         `Keel exited with code ${code} after SIGTERM; it printed ${linesBefore} log lines in total.`,
       );
-      const usage = checkUsageRows(dbPath, {
-        min: keelTotals.completed + keelTotals.non2xx,
-        max: keelTotals.sent,
-      });
+      const usage = checkUsageRows(dbPath, { min: keelTotals.answered, max: keelTotals.sent });
       correctness.push(`Usage rows: ${usage.detail} — ${usage.ok ? 'OK' : 'MISMATCH'}.`);
       if (!usage.ok) failed = true;
       correctness.push(
-        `Via Keel: ${keelTotals.completed} requests completed, ${keelTotals.non2xx} non-2xx, ${keelTotals.errors} errors/timeouts.`,
+        `Via Keel: ${keelTotals.answered} requests answered (settling periods included), ${keelTotals.non2xx} non-2xx, ${keelTotals.errors} errors/timeouts.`,
       );
       if (keelTotals.non2xx + keelTotals.errors > 0) failed = true;
     }
@@ -245,6 +254,7 @@ async function main() {
         durationS: DURATION_S,
         rounds: ROUNDS,
         warmupS: WARMUP_S,
+        settleS: SETTLE_S,
         requestBytes: Buffer.byteLength(BODY),
       },
       keelMeasured: keel !== null,

@@ -11,9 +11,11 @@ import autocannon from 'autocannon';
  * @property {number} connections
  * @property {number} durationS  measured wall time of the run
  * @property {number} completed  2xx responses
- * @property {number} sent       requests autocannon started (>= completed; in-flight ones are cut at the end)
- * @property {number} non2xx
- * @property {number} errors     connection errors and timeouts
+ * @property {number} sent       requests started in the measured window (>= completed; in-flight ones are cut at the end)
+ * @property {number} non2xx     over the whole run, settling included
+ * @property {number} errors     connection errors and timeouts, over the whole run
+ * @property {{ sent: number, answered: number }} all  requests sent and answered (any status) over the
+ *   whole run, settling included: what the server saw
  * @property {number} rps        2xx responses per second
  * @property {{ p50: number, p90: number, p99: number, p999: number, max: number, mean: number }} latencyMs
  * @property {Record<string, number>} statusCodes
@@ -39,13 +41,31 @@ export function median(values) {
 }
 
 /**
- * @param {{ url: string, body: string, headers: Record<string, string>, connections: number, durationS: number }} opts
+ * Load options shared by both generators. `settleS`: the run first goes for that many seconds on the
+ * same connections without recording anything, then `onMeasureStart` is called and the measured
+ * `durationS` begins. A fresh set of connections after the previous run closed all of its own makes
+ * V8 throw away and recompile Node's optimised socket and stream code (~100 functions, seen with
+ * --trace-deopt); that transient lasts about a second and is not the sustained state being measured.
+ * @typedef {{ url: string, body: string, headers: Record<string, string>, connections: number,
+ *   durationS: number, settleS?: number, onMeasureStart?: () => void }} LoadOptions
+ */
+
+/**
+ * @param {LoadOptions} opts
  * @returns {Promise<LoadResult>}
  */
-export function runLoad({ url, body, headers, connections, durationS }) {
+export function runLoad({ url, body, headers, connections, durationS, settleS = 0, onMeasureStart }) {
   /** @type {number[]} */
   const samples = [];
-  const started = process.hrtime.bigint();
+  let measuring = settleS <= 0;
+  let measuredAt = process.hrtime.bigint();
+  let sentBefore = 0;
+  /** @type {Record<string, number>} */
+  const statusCodes = {};
+  let non2xx = 0;
+  let ok = 0;
+  let answered = 0;
+  if (measuring) onMeasureStart?.();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -55,7 +75,7 @@ export function runLoad({ url, body, headers, connections, durationS }) {
         body,
         connections,
         pipelining: 1,
-        duration: durationS,
+        duration: settleS + durationS,
         timeout: 10,
       },
       /** @param {Error | null} err @param {any} result */
@@ -64,20 +84,20 @@ export function runLoad({ url, body, headers, connections, durationS }) {
           reject(err);
           return;
         }
-        const durationS = Number(process.hrtime.bigint() - started) / 1e9;
+        clearTimeout(settleTimer);
+        const durationS = Number(process.hrtime.bigint() - measuredAt) / 1e9;
         const sorted = Float64Array.from(samples).sort();
         const sum = samples.reduce((a, b) => a + b, 0);
-        /** @type {Record<string, number>} */
-        const statusCodes = {};
-        for (const [code, v] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = v.count;
         resolve({
           connections,
           durationS,
-          completed: result['2xx'],
-          sent: result.requests.sent,
-          non2xx: result.non2xx,
+          completed: ok,
+          // Started during the measured window: one per answered request plus those cut at the end.
+          sent: result.requests.sent - sentBefore,
+          non2xx,
           errors: result.errors,
-          rps: result['2xx'] / durationS,
+          all: { sent: result.requests.sent, answered },
+          rps: ok / durationS,
           latencyMs: {
             p50: percentile(sorted, 50),
             p90: percentile(sorted, 90),
@@ -90,10 +110,27 @@ export function runLoad({ url, body, headers, connections, durationS }) {
         });
       },
     );
+    const settleTimer = measuring
+      ? undefined
+      : setTimeout(() => {
+          measuring = true;
+          measuredAt = process.hrtime.bigint();
+          // Each connection has one request in flight, which the measured window will answer.
+          sentBefore = answered;
+          onMeasureStart?.();
+        }, settleS * 1000);
     /** autocannon emits (client, statusCode, resBytes, responseTime in float ms) per response. */
     /** @param {unknown} _client @param {number} statusCode @param {number} _bytes @param {number} responseTime */
     const onResponse = (_client, statusCode, _bytes, responseTime) => {
-      if (statusCode >= 200 && statusCode < 300) samples.push(responseTime);
+      answered++;
+      const good = statusCode >= 200 && statusCode < 300;
+      if (!good) non2xx++;
+      if (!measuring) return;
+      statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
+      if (good) {
+        ok++;
+        samples.push(responseTime);
+      }
     };
     instance.on('response', onResponse);
   });

@@ -5,20 +5,32 @@
  * from when it could be sent, so a server that stalls is charged for every request it held up (no
  * coordinated omission). autocannon's own rate limit (-R) sends each connection's quota for the second
  * back to back and then idles, which measures bursts rather than a sustained rate.
+ *
+ * With `settleS`, the schedule starts that many seconds early on the same connections and requests
+ * due before the measured window are sent but not recorded (see LoadOptions in load.js).
  */
 import { Pool } from 'undici';
 import { percentile } from './load.js';
 
 /**
- * @param {{ url: string, body: string, headers: Record<string, string>, connections: number,
- *   durationS: number, rate: number }} opts
+ * @param {import('./load.js').LoadOptions & { rate: number }} opts
  * @returns {Promise<import('./load.js').LoadResult>}
  */
-export async function runPaced({ url, body, headers, connections, durationS, rate }) {
+export async function runPaced({
+  url,
+  body,
+  headers,
+  connections,
+  durationS,
+  rate,
+  settleS = 0,
+  onMeasureStart,
+}) {
   const u = new URL(url);
   const pool = new Pool(u.origin, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
   const reqHeaders = { 'content-type': 'application/json', ...headers };
-  const total = Math.max(1, Math.floor(rate * durationS));
+  const unrecorded = Math.floor(rate * settleS);
+  const total = unrecorded + Math.max(1, Math.floor(rate * durationS));
   const interval = 1000 / rate;
   /** @type {number[]} */
   const samples = [];
@@ -28,21 +40,29 @@ export async function runPaced({ url, body, headers, connections, durationS, rat
   let done = 0;
   let non2xx = 0;
   let errors = 0;
+  let answered = 0;
   const start = performance.now();
+  const measuredFrom = start + unrecorded * interval;
+  if (unrecorded === 0) onMeasureStart?.();
+  else setTimeout(() => onMeasureStart?.(), measuredFrom - performance.now());
 
   await new Promise((resolve) => {
     const settle = () => {
       if (++done === total) resolve(undefined);
     };
-    /** @param {number} due */
-    const send = (due) => {
+    /** @param {number} due @param {boolean} recorded */
+    const send = (due, recorded) => {
       pool.request({ path: `${u.pathname}${u.search}`, method: 'POST', headers: reqHeaders, body }).then(
         async (res) => {
           await res.body.dump();
           const ms = performance.now() - due;
-          statusCodes[res.statusCode] = (statusCodes[res.statusCode] ?? 0) + 1;
-          if (res.statusCode >= 200 && res.statusCode < 300) samples.push(ms);
-          else non2xx++;
+          answered++;
+          const good = res.statusCode >= 200 && res.statusCode < 300;
+          if (!good) non2xx++;
+          if (recorded) {
+            statusCodes[res.statusCode] = (statusCodes[res.statusCode] ?? 0) + 1;
+            if (good) samples.push(ms);
+          }
           settle();
         },
         () => {
@@ -53,12 +73,15 @@ export async function runPaced({ url, body, headers, connections, durationS, rat
     };
     const tick = () => {
       const now = performance.now();
-      while (sent < total && start + sent * interval <= now) send(start + sent++ * interval);
+      while (sent < total && start + sent * interval <= now) {
+        send(start + sent * interval, sent >= unrecorded);
+        sent++;
+      }
       if (sent < total) setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
     };
     tick();
   });
-  const elapsedS = (performance.now() - start) / 1000;
+  const elapsedS = (performance.now() - measuredFrom) / 1000;
   await pool.close();
 
   const sorted = Float64Array.from(samples).sort();
@@ -67,9 +90,10 @@ export async function runPaced({ url, body, headers, connections, durationS, rat
     connections,
     durationS: elapsedS,
     completed: samples.length,
-    sent,
+    sent: sent - unrecorded,
     non2xx,
     errors,
+    all: { sent, answered },
     rps: samples.length / elapsedS,
     latencyMs: {
       p50: percentile(sorted, 50),

@@ -51,7 +51,8 @@ function mdTable(head, rows) {
 }
 
 /**
- * @typedef {{ name: string, target: string, value: string, met: boolean | null }} TargetResult
+ * @typedef {{ name: string, target: string, value: string, met: boolean | null, reference?: boolean }} TargetResult
+ *   `reference`: reported beside the targets, not one of them (no pass or fail)
  * @typedef {import('./load.js').LoadResult} LoadResult
  * @typedef {{ scenario: string, label: string, round: number, direct: LoadResult | null, keel: LoadResult | null,
  *   keelCpuMsPerReq: number | null }} RunPair
@@ -91,7 +92,7 @@ export function targetRows(targets) {
     t.name,
     t.target,
     t.value,
-    t.met === null ? 'not measured' : t.met ? 'met' : 'NOT met',
+    t.reference ? 'reference' : t.met === null ? 'not measured' : t.met ? 'met' : 'NOT met',
   ]);
 }
 
@@ -143,8 +144,10 @@ ${noiseWarning(m) ?? '- The machine looked quiet (load average below the CPU cou
 
 ## Settings
 
-${results.config.durationS} s per run, ${results.config.rounds} rounds; direct and Keel runs alternate
-(the order flips every round). Request: a ${results.config.requestBytes}-byte chat.completions body.
+${results.config.durationS} s measured per run, ${results.config.rounds} rounds; direct and Keel runs alternate
+(the order flips every round). Each run first goes ${results.config.settleS ?? 0} s unrecorded on its own
+connections, so the measured window is the sustained state and not the ~1 s in which V8 recompiles
+Node's socket code after the previous run's connections closed (bench/README.md). Request: a ${results.config.requestBytes}-byte chat.completions body.
 Keel: \`node bin/keel.js start\`, one openai-compatible provider pointing at the fake upstream
 (bench/fake-upstream.js, precomputed responses), usage recording on (SQLite, WAL; inserts and rollups on Keel's writer thread), logging level warn,
 one client API key. Fake upstream, Keel and autocannon each run in their own process.

@@ -92,11 +92,15 @@ export function evaluateTargets(scenarios, memory) {
       value: `${fmt(paced?.keelP99 ?? Number.NaN, 2)} ms`,
       met: met(paced?.keelP99, (v) => v < TARGETS.maxP99C64Ms),
     },
+    // Not a target: 64 connections that each send again the moment they are answered keep 64 requests
+    // queued whatever the server's speed, so latency there is 64 ÷ throughput (Little's law: 21 ms
+    // at exactly 3,000 req/s). "3,000 req/s at c=64 with p99 under 20 ms" is the paced row above.
     {
       name: 'p99 via Keel, c=64 (full speed)',
-      target: `< ${TARGETS.maxP99C64Ms} ms`,
+      target: `— (queueing: ≈ 64 ÷ req/s)`,
       value: `${fmt(c64?.keelP99 ?? Number.NaN, 2)} ms`,
-      met: met(c64?.keelP99, (v) => v < TARGETS.maxP99C64Ms),
+      met: null,
+      reference: true,
     },
     {
       name: 'Keel peak RSS (VmHWM)',

@@ -8,11 +8,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createRollupJob } from '../../value/rollups/job.js';
 import { openDatabase, sqliteHandleOf } from '../db.js';
 import { prepareRowInsert } from '../usage-rows.js';
+import { lowerThreadPriority } from './priority.js';
 import { describeError, type FromThread, type ToThread, type WriterThreadData } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('the writer thread must run as a worker thread');
 const data = workerData as WriterThreadData;
+lowerThreadPriority();
 const post = (m: FromThread) => port.postMessage(m);
 
 // The main thread ran the migrations before starting this thread.

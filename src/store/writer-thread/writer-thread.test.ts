@@ -1,5 +1,5 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
@@ -10,6 +10,7 @@ import type { UsageEvent } from '../types.js';
 import { createUsageWriter } from '../usage.js';
 import { rowValues, toRow } from '../usage-rows.js';
 import { startWriterThread, type WriterThread } from './client.js';
+import { WRITER_NICE } from './priority.js';
 
 // Worker threads run compiled JavaScript: this suite drives the worker that `npm install` (prepare)
 // and `npm run build` compile into dist/, against a SQLite file shared with this (main) thread.
@@ -121,6 +122,20 @@ describe('SQLite writer thread', () => {
     expect(await rows(database)).toBe(1);
     await writer.close();
   });
+
+  it.runIf(process.platform === 'linux')(
+    'runs at a lower scheduling priority than the event loop',
+    async () => {
+      const threads = () => new Map(readdirSync('/proc/self/task').map((t) => [t, getPriority(Number(t))]));
+      const before = threads();
+      const mainNice = getPriority(process.pid);
+      await setup('priority');
+      const started = [...threads()].filter(([t]) => !before.has(t));
+      // The writer thread lowered its own priority; the event loop's thread kept the process's.
+      expect(started.filter(([, nice]) => nice === Math.max(WRITER_NICE, mainNice))).toHaveLength(1);
+      expect(getPriority(process.pid)).toBe(mainNice);
+    },
+  );
 
   it('is not started for an in-memory store or without a compiled worker', async () => {
     const onError = () => {};
