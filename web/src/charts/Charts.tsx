@@ -34,6 +34,24 @@ type Point = Record<string, string | number | null>;
 type Fmt = (v: number | null) => string;
 
 const axisTick = { fill: 'var(--muted)', fontSize: 12 };
+const margin = { top: 8, right: 16, bottom: 0, left: 8 };
+const grid = { stroke: 'var(--c-grid)', strokeDasharray: '3 3' };
+const legend = { wrapperStyle: { color: 'var(--text)', fontSize: 13 } };
+/** The x axis of every chart over days (`day`, ISO date). */
+const dayAxis = {
+  dataKey: 'day',
+  tickFormatter: (d: string) => shortDay(d),
+  tick: axisTick,
+  stroke: 'var(--border)',
+  minTickGap: 24,
+};
+const valueAxis = (fmt: Fmt) => ({
+  tickFormatter: (v: number) => fmt(v),
+  tick: axisTick,
+  stroke: 'var(--border)',
+  width: 72,
+});
+const dayLabel = (d: unknown) => shortDay(String(d));
 const tooltipStyle = {
   contentStyle: { background: 'var(--surface)', border: '1px solid var(--border)', color: 'var(--text)' },
   labelStyle: { color: 'var(--text)' },
@@ -89,23 +107,13 @@ export function DayLines({
           data={points}
           title={title}
           desc={typeof summary === 'string' ? summary : title}
-          margin={{ top: 8, right: 16, bottom: 0, left: 8 }}
+          margin={margin}
         >
-          <CartesianGrid stroke="var(--c-grid)" strokeDasharray="3 3" />
-          <XAxis
-            dataKey="day"
-            tickFormatter={(d: string) => shortDay(d)}
-            tick={axisTick}
-            stroke="var(--border)"
-            minTickGap={24}
-          />
-          <YAxis tickFormatter={(v: number) => fmt(v)} tick={axisTick} stroke="var(--border)" width={72} />
-          <Tooltip
-            formatter={(v) => fmt(num(v))}
-            labelFormatter={(d) => shortDay(String(d))}
-            {...tooltipStyle}
-          />
-          <Legend wrapperStyle={{ color: 'var(--text)', fontSize: 13 }} />
+          <CartesianGrid {...grid} />
+          <XAxis {...dayAxis} />
+          <YAxis {...valueAxis(fmt)} />
+          <Tooltip formatter={(v) => fmt(num(v))} labelFormatter={dayLabel} {...tooltipStyle} />
+          <Legend {...legend} />
           {referenceY ? (
             <ReferenceLine
               y={referenceY.y}
@@ -162,24 +170,18 @@ export function DayBars({
           data={points}
           title={title}
           desc={typeof summary === 'string' ? summary : title}
-          margin={{ top: 8, right: 16, bottom: 0, left: 8 }}
+          margin={margin}
         >
-          <CartesianGrid stroke="var(--c-grid)" strokeDasharray="3 3" vertical={false} />
-          <XAxis
-            dataKey="day"
-            tickFormatter={(d: string) => shortDay(d)}
-            tick={axisTick}
-            stroke="var(--border)"
-            minTickGap={24}
-          />
-          <YAxis tickFormatter={(v: number) => fmt(v)} tick={axisTick} stroke="var(--border)" width={72} />
+          <CartesianGrid {...grid} vertical={false} />
+          <XAxis {...dayAxis} />
+          <YAxis {...valueAxis(fmt)} />
           <Tooltip
             formatter={(v) => fmt(num(v))}
-            labelFormatter={(d) => shortDay(String(d))}
+            labelFormatter={dayLabel}
             {...tooltipStyle}
             cursor={{ fill: 'var(--surface-2)' }}
           />
-          {series.length > 1 ? <Legend wrapperStyle={{ color: 'var(--text)', fontSize: 13 }} /> : null}
+          {series.length > 1 ? <Legend {...legend} /> : null}
           {series.map((s) => (
             <Bar
               key={s.key}
@@ -224,7 +226,7 @@ export function CategoryBars({
             desc={typeof summary === 'string' ? summary : title}
             margin={{ top: 8, right: 24, bottom: 0, left: 8 }}
           >
-            <CartesianGrid stroke="var(--c-grid)" strokeDasharray="3 3" horizontal={false} />
+            <CartesianGrid {...grid} horizontal={false} />
             <XAxis
               type="number"
               tickFormatter={(v: number) => fmt(v)}
@@ -233,7 +235,7 @@ export function CategoryBars({
             />
             <YAxis type="category" dataKey={categoryKey} tick={axisTick} stroke="var(--border)" width={140} />
             <Tooltip formatter={(v) => fmt(num(v))} {...tooltipStyle} cursor={{ fill: 'var(--surface-2)' }} />
-            {series.length > 1 ? <Legend wrapperStyle={{ color: 'var(--text)', fontSize: 13 }} /> : null}
+            {series.length > 1 ? <Legend {...legend} /> : null}
             {series.map((s) => (
               <Bar key={s.key} dataKey={s.key} name={s.label} fill={s.color} isAnimationActive={false} />
             ))}
@@ -277,23 +279,17 @@ export function BurnDown({
           data={points}
           title={title}
           desc={typeof summary === 'string' ? summary : title}
-          margin={{ top: 8, right: 16, bottom: 0, left: 8 }}
+          margin={margin}
         >
-          <CartesianGrid stroke="var(--c-grid)" strokeDasharray="3 3" />
-          <XAxis
-            dataKey="day"
-            tickFormatter={(d: string) => shortDay(d)}
-            tick={axisTick}
-            stroke="var(--border)"
-            minTickGap={24}
-          />
-          <YAxis tickFormatter={(v: number) => fmt(v)} tick={axisTick} stroke="var(--border)" width={72} />
+          <CartesianGrid {...grid} />
+          <XAxis {...dayAxis} />
+          <YAxis {...valueAxis(fmt)} />
           <Tooltip
             formatter={(v) => (Array.isArray(v) ? `${fmt(num(v[0]))} – ${fmt(num(v[1]))}` : fmt(num(v)))}
-            labelFormatter={(d) => shortDay(String(d))}
+            labelFormatter={dayLabel}
             {...tooltipStyle}
           />
-          <Legend wrapperStyle={{ color: 'var(--text)', fontSize: 13 }} />
+          <Legend {...legend} />
           <Area
             dataKey="band"
             name="Forecast interval"
@@ -360,13 +356,13 @@ export function Distribution({
           data={points}
           title={title}
           desc={typeof summary === 'string' ? summary : title}
-          margin={{ top: 8, right: 16, bottom: 0, left: 8 }}
+          margin={margin}
         >
-          <CartesianGrid stroke="var(--c-grid)" strokeDasharray="3 3" vertical={false} />
+          <CartesianGrid {...grid} vertical={false} />
           <XAxis dataKey="bin" tick={axisTick} stroke="var(--border)" interval="preserveStartEnd" />
           <YAxis tickFormatter={(v: number) => pct(v)} tick={axisTick} stroke="var(--border)" width={56} />
           <Tooltip formatter={(v) => pct(num(v))} {...tooltipStyle} cursor={{ fill: 'var(--surface-2)' }} />
-          <Legend wrapperStyle={{ color: 'var(--text)', fontSize: 13 }} />
+          <Legend {...legend} />
           <Bar dataKey="reference" name="Reference" fill="var(--c-8)" isAnimationActive={false} />
           <Bar dataKey="current" name="Current" fill="var(--c-1)" isAnimationActive={false} />
         </BarChart>

@@ -18,6 +18,7 @@ import { PeriodPicker } from '../components/PeriodPicker';
 import { dateTime, day, duration, int, pct, usd } from '../lib/format';
 import { blockedLight, budgetLight, driftLight, errorLight, type Light } from '../lib/health';
 import { apiRange, describePeriod, previousPeriod, qs } from '../lib/period';
+import { FigureKpis } from './figures';
 import { BudgetMeter } from './shared';
 
 export interface PortfolioRow {
@@ -100,97 +101,32 @@ export function Overview() {
             const noTraffic = t.requests === 0 && v.use_cases.every((u) => u.total.requests === 0);
             return (
               <>
-                <dl className="kpis" aria-label={`Figures for ${describePeriod(period)}`}>
-                  <Kpi
-                    id="cost_usd"
-                    label="Spend"
-                    value={t.cost_usd}
-                    fmt={usd}
-                    prev={p?.cost_usd}
-                    compare={!!p}
-                    goodWhen="down"
-                    hint={
-                      t.unpriced_requests > 0 ? `+ ${int(t.unpriced_requests)} unpriced calls` : undefined
-                    }
-                  />
-                  <Kpi
-                    id="value_usd"
-                    label="Value"
-                    value={t.value_usd}
-                    fmt={usd}
-                    prev={p?.value_usd}
-                    compare={!!p}
-                    goodWhen="up"
-                    hint={
-                      t.outcomes === 0
-                        ? 'no outcomes reported yet: POST /v1/outcomes'
-                        : `${int(t.outcomes)} outcomes`
-                    }
-                  />
-                  <Kpi
-                    id="net_value_usd"
-                    label="Net value"
-                    value={t.net_value_usd}
-                    fmt={usd}
-                    prev={p?.net_value_usd}
-                    compare={!!p}
-                    goodWhen="up"
-                  />
-                  <Kpi
-                    id="roi"
-                    label="ROI"
-                    value={t.roi}
-                    fmt={pct}
-                    prev={p?.roi}
-                    compare={!!p}
-                    goodWhen="up"
-                    hint="(value − cost) / cost"
-                  />
-                  <Kpi
-                    id="requests"
-                    label="Calls"
-                    value={t.requests}
-                    fmt={int}
-                    prev={p?.requests}
-                    compare={!!p}
-                  />
-                  <Kpi
-                    id="active_users"
-                    label="Active users"
-                    value={t.active_users}
-                    fmt={int}
-                    prev={p?.active_users}
-                    compare={!!p}
-                    goodWhen="up"
-                  />
-                  <Kpi
-                    id="latency_p95_ms"
-                    label="p95 latency"
-                    value={t.latency_p95_ms}
-                    fmt={duration}
-                    prev={p?.latency_p95_ms}
-                    compare={!!p}
-                    goodWhen="down"
-                  />
-                  <Kpi
-                    id="error_rate"
-                    label="Error rate"
-                    value={t.error_rate}
-                    fmt={pct}
-                    prev={p?.error_rate}
-                    compare={!!p}
-                    goodWhen="down"
-                  />
-                  <Kpi
-                    id="blocked"
-                    label="Blocked calls"
-                    value={t.blocked}
-                    fmt={int}
-                    prev={p?.blocked}
-                    compare={!!p}
-                    goodWhen="down"
-                    hint="refused by guards, scopes, limits"
-                  />
+                <FigureKpis
+                  label={`Figures for ${describePeriod(period)}`}
+                  total={t}
+                  prev={p}
+                  items={[
+                    {
+                      figure: 'cost_usd',
+                      hint:
+                        t.unpriced_requests > 0 ? `+ ${int(t.unpriced_requests)} unpriced calls` : undefined,
+                    },
+                    {
+                      figure: 'value_usd',
+                      hint:
+                        t.outcomes === 0
+                          ? 'no outcomes reported yet: POST /v1/outcomes'
+                          : `${int(t.outcomes)} outcomes`,
+                    },
+                    'net_value_usd',
+                    { figure: 'roi', hint: '(value − cost) / cost' },
+                    'requests',
+                    'active_users',
+                    'latency_p95_ms',
+                    'error_rate',
+                    { figure: 'blocked', hint: 'refused by guards, scopes, limits' },
+                  ]}
+                >
                   <Kpi
                     id="open_alerts"
                     label="Open alerts"
@@ -198,7 +134,7 @@ export function Overview() {
                     fmt={int}
                     hint={openAlerts ? <Link to="/alerts">See alerts</Link> : 'alerts API not available'}
                   />
-                </dl>
+                </FigureKpis>
                 {noTraffic ? (
                   <Empty title="No traffic in this period yet">
                     <p>

@@ -3,12 +3,13 @@ import type { List, SpendForecast, TopRow, UsageReport, UseCaseDetail, ValueRepo
 import { usePeriod } from '../app/period';
 import { Link } from '../app/router';
 import { useSession } from '../app/session';
-import { Code, Empty, Kpi, Load, Notice, Status } from '../components/bits';
+import { Code, Empty, Load, Notice, Status } from '../components/bits';
 import { type Column, DataTable } from '../components/DataTable';
 import { Page, Section } from '../components/Page';
 import { PeriodPicker } from '../components/PeriodPicker';
-import { dateTime, decimal, duration, int, pct, usd } from '../lib/format';
+import { dateTime, duration, int, pct, usd } from '../lib/format';
 import { apiRange, monthToDate, previousPeriod, qs } from '../lib/period';
+import { FigureKpis } from './figures';
 import { dimLabel } from './shared';
 import { UseCaseActions } from './UseCaseActions';
 import { BudgetSection, TrendCharts } from './UseCaseCharts';
@@ -107,97 +108,31 @@ export function UseCaseView({ id }: { id: string }) {
           const p = compare ? prevRow : undefined;
           return (
             <>
-              <dl className="kpis">
-                <Kpi
-                  id="cost_usd"
-                  label="Spend"
-                  value={t.cost_usd}
-                  fmt={usd}
-                  prev={p?.cost_usd}
-                  compare={!!p}
-                  goodWhen="down"
-                />
-                <Kpi
-                  id="value_usd"
-                  label="Value"
-                  value={t.value_usd}
-                  fmt={usd}
-                  prev={p?.value_usd}
-                  compare={!!p}
-                  goodWhen="up"
-                  hint={t.outcomes === 0 ? 'no outcomes reported yet: POST /v1/outcomes' : undefined}
-                />
-                <Kpi
-                  id="net_value_usd"
-                  label="Net value"
-                  value={t.net_value_usd}
-                  fmt={usd}
-                  prev={p?.net_value_usd}
-                  compare={!!p}
-                  goodWhen="up"
-                />
-                <Kpi
-                  id="roi"
-                  label="ROI"
-                  value={t.roi}
-                  fmt={pct}
-                  prev={p?.roi}
-                  compare={!!p}
-                  goodWhen="up"
-                  hint={row.target_roi !== null ? `target ${pct(row.target_roi)}` : undefined}
-                />
-                <Kpi
-                  id="requests"
-                  label="Calls"
-                  value={t.requests}
-                  fmt={int}
-                  prev={p?.requests}
-                  compare={!!p}
-                />
-                <Kpi
-                  id="success_rate"
-                  label="Success rate"
-                  value={t.success_rate}
-                  fmt={pct}
-                  prev={p?.success_rate}
-                  compare={!!p}
-                  goodWhen="up"
-                  hint={`${int(t.successful_outcomes)} of ${int(t.outcomes)} outcomes`}
-                />
-                <Kpi
-                  id="cost_per_successful_outcome_usd"
-                  label="Cost / successful outcome"
-                  value={t.cost_per_successful_outcome_usd}
-                  fmt={usd}
-                  prev={p?.cost_per_successful_outcome_usd}
-                  compare={!!p}
-                  goodWhen="down"
-                />
-                <Kpi
-                  id="feedback_mean"
-                  label="Feedback"
-                  value={t.feedback_mean}
-                  fmt={decimal}
-                  hint={`${int(t.feedback_count)} ratings, −1 … 1`}
-                />
-                <Kpi
-                  id="latency_p95_ms"
-                  label="p95 latency"
-                  value={t.latency_p95_ms}
-                  fmt={duration}
-                  prev={p?.latency_p95_ms}
-                  compare={!!p}
-                  goodWhen="down"
-                />
-                <Kpi
-                  id="active_users"
-                  label="Active users"
-                  value={t.active_users}
-                  fmt={int}
-                  prev={p?.active_users}
-                  compare={!!p}
-                />
-              </dl>
+              <FigureKpis
+                total={t}
+                prev={p}
+                items={[
+                  'cost_usd',
+                  {
+                    figure: 'value_usd',
+                    hint: t.outcomes === 0 ? 'no outcomes reported yet: POST /v1/outcomes' : undefined,
+                  },
+                  'net_value_usd',
+                  {
+                    figure: 'roi',
+                    hint: row.target_roi !== null ? `target ${pct(row.target_roi)}` : undefined,
+                  },
+                  'requests',
+                  {
+                    figure: 'success_rate',
+                    hint: `${int(t.successful_outcomes)} of ${int(t.outcomes)} outcomes`,
+                  },
+                  'cost_per_successful_outcome_usd',
+                  { figure: 'feedback_mean', hint: `${int(t.feedback_count)} ratings, −1 … 1` },
+                  'latency_p95_ms',
+                  'active_users',
+                ]}
+              />
               <TrendCharts periods={row.periods ?? []} />
             </>
           );
