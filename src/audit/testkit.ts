@@ -132,3 +132,27 @@ export async function rechainFrom(database: Database, from: number): Promise<voi
     prev = hash;
   }
 }
+
+export type VerifyExtra = { workers?: number; parallelMinEntries?: number; handBackAfter?: number };
+/**
+ * SQLite runs twice: walked on one thread, and through the parallel fast path (3 workers, so breaks land
+ * inside ranges and on seams; the exact walker hands back after 3 clean entries, so stretches after a
+ * break, renumbered or not, go through the workers again).
+ */
+export function verifyModes(
+  tmp: string,
+  file: string,
+): Array<{ name: string; url: string; extra: VerifyExtra }> {
+  return auditTargets(tmp, file).flatMap((t) =>
+    t.name === 'sqlite'
+      ? [
+          { ...t, extra: { workers: 0 } },
+          {
+            name: 'sqlite, parallel',
+            url: t.url.replace('.db', '-parallel.db'),
+            extra: { workers: 3, parallelMinEntries: 1, handBackAfter: 3 },
+          },
+        ]
+      : [{ ...t, extra: {} }],
+  );
+}

@@ -6,7 +6,6 @@ import { type Database, openDatabase } from '../store/db.js';
 import { GENESIS_HASH } from './chain.js';
 import {
   allRows,
-  auditTargets,
   clearAudit,
   deleteRow,
   flipChar,
@@ -18,6 +17,7 @@ import {
   SIGNING_KEY,
   seedAudit,
   setRow,
+  verifyModes,
 } from './testkit.js';
 import { type VerifyResult, verifyAudit } from './verify.js';
 
@@ -26,33 +26,12 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const N = 30;
 
-type Extra = { workers?: number; parallelMinEntries?: number; handBackAfter?: number };
-/**
- * SQLite runs twice: walked on one thread, and through the parallel fast path (3 workers, so breaks land
- * inside ranges and on seams; the exact walker hands back after 3 clean entries, so stretches after a
- * break, renumbered or not, go through the workers again).
- */
-function modes(file: string): Array<{ name: string; url: string; extra: Extra }> {
-  return auditTargets(tmp, file).flatMap((t) =>
-    t.name === 'sqlite'
-      ? [
-          { ...t, extra: { workers: 0 } },
-          {
-            name: 'sqlite, parallel',
-            url: t.url.replace('.db', '-parallel.db'),
-            extra: { workers: 3, parallelMinEntries: 1, handBackAfter: 3 },
-          },
-        ]
-      : [{ ...t, extra: {} }],
-  );
-}
-
 function first(r: VerifyResult) {
   expect(r.ok).toBe(false);
   return r.problems[0];
 }
 
-describe.each(modes('audit.db'))('verifyAudit on $name', ({ url, extra }) => {
+describe.each(verifyModes(tmp, 'audit.db'))('verifyAudit on $name', ({ url, extra }) => {
   let database: Database;
   let file: string;
   let run = 0;
@@ -356,98 +335,4 @@ describe.each(modes('audit.db'))('verifyAudit on $name', ({ url, extra }) => {
       expect(r.warnings.join(' ')).toContain('no checkpoint file');
     });
   });
-});
-
-describe.each(modes('sweep.db'))('verifyAudit names every position on $name', ({ url, extra }) => {
-  let database: Database;
-  let snapshot: Awaited<ReturnType<typeof allRows>>;
-  const M = 12;
-
-  beforeAll(async () => {
-    database = await openDatabase(url);
-    await clearAudit(database);
-    await seedAudit(database, M, { checkpointEvery: 5, signingKey: SIGNING_KEY });
-    snapshot = await allRows(database);
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
-
-  async function restore(): Promise<void> {
-    await database.db.deleteFrom('audit_log').execute();
-    await database.db.insertInto('audit_log').values(snapshot).execute();
-  }
-
-  const cases: Array<{
-    name: string;
-    kind: string;
-    tamper: (k: number) => Promise<void>;
-    /** What the last entry's case is reported as, when it differs. */
-    last?: string;
-    positions?: number;
-  }> = [
-    {
-      name: 'altered',
-      kind: 'altered',
-      tamper: async (k) =>
-        setRow(database, k, { details: (await rowAt(database, k)).details.replace('reason', 'reasom') }),
-    },
-    { name: 'deleted (gap)', kind: 'deleted', last: 'truncated', tamper: (k) => deleteRow(database, k) },
-    {
-      name: 'deleted (renumbered)',
-      kind: 'deleted',
-      last: 'truncated',
-      tamper: async (k) => {
-        await deleteRow(database, k);
-        await renumber(database, k + 1, -1);
-      },
-    },
-    {
-      name: 'swapped with the next',
-      kind: 'reordered',
-      // Swapping the last entry with "the next" is not possible.
-      positions: M - 1,
-      tamper: async (k) => {
-        const { seq: _a, ...aRest } = await rowAt(database, k);
-        const { seq: _b, ...bRest } = await rowAt(database, k + 1);
-        await setRow(database, k, bRest);
-        await setRow(database, k + 1, aRest);
-      },
-    },
-    {
-      name: 'inserted (garbage, renumbered)',
-      kind: 'inserted',
-      tamper: async (k) => {
-        const prev = k > 1 ? (await rowAt(database, k - 1)).hash : GENESIS_HASH;
-        await renumber(database, k, 1);
-        await insertRow(database, forgedRow(k, prev, { hash: '1'.repeat(64) }));
-      },
-    },
-    {
-      name: 'inserted (valid hash, renumbered)',
-      kind: 'inserted',
-      tamper: async (k) => {
-        const prev = k > 1 ? (await rowAt(database, k - 1)).hash : GENESIS_HASH;
-        await renumber(database, k, 1);
-        await insertRow(database, forgedRow(k, prev));
-      },
-    },
-  ];
-
-  for (const c of cases)
-    it(`${c.name}: names the entry at every position`, async () => {
-      const got: string[] = [];
-      const want: string[] = [];
-      for (let k = 1; k <= (c.positions ?? M); k++) {
-        await restore();
-        await c.tamper(k);
-        const r = await verifyAudit(database, { ...extra, signingKey: SIGNING_KEY, pageSize: 4 });
-        const p = r.problems[0];
-        got.push(`${k}:${p?.kind}@${p?.seq}`);
-        // Deleting the newest entry leaves an intact chain: only its checkpoint (taken on close) tells.
-        const kind = k === M ? (c.last ?? c.kind) : c.kind;
-        want.push(`${k}:${kind}@${k}`);
-      }
-      expect(got).toEqual(want);
-    });
 });

@@ -17,7 +17,7 @@ interface FigureDef {
 }
 
 /** One label, format and "good direction" per figure, so every view shows a figure the same way. */
-const FIGURES: Partial<Record<NumericFigure, FigureDef>> = {
+const FIGURES = {
   cost_usd: { label: 'Spend', fmt: usd, goodWhen: 'down' },
   value_usd: { label: 'Value', fmt: usd, goodWhen: 'up' },
   net_value_usd: { label: 'Net value', fmt: usd, goodWhen: 'up' },
@@ -30,9 +30,11 @@ const FIGURES: Partial<Record<NumericFigure, FigureDef>> = {
   latency_p95_ms: { label: 'p95 latency', fmt: duration, goodWhen: 'down' },
   error_rate: { label: 'Error rate', fmt: pct, goodWhen: 'down' },
   blocked: { label: 'Blocked calls', fmt: int, goodWhen: 'down' },
-};
+} satisfies Partial<Record<NumericFigure, FigureDef>>;
 
-export type FigureItem = NumericFigure | { figure: NumericFigure; hint: ReactNode };
+type Figure = keyof typeof FIGURES;
+
+export type FigureItem = Figure | { figure: Figure; hint: ReactNode };
 
 /**
  * The KPI strip of a value report: each figure with its delta against the previous period (when
@@ -55,8 +57,7 @@ export function FigureKpis({
     <dl className="kpis" aria-label={label}>
       {items.map((item) => {
         const figure = typeof item === 'string' ? item : item.figure;
-        const def = FIGURES[figure];
-        if (!def) throw new Error(`no KPI definition for ${figure}`);
+        const def: FigureDef = FIGURES[figure];
         const compare = prev !== undefined && !def.noDelta;
         return (
           <Kpi
