@@ -11,7 +11,7 @@ import { listOutcomes, type OutcomeListQuery } from './outcomes/list.js';
 import { createOutcomeService, type OutcomeService } from './outcomes/service.js';
 import { buildValueReport, type ValueQuery, type ValueReport } from './roi/report.js';
 import { createRollupJob, type RollupJob } from './rollups/job.js';
-import { readUsage } from './rollups/read.js';
+import { readLedger, readUsage } from './rollups/read.js';
 import { createUseCaseRegistry, type UseCaseBudget, type UseCaseRegistry } from './usecases/registry.js';
 
 export interface ValueServiceDeps {
@@ -104,7 +104,7 @@ export async function createValueService(deps: ValueServiceDeps): Promise<ValueS
       dailyValue: (from, to) => report({ from, to, granularity: 'day' }),
       hourlyUsage: async (from, to, by) => {
         await rollups.refresh();
-        return readUsage(database, await rollups.watermark(), { from, to, grain: 'hour', by });
+        return readLedger(database, (ledger, wm) => readUsage(ledger, wm, { from, to, grain: 'hour', by }));
       },
       ...(deps.drift ? { drift: deps.drift } : {}),
     }),

@@ -8,13 +8,18 @@ import {
   PRICE_VERSION_SAMPLE,
   priceVersionsInUse,
   refusalsByDay,
-  rollupWatermark,
   type TopDimension,
   topUsage,
 } from '../../store/report-queries.js';
 import { dayStart, monthStart, parseDay } from '../../value/roi/periods.js';
 import { histogramQuantile } from '../../value/rollups/buckets.js';
-import { addMeasures, emptyMeasures, readUsage, type UsageMeasures } from '../../value/rollups/read.js';
+import {
+  addMeasures,
+  emptyMeasures,
+  readLedger,
+  readUsage,
+  type UsageMeasures,
+} from '../../value/rollups/read.js';
 import { BLOCKED_CODES, DAY_MS, DIMENSION_NAMES, type Dimension } from '../../value/rollups/sql.js';
 import type { AdminEnv, AdminRouteRule } from './types.js';
 
@@ -113,9 +118,9 @@ export function reportRoutes(deps: ReportRoutesDeps): (app: Hono<AdminEnv>) => v
   const { database } = deps;
   const now = deps.now ?? Date.now;
 
-  async function watermark(): Promise<number> {
+  /** Bring the rollups up to date before a report reads them (readLedger gives the snapshot). */
+  async function refresh(): Promise<void> {
     if (deps.rollups) await deps.rollups.refresh();
-    return rollupWatermark(database);
   }
 
   return (app) => {
@@ -150,15 +155,17 @@ export function reportRoutes(deps: ReportRoutesDeps): (app: Hono<AdminEnv>) => v
         bad('granularity', 'granularity must be total or day.');
       const useCase = useCaseOf(qs);
 
-      const wm = await watermark();
+      await refresh();
       const [groups, versions] = await Promise.all([
-        readUsage(database, wm, {
-          from,
-          to,
-          grain: 'day',
-          by: dims,
-          ...(useCase !== undefined ? { where: { use_case: useCase } } : {}),
-        }),
+        readLedger(database, (ledger, wm) =>
+          readUsage(ledger, wm, {
+            from,
+            to,
+            grain: 'day',
+            by: dims,
+            ...(useCase !== undefined ? { where: { use_case: useCase } } : {}),
+          }),
+        ),
         priceVersionsInUse(database, { from, to }),
       ]);
 
@@ -265,9 +272,9 @@ export function reportRoutes(deps: ReportRoutesDeps): (app: Hono<AdminEnv>) => v
       const today = dayStart(at);
       const tomorrow = today + DAY_MS;
       const keys = await keyBudgets(database);
-      const wm = await watermark();
-      const spend = async (from: number) => {
-        const groups = await readUsage(database, wm, { from, to: tomorrow, grain: 'day', by: ['key_id'] });
+      await refresh();
+      const spend = async (ledger: Database, wm: number, from: number) => {
+        const groups = await readUsage(ledger, wm, { from, to: tomorrow, grain: 'day', by: ['key_id'] });
         const out = new Map<string, UsageMeasures>();
         for (const g of groups) {
           const id = g.dims.key_id ?? '';
@@ -279,15 +286,20 @@ export function reportRoutes(deps: ReportRoutesDeps): (app: Hono<AdminEnv>) => v
         return out;
       };
       const periods = new Set(keys.map((k) => k.budgetPeriod));
-      const [lastUsed, last30, day, month, total] = await Promise.all([
+      const none = new Map<string, UsageMeasures>();
+      const [lastUsed, [last30, day, month, total]] = await Promise.all([
         keysLastUsed(
           database,
           keys.map((k) => k.id),
         ),
-        spend(tomorrow - DEFAULT_DAYS * DAY_MS),
-        periods.has('day') ? spend(today) : new Map<string, UsageMeasures>(),
-        periods.has('month') ? spend(monthStart(at)) : new Map<string, UsageMeasures>(),
-        periods.has('total') ? spend(0) : new Map<string, UsageMeasures>(),
+        readLedger(database, (ledger, wm) =>
+          Promise.all([
+            spend(ledger, wm, tomorrow - DEFAULT_DAYS * DAY_MS),
+            periods.has('day') ? spend(ledger, wm, today) : none,
+            periods.has('month') ? spend(ledger, wm, monthStart(at)) : none,
+            periods.has('total') ? spend(ledger, wm, 0) : none,
+          ]),
+        ),
       ]);
       const byPeriod: Record<string, Map<string, UsageMeasures>> = { day, month, total };
       const usd = (m: UsageMeasures | undefined) => Number((m?.costUsd ?? 0).toFixed(10));

@@ -2,7 +2,7 @@ import type { KeyStore } from '../../access/store.js';
 import type { Database } from '../../store/db.js';
 import { dayStart, monthStart, nextMonthStart } from '../roi/periods.js';
 import type { RollupJob } from '../rollups/job.js';
-import { readUsage } from '../rollups/read.js';
+import { readLedger, readUsage } from '../rollups/read.js';
 import { DAY_MS, type Dimension, HOUR_MS } from '../rollups/sql.js';
 import type { UseCase } from '../usecases/model.js';
 import { forecastMonthEnd } from './ewma.js';
@@ -52,16 +52,19 @@ export async function forecastSpend(
   now: number,
 ): Promise<SpendForecast[]> {
   await deps.rollups.refresh();
-  const wm = await deps.rollups.watermark();
   const today = dayStart(now);
   const mStart = monthStart(now);
   const mEnd = nextMonthStart(now);
   const lookFrom = Math.min(today - deps.lookbackDays * DAY_MS, mStart);
   const col = COLUMN[scope];
   const hourEnd = Math.floor(now / HOUR_MS) * HOUR_MS + HOUR_MS;
-  const [days, todayRows, budgets] = await Promise.all([
-    readUsage(deps.database, wm, { from: lookFrom, to: today, grain: 'day', by: [col] }),
-    readUsage(deps.database, wm, { from: today, to: hourEnd, grain: 'hour', by: [col] }),
+  const [[days, todayRows], budgets] = await Promise.all([
+    readLedger(deps.database, (ledger, wm) =>
+      Promise.all([
+        readUsage(ledger, wm, { from: lookFrom, to: today, grain: 'day', by: [col] }),
+        readUsage(ledger, wm, { from: today, to: hourEnd, grain: 'hour', by: [col] }),
+      ]),
+    ),
     budgetsOf(deps, scope),
   ]);
 

@@ -1,7 +1,7 @@
 import type { Database } from '../../store/db.js';
 import type { CostAllocationRule } from '../config.js';
 import type { RollupJob } from '../rollups/job.js';
-import { readActiveUsers, readUsage } from '../rollups/read.js';
+import { readActiveUsers, readLedger, readUsage } from '../rollups/read.js';
 import { DAY_MS } from '../rollups/sql.js';
 import type { UseCase } from '../usecases/model.js';
 import { allocate } from './allocate.js';
@@ -68,10 +68,17 @@ export interface ValueReport {
  * the allocation rules), totals as sums of the rows shown. See docs/value.md for each definition.
  */
 export async function buildValueReport(deps: ValueReportDeps, q: ValueQuery): Promise<ValueReport> {
-  const { database } = deps;
-  const now = deps.now ?? Date.now;
   await deps.rollups.refresh();
-  const watermark = await deps.rollups.watermark();
+  return readLedger(deps.database, (database, watermark) => reportOn(deps, database, watermark, q));
+}
+
+async function reportOn(
+  deps: ValueReportDeps,
+  database: Database,
+  watermark: number,
+  q: ValueQuery,
+): Promise<ValueReport> {
+  const now = deps.now ?? Date.now;
   const periods = periodsOf(q.from, q.to, q.granularity);
   const days = (p: Period) => (p.end - p.start) / DAY_MS;
   const periodOfDay = new Map<number, number>();

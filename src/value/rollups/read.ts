@@ -1,4 +1,5 @@
 import type { Database } from '../../store/db.js';
+import { rollupWatermark } from '../../store/report-queries.js';
 import { LATENCY_BUCKETS, LATENCY_COLUMNS } from './buckets.js';
 import { exec } from './job.js';
 import {
@@ -11,6 +12,28 @@ import {
   MEASURES,
   USER_BLOCK_DAYS,
 } from './sql.js';
+
+/**
+ * Run `read` on one consistent snapshot of the ledger: the watermark and every rollup and raw-tail
+ * query inside see the same committed state. Read separately, a rollup pass that commits between
+ * the watermark and the queries (the SQLite writer thread's timer, another replica) is counted twice:
+ * in the rollup rows and again in the raw tail above the old watermark. SQLite snapshots at the first
+ * read of a transaction; PostgreSQL needs REPEATABLE READ for one snapshot across statements.
+ * Every query of `read` must go through the `ledger` it is given: on SQLite the transaction holds
+ * the one connection, so a query on the outer `database` would wait for it forever.
+ */
+export async function readLedger<T>(
+  database: Database,
+  read: (ledger: Database, watermark: number) => Promise<T>,
+): Promise<T> {
+  const begin = database.db.transaction();
+  return (database.dialect === 'postgres' ? begin.setIsolationLevel('repeatable read') : begin).execute(
+    async (trx) => {
+      const ledger: Database = { ...database, db: trx };
+      return read(ledger, await rollupWatermark(ledger));
+    },
+  );
+}
 
 /** Additive usage measures of a group (one rollup cell, or many summed). */
 export interface UsageMeasures {
