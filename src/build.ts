@@ -204,8 +204,9 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       stopMonitors();
       clearTimeout(driftEvaluation);
       await driftEvaluating;
-      await value.close();
+      // Usage first: nothing after it may delay the flush of the events buffered in memory.
       await usage.close();
+      await value.close();
       await writerThread?.close();
       await securityEvents.close();
       await audit.close();

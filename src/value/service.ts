@@ -149,7 +149,7 @@ export async function createValueService(deps: ValueServiceDeps): Promise<ValueS
       for (const t of timers) clearInterval(t);
       timers.length = 0;
       await Promise.allSettled([...running]);
-      await alerts.idle();
+      await alerts.close();
     },
   };
 }

@@ -34,6 +34,29 @@ async function receiver(): Promise<{ url: string; got: Received[]; close: () => 
   };
 }
 
+/** A receiver that answers 503 on /down and never answers on /hang. */
+async function unwell(): Promise<{ url: string; got: string[]; close: () => Promise<void> }> {
+  const got: string[] = [];
+  const server: Server = createServer((req, res) => {
+    got.push(req.url ?? '');
+    if (req.url?.endsWith('/down')) {
+      res.statusCode = 503;
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    got,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
 function verify(r: Received): Record<string, unknown> {
   const expected = `sha256=${createHmac('sha256', SECRET).update(r.body).digest('hex')}`;
   expect(r.headers['x-keel-signature']).toBe(expected);
@@ -50,6 +73,62 @@ describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
   afterEach(async () => {
     await h?.close();
     await rx?.close();
+  });
+
+  it('does not hold up shutdown for webhook retries: what was cut short is recorded on the alert', async () => {
+    const down = await unwell();
+    const c = clock(MARCH);
+    h = await valueHarness(
+      url,
+      {
+        use_cases: [{ id: 'ramp', monthly_budget_usd: 300 }],
+        alerts: {
+          webhooks: [
+            { url: `${down.url}/down`, secret: SECRET, name: 'down' },
+            { url: `${down.url}/hang`, secret: SECRET, name: 'hang' },
+          ],
+          // Left alone, these would retry for minutes.
+          delivery: { backoff_ms: 60_000, max_backoff_ms: 300_000, max_attempts: 6, timeout_ms: 60_000 },
+          rules: { spend_spike: { enabled: false }, unpriced_calls: { enabled: false } },
+        },
+      },
+      { now: c.now },
+    );
+    for (let d = 1; d <= 10; d++)
+      for (let i = 0; i < 15; i++)
+        h.usage.record(
+          usageEvent({
+            ts: MARCH + (d - 1) * DAY_MS + 8 * HOUR_MS + i * 60_000,
+            useCase: 'ramp',
+            costUsd: 1,
+          }),
+        );
+    c.set(MARCH + 10 * DAY_MS + HOUR_MS);
+    await h.usage.flush();
+    const alert = (await h.value.evaluateAlerts()).opened[0]!;
+    while (down.got.length < 2) await new Promise((r) => setTimeout(r, 5));
+
+    const started = Date.now();
+    await h.value.alerts.close(50);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(down.got).toHaveLength(2); // one attempt each, no retry
+    const stored = await h.value.alerts.get(alert.id);
+    expect(stored?.delivery).toEqual([
+      expect.objectContaining({
+        webhook: 'down',
+        status: 'failed',
+        attempts: 1,
+        last_status: 503,
+        last_error: 'HTTP 503; not retried: Keel shut down',
+      }),
+      expect.objectContaining({
+        webhook: 'hang',
+        status: 'failed',
+        attempts: 1,
+        last_error: 'cancelled: Keel shut down',
+      }),
+    ]);
+    await down.close();
   });
 
   it('forecasts a budget overrun before it happens, signs and retries the webhook, escalates and resolves', async () => {

@@ -63,9 +63,18 @@ export interface AlertService {
   get(id: string): Promise<Alert | undefined>;
   acknowledge(id: string, actor: string, now?: number): Promise<Alert>;
   resolve(id: string, actor: string, now?: number): Promise<Alert>;
-  /** Resolves when every webhook delivery started so far has finished (tests, shutdown). */
+  /** Resolves when every webhook delivery started so far has finished (tests). */
   idle(): Promise<void>;
+  /**
+   * Shutdown: no delivery retries after this; an attempt in flight gets `graceMs` to finish, then
+   * is cancelled. Deliveries cut short are recorded on their alert as failed. Bounded, so a receiver
+   * that is down cannot hold up the flush of usage and audit entries behind it.
+   */
+  close(graceMs?: number): Promise<void>;
 }
+
+/** How long an attempt in flight may still finish once Keel shuts down. */
+export const DELIVERY_SHUTDOWN_GRACE_MS = 2000;
 
 /**
  * Alerts as records: at most one open or acknowledged alert per fingerprint (rule + subject). A
@@ -82,6 +91,9 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     timeoutMs: deps.config.delivery.timeout_ms,
   };
   const pending = new Set<Promise<void>>();
+  const noRetry = new AbortController();
+  const abort = new AbortController();
+  const stop = { noRetry: noRetry.signal, abort: abort.signal };
   let evaluating: Promise<EvaluationResult> | null = null;
 
   function notify(alert: Alert, event: 'alert.opened' | 'alert.escalated' | 'alert.resolved'): void {
@@ -89,7 +101,7 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     const p = (async () => {
       const results = await Promise.all(
         deps.config.webhooks.map((w) =>
-          deliver(w, event, { alert: publicAlert(alert) }, policy, deps.webhook),
+          deliver(w, event, { alert: publicAlert(alert) }, policy, deps.webhook, stop),
         ),
       );
       await db
@@ -100,6 +112,10 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     })().catch((e: unknown) => deps.onError?.(e));
     pending.add(p);
     void p.finally(() => pending.delete(p));
+  }
+
+  async function idle(): Promise<void> {
+    while (pending.size > 0) await Promise.allSettled([...pending]);
   }
 
   async function active(): Promise<Alert[]> {
@@ -251,8 +267,18 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     acknowledge: (id, actor, now = Date.now()) => transition(id, 'acknowledged', actor, now),
     resolve: (id, actor, now = Date.now()) => transition(id, 'resolved', actor, now),
 
-    async idle() {
-      while (pending.size > 0) await Promise.allSettled([...pending]);
+    idle,
+
+    async close(graceMs = DELIVERY_SHUTDOWN_GRACE_MS) {
+      noRetry.abort();
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((r) => {
+        timer = setTimeout(r, graceMs);
+      });
+      await Promise.race([idle(), grace]);
+      clearTimeout(timer);
+      abort.abort();
+      await idle();
     },
   };
 }

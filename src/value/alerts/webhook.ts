@@ -26,7 +26,8 @@ export interface DeliveryResult {
 
 export interface WebhookDeps {
   fetch?: typeof fetch;
-  sleep?: (ms: number) => Promise<void>;
+  /** Resolves after `ms`, or as soon as `stop` is aborted. */
+  sleep?: (ms: number, stop?: AbortSignal) => Promise<void>;
   now?: () => number;
   /** 0..1; jitter multiplies each delay by 0.5 + random/2. */
   random?: () => number;
@@ -58,15 +59,41 @@ function retryable(status: number): boolean {
  * attempt carries the same bytes and signature; x-keel-timestamp is also inside the signed body
  * (`sent_at`), so receivers can reject replays.
  */
+/**
+ * Shutdown controls of a delivery: once `noRetry` is aborted no further attempt starts (a backoff
+ * sleep ends at once); `abort` also cancels the attempt in flight.
+ */
+export interface DeliveryStop {
+  noRetry: AbortSignal;
+  abort: AbortSignal;
+}
+
+export const SHUTDOWN_ERROR = 'not retried: Keel shut down';
+export const CANCELLED_ERROR = 'cancelled: Keel shut down';
+
+function abortableSleep(ms: number, stop?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (stop?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      stop?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    stop?.addEventListener('abort', done, { once: true });
+  });
+}
+
 export async function deliver(
   w: WebhookTarget,
   event: string,
   payload: Record<string, unknown>,
   policy: DeliveryPolicy,
   deps: WebhookDeps = {},
+  stop?: DeliveryStop,
 ): Promise<DeliveryResult> {
   const doFetch = deps.fetch ?? fetch;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = deps.sleep ?? abortableSleep;
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const deliveryId = `dlv_${randomUUID().replaceAll('-', '')}`;
@@ -89,13 +116,19 @@ export async function deliver(
   let lastError: string | null = null;
   let attempt = 0;
   while (attempt < policy.maxAttempts) {
+    if (stop?.noRetry.aborted) {
+      if (lastError !== CANCELLED_ERROR)
+        lastError = lastError ? `${lastError}; ${SHUTDOWN_ERROR}` : SHUTDOWN_ERROR;
+      break;
+    }
     attempt++;
     try {
+      const timeout = AbortSignal.timeout(policy.timeoutMs);
       const res = await doFetch(w.url, {
         method: 'POST',
         headers,
         body,
-        signal: AbortSignal.timeout(policy.timeoutMs),
+        signal: stop ? AbortSignal.any([timeout, stop.abort]) : timeout,
         redirect: 'manual',
       });
       lastStatus = res.status;
@@ -106,11 +139,17 @@ export async function deliver(
       if (!retryable(res.status)) return result('failed');
     } catch (e) {
       lastStatus = null;
-      lastError = e instanceof Error ? (e.name === 'TimeoutError' ? 'timeout' : e.message) : String(e);
+      lastError = stop?.abort.aborted
+        ? CANCELLED_ERROR
+        : e instanceof Error
+          ? e.name === 'TimeoutError'
+            ? 'timeout'
+            : e.message
+          : String(e);
     }
     if (attempt < policy.maxAttempts) {
       const base = Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** (attempt - 1));
-      await sleep(base * (0.5 + random() / 2));
+      await sleep(base * (0.5 + random() / 2), stop?.noRetry);
     }
   }
   return result('failed');
