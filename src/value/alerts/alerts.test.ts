@@ -57,6 +57,15 @@ async function unwell(): Promise<{ url: string; got: string[]; close: () => Prom
   };
 }
 
+/** $15 a day for the 'ramp' use case on March days `from`..`to`. */
+function spendDays(h: ValueHarness, from: number, to: number): void {
+  for (let d = from; d <= to; d++)
+    for (let i = 0; i < 15; i++)
+      h.usage.record(
+        usageEvent({ ts: MARCH + (d - 1) * DAY_MS + 8 * HOUR_MS + i * 60_000, useCase: 'ramp', costUsd: 1 }),
+      );
+}
+
 function verify(r: Received): Record<string, unknown> {
   const expected = `sha256=${createHmac('sha256', SECRET).update(r.body).digest('hex')}`;
   expect(r.headers['x-keel-signature']).toBe(expected);
@@ -94,15 +103,7 @@ describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
       },
       { now: c.now },
     );
-    for (let d = 1; d <= 10; d++)
-      for (let i = 0; i < 15; i++)
-        h.usage.record(
-          usageEvent({
-            ts: MARCH + (d - 1) * DAY_MS + 8 * HOUR_MS + i * 60_000,
-            useCase: 'ramp',
-            costUsd: 1,
-          }),
-        );
+    spendDays(h, 1, 10);
     c.set(MARCH + 10 * DAY_MS + HOUR_MS);
     await h.usage.flush();
     const alert = (await h.value.evaluateAlerts()).opened[0]!;
@@ -146,19 +147,8 @@ describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
       },
       { now: c.now },
     );
-    const spendDays = (from: number, to: number) => {
-      for (let d = from; d <= to; d++)
-        for (let i = 0; i < 15; i++)
-          h.usage.record(
-            usageEvent({
-              ts: MARCH + (d - 1) * DAY_MS + 8 * HOUR_MS + i * 60_000,
-              useCase: 'ramp',
-              costUsd: 1,
-            }),
-          );
-    };
 
-    spendDays(1, 10);
+    spendDays(h, 1, 10);
     c.set(MARCH + 10 * DAY_MS + HOUR_MS); // day 11, 01:00: $150 spent of $300
     await h.usage.flush();
     const first = await h.value.evaluateAlerts();
@@ -208,7 +198,7 @@ describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
     expect([again.opened, again.escalated, again.resolved].map((x) => x.length)).toEqual([0, 0, 0]);
 
     // Crossing the budget escalates the same alert to critical.
-    spendDays(11, 20);
+    spendDays(h, 11, 20);
     await h.usage.flush();
     c.set(MARCH + 20 * DAY_MS + HOUR_MS);
     const crossed = await h.value.evaluateAlerts();
