@@ -54,12 +54,6 @@ function retryable(status: number): boolean {
 }
 
 /**
- * POST one event to one webhook, retrying with exponential backoff (and jitter) until it is
- * accepted (2xx), refused for good (4xx) or out of attempts. The body is serialised once, so every
- * attempt carries the same bytes and signature; x-keel-timestamp is also inside the signed body
- * (`sent_at`), so receivers can reject replays.
- */
-/**
  * Shutdown controls of a delivery: once `noRetry` is aborted no further attempt starts (a backoff
  * sleep ends at once); `abort` also cancels the attempt in flight.
  */
@@ -68,8 +62,8 @@ export interface DeliveryStop {
   abort: AbortSignal;
 }
 
-export const SHUTDOWN_ERROR = 'not retried: Keel shut down';
-export const CANCELLED_ERROR = 'cancelled: Keel shut down';
+const SHUTDOWN_ERROR = 'not retried: Keel shut down';
+const CANCELLED_ERROR = 'cancelled: Keel shut down';
 
 function abortableSleep(ms: number, stop?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -84,6 +78,12 @@ function abortableSleep(ms: number, stop?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * POST one event to one webhook, retrying with exponential backoff (and jitter) until it is
+ * accepted (2xx), refused for good (4xx) or out of attempts. The body is serialised once, so every
+ * attempt carries the same bytes and signature; x-keel-timestamp is also inside the signed body
+ * (`sent_at`), so receivers can reject replays.
+ */
 export async function deliver(
   w: WebhookTarget,
   event: string,
