@@ -144,6 +144,10 @@ export async function createValueService(deps: ValueServiceDeps): Promise<ValueS
         return alerts.evaluate(now());
       });
       if (config.retention.raw_days) every(PURGE_EVERY_MS, () => rollups.purge(now()));
+      // Webhook deliveries the last shutdown cut short.
+      const resumed = alerts.resumeInterrupted().catch(onError);
+      running.add(resumed);
+      void resumed.finally(() => running.delete(resumed));
     },
     async close() {
       for (const t of timers) clearInterval(t);

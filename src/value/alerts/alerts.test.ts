@@ -2,8 +2,10 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../config/load.js';
 import { DAY_MS, HOUR_MS } from '../rollups/sql.js';
-import { clock, DIALECTS, usageEvent, type ValueHarness, valueHarness } from '../testkit.js';
+import { clock, DIALECTS, memoryAuditLog, usageEvent, type ValueHarness, valueHarness } from '../testkit.js';
+import { createAlertService } from './service.js';
 
 const MARCH = Date.UTC(2026, 2, 1);
 const SECRET = 'whsec_test_0123456789abcdef';
@@ -34,12 +36,21 @@ async function receiver(): Promise<{ url: string; got: Received[]; close: () => 
   };
 }
 
-/** A receiver that answers 503 on /down and never answers on /hang. */
-async function unwell(): Promise<{ url: string; got: string[]; close: () => Promise<void> }> {
+/** A receiver that answers 503 on /down and never answers on /hang, until it is `healthy` (204). */
+async function unwell(): Promise<{
+  url: string;
+  got: string[];
+  healthy: boolean;
+  close: () => Promise<void>;
+}> {
   const got: string[] = [];
+  const state = { healthy: false };
   const server: Server = createServer((req, res) => {
     got.push(req.url ?? '');
-    if (req.url?.endsWith('/down')) {
+    if (state.healthy) {
+      res.statusCode = 204;
+      res.end();
+    } else if (req.url?.endsWith('/down')) {
       res.statusCode = 503;
       res.end();
     }
@@ -49,6 +60,12 @@ async function unwell(): Promise<{ url: string; got: string[]; close: () => Prom
   return {
     url: `http://127.0.0.1:${port}`,
     got,
+    get healthy() {
+      return state.healthy;
+    },
+    set healthy(v: boolean) {
+      state.healthy = v;
+    },
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
@@ -84,23 +101,21 @@ describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
     await rx?.close();
   });
 
-  it('does not hold up shutdown for webhook retries: what was cut short is recorded on the alert', async () => {
+  it('does not hold up shutdown for webhook retries; the next start sends what was cut short', async () => {
     const down = await unwell();
     const c = clock(MARCH);
+    const alerts = {
+      webhooks: [
+        { url: `${down.url}/down`, secret: SECRET, name: 'down' },
+        { url: `${down.url}/hang`, secret: SECRET, name: 'hang' },
+      ],
+      // Left alone, these would retry for minutes.
+      delivery: { backoff_ms: 60_000, max_backoff_ms: 300_000, max_attempts: 6, timeout_ms: 60_000 },
+      rules: { spend_spike: { enabled: false }, unpriced_calls: { enabled: false } },
+    };
     h = await valueHarness(
       url,
-      {
-        use_cases: [{ id: 'ramp', monthly_budget_usd: 300 }],
-        alerts: {
-          webhooks: [
-            { url: `${down.url}/down`, secret: SECRET, name: 'down' },
-            { url: `${down.url}/hang`, secret: SECRET, name: 'hang' },
-          ],
-          // Left alone, these would retry for minutes.
-          delivery: { backoff_ms: 60_000, max_backoff_ms: 300_000, max_attempts: 6, timeout_ms: 60_000 },
-          rules: { spend_spike: { enabled: false }, unpriced_calls: { enabled: false } },
-        },
-      },
+      { use_cases: [{ id: 'ramp', monthly_budget_usd: 300 }], alerts },
       { now: c.now },
     );
     spendDays(h, 1, 10);
@@ -129,6 +144,26 @@ describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
         last_error: 'cancelled: Keel shut down',
       }),
     ]);
+
+    // The next process on the same store, with the receiver back: both deliveries go out again.
+    down.healthy = true;
+    const next = createAlertService({
+      database: h.database,
+      audit: memoryAuditLog(),
+      config: parseConfig({ database: { url }, alerts }, {}).alerts,
+      context: () => {
+        throw new Error('no rule evaluation in this test');
+      },
+    });
+    expect(await next.resumeInterrupted()).toBe(2);
+    await next.idle();
+    expect(down.got.slice(2).sort()).toEqual(['/down', '/hang']);
+    expect((await next.get(alert.id))?.delivery).toEqual([
+      expect.objectContaining({ webhook: 'down', event: 'alert.opened', status: 'delivered', attempts: 1 }),
+      expect.objectContaining({ webhook: 'hang', event: 'alert.opened', status: 'delivered', attempts: 1 }),
+    ]);
+    expect(await next.resumeInterrupted()).toBe(0);
+    await next.close();
     await down.close();
   });
 

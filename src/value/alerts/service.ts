@@ -14,9 +14,17 @@ import {
   SEVERITY_RANK,
   type Severity,
 } from './rules.js';
-import { type DeliveryResult, deliver, type WebhookDeps } from './webhook.js';
+import {
+  cutShortByShutdown,
+  type DeliveryResult,
+  deliver,
+  SHUTDOWN_MARK_SQL,
+  type WebhookDeps,
+  webhookLabel,
+} from './webhook.js';
 
 export const ALERT_STATES = ['open', 'acknowledged', 'resolved'] as const;
+type AlertEvent = 'alert.opened' | 'alert.escalated' | 'alert.resolved';
 export type AlertState = (typeof ALERT_STATES)[number];
 
 export interface Alert {
@@ -63,6 +71,12 @@ export interface AlertService {
   get(id: string): Promise<Alert | undefined>;
   acknowledge(id: string, actor: string, now?: number): Promise<Alert>;
   resolve(id: string, actor: string, now?: number): Promise<Alert>;
+  /**
+   * Send again what a shutdown cut short (recorded on the alerts by close()): at least once, so a
+   * receiver may see an event twice if the cancelled attempt had in fact arrived. Returns how many
+   * deliveries were started.
+   */
+  resumeInterrupted(): Promise<number>;
   /** Resolves when every webhook delivery started so far has finished (tests). */
   idle(): Promise<void>;
   /**
@@ -96,17 +110,22 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
   const stop = { noRetry: noRetry.signal, abort: abort.signal };
   let evaluating: Promise<EvaluationResult> | null = null;
 
-  function notify(alert: Alert, event: 'alert.opened' | 'alert.escalated' | 'alert.resolved'): void {
-    if (deps.config.webhooks.length === 0) return;
+  /** Notify every webhook, or with `only` the named ones (their earlier results are replaced). */
+  function notify(alert: Alert, event: AlertEvent, only?: ReadonlySet<string>): void {
+    const targets = only
+      ? deps.config.webhooks.filter((w) => only.has(webhookLabel(w)))
+      : deps.config.webhooks;
+    if (targets.length === 0) return;
     const p = (async () => {
       const results = await Promise.all(
-        deps.config.webhooks.map((w) =>
-          deliver(w, event, { alert: publicAlert(alert) }, policy, deps.webhook, stop),
-        ),
+        targets.map((w) => deliver(w, event, { alert: publicAlert(alert) }, policy, deps.webhook, stop)),
       );
+      const delivery = only
+        ? [...alert.delivery.filter((d) => !(only.has(d.webhook) && d.event === event)), ...results]
+        : results;
       await db
         .updateTable('alerts')
-        .set({ delivery: JSON.stringify(results) })
+        .set({ delivery: JSON.stringify(delivery) })
         .where('id', '=', alert.id)
         .execute();
     })().catch((e: unknown) => deps.onError?.(e));
@@ -266,6 +285,29 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
 
     acknowledge: (id, actor, now = Date.now()) => transition(id, 'acknowledged', actor, now),
     resolve: (id, actor, now = Date.now()) => transition(id, 'resolved', actor, now),
+
+    async resumeInterrupted() {
+      if (deps.config.webhooks.length === 0) return 0;
+      const rows = await db
+        .selectFrom('alerts')
+        .selectAll()
+        .where('delivery', 'like', SHUTDOWN_MARK_SQL)
+        .execute();
+      let started = 0;
+      for (const alert of rows.map(rowToAlert)) {
+        const byEvent = new Map<AlertEvent, Set<string>>();
+        for (const d of alert.delivery.filter(cutShortByShutdown)) {
+          const labels = byEvent.get(d.event as AlertEvent) ?? new Set<string>();
+          labels.add(d.webhook);
+          byEvent.set(d.event as AlertEvent, labels);
+        }
+        for (const [event, labels] of byEvent) {
+          notify(alert, event, labels);
+          started += labels.size;
+        }
+      }
+      return started;
+    },
 
     idle,
 

@@ -62,8 +62,17 @@ export interface DeliveryStop {
   abort: AbortSignal;
 }
 
-const SHUTDOWN_ERROR = 'not retried: Keel shut down';
-const CANCELLED_ERROR = 'cancelled: Keel shut down';
+const SHUTDOWN_MARK = 'Keel shut down';
+const SHUTDOWN_ERROR = `not retried: ${SHUTDOWN_MARK}`;
+const CANCELLED_ERROR = `cancelled: ${SHUTDOWN_MARK}`;
+
+/** A delivery that failed only because Keel shut down while it was being retried or sent. */
+export function cutShortByShutdown(r: DeliveryResult): boolean {
+  return r.status === 'failed' && (r.last_error?.endsWith(SHUTDOWN_MARK) ?? false);
+}
+
+/** What a LIKE on the stored delivery JSON can pre-filter on. */
+export const SHUTDOWN_MARK_SQL = `%${SHUTDOWN_MARK}%`;
 
 function abortableSleep(ms: number, stop?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
