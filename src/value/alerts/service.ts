@@ -5,6 +5,7 @@ import { KeelError } from '../../errors.js';
 import type { Database } from '../../store/db.js';
 import type { AlertsTable } from '../../store/rollups-schema.js';
 import type { AlertsConfig } from '../config.js';
+import { createNotifier } from './notifier.js';
 import {
   type Candidate,
   RULE_EVALUATORS,
@@ -14,17 +15,10 @@ import {
   SEVERITY_RANK,
   type Severity,
 } from './rules.js';
-import {
-  cutShortByShutdown,
-  type DeliveryResult,
-  deliver,
-  SHUTDOWN_MARK_SQL,
-  type WebhookDeps,
-  webhookLabel,
-} from './webhook.js';
+import { type DeliveryResult, SHUTDOWN_MARK_SQL, type WebhookDeps } from './webhook.js';
 
 export const ALERT_STATES = ['open', 'acknowledged', 'resolved'] as const;
-type AlertEvent = 'alert.opened' | 'alert.escalated' | 'alert.resolved';
+export type AlertEvent = 'alert.opened' | 'alert.escalated' | 'alert.resolved';
 export type AlertState = (typeof ALERT_STATES)[number];
 
 export interface Alert {
@@ -87,9 +81,6 @@ export interface AlertService {
   close(graceMs?: number): Promise<void>;
 }
 
-/** How long an attempt in flight may still finish once Keel shuts down. */
-export const DELIVERY_SHUTDOWN_GRACE_MS = 2000;
-
 /**
  * Alerts as records: at most one open or acknowledged alert per fingerprint (rule + subject). A
  * condition that keeps holding refreshes its alert (and notifies again only when its severity
@@ -98,44 +89,15 @@ export const DELIVERY_SHUTDOWN_GRACE_MS = 2000;
  */
 export function createAlertService(deps: AlertServiceDeps): AlertService {
   const { db } = deps.database;
-  const policy = {
-    maxAttempts: deps.config.delivery.max_attempts,
-    backoffMs: deps.config.delivery.backoff_ms,
-    maxBackoffMs: deps.config.delivery.max_backoff_ms,
-    timeoutMs: deps.config.delivery.timeout_ms,
-  };
-  const pending = new Set<Promise<void>>();
-  const noRetry = new AbortController();
-  const abort = new AbortController();
-  const stop = { noRetry: noRetry.signal, abort: abort.signal };
+  const notifier = createNotifier({
+    database: deps.database,
+    config: deps.config,
+    payload: (alert) => ({ alert: publicAlert(alert) }),
+    ...(deps.webhook ? { webhook: deps.webhook } : {}),
+    ...(deps.onError ? { onError: deps.onError } : {}),
+  });
+  const notify = notifier.notify;
   let evaluating: Promise<EvaluationResult> | null = null;
-
-  /** Notify every webhook, or with `only` the named ones (their earlier results are replaced). */
-  function notify(alert: Alert, event: AlertEvent, only?: ReadonlySet<string>): void {
-    const targets = only
-      ? deps.config.webhooks.filter((w) => only.has(webhookLabel(w)))
-      : deps.config.webhooks;
-    if (targets.length === 0) return;
-    const p = (async () => {
-      const results = await Promise.all(
-        targets.map((w) => deliver(w, event, { alert: publicAlert(alert) }, policy, deps.webhook, stop)),
-      );
-      const delivery = only
-        ? [...alert.delivery.filter((d) => !(only.has(d.webhook) && d.event === event)), ...results]
-        : results;
-      await db
-        .updateTable('alerts')
-        .set({ delivery: JSON.stringify(delivery) })
-        .where('id', '=', alert.id)
-        .execute();
-    })().catch((e: unknown) => deps.onError?.(e));
-    pending.add(p);
-    void p.finally(() => pending.delete(p));
-  }
-
-  async function idle(): Promise<void> {
-    while (pending.size > 0) await Promise.allSettled([...pending]);
-  }
 
   async function active(): Promise<Alert[]> {
     const rows = await db
@@ -287,41 +249,16 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     resolve: (id, actor, now = Date.now()) => transition(id, 'resolved', actor, now),
 
     async resumeInterrupted() {
-      if (deps.config.webhooks.length === 0) return 0;
       const rows = await db
         .selectFrom('alerts')
         .selectAll()
         .where('delivery', 'like', SHUTDOWN_MARK_SQL)
         .execute();
-      let started = 0;
-      for (const alert of rows.map(rowToAlert)) {
-        const byEvent = new Map<AlertEvent, Set<string>>();
-        for (const d of alert.delivery.filter(cutShortByShutdown)) {
-          const labels = byEvent.get(d.event as AlertEvent) ?? new Set<string>();
-          labels.add(d.webhook);
-          byEvent.set(d.event as AlertEvent, labels);
-        }
-        for (const [event, labels] of byEvent) {
-          notify(alert, event, labels);
-          started += labels.size;
-        }
-      }
-      return started;
+      return notifier.resume(rows.map(rowToAlert));
     },
 
-    idle,
-
-    async close(graceMs = DELIVERY_SHUTDOWN_GRACE_MS) {
-      noRetry.abort();
-      let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<void>((r) => {
-        timer = setTimeout(r, graceMs);
-      });
-      await Promise.race([idle(), grace]);
-      clearTimeout(timer);
-      abort.abort();
-      await idle();
-    },
+    idle: notifier.idle,
+    close: notifier.close,
   };
 }
 
