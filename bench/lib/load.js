@@ -31,6 +31,24 @@ export function percentile(sorted, p) {
   return /** @type {number} */ (sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]);
 }
 
+/**
+ * Percentiles, max and mean of latency samples (ms), exactly.
+ * @param {number[]} samples
+ * @returns {LoadResult['latencyMs']}
+ */
+export function latencySummary(samples) {
+  const sorted = Float64Array.from(samples).sort();
+  const sum = samples.reduce((a, b) => a + b, 0);
+  return {
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    p999: percentile(sorted, 99.9),
+    max: sorted.length ? /** @type {number} */ (sorted[sorted.length - 1]) : Number.NaN,
+    mean: samples.length ? sum / samples.length : Number.NaN,
+  };
+}
+
 /** @param {number[]} values */
 export function median(values) {
   const s = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
@@ -86,8 +104,6 @@ export function runLoad({ url, body, headers, connections, durationS, settleS = 
         }
         clearTimeout(settleTimer);
         const durationS = Number(process.hrtime.bigint() - measuredAt) / 1e9;
-        const sorted = Float64Array.from(samples).sort();
-        const sum = samples.reduce((a, b) => a + b, 0);
         resolve({
           connections,
           durationS,
@@ -98,14 +114,7 @@ export function runLoad({ url, body, headers, connections, durationS, settleS = 
           errors: result.errors,
           all: { sent: result.requests.sent, answered },
           rps: ok / durationS,
-          latencyMs: {
-            p50: percentile(sorted, 50),
-            p90: percentile(sorted, 90),
-            p99: percentile(sorted, 99),
-            p999: percentile(sorted, 99.9),
-            max: sorted.length ? /** @type {number} */ (sorted[sorted.length - 1]) : Number.NaN,
-            mean: samples.length ? sum / samples.length : Number.NaN,
-          },
+          latencyMs: latencySummary(samples),
           statusCodes,
         });
       },

@@ -10,7 +10,7 @@
  * due before the measured window are sent but not recorded (see LoadOptions in load.js).
  */
 import { Pool } from 'undici';
-import { percentile } from './load.js';
+import { latencySummary } from './load.js';
 
 /**
  * @param {import('./load.js').LoadOptions & { rate: number }} opts
@@ -84,8 +84,6 @@ export async function runPaced({
   const elapsedS = (performance.now() - measuredFrom) / 1000;
   await pool.close();
 
-  const sorted = Float64Array.from(samples).sort();
-  const sum = samples.reduce((a, b) => a + b, 0);
   return {
     connections,
     durationS: elapsedS,
@@ -95,14 +93,7 @@ export async function runPaced({
     errors,
     all: { sent, answered },
     rps: samples.length / elapsedS,
-    latencyMs: {
-      p50: percentile(sorted, 50),
-      p90: percentile(sorted, 90),
-      p99: percentile(sorted, 99),
-      p999: percentile(sorted, 99.9),
-      max: sorted.length ? /** @type {number} */ (sorted[sorted.length - 1]) : Number.NaN,
-      mean: samples.length ? sum / samples.length : Number.NaN,
-    },
+    latencyMs: latencySummary(samples),
     statusCodes,
   };
 }

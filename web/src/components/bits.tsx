@@ -178,3 +178,10 @@ export function Kpi({
 export function Code({ children }: { children: ReactNode }) {
   return <code className="code">{children}</code>;
 }
+
+/** Share of a budget used, as a meter that turns amber at 80% and red when spent. */
+export function BudgetUse({ used, label }: { used: number; label: string }) {
+  return (
+    <meter min={0} max={1} low={0.8} high={0.99} optimum={0} value={Math.min(used, 1)} aria-label={label} />
+  );
+}

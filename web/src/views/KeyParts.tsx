@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { CreatedKey, KeyActivity, VirtualKey } from '../api/types';
-import { Code, Notice, Num, Status } from '../components/bits';
+import { BudgetUse, Code, Notice, Num, Status } from '../components/bits';
 import type { Column } from '../components/DataTable';
 import { ago, dateTime, int, pct, usd } from '../lib/format';
 
@@ -142,15 +142,7 @@ function KeyBudget({ k, a }: { k: VirtualKey; a: KeyActivity | undefined }) {
         <Num value={spent} fmt={usd} /> of {usd(k.budget_usd)} per{' '}
         {k.budget_period === 'total' ? 'lifetime' : k.budget_period}
       </span>
-      <meter
-        min={0}
-        max={1}
-        low={0.8}
-        high={0.99}
-        optimum={0}
-        value={Math.min(used, 1)}
-        aria-label={`Budget used by ${k.name}`}
-      />
+      <BudgetUse used={used} label={`Budget used by ${k.name}`} />
       <span className="cell-sub">{pct(used)} used</span>
     </div>
   );

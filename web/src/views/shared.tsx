@@ -1,5 +1,5 @@
 import type { SpendForecast } from '../api/types';
-import { Num } from '../components/bits';
+import { BudgetUse, Num } from '../components/bits';
 import { pct, usd } from '../lib/format';
 
 /** Month-to-date spend against the monthly budget, with the month-end forecast and its interval. */
@@ -18,15 +18,7 @@ export function BudgetMeter({ forecast: f }: { forecast: SpendForecast | undefin
       <span>
         <Num value={f.mtd_usd} fmt={usd} /> of {usd(f.budget_usd)} ({pct(used)})
       </span>
-      <meter
-        min={0}
-        max={1}
-        low={0.8}
-        high={0.99}
-        optimum={0}
-        value={Math.min(used, 1)}
-        aria-label="Budget used this month"
-      />
+      <BudgetUse used={used} label="Budget used this month" />
       <span className="cell-sub">
         forecast {usd(f.forecast_usd)} ({usd(f.low_usd)}–{usd(f.high_usd)})
         {f.status === 'at_risk' ? ' · over budget' : f.status === 'over' ? ' · budget spent' : ''}
