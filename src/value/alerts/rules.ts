@@ -1,3 +1,4 @@
+import type { DriftingFeature } from '../../data/monitors/types.js';
 import type { AlertsConfig } from '../config.js';
 import type { ForecastScope, SpendForecast } from '../forecast/spend.js';
 import { dayStart } from '../roi/periods.js';
@@ -44,19 +45,7 @@ export interface RuleContext {
 }
 
 /** One (use case, feature) a traffic monitor currently judges as drifting (src/data/monitors). */
-export interface DriftState {
-  useCase: string;
-  feature: string;
-  method: string;
-  statistic: number;
-  pValue: number | null;
-  /** The bars the comparison must cross to count as drift (p_value, psi, min_delta …). */
-  threshold: Record<string, number>;
-  /** The current window that was compared with the reference (epoch ms). */
-  window: { from: number; until: number };
-  reference: Record<string, number>;
-  current: Record<string, number>;
-}
+export type DriftState = DriftingFeature;
 
 /** Each rule on its own: a failing rule must not resolve the alerts of the others. */
 export const RULE_EVALUATORS: Record<RuleName, (ctx: RuleContext) => Promise<Candidate[]>> = {
