@@ -43,7 +43,7 @@ export function table(head, rows, leftCol = 0) {
  * Markdown table padded the way biome formats markdown, so the generated file passes `biome check`.
  * @param {string[]} head @param {(string | number)[][]} rows
  */
-function mdTable(head, rows) {
+export function mdTable(head, rows) {
   const cells = [head, ...rows.map((r) => r.map(String))];
   const widths = head.map((_, i) => Math.max(3, ...cells.map((r) => (r[i] ?? '').length)));
   const line = (/** @type {string[]} */ r) => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
