@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import { createAdminStore } from './access/admin-store.js';
-import { createMemoryCounters } from './access/counters.js';
 import { createKeyStore } from './access/key-store.js';
 import type { KeyStore } from './access/store.js';
 import { createApp } from './app.js';
@@ -20,15 +19,17 @@ import { createPipeline } from './pipeline/index.js';
 import type { UsageObserver } from './pipeline/record.js';
 import { createProviders } from './providers/registry.js';
 import { createRouter } from './routing/router.js';
+import { createCounters } from './store/counters/index.js';
 import { openDatabase } from './store/db.js';
 import { createSecurityEventWriter } from './store/security-events.js';
-import { createUsageWriter, sumSpend } from './store/usage.js';
+import { createUsageWriter } from './store/usage.js';
 import { startWriterThread } from './store/writer-thread/client.js';
 import { spanExtra } from './telemetry/genai.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics } from './telemetry/metrics.js';
 import { createTracing } from './telemetry/tracing.js';
 import { createPriceBook } from './value/pricing/price-book.js';
+import { readSpend } from './value/rollups/spend.js';
 import { createValueService } from './value/service.js';
 
 /**
@@ -39,6 +40,11 @@ import { createValueService } from './value/service.js';
 export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = {}): Promise<KeelApp> {
   const logger = opts.logger ?? createLogger(config);
   const database = await openDatabase(config.database.url);
+  // Rate limits and budgets: in process, or shared by every replica (PostgreSQL or Redis).
+  const limits = await createCounters(config, database).catch(async (err: unknown) => {
+    await database.close();
+    throw err;
+  });
   // SQLite file stores: usage inserts and the periodic rollups run on a writer thread, off the event
   // loop (null for other stores, in-memory SQLite, or when running from sources).
   const writerThread = await startWriterThread({
@@ -138,11 +144,12 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     prices,
     usage,
     audit,
-    counters: createMemoryCounters(),
+    counters: limits.counters,
     loadSpend: async (subject, from) => {
       // Events still in the write buffer belong to this process's counters already.
       await usage.flush();
-      return sumSpend(database, subject, from);
+      // Rollups + raw tail: retention.raw_days purging rolled-up events never lowers a budget's spend.
+      return readSpend(database, subject, from);
     },
     observers,
     registeredBudgets: () => value.registeredBudgets(),
@@ -212,6 +219,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       await audit.close();
       await tracing.shutdown();
       await Promise.all([...providers.values()].map((p) => p.close?.()));
+      await limits.close();
       await database.close();
     },
   });

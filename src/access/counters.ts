@@ -1,7 +1,8 @@
 /**
  * Rate-limit windows and budget reservations behind one interface. This is the in-process
- * implementation for a single node; a shared-store implementation (for several replicas) provides
- * the same operations atomically, so nothing else changes when replicas are added.
+ * implementation for a single node; the shared-store implementations (src/store/counters: PostgreSQL
+ * and Redis, for several replicas) provide the same operations atomically, so nothing else changes
+ * when replicas are added.
  */
 
 export interface WindowResult {
@@ -41,8 +42,47 @@ export interface Counters {
   reserve(items: BudgetItem[], load: (key: string) => Promise<number>): Promise<ReserveResult>;
   /** Turn a reservation into actual spend (split evenly is wrong: every item gets the full actual). */
   settle(reservation: string, actualUsd: number): Promise<void>;
-  /** Current spend and reservations of a budget key (for headers and the admin API). */
+  /**
+   * Spend and reservations of a budget key as this instance last saw them (for headers and the
+   * admin API). In process that is the truth; over a shared store it is the value returned by this
+   * instance's last reserve or settle of the key, which other replicas may have moved since.
+   */
   budget(key: string): { spentUsd: number; reservedUsd: number } | undefined;
+}
+
+/** The state of a window after one atomic hit, as every implementation computes it. */
+export interface WindowState {
+  ok: boolean;
+  /** Weighted units in the sliding window before this hit. */
+  used: number;
+  /** Units of the previous fixed window. */
+  previous: number;
+  /** Start of the current fixed window (epoch ms). */
+  start: number;
+}
+
+/** Headers-ready result of a hit: the same arithmetic for every implementation. */
+export function windowResult(
+  s: WindowState,
+  amount: number,
+  limit: number,
+  windowMs: number,
+  now: number,
+): WindowResult {
+  const resetMs = Math.min(windowMs, Math.max(0, s.start + windowMs - now));
+  if (!s.ok) {
+    // Time until enough of the previous window slides out to make room.
+    const excess = s.used + amount - limit;
+    const retryAfterMs = s.previous > 0 ? Math.min(resetMs, (excess / s.previous) * windowMs) : resetMs;
+    return {
+      ok: false,
+      used: Math.ceil(s.used),
+      limit,
+      retryAfterMs: Math.max(1, Math.ceil(retryAfterMs)),
+      resetMs,
+    };
+  }
+  return { ok: true, used: Math.ceil(s.used + amount), limit, retryAfterMs: 0, resetMs };
 }
 
 interface Window {
@@ -88,21 +128,9 @@ export function createMemoryCounters(now: () => number = Date.now): Counters {
     async hit(key, amount, limit, windowMs) {
       const w = roll(key, windowMs);
       const used = weighted(w, windowMs);
-      const resetMs = w.start + windowMs - now();
-      if (used + amount > limit) {
-        // Time until enough of the previous window slides out to make room.
-        const excess = used + amount - limit;
-        const retryAfterMs = w.previous > 0 ? Math.min(resetMs, (excess / w.previous) * windowMs) : resetMs;
-        return {
-          ok: false,
-          used: Math.ceil(used),
-          limit,
-          retryAfterMs: Math.max(1, Math.ceil(retryAfterMs)),
-          resetMs,
-        };
-      }
-      w.current += amount;
-      return { ok: true, used: Math.ceil(used + amount), limit, retryAfterMs: 0, resetMs };
+      const ok = used + amount <= limit;
+      if (ok) w.current += amount;
+      return windowResult({ ok, used, previous: w.previous, start: w.start }, amount, limit, windowMs, now());
     },
 
     async add(key, amount, windowMs) {

@@ -38,7 +38,7 @@ Common options:
   --config <file>   keel.yaml to use (default: $KEEL_CONFIG, else the built-in simulator setup)
   -h, --help        Show help for a command
 
-Environment: KEEL_CONFIG, KEEL_PORT, KEEL_HOST, KEEL_DATABASE_URL, KEEL_ADMIN_TOKEN
+Environment: KEEL_CONFIG, KEEL_PORT, KEEL_HOST, KEEL_DATABASE_URL, KEEL_REDIS_URL, KEEL_ADMIN_TOKEN
 Docs: docs/README.md
 `;
 

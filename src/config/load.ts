@@ -58,6 +58,7 @@ export function parseConfig(input: unknown, env: Env): KeelConfig {
   if (!result.success) throw new ConfigError(`invalid configuration:\n${formatIssues(result.error.issues)}`);
   const cfg = result.data;
   if (env.KEEL_DATABASE_URL) cfg.database.url = env.KEEL_DATABASE_URL;
+  if (env.KEEL_REDIS_URL) cfg.limits.redis_url = env.KEEL_REDIS_URL;
   if (env.KEEL_ADMIN_TOKEN) cfg.admin.token = env.KEEL_ADMIN_TOKEN;
   if (env.KEEL_PORT) {
     const port = Number(env.KEEL_PORT);

@@ -173,6 +173,18 @@ export const configSchema = z
       })
       .strict()
       .default({ rotation_grace_s: 3600, key_cache_ms: 1000, default_max_output_tokens: 4096 }),
+    /** Where rate-limit windows and budget reservations live (src/store/counters). */
+    limits: z
+      .object({
+        /** auto: redis when a Redis URL is set, else database on PostgreSQL, else memory. */
+        store: z.enum(['auto', 'memory', 'database', 'redis']).default('auto'),
+        /** redis://[user:pass@]host:port/db (rediss:// for TLS); KEEL_REDIS_URL overrides. */
+        redis_url: z.string().optional(),
+        /** An unsettled budget reservation stops counting after this long (its replica is gone). */
+        reservation_ttl_s: z.number().int().positive().default(900),
+      })
+      .strict()
+      .default({ store: 'auto', reservation_ttl_s: 900 }),
     providers: z.array(providerSchema).default([]),
     models: z.array(modelSchema).default([]),
     routing: z

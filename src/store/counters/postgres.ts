@@ -1,0 +1,76 @@
+import { sql } from 'kysely';
+import type { Database } from '../db.js';
+import {
+  type CounterBackend,
+  createSharedCounters,
+  type SharedCounters,
+  type SharedCountersOptions,
+} from './shared.js';
+
+/**
+ * Counters shared by every replica on one PostgreSQL: each operation is one call of a plpgsql
+ * function from migration 007_counters, atomic under row locks. The pool is the store's own; closing
+ * these counters leaves it open.
+ */
+export function createPostgresCounters(database: Database, opts: SharedCountersOptions = {}): SharedCounters {
+  if (database.dialect !== 'postgres') throw new Error('database counters need a PostgreSQL store');
+  const { db } = database;
+  const backend: CounterBackend = {
+    async window(key, amount, limit, windowMs, now, check) {
+      const { rows } = await sql<{
+        o_ok: boolean;
+        o_used: number;
+        o_previous: number;
+        o_start: string | number;
+      }>`
+        select * from keel_window_hit(${key}, ${amount}::double precision, ${limit}::double precision,
+          ${windowMs}::bigint, ${now}::bigint, ${check})`.execute(db);
+      const r = rows[0]!;
+      return { ok: r.o_ok, used: Number(r.o_used), previous: Number(r.o_previous), start: Number(r.o_start) };
+    },
+
+    async reserve(id, items, now, expiresAt) {
+      const { rows } = await sql<{ o_key: string; o_status: string; o_spent: number; o_reserved: number }>`
+        select * from keel_budget_reserve(${id},
+          ${items.map((i) => i.key)}::text[],
+          ${items.map((i) => i.limitUsd)}::double precision[],
+          ${items.map((i) => i.amountUsd)}::double precision[],
+          ${now}::bigint, ${expiresAt}::bigint)`.execute(db);
+      const status = rows[0]?.o_status;
+      if (status === 'missing') return { status, keys: rows.map((r) => r.o_key) };
+      if (status === 'refused') {
+        const r = rows[0]!;
+        return {
+          status,
+          index: items.findIndex((i) => i.key === r.o_key),
+          spent: Number(r.o_spent),
+          reserved: Number(r.o_reserved),
+        };
+      }
+      const byKey = new Map(rows.map((r) => [r.o_key, r]));
+      return {
+        status: 'ok',
+        spent: items.map((i) => Number(byKey.get(i.key)?.o_spent ?? 0)),
+        reserved: items.map((i) => Number(byKey.get(i.key)?.o_reserved ?? 0)),
+      };
+    },
+
+    async init(key, spentUsd, now) {
+      await sql`insert into limit_budgets (key, spent_usd, created_at)
+        values (${key}, ${spentUsd}::double precision, ${now}::bigint) on conflict (key) do nothing`.execute(
+        db,
+      );
+    },
+
+    async settle(id, keys, actualUsd, now) {
+      const { rows } = await sql<{ o_key: string; o_spent: number; o_reserved: number }>`
+        select * from keel_budget_settle(${id}, ${keys}::text[], ${actualUsd}::double precision, ${now}::bigint)`.execute(
+        db,
+      );
+      return rows.map((r) => ({ key: r.o_key, spent: Number(r.o_spent), reserved: Number(r.o_reserved) }));
+    },
+
+    async close() {},
+  };
+  return createSharedCounters(backend, opts);
+}
