@@ -3,6 +3,7 @@ import type { KeelApp, RunningServer } from '../app.types.js';
 import { buildKeel } from '../build.js';
 import { loadConfig } from '../config/load.js';
 import { serve } from '../server.js';
+import { MigrationsPendingError } from '../store/db.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { tuneHeap } from './heap.js';
 import type { Io } from './main.js';
@@ -36,10 +37,17 @@ export async function runStart(argv: string[], io: Io): Promise<number> {
     config.server.port = port;
   }
   if (values.host) config.server.host = values.host;
+  const logger = createLogger(config);
+  let app: KeelApp;
+  try {
+    app = await buildKeel(config, { logger });
+  } catch (e) {
+    if (!(e instanceof MigrationsPendingError)) throw e;
+    io.err(`keel start: ${e.message}\n`);
+    return 1;
+  }
   // Process-wide tuning belongs to the process that serves, not to createApp() or tests.
   tuneHeap();
-  const logger = createLogger(config);
-  const app = await buildKeel(config, { logger });
   const server = await serve(app, { host: config.server.host, port: config.server.port });
   logger.info({ url: server.url, config: source, store: app.services.database.dialect }, 'keel listening');
   io.out(`Keel listening on ${server.url} (config: ${source})\n`);
