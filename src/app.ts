@@ -7,6 +7,7 @@ import type { AdminEnv } from './http/admin/index.js';
 import { anthropicRoutes } from './http/anthropic/routes.js';
 import { errorResponse } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
+import { Lifecycle } from './http/lifecycle.js';
 import { openaiRoutes } from './http/openai/routes.js';
 import { outcomeRoutes } from './http/outcomes.js';
 import type { AppEnv } from './http/types.js';
@@ -55,11 +56,12 @@ export function createApp(deps: AppDeps): KeelApp {
     if (ctx) for (const [k, v] of Object.entries(ctx.responseHeaders)) c.res.headers.set(k, v);
   });
 
-  app.route('/', healthRoutes({ database: services.database }));
+  const lifecycle = new Lifecycle();
+  app.route('/', healthRoutes({ database: services.database, lifecycle }));
   if (config.telemetry.metrics_enabled)
     app.route('/', metricsRoute(deps.metrics, { token: config.telemetry.metrics_token }));
-  app.route('/v1', openaiRoutes({ pipeline, router, maxBodyBytes, trustProxy }));
-  app.route('/v1', anthropicRoutes({ pipeline, maxBodyBytes, trustProxy }));
+  app.route('/v1', openaiRoutes({ pipeline, router, maxBodyBytes, trustProxy, lifecycle }));
+  app.route('/v1', anthropicRoutes({ pipeline, maxBodyBytes, trustProxy, lifecycle }));
   app.route('/v1', outcomeRoutes({ pipeline, outcomes: deps.outcomes, trustProxy }));
   app.route('/api', deps.adminApi);
   // Last: the Command Room's single-page app never shadows the API.
@@ -84,6 +86,10 @@ export function createApp(deps: AppDeps): KeelApp {
     // `env` carries the Node socket (client address) from the server adapter.
     fetch: (request, env) => app.fetch(request, env),
     request: async (path, init) => app.request(path, init),
+    drain: () => {
+      lifecycle.draining = true;
+    },
+    endStreams: () => lifecycle.endStreams(),
     close: () => {
       closed ??= deps.onClose();
       return closed;

@@ -25,6 +25,10 @@ export interface KeelApp {
   fetch(request: Request, env?: unknown): Response | Promise<Response>;
   /** Convenience for tests: like Hono's app.request(path, init). */
   request(path: string, init?: RequestInit): Promise<Response>;
+  /** Shutdown has begun: /readyz answers 503 from now on; calls are still served. */
+  drain(): void;
+  /** The shutdown grace is over: end open streams with an error event. Returns how many were open. */
+  endStreams(): number;
   /** Flush usage, close providers and the store. */
   close(): Promise<void>;
 }
@@ -33,5 +37,10 @@ export interface RunningServer {
   /** e.g. http://127.0.0.1:54321 */
   url: string;
   port: number;
+  /** Stop accepting connections and wait until the open ones have ended. */
   close(): Promise<void>;
+  /** The same as close(): new connections are refused; resolves once the last one has ended. */
+  stopAccepting(): Promise<void>;
+  /** Destroy every open connection, requests in flight included. */
+  abortConnections(): void;
 }

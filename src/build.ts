@@ -19,6 +19,7 @@ import { createPipeline } from './pipeline/index.js';
 import type { UsageObserver } from './pipeline/record.js';
 import { createProviders } from './providers/registry.js';
 import { createRouter } from './routing/router.js';
+import { createChangeWatcher } from './store/changes.js';
 import { createCounters } from './store/counters/index.js';
 import { openDatabase } from './store/db.js';
 import { createSecurityEventWriter } from './store/security-events.js';
@@ -39,12 +40,20 @@ import { createValueService } from './value/service.js';
  */
 export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = {}): Promise<KeelApp> {
   const logger = opts.logger ?? createLogger(config);
-  const database = await openDatabase(config.database.url);
+  const database = await openDatabase(config.database.url, {
+    migrate: config.database.migrate === 'auto' ? true : 'require',
+  });
   // Rate limits and budgets: in process, or shared by every replica (PostgreSQL or Redis).
   const limits = await createCounters(config, database).catch(async (err: unknown) => {
     await database.close();
     throw err;
   });
+  // Started before any cache loads, so a change made while they load is still seen as one.
+  const changes = createChangeWatcher(database, {
+    pollMs: config.cluster.poll_ms,
+    onError: (err: unknown) => logger.warn({ err }, 'change poll failed'),
+  });
+  await changes.start();
   // SQLite file stores: usage inserts and the periodic rollups run on a writer thread, off the event
   // loop (null for other stores, in-memory SQLite, or when running from sources).
   const writerThread = await startWriterThread({
@@ -125,6 +134,9 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
   const prices = createPriceBook({ overrides: config.pricing.overrides });
   const authenticate = createAuthenticator(config, keys);
   authenticateRef.invalidate = authenticate.invalidate;
+  // Writes by other processes (replicas, the CLI, `keel demo`) reach this one's caches within a poll.
+  changes.subscribe('keys', () => authenticate.invalidate());
+  changes.subscribe('use_cases', () => value.useCases.refresh());
   const securityEvents = createSecurityEventWriter(database, {
     flushIntervalMs: 500,
     onError: (err: unknown) => logger.error({ err }, 'security event write failed; will retry'),
@@ -208,6 +220,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     services: { database, usage, audit, keys, value },
     logger,
     onClose: async () => {
+      await changes.close();
       stopMonitors();
       clearTimeout(driftEvaluation);
       await driftEvaluating;

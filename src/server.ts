@@ -10,15 +10,27 @@ export function serve(app: KeelApp, opts: { host: string; port: number }): Promi
       { fetch: app.fetch, hostname: opts.host, port: opts.port },
       (info: AddressInfo) => {
         const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+        let closed: Promise<void> | null = null;
+        const stopAccepting = (): Promise<void> => {
+          closed ??= new Promise<void>((res) => {
+            const node = server as Server;
+            // A keep-alive socket becomes idle when its last response ends; close it then, instead
+            // of holding shutdown open until the socket's idle timeout.
+            const sweep = setInterval(() => node.closeIdleConnections(), 100);
+            node.close(() => {
+              clearInterval(sweep);
+              res();
+            });
+            node.closeIdleConnections();
+          });
+          return closed;
+        };
         resolve({
           url: `http://${host}:${info.port}`,
           port: info.port,
-          close: () =>
-            new Promise<void>((res) => {
-              server.close(() => res());
-              // Idle keep-alive sockets would otherwise hold close() open until they time out.
-              (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-            }),
+          close: stopAccepting,
+          stopAccepting,
+          abortConnections: () => (server as Server).closeAllConnections(),
         });
       },
     );

@@ -5,6 +5,7 @@ import { runData } from './data.js';
 import { runDemo } from './demo.js';
 import { runGuard } from './guard.js';
 import { runKeys } from './keys.js';
+import { runMigrate } from './migrate.js';
 import { runModels } from './models.js';
 import { runReport } from './report.js';
 import { runStart } from './start.js';
@@ -23,6 +24,7 @@ Usage: keel <command> [options]
 
 Commands:
   start     Run the gateway (OpenAI- and Anthropic-compatible API) and the admin API
+  migrate   Apply pending database migrations (or --status to list them)
   demo      Send a realistic mixed workload through the full request path (simulator)
   models    List the models clients can call
   usage     Requests, tokens and cost by model and use case
@@ -44,6 +46,7 @@ Docs: docs/README.md
 
 const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   start: runStart,
+  migrate: runMigrate,
   demo: runDemo,
   models: runModels,
   usage: runUsage,

@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
+import type { KeelApp, RunningServer } from '../app.types.js';
 import { buildKeel } from '../build.js';
 import { loadConfig } from '../config/load.js';
 import { serve } from '../server.js';
-import { createLogger } from '../telemetry/logger.js';
+import { MigrationsPendingError } from '../store/db.js';
+import { createLogger, type Logger } from '../telemetry/logger.js';
 import { tuneHeap } from './heap.js';
 import type { Io } from './main.js';
 
@@ -35,10 +37,17 @@ export async function runStart(argv: string[], io: Io): Promise<number> {
     config.server.port = port;
   }
   if (values.host) config.server.host = values.host;
+  const logger = createLogger(config);
+  let app: KeelApp;
+  try {
+    app = await buildKeel(config, { logger });
+  } catch (e) {
+    if (!(e instanceof MigrationsPendingError)) throw e;
+    io.err(`keel start: ${e.message}\n`);
+    return 1;
+  }
   // Process-wide tuning belongs to the process that serves, not to createApp() or tests.
   tuneHeap();
-  const logger = createLogger(config);
-  const app = await buildKeel(config, { logger });
   const server = await serve(app, { host: config.server.host, port: config.server.port });
   logger.info({ url: server.url, config: source, store: app.services.database.dialect }, 'keel listening');
   io.out(`Keel listening on ${server.url} (config: ${source})\n`);
@@ -48,12 +57,54 @@ export async function runStart(argv: string[], io: Io): Promise<number> {
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
-      logger.info({ signal }, 'shutting down: draining requests and flushing usage');
-      await server.close();
-      await app.close();
+      await shutdown(app, server, config.server, logger, signal);
       resolve(0);
+      // Everything is flushed and closed; a stray handle (an upstream socket being torn down) must
+      // not keep the process past its grace.
+      setTimeout(() => process.exit(0), 2000).unref();
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
   });
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+
+/**
+ * Graceful shutdown, all within `shutdown_grace_s` of the signal: /readyz turns 503 at once while
+ * connections are still accepted for `drain_s`, so the load balancer stops routing here without a
+ * client being refused; then the listener closes and in-flight calls may finish until the grace
+ * deadline, when open streams get an error event (no clean terminator) and other requests are cut.
+ * Buffers are flushed last.
+ */
+export async function shutdown(
+  app: KeelApp,
+  server: RunningServer,
+  settings: { drain_s: number; shutdown_grace_s: number },
+  logger: Logger,
+  signal: string,
+): Promise<void> {
+  const deadline = Date.now() + settings.shutdown_grace_s * 1000;
+  const drainMs = Math.min(settings.drain_s * 1000, settings.shutdown_grace_s * 1000);
+  app.drain();
+  logger.info(
+    { signal, drainS: settings.drain_s, graceS: settings.shutdown_grace_s },
+    'shutting down: /readyz is unready; still accepting connections while load balancers notice',
+  );
+  await sleep(drainMs);
+  const idle = server.stopAccepting();
+  logger.info('shutting down: no new connections; waiting for in-flight calls');
+  const finished = await Promise.race([
+    idle.then(() => true),
+    sleep(deadline - Date.now()).then(() => false),
+  ]);
+  if (!finished) {
+    const streams = app.endStreams();
+    logger.warn({ streams }, 'shutdown grace over: ending open streams and aborting other requests');
+    // The streams just ended still write their error event and close; give that a moment.
+    await Promise.race([idle, sleep(500)]);
+    server.abortConnections();
+  }
+  logger.info('shutting down: flushing usage and closing the store');
+  await app.close();
 }

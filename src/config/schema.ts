@@ -108,13 +108,36 @@ export const configSchema = z
           .default(4 * 1024 * 1024),
         /** Honour X-Forwarded-For only when Keel runs behind a proxy you control. */
         trust_proxy: z.boolean().default(false),
+        /** After SIGTERM, /readyz answers 503 and new connections are still accepted this long. */
+        drain_s: z.number().min(0).default(5),
+        /**
+         * Seconds from SIGTERM (drain_s included) that in-flight calls get to finish; then open streams
+         * end with an error event and other requests are aborted. Keep it under the orchestrator's grace.
+         */
+        shutdown_grace_s: z.number().min(0).default(25),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8700, max_body_bytes: 4 * 1024 * 1024, trust_proxy: false }),
+      .default({
+        host: '127.0.0.1',
+        port: 8700,
+        max_body_bytes: 4 * 1024 * 1024,
+        trust_proxy: false,
+        drain_s: 5,
+        shutdown_grace_s: 25,
+      }),
     database: z
-      .object({ url: z.string().default('sqlite:.keel/keel.db') })
+      .object({
+        url: z.string().default('sqlite:.keel/keel.db'),
+        /** auto: `keel start` applies pending migrations; off: it refuses to start until `keel migrate`. */
+        migrate: z.enum(['auto', 'off']).default('auto'),
+      })
       .strict()
-      .default({ url: 'sqlite:.keel/keel.db' }),
+      .default({ url: 'sqlite:.keel/keel.db', migrate: 'auto' }),
+    /** Several Keel processes on one store: how often each polls for others' changes. */
+    cluster: z
+      .object({ poll_ms: z.number().int().min(50).max(60_000).default(500) })
+      .strict()
+      .default({ poll_ms: 500 }),
     auth: z
       .object({
         /** When true every /v1 call needs a key. Defaults to true as soon as any key is configured. */

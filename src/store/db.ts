@@ -16,8 +16,11 @@ export interface Database {
 }
 
 export interface OpenDatabaseOptions {
-  /** Run pending migrations before returning (default true). */
-  migrate?: boolean;
+  /**
+   * true (default): run pending migrations before returning. false: do not touch the schema.
+   * 'require': do not migrate, and refuse (MigrationsPendingError) when migrations are pending.
+   */
+  migrate?: boolean | 'require';
 }
 
 /**
@@ -42,9 +45,13 @@ export async function openDatabase(url: string, opts: OpenDatabaseOptions = {}):
     },
   };
   if (sqlite) sqliteHandles.set(database, sqlite);
-  if (opts.migrate ?? true) {
+  const migrate = opts.migrate ?? true;
+  if (migrate !== false) {
     try {
-      await migrateToLatest(database);
+      if (migrate === 'require') {
+        const pending = await pendingMigrations(database);
+        if (pending.length > 0) throw new MigrationsPendingError(pending);
+      } else await migrateToLatest(database);
     } catch (e) {
       await database.close().catch(() => undefined);
       throw e;
@@ -64,12 +71,36 @@ export function sqliteHandleOf(database: Database): BetterSqlite3.Database | und
   return sqliteHandles.get(database);
 }
 
-export async function migrateToLatest(database: Database): Promise<void> {
+/**
+ * Applies pending migrations and returns their names (empty when the store was up to date). On
+ * PostgreSQL Kysely's Migrator holds an advisory lock for the run, so replicas starting together
+ * apply each migration once and the others wait, then find nothing pending.
+ */
+export async function migrateToLatest(database: Database): Promise<string[]> {
   const migrator = new Migrator({ db: database.db, provider: migrationProvider(database.dialect) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`database migration ${failed ?? ''} failed: ${errorMessage(error)}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Names of the migrations this Keel knows that the store has not applied yet, in order. */
+export async function pendingMigrations(database: Database): Promise<string[]> {
+  const migrator = new Migrator({ db: database.db, provider: migrationProvider(database.dialect) });
+  const all = await migrator.getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+/** `database.migrate: off` and the store is behind this Keel's schema. */
+export class MigrationsPendingError extends Error {
+  constructor(readonly pending: readonly string[]) {
+    super(
+      `the database has ${pending.length} pending migration(s) (${pending.join(', ')}) and ` +
+        'database.migrate is off: run `keel migrate` first',
+    );
+    this.name = 'MigrationsPendingError';
   }
 }
 

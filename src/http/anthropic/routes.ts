@@ -3,6 +3,7 @@ import { CancelSource } from '../../canonical/cancel.js';
 import type { Pipeline } from '../../pipeline/index.js';
 import { streamErrorEvent } from '../errors.js';
 import { beginCall, okJson, okStream, parseBody } from '../gateway.js';
+import type { Lifecycle } from '../lifecycle.js';
 import { clientSignal } from '../node-io.js';
 import { sseStream } from '../sse.js';
 import type { AppEnv } from '../types.js';
@@ -13,8 +14,10 @@ export function anthropicRoutes(deps: {
   pipeline: Pipeline;
   maxBodyBytes: number;
   trustProxy: boolean;
+  /** Ends open streams at the shutdown deadline. */
+  lifecycle?: Lifecycle;
 }): Hono<AppEnv> {
-  const { pipeline, maxBodyBytes, trustProxy } = deps;
+  const { pipeline, maxBodyBytes, trustProxy, lifecycle } = deps;
   const app = new Hono<AppEnv>();
 
   app.post('/messages', async (c) => {
@@ -39,7 +42,8 @@ export function anthropicRoutes(deps: {
       {
         end: () => encoder?.end() ?? '',
         onError: (err) => streamErrorEvent(err, 'anthropic'),
-        onCancel: () => abort.abort(),
+        onCancel: (reason) => abort.abort(reason),
+        lifecycle,
       },
     );
     return okStream(c, ctx, body);

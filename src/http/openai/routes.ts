@@ -6,6 +6,7 @@ import type { Router } from '../../routing/types.js';
 import { clientIp } from '../client-ip.js';
 import { streamErrorEvent } from '../errors.js';
 import { beginCall, okJson, okStream, parseBody, requestHeadersOf } from '../gateway.js';
+import type { Lifecycle } from '../lifecycle.js';
 import { clientSignal } from '../node-io.js';
 import { sseStream } from '../sse.js';
 import type { AppEnv } from '../types.js';
@@ -24,8 +25,10 @@ export function openaiRoutes(deps: {
   router: Router;
   maxBodyBytes: number;
   trustProxy: boolean;
+  /** Ends open streams at the shutdown deadline. */
+  lifecycle?: Lifecycle;
 }): Hono<AppEnv> {
-  const { pipeline, router, maxBodyBytes, trustProxy } = deps;
+  const { pipeline, router, maxBodyBytes, trustProxy, lifecycle } = deps;
   const app = new Hono<AppEnv>();
 
   app.post('/chat/completions', async (c) => {
@@ -59,7 +62,8 @@ export function openaiRoutes(deps: {
       {
         end: () => encoder?.done() ?? 'data: [DONE]\n\n',
         onError: (err) => streamErrorEvent(err, 'openai'),
-        onCancel: () => abort.abort(),
+        onCancel: (reason) => abort.abort(reason),
+        lifecycle,
       },
     );
     return okStream(c, ctx, body);
