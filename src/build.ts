@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createAdminStore } from './access/admin-store.js';
 import { createMemoryCounters } from './access/counters.js';
@@ -22,6 +23,8 @@ import { createProviders } from './providers/registry.js';
 import { createRouter } from './routing/router.js';
 import { openDatabase } from './store/db.js';
 import { createSecurityEventWriter } from './store/security-events.js';
+import { createDurableRecords } from './store/spool/durable.js';
+import { openSpool, spoolEnabled } from './store/spool/spool.js';
 import { createUsageWriter, sumSpend } from './store/usage.js';
 import { startWriterThread } from './store/writer-thread/client.js';
 import { spanExtra } from './telemetry/genai.js';
@@ -39,6 +42,15 @@ import { createValueService } from './value/service.js';
 export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = {}): Promise<KeelApp> {
   const logger = opts.logger ?? createLogger(config);
   const database = await openDatabase(config.database.url);
+  // The write-ahead spool: taken before anything can record, replayed below before serving.
+  const spool = spoolEnabled(config.durability, config.database.url)
+    ? openSpool({
+        dir: config.durability.spool_dir,
+        fsyncIntervalMs: config.durability.fsync_interval_ms,
+        onError: (err: unknown) => logger.error({ err }, 'spool write failed'),
+      })
+    : null;
+  const durable = spool ? createDurableRecords(spool, randomUUID) : null;
   // SQLite file stores: usage inserts and the periodic rollups run on a writer thread, off the event
   // loop (null for other stores, in-memory SQLite, or when running from sources).
   const writerThread = await startWriterThread({
@@ -51,6 +63,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     batchSize: config.usage.batch_size,
     onError: (err: unknown) => logger.error({ err }, 'usage write failed; will retry'),
     thread: writerThread,
+    ...(durable ? { onCommitted: durable.usageCommitted } : {}),
   });
   const metrics = createMetrics({
     maxLabelValues: config.telemetry.metrics_max_label_values,
@@ -75,7 +88,18 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     ...(config.audit.signing_key ? { signingKey: config.audit.signing_key } : {}),
     ...(config.audit.checkpoint_file ? { checkpointFile: config.audit.checkpoint_file } : {}),
     onError: (err: unknown) => logger.error({ err }, 'audit write failed; will retry'),
+    ...(durable ? { journal: durable.auditJournal } : {}),
   });
+  const securityEvents = createSecurityEventWriter(database, {
+    flushIntervalMs: 500,
+    onError: (err: unknown) => logger.error({ err }, 'security event write failed; will retry'),
+    ...(durable ? { onCommitted: durable.securityCommitted } : {}),
+  });
+  if (durable && spool && spool.orphans.length > 0) {
+    // Before anything reads the ledger (budgets seed from recorded spend) and before serving.
+    const replayed = await durable.replay({ database, usage, security: securityEvents, audit });
+    logger.info({ ...replayed, dir: spool.dir }, 'replayed the spool left by the previous process');
+  }
   const authenticateRef: { invalidate: () => void } = { invalidate: () => {} };
   const keys = invalidating(createKeyStore(database, { audit }), () => authenticateRef.invalidate());
   const value = await createValueService({
@@ -119,14 +143,10 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
   const prices = createPriceBook({ overrides: config.pricing.overrides });
   const authenticate = createAuthenticator(config, keys);
   authenticateRef.invalidate = authenticate.invalidate;
-  const securityEvents = createSecurityEventWriter(database, {
-    flushIntervalMs: 500,
-    onError: (err: unknown) => logger.error({ err }, 'security event write failed; will retry'),
-  });
   const guards = createGuardHooks({
     config,
     policyOfUseCase: (id) => value.useCases.cached(id)?.guardPolicy,
-    record: (e) => securityEvents.record(e),
+    record: durable ? durable.securityRecorder(securityEvents) : (e) => void securityEvents.record(e),
     metric: (detector, direction, action) => metrics.recordGuardDecision(detector, direction, action),
     audit,
   });
@@ -136,7 +156,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     authenticate,
     router,
     prices,
-    usage,
+    usage: durable ? durable.usageSink(usage) : usage,
     audit,
     counters: createMemoryCounters(),
     loadSpend: async (subject, from) => {
@@ -204,12 +224,17 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       stopMonitors();
       clearTimeout(driftEvaluation);
       await driftEvaluating;
-      // Usage first: nothing after it may delay the flush of the events buffered in memory.
-      await usage.close();
-      await value.close();
-      await writerThread?.close();
-      await securityEvents.close();
-      await audit.close();
+      try {
+        // Usage first: nothing after it may delay the flush of the events buffered in memory.
+        await usage.close();
+        await value.close();
+        await writerThread?.close();
+        await securityEvents.close();
+        await audit.close();
+      } finally {
+        // After the writers: deletes the segments whose records all reached the store, keeps the rest.
+        spool?.close();
+      }
       await tracing.shutdown();
       await Promise.all([...providers.values()].map((p) => p.close?.()));
       await database.close();
