@@ -97,7 +97,14 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
   });
   if (durable && spool && spool.orphans.length > 0) {
     // Before anything reads the ledger (budgets seed from recorded spend) and before serving.
-    const replayed = await durable.replay({ database, usage, security: securityEvents, audit });
+    const replayed = await durable
+      .replay({ database, usage, security: securityEvents, audit })
+      .catch((err: unknown) => {
+        throw new Error(
+          `could not replay the spool ${spool.dir} into the store (its segments are kept for the next start)`,
+          { cause: err },
+        );
+      });
     logger.info({ ...replayed, dir: spool.dir }, 'replayed the spool left by the previous process');
   }
   const authenticateRef: { invalidate: () => void } = { invalidate: () => {} };
