@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createAdminStore } from './access/admin-store.js';
 import { createKeyStore } from './access/key-store.js';
@@ -23,6 +24,8 @@ import { createChangeWatcher } from './store/changes.js';
 import { createCounters } from './store/counters/index.js';
 import { openDatabase } from './store/db.js';
 import { createSecurityEventWriter } from './store/security-events.js';
+import { createDurableRecords } from './store/spool/durable.js';
+import { openSpool, spoolEnabled } from './store/spool/spool.js';
 import { createUsageWriter } from './store/usage.js';
 import { startWriterThread } from './store/writer-thread/client.js';
 import { spanExtra } from './telemetry/genai.js';
@@ -54,6 +57,15 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     onError: (err: unknown) => logger.warn({ err }, 'change poll failed'),
   });
   await changes.start();
+  // The write-ahead spool: taken before anything can record, replayed below before serving.
+  const spool = spoolEnabled(config.durability, config.database.url)
+    ? openSpool({
+        dir: config.durability.spool_dir,
+        fsyncIntervalMs: config.durability.fsync_interval_ms,
+        onError: (err: unknown) => logger.error({ err }, 'spool write failed'),
+      })
+    : null;
+  const durable = spool ? createDurableRecords(spool, randomUUID) : null;
   // SQLite file stores: usage inserts and the periodic rollups run on a writer thread, off the event
   // loop (null for other stores, in-memory SQLite, or when running from sources).
   const writerThread = await startWriterThread({
@@ -66,6 +78,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     batchSize: config.usage.batch_size,
     onError: (err: unknown) => logger.error({ err }, 'usage write failed; will retry'),
     thread: writerThread,
+    ...(durable ? { onCommitted: durable.usageCommitted } : {}),
   });
   const metrics = createMetrics({
     maxLabelValues: config.telemetry.metrics_max_label_values,
@@ -90,7 +103,25 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     ...(config.audit.signing_key ? { signingKey: config.audit.signing_key } : {}),
     ...(config.audit.checkpoint_file ? { checkpointFile: config.audit.checkpoint_file } : {}),
     onError: (err: unknown) => logger.error({ err }, 'audit write failed; will retry'),
+    ...(durable ? { journal: durable.auditJournal } : {}),
   });
+  const securityEvents = createSecurityEventWriter(database, {
+    flushIntervalMs: 500,
+    onError: (err: unknown) => logger.error({ err }, 'security event write failed; will retry'),
+    ...(durable ? { onCommitted: durable.securityCommitted } : {}),
+  });
+  if (durable && spool && spool.orphans.length > 0) {
+    // Before anything reads the ledger (budgets seed from recorded spend) and before serving.
+    const replayed = await durable
+      .replay({ database, usage, security: securityEvents, audit })
+      .catch((err: unknown) => {
+        throw new Error(
+          `could not replay the spool ${spool.dir} into the store (its segments are kept for the next start)`,
+          { cause: err },
+        );
+      });
+    logger.info({ ...replayed, dir: spool.dir }, 'replayed the spool left by the previous process');
+  }
   const authenticateRef: { invalidate: () => void } = { invalidate: () => {} };
   const keys = invalidating(createKeyStore(database, { audit }), () => authenticateRef.invalidate());
   const value = await createValueService({
@@ -137,14 +168,10 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
   // Writes by other processes (replicas, the CLI, `keel demo`) reach this one's caches within a poll.
   changes.subscribe('keys', () => authenticate.invalidate());
   changes.subscribe('use_cases', () => value.useCases.refresh());
-  const securityEvents = createSecurityEventWriter(database, {
-    flushIntervalMs: 500,
-    onError: (err: unknown) => logger.error({ err }, 'security event write failed; will retry'),
-  });
   const guards = createGuardHooks({
     config,
     policyOfUseCase: (id) => value.useCases.cached(id)?.guardPolicy,
-    record: (e) => securityEvents.record(e),
+    record: durable ? durable.securityRecorder(securityEvents) : (e) => void securityEvents.record(e),
     metric: (detector, direction, action) => metrics.recordGuardDecision(detector, direction, action),
     audit,
   });
@@ -154,7 +181,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     authenticate,
     router,
     prices,
-    usage,
+    usage: durable ? durable.usageSink(usage) : usage,
     audit,
     counters: limits.counters,
     loadSpend: async (subject, from) => {
@@ -224,12 +251,17 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       stopMonitors();
       clearTimeout(driftEvaluation);
       await driftEvaluating;
-      // Usage first: nothing after it may delay the flush of the events buffered in memory.
-      await usage.close();
-      await value.close();
-      await writerThread?.close();
-      await securityEvents.close();
-      await audit.close();
+      try {
+        // Usage first: nothing after it may delay the flush of the events buffered in memory.
+        await usage.close();
+        await value.close();
+        await writerThread?.close();
+        await securityEvents.close();
+        await audit.close();
+      } finally {
+        // After the writers: deletes the segments whose records all reached the store, keeps the rest.
+        spool?.close();
+      }
       await tracing.shutdown();
       await Promise.all([...providers.values()].map((p) => p.close?.()));
       await limits.close();

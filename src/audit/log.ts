@@ -21,7 +21,22 @@ export interface AuditLogOptions {
   batchSize?: number;
   /** Entries held while the store is failing (default 1,000,000); beyond it entries are dropped and the drop is logged. */
   maxBuffered?: number;
+  /** Keeps each appended entry durable (the write-ahead spool) until its batch is committed. */
+  journal?: AuditJournal;
 }
+
+/**
+ * A write-ahead journal for appended entries (store/spool/). write() runs synchronously inside
+ * append(), with the entry already masked, and returns a token; committed(token) follows once the
+ * entry is in the store. A negative token means "not journaled".
+ */
+export interface AuditJournal {
+  write(entry: PendingEntry): number;
+  committed(token: number): void;
+}
+
+/** A buffered entry and its journal token. */
+type Buffered = PendingEntry & { token: number };
 
 export type AuditLogWriter = AuditLog & {
   /** The chain head in the store (after writes already in flight). */
@@ -30,6 +45,11 @@ export type AuditLogWriter = AuditLog & {
   checkpoint(): Promise<Checkpoint | null>;
   /** Entries appended but not yet durable. */
   readonly pending: number;
+  /**
+   * Queue an entry that was appended (masked, timestamped and journaled) by an earlier process and
+   * replayed from the journal; `token` is handed back to the journal once it is committed.
+   */
+  appendJournaled(entry: PendingEntry, token: number): void;
 };
 
 const ERROR_REPORT_INTERVAL_MS = 30_000;
@@ -56,7 +76,7 @@ export function createAuditLog(database: Database, opts: AuditLogOptions): Audit
   };
 
   // buffer[start..] is pending; the prefix is dropped lazily so a long backlog drains in O(n).
-  let buffer: PendingEntry[] = [];
+  let buffer: Buffered[] = [];
   let start = 0;
   let fileBacklog: Checkpoint[] = [];
   let tail: Promise<unknown> = Promise.resolve();
@@ -126,13 +146,20 @@ export function createAuditLog(database: Database, opts: AuditLogOptions): Audit
       // A cyclic or hostile details object must not cost the entry itself.
       details = canonicalJson({ unserializable_details: field(e instanceof Error ? e.message : e) });
     }
-    buffer.push({
+    const pe: Buffered = {
       ts: now(),
       actor: field(entry.actor),
       action: field(entry.action),
       target: entry.target === null || entry.target === undefined ? null : field(entry.target),
       details,
-    });
+      token: -1,
+    };
+    if (opts.journal) pe.token = opts.journal.write(pe);
+    push(pe);
+  }
+
+  function push(pe: Buffered): void {
+    buffer.push(pe);
     if (pending() >= batchSize && queued === 0 && !earlyFlushScheduled) {
       earlyFlushScheduled = true;
       setImmediate(() => {
@@ -152,8 +179,9 @@ export function createAuditLog(database: Database, opts: AuditLogOptions): Audit
     fileBacklog = fileBacklog.slice(lines.length);
   }
 
-  async function write(batch: PendingEntry[], force: boolean): Promise<Checkpoint[]> {
+  async function write(batch: Buffered[], force: boolean): Promise<Checkpoint[]> {
     const result = await writeEntries(database, batch, force ? { ...plan, force } : plan);
+    if (opts.journal) for (const e of batch) if (e.token >= 0) opts.journal.committed(e.token);
     if (result.checkpoints.length > 0) fileBacklog.push(...result.checkpoints);
     return result.checkpoints;
   }
@@ -260,6 +288,16 @@ export function createAuditLog(database: Database, opts: AuditLogOptions): Audit
     },
     get pending() {
       return pending();
+    },
+    appendJournaled(entry, token) {
+      push({
+        ts: entry.ts,
+        actor: entry.actor,
+        action: entry.action,
+        target: entry.target,
+        details: entry.details,
+        token,
+      });
     },
   };
 }

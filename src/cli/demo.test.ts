@@ -33,7 +33,7 @@ describe('keel demo', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'keel-demo-'));
     const url = `sqlite:${path.join(dir, 'keel.db')}`;
     // No config file: the built-in simulator answers the live requests; the store is the temp file.
-    const env = { KEEL_DATABASE_URL: url };
+    const env = { KEEL_DATABASE_URL: url, KEEL_SPOOL_DIR: path.join(dir, 'spool') };
 
     const first = io(env);
     const t0 = Date.now();

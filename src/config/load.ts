@@ -67,6 +67,7 @@ export function parseConfig(input: unknown, env: Env): KeelConfig {
     cfg.server.port = port;
   }
   if (env.KEEL_HOST) cfg.server.host = env.KEEL_HOST;
+  if (env.KEEL_SPOOL_DIR) cfg.durability.spool_dir = env.KEEL_SPOOL_DIR;
   return cfg;
 }
 

@@ -255,6 +255,21 @@ export const configSchema = z
       })
       .strict()
       .default({ flush_interval_ms: 250, batch_size: 250 }),
+    /**
+     * The write-ahead spool (store/spool/): every usage event, guard decision and request-path audit
+     * entry is appended to a local file before the response leaves, so kill -9 loses none of them.
+     */
+    durability: z
+      .object({
+        /** Default: on for file SQLite and PostgreSQL, off for sqlite::memory: and pglite: stores. */
+        spool: z.boolean().optional(),
+        /** One directory per running process (a lock file enforces it); env KEEL_SPOOL_DIR. */
+        spool_dir: z.string().default('.keel/spool'),
+        /** fdatasync interval: an OS crash or power loss can lose this window. 0: sync every append. */
+        fsync_interval_ms: z.number().int().min(0).default(100),
+      })
+      .strict()
+      .default({ spool_dir: '.keel/spool', fsync_interval_ms: 100 }),
     telemetry: telemetrySchema.default(TELEMETRY_DEFAULTS),
     data: z
       .object({ dir: z.string().default('.keel/data') })

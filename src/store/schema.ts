@@ -128,6 +128,8 @@ export interface SecurityEventsTable {
   /** JSON array of {start, end, label}: positions only. */
   spans: string;
   message_index: number;
+  /** Idempotency key of a spooled event (migration 008); null for events written without one. */
+  event_key: string | null;
 }
 
 export interface KeelSchema extends ValueSchema, DataSchema {

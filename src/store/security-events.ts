@@ -13,6 +13,11 @@ export interface SecurityEvent {
   labels: string[];
   spans: Array<{ start: number; end: number; label: string }>;
   index: number;
+  /**
+   * Idempotency key (unique in the store): set when the event is spooled, so that replaying the spool
+   * after a crash does not write an event twice. Events without one are never de-duplicated.
+   */
+  key?: string;
 }
 
 /**
@@ -21,8 +26,19 @@ export interface SecurityEvent {
  */
 export function createSecurityEventWriter(
   database: Database,
-  opts: { flushIntervalMs: number; onError: (e: unknown) => void; maxBuffered?: number },
-): { record(e: SecurityEvent): void; flush(): Promise<void>; close(): Promise<void> } {
+  opts: {
+    flushIntervalMs: number;
+    onError: (e: unknown) => void;
+    maxBuffered?: number;
+    /** Told, in record() order, how many events each successful batch committed (the spool settles them). */
+    onCommitted?: (n: number) => void;
+  },
+): {
+  /** False when the event was dropped (the buffer is full). */
+  record(e: SecurityEvent): boolean;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+} {
   let buffer: SecurityEvent[] = [];
   let inflight: Promise<void> | null = null;
   const max = opts.maxBuffered ?? 50_000;
@@ -46,10 +62,17 @@ export function createSecurityEventWriter(
               labels: JSON.stringify(e.labels),
               spans: JSON.stringify(e.spans),
               message_index: e.index,
+              event_key: e.key ?? null,
             })),
           )
+          .onConflict((oc) => oc.column('event_key').doNothing())
           .execute();
         buffer = buffer.slice(batch.length);
+        try {
+          opts.onCommitted?.(batch.length);
+        } catch (err) {
+          opts.onError(err);
+        }
       } catch (e) {
         opts.onError(e);
         return;
@@ -64,7 +87,9 @@ export function createSecurityEventWriter(
   timer.unref();
   return {
     record(e) {
-      if (buffer.length < max) buffer.push(e);
+      if (buffer.length >= max) return false;
+      buffer.push(e);
+      return true;
     },
     flush,
     async close() {

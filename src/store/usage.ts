@@ -23,9 +23,13 @@ export interface UsageWriterOptions {
   onError?: (e: unknown) => void;
   /** SQLite: insert on this writer thread while it is alive (off the event loop). */
   thread?: WriterThread | null;
+  /** Told, in record() order, how many events each successful batch committed (the spool settles them). */
+  onCommitted?: (n: number) => void;
 }
 
-export type UsageWriter = UsageSink & {
+export type UsageWriter = Omit<UsageSink, 'record'> & {
+  /** False when the event was dropped (writer closed, or the buffer is full). */
+  record(event: UsageEvent): boolean;
   close(): Promise<void>;
   /** Events waiting to be written (for health checks and tests). */
   readonly pending: number;
@@ -74,13 +78,13 @@ export function createUsageWriter(database: Database, opts: UsageWriterOptions):
     safeCall(onError, e);
   }
 
-  function record(event: UsageEvent): void {
+  function record(event: UsageEvent): boolean {
     if (closed) {
       safeCall(
         onError,
         new Error(`usage event ${event.requestId} recorded after the usage writer closed; dropped`),
       );
-      return;
+      return false;
     }
     if (buffer.length >= maxBuffered) {
       if (dropped++ === 0)
@@ -90,7 +94,7 @@ export function createUsageWriter(database: Database, opts: UsageWriterOptions):
             `usage buffer is full (${maxBuffered} events waiting for the store); dropping new usage events`,
           ),
         );
-      return;
+      return false;
     }
     buffer.push(event);
     if (buffer.length >= batchSize && inflight === null && !earlyFlushScheduled) {
@@ -100,6 +104,7 @@ export function createUsageWriter(database: Database, opts: UsageWriterOptions):
         if (inflight === null) void flush().catch(report);
       });
     }
+    return true;
   }
 
   async function insertRows(rows: UsageRow[]): Promise<void> {
@@ -174,6 +179,13 @@ export function createUsageWriter(database: Database, opts: UsageWriterOptions):
         throw e;
       }
       remaining -= batch.length;
+      if (opts.onCommitted) {
+        try {
+          opts.onCommitted(batch.length);
+        } catch (e) {
+          safeCall(onError, e);
+        }
+      }
       // SQLite writes are synchronous: yield between batches so a large flush never stalls the
       // requests in flight for more than one batch's worth of inserts.
       if (remaining > 0 && buffer.length > 0) await new Promise<void>((r) => setImmediate(r));

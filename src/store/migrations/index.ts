@@ -7,6 +7,7 @@ import { valueMigration } from './004_value.js';
 import { dataMigration } from './005_data.js';
 import { securityEventsMigration } from './006_security_events.js';
 import { countersMigration } from './007_counters.js';
+import { durableRecordsMigration } from './008_durable_records.js';
 import { changeVersionsMigration } from './010_change_versions.js';
 
 /**
@@ -24,6 +25,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '005_data': dataMigration(dialect),
         '006_security_events': securityEventsMigration(dialect),
         '007_counters': countersMigration(dialect),
+        '008_durable_records': durableRecordsMigration(dialect),
         '010_change_versions': changeVersionsMigration(dialect),
       };
     },
