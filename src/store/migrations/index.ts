@@ -6,6 +6,7 @@ import { auditMigration } from './003_audit.js';
 import { valueMigration } from './004_value.js';
 import { dataMigration } from './005_data.js';
 import { securityEventsMigration } from './006_security_events.js';
+import { clusterMigration } from './009_cluster.js';
 
 /**
  * Migrations are code, listed here in order, so a bundled or compiled Keel never depends on reading
@@ -21,6 +22,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '004_value': valueMigration(dialect),
         '005_data': dataMigration(dialect),
         '006_security_events': securityEventsMigration(dialect),
+        '009_cluster': clusterMigration(dialect),
       };
     },
   };
