@@ -21,6 +21,7 @@ import type { UsageObserver } from './pipeline/record.js';
 import { createProviders } from './providers/registry.js';
 import { createRouter } from './routing/router.js';
 import { openDatabase } from './store/db.js';
+import { createLeaderLease } from './store/lease.js';
 import { createSecurityEventWriter } from './store/security-events.js';
 import { createUsageWriter, sumSpend } from './store/usage.js';
 import { startWriterThread } from './store/writer-thread/client.js';
@@ -39,6 +40,13 @@ import { createValueService } from './value/service.js';
 export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = {}): Promise<KeelApp> {
   const logger = opts.logger ?? createLogger(config);
   const database = await openDatabase(config.database.url);
+  // Background work that must run once per cluster runs on the lease holder only.
+  const lease = createLeaderLease({
+    url: config.database.url,
+    database,
+    pollMs: config.cluster.lease_poll_ms,
+    onError: (err: unknown) => logger.warn({ err }, 'leader lease'),
+  });
   // SQLite file stores: usage inserts and the periodic rollups run on a writer thread, off the event
   // loop (null for other stores, in-memory SQLite, or when running from sources).
   const writerThread = await startWriterThread({
@@ -85,7 +93,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     usage,
     keys,
     // Read at each alert evaluation (after startup), so the late-bound `data` below is set by then.
-    drift: () => data.monitors.drifting(),
+    drift: () => data.cluster.drifting(),
     onError: (err: unknown) => logger.error({ err }, 'value job failed'),
   });
   // A monitor run fires its alerts together: one alert evaluation shortly after, not one per feature.
@@ -104,6 +112,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
         target: alert.useCase,
         details: { ...alert },
       });
+      if (!lease.isLeader()) return;
       driftEvaluation ??= setTimeout(() => {
         driftEvaluation = undefined;
         driftEvaluating = value
@@ -189,8 +198,8 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
         ),
     ],
   });
-  value.start({ rollups: writerThread === null });
-  const stopMonitors = await data.startMonitors();
+  value.start({ rollups: writerThread === null, lease });
+  const stopMonitors = await data.startMonitors(lease);
   return createApp({
     config,
     pipeline,
@@ -208,6 +217,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       await usage.close();
       await value.close();
       await writerThread?.close();
+      await lease.close();
       await securityEvents.close();
       await audit.close();
       await tracing.shutdown();

@@ -260,6 +260,14 @@ export const configSchema = z
         psi: 0.2,
         pinned: {},
       }),
+    /** Several replicas on one PostgreSQL store (src/store/lease.ts). */
+    cluster: z
+      .object({
+        /** How often a replica tries to take (or checks it still holds) the leader lease. */
+        lease_poll_ms: z.number().int().min(100).max(60_000).default(1500),
+      })
+      .strict()
+      .default({ lease_poll_ms: 1500 }),
     guards: guardsSchema.default({ enabled: true, policies: {}, use_cases: {}, keys: {} }),
     logging: z
       .object({
