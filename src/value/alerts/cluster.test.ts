@@ -140,7 +140,7 @@ describe.each(targets)('alerts from two replicas on $name', ({ open }) => {
     expect(xa.resolved.length + xb.resolved.length).toBe(1);
     await Promise.all([ca.idle(), cb.idle()]);
     expect(rx.got).toEqual(['alert.opened', 'alert.resolved']);
-  });
+  }, 60_000);
 
   it('refuses a second open alert per fingerprint at the store', async () => {
     stores = await open();
