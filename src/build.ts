@@ -23,6 +23,7 @@ import { createRouter } from './routing/router.js';
 import { createChangeWatcher } from './store/changes.js';
 import { createCounters } from './store/counters/index.js';
 import { openDatabase } from './store/db.js';
+import { createLeaderLease } from './store/lease.js';
 import { createSecurityEventWriter } from './store/security-events.js';
 import { createDurableRecords } from './store/spool/durable.js';
 import { openSpool, spoolEnabled } from './store/spool/spool.js';
@@ -57,6 +58,13 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     onError: (err: unknown) => logger.warn({ err }, 'change poll failed'),
   });
   await changes.start();
+  // Background work that must run once per cluster runs on the lease holder only.
+  const lease = createLeaderLease({
+    url: config.database.url,
+    database,
+    pollMs: config.cluster.lease_poll_ms,
+    onError: (err: unknown) => logger.warn({ err }, 'leader lease'),
+  });
   // The write-ahead spool: taken before anything can record, replayed below before serving.
   const spool = spoolEnabled(config.durability, config.database.url)
     ? openSpool({
@@ -131,7 +139,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     usage,
     keys,
     // Read at each alert evaluation (after startup), so the late-bound `data` below is set by then.
-    drift: () => data.monitors.drifting(),
+    drift: () => data.cluster.drifting(),
     onError: (err: unknown) => logger.error({ err }, 'value job failed'),
   });
   // A monitor run fires its alerts together: one alert evaluation shortly after, not one per feature.
@@ -150,6 +158,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
         target: alert.useCase,
         details: { ...alert },
       });
+      if (!lease.isLeader()) return;
       driftEvaluation ??= setTimeout(() => {
         driftEvaluation = undefined;
         driftEvaluating = value
@@ -235,8 +244,8 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
         ),
     ],
   });
-  value.start({ rollups: writerThread === null });
-  const stopMonitors = await data.startMonitors();
+  value.start({ rollups: writerThread === null, lease });
+  const stopMonitors = await data.startMonitors(lease);
   return createApp({
     config,
     pipeline,
@@ -256,6 +265,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
         await usage.close();
         await value.close();
         await writerThread?.close();
+        await lease.close();
         await securityEvents.close();
         await audit.close();
       } finally {

@@ -133,11 +133,6 @@ export const configSchema = z
       })
       .strict()
       .default({ url: 'sqlite:.keel/keel.db', migrate: 'auto' }),
-    /** Several Keel processes on one store: how often each polls for others' changes. */
-    cluster: z
-      .object({ poll_ms: z.number().int().min(50).max(60_000).default(500) })
-      .strict()
-      .default({ poll_ms: 500 }),
     auth: z
       .object({
         /** When true every /v1 call needs a key. Defaults to true as soon as any key is configured. */
@@ -310,6 +305,16 @@ export const configSchema = z
         psi: 0.2,
         pinned: {},
       }),
+    /** Several Keel processes on one store (src/store/changes.ts, src/store/lease.ts). */
+    cluster: z
+      .object({
+        /** How often each process polls for changes others made (keys, admins, use cases). */
+        poll_ms: z.number().int().min(50).max(60_000).default(500),
+        /** How often a replica tries to take (or checks it still holds) the leader lease. */
+        lease_poll_ms: z.number().int().min(100).max(60_000).default(1500),
+      })
+      .strict()
+      .default({ poll_ms: 500, lease_poll_ms: 1500 }),
     guards: guardsSchema.default({ enabled: true, policies: {}, use_cases: {}, keys: {} }),
     logging: z
       .object({

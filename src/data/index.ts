@@ -1,16 +1,26 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../store/db.js';
+import type { LeaderLease } from '../store/lease.js';
 import { createDatasetRegistry, type DatasetRegistry } from './datasets/registry.js';
 import { createResultStore, type ResultStore } from './datasets/results.js';
 import { createLineageEmitter, type LineageEmitter } from './lineage/emitter.js';
 import { createLineageStore, type LineageStore } from './lineage/graph.js';
 import { createPromptRegistry, type PromptRegistry } from './lineage/prompts.js';
-import { createTrafficMonitors, type DriftAlert, type TrafficMonitors } from './monitors/monitor.js';
+import { type ClusterMonitors, createClusterMonitors } from './monitors/cluster.js';
+import {
+  createTrafficMonitors,
+  type DriftAlert,
+  type MonitorSnapshot,
+  type TrafficMonitors,
+} from './monitors/monitor.js';
 import { type DataSettings, dataSettings } from './settings.js';
 
 export { compileOutputValidator, validateOutput } from './contracts/output.js';
+export type { ClusterMonitors } from './monitors/cluster.js';
 export type { DriftAlert, TrafficMonitors } from './monitors/monitor.js';
+
+const SYNC_MS = 60_000;
 
 /** Everything the data foundation runs in a Keel process; built once in build.ts. */
 export interface DataServices {
@@ -21,12 +31,16 @@ export interface DataServices {
   prompts: PromptRegistry;
   /** null without `lineage.endpoint`. */
   emitter: LineageEmitter | null;
+  /** This replica's traffic monitors (what it observes). */
   monitors: TrafficMonitors;
+  /** The monitors of the whole cluster, in the store: status, verdicts, reference settings. */
+  cluster: ClusterMonitors;
   /**
-   * Restore the monitors' reference windows from `dataDir/monitors.json`, then run them every
-   * `monitors.interval_minutes`, saving the references after each run. Returns a stop function.
+   * Share this replica's windows every minute (or interval_minutes if shorter); while `lease` says
+   * this replica leads (always without one), judge the cluster's merged windows every
+   * `monitors.interval_minutes`. Returns a stop function.
    */
-  startMonitors(): Promise<() => void>;
+  startMonitors(lease?: Pick<LeaderLease, 'isLeader'>): Promise<() => void>;
 }
 
 export interface DataServicesDeps {
@@ -44,12 +58,33 @@ export function createDataServices(deps: DataServicesDeps): DataServices {
   const now = deps.now ?? Date.now;
   const lineage = createLineageStore(deps.database, { now });
   const onError = deps.onError ?? (() => {});
-  const monitors = createTrafficMonitors({
-    settings: settings.monitors,
-    onDrift: deps.onDrift ?? (() => {}),
-    now,
+  // This replica's observations only: drift is judged on the cluster's merge (`cluster`).
+  const monitors = createTrafficMonitors({ settings: settings.monitors, onDrift: () => {}, now });
+  const syncMs = Math.min(settings.monitors.intervalMs, SYNC_MS);
+  const cluster = createClusterMonitors({
+    database: deps.database,
+    local: monitors,
+    // Holds the merged windows of every replica while the leader evaluates them.
+    evaluator: createTrafficMonitors({
+      settings: settings.monitors,
+      onDrift: deps.onDrift ?? (() => {}),
+      now,
+    }),
+    staleMs: 10 * syncMs,
+    windowMs: settings.monitors.windowMs,
   });
+  // Before the store held them, reference windows were saved to this file: imported once.
   const snapshotFile = path.join(settings.dataDir, 'monitors.json');
+  async function importSnapshotFile(): Promise<void> {
+    try {
+      monitors.restore(JSON.parse(await readFile(snapshotFile, 'utf8')) as MonitorSnapshot);
+      await cluster.sync(now());
+      await rename(snapshotFile, `${snapshotFile}.imported`);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+        onError('monitor references could not be imported from monitors.json', e);
+    }
+  }
   const registry = createDatasetRegistry(deps.database, { dataDir: settings.dataDir, now });
   return {
     settings,
@@ -67,37 +102,34 @@ export function createDataServices(deps: DataServicesDeps): DataServices {
         })
       : null,
     monitors,
-    async startMonitors() {
-      try {
-        monitors.restore(JSON.parse(await readFile(snapshotFile, 'utf8')));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
-          onError('monitor references could not be restored; starting fresh', e);
-      }
+    cluster,
+    async startMonitors(lease) {
+      await importSnapshotFile();
       // monitors.pinned: { use_case: "dataset@version" } compares those use cases with a dataset version.
       for (const [useCase, ref] of Object.entries(settings.monitors.pinned)) {
         const v = await registry.resolve(ref).catch(() => null);
-        if (v) monitors.pinReference(useCase, v.profile);
+        if (v) await cluster.pinReference(useCase, v.profile, now());
         else onError(`monitors.pinned: no dataset version "${ref}" for use case "${useCase}"`);
       }
-      let saving = false;
+      // Every replica shares its windows often; the leader judges the merge every interval_minutes.
+      let lastRun = 0;
+      let busy = false;
       const timer = setInterval(() => {
-        try {
-          monitors.runMonitors(now());
-        } catch (e) {
-          onError('monitor run failed', e);
-        }
-        if (saving) return;
-        saving = true;
-        const tmp = `${snapshotFile}.${process.pid}.tmp`;
-        mkdir(path.dirname(snapshotFile), { recursive: true })
-          .then(() => writeFile(tmp, JSON.stringify(monitors.snapshot())))
-          .then(() => rename(tmp, snapshotFile))
-          .catch((e) => onError('monitor references could not be saved', e))
+        if (busy) return;
+        busy = true;
+        const at = now();
+        cluster
+          .sync(at)
+          .then(async () => {
+            if (!(lease?.isLeader() ?? true) || at - lastRun < settings.monitors.intervalMs) return;
+            lastRun = at;
+            await cluster.evaluate(at);
+          })
+          .catch((e) => onError('monitor run failed', e))
           .finally(() => {
-            saving = false;
+            busy = false;
           });
-      }, settings.monitors.intervalMs);
+      }, syncMs);
       timer.unref();
       return () => clearInterval(timer);
     },

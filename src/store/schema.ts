@@ -132,7 +132,34 @@ export interface SecurityEventsTable {
   event_key: string | null;
 }
 
+/** Live traffic monitors across replicas (009_cluster). */
+export interface MonitorWindowsTable {
+  replica_id: string;
+  use_case: string;
+  first_seen: Int8;
+  reference: string;
+  buckets: string;
+  updated_at: Int8;
+}
+
+export interface MonitorReferencesTable {
+  use_case: string;
+  frozen_at: Int8 | null;
+  pinned: string | null;
+  updated_at: Int8;
+}
+
+export interface MonitorStatusTable {
+  use_case: string;
+  status: string;
+  drifting: string;
+  last_run: Int8;
+}
+
 export interface KeelSchema extends ValueSchema, DataSchema {
+  monitor_windows: MonitorWindowsTable;
+  monitor_references: MonitorReferencesTable;
+  monitor_status: MonitorStatusTable;
   security_events: SecurityEventsTable;
   usage_events: UsageEventsTable;
   virtual_keys: VirtualKeysTable;

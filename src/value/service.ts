@@ -2,6 +2,7 @@ import type { KeyStore } from '../access/store.js';
 import type { AuditLog } from '../audit/types.js';
 import type { KeelConfig } from '../config/schema.js';
 import type { Database } from '../store/db.js';
+import type { LeaderLease } from '../store/lease.js';
 import type { UsageSink } from '../store/types.js';
 import type { DriftState } from './alerts/rules.js';
 import { type AlertService, createAlertService, type EvaluationResult } from './alerts/service.js';
@@ -25,7 +26,7 @@ export interface ValueServiceDeps {
   now?: () => number;
   webhook?: WebhookDeps;
   /** Live traffic monitors' drifting features, for the data_drift alert rule. */
-  drift?: () => readonly DriftState[];
+  drift?: () => readonly DriftState[] | Promise<readonly DriftState[]>;
   onError?: (e: unknown) => void;
 }
 
@@ -42,9 +43,12 @@ export interface ValueService {
   evaluateAlerts(now?: number): Promise<EvaluationResult>;
   /** Registered use cases' monthly budgets, for admission (merge with config.budgets). */
   registeredBudgets(): readonly UseCaseBudget[];
-  /** Background timers: rollups, registry reload, alert evaluation, retention. All unref'd. */
-  /** Starts the periodic jobs; `rollups: false` when another thread rolls the ledger up. */
-  start(opts?: { rollups?: boolean }): void;
+  /**
+   * Starts the periodic jobs (all unref'd): registry reload everywhere; rollups, alert evaluation,
+   * retention purge and the resumption of cut-short webhooks only while `lease` says this replica
+   * leads (always without one). `rollups: false` when another thread rolls the ledger up.
+   */
+  start(opts?: { rollups?: boolean; lease?: Pick<LeaderLease, 'isLeader' | 'on'> }): void;
   /** Stop timers and wait for running work and webhook deliveries. */
   close(): Promise<void>;
 }
@@ -112,11 +116,15 @@ export async function createValueService(deps: ValueServiceDeps): Promise<ValueS
 
   const timers: NodeJS.Timeout[] = [];
   const running = new Set<Promise<unknown>>();
-  const every = (ms: number, fn: () => Promise<unknown>) => {
+  const track = (p: Promise<unknown>) => {
+    running.add(p);
+    void p.finally(() => running.delete(p));
+  };
+  let leads = () => true;
+  const every = (ms: number, fn: () => Promise<unknown>, leaderOnly = true) => {
     const t = setInterval(() => {
-      const p = fn().catch(onError);
-      running.add(p);
-      void p.finally(() => running.delete(p));
+      if (leaderOnly && !leads()) return;
+      track(fn().catch(onError));
     }, ms);
     t.unref();
     timers.push(t);
@@ -137,17 +145,20 @@ export async function createValueService(deps: ValueServiceDeps): Promise<ValueS
     registeredBudgets: () => useCases.registeredBudgets(),
     start(opts = {}) {
       if (timers.length > 0) return;
+      const lease = opts.lease;
+      if (lease) leads = () => lease.isLeader();
       if (opts.rollups !== false) every(config.value.rollup_interval_ms, () => rollups.refresh());
-      every(REGISTRY_RELOAD_MS, () => useCases.refresh());
+      every(REGISTRY_RELOAD_MS, () => useCases.refresh(), false);
       every(config.alerts.evaluate_every_s * 1000, async () => {
         await useCases.refresh();
         return alerts.evaluate(now());
       });
       if (config.retention.raw_days) every(PURGE_EVERY_MS, () => rollups.purge(now()));
-      // Webhook deliveries the last shutdown cut short.
-      const resumed = alerts.resumeInterrupted().catch(onError);
-      running.add(resumed);
-      void resumed.finally(() => running.delete(resumed));
+      // Webhook deliveries the last shutdown cut short: sent by whoever leads, once it leads.
+      if (leads()) track(alerts.resumeInterrupted().catch(onError));
+      lease?.on('change', (leader) => {
+        if (leader && timers.length > 0) track(alerts.resumeInterrupted().catch(onError));
+      });
     },
     async close() {
       for (const t of timers) clearInterval(t);

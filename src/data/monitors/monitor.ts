@@ -1,5 +1,4 @@
 import type { MonitorSettings } from '../settings.js';
-import { KllSketch } from '../sketches/kll.js';
 import { compareCategorical, compareNumeric, compareRate, compareTopic } from './compare.js';
 import { detectLanguage, embedText, looksLikeRefusal } from './text.js';
 import type { DriftAlert, DriftingFeature, FeatureStatus, TrafficMonitors, UseCaseStatus } from './types.js';
@@ -8,7 +7,9 @@ import {
   NUMERIC_FEATURES,
   RATE_FEATURES,
   type TrafficObservation,
+  type WindowState,
   WindowStats,
+  windowOfProfile,
 } from './window.js';
 
 /**
@@ -42,13 +43,16 @@ interface UseCaseState {
 const BUCKETS_PER_WINDOW = 24;
 const MAX_USE_CASES = 1000;
 
+/** The current window is kept as this many ms wide time buckets (bucket index = floor(ts / width)). */
+export const bucketWidth = (windowMs: number) => Math.max(1, Math.floor(windowMs / BUCKETS_PER_WINDOW));
+
 export function createTrafficMonitors(opts: {
   settings: MonitorSettings;
   onDrift: (alert: DriftAlert) => void;
   now?: () => number;
 }): TrafficMonitors {
   const s = opts.settings;
-  const bucketMs = Math.max(1, Math.floor(s.windowMs / BUCKETS_PER_WINDOW));
+  const bucketMs = bucketWidth(s.windowMs);
   const refMs = s.referenceDays * 864e5;
   const cases = new Map<string, UseCaseState>();
 
@@ -300,20 +304,46 @@ export function createTrafficMonitors(opts: {
 
     pinReference(useCase, profile) {
       const st = stateOf(useCase, (opts.now ?? Date.now)());
-      const w = new WindowStats();
-      w.n = profile.rows;
-      for (const c of profile.columns) {
-        if ((NUMERIC_FEATURES as readonly string[]).includes(c.name) && c.numeric)
-          w.numeric.set(c.name as (typeof NUMERIC_FEATURES)[number], KllSketch.fromJSON(c.numeric.sketch));
-        // A 0/1 column named like a rate (error_rate …) pins that rate.
-        if ((RATE_FEATURES as readonly string[]).includes(c.name) && c.numeric) {
-          const n = c.rows - c.nulls;
-          w.rates.set(c.name as (typeof RATE_FEATURES)[number], { n, k: Math.round(c.numeric.mean * n) });
-        }
-      }
-      st.reference = w;
+      st.reference = windowOfProfile(profile);
       st.pinned = true;
       st.features.clear();
+    },
+
+    windows(now) {
+      const from = Math.floor((now - s.windowMs) / bucketMs);
+      return [...cases].map(([useCase, st]) => {
+        for (const b of st.buckets.keys()) if (b < from) st.buckets.delete(b);
+        return {
+          useCase,
+          firstSeen: st.firstSeen,
+          frozenAt: st.frozenAt,
+          pinned: st.pinned,
+          reference: st.reference.toJSON(),
+          buckets: [...st.buckets].map(([b, w]): [number, WindowState] => [b, w.toJSON()]),
+        };
+      });
+    },
+
+    load(u) {
+      const st = stateOf(u.useCase, u.firstSeen);
+      st.firstSeen = u.firstSeen;
+      st.frozenAt = u.frozenAt;
+      st.pinned = u.pinned;
+      st.reference = WindowStats.fromJSON(u.reference);
+      st.buckets = new Map(u.buckets.map(([b, w]) => [b, WindowStats.fromJSON(w)]));
+      st.features = new Map(u.features.map((f) => [f.feature, f]));
+      st.lastRun = u.lastRun;
+    },
+
+    adopt(useCase, cluster) {
+      const st = cases.get(useCase);
+      if (!st) return;
+      st.firstSeen = Math.min(st.firstSeen, cluster.firstSeen);
+      st.frozenAt = cluster.frozenAt;
+    },
+
+    forget(useCase) {
+      cases.delete(useCase);
     },
 
     snapshot() {

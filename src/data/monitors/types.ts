@@ -64,6 +64,16 @@ export interface MonitorSnapshot {
   }[];
 }
 
+export interface UseCaseWindows {
+  useCase: string;
+  firstSeen: number;
+  frozenAt: number | null;
+  pinned: boolean;
+  reference: WindowState;
+  /** Current-window time buckets (index = floor(ts / bucket width)). */
+  buckets: [number, WindowState][];
+}
+
 export interface TrafficMonitors {
   /** Record one call. Cheap (sketch updates); text features only with capture_text. */
   observe(o: TrafficObservation): void;
@@ -79,6 +89,13 @@ export interface TrafficMonitors {
   /** Reference windows survive restarts through these. */
   snapshot(): MonitorSnapshot;
   restore(s: MonitorSnapshot): void;
+  /** Each use case's windows as of `now` (expired buckets dropped): what a replica shares. */
+  windows(now: number): UseCaseWindows[];
+  /** Replace a use case's windows and verdicts (the leader loads the merge of every replica's). */
+  load(u: UseCaseWindows & { features: FeatureStatus[]; lastRun: number | null }): void;
+  /** Take the cluster's view of when a use case's reference window started and ended. */
+  adopt(useCase: string, cluster: { firstSeen: number; frozenAt: number | null }): void;
+  forget(useCase: string): void;
   /** Run on an interval until stopped (timer is unref'd). */
   start(intervalMs?: number): () => void;
 }

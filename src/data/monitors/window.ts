@@ -1,4 +1,5 @@
 import type { UsageEvent } from '../../store/types.js';
+import type { DatasetProfile } from '../datasets/profile.js';
 import { Mulberry32 } from '../drift/prng.js';
 import { FrequentItems } from '../sketches/frequent.js';
 import { KllSketch, type KllState } from '../sketches/kll.js';
@@ -179,4 +180,20 @@ export class WindowStats {
     }
     return w;
   }
+}
+
+/** A pinned dataset version's profile as a reference window: its numeric and 0/1 rate columns. */
+export function windowOfProfile(profile: DatasetProfile): WindowStats {
+  const w = new WindowStats();
+  w.n = profile.rows;
+  for (const c of profile.columns) {
+    if ((NUMERIC_FEATURES as readonly string[]).includes(c.name) && c.numeric)
+      w.numeric.set(c.name as NumericFeature, KllSketch.fromJSON(c.numeric.sketch));
+    // A 0/1 column named like a rate (error_rate …) pins that rate.
+    if ((RATE_FEATURES as readonly string[]).includes(c.name) && c.numeric) {
+      const n = c.rows - c.nulls;
+      w.rates.set(c.name as RateFeature, { n, k: Math.round(c.numeric.mean * n) });
+    }
+  }
+  return w;
 }

@@ -8,6 +8,7 @@ import { dataMigration } from './005_data.js';
 import { securityEventsMigration } from './006_security_events.js';
 import { countersMigration } from './007_counters.js';
 import { durableRecordsMigration } from './008_durable_records.js';
+import { clusterMigration } from './009_cluster.js';
 import { changeVersionsMigration } from './010_change_versions.js';
 
 /**
@@ -26,6 +27,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '006_security_events': securityEventsMigration(dialect),
         '007_counters': countersMigration(dialect),
         '008_durable_records': durableRecordsMigration(dialect),
+        '009_cluster': clusterMigration(dialect),
         '010_change_versions': changeVersionsMigration(dialect),
       };
     },

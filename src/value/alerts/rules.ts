@@ -41,7 +41,7 @@ export interface RuleContext {
   dailyValue(from: number, to: number): Promise<ValueReport>;
   hourlyUsage(from: number, to: number, by: Dimension[]): Promise<UsageGroup[]>;
   /** Features the live traffic monitors currently judge as drifting; absent when there are no monitors. */
-  drift?: () => readonly DriftState[];
+  drift?: () => readonly DriftState[] | Promise<readonly DriftState[]>;
 }
 
 /** One (use case, feature) a traffic monitor currently judges as drifting (src/data/monitors). */
@@ -238,7 +238,7 @@ async function unpricedCalls(ctx: RuleContext): Promise<Candidate[]> {
 
 /** Live traffic drift: one alert per (use case, feature) while the monitors judge it drifting. */
 async function dataDrift(ctx: RuleContext): Promise<Candidate[]> {
-  return (ctx.drift?.() ?? []).map((d) => ({
+  return ((await ctx.drift?.()) ?? []).map((d) => ({
     fingerprint: `data_drift:use_case:${d.useCase}:${d.feature}`,
     rule: 'data_drift' as const,
     scope: 'use_case',

@@ -144,7 +144,15 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
           resolvedBy: null,
           delivery: [],
         };
-        await db.insertInto('alerts').values(toRow(alert)).execute();
+        // Another evaluator (replica) may have opened it since active() was read: the partial unique
+        // index (009_cluster) lets one insert win, and only the winner notifies.
+        const inserted = await db
+          .insertInto('alerts')
+          .values(toRow(alert))
+          .onConflict((oc) => oc.doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        if (!inserted) continue;
         result.opened.push(alert);
         notify(alert, 'alert.opened');
         continue;
@@ -157,7 +165,7 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
         details: c.details,
         lastSeenAt: now,
       };
-      await db
+      const updated = await db
         .updateTable('alerts')
         .set({
           severity: next.severity,
@@ -166,8 +174,11 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
           last_seen_at: now,
         })
         .where('id', '=', a.id)
-        .execute();
-      if (escalated) {
+        .where('state', '<>', 'resolved')
+        // A concurrent evaluator that escalated first owns the escalation's notification.
+        .where('severity', '=', a.severity)
+        .executeTakeFirst();
+      if (escalated && updated.numUpdatedRows > 0n) {
         result.escalated.push(next);
         notify(next, 'alert.escalated');
       }
@@ -175,11 +186,13 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     for (const a of current.values()) {
       if (!evaluated.has(a.rule as RuleName)) continue;
       const next: Alert = { ...a, state: 'resolved', resolvedAt: now, resolvedBy: 'system' };
-      await db
+      const updated = await db
         .updateTable('alerts')
         .set({ state: 'resolved', resolved_at: now, resolved_by: 'system' })
         .where('id', '=', a.id)
-        .execute();
+        .where('state', '<>', 'resolved')
+        .executeTakeFirst();
+      if (updated.numUpdatedRows === 0n) continue;
       result.resolved.push(next);
       notify(next, 'alert.resolved');
     }

@@ -10,19 +10,22 @@ export function registerHealthMonitorRoutes(app: Hono<AppEnv>, deps: DataRoutesD
   app.get('/data/health', async (c) => {
     const useCase = c.req.query('use_case');
     return c.json({
-      monitors: data.monitors.status(useCase),
+      monitors: await data.cluster.status(useCase),
       capture_text: data.settings.monitors.captureText,
       lineage_endpoint: data.settings.lineage.endpoint !== null,
     });
   });
 
   app.post('/data/monitors/run', async (c) => {
-    const alerts = data.monitors.runMonitors((deps.now ?? Date.now)());
+    // On demand, from any replica: this one's windows first, then the cluster's merge.
+    const at = (deps.now ?? Date.now)();
+    await data.cluster.sync(at);
+    const alerts = await data.cluster.evaluate(at);
     return c.json({ alerts });
   });
 
   app.post('/data/monitors/:useCase/freeze-reference', async (c) => {
-    data.monitors.freezeReference(c.req.param('useCase'), (deps.now ?? Date.now)());
+    await data.cluster.freezeReference(c.req.param('useCase'), (deps.now ?? Date.now)());
     return c.json({ use_case: c.req.param('useCase'), frozen: true });
   });
 
@@ -31,7 +34,7 @@ export function registerHealthMonitorRoutes(app: Hono<AppEnv>, deps: DataRoutesD
     onlyFields(body, new Set(['dataset']));
     const v = await data.registry.resolve(str(body.dataset, 'dataset', true) as string);
     if (!v) throw new KeelError('not_found', 'No such dataset version.', { param: 'dataset' });
-    data.monitors.pinReference(c.req.param('useCase'), v.profile);
+    await data.cluster.pinReference(c.req.param('useCase'), v.profile, (deps.now ?? Date.now)());
     return c.json({ use_case: c.req.param('useCase'), pinned: `${v.datasetName}@${v.version}` });
   });
 
