@@ -134,6 +134,8 @@ async function main() {
           KEEL_CONFIG: configPath,
           KEEL_PORT: String(port),
           KEEL_DATABASE_URL: `sqlite:${dbPath}`,
+          // Not the default .keel/spool of the checkout: a Keel running from it would hold that lock.
+          KEEL_SPOOL_DIR: join(tmp, 'spool'),
         },
         nodeArgs: process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', RESULTS_DIR] : [],
       });
