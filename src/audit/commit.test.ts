@@ -228,10 +228,22 @@ parentPort.postMessage('ready');
 for (let i = 0; i < workerData.n; i++) {
   write.immediate(i);
   Atomics.store(progress, 0, i + 1);
+  Atomics.notify(progress, 0);
 }
 db.close();
 parentPort.postMessage('done');
 `;
+
+/** Atomics.waitAsync (Node 16+; typed only from lib ES2024). */
+async function waitForChange(cell: Int32Array, from: number, timeoutMs: number): Promise<void> {
+  const waitAsync = (
+    Atomics as unknown as {
+      waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: unknown };
+    }
+  ).waitAsync;
+  const r = waitAsync(cell, 0, from, timeoutMs);
+  if (r.async) await r.value;
+}
 
 describe('audited changes on SQLite with another process writing the chain', () => {
   it('takes the write lock before reading the head: one valid chain, no busy errors', async () => {
@@ -239,7 +251,7 @@ describe('audited changes on SQLite with another process writing the chain', () 
     const database = await openDatabase(`sqlite:${file}`);
     try {
       const log = createAuditLog(database, { checkpointEvery: 1000, flushIntervalMs: 600_000 });
-      const n = 3000;
+      const n = 2000;
       const progress = new Int32Array(new SharedArrayBuffer(4));
       const worker = new Worker(OTHER_WRITER, {
         eval: true,
@@ -255,10 +267,10 @@ describe('audited changes on SQLite with another process writing the chain', () 
         worker.once('error', reject);
       });
       await new Promise<void>((resolve) => worker.once('message', () => resolve()));
-      // Progress is shared memory: the loop below never yields to the macrotask queue, so a message
-      // from the thread would not arrive before it ends.
+      // Progress is shared memory (the loop below would not see a message before it ends). After each
+      // change the loop waits for the other writer to move on, so neither can starve the other.
       let made = 0;
-      while (Atomics.load(progress, 0) < n || made < 20) {
+      while (made < 40) {
         const i = made++;
         await log.commit(database, async (trx) => {
           // Read, then write (as the key store does): in a DEFERRED transaction the read would pin a
@@ -267,6 +279,9 @@ describe('audited changes on SQLite with another process writing the chain', () 
           await addAdmin(trx, `p${i}`);
           return { result: undefined, entries: [created(`p${i}`)] };
         });
+        const seen = Atomics.load(progress, 0);
+        if (seen >= n) break;
+        await waitForChange(progress, seen, 10_000);
       }
       await finished;
       await log.close();
