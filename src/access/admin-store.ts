@@ -64,29 +64,32 @@ export function createAdminStore(database: Database, opts: AdminStoreOptions): A
         createdBy: actor,
       };
       try {
-        await db
-          .insertInto('admin_users')
-          .values({
-            id: admin.id,
-            name,
-            role,
-            token_hash: hashKey(token),
-            created_at: admin.createdAt,
-            revoked_at: null,
-            created_by: actor,
-          })
-          .execute();
+        await audit.commit(database, async (trx) => {
+          await trx
+            .insertInto('admin_users')
+            .values({
+              id: admin.id,
+              name,
+              role,
+              token_hash: hashKey(token),
+              created_at: admin.createdAt,
+              revoked_at: null,
+              created_by: actor,
+            })
+            .execute();
+          const entry = {
+            actor,
+            action: 'admin.create',
+            target: admin.id,
+            details: { before: null, after: publicAdmin(admin) },
+          };
+          return { result: undefined, entries: [entry] };
+        });
       } catch (e) {
         // Lost a race with a concurrent create of the same name: the unique index said no.
         if (await nameTaken(name)) throw duplicate();
         throw e;
       }
-      audit.append({
-        actor,
-        action: 'admin.create',
-        target: admin.id,
-        details: { before: null, after: publicAdmin(admin) },
-      });
       return { admin, token };
     },
 
@@ -104,21 +107,24 @@ export function createAdminStore(database: Database, opts: AdminStoreOptions): A
       if (!before) throw new KeelError('not_found', 'No admin user with that id.', { param: 'id' });
       if (before.revokedAt !== null) return before;
       const t = now();
-      // The revoked_at guard makes a concurrent double revoke write (and audit) once.
-      const res = await db
-        .updateTable('admin_users')
-        .set({ revoked_at: t })
-        .where('id', '=', id)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
       const after: AdminUser = { ...before, revokedAt: t };
-      if (Number(res.numUpdatedRows) > 0)
-        audit.append({
+      await audit.commit(database, async (trx) => {
+        // The revoked_at guard makes a concurrent double revoke write (and audit) once.
+        const res = await trx
+          .updateTable('admin_users')
+          .set({ revoked_at: t })
+          .where('id', '=', id)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) === 0) return { result: undefined, entries: [] };
+        const entry = {
           actor,
           action: 'admin.revoke',
           target: id,
           details: { before: publicAdmin(before), after: publicAdmin(after) },
-        });
+        };
+        return { result: undefined, entries: [entry] };
+      });
       return after;
     },
 

@@ -1,5 +1,5 @@
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
-import type { AuditLog } from '../audit/types.js';
+import type { AuditEntryInput, AuditedChange, AuditLog } from '../audit/types.js';
 import { KeelError } from '../errors.js';
 import type { Database } from '../store/db.js';
 import type { KeelSchema, VirtualKeysTable } from '../store/schema.js';
@@ -22,7 +22,8 @@ type Db = Kysely<KeelSchema> | Transaction<KeelSchema>;
 /**
  * Virtual keys in the SQL store (SQLite or Postgres). Deny by default: a key created without
  * `models` or `tools` may use none, without `endpoints` every inference endpoint. Every mutation
- * is audited with the key's public view before and after — never a secret or its hash.
+ * is audited with the key's public view before and after — never a secret or its hash — in the
+ * mutation's own transaction, so no change is ever stored without its audit entry.
  */
 export function createKeyStore(database: Database, opts: KeyStoreOptions): KeyStore {
   const { db } = database;
@@ -40,28 +41,28 @@ export function createKeyStore(database: Database, opts: KeyStoreOptions): KeySt
     return rowToKey(row);
   }
 
-  // Changes to one key are committed and audited one at a time in this process. The row lock orders
-  // the commits, but each audit entry is appended after its commit resolves, and on a pooled
-  // Postgres connection two resolutions can arrive out of order: the audited before/after chain
-  // would then skip a step.
-  const queues = new Map<string, Promise<unknown>>();
-  function serialized<T>(id: string, task: () => Promise<T>): Promise<T> {
-    const run = (queues.get(id) ?? Promise.resolve()).then(task, task);
-    const tail = run.catch(() => undefined);
-    queues.set(id, tail);
-    void tail.then(() => {
-      if (queues.get(id) === tail) queues.delete(id);
-    });
-    return run;
-  }
-
-  function record(action: string, actor: string, before: VirtualKey | null, after: VirtualKey, extra = {}) {
-    audit.append({
+  function entry(
+    action: string,
+    actor: string,
+    before: VirtualKey | null,
+    after: VirtualKey,
+    extra = {},
+  ): AuditEntryInput {
+    return {
       actor,
       action,
       target: after.id,
       details: { before: before && publicKey(before), after: publicKey(after), ...extra },
-    });
+    };
+  }
+
+  /**
+   * A change to one key and its audit entry, committed together. The key's row lock (Postgres) or the
+   * write lock (SQLite) orders changes to a key, and the entries are chained before the lock is
+   * released, so the audited before/after states follow one another in the chain.
+   */
+  function change<T>(task: (trx: Kysely<KeelSchema>) => Promise<AuditedChange<T>>): Promise<T> {
+    return audit.commit(database, task);
   }
 
   return {
@@ -93,14 +94,14 @@ export function createKeyStore(database: Database, opts: KeyStoreOptions): KeySt
         revokedAt: null,
         createdBy: actor,
       };
-      await db.transaction().execute(async (trx) => {
+      await change(async (trx) => {
         await trx.insertInto('virtual_keys').values(keyToRow(key)).execute();
         await trx
           .insertInto('key_secrets')
           .values({ hash: hashKey(secret), key_id: key.id, created_at: t, expires_at: null })
           .execute();
+        return { result: undefined, entries: [entry('key.create', actor, null, key)] };
       });
-      record('key.create', actor, null, key);
       return { key, secret };
     },
 
@@ -122,17 +123,13 @@ export function createKeyStore(database: Database, opts: KeyStoreOptions): KeySt
       if (patch === null || typeof patch !== 'object')
         throw new KeelError('invalid_request', 'Expected key fields.');
       const v = validateKeyFields(patch, t);
-      return serialized(id, async () => {
-        const result = await db.transaction().execute(async (trx) => {
-          const before = await load(trx, id, true);
-          if (before.revokedAt !== null) throw revoked();
-          const after: VirtualKey = { ...before, ...(v as Partial<VirtualKey>), updatedAt: t };
-          if (!changed(before, after)) return { before, after: before };
-          await trx.updateTable('virtual_keys').set(keyToRow(after)).where('id', '=', id).execute();
-          return { before, after };
-        });
-        if (result.after !== result.before) record('key.update', actor, result.before, result.after);
-        return result.after;
+      return change(async (trx) => {
+        const before = await load(trx, id, true);
+        if (before.revokedAt !== null) throw revoked();
+        const after: VirtualKey = { ...before, ...(v as Partial<VirtualKey>), updatedAt: t };
+        if (!changed(before, after)) return { result: before, entries: [] };
+        await trx.updateTable('virtual_keys').set(keyToRow(after)).where('id', '=', id).execute();
+        return { result: after, entries: [entry('key.update', actor, before, after)] };
       });
     },
 
@@ -141,53 +138,46 @@ export function createKeyStore(database: Database, opts: KeyStoreOptions): KeySt
       const t = now();
       const until = t + grace * 1000;
       const secret = generateKey();
-      return serialized(id, async () => {
-        const { before, after } = await db.transaction().execute(async (trx) => {
-          const before = await load(trx, id, true);
-          if (before.revokedAt !== null) throw revoked();
-          // Old values die at the end of the grace period, or earlier if an earlier rotation said so.
-          await trx
-            .updateTable('key_secrets')
-            .set({ expires_at: until })
-            .where('key_id', '=', id)
-            .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', until)]))
-            .execute();
-          await trx
-            .insertInto('key_secrets')
-            .values({ hash: hashKey(secret), key_id: id, created_at: t, expires_at: null })
-            .execute();
-          const after: VirtualKey = { ...before, prefix: visiblePrefix(secret), updatedAt: t };
-          await trx
-            .updateTable('virtual_keys')
-            .set({ prefix: after.prefix, updated_at: t })
-            .where('id', '=', id)
-            .execute();
-          return { before, after };
-        });
-        record('key.rotate', actor, before, after, {
+      return change(async (trx) => {
+        const before = await load(trx, id, true);
+        if (before.revokedAt !== null) throw revoked();
+        // Old values die at the end of the grace period, or earlier if an earlier rotation said so.
+        await trx
+          .updateTable('key_secrets')
+          .set({ expires_at: until })
+          .where('key_id', '=', id)
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', until)]))
+          .execute();
+        await trx
+          .insertInto('key_secrets')
+          .values({ hash: hashKey(secret), key_id: id, created_at: t, expires_at: null })
+          .execute();
+        const after: VirtualKey = { ...before, prefix: visiblePrefix(secret), updatedAt: t };
+        await trx
+          .updateTable('virtual_keys')
+          .set({ prefix: after.prefix, updated_at: t })
+          .where('id', '=', id)
+          .execute();
+        const audited = entry('key.rotate', actor, before, after, {
           grace_s: grace,
           previous_expires_at: new Date(until).toISOString(),
         });
-        return { key: after, secret };
+        return { result: { key: after, secret }, entries: [audited] };
       });
     },
 
     async revoke(id, actor) {
       const t = now();
-      return serialized(id, async () => {
-        const result = await db.transaction().execute(async (trx) => {
-          const before = await load(trx, id, true);
-          if (before.revokedAt !== null) return { before, after: before };
-          const after: VirtualKey = { ...before, revokedAt: t, updatedAt: t };
-          await trx
-            .updateTable('virtual_keys')
-            .set({ revoked_at: t, updated_at: t })
-            .where('id', '=', id)
-            .execute();
-          return { before, after };
-        });
-        if (result.after !== result.before) record('key.revoke', actor, result.before, result.after);
-        return result.after;
+      return change(async (trx) => {
+        const before = await load(trx, id, true);
+        if (before.revokedAt !== null) return { result: before, entries: [] };
+        const after: VirtualKey = { ...before, revokedAt: t, updatedAt: t };
+        await trx
+          .updateTable('virtual_keys')
+          .set({ revoked_at: t, updated_at: t })
+          .where('id', '=', id)
+          .execute();
+        return { result: after, entries: [entry('key.revoke', actor, before, after)] };
       });
     },
 

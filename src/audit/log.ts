@@ -1,9 +1,19 @@
+import type { Kysely } from 'kysely';
 import type { Database } from '../store/db.js';
+import type { KeelSchema } from '../store/schema.js';
+import { writeTransaction } from '../store/write-transaction.js';
 import { type Checkpoint, canonicalJson } from './chain.js';
 import { appendCheckpointLines } from './checkpoint-file.js';
 import { maskDetails, maskString } from './mask.js';
-import { type Head, type PendingEntry, readHead, type WritePlan, writeEntries } from './store.js';
-import type { AuditEntryInput, AuditLog } from './types.js';
+import {
+  chainInTransaction,
+  type Head,
+  type PendingEntry,
+  readHead,
+  type WritePlan,
+  writeEntries,
+} from './store.js';
+import type { AuditEntryInput, AuditedChange, AuditLog } from './types.js';
 
 export interface AuditLogOptions {
   /** HMAC-SHA256 key for checkpoints; without it checkpoints are written unsigned. */
@@ -123,6 +133,24 @@ export function createAuditLog(database: Database, opts: AuditLogOptions): Audit
     return s.length > MAX_FIELD ? `${s.slice(0, MAX_FIELD)}…` : s;
   }
 
+  /** Masked and snapshotted now: a caller mutating its object afterwards cannot rewrite history. */
+  function toPending(entry: AuditEntryInput): PendingEntry {
+    let details: string;
+    try {
+      details = canonicalJson(maskDetails(entry.details));
+    } catch (e) {
+      // A cyclic or hostile details object must not cost the entry itself.
+      details = canonicalJson({ unserializable_details: field(e instanceof Error ? e.message : e) });
+    }
+    return {
+      ts: now(),
+      actor: field(entry.actor),
+      action: field(entry.action),
+      target: entry.target === null || entry.target === undefined ? null : field(entry.target),
+      details,
+    };
+  }
+
   function append(entry: AuditEntryInput): void {
     if (closed) {
       safeCall(
@@ -139,21 +167,7 @@ export function createAuditLog(database: Database, opts: AuditLogOptions): Audit
         );
       return;
     }
-    let details: string;
-    try {
-      details = canonicalJson(maskDetails(entry.details));
-    } catch (e) {
-      // A cyclic or hostile details object must not cost the entry itself.
-      details = canonicalJson({ unserializable_details: field(e instanceof Error ? e.message : e) });
-    }
-    const pe: Buffered = {
-      ts: now(),
-      actor: field(entry.actor),
-      action: field(entry.action),
-      target: entry.target === null || entry.target === undefined ? null : field(entry.target),
-      details,
-      token: -1,
-    };
+    const pe: Buffered = { ...toPending(entry), token: -1 };
     if (opts.journal) pe.token = opts.journal.write(pe);
     push(pe);
   }
@@ -241,6 +255,32 @@ export function createAuditLog(database: Database, opts: AuditLogOptions): Audit
     }
   }
 
+  /**
+   * The change and its entries in one transaction. The entries are chained under the same lock as the
+   * buffered writer's batches (see chainInTransaction), so the two paths interleave into one chain;
+   * entries still in the buffer are chained after this change's, in the order the locks were taken.
+   */
+  async function commit<T>(
+    db: Database,
+    change: (trx: Kysely<KeelSchema>) => Promise<AuditedChange<T>>,
+  ): Promise<T> {
+    if (db !== database) throw new Error("an audited change must use the audit log's own database");
+    if (closed) throw new Error('the audit log is closed: the change was not made');
+    const { result, checkpoints } = await writeTransaction(database, async (trx) => {
+      const { result, entries } = await change(trx);
+      if (entries.length === 0) return { result, checkpoints: [] };
+      try {
+        const written = await chainInTransaction(trx, database.dialect, entries.map(toPending), plan);
+        return { result, checkpoints: written.checkpoints };
+      } catch (e) {
+        throw new Error('the audit entry could not be written, so the change was not made', { cause: e });
+      }
+    });
+    // The background writer appends these to the checkpoint file on its next tick.
+    if (checkpoints.length > 0) fileBacklog.push(...checkpoints);
+    return result;
+  }
+
   function flush(): Promise<void> {
     return enqueue(drainWithRetry);
   }
@@ -279,6 +319,7 @@ export function createAuditLog(database: Database, opts: AuditLogOptions): Audit
 
   return {
     append,
+    commit,
     flush,
     close,
     checkpoint,

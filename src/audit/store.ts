@@ -2,12 +2,14 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type Database, sqliteHandleOf } from '../store/db.js';
 import type { KeelSchema } from '../store/schema.js';
+import { writeTransaction } from '../store/write-transaction.js';
 import { type Checkpoint, entryHash, GENESIS_HASH, makeCheckpoint } from './chain.js';
 
 /**
- * The audit tables' I/O. Every write reads the chain head inside its own transaction (Postgres under
- * an advisory lock, SQLite under BEGIN IMMEDIATE), so a restarted process, or a second one such as
- * `keel audit checkpoint` next to a running server, continues the chain instead of forking it.
+ * The audit tables' I/O. Every write reads the chain head inside a transaction that holds the chain
+ * lock (Postgres an advisory xact lock, SQLite the write lock of BEGIN IMMEDIATE), so a restarted
+ * process, a second one such as `keel audit checkpoint` next to a running server, or an admin change
+ * chaining its entries in its own transaction, continues the chain instead of forking it.
  */
 
 /** A stored entry as the database returns it (snake_case, details as text). */
@@ -143,49 +145,52 @@ function sqliteStatements(sqlite: BetterSqlite3.Database): SqliteStatements {
   return s;
 }
 
-async function writeWithKysely(
-  database: Database,
+/**
+ * Chain a batch inside an open write transaction (see writeTransaction): Postgres takes the advisory
+ * lock first, so every chain writer (the buffered writer, an admin change's own transaction, another
+ * process) reads the head only once the previous one has committed.
+ */
+export async function chainInTransaction(
+  trx: Kysely<KeelSchema>,
+  dialect: Database['dialect'],
   batch: PendingEntry[],
   plan: WritePlan,
 ): Promise<WriteResult> {
-  return database.db.transaction().execute(async (trx) => {
-    if (database.dialect === 'postgres')
-      await sql`select pg_advisory_xact_lock(${LOCK_A}, ${LOCK_B})`.execute(trx);
-    const h = await readHeadWith(trx);
-    const rows = chain(h, batch);
-    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT)
-      await trx
-        .insertInto('audit_log')
-        .values(rows.slice(i, i + ROWS_PER_INSERT))
-        .execute();
-    let lastCp: number | null = null;
-    if (plan.force) {
-      const r = await trx
-        .selectFrom('audit_checkpoints')
-        .select((eb) => eb.fn.max('seq').as('seq'))
-        .executeTakeFirst();
-      lastCp = r?.seq === null || r?.seq === undefined ? null : toNumber(r.seq);
-    }
-    const created: Checkpoint[] = [];
-    for (const c of plannedCheckpoints(rows, h, lastCp, plan)) {
-      const r = await trx
-        .insertInto('audit_checkpoints')
-        .values({
-          seq: c.seq,
-          count: c.count,
-          head_hash: c.headHash,
-          ts: c.ts,
-          signature: c.signature,
-          key_id: c.keyId,
-          alg: c.alg,
-        })
-        .onConflict((oc) => oc.column('seq').doNothing())
-        .executeTakeFirst();
-      if (Number(r.numInsertedOrUpdatedRows ?? 0n) > 0) created.push(c);
-    }
-    const last = rows[rows.length - 1];
-    return { head: last ? { seq: last.seq, hash: last.hash } : h, checkpoints: created };
-  });
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${LOCK_A}, ${LOCK_B})`.execute(trx);
+  const h = await readHeadWith(trx);
+  const rows = chain(h, batch);
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT)
+    await trx
+      .insertInto('audit_log')
+      .values(rows.slice(i, i + ROWS_PER_INSERT))
+      .execute();
+  let lastCp: number | null = null;
+  if (plan.force) {
+    const r = await trx
+      .selectFrom('audit_checkpoints')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirst();
+    lastCp = r?.seq === null || r?.seq === undefined ? null : toNumber(r.seq);
+  }
+  const created: Checkpoint[] = [];
+  for (const c of plannedCheckpoints(rows, h, lastCp, plan)) {
+    const r = await trx
+      .insertInto('audit_checkpoints')
+      .values({
+        seq: c.seq,
+        count: c.count,
+        head_hash: c.headHash,
+        ts: c.ts,
+        signature: c.signature,
+        key_id: c.keyId,
+        alg: c.alg,
+      })
+      .onConflict((oc) => oc.column('seq').doNothing())
+      .executeTakeFirst();
+    if (Number(r.numInsertedOrUpdatedRows ?? 0n) > 0) created.push(c);
+  }
+  const last = rows[rows.length - 1];
+  return { head: last ? { seq: last.seq, hash: last.hash } : h, checkpoints: created };
 }
 
 /** Append a batch (may be empty, to only force a checkpoint) as one transaction. */
@@ -197,7 +202,7 @@ export async function writeEntries(
   const sqlite = sqliteHandleOf(database);
   // Synchronous fast path, unless a Kysely transaction is open on the same connection (it would join it).
   if (sqlite && !sqlite.inTransaction) return sqliteStatements(sqlite).write.immediate(batch, plan);
-  return writeWithKysely(database, batch, plan);
+  return writeTransaction(database, (trx) => chainInTransaction(trx, database.dialect, batch, plan));
 }
 
 async function readHeadWith(db: Kysely<KeelSchema> | Transaction<KeelSchema>): Promise<Head | null> {

@@ -156,3 +156,28 @@ export function verifyModes(
       : [{ ...t, extra: {} }],
   );
 }
+
+/**
+ * Makes every insert into audit_log fail (a trigger, so the failure happens inside whatever transaction
+ * writes the entry); the returned function removes it again.
+ */
+export async function breakAuditInserts(database: Database): Promise<() => Promise<void>> {
+  if (database.dialect === 'sqlite') {
+    await sql`create trigger audit_down before insert on audit_log begin select raise(abort, 'audit store down'); end`.execute(
+      database.db,
+    );
+    return async () => {
+      await sql`drop trigger audit_down`.execute(database.db);
+    };
+  }
+  await sql`create or replace function audit_down() returns trigger language plpgsql as $$ begin raise exception 'audit store down'; end $$`.execute(
+    database.db,
+  );
+  await sql`create trigger audit_down before insert on audit_log for each row execute function audit_down()`.execute(
+    database.db,
+  );
+  return async () => {
+    await sql`drop trigger audit_down on audit_log`.execute(database.db);
+    await sql`drop function audit_down()`.execute(database.db);
+  };
+}

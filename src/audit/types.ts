@@ -1,3 +1,7 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/db.js';
+import type { KeelSchema } from '../store/schema.js';
+
 /**
  * The audit log's contract. Entries are appended in order and chained: each stores the hash of the
  * previous one over a canonical serialisation, so altering, deleting, reordering or inserting an
@@ -23,9 +27,25 @@ export interface AuditEntry extends Required<Omit<AuditEntryInput, 'details'>> {
   hash: string;
 }
 
+/** What an audited change returns: its result, and the entries that record it (none if it changed nothing). */
+export interface AuditedChange<T> {
+  result: T;
+  entries: AuditEntryInput[];
+}
+
 export interface AuditLog {
-  /** Queue an entry; entries are chained and written in the order append() was called. */
+  /**
+   * Queue an entry; entries are chained and written in the order append() was called. Durable later
+   * (after the next background write): for events such as refusals, not for changes to state.
+   */
   append(entry: AuditEntryInput): void;
+  /**
+   * Make an audited change: run `change` in one write transaction of `database` and chain the entries
+   * it returns into the audit log inside that same transaction. Both commit together or not at all:
+   * if the entries cannot be written the change is rolled back and the error is thrown. The entries
+   * are readable as soon as the promise resolves (no flush). `change` must use only `trx`.
+   */
+  commit<T>(database: Database, change: (trx: Kysely<KeelSchema>) => Promise<AuditedChange<T>>): Promise<T>;
   /** Resolves when every appended entry is durable. */
   flush(): Promise<void>;
   close(): Promise<void>;

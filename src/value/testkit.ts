@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { AdminRole } from '../access/admin.js';
+import { memoryAudit } from '../access/memory-audit.js';
 import type { EndpointScope } from '../access/model.js';
 import type { AuditEntryInput, AuditLog } from '../audit/types.js';
 import { parseConfig } from '../config/load.js';
@@ -72,15 +73,7 @@ export async function openTestDb(url: string): Promise<Database> {
 }
 
 export function memoryAuditLog(): AuditLog & { entries: AuditEntryInput[] } {
-  const entries: AuditEntryInput[] = [];
-  return {
-    entries,
-    append: (e) => {
-      entries.push(structuredClone(e));
-    },
-    flush: async () => {},
-    close: async () => {},
-  };
+  return memoryAudit();
 }
 
 export interface Clock {

@@ -205,31 +205,38 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     actor: string,
     now: number,
   ): Promise<Alert> {
-    const row = await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw new KeelError('not_found', 'No alert with that id.', { param: 'id' });
-    const a = rowToAlert(row);
-    if (a.state === 'resolved')
-      throw new KeelError('invalid_request', 'This alert is already resolved.', { param: 'id' });
-    if (a.state === to) return a;
-    const next: Alert =
-      to === 'acknowledged'
-        ? { ...a, state: to, acknowledgedAt: now, acknowledgedBy: actor }
-        : { ...a, state: to, resolvedAt: now, resolvedBy: actor };
-    await db
-      .updateTable('alerts')
-      .set(
+    // Read, change and audit in one transaction: the entry's `from` is the state actually replaced.
+    const { a, next } = await deps.audit.commit(deps.database, async (trx) => {
+      let query = trx.selectFrom('alerts').selectAll().where('id', '=', id);
+      if (deps.database.dialect === 'postgres') query = query.forUpdate();
+      const row = await query.executeTakeFirst();
+      if (!row) throw new KeelError('not_found', 'No alert with that id.', { param: 'id' });
+      const a = rowToAlert(row);
+      if (a.state === 'resolved')
+        throw new KeelError('invalid_request', 'This alert is already resolved.', { param: 'id' });
+      if (a.state === to) return { result: { a, next: a }, entries: [] };
+      const next: Alert =
         to === 'acknowledged'
-          ? { state: to, acknowledged_at: now, acknowledged_by: actor }
-          : { state: to, resolved_at: now, resolved_by: actor },
-      )
-      .where('id', '=', id)
-      .execute();
-    deps.audit.append({
-      actor,
-      action: to === 'acknowledged' ? 'alert.acknowledge' : 'alert.resolve',
-      target: id,
-      details: { rule: a.rule, scope: a.scope, subject: a.subject, from: a.state, to },
+          ? { ...a, state: to, acknowledgedAt: now, acknowledgedBy: actor }
+          : { ...a, state: to, resolvedAt: now, resolvedBy: actor };
+      await trx
+        .updateTable('alerts')
+        .set(
+          to === 'acknowledged'
+            ? { state: to, acknowledged_at: now, acknowledged_by: actor }
+            : { state: to, resolved_at: now, resolved_by: actor },
+        )
+        .where('id', '=', id)
+        .execute();
+      const entry = {
+        actor,
+        action: to === 'acknowledged' ? 'alert.acknowledge' : 'alert.resolve',
+        target: id,
+        details: { rule: a.rule, scope: a.scope, subject: a.subject, from: a.state, to },
+      };
+      return { result: { a, next }, entries: [entry] };
     });
+    if (next === a) return a;
     if (to === 'resolved') notify(next, 'alert.resolved');
     return next;
   }

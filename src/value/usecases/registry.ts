@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { AuditLog } from '../../audit/types.js';
+import type { AuditEntryInput, AuditLog } from '../../audit/types.js';
 import { KeelError } from '../../errors.js';
 import type { Database } from '../../store/db.js';
 import type { UseCasesTable } from '../../store/rollups-schema.js';
@@ -59,8 +59,8 @@ type Row = Selectable<UseCasesTable>;
 /**
  * The use-case registry in the SQL store, with a write-through in-memory copy: admission needs
  * budgets synchronously, and value queries need names and values per outcome without a round trip.
- * Every change is audited (`use_case.create`, `use_case.update`, and `use_case.stage` for a stage
- * change, which is also kept in use_case_stages as the use case's history).
+ * Every change is audited in its own transaction (`use_case.create`, `use_case.update`, and
+ * `use_case.stage` for a stage change, which is also kept in use_case_stages as the use case's history).
  */
 export function createUseCaseRegistry(database: Database, opts: UseCaseRegistryOptions): UseCaseRegistry {
   const { db } = database;
@@ -112,22 +112,22 @@ export function createUseCaseRegistry(database: Database, opts: UseCaseRegistryO
       createdBy: actor,
     };
     apply(u, patch);
-    const inserted = await db.transaction().execute(async (trx) => {
+    const inserted = await audit.commit(database, async (trx) => {
       const r = await trx
         .insertInto('use_cases')
         .values(toRow(u))
         .onConflict((oc) => oc.column('id').doNothing())
         .executeTakeFirst();
-      if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+      if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) return { result: false, entries: [] };
       await trx
         .insertInto('use_case_stages')
         .values({ use_case_id: id, from_stage: null, to_stage: u.stage, at: t, actor, reason: 'created' })
         .execute();
-      return true;
+      const entry = { actor, action: 'use_case.create', target: id, details: { after: publicUseCase(u) } };
+      return { result: true, entries: [entry] };
     });
     if (!inserted)
       throw new KeelError('invalid_request', `A use case with id "${id}" already exists.`, { param: 'id' });
-    audit.append({ actor, action: 'use_case.create', target: id, details: { after: publicUseCase(u) } });
     cache.set(id, u);
     rebuildBudgets();
     return u;
@@ -157,9 +157,17 @@ export function createUseCaseRegistry(database: Database, opts: UseCaseRegistryO
     const t = now();
     after.updatedAt = t;
     const stageChanged = before.stage !== after.stage;
-    await db.transaction().execute(async (trx) => {
+    await audit.commit(database, async (trx) => {
       await trx.updateTable('use_cases').set(toRow(after)).where('id', '=', id).execute();
-      if (stageChanged)
+      const entries: AuditEntryInput[] = [
+        {
+          actor,
+          action: 'use_case.update',
+          target: id,
+          details: { before: publicUseCase(before), after: publicUseCase(after) },
+        },
+      ];
+      if (stageChanged) {
         await trx
           .insertInto('use_case_stages')
           .values({
@@ -171,20 +179,15 @@ export function createUseCaseRegistry(database: Database, opts: UseCaseRegistryO
             reason: o.reason ?? null,
           })
           .execute();
+        entries.push({
+          actor,
+          action: 'use_case.stage',
+          target: id,
+          details: { from: before.stage, to: after.stage, reason: o.reason ?? null },
+        });
+      }
+      return { result: undefined, entries };
     });
-    audit.append({
-      actor,
-      action: 'use_case.update',
-      target: id,
-      details: { before: publicUseCase(before), after: publicUseCase(after) },
-    });
-    if (stageChanged)
-      audit.append({
-        actor,
-        action: 'use_case.stage',
-        target: id,
-        details: { from: before.stage, to: after.stage, reason: o.reason ?? null },
-      });
     cache.set(id, after);
     rebuildBudgets();
     return after;
