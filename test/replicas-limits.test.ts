@@ -3,15 +3,18 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
 import { obj, standardConfig } from './helpers/fixtures.js';
 import { type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { createTestDatabase, type TestDatabase } from './helpers/postgres.js';
 
 // Two Keel replicas behind one load balancer share a budget: through PostgreSQL when that is their
 // store, or through Redis. Runs when a PostgreSQL server (KEEL_TEST_POSTGRES_URL) or a Redis
 // (KEEL_TEST_REDIS_URL) is available.
 
 const PRICES = { overrides: [{ model: 'gpt-4o', provider: 'oai', input: 1, output: 10 }] };
-const modes: Array<{ name: string; database: string; limits: Record<string, unknown> }> = [];
+// `database: null` = a fresh database on the PostgreSQL server, so no other suite's keys or budgets
+// (the server's test database is shared by the storage suites) change what these calls meet.
+const modes: Array<{ name: string; database: string | null; limits: Record<string, unknown> }> = [];
 if (process.env.KEEL_TEST_POSTGRES_URL)
-  modes.push({ name: 'postgres', database: process.env.KEEL_TEST_POSTGRES_URL, limits: { store: 'auto' } });
+  modes.push({ name: 'postgres', database: null, limits: { store: 'auto' } });
 if (process.env.KEEL_TEST_REDIS_URL)
   // Each replica has its own store; only Redis is shared.
   modes.push({
@@ -32,8 +35,11 @@ describe.runIf(modes.length > 0).each(modes)('two replicas sharing limits throug
   // A fresh use case per run: the shared store keeps budgets from earlier runs.
   const useCase = `capped-${randomUUID()}`;
   const budget = 0.0105;
+  let fresh: TestDatabase | null = null;
 
   beforeAll(async () => {
+    if (mode.database === null) fresh = await createTestDatabase(process.env.KEEL_TEST_POSTGRES_URL!);
+    const url = fresh?.url ?? mode.database!;
     oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
     ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
     for (let i = 0; i < 2; i++)
@@ -42,7 +48,7 @@ describe.runIf(modes.length > 0).each(modes)('two replicas sharing limits throug
           standardConfig(
             { openai: oai, anthropic: ant },
             {
-              database: { url: mode.database },
+              database: { url },
               limits: mode.limits,
               pricing: PRICES,
               budgets: [{ scope: 'use_case', id: useCase, usd: budget, period: 'month' }],
@@ -55,6 +61,7 @@ describe.runIf(modes.length > 0).each(modes)('two replicas sharing limits throug
     for (const r of replicas) await r.close();
     await oai?.close();
     await ant?.close();
+    await fresh?.drop();
   });
   beforeEach(() => oai.reset());
 

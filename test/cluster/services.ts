@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import pg from 'pg';
 import { type Child, freePort, spawnChild, waitFor } from './procs.js';
 
 /** An executable on PATH (or in the sbin directories nginx usually lives in), else null. */
@@ -38,41 +36,6 @@ export function clusterEnvironment(): ClusterEnvironment | { skip: string } {
   if (!redis) missing.push('the redis-server binary');
   if (!postgresUrl || !nginx || !redis) return { skip: `cluster test skipped: needs ${missing.join(', ')}` };
   return { postgresUrl, nginx, redis };
-}
-
-export interface TestDatabase {
-  url: string;
-  query<R extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>;
-  drop(): Promise<void>;
-}
-
-/** A fresh database on the server `serverUrl` points at, dropped (with its connections) by drop(). */
-export async function createTestDatabase(serverUrl: string): Promise<TestDatabase> {
-  const name = `keel_cluster_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
-  return {
-    url: url.toString(),
-    query: async (sql, params) => (await pool.query(sql, params)).rows,
-    async drop() {
-      await pool.end();
-      const c = new pg.Client({ connectionString: serverUrl });
-      await c.connect();
-      try {
-        await c.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
 }
 
 /** A throwaway redis-server on a free loopback port, no persistence. */
@@ -194,3 +157,5 @@ export async function startNginx(
   });
   return { child, url, errorLog };
 }
+
+export { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
