@@ -17,8 +17,8 @@ import { VALUE_ADMIN_ROUTE_ROLES, valueAdminRoutes } from './http/admin/value.js
 import { createAuthenticator } from './pipeline/authenticate.js';
 import { createGuardHooks } from './pipeline/guard/hooks.js';
 import { createPipeline } from './pipeline/index.js';
-import type { UsageObserver } from './pipeline/record.js';
 import { startBudgetReconciler } from './pipeline/reconcile.js';
+import type { UsageObserver } from './pipeline/record.js';
 import { createProviders } from './providers/registry.js';
 import { createRouter } from './routing/router.js';
 import { createChangeWatcher } from './store/changes.js';

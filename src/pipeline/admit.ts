@@ -44,7 +44,11 @@ export function periodStart(period: BudgetPeriod, t: number): { from: number; la
   return { from: 0, label: 'total' };
 }
 
-const SCOPE_COLUMN: Record<string, BudgetSubject['column']> = { key: 'key_id', team: 'team', use_case: 'use_case' };
+const SCOPE_COLUMN: Record<string, BudgetSubject['column']> = {
+  key: 'key_id',
+  team: 'team',
+  use_case: 'use_case',
+};
 
 /**
  * The subject and period a budget key names (`<scope>:<id>:<label>`, as applicableBudgets makes

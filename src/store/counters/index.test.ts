@@ -19,7 +19,7 @@ describe('choosing where limits live', () => {
     expect(resolveLimitsStore(config({ store: 'memory' }).limits, postgres)).toBe('memory');
   });
 
-  it('KEEL_REDIS_URL overrides limits.redis_url; the reservation TTL defaults to 15 minutes, reconciliation to 1', () => {
+  it('KEEL_REDIS_URL overrides limits.redis_url; the reservation TTL defaults to 15 minutes, reconciliation to a minute', () => {
     const c = config(
       { redis_url: 'redis://from-file:6379/0' },
       { KEEL_REDIS_URL: 'redis://from-env:6379/1' },
