@@ -17,6 +17,7 @@ import { VALUE_ADMIN_ROUTE_ROLES, valueAdminRoutes } from './http/admin/value.js
 import { createAuthenticator } from './pipeline/authenticate.js';
 import { createGuardHooks } from './pipeline/guard/hooks.js';
 import { createPipeline } from './pipeline/index.js';
+import { startBudgetReconciler } from './pipeline/reconcile.js';
 import type { UsageObserver } from './pipeline/record.js';
 import { createProviders } from './providers/registry.js';
 import { createRouter } from './routing/router.js';
@@ -245,6 +246,17 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     ],
   });
   value.start({ rollups: writerThread === null, lease });
+  // Shared budgets: the leader adds back the cost of calls whose replica died before settling.
+  const reconciler = startBudgetReconciler({
+    counters: limits.counters,
+    lease,
+    ledgerSpend: (subject, from) => readSpend(database, subject, from),
+    intervalMs: config.limits.reconcile_every_s * 1000,
+    graceMs: config.limits.reservation_ttl_s * 1000,
+    onError: (err: unknown) => logger.warn({ err }, 'budget reconciliation failed'),
+    onRaised: (key, beforeUsd, afterUsd) =>
+      logger.warn({ key, beforeUsd, afterUsd }, 'budget spend raised to the ledger (a settle was lost)'),
+  });
   const stopMonitors = await data.startMonitors(lease);
   return createApp({
     config,
@@ -264,6 +276,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
         // Usage first: nothing after it may delay the flush of the events buffered in memory.
         await usage.close();
         await value.close();
+        await reconciler.close();
         await writerThread?.close();
         await lease.close();
         await securityEvents.close();

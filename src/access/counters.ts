@@ -48,6 +48,20 @@ export interface Counters {
    * instance's last reserve or settle of the key, which other replicas may have moved since.
    */
   budget(key: string): { spentUsd: number; reservedUsd: number } | undefined;
+  /**
+   * Shared stores only: every budget key the store holds. In process there is nothing to repair:
+   * a process never loses a settle it ran, and one that crashed starts over from the ledger.
+   */
+  activeBudgetKeys?(): Promise<string[]>;
+  /**
+   * Shared stores only, one atomic step: raise the key's spend to `ledgerUsd` when the ledger is
+   * higher (a replica died between answering a call and settling it), never lower it (the ledger
+   * lags the counters). A key the store no longer holds is left alone; returns its spend before and
+   * after, or undefined then.
+   */
+  reconcile?(key: string, ledgerUsd: number): Promise<{ beforeUsd: number; afterUsd: number } | undefined>;
+  /** Shared stores only: delete the given budget keys and every expired reservation. */
+  sweep?(pastBudgetKeys: string[]): Promise<{ budgets: number; reservations: number }>;
 }
 
 /** The state of a window after one atomic hit, as every implementation computes it. */

@@ -200,9 +200,11 @@ export const configSchema = z
         redis_url: z.string().optional(),
         /** An unsettled budget reservation stops counting after this long (its replica is gone). */
         reservation_ttl_s: z.number().int().positive().default(900),
+        /** Leader: raise shared budget spend to the ledger's (lost settles), drop past periods. */
+        reconcile_every_s: z.number().int().positive().default(60),
       })
       .strict()
-      .default({ store: 'auto', reservation_ttl_s: 900 }),
+      .default({ store: 'auto', reservation_ttl_s: 900, reconcile_every_s: 60 }),
     providers: z.array(providerSchema).default([]),
     models: z.array(modelSchema).default([]),
     routing: z

@@ -44,6 +44,44 @@ export function periodStart(period: BudgetPeriod, t: number): { from: number; la
   return { from: 0, label: 'total' };
 }
 
+const SCOPE_COLUMN: Record<string, BudgetSubject['column']> = {
+  key: 'key_id',
+  team: 'team',
+  use_case: 'use_case',
+};
+
+/**
+ * The subject and period a budget key names (`<scope>:<id>:<label>`, as applicableBudgets makes
+ * them): `until` is the end of the period (Infinity for a total budget). Undefined for anything else.
+ */
+export function parseBudgetKey(
+  key: string,
+): { subject: BudgetSubject; from: number; until: number } | undefined {
+  const first = key.indexOf(':');
+  const last = key.lastIndexOf(':');
+  if (first <= 0 || last - first < 2) return undefined;
+  const column = SCOPE_COLUMN[key.slice(0, first)];
+  if (!column) return undefined;
+  const subject = { column, value: key.slice(first + 1, last) };
+  const label = key.slice(last + 1);
+  if (label === 'total') return { subject, from: 0, until: Number.POSITIVE_INFINITY };
+  const period: BudgetPeriod | undefined = /^\d{4}-\d{2}-\d{2}$/.test(label)
+    ? 'day'
+    : /^\d{4}-\d{2}$/.test(label)
+      ? 'month'
+      : undefined;
+  if (!period) return undefined;
+  const from = Date.parse(period === 'day' ? `${label}T00:00:00Z` : `${label}-01T00:00:00Z`);
+  // Rejects dates that parse but are not a period's own label (2026-02-30).
+  if (Number.isNaN(from) || periodStart(period, from).label !== label) return undefined;
+  const d = new Date(from);
+  const until =
+    period === 'day'
+      ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1)
+      : Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  return { subject, from, until };
+}
+
 function setWindowHeaders(ctx: RequestContext, kind: 'requests' | 'tokens', w: WindowResult): void {
   ctx.responseHeaders[`x-ratelimit-limit-${kind}`] = String(w.limit);
   ctx.responseHeaders[`x-ratelimit-remaining-${kind}`] = String(Math.max(0, w.limit - w.used));

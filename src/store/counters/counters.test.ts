@@ -1,82 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Counters, createMemoryCounters } from '../../access/counters.js';
-import { type Database, openDatabase } from '../db.js';
-import { createPostgresCounters } from './postgres.js';
-import { connectRedis, createRedisCounters } from './redis.js';
-import type { SharedCounters } from './shared.js';
+import type { Counters } from '../../access/counters.js';
+import { counterTargets } from './testkit.js';
 
-/**
- * One conformance suite for every Counters implementation. `instance()` makes another instance over
- * the same store, as another replica would (in process there is only one store: the same instance).
- */
-interface Target {
-  name: string;
-  shared: boolean;
-  setup(): Promise<void>;
-  instance(now: () => number, ttlMs: number): Promise<Counters>;
-  teardown(): Promise<void>;
-}
-
-function postgresTarget(name: string, url: string): Target {
-  let database: Database;
-  return {
-    name,
-    shared: true,
-    async setup() {
-      database = await openDatabase(url);
-    },
-    async instance(now, ttlMs) {
-      return createPostgresCounters(database, { now, reservationTtlMs: ttlMs });
-    },
-    async teardown() {
-      await database?.close();
-    },
-  };
-}
-
-const targets: Target[] = [
-  {
-    name: 'memory',
-    shared: false,
-    setup: async () => {},
-    // One process, one store: every "replica" is the same instance (tests use distinct keys).
-    instance: (() => {
-      let clock: () => number = Date.now;
-      const one = createMemoryCounters(() => clock());
-      return async (now: () => number) => {
-        clock = now;
-        return one;
-      };
-    })(),
-    teardown: async () => {},
-  },
-  postgresTarget('pglite (in-process postgres)', 'pglite:'),
-];
-if (process.env.KEEL_TEST_POSTGRES_URL)
-  targets.push(postgresTarget('postgres server', process.env.KEEL_TEST_POSTGRES_URL));
-if (process.env.KEEL_TEST_REDIS_URL) {
-  const url = process.env.KEEL_TEST_REDIS_URL;
-  const prefix = `keel-test:${randomUUID()}:`;
-  const open: SharedCounters[] = [];
-  targets.push({
-    name: 'redis',
-    shared: true,
-    setup: async () => {},
-    async instance(now, ttlMs) {
-      const c = createRedisCounters(await connectRedis(url), { prefix, now, reservationTtlMs: ttlMs });
-      open.push(c);
-      return c;
-    },
-    async teardown() {
-      const redis = await connectRedis(url);
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length) await redis.del(...keys);
-      await redis.quit();
-      await Promise.all(open.map((c) => c.close()));
-    },
-  });
-}
+/** One conformance suite for every Counters implementation (see counterTargets). */
+const targets = counterTargets();
 
 const T0 = 1_800_000_000_000;
 const MIN = 60_000;

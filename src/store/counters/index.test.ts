@@ -19,12 +19,17 @@ describe('choosing where limits live', () => {
     expect(resolveLimitsStore(config({ store: 'memory' }).limits, postgres)).toBe('memory');
   });
 
-  it('KEEL_REDIS_URL overrides limits.redis_url; the reservation TTL defaults to 15 minutes', () => {
+  it('KEEL_REDIS_URL overrides limits.redis_url; the reservation TTL defaults to 15 minutes, reconciliation to a minute', () => {
     const c = config(
       { redis_url: 'redis://from-file:6379/0' },
       { KEEL_REDIS_URL: 'redis://from-env:6379/1' },
     );
-    expect(c.limits).toEqual({ store: 'auto', redis_url: 'redis://from-env:6379/1', reservation_ttl_s: 900 });
+    expect(c.limits).toEqual({
+      store: 'auto',
+      redis_url: 'redis://from-env:6379/1',
+      reservation_ttl_s: 900,
+      reconcile_every_s: 60,
+    });
     expect(() => config({ store: 'postgres' })).toThrow(/limits\.store/);
   });
 

@@ -70,6 +70,33 @@ export function createPostgresCounters(database: Database, opts: SharedCountersO
       return rows.map((r) => ({ key: r.o_key, spent: Number(r.o_spent), reserved: Number(r.o_reserved) }));
     },
 
+    async budgetKeys() {
+      const { rows } = await sql<{ key: string }>`select key from limit_budgets`.execute(db);
+      return rows.map((r) => r.key);
+    },
+
+    // One statement: the row lock taken by the subquery holds until the update, so a concurrent
+    // settle is either before (and counted in \`before\`) or after it.
+    async raise(key, ledgerUsd) {
+      const { rows } = await sql<{ before: number; after: number }>`
+        update limit_budgets b set spent_usd = greatest(b.spent_usd, ${ledgerUsd}::double precision)
+        from (select key, spent_usd from limit_budgets where key = ${key} for update) old
+        where b.key = old.key
+        returning old.spent_usd as before, b.spent_usd as after`.execute(db);
+      const r = rows[0];
+      return r && { before: Number(r.before), after: Number(r.after) };
+    },
+
+    async sweep(keys, now) {
+      const { rows } = await sql<{ budgets: string | number; reservations: string | number }>`
+        with r as (
+          delete from limit_reservations where key = any(${keys}::text[]) or expires_at <= ${now}::bigint
+          returning 1
+        ), b as (delete from limit_budgets where key = any(${keys}::text[]) returning 1)
+        select (select count(*) from b) as budgets, (select count(*) from r) as reservations`.execute(db);
+      return { budgets: Number(rows[0]?.budgets ?? 0), reservations: Number(rows[0]?.reservations ?? 0) };
+    },
+
     async close() {},
   };
   return createSharedCounters(backend, opts);

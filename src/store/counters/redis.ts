@@ -108,6 +108,41 @@ end
 return out
 `;
 
+// ARGV: ledger spend. spent = max(spent, ledger); a budget whose hash is gone is not recreated.
+const RAISE = `
+local s = redis.call('HGET', KEYS[1], 'spent')
+if not s then return false end
+if tonumber(ARGV[1]) > tonumber(s) then
+  redis.call('HSET', KEYS[1], 'spent', ARGV[1])
+  return {s, ARGV[1]}
+end
+return {s, s}
+`;
+
+// ARGV: now, '1' to delete the whole budget. Returns {budgets deleted, reservations deleted}.
+const SWEEP = `
+local now, drop = tonumber(ARGV[1]), ARGV[2] == '1'
+local all = redis.call('HGETALL', KEYS[1])
+local gone = 0
+for j = 1, #all, 2 do
+  local f = all[j]
+  if string.sub(f, 1, 2) == 'r:' then
+    local v = all[j + 1]
+    local sep = string.find(v, ':', 1, true)
+    if drop then
+      gone = gone + 1
+    elseif tonumber(string.sub(v, sep + 1)) <= now then
+      redis.call('HDEL', KEYS[1], f)
+      gone = gone + 1
+    end
+  end
+end
+if drop then
+  return {redis.call('DEL', KEYS[1]), gone}
+end
+return {0, gone}
+`;
+
 export interface RedisCountersOptions extends SharedCountersOptions {
   /** Prefix of every key Keel writes (default `keel:limits:`). */
   prefix?: string;
@@ -137,6 +172,21 @@ export function createRedisCounters(redis: Redis, opts: RedisCountersOptions = {
       if (!(e instanceof Error) || !e.message.startsWith('NOSCRIPT')) throw e;
       return redis.eval(script, keys.length, ...keys, ...args);
     }
+  }
+
+  /** Every budget hash under the prefix (SCAN: never blocks the server like KEYS). */
+  async function budgetKeys(): Promise<string[]> {
+    const from = budgetKey('').length;
+    const match = `${budgetKey('').replace(/[*?[\]\\]/g, '\\$&')}*`;
+    const out: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+      cursor = next;
+      for (const k of keys) out.push(k.slice(from));
+    } while (cursor !== '0');
+    // SCAN may return a key more than once.
+    return [...new Set(out)];
   }
 
   const backend: CounterBackend = {
@@ -182,6 +232,24 @@ export function createRedisCounters(redis: Redis, opts: RedisCountersOptions = {
         spent: Number(spent),
         reserved: Number(reserved),
       }));
+    },
+
+    budgetKeys,
+
+    async raise(key, ledgerUsd) {
+      const r = (await run(RAISE, [budgetKey(key)], [String(ledgerUsd)])) as [string, string] | null;
+      return r ? { before: Number(r[0]), after: Number(r[1]) } : undefined;
+    },
+
+    async sweep(keys, now) {
+      const past = new Set(keys);
+      const total = { budgets: 0, reservations: 0 };
+      for (const k of new Set([...keys, ...(await budgetKeys())])) {
+        const [b, r] = (await run(SWEEP, [budgetKey(k)], [now, past.has(k) ? '1' : '0'])) as [number, number];
+        total.budgets += b;
+        total.reservations += r;
+      }
+      return total;
     },
 
     async close() {

@@ -40,6 +40,12 @@ export interface CounterBackend {
     actualUsd: number,
     now: number,
   ): Promise<Array<{ key: string; spent: number; reserved: number }>>;
+  /** Every budget key held. */
+  budgetKeys(): Promise<string[]>;
+  /** spent = max(spent, ledgerUsd) on an existing budget (never creates one). */
+  raise(key: string, ledgerUsd: number): Promise<{ before: number; after: number } | undefined>;
+  /** Delete these budgets (their reservations with them) and every reservation expired at `now`. */
+  sweep(keys: string[], now: number): Promise<{ budgets: number; reservations: number }>;
   close(): Promise<void>;
 }
 
@@ -141,6 +147,24 @@ export function createSharedCounters(
     budget(key) {
       const b = seen.get(key);
       return b && { ...b };
+    },
+
+    activeBudgetKeys: () => backend.budgetKeys(),
+
+    async reconcile(key, ledgerUsd) {
+      if (!Number.isFinite(ledgerUsd) || ledgerUsd < 0)
+        throw new Error(`reconcile: bad ledger spend ${ledgerUsd}`);
+      const r = await backend.raise(key, ledgerUsd);
+      if (!r) return undefined;
+      const b = seen.get(key);
+      if (b) b.spentUsd = Math.max(b.spentUsd, r.after);
+      return { beforeUsd: r.before, afterUsd: r.after };
+    },
+
+    async sweep(pastBudgetKeys) {
+      const r = await backend.sweep(pastBudgetKeys, now());
+      for (const k of pastBudgetKeys) seen.delete(k);
+      return r;
     },
 
     close: () => backend.close(),

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { type Counters, createMemoryCounters } from '../../access/counters.js';
+import { type Database, openDatabase } from '../db.js';
+import { createPostgresCounters } from './postgres.js';
+import { connectRedis, createRedisCounters } from './redis.js';
+import type { SharedCounters } from './shared.js';
+
+/**
+ * Every Counters implementation the conformance suites run against. `instance()` makes another
+ * instance over the same store, as another replica would (in process there is only one store: the
+ * same instance).
+ */
+export interface CounterTarget {
+  name: string;
+  shared: boolean;
+  setup(): Promise<void>;
+  instance(now: () => number, ttlMs: number): Promise<Counters>;
+  /** Shared stores: reservations stored for a budget key, expired ones included. */
+  storedReservations(key: string): Promise<number>;
+  teardown(): Promise<void>;
+}
+
+function postgresTarget(name: string, url: string): CounterTarget {
+  let database: Database;
+  return {
+    name,
+    shared: true,
+    async setup() {
+      database = await openDatabase(url);
+    },
+    async instance(now, ttlMs) {
+      return createPostgresCounters(database, { now, reservationTtlMs: ttlMs });
+    },
+    async storedReservations(key) {
+      const { rows } = await sql<{ n: string | number }>`
+        select count(*) as n from limit_reservations where key = ${key}`.execute(database.db);
+      return Number(rows[0]?.n ?? 0);
+    },
+    async teardown() {
+      await database?.close();
+    },
+  };
+}
+
+function redisTarget(url: string): CounterTarget {
+  // A prefix per suite: the tests never see keys of other runs or of other suites.
+  const prefix = `keel-test:${randomUUID()}:`;
+  const open: SharedCounters[] = [];
+  return {
+    name: 'redis',
+    shared: true,
+    setup: async () => {},
+    async instance(now, ttlMs) {
+      const c = createRedisCounters(await connectRedis(url), { prefix, now, reservationTtlMs: ttlMs });
+      open.push(c);
+      return c;
+    },
+    async storedReservations(key) {
+      const redis = await connectRedis(url);
+      try {
+        const fields = await redis.hkeys(`${prefix}budget:${key}`);
+        return fields.filter((f) => f.startsWith('r:')).length;
+      } finally {
+        await redis.quit();
+      }
+    },
+    async teardown() {
+      const redis = await connectRedis(url);
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+      await Promise.all(open.map((c) => c.close()));
+    },
+  };
+}
+
+/** In process, PGlite, and the PostgreSQL / Redis servers given by KEEL_TEST_POSTGRES_URL / KEEL_TEST_REDIS_URL. */
+export function counterTargets(): CounterTarget[] {
+  const targets: CounterTarget[] = [
+    {
+      name: 'memory',
+      shared: false,
+      setup: async () => {},
+      // One process, one store: every "replica" is the same instance (tests use distinct keys).
+      instance: (() => {
+        let clock: () => number = Date.now;
+        const one = createMemoryCounters(() => clock());
+        return async (now: () => number) => {
+          clock = now;
+          return one;
+        };
+      })(),
+      storedReservations: async () => {
+        throw new Error('in-process counters keep no stored reservations');
+      },
+      teardown: async () => {},
+    },
+    postgresTarget('pglite (in-process postgres)', 'pglite:'),
+  ];
+  if (process.env.KEEL_TEST_POSTGRES_URL)
+    targets.push(postgresTarget('postgres server', process.env.KEEL_TEST_POSTGRES_URL));
+  if (process.env.KEEL_TEST_REDIS_URL) targets.push(redisTarget(process.env.KEEL_TEST_REDIS_URL));
+  return targets;
+}
