@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import type { Kysely } from 'kysely';
+import type { AuditEntryInput, AuditLog } from '../../audit/types.js';
 import type { Database } from '../../store/db.js';
+import type { KeelSchema } from '../../store/schema.js';
 import { loadDriftProfile, saveDriftProfile } from '../drift/profile-cache.js';
 import type { DriftProfile } from '../drift/run.js';
 import { type Analysed, analyseFile } from './analyse.js';
@@ -141,16 +144,32 @@ function toVersion(r: VersionRow): DatasetVersion {
   };
 }
 
-export function createDatasetRegistry(
-  database: Database,
-  opts: { dataDir: string; now?: () => number },
-): DatasetRegistry {
+export interface DatasetRegistryOptions {
+  dataDir: string;
+  /** Registrations and new versions are committed with their audit entries (`dataset.*`). */
+  audit: AuditLog;
+  now?: () => number;
+}
+
+/** What a dataset's audit entry says about it: names and sizes, never its source (it may hold credentials). */
+function datasetDetails(d: Pick<Dataset, 'name' | 'owner' | 'description' | 'format' | 'schema'>) {
+  return {
+    name: d.name,
+    owner: d.owner,
+    description: d.description,
+    format: d.format,
+    schema_columns: d.schema?.columns.length ?? null,
+  };
+}
+
+export function createDatasetRegistry(database: Database, opts: DatasetRegistryOptions): DatasetRegistry {
   const { db } = database;
   const now = opts.now ?? Date.now;
   const dataDir = opts.dataDir;
+  const audit = opts.audit;
 
-  const versionQuery = () =>
-    db
+  const versionQuery = (q: Kysely<KeelSchema> = db) =>
+    q
       .selectFrom('data_dataset_versions as v')
       .innerJoin('data_datasets as d', 'd.id', 'v.dataset_id')
       .select([
@@ -168,8 +187,8 @@ export function createDatasetRegistry(
         'd.name',
       ]);
 
-  async function get(name: string): Promise<Dataset | null> {
-    const r = await db.selectFrom('data_datasets').selectAll().where('name', '=', name).executeTakeFirst();
+  async function get(name: string, q: Kysely<KeelSchema> = db): Promise<Dataset | null> {
+    const r = await q.selectFrom('data_datasets').selectAll().where('name', '=', name).executeTakeFirst();
     return r ? toDataset(r as DatasetRow) : null;
   }
 
@@ -182,79 +201,126 @@ export function createDatasetRegistry(
       const a = pre ?? (await analyseFile(input.file, input.format));
       const source = /^[a-z][a-z0-9+.-]*:\/\//i.test(input.file) ? input.file : path.resolve(input.file);
       const t = now();
-      let dataset = await get(input.name);
-      if (!dataset) {
-        const id = newId('ds');
-        await db
-          .insertInto('data_datasets')
-          .values({
-            id,
-            name: input.name,
-            owner: input.owner ?? null,
-            description: input.description ?? null,
-            source,
-            format: a.read.format,
-            schema_json: input.schema ? JSON.stringify(input.schema) : null,
-            created_at: t,
-            updated_at: t,
-            created_by: actor,
-          })
-          .execute();
-        dataset = (await get(input.name)) as Dataset;
-      } else if (input.owner !== undefined || input.description !== undefined || input.schema !== undefined) {
-        await db
-          .updateTable('data_datasets')
-          .set({
-            ...(input.owner !== undefined ? { owner: input.owner } : {}),
-            ...(input.description !== undefined ? { description: input.description } : {}),
-            ...(input.schema !== undefined ? { schema_json: JSON.stringify(input.schema) } : {}),
-            updated_at: t,
-          })
-          .where('id', '=', dataset.id)
-          .execute();
-        dataset = (await get(input.name)) as Dataset;
-      }
-      const existing = await versionQuery()
-        .where('v.dataset_id', '=', dataset.id)
-        .where('v.sha256', '=', a.read.sha256)
-        .executeTakeFirst();
-      if (existing) {
-        // The cache may have been removed; it is cheap to restore while the data is in hand.
-        if (!(await loadDriftProfile(dataDir, a.read.sha256)))
-          await saveDriftProfile(dataDir, a.read.sha256, a.drift);
-        return { dataset, version: toVersion(existing as VersionRow), created: false };
-      }
-      await saveDriftProfile(dataDir, a.read.sha256, a.drift);
-      const last = await db
-        .selectFrom('data_dataset_versions')
-        .select((eb) => eb.fn.max('version').as('v'))
-        .where('dataset_id', '=', dataset.id)
-        .executeTakeFirst();
-      const version = Number(last?.v ?? 0) + 1;
-      const id = newId('dv');
-      await db
-        .insertInto('data_dataset_versions')
-        .values({
-          id,
-          dataset_id: dataset.id,
-          version,
-          sha256: a.read.sha256,
-          source,
-          rows: a.table.rows,
-          bytes: a.read.bytes,
-          columns_json: JSON.stringify(a.table.columns.map((c) => ({ name: c.name, kind: c.kind }))),
-          profile_json: JSON.stringify(a.profile),
-          created_at: t,
-          created_by: actor,
-        })
-        .execute();
-      await db
-        .updateTable('data_datasets')
-        .set({ updated_at: t, source })
-        .where('id', '=', dataset.id)
-        .execute();
-      const row = await versionQuery().where('v.id', '=', id).executeTakeFirstOrThrow();
-      return { dataset, version: toVersion(row as VersionRow), created: true };
+      const known = await get(input.name);
+      const existing = known
+        ? await versionQuery()
+            .where('v.dataset_id', '=', known.id)
+            .where('v.sha256', '=', a.read.sha256)
+            .executeTakeFirst()
+        : undefined;
+      // The profile cache is content-addressed, so writing it before the transaction is harmless
+      // if the registration then fails; a known version only has it restored if it went missing.
+      if (!existing || !(await loadDriftProfile(dataDir, a.read.sha256)))
+        await saveDriftProfile(dataDir, a.read.sha256, a.drift);
+      return audit.commit<{ dataset: Dataset; version: DatasetVersion; created: boolean }>(
+        database,
+        async (trx) => {
+          const entries: AuditEntryInput[] = [];
+          let dataset = await get(input.name, trx);
+          if (!dataset) {
+            await trx
+              .insertInto('data_datasets')
+              .values({
+                id: newId('ds'),
+                name: input.name,
+                owner: input.owner ?? null,
+                description: input.description ?? null,
+                source,
+                format: a.read.format,
+                schema_json: input.schema ? JSON.stringify(input.schema) : null,
+                created_at: t,
+                updated_at: t,
+                created_by: actor,
+              })
+              .execute();
+            dataset = (await get(input.name, trx)) as Dataset;
+            entries.push({
+              actor,
+              action: 'dataset.register',
+              target: dataset.name,
+              details: datasetDetails(dataset),
+            });
+          } else {
+            const changed = {
+              ...(input.owner !== undefined && input.owner !== dataset.owner ? { owner: input.owner } : {}),
+              ...(input.description !== undefined && input.description !== dataset.description
+                ? { description: input.description }
+                : {}),
+              ...(input.schema !== undefined &&
+              JSON.stringify(input.schema) !== JSON.stringify(dataset.schema)
+                ? { schema_json: JSON.stringify(input.schema) }
+                : {}),
+            };
+            if (Object.keys(changed).length > 0) {
+              const before = dataset;
+              await trx
+                .updateTable('data_datasets')
+                .set({ ...changed, updated_at: t })
+                .where('id', '=', dataset.id)
+                .execute();
+              dataset = (await get(input.name, trx)) as Dataset;
+              entries.push({
+                actor,
+                action: 'dataset.update',
+                target: dataset.name,
+                details: { before: datasetDetails(before), after: datasetDetails(dataset) },
+              });
+            }
+          }
+          const same = await versionQuery(trx)
+            .where('v.dataset_id', '=', dataset.id)
+            .where('v.sha256', '=', a.read.sha256)
+            .executeTakeFirst();
+          if (same)
+            return { result: { dataset, version: toVersion(same as VersionRow), created: false }, entries };
+          const last = await trx
+            .selectFrom('data_dataset_versions')
+            .select((eb) => eb.fn.max('version').as('v'))
+            .where('dataset_id', '=', dataset.id)
+            .executeTakeFirst();
+          const version = Number(last?.v ?? 0) + 1;
+          const id = newId('dv');
+          await trx
+            .insertInto('data_dataset_versions')
+            .values({
+              id,
+              dataset_id: dataset.id,
+              version,
+              sha256: a.read.sha256,
+              source,
+              rows: a.table.rows,
+              bytes: a.read.bytes,
+              columns_json: JSON.stringify(a.table.columns.map((c) => ({ name: c.name, kind: c.kind }))),
+              profile_json: JSON.stringify(a.profile),
+              created_at: t,
+              created_by: actor,
+            })
+            .execute();
+          await trx
+            .updateTable('data_datasets')
+            .set({ updated_at: t, source })
+            .where('id', '=', dataset.id)
+            .execute();
+          const row = toVersion(
+            (await versionQuery(trx).where('v.id', '=', id).executeTakeFirstOrThrow()) as VersionRow,
+          );
+          entries.push({
+            actor,
+            action: 'dataset.version',
+            target: `${dataset.name}@${version}`,
+            details: {
+              dataset: dataset.name,
+              version,
+              version_id: id,
+              sha256: row.sha256,
+              rows: row.rows,
+              bytes: row.bytes,
+              columns: row.columns.length,
+            },
+          });
+          return { result: { dataset, version: row, created: true }, entries };
+        },
+      );
     },
 
     async list() {
