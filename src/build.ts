@@ -149,6 +149,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
   const data = createDataServices({
     config,
     database,
+    audit,
     env: process.env,
     // Drift on live traffic is logged and audited, and opens/resolves a data_drift alert right away.
     onDrift: (alert) => {

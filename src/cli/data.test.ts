@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { verifyAudit } from '../audit/verify.js';
+import { openDatabase } from '../store/db.js';
 import { runData } from './data.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'keel-data-cli-'));
@@ -129,6 +131,23 @@ describe('keel data register / list / show / check', () => {
     expect(JSON.parse(b.out).version.version).toBe(2);
     const l = await run('list');
     expect(l.out).toMatch(/users\s+team:growth\s+2\s+@2/);
+    // Each registration is in the audit chain as the CLI's change; the unchanged one is not.
+    const database = await openDatabase(env.KEEL_DATABASE_URL);
+    try {
+      const rows = await database.db
+        .selectFrom('audit_log')
+        .select(['actor', 'action', 'target'])
+        .orderBy('seq')
+        .execute();
+      expect(rows.map((r) => `${r.actor} ${r.action} ${r.target}`)).toEqual([
+        'cli dataset.register users',
+        'cli dataset.version users@1',
+        'cli dataset.version users@2',
+      ]);
+      expect((await verifyAudit(database)).problems).toEqual([]);
+    } finally {
+      await database.close();
+    }
   });
 
   it('check exits 1 naming each failed rule with counts and rows, stores the result, show reports it', async () => {

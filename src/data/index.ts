@@ -1,5 +1,6 @@
 import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
+import type { AuditLog } from '../audit/types.js';
 import type { Database } from '../store/db.js';
 import type { LeaderLease } from '../store/lease.js';
 import { createDatasetRegistry, type DatasetRegistry } from './datasets/registry.js';
@@ -46,6 +47,8 @@ export interface DataServices {
 export interface DataServicesDeps {
   config: object;
   database: Database;
+  /** Dataset, prompt, lineage and monitor-reference changes are committed with their audit entries. */
+  audit: AuditLog;
   env?: Record<string, string | undefined>;
   /** Where monitor drift alerts go (the alert system's raise function). */
   onDrift?: (alert: DriftAlert) => void;
@@ -56,13 +59,15 @@ export interface DataServicesDeps {
 export function createDataServices(deps: DataServicesDeps): DataServices {
   const settings = dataSettings(deps.config, deps.env ?? {});
   const now = deps.now ?? Date.now;
-  const lineage = createLineageStore(deps.database, { now });
+  const { audit } = deps;
+  const lineage = createLineageStore(deps.database, { audit, now });
   const onError = deps.onError ?? (() => {});
   // This replica's observations only: drift is judged on the cluster's merge (`cluster`).
   const monitors = createTrafficMonitors({ settings: settings.monitors, onDrift: () => {}, now });
   const syncMs = Math.min(settings.monitors.intervalMs, SYNC_MS);
   const cluster = createClusterMonitors({
     database: deps.database,
+    audit,
     local: monitors,
     // Holds the merged windows of every replica while the leader evaluates them.
     evaluator: createTrafficMonitors({
@@ -85,13 +90,13 @@ export function createDataServices(deps: DataServicesDeps): DataServices {
         onError('monitor references could not be imported from monitors.json', e);
     }
   }
-  const registry = createDatasetRegistry(deps.database, { dataDir: settings.dataDir, now });
+  const registry = createDatasetRegistry(deps.database, { dataDir: settings.dataDir, audit, now });
   return {
     settings,
     registry,
     results: createResultStore(deps.database, { now }),
     lineage,
-    prompts: createPromptRegistry(deps.database, lineage, { now }),
+    prompts: createPromptRegistry(deps.database, { audit, now }),
     emitter: settings.lineage.endpoint
       ? createLineageEmitter({
           endpoint: settings.lineage.endpoint,
@@ -105,10 +110,11 @@ export function createDataServices(deps: DataServicesDeps): DataServices {
     cluster,
     async startMonitors(lease) {
       await importSnapshotFile();
-      // monitors.pinned: { use_case: "dataset@version" } compares those use cases with a dataset version.
+      // monitors.pinned: { use_case: "dataset@version" } compares those use cases with a dataset version
+      // (audited as the system's change the first time, and whenever keel.yaml pins another version).
       for (const [useCase, ref] of Object.entries(settings.monitors.pinned)) {
         const v = await registry.resolve(ref).catch(() => null);
-        if (v) await cluster.pinReference(useCase, v.profile, now());
+        if (v) await cluster.pinReference(useCase, v, now(), 'system');
         else onError(`monitors.pinned: no dataset version "${ref}" for use case "${useCase}"`);
       }
       // Every replica shares its windows often; the leader judges the merge every interval_minutes.

@@ -1,3 +1,4 @@
+import type { AuditLogWriter } from '../../audit/log.js';
 import { loadConfig } from '../../config/load.js';
 import { createDatasetRegistry, type DatasetRegistry } from '../../data/datasets/registry.js';
 import { createResultStore, type ResultStore } from '../../data/datasets/results.js';
@@ -6,6 +7,7 @@ import { createLineageEmitter } from '../../data/lineage/emitter.js';
 import { dataSettings } from '../../data/settings.js';
 import { type Database, openDatabase } from '../../store/db.js';
 import type { Io } from '../main.js';
+import { openAudit } from '../usecases.js';
 
 /** What every `keel data` command shares: options, output mode, and the services it opens. */
 export interface Ctx {
@@ -35,9 +37,12 @@ export async function services(ctx: Ctx, needStore: boolean) {
   let database: Database | null = null;
   let registry: DatasetRegistry | null = null;
   let results: ResultStore | null = null;
+  let audit: AuditLogWriter | null = null;
   if (needStore) {
     database = await openDatabase(config.database.url);
-    registry = createDatasetRegistry(database, { dataDir: settings.dataDir });
+    // Registrations (`keel data register`, a check that names its dataset) are audited as `cli`.
+    audit = openAudit(config, database);
+    registry = createDatasetRegistry(database, { dataDir: settings.dataDir, audit });
     results = createResultStore(database);
   }
   const emitter = endpoint
@@ -50,7 +55,18 @@ export async function services(ctx: Ctx, needStore: boolean) {
       })
     : null;
   const deps: JobDeps = { registry, results, emitter, namespace: settings.lineage.namespace, actor: 'cli' };
-  return { deps, registry, results, close: async () => database?.close() };
+  return {
+    deps,
+    registry,
+    results,
+    close: async () => {
+      try {
+        await audit?.close();
+      } finally {
+        await database?.close();
+      }
+    },
+  };
 }
 
 export function ctxOf(

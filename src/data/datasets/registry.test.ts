@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { memoryAudit } from '../../access/memory-audit.js';
 import { openDatabase } from '../../store/db.js';
 import { createLineageStore } from '../lineage/graph.js';
 import { createPromptRegistry } from '../lineage/prompts.js';
@@ -15,9 +16,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe.each(['sqlite::memory:', 'pglite:'])('dataset registry on %s', (url) => {
   it('versions by content hash, resolves refs, caches drift profiles, stores results and lineage', async () => {
     const database = await openDatabase(url);
+    const audit = memoryAudit();
     try {
       const dataDir = path.join(dir, url.replace(/\W/g, ''));
-      const reg = createDatasetRegistry(database, { dataDir });
+      const reg = createDatasetRegistry(database, { dataDir, audit });
       const f1 = path.join(dir, 'a.csv');
       writeFileSync(f1, 'x,y\n1,a\n2,b\n3,a\n');
       const a = await reg.register({ name: 'orders', file: f1, owner: 'team:ops' }, 'test');
@@ -52,8 +54,8 @@ describe.each(['sqlite::memory:', 'pglite:'])('dataset registry on %s', (url) =>
       );
       expect(await results.checks(b.version.id)).toHaveLength(1);
 
-      const lineage = createLineageStore(database);
-      const prompts = createPromptRegistry(database, lineage);
+      const lineage = createLineageStore(database, { audit });
+      const prompts = createPromptRegistry(database, { audit });
       const p = await prompts.register(
         {
           name: 'summarise',

@@ -1,13 +1,26 @@
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import type { Kysely } from 'kysely';
+import type { AuditLog } from '../../audit/types.js';
 import type { Database } from '../../store/db.js';
+import type { KeelSchema } from '../../store/schema.js';
 import { loadDriftProfile, saveDriftProfile } from '../drift/profile-cache.js';
 import type { DriftProfile } from '../drift/run.js';
 import { type Analysed, analyseFile } from './analyse.js';
 import type { DatasetProfile } from './profile.js';
+import { registerInTransaction } from './register.js';
+import {
+  type DatasetRow,
+  getDataset,
+  NAME_RE,
+  toDataset,
+  toVersion,
+  type VersionRow,
+  versionsOf,
+} from './rows.js';
 import type { ColumnKind } from './table.js';
 
 export { type Analysed, analyseFile, analyseForDrift } from './analyse.js';
+export { NAME_RE, newId } from './rows.js';
 
 /**
  * The dataset registry: named datasets with owner, description, declared schema and source, and
@@ -58,12 +71,6 @@ export interface RegisterInput {
   format?: string;
 }
 
-export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-
-export function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(9).toString('base64url')}`;
-}
-
 export interface DatasetRegistry {
   register(
     input: RegisterInput,
@@ -81,97 +88,21 @@ export interface DatasetRegistry {
   readonly dataDir: string;
 }
 
-type VersionRow = {
-  id: string;
-  dataset_id: string;
-  version: number;
-  sha256: string;
-  source: string | null;
-  rows: number;
-  bytes: number | string | bigint;
-  columns_json: string;
-  profile_json: string;
-  created_at: number | string | bigint;
-  created_by: string;
-  name: string;
-};
-
-type DatasetRow = {
-  id: string;
-  name: string;
-  owner: string | null;
-  description: string | null;
-  source: string | null;
-  format: string | null;
-  schema_json: string | null;
-  created_at: number | string | bigint;
-  updated_at: number | string | bigint;
-  created_by: string;
-};
-
-function toDataset(r: DatasetRow): Dataset {
-  return {
-    id: r.id,
-    name: r.name,
-    owner: r.owner,
-    description: r.description,
-    source: r.source,
-    format: r.format,
-    schema: r.schema_json ? (JSON.parse(r.schema_json) as DeclaredSchema) : null,
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-    createdBy: r.created_by,
-  };
+export interface DatasetRegistryOptions {
+  dataDir: string;
+  /** Registrations and new versions are committed with their audit entries (`dataset.*`). */
+  audit: AuditLog;
+  now?: () => number;
 }
 
-function toVersion(r: VersionRow): DatasetVersion {
-  return {
-    id: r.id,
-    datasetId: r.dataset_id,
-    datasetName: r.name,
-    version: Number(r.version),
-    sha256: r.sha256,
-    source: r.source,
-    rows: Number(r.rows),
-    bytes: Number(r.bytes),
-    columns: JSON.parse(r.columns_json),
-    profile: JSON.parse(r.profile_json),
-    createdAt: Number(r.created_at),
-    createdBy: r.created_by,
-  };
-}
-
-export function createDatasetRegistry(
-  database: Database,
-  opts: { dataDir: string; now?: () => number },
-): DatasetRegistry {
+export function createDatasetRegistry(database: Database, opts: DatasetRegistryOptions): DatasetRegistry {
   const { db } = database;
   const now = opts.now ?? Date.now;
   const dataDir = opts.dataDir;
+  const audit = opts.audit;
 
-  const versionQuery = () =>
-    db
-      .selectFrom('data_dataset_versions as v')
-      .innerJoin('data_datasets as d', 'd.id', 'v.dataset_id')
-      .select([
-        'v.id',
-        'v.dataset_id',
-        'v.version',
-        'v.sha256',
-        'v.source',
-        'v.rows',
-        'v.bytes',
-        'v.columns_json',
-        'v.profile_json',
-        'v.created_at',
-        'v.created_by',
-        'd.name',
-      ]);
-
-  async function get(name: string): Promise<Dataset | null> {
-    const r = await db.selectFrom('data_datasets').selectAll().where('name', '=', name).executeTakeFirst();
-    return r ? toDataset(r as DatasetRow) : null;
-  }
+  const versionQuery = (q: Kysely<KeelSchema> = db) => versionsOf(q);
+  const get = (name: string, q: Kysely<KeelSchema> = db) => getDataset(q, name);
 
   return {
     dataDir,
@@ -182,79 +113,20 @@ export function createDatasetRegistry(
       const a = pre ?? (await analyseFile(input.file, input.format));
       const source = /^[a-z][a-z0-9+.-]*:\/\//i.test(input.file) ? input.file : path.resolve(input.file);
       const t = now();
-      let dataset = await get(input.name);
-      if (!dataset) {
-        const id = newId('ds');
-        await db
-          .insertInto('data_datasets')
-          .values({
-            id,
-            name: input.name,
-            owner: input.owner ?? null,
-            description: input.description ?? null,
-            source,
-            format: a.read.format,
-            schema_json: input.schema ? JSON.stringify(input.schema) : null,
-            created_at: t,
-            updated_at: t,
-            created_by: actor,
-          })
-          .execute();
-        dataset = (await get(input.name)) as Dataset;
-      } else if (input.owner !== undefined || input.description !== undefined || input.schema !== undefined) {
-        await db
-          .updateTable('data_datasets')
-          .set({
-            ...(input.owner !== undefined ? { owner: input.owner } : {}),
-            ...(input.description !== undefined ? { description: input.description } : {}),
-            ...(input.schema !== undefined ? { schema_json: JSON.stringify(input.schema) } : {}),
-            updated_at: t,
-          })
-          .where('id', '=', dataset.id)
-          .execute();
-        dataset = (await get(input.name)) as Dataset;
-      }
-      const existing = await versionQuery()
-        .where('v.dataset_id', '=', dataset.id)
-        .where('v.sha256', '=', a.read.sha256)
-        .executeTakeFirst();
-      if (existing) {
-        // The cache may have been removed; it is cheap to restore while the data is in hand.
-        if (!(await loadDriftProfile(dataDir, a.read.sha256)))
-          await saveDriftProfile(dataDir, a.read.sha256, a.drift);
-        return { dataset, version: toVersion(existing as VersionRow), created: false };
-      }
-      await saveDriftProfile(dataDir, a.read.sha256, a.drift);
-      const last = await db
-        .selectFrom('data_dataset_versions')
-        .select((eb) => eb.fn.max('version').as('v'))
-        .where('dataset_id', '=', dataset.id)
-        .executeTakeFirst();
-      const version = Number(last?.v ?? 0) + 1;
-      const id = newId('dv');
-      await db
-        .insertInto('data_dataset_versions')
-        .values({
-          id,
-          dataset_id: dataset.id,
-          version,
-          sha256: a.read.sha256,
-          source,
-          rows: a.table.rows,
-          bytes: a.read.bytes,
-          columns_json: JSON.stringify(a.table.columns.map((c) => ({ name: c.name, kind: c.kind }))),
-          profile_json: JSON.stringify(a.profile),
-          created_at: t,
-          created_by: actor,
-        })
-        .execute();
-      await db
-        .updateTable('data_datasets')
-        .set({ updated_at: t, source })
-        .where('id', '=', dataset.id)
-        .execute();
-      const row = await versionQuery().where('v.id', '=', id).executeTakeFirstOrThrow();
-      return { dataset, version: toVersion(row as VersionRow), created: true };
+      const known = await get(input.name);
+      const existing = known
+        ? await versionQuery()
+            .where('v.dataset_id', '=', known.id)
+            .where('v.sha256', '=', a.read.sha256)
+            .executeTakeFirst()
+        : undefined;
+      // The profile cache is content-addressed, so writing it before the transaction is harmless
+      // if the registration then fails; a known version only has it restored if it went missing.
+      if (!existing || !(await loadDriftProfile(dataDir, a.read.sha256)))
+        await saveDriftProfile(dataDir, a.read.sha256, a.drift);
+      return audit.commit(database, (trx) =>
+        registerInTransaction(trx, { input, actor, analysed: a, source, at: t }),
+      );
     },
 
     async list() {

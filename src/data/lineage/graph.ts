@@ -1,5 +1,7 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { AuditEntryInput, AuditLog } from '../../audit/types.js';
 import type { Database } from '../../store/db.js';
+import type { KeelSchema } from '../../store/schema.js';
 import { newId } from '../datasets/registry.js';
 
 /**
@@ -47,8 +49,10 @@ export function parseNode(id: string): LineageNode | null {
 }
 
 export interface LineageStore {
+  /** Record an edge (audited as `lineage.edge.add`; an edge already recorded is left as it is, unaudited). */
   addEdge(from: string, to: string, relation: string, actor: string): Promise<void>;
-  removeEdge(from: string, to: string, relation: string): Promise<boolean>;
+  /** Delete a recorded edge (audited as `lineage.edge.remove`); false when there was none. */
+  removeEdge(from: string, to: string, relation: string, actor: string): Promise<boolean>;
   /** The connected subgraph around `node` (both directions, up to `depth` hops), or everything. */
   graph(opts?: { node?: string; depth?: number; observedSinceMs?: number }): Promise<LineageGraph>;
 }
@@ -56,9 +60,45 @@ export interface LineageStore {
 const MAX_EDGES = 5000;
 const OBSERVED_WINDOW_MS = 30 * 864e5;
 
-export function createLineageStore(database: Database, opts: { now?: () => number } = {}): LineageStore {
+/**
+ * Insert a recorded edge inside the caller's transaction; returns its audit entry, or null when the
+ * edge was recorded already (nothing changed).
+ */
+export async function insertEdge(
+  trx: Kysely<KeelSchema>,
+  e: { from: string; to: string; relation: string },
+  actor: string,
+  at: number,
+): Promise<AuditEntryInput | null> {
+  if (!parseNode(e.from) || !parseNode(e.to))
+    throw new Error(
+      `lineage nodes look like dataset:name@version, prompt:name@version, model:name, use_case:id or output:id`,
+    );
+  if (!/^[a-z_]{1,40}$/.test(e.relation)) throw new Error('relation: lower-case letters and "_" only');
+  const r = await trx
+    .insertInto('data_lineage_edges')
+    .values({
+      id: newId('le'),
+      from_node: e.from,
+      to_node: e.to,
+      relation: e.relation,
+      created_at: at,
+      created_by: actor,
+    })
+    .onConflict((oc) => oc.columns(['from_node', 'to_node', 'relation']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!r) return null;
+  return { actor, action: 'lineage.edge.add', target: `${e.from}>${e.to}`, details: { ...e } };
+}
+
+export function createLineageStore(
+  database: Database,
+  opts: { audit: AuditLog; now?: () => number },
+): LineageStore {
   const { db } = database;
   const now = opts.now ?? Date.now;
+  const audit = opts.audit;
 
   async function observed(since: number): Promise<LineageEdge[]> {
     const rows = await db
@@ -112,33 +152,29 @@ export function createLineageStore(database: Database, opts: { now?: () => numbe
 
   return {
     async addEdge(from, to, relation, actor) {
-      if (!parseNode(from) || !parseNode(to))
-        throw new Error(
-          `lineage nodes look like dataset:name@version, prompt:name@version, model:name, use_case:id or output:id`,
-        );
-      if (!/^[a-z_]{1,40}$/.test(relation)) throw new Error('relation: lower-case letters and "_" only');
-      await db
-        .insertInto('data_lineage_edges')
-        .values({
-          id: newId('le'),
-          from_node: from,
-          to_node: to,
-          relation,
-          created_at: now(),
-          created_by: actor,
-        })
-        .onConflict((oc) => oc.columns(['from_node', 'to_node', 'relation']).doNothing())
-        .execute();
+      await audit.commit(database, async (trx) => {
+        const entry = await insertEdge(trx, { from, to, relation }, actor, now());
+        return { result: undefined, entries: entry ? [entry] : [] };
+      });
     },
 
-    async removeEdge(from, to, relation) {
-      const r = await db
-        .deleteFrom('data_lineage_edges')
-        .where('from_node', '=', from)
-        .where('to_node', '=', to)
-        .where('relation', '=', relation)
-        .executeTakeFirst();
-      return Number(r.numDeletedRows) > 0;
+    async removeEdge(from, to, relation, actor) {
+      return audit.commit(database, async (trx) => {
+        const r = await trx
+          .deleteFrom('data_lineage_edges')
+          .where('from_node', '=', from)
+          .where('to_node', '=', to)
+          .where('relation', '=', relation)
+          .executeTakeFirst();
+        if (Number(r.numDeletedRows) === 0) return { result: false, entries: [] };
+        const entry = {
+          actor,
+          action: 'lineage.edge.remove',
+          target: `${from}>${to}`,
+          details: { from, to, relation },
+        };
+        return { result: true, entries: [entry] };
+      });
     },
 
     async graph(o = {}) {

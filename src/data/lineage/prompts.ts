@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { AuditEntryInput, AuditLog } from '../../audit/types.js';
 import type { Database } from '../../store/db.js';
+import type { KeelSchema } from '../../store/schema.js';
 import { NAME_RE, newId } from '../datasets/registry.js';
-import type { LineageStore } from './graph.js';
+import { insertEdge } from './graph.js';
 
 /**
  * The prompt-template registry: named templates with immutable, numbered versions (a new version
@@ -59,16 +62,29 @@ export interface PromptRegistry {
   get(name: string): Promise<{ prompt: PromptTemplate; versions: PromptVersion[] } | null>;
 }
 
+/** What a template's audit entry says about it (the template text is in the version, by hash). */
+const templateDetails = (p: PromptTemplate) => ({
+  name: p.name,
+  description: p.description,
+  owner: p.owner,
+  use_case: p.useCase,
+});
+
+/**
+ * A registration is one audited change: the template, its new version and the lineage edges it
+ * records commit together with their entries (`prompt.register`, `prompt.update`, `prompt.version`,
+ * `lineage.edge.add`), or not at all.
+ */
 export function createPromptRegistry(
   database: Database,
-  lineage: LineageStore,
-  opts: { now?: () => number } = {},
+  opts: { audit: AuditLog; now?: () => number },
 ): PromptRegistry {
   const { db } = database;
   const now = opts.now ?? Date.now;
+  const audit = opts.audit;
 
-  const getTemplate = async (name: string): Promise<PromptTemplate | null> => {
-    const r = await db
+  const getTemplate = async (name: string, q: Kysely<KeelSchema> = db): Promise<PromptTemplate | null> => {
+    const r = await q
       .selectFrom('data_prompt_templates')
       .selectAll()
       .where('name', '=', name)
@@ -87,8 +103,8 @@ export function createPromptRegistry(
       : null;
   };
 
-  const versions = async (p: PromptTemplate): Promise<PromptVersion[]> => {
-    const rows = await db
+  const versions = async (p: PromptTemplate, q: Kysely<KeelSchema> = db): Promise<PromptVersion[]> => {
+    const rows = await q
       .selectFrom('data_prompt_versions')
       .selectAll()
       .where('prompt_id', '=', p.id)
@@ -114,66 +130,114 @@ export function createPromptRegistry(
         throw new Error('prompt name: use letters, digits, ".", "_" or "-" (max 128)');
       if (!input.template) throw new Error('template is required');
       const t = now();
-      let prompt = await getTemplate(input.name);
-      if (!prompt) {
-        await db
-          .insertInto('data_prompt_templates')
-          .values({
-            id: newId('pt'),
-            name: input.name,
-            description: input.description ?? null,
-            owner: input.owner ?? null,
-            use_case: input.useCase ?? null,
-            created_at: t,
-            updated_at: t,
-            created_by: actor,
-          })
-          .execute();
-      } else
-        await db
-          .updateTable('data_prompt_templates')
-          .set({
-            updated_at: t,
-            ...(input.description !== undefined ? { description: input.description } : {}),
-            ...(input.owner !== undefined ? { owner: input.owner } : {}),
-            ...(input.useCase !== undefined ? { use_case: input.useCase } : {}),
-          })
-          .where('id', '=', prompt.id)
-          .execute();
-      prompt = (await getTemplate(input.name)) as PromptTemplate;
       const sha256 = createHash('sha256')
         .update(input.template)
         .update('\u0000')
         .update(input.model ?? '')
         .digest('hex');
-      const all = await versions(prompt);
-      let version = all.find((v) => v.sha256 === sha256);
-      const created = !version;
-      if (!version) {
-        const id = newId('pv');
-        await db
-          .insertInto('data_prompt_versions')
-          .values({
-            id,
-            prompt_id: prompt.id,
-            version: (all[0]?.version ?? 0) + 1,
-            sha256,
-            template: input.template,
-            model: input.model ?? null,
-            variables_json: JSON.stringify(templateVariables(input.template)),
-            created_at: t,
-            created_by: actor,
-          })
-          .execute();
-        version = (await versions(prompt)).find((v) => v.id === id) as PromptVersion;
-      }
-      const node = `prompt:${prompt.name}@${version.version}`;
-      for (const d of input.datasets ?? [])
-        await lineage.addEdge(d.startsWith('dataset:') ? d : `dataset:${d}`, node, 'grounds', actor);
-      if (version.model) await lineage.addEdge(node, `model:${version.model}`, 'runs_on', actor);
-      if (prompt.useCase && version.model)
-        await lineage.addEdge(`model:${version.model}`, `use_case:${prompt.useCase}`, 'serves', actor);
-      return { prompt, version, created };
+      return audit.commit(database, async (trx) => {
+        const entries: AuditEntryInput[] = [];
+        let prompt = await getTemplate(input.name, trx);
+        if (!prompt) {
+          await trx
+            .insertInto('data_prompt_templates')
+            .values({
+              id: newId('pt'),
+              name: input.name,
+              description: input.description ?? null,
+              owner: input.owner ?? null,
+              use_case: input.useCase ?? null,
+              created_at: t,
+              updated_at: t,
+              created_by: actor,
+            })
+            .execute();
+          prompt = (await getTemplate(input.name, trx)) as PromptTemplate;
+          entries.push({
+            actor,
+            action: 'prompt.register',
+            target: prompt.name,
+            details: templateDetails(prompt),
+          });
+        } else {
+          const changed = {
+            ...(input.description !== undefined && input.description !== prompt.description
+              ? { description: input.description }
+              : {}),
+            ...(input.owner !== undefined && input.owner !== prompt.owner ? { owner: input.owner } : {}),
+            ...(input.useCase !== undefined && input.useCase !== prompt.useCase
+              ? { use_case: input.useCase }
+              : {}),
+          };
+          if (Object.keys(changed).length > 0) {
+            const before = prompt;
+            await trx
+              .updateTable('data_prompt_templates')
+              .set({ ...changed, updated_at: t })
+              .where('id', '=', prompt.id)
+              .execute();
+            prompt = (await getTemplate(input.name, trx)) as PromptTemplate;
+            entries.push({
+              actor,
+              action: 'prompt.update',
+              target: prompt.name,
+              details: { before: templateDetails(before), after: templateDetails(prompt) },
+            });
+          }
+        }
+        const all = await versions(prompt, trx);
+        let version = all.find((v) => v.sha256 === sha256);
+        const created = !version;
+        if (!version) {
+          const id = newId('pv');
+          await trx
+            .insertInto('data_prompt_versions')
+            .values({
+              id,
+              prompt_id: prompt.id,
+              version: (all[0]?.version ?? 0) + 1,
+              sha256,
+              template: input.template,
+              model: input.model ?? null,
+              variables_json: JSON.stringify(templateVariables(input.template)),
+              created_at: t,
+              created_by: actor,
+            })
+            .execute();
+          version = (await versions(prompt, trx)).find((v) => v.id === id) as PromptVersion;
+          entries.push({
+            actor,
+            action: 'prompt.version',
+            target: `${prompt.name}@${version.version}`,
+            details: {
+              name: prompt.name,
+              version: version.version,
+              sha256,
+              model: version.model,
+              variables: version.variables.length,
+              template_chars: input.template.length,
+            },
+          });
+        }
+        const node = `prompt:${prompt.name}@${version.version}`;
+        const edges = (input.datasets ?? []).map((d) => ({
+          from: d.startsWith('dataset:') ? d : `dataset:${d}`,
+          to: node,
+          relation: 'grounds',
+        }));
+        if (version.model) edges.push({ from: node, to: `model:${version.model}`, relation: 'runs_on' });
+        if (prompt.useCase && version.model)
+          edges.push({
+            from: `model:${version.model}`,
+            to: `use_case:${prompt.useCase}`,
+            relation: 'serves',
+          });
+        for (const e of edges) {
+          const entry = await insertEdge(trx, e, actor, t);
+          if (entry) entries.push(entry);
+        }
+        return { result: { prompt, version, created }, entries };
+      });
     },
 
     async list() {

@@ -75,6 +75,7 @@ describe.each(targets)('live drift across replicas on $name', ({ store }) => {
     const local = createTrafficMonitors({ settings, onDrift: () => {} });
     const cluster = createClusterMonitors({
       database,
+      audit: memoryAuditLog(),
       local,
       evaluator: createTrafficMonitors({ settings, onDrift: (a) => drift.push(a) }),
       staleMs: 5 * 60_000,
@@ -177,7 +178,7 @@ describe.each(targets)('live drift across replicas on $name', ({ store }) => {
     observe(b, 10, T0 + 30_000, false);
     await a.cluster.sync(T0 + HOUR);
     await b.cluster.sync(T0 + HOUR);
-    await a.cluster.freezeReference('support', T0 + HOUR);
+    await a.cluster.freezeReference('support', T0 + HOUR, 'admin:test');
     await b.cluster.sync(T0 + HOUR + 1);
     // B's next observation belongs to the current window now, not the reference.
     observe(b, 1, T0 + 2 * HOUR, false);

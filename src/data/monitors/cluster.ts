@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { AuditLog } from '../../audit/types.js';
 import type { Database } from '../../store/db.js';
 import type { DatasetProfile } from '../datasets/profile.js';
+import type { DatasetVersion } from '../datasets/registry.js';
 import { bucketWidth } from './monitor.js';
 import type { DriftAlert, DriftingFeature, TrafficMonitors, UseCaseStatus, UseCaseWindows } from './types.js';
 import { type WindowState, WindowStats, windowOfProfile } from './window.js';
@@ -29,12 +31,21 @@ export interface ClusterMonitors {
   evaluate(now: number): Promise<DriftAlert[]>;
   status(useCase?: string): Promise<UseCaseStatus[]>;
   drifting(): Promise<DriftingFeature[]>;
-  freezeReference(useCase: string, now: number): Promise<void>;
-  pinReference(useCase: string, profile: DatasetProfile, now: number): Promise<void>;
+  /** Freeze the reference window now (audited as `monitor.reference.freeze`). */
+  freezeReference(useCase: string, now: number, actor: string): Promise<void>;
+  /**
+   * Compare the use case with a dataset version instead (audited as `monitor.reference.pin`);
+   * pinning the profile already pinned changes nothing and writes no entry.
+   */
+  pinReference(useCase: string, version: PinnedVersion, now: number, actor: string): Promise<void>;
 }
+
+export type PinnedVersion = Pick<DatasetVersion, 'profile' | 'datasetName' | 'version' | 'sha256'>;
 
 export interface ClusterMonitorsDeps {
   database: Database;
+  /** Reference freezes and pins are committed with their audit entries. */
+  audit: AuditLog;
   /** This replica's own observations. */
   local: TrafficMonitors;
   /** Holds the merged windows during an evaluation; its onDrift is where drift goes. */
@@ -64,14 +75,6 @@ export function createClusterMonitors(deps: ClusterMonitorsDeps): ClusterMonitor
         },
       ]),
     );
-  }
-
-  async function setReference(useCase: string, now: number, set: { frozen_at?: number; pinned?: string }) {
-    await db
-      .insertInto('monitor_references')
-      .values({ use_case: useCase, frozen_at: null, pinned: null, ...set, updated_at: now })
-      .onConflict((oc) => oc.column('use_case').doUpdateSet({ ...set, updated_at: now }))
-      .execute();
   }
 
   /** Stale replicas' rows into the base row, once: the delete decides who folds what. */
@@ -206,14 +209,52 @@ export function createClusterMonitors(deps: ClusterMonitorsDeps): ClusterMonitor
       return rows.flatMap((r) => JSON.parse(r.drifting) as DriftingFeature[]);
     },
 
-    async freezeReference(useCase, now) {
-      await setReference(useCase, now, { frozen_at: now });
+    async freezeReference(useCase, now, actor) {
+      await deps.audit.commit(deps.database, async (trx) => {
+        await trx
+          .insertInto('monitor_references')
+          .values({ use_case: useCase, frozen_at: now, pinned: null, updated_at: now })
+          .onConflict((oc) => oc.column('use_case').doUpdateSet({ frozen_at: now, updated_at: now }))
+          .execute();
+        const entry = {
+          actor,
+          action: 'monitor.reference.freeze',
+          target: useCase,
+          details: { use_case: useCase, frozen_at: now },
+        };
+        return { result: undefined, entries: [entry] };
+      });
       deps.local.freezeReference(useCase, now);
     },
 
-    async pinReference(useCase, profile, now) {
-      await setReference(useCase, now, { pinned: JSON.stringify(profile) });
-      deps.local.pinReference(useCase, profile);
+    async pinReference(useCase, version, now, actor) {
+      const pinned = JSON.stringify(version.profile);
+      await deps.audit.commit(deps.database, async (trx) => {
+        const before = await trx
+          .selectFrom('monitor_references')
+          .select('pinned')
+          .where('use_case', '=', useCase)
+          .executeTakeFirst();
+        if (before?.pinned === pinned) return { result: undefined, entries: [] };
+        await trx
+          .insertInto('monitor_references')
+          .values({ use_case: useCase, frozen_at: null, pinned, updated_at: now })
+          .onConflict((oc) => oc.column('use_case').doUpdateSet({ pinned, updated_at: now }))
+          .execute();
+        const entry = {
+          actor,
+          action: 'monitor.reference.pin',
+          target: useCase,
+          details: {
+            use_case: useCase,
+            dataset: `${version.datasetName}@${version.version}`,
+            sha256: version.sha256,
+            replaced: before?.pinned != null,
+          },
+        };
+        return { result: undefined, entries: [entry] };
+      });
+      deps.local.pinReference(useCase, version.profile);
     },
   };
 }

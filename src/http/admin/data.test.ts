@@ -31,7 +31,7 @@ beforeAll(async () => {
   database = await openDatabase('sqlite::memory:');
   const audit = memoryAudit();
   const admins = createAdminStore(database, { audit });
-  data = createDataServices({ config: { data: { dir: path.join(dir, 'data') } }, database });
+  data = createDataServices({ config: { data: { dir: path.join(dir, 'data') } }, database, audit });
   app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
     c.set('requestId', 'req_test');

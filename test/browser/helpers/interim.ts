@@ -69,7 +69,7 @@ export async function interimWiring(app: KeelApp): Promise<{ app: KeelApp; close
   if (need.data) {
     const dir = mkdtempSync(path.join(tmpdir(), 'keel-browser-data-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const data = createDataServices({ config: { data: { dir } }, database });
+    const data = createDataServices({ config: { data: { dir } }, database, audit });
     extra.push((api) => api.route('/', dataRoutes({ data, allowedRoots: [dir] })));
   }
   if (need.reports)

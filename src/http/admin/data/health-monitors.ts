@@ -3,7 +3,7 @@ import { validateOutput } from '../../../data/contracts/output.js';
 import { KeelError } from '../../../errors.js';
 import type { AppEnv } from '../../types.js';
 import { onlyFields, readAdminBody } from '../body.js';
-import { type DataRoutesDeps, invalid, str } from './shared.js';
+import { actorOf, type DataRoutesDeps, invalid, str } from './shared.js';
 
 export function registerHealthMonitorRoutes(app: Hono<AppEnv>, deps: DataRoutesDeps): void {
   const { data } = deps;
@@ -25,7 +25,7 @@ export function registerHealthMonitorRoutes(app: Hono<AppEnv>, deps: DataRoutesD
   });
 
   app.post('/data/monitors/:useCase/freeze-reference', async (c) => {
-    await data.cluster.freezeReference(c.req.param('useCase'), (deps.now ?? Date.now)());
+    await data.cluster.freezeReference(c.req.param('useCase'), (deps.now ?? Date.now)(), actorOf(c));
     return c.json({ use_case: c.req.param('useCase'), frozen: true });
   });
 
@@ -34,7 +34,7 @@ export function registerHealthMonitorRoutes(app: Hono<AppEnv>, deps: DataRoutesD
     onlyFields(body, new Set(['dataset']));
     const v = await data.registry.resolve(str(body.dataset, 'dataset', true) as string);
     if (!v) throw new KeelError('not_found', 'No such dataset version.', { param: 'dataset' });
-    await data.cluster.pinReference(c.req.param('useCase'), v.profile, (deps.now ?? Date.now)());
+    await data.cluster.pinReference(c.req.param('useCase'), v, (deps.now ?? Date.now)(), actorOf(c));
     return c.json({ use_case: c.req.param('useCase'), pinned: `${v.datasetName}@${v.version}` });
   });
 

@@ -119,7 +119,7 @@ export function registerPromptLineageRoutes(app: Hono<AppEnv>, deps: DataRoutesD
 
   app.delete('/lineage/edges', async (c) => {
     const e = await edgeBody(c);
-    if (!(await data.lineage.removeEdge(e.from, e.to, e.relation)))
+    if (!(await data.lineage.removeEdge(e.from, e.to, e.relation, actorOf(c))))
       throw new KeelError('not_found', 'No such edge.');
     return c.json({ ...e, deleted: true });
   });
