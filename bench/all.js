@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findBinary } from './lib/nginx.js';
+import { findPostgresBin, startThrowawayPostgres } from './lib/postgres.js';
 import { fmt } from './lib/report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -43,10 +44,14 @@ function readTargets() {
   return values;
 }
 
-/** @param {string} script @returns {Promise<number>} exit code */
-function run(script) {
+/** @param {string} script @param {Record<string, string>} [env] @returns {Promise<number>} exit code */
+function run(script, env = {}) {
   process.stderr.write(`\n=== node bench/${script}\n`);
-  const child = spawn(process.execPath, [join('bench', script)], { cwd: ROOT, stdio: 'inherit' });
+  const child = spawn(process.execPath, [join('bench', script)], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  });
   return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
 }
 
@@ -57,16 +62,29 @@ if ((await run('run.js')) !== 0) failed.push('run.js');
 const after = readTargets();
 if ((await run('durability.js')) !== 0) failed.push('durability.js');
 
-const pgUrl = process.env.KEEL_BENCH_POSTGRES_URL ?? process.env.KEEL_TEST_POSTGRES_URL;
 const nginx = findBinary('nginx');
+let pgUrl = process.env.KEEL_BENCH_POSTGRES_URL ?? process.env.KEEL_TEST_POSTGRES_URL;
+/** @type {{ url: string, stop: () => void } | null} */
+let throwaway = null;
+const pgBin = pgUrl || !nginx ? null : findPostgresBin();
+if (pgBin) {
+  // No server named: start one of our own, as .ci/run does for the tests.
+  throwaway = await startThrowawayPostgres(pgBin);
+  pgUrl = throwaway.url;
+  process.stderr.write(`\n=== throwaway PostgreSQL from ${pgBin} at ${pgUrl}\n`);
+}
 /** @type {string} */
 let cluster;
 if (pgUrl && nginx) {
-  cluster = (await run('cluster.js')) === 0 ? 'measured' : 'FAILED';
+  try {
+    cluster = (await run('cluster.js', { KEEL_BENCH_POSTGRES_URL: pgUrl })) === 0 ? 'measured' : 'FAILED';
+  } finally {
+    throwaway?.stop();
+  }
   if (cluster === 'FAILED') failed.push('cluster.js');
 } else {
   cluster = `skipped: ${[
-    pgUrl ? '' : 'neither KEEL_BENCH_POSTGRES_URL nor KEEL_TEST_POSTGRES_URL is set',
+    pgUrl ? '' : 'no KEEL_BENCH_POSTGRES_URL / KEEL_TEST_POSTGRES_URL and no PostgreSQL server binaries',
     nginx ? '' : 'no nginx binary on PATH or in /usr/sbin',
   ]
     .filter(Boolean)
