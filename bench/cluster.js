@@ -71,6 +71,9 @@ function keelConfig(upstreamUrl) {
         { model: 'fake-gpt-4o-mini', provider: 'fake', input: 0.15, output: 0.6, cached_input: 0.075 },
       ],
     },
+    // A team budget far above what the bench spends: every call reserves and settles through the
+    // shared counters in PostgreSQL, as a call under a budget does in production.
+    budgets: [{ scope: 'team', id: 'platform', usd: 1_000_000, period: 'month' }],
     logging: { level: 'warn' },
   };
 }

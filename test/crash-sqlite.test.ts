@@ -41,6 +41,8 @@ interface Running {
   url: string;
   child: ChildProcess;
   exited: Promise<number | null>;
+  /** What the process printed, and the signal that ended it: for failure messages. */
+  describe(): string;
 }
 
 /** `keel start` on port 0; resolves once it prints where it listens. */
@@ -67,9 +69,11 @@ async function startKeel(usage: { flush_interval_ms: number; batch_size: number 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
+  let endedBy: NodeJS.Signals | null = null;
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       children.delete(child);
+      endedBy = signal;
       resolve(code);
     }),
   );
@@ -91,7 +95,7 @@ async function startKeel(usage: { flush_interval_ms: number; batch_size: number 
       reject(new Error(`keel exited (${code}) before listening:\n${output}`));
     });
   });
-  return { url, child, exited };
+  return { url, child, exited, describe: () => `signal ${endedBy}; output:\n${output}` };
 }
 
 /**
@@ -189,7 +193,7 @@ describe('kill -9 under load (SQLite file store)', () => {
     const counts = await usageCounts(all);
     expect(all.filter((id) => counts.get(id) !== 1)).toEqual([]);
     third.child.kill('SIGTERM');
-    expect(await third.exited).toBe(0);
+    expect(await third.exited, third.describe()).toBe(0);
     expect(readdirSync(spoolDir)).toEqual([]);
   }, 60_000);
 });

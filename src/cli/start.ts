@@ -49,10 +49,9 @@ export async function runStart(argv: string[], io: Io): Promise<number> {
   // Process-wide tuning belongs to the process that serves, not to createApp() or tests.
   tuneHeap();
   const server = await serve(app, { host: config.server.host, port: config.server.port });
-  logger.info({ url: server.url, config: source, store: app.services.database.dialect }, 'keel listening');
-  io.out(`Keel listening on ${server.url} (config: ${source})\n`);
-
-  return new Promise<number>((resolve) => {
+  // The handlers go in before Keel says where it listens: a supervisor (or a test) that reads that
+  // line may signal at once, and a SIGTERM before them would kill the process with nothing flushed.
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
@@ -66,6 +65,9 @@ export async function runStart(argv: string[], io: Io): Promise<number> {
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
   });
+  logger.info({ url: server.url, config: source, store: app.services.database.dialect }, 'keel listening');
+  io.out(`Keel listening on ${server.url} (config: ${source})\n`);
+  return stopped;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
