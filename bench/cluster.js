@@ -73,7 +73,11 @@ function keelConfig(upstreamUrl) {
     },
     // A team budget far above what the bench spends: every call reserves and settles through the
     // shared counters in PostgreSQL, as a call under a budget does in production.
-    budgets: [{ scope: 'team', id: 'platform', usd: 1_000_000, period: 'month' }],
+    // BENCH_CLUSTER_BUDGET=0 leaves it out, to tell the shared counters' cost from the rest.
+    budgets:
+      process.env.BENCH_CLUSTER_BUDGET === '0'
+        ? []
+        : [{ scope: 'team', id: 'platform', usd: 1_000_000, period: 'month' }],
     logging: { level: 'warn' },
   };
 }

@@ -6,6 +6,13 @@ import type { StoreDialect } from '../schema.js';
  * (src/store/counters/postgres.ts). Each operation is one plpgsql function call, so it is atomic
  * and takes one round trip. SQLite creates nothing: a SQLite store has one node, whose counters
  * stay in process.
+ *
+ * Each function commits without waiting for its WAL flush (synchronous_commit off for that
+ * transaction only). Every call under one budget locks the same row, and holding it through a WAL
+ * flush capped a whole cluster at ~500 calls/s on one budget (bench/RESULTS.md). What a PostgreSQL
+ * crash can lose is the last moment of counter changes, never a usage event (those commit
+ * normally): windows forget a few hits, and budgets' spend is raised back to the ledger by the
+ * leader's reconciliation (src/pipeline/reconcile.ts).
  */
 export function countersMigration(dialect: StoreDialect) {
   return {
@@ -60,6 +67,7 @@ declare
   prev double precision;
   weighted double precision;
 begin
+  perform set_config('synchronous_commit', 'off', true);
   insert into limit_windows as w (key, window_start, cur_units, prev_units)
     values (p_key, w_start, 0, 0) on conflict do nothing;
   select w.window_start, w.cur_units, w.prev_units into s, cur, prev
@@ -105,6 +113,7 @@ declare
   r double precision;
   k text;
 begin
+  perform set_config('synchronous_commit', 'off', true);
   perform 1 from limit_budgets b where b.key = any(p_keys) order by b.key for update;
   return query select u.uk, 'missing'::text, 0::double precision, 0::double precision
     from unnest(p_keys) as u(uk)
@@ -141,6 +150,7 @@ create function keel_budget_settle(p_id text, p_keys text[], p_actual double pre
 returns table (o_key text, o_spent double precision, o_reserved double precision)
 language plpgsql as $fn$
 begin
+  perform set_config('synchronous_commit', 'off', true);
   perform 1 from limit_budgets b where b.key = any(p_keys) order by b.key for update;
   delete from limit_reservations lr where lr.id = p_id;
   update limit_budgets b set spent_usd = b.spent_usd + p_actual where b.key = any(p_keys);
