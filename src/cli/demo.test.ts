@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -27,6 +28,24 @@ describe('keel demo', () => {
   let dir = '';
   afterEach(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs beside a running Keel that holds the spool directory (the README flow)', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'keel-demo-'));
+    const spoolDir = path.join(dir, 'spool');
+    await mkdir(spoolDir);
+    // A live process that is not this one holds the lock, as `npm start` does.
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      await writeFile(path.join(spoolDir, 'LOCK'), `${holder.pid}\n`);
+      const env = { KEEL_DATABASE_URL: `sqlite:${path.join(dir, 'keel.db')}`, KEEL_SPOOL_DIR: spoolDir };
+      const run = io(env);
+      expect(await runDemo(['--days', '0', '--requests', '5'], run)).toBe(0);
+      expect(run.stderr()).toBe('');
+      expect(run.stdout()).toMatch(/statuses: 200×5/);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 
   it('registers the story use cases, backfills history once and sends live traffic', async () => {

@@ -187,6 +187,10 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
   // Demo traffic comes from inside: key checks would only get in the way of a first look.
   config.auth.required = false;
   config.logging.level = 'warn';
+  // The README runs the demo beside `keel start` on the same store: the spool directory belongs to
+  // that server (one live process per spool). The demo is one-shot and flushes everything it
+  // recorded when it closes, so it records without a spool of its own.
+  config.durability.spool = false;
   const app = await buildKeel(config, { logger: createLogger(config) });
   const begun = Date.now();
   await registerUseCases(app.services);
