@@ -20,6 +20,7 @@ import { median, runLoad } from './lib/load.js';
 import { findBinary, startNginx } from './lib/nginx.js';
 import { freePort, readCpuSeconds, startFakeUpstream, startKeel } from './lib/procs.js';
 import { fmt, machineInfo, mdTable, noiseWarning, table, writeResultsSection } from './lib/report.js';
+import { CLIENT_KEY, DIRECT_HEADERS } from './lib/request.js';
 import { sanityCheck } from './lib/verify.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -32,7 +33,6 @@ const ROUNDS = Math.round(positive(process.env.BENCH_ROUNDS, 2));
 const SETTLE_S = process.env.BENCH_SETTLE === '0' ? 0 : positive(process.env.BENCH_SETTLE, 1);
 const REPLICAS = 3;
 
-const CLIENT_KEY = 'sk-keel-bench-not-a-secret-0001';
 const REQUEST = {
   model: 'bench-model',
   messages: [
@@ -48,7 +48,6 @@ const REQUEST = {
 const BODY = JSON.stringify(REQUEST);
 const STREAM_BODY = JSON.stringify({ ...REQUEST, stream: true, stream_options: { include_usage: true } });
 const KEEL_HEADERS = { authorization: `Bearer ${CLIENT_KEY}`, 'x-keel-use-case': 'bench' };
-const DIRECT_HEADERS = { authorization: 'Bearer sk-fake-upstream' };
 
 const SCENARIOS = [
   { key: 'c1', label: 'chat, c=1', connections: 1 },

@@ -22,6 +22,7 @@ import YAML from 'yaml';
 import { median, runLoad } from './lib/load.js';
 import { freePort, readCpuSeconds, startFakeUpstream, startKeel } from './lib/procs.js';
 import { fmt, machineInfo, mdTable, noiseWarning, table, writeResultsSection } from './lib/report.js';
+import { BODY, CLIENT_KEY, DIRECT_HEADERS, KEEL_HEADERS, STREAM_BODY } from './lib/request.js';
 import { checkUsageRows, sanityCheck } from './lib/verify.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -36,32 +37,6 @@ const WARMUP_S = Math.min(2, DURATION_S);
 const FSYNC_MS = process.env.BENCH_FSYNC_MS === undefined ? null : Number(process.env.BENCH_FSYNC_MS);
 /** Off and on may cost at most this much more than each other before the report flags it. */
 const MAX_REGRESSION = 0.1;
-
-const CLIENT_KEY = 'sk-keel-bench-not-a-secret-0001';
-// The request of bench/run.js, so the numbers compare with the main table.
-const REQUEST = {
-  model: 'bench-model',
-  messages: [
-    { role: 'system', content: 'You are a concise assistant for an online bookshop.' },
-    {
-      role: 'user',
-      content:
-        "Does the paperback of 'The Left Hand of Darkness' ship to Norway, and how long does delivery take? Two sentences.",
-    },
-  ],
-  max_tokens: 120,
-  temperature: 0.2,
-  user: 'bench-user-17',
-};
-const BODY = JSON.stringify(REQUEST);
-const STREAM_BODY = JSON.stringify({ ...REQUEST, stream: true, stream_options: { include_usage: true } });
-const KEEL_HEADERS = {
-  authorization: `Bearer ${CLIENT_KEY}`,
-  'x-keel-use-case': 'bench',
-  'x-keel-team': 'platform',
-  'x-keel-feature': 'bookshop-faq',
-};
-const DIRECT_HEADERS = { authorization: 'Bearer sk-fake-upstream' };
 
 /** `direct`: also run against the fake upstream in each round (the added-latency baseline). */
 const SCENARIOS = [

@@ -28,6 +28,7 @@ import {
   targetRows,
   writeResultsMd,
 } from './lib/report.js';
+import { BODY, CLIENT_KEY, DIRECT_HEADERS, KEEL_HEADERS, STREAM_BODY } from './lib/request.js';
 import { evaluateTargets, summarise } from './lib/summary.js';
 import { checkUsageRows, sanityCheck } from './lib/verify.js';
 
@@ -40,31 +41,6 @@ const DURATION_S = positive(process.env.BENCH_DURATION, 10);
 const ROUNDS = Math.round(positive(process.env.BENCH_ROUNDS, 3));
 const WARMUP_S = Math.min(2, DURATION_S);
 const SETTLE_S = process.env.BENCH_SETTLE === '0' ? 0 : positive(process.env.BENCH_SETTLE, 2);
-
-const CLIENT_KEY = 'sk-keel-bench-not-a-secret-0001';
-const REQUEST = {
-  model: 'bench-model',
-  messages: [
-    { role: 'system', content: 'You are a concise assistant for an online bookshop.' },
-    {
-      role: 'user',
-      content:
-        "Does the paperback of 'The Left Hand of Darkness' ship to Norway, and how long does delivery take? Two sentences.",
-    },
-  ],
-  max_tokens: 120,
-  temperature: 0.2,
-  user: 'bench-user-17',
-};
-const BODY = JSON.stringify(REQUEST);
-const STREAM_BODY = JSON.stringify({ ...REQUEST, stream: true, stream_options: { include_usage: true } });
-const KEEL_HEADERS = {
-  authorization: `Bearer ${CLIENT_KEY}`,
-  'x-keel-use-case': 'bench',
-  'x-keel-team': 'platform',
-  'x-keel-feature': 'bookshop-faq',
-};
-const DIRECT_HEADERS = { authorization: 'Bearer sk-fake-upstream' };
 
 /**
  * `rate` = open-loop at that many requests per second (bench/lib/paced.js); otherwise closed loop, as
