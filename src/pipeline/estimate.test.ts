@@ -27,6 +27,21 @@ describe('estimateChatCall', () => {
     expect(estimateChatCall(chat({ n: 3 }), DEFAULT_MAX).maxOutputTokens).toBe(3 * DEFAULT_MAX);
   });
 
+  it('adds a reasoning budget passed through to an OpenAI-compatible upstream', () => {
+    const thinking = { thinking: { type: 'enabled', budget_tokens: 1500 } };
+    expect(
+      estimateChatCall(chat({ maxTokens: 100, passthrough: thinking }), DEFAULT_MAX).maxOutputTokens,
+    ).toBe(1600);
+    const reasoning = { reasoning: { max_tokens: 300 } };
+    expect(
+      estimateChatCall(chat({ maxTokens: 100, n: 2, passthrough: reasoning }), DEFAULT_MAX).maxOutputTokens,
+    ).toBe(800);
+    const junk = { reasoning: { max_tokens: 'lots' }, thinking: [1] };
+    expect(estimateChatCall(chat({ maxTokens: 100, passthrough: junk }), DEFAULT_MAX).maxOutputTokens).toBe(
+      100,
+    );
+  });
+
   it('counts tool definitions, the tool-use prompt and tool results in the input', () => {
     const plain = estimateChatCall(chat(), DEFAULT_MAX);
     const tool = {

@@ -29,16 +29,32 @@ export function choicesOf(req: ChatRequest): number {
 
 /**
  * Output is per choice up to maxTokens (or the default Keel then sends upstream, see prepare()).
- * Reasoning needs no extra term: OpenAI's max_completion_tokens, Gemini's maxOutputTokens and
- * Anthropic's max_tokens (which must exceed thinking.budget_tokens) all bound reasoning plus answer.
+ * Reasoning needs no extra term for the providers Keel speaks to: OpenAI's max_completion_tokens,
+ * Gemini's maxOutputTokens and Anthropic's max_tokens (which must exceed thinking.budget_tokens) all
+ * bound reasoning plus answer. A reasoning budget passed through to an OpenAI-compatible gateway is
+ * added on top, since Keel cannot know whether that upstream counts it inside max_tokens.
  */
 export function estimateChatCall(req: ChatRequest, defaultMaxOutput: number): CallEstimate {
   const input = estimateChatInput(req);
+  const perChoice = (req.maxTokens ?? defaultMaxOutput) + passedReasoningBudget(req);
   return {
     inputTokens: input.tokens,
     maxInputTokens: input.maxTokens,
-    maxOutputTokens: choicesOf(req) * (req.maxTokens ?? defaultMaxOutput),
+    maxOutputTokens: choicesOf(req) * perChoice,
   };
+}
+
+/** `thinking.budget_tokens` (Anthropic's spelling) or `reasoning.max_tokens` (OpenRouter's) in passthrough. */
+function passedReasoningBudget(req: ChatRequest): number {
+  const p = req.passthrough;
+  if (!p) return 0;
+  return Math.max(tokenCount(p.thinking, 'budget_tokens'), tokenCount(p.reasoning, 'max_tokens'));
+}
+
+function tokenCount(v: unknown, field: string): number {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 0;
+  const n = (v as Record<string, unknown>)[field];
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.ceil(n) : 0;
 }
 
 /** Embeddings bill input only: every string of an array input, every id of a token-id input. */
