@@ -48,6 +48,13 @@ export type ResponseFormat =
   | { type: 'json_object' }
   | { type: 'json_schema'; name: string; schema: JsonObject; strict?: boolean; description?: string };
 
+/**
+ * Most choices (`n`) one chat call may ask for: OpenAI's own limit, so no request valid there is
+ * refused here. Budgets and the key's `max_tokens` count every choice, so this bounds the size of one
+ * answer, not what a caller may spend.
+ */
+export const MAX_CHOICES = 128;
+
 export interface ChatRequest {
   /** The model name the client asked for (a Keel model alias). */
   model: string;

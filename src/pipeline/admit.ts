@@ -5,6 +5,7 @@ import { KeelError } from '../errors.js';
 import type { Router } from '../routing/types.js';
 import type { KeelPriceBook } from '../value/pricing/price-book.js';
 import type { RequestContext } from './context.js';
+import type { CallEstimate } from './estimate.js';
 
 export interface AdmitDeps {
   config: KeelConfig;
@@ -96,15 +97,16 @@ function rateLimited(what: string, w: WindowResult): KeelError {
 }
 
 /**
- * Admission: rate limits, then budgets. The call's maximum cost (input estimate × price + max output
- * tokens × price, at the dearest model it could be routed to) is reserved against every budget
- * that applies before any upstream spend; settle() turns the reservation into the actual cost.
+ * Admission: rate limits, then budgets. The call's maximum cost (upper input estimate × the dearest
+ * input rate + output tokens of every choice × the dearest output rate, at the dearest model it
+ * could be routed to) is reserved against every budget that applies before any upstream spend;
+ * settle() turns the reservation into the actual cost.
  */
 export async function admit(
   deps: AdmitDeps,
   ctx: RequestContext,
   model: string,
-  estimate: () => { inputTokens: number; maxOutputTokens: number },
+  estimate: () => CallEstimate,
 ): Promise<void> {
   const p = ctx.principal;
   const s = p?.scopes;
@@ -200,15 +202,10 @@ function applicableBudgets(deps: AdmitDeps, ctx: RequestContext): ApplicableBudg
  * The dearest this call could be: any target of the model or of its fallbacks may answer. A model
  * with no price anywhere reserves nothing (its calls are recorded as unpriced and reported).
  */
-function maxCallCost(
-  deps: AdmitDeps,
-  model: string,
-  est: { inputTokens: number; maxOutputTokens: number },
-  at: number,
-): number {
+function maxCallCost(deps: AdmitDeps, model: string, est: CallEstimate, at: number): number {
   let max = 0;
   for (const c of deps.router.candidates(model)) {
-    const q = deps.prices.quoteMax(c.provider, c.model, est.inputTokens, est.maxOutputTokens, at);
+    const q = deps.prices.quoteMax(c.provider, c.model, est.maxInputTokens, est.maxOutputTokens, at);
     if (q.costUsd !== null && q.costUsd > max) max = q.costUsd;
   }
   return max;

@@ -37,10 +37,16 @@ export function authorizeRequest(ctx: RequestContext, model: string, chat: ChatR
     );
   if (!chat) return;
   if (s.maxTokens !== null) {
-    if (chat.maxTokens !== undefined && chat.maxTokens > s.maxTokens)
+    // The cap is on the whole answer: each of n choices may produce max_tokens (the cap itself when
+    // the request sets none), so n > 1 needs an explicit max_tokens of at most cap / n.
+    const n = chat.n ?? 1;
+    const perChoice = chat.maxTokens ?? s.maxTokens;
+    if (n * perChoice > s.maxTokens)
       throw denied(
         'max_tokens',
-        `This API key allows at most ${s.maxTokens} output tokens per request.`,
+        n === 1
+          ? `This API key allows at most ${s.maxTokens} output tokens per request.`
+          : `This API key allows at most ${s.maxTokens} output tokens per request, across all choices: n=${n} × max_tokens=${perChoice} allows ${n * perChoice}; ${s.maxTokens >= n ? `set max_tokens to at most ${Math.floor(s.maxTokens / n)}` : `n may be at most ${s.maxTokens}`}.`,
         'max_tokens',
       );
     // An unbounded request would make the budget reservation unbounded too.

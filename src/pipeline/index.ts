@@ -10,19 +10,19 @@ import type {
 } from '../canonical/types.js';
 import { toKeelError } from '../errors.js';
 import type { UsageSink } from '../store/types.js';
-import { estimateChatInputTokens } from '../value/tokens.js';
 import { type AdmitDeps, admit, release } from './admit.js';
 import { attribute } from './attribute.js';
 import type { Authenticator } from './authenticate.js';
 import { authorizeEndpoint, authorizeRequest, authorizeToolCall } from './authorize.js';
 import { newDispatchOutcome, type Principal, type RequestContext } from './context.js';
+import { type CallEstimate, choicesOf, estimateChatCall, estimateEmbeddingsCall } from './estimate.js';
 import type { GuardPolicy } from './guard/config.js';
 import { checkExternal } from './guard/external.js';
 import { createStreamGuard, screenOutput } from './guard/output.js';
 import { guardRequest } from './guard/stage.js';
 import type { GuardEvent } from './guard/types.js';
 import { record, type UsageObserver } from './record.js';
-import { estimateEmbeddingTokens, responseText, type Settlement, settle } from './settle.js';
+import { responseText, type Settlement, settle } from './settle.js';
 
 /**
  * The request path, top to bottom:
@@ -127,15 +127,17 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     model: string,
     user: string | undefined,
     chat: ChatRequest | undefined,
-    inputTokens: () => number,
+    estimate: () => CallEstimate,
   ): Promise<void> {
     ctx.attribution = attribute(ctx.headers, ctx.principal, user);
     try {
+      if (chat) choicesOf(chat);
       authorizeRequest(ctx, model, chat);
-      await admit(deps, ctx, model, () => ({
-        inputTokens: inputTokens(),
-        maxOutputTokens: chat ? (chat.maxTokens ?? defaultMaxOutput) : 0,
-      }));
+      await admit(deps, ctx, model, estimate);
+      // The reservation assumed the default output limit: send it upstream, or a call with no
+      // max_tokens (a reasoning model above all) could produce more than was reserved.
+      if (chat && chat.maxTokens === undefined && ctx.admission?.reservation)
+        chat.maxTokens = defaultMaxOutput;
       if (chat && deps.guards) {
         const policy = deps.guards.policyFor(ctx);
         if (policy) {
@@ -195,7 +197,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
     async chat(ctx, req, signal) {
       ctx.chat = req;
-      await prepare(ctx, req.model, req.user, req, () => estimateChatInputTokens(req));
+      await prepare(ctx, req.model, req.user, req, () => estimateChatCall(req, defaultMaxOutput));
       let res: ChatResponse;
       try {
         res = await deps.router.chat(req, ctx.dispatch, signal);
@@ -213,7 +215,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
     async chatStream(ctx, req, signal) {
       ctx.chat = req;
-      await prepare(ctx, req.model, req.user, req, () => estimateChatInputTokens(req));
+      await prepare(ctx, req.model, req.user, req, () => estimateChatCall(req, defaultMaxOutput));
       let upstream: AsyncIterable<ChatStreamEvent>;
       try {
         upstream = await deps.router.chatStream(req, ctx.dispatch, signal);
@@ -253,7 +255,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
     async embed(ctx, req, signal) {
       ctx.embeddings = req;
-      await prepare(ctx, req.model, req.user, undefined, () => estimateEmbeddingTokens(req));
+      await prepare(ctx, req.model, req.user, undefined, () => estimateEmbeddingsCall(req));
       let res: EmbeddingsResponse;
       try {
         res = await deps.router.embed(req, ctx.dispatch, signal);

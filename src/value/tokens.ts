@@ -84,6 +84,21 @@ const REPLY_PRIMING = 3;
 /** Image cost without knowing its size: OpenAI charges 85 at low detail, 765 for a 1024×1024 image. */
 const IMAGE_TOKENS_LOW = 85;
 const IMAGE_TOKENS = 765;
+/**
+ * The most one image is assumed to cost, whatever its detail setting: about what Anthropic charges
+ * at its resize limit (1.15 megapixels ÷ 750), above OpenAI's largest tiled high-detail image (1,445).
+ * Detail is ignored because a fallback to another provider family ignores it too.
+ */
+export const IMAGE_TOKENS_MAX = 1_600;
+/** Anthropic's tool-use system prompt, added to the input whenever tools are offered (the largest published). */
+export const TOOL_PROMPT_TOKENS_MAX = 346;
+
+/** A chat request's input tokens: the likely count, and an upper estimate for budget reservations. */
+export interface ChatInputEstimate {
+  tokens: number;
+  /** Images at IMAGE_TOKENS_MAX each, plus the tool-use system prompt when tools are offered. */
+  maxTokens: number;
+}
 
 /**
  * Prompt tokens of a chat request, following OpenAI's published counting recipe: 3 per message,
@@ -91,13 +106,23 @@ const IMAGE_TOKENS = 765;
  * format are counted as their JSON text, which slightly overestimates OpenAI's internal rendering.
  */
 export function estimateChatInputTokens(req: ChatRequest): number {
+  return estimateChatInput(req).tokens;
+}
+
+/** Both input estimates of a chat request in one pass over it (the text is tokenised once). */
+export function estimateChatInput(req: ChatRequest): ChatInputEstimate {
   let tokens = REPLY_PRIMING;
+  let images = 0;
+  let imageTokens = 0;
   for (const m of req.messages) {
     tokens += TOKENS_PER_MESSAGE;
     let text = '';
     for (const p of m.content) {
       if (p.type === 'text') text += p.text;
-      else tokens += p.detail === 'low' ? IMAGE_TOKENS_LOW : IMAGE_TOKENS;
+      else {
+        images++;
+        imageTokens += p.detail === 'low' ? IMAGE_TOKENS_LOW : IMAGE_TOKENS;
+      }
     }
     if (m.toolCalls) {
       for (const c of m.toolCalls) text += `${c.name}${c.arguments}`;
@@ -106,8 +131,9 @@ export function estimateChatInputTokens(req: ChatRequest): number {
     tokens += countTextTokens(text);
     if (m.name) tokens += TOKENS_PER_NAME + countTextTokens(m.name);
   }
-  if (req.tools && req.tools.length > 0) {
-    const defs = req.tools.map((t) => ({
+  const hasTools = req.tools !== undefined && req.tools.length > 0;
+  if (hasTools) {
+    const defs = req.tools!.map((t) => ({
       name: t.name,
       description: t.description,
       parameters: t.parameters,
@@ -116,5 +142,8 @@ export function estimateChatInputTokens(req: ChatRequest): number {
   }
   if (req.responseFormat?.type === 'json_schema')
     tokens += countTextTokens(JSON.stringify(req.responseFormat.schema));
-  return tokens;
+  return {
+    tokens: tokens + imageTokens,
+    maxTokens: tokens + images * IMAGE_TOKENS_MAX + (hasTools ? TOOL_PROMPT_TOKENS_MAX : 0),
+  };
 }

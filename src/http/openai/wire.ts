@@ -4,13 +4,14 @@
  * import one module.
  */
 import { z } from 'zod';
-import type {
-  ChatRequest,
-  EmbeddingsRequest,
-  JsonObject,
-  ResponseFormat,
-  ToolChoice,
-  ToolDef,
+import {
+  type ChatRequest,
+  type EmbeddingsRequest,
+  type JsonObject,
+  MAX_CHOICES,
+  type ResponseFormat,
+  type ToolChoice,
+  type ToolDef,
 } from '../../canonical/types.js';
 import { KeelError } from '../../errors.js';
 import { issueToError } from './wire-errors.js';
@@ -34,7 +35,7 @@ const chatSchema = z.object({
   max_completion_tokens: z.int().min(1).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
-  n: z.int().min(1).max(128).nullish(),
+  n: z.int().min(1).max(MAX_CHOICES).nullish(),
   seed: z.int().nullish(),
   user: z.string().optional(),
   stop: z.union([z.string(), z.array(z.string())]).nullish(),
