@@ -89,10 +89,20 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     thread: writerThread,
     ...(durable ? { onCommitted: durable.usageCommitted } : {}),
   });
+  const configuredModels = new Set(config.models.map((m) => m.name));
+  const declaredUseCases = new Set([
+    'unassigned',
+    ...config.use_cases.map((u) => u.id),
+    ...Object.keys(config.guards.use_cases),
+    ...config.budgets.filter((b) => b.scope === 'use_case').map((b) => b.id),
+    ...config.auth.keys.flatMap((k) => (k.use_case ? [k.use_case] : [])),
+  ]);
   const metrics = createMetrics({
     maxLabelValues: config.telemetry.metrics_max_label_values,
     processMetrics: config.telemetry.process_metrics,
     usageBuffered: () => usage.pending,
+    knownModel: (name) => configuredModels.has(name),
+    knownUseCase: (id) => declaredUseCases.has(id) || value.useCases.cached(id) !== undefined,
   });
   const tracing = await createTracing(config.telemetry, {
     providers: config.providers,

@@ -87,7 +87,9 @@ describe('OpenAI-shaped errors on /v1', () => {
   it('unknown model → 404 model_not_found, never reaching an upstream', async () => {
     const r = await post(CHAT, { model: 'gpt-nope', messages: [{ role: 'user', content: 'x' }] });
     const err = openaiError(r, 404, 'model_not_found');
-    expect(String(err.message)).toContain('gpt-nope');
+    // The refusal does not repeat the caller's string (it may be a pasted secret; test/scope-escape.test.ts).
+    expect(String(err.message)).toContain('does not exist');
+    expect(String(err.message)).not.toContain('gpt-nope');
     expect(oai.requests).toHaveLength(0);
   });
 

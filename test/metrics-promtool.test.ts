@@ -33,7 +33,15 @@ beforeAll(async () => {
   const config = defaultConfigInput();
   for (const p of config.providers ?? [])
     if (p.simulator) p.simulator = { ...p.simulator, latency_ms: 1, tokens_per_second: 0 };
-  keel = await startKeel(config as Record<string, unknown>);
+  // Only configured models and declared use cases become labels; others are counted under "other".
+  // A configured model whose name needs escaping in the exposition format.
+  const fast = config.models?.find((m) => m.name === 'chat-fast');
+  const models = [...(config.models ?? []), { ...fast, name: 'we"ird\\model\nname', fallbacks: [] }];
+  keel = await startKeel({
+    ...config,
+    models,
+    use_cases: [{ id: 'support-bot' }, { id: 'sales' }],
+  } as Record<string, unknown>);
 });
 
 afterAll(async () => {
@@ -95,7 +103,8 @@ describe('GET /metrics', () => {
     };
     expect((await post('/v1/messages', messages)).status).toBe(200);
     // Label values that need escaping in the exposition format.
-    expect((await post('/v1/chat/completions', chat('we"ird\\model\nname'))).status).toBe(404);
+    expect((await post('/v1/chat/completions', chat('we"ird\\model\nname'))).status).toBe(200);
+    expect((await post('/v1/chat/completions', chat('no-such-model'))).status).toBe(404);
     expect((await post('/v1/chat/completions', '{not json')).status).toBe(400);
 
     const { body, contentType, source } = await scrape();

@@ -22,6 +22,7 @@ import { createStreamGuard, screenOutput } from './guard/output.js';
 import { guardRequest } from './guard/stage.js';
 import type { GuardEvent } from './guard/types.js';
 import { record, type UsageObserver } from './record.js';
+import { createAttributionRules, refuseUnknownModel } from './scope.js';
 import { responseText, type Settlement, settle } from './settle.js';
 
 /**
@@ -80,6 +81,7 @@ const AUDITED = new Set([
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const latency = (ctx: RequestContext) => Math.round((deps.perfNow() - ctx.startedAt) * 1000) / 1000;
   const defaultMaxOutput = deps.config.access.default_max_output_tokens;
+  const attributionRules = createAttributionRules(deps.config);
 
   /**
    * The one exit of every request: price what was spent, release the admission, write the usage
@@ -131,6 +133,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   ): Promise<void> {
     ctx.attribution = attribute(ctx.headers, ctx.principal, user);
     try {
+      refuseUnknownModel(ctx, deps.router, model);
+      attributionRules.check(ctx);
       if (chat) choicesOf(chat);
       authorizeRequest(ctx, model, chat);
       await admit(deps, ctx, model, estimate);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LabelLimiter, LabelTree, statusClass } from './labels.js';
+import { LabelLimiter, LabelTree, OVERFLOW_LABEL, statusClass } from './labels.js';
 
 describe('LabelLimiter', () => {
   it('admits the first N distinct values and collapses the rest into "other"', () => {
@@ -57,5 +57,14 @@ describe('LabelTree', () => {
     t.set(['c'], 3);
     expect(t.get(['a'])).toBeUndefined();
     expect(t.get(['c'])).toBe(3);
+  });
+});
+
+describe('LabelLimiter with a known-values filter', () => {
+  it('maps every value the filter rejects to "other", however few have been seen', () => {
+    const l = new LabelLimiter(100, (v) => v.startsWith('ok-'));
+    expect(l.value('ok-a')).toBe('ok-a');
+    expect(l.value('sk-live-pasted-secret')).toBe(OVERFLOW_LABEL);
+    expect(l.size).toBe(1);
   });
 });

@@ -19,12 +19,17 @@ const MAX_LABEL_LENGTH = 128;
 export class LabelLimiter {
   private readonly seen = new Set<string>();
 
-  constructor(private readonly max: number) {}
+  /** `known`: when given, only values it accepts become labels; the rest are "other" from the start. */
+  constructor(
+    private readonly max: number,
+    private readonly known?: (value: string) => boolean,
+  ) {}
 
   value(raw: string | null): string {
     if (raw === null || raw === '') return NONE_LABEL;
     if (this.seen.has(raw)) return raw;
     if (this.seen.size >= this.max || raw.length > MAX_LABEL_LENGTH) return OVERFLOW_LABEL;
+    if (this.known && !this.known(raw)) return OVERFLOW_LABEL;
     this.seen.add(raw);
     return raw;
   }

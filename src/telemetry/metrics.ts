@@ -25,6 +25,13 @@ export interface MetricsOptions {
   usageBuffered?: () => number;
   /** Include Node.js process metrics (shared by every instance in the process). */
   processMetrics?: boolean;
+  /**
+   * Model and use-case values that may become labels (configured models, declared or registered
+   * use cases); anything else a caller sends is counted under "other", so no caller-chosen string
+   * (a pasted secret, a loop of random names) ever becomes a series. Omitted = first come, first served.
+   */
+  knownModel?: (name: string) => boolean;
+  knownUseCase?: (id: string) => boolean;
 }
 
 /** Token kinds, in UsageEvent field order. Inclusive, like canonical Usage (see the HELP text). */
@@ -68,8 +75,8 @@ export function createMetrics(opts: MetricsOptions = {}): KeelMetrics {
   const registry = new Registry();
   const f: MetricFamilies = metricFamilies(registry, () => flushAll(), opts.usageBuffered);
 
-  const models = new LabelLimiter(max);
-  const useCases = new LabelLimiter(max);
+  const models = new LabelLimiter(max, opts.knownModel);
+  const useCases = new LabelLimiter(max, opts.knownUseCase);
   // Providers come from config, detectors from code: bounded already, limited anyway as a backstop.
   const providers = new LabelLimiter(max);
   const detectors = new LabelLimiter(max);

@@ -48,8 +48,28 @@ export const useCaseConfigSchema = z
 
 export type UseCaseConfig = z.infer<typeof useCaseConfigSchema>;
 
+/**
+ * Who may book calls to a use case. A use case that declares `access` accepts calls only from the
+ * keys it lists (virtual key id or name, keel.yaml key name), from keys of the teams it lists (the
+ * key's own team, never a header's) and from keys bound or scoped to it by whoever issued them;
+ * everyone else gets 403 `permission_denied`, so nobody can drain its budget by naming it. A use
+ * case without `access` stays open to every key. Declared in keel.yaml only (not in the registry
+ * API), like key bindings.
+ */
+export const useCaseAccessSchema = z
+  .object({
+    keys: z.array(z.string().min(1).max(200)).max(1000).default([]),
+    teams: z.array(z.string().min(1).max(200)).max(1000).default([]),
+  })
+  .strict();
+export type UseCaseAccess = z.infer<typeof useCaseAccessSchema>;
+
+/** A keel.yaml `use_cases:` entry: the registry's fields plus `access`. */
+export const useCaseEntrySchema = useCaseConfigSchema.extend({ access: useCaseAccessSchema.optional() });
+export type UseCaseEntry = z.infer<typeof useCaseEntrySchema>;
+
 export const useCasesConfigSchema = z
-  .array(useCaseConfigSchema)
+  .array(useCaseEntrySchema)
   .default([])
   .superRefine((list, ctx) => {
     const seen = new Set<string>();

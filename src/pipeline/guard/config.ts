@@ -55,6 +55,13 @@ export const guardPolicySchema = z
     tools: tools.default({ action: 'block', validate_arguments: true }),
     /** Insert a canary token into the system prompt and block answers that repeat it. */
     canary: z.boolean().default(false),
+    /**
+     * Honour the application's context marks (<keel:context>…</keel:context>, user messages named
+     * `context`, `document`, `retrieval`, `rag`): marked text is screened as retrieved content
+     * (indirect injection). Off by default: marks are then ignored and the text is screened as the
+     * end user's own words, so a user cannot wrap their injection to soften its treatment.
+     */
+    context_marking: z.boolean().default(false),
   })
   .strict();
 
@@ -63,7 +70,11 @@ export const guardsSchema = z
     enabled: z.boolean().default(true),
     /** Named policies; `default` applies where nothing else is named. */
     policies: z.record(z.string(), guardPolicySchema).default({}),
-    /** Use case id → policy name. */
+    /**
+     * Use case id → policy name. A policy weaker than `default` (see strictness.ts) applies in full
+     * only to keys bound or scoped to the use case; a use case named by header alone gets the
+     * stricter of the two.
+     */
     use_cases: z.record(z.string(), z.string()).default({}),
     /** Virtual key id or name → policy name (wins over the use case's). */
     keys: z.record(z.string(), z.string()).default({}),

@@ -1,8 +1,9 @@
 import type { AuditLog } from '../../audit/types.js';
 import type { KeelConfig } from '../../config/schema.js';
 import type { SecurityEvent } from '../../store/security-events.js';
-import type { RequestContext } from '../context.js';
+import type { Principal, RequestContext } from '../context.js';
 import { DEFAULT_POLICY, type GuardPolicy } from './config.js';
+import { strictest } from './strictness.js';
 import type { GuardEvent } from './types.js';
 
 export interface GuardHooks {
@@ -14,6 +15,11 @@ export interface GuardHooks {
  * Which policy applies to a call — the key's (by id or name), else its use case's, else `default`
  * (Keel's built-in defaults unless keel.yaml defines one) — and where decisions go: the security
  * event log, metrics and, for anything that changed or stopped a call, the audit log.
+ *
+ * A use case's policy applies as written only when the key is bound or scoped to that use case.
+ * When the use case came from the `x-keel-use-case` header alone (an unscoped key, or auth off),
+ * the call gets the stricter of `default` and the use case's policy, dimension by dimension: no
+ * header can weaken the treatment a caller gets.
  */
 export function createGuardHooks(deps: {
   config: KeelConfig;
@@ -26,16 +32,27 @@ export function createGuardHooks(deps: {
   const policies = new Map<string, GuardPolicy>(Object.entries(g.policies));
   if (!policies.has('default')) policies.set('default', DEFAULT_POLICY);
   const named = (name: string | null | undefined) => (name ? policies.get(name) : undefined);
+  const fallback = policies.get('default')!;
+  // One merged policy per use-case policy object, so the request path allocates nothing.
+  const merged = new WeakMap<GuardPolicy, GuardPolicy>();
+  const atLeastDefault = (p: GuardPolicy) => {
+    let m = merged.get(p);
+    if (!m) {
+      m = p === fallback ? p : strictest(fallback, p);
+      merged.set(p, m);
+    }
+    return m;
+  };
   return {
     policyFor(ctx) {
       if (!g.enabled) return null;
       const p = ctx.principal;
-      return (
-        (p && (named(g.keys[p.keyId]) ?? named(g.keys[p.name]))) ??
-        named(g.use_cases[ctx.attribution.useCase]) ??
-        named(deps.policyOfUseCase?.(ctx.attribution.useCase)) ??
-        policies.get('default')!
-      );
+      const own = p && (named(g.keys[p.keyId]) ?? named(g.keys[p.name]));
+      if (own) return own;
+      const useCase = ctx.attribution.useCase;
+      const ofUseCase = named(g.use_cases[useCase]) ?? named(deps.policyOfUseCase?.(useCase));
+      if (!ofUseCase) return fallback;
+      return boundTo(p, useCase) ? ofUseCase : atLeastDefault(ofUseCase);
     },
     onEvents(ctx, events) {
       for (const e of events) {
@@ -71,4 +88,10 @@ export function createGuardHooks(deps: {
       }
     },
   };
+}
+
+/** The key was given this use case by whoever issued it (keel.yaml binding or virtual-key scope). */
+export function boundTo(p: Principal | null, useCase: string): boolean {
+  if (!p) return false;
+  return p.useCase === useCase || (p.scopes?.useCases.includes(useCase) ?? false);
 }

@@ -16,7 +16,9 @@ import type { GuardEvent } from './types.js';
 /**
  * Messages that carry retrieved content rather than the user's own words: a `name` such as
  * `context`, `document` or `retrieval`, or text wrapped in <keel:context>…</keel:context>.
- * They get the indirect-injection detector, like tool results.
+ * They get the indirect-injection detector, like tool results — but only under a policy with
+ * `context_marking: true`: anyone can type the marks, so elsewhere they are ignored and the text is
+ * screened as the end user's own words. Tool results are always indirect.
  */
 const CONTEXT_NAME = /^(context|document|retriev|rag)/i;
 const CONTEXT_OPEN = '<keel:context>';
@@ -37,7 +39,8 @@ export function screenInput(
   let masked = false;
   req.messages.forEach((m, index) => {
     if (m.role !== 'user' && m.role !== 'tool') return;
-    const indirectMessage = m.role === 'tool' || (m.name !== undefined && CONTEXT_NAME.test(m.name));
+    const indirectMessage =
+      m.role === 'tool' || (policy.context_marking && m.name !== undefined && CONTEXT_NAME.test(m.name));
     for (const part of m.content) {
       if (part.type !== 'text' || part.text.length === 0) continue;
       checkInjection(part.text, indirectMessage, policy, index, events);
@@ -77,7 +80,11 @@ function checkInjection(
   index: number,
   events: GuardEvent[],
 ): void {
-  const segments = indirectMessage ? { direct: '', indirect: text } : splitContext(text);
+  const segments = indirectMessage
+    ? { direct: '', indirect: text }
+    : policy.context_marking
+      ? splitContext(text)
+      : { direct: text, indirect: '' };
   if (segments.direct && policy.injection.input !== 'off') {
     const r = detectInjection(segments.direct);
     decide('injection', policy.injection.input, policy.injection.threshold, r, index, events);

@@ -86,9 +86,11 @@ describe.each(DIALECTS)('use-case registry (%s)', (_name, url) => {
     );
     const declared = useCasesConfigSchema.parse([
       { id: 'support-bot', stage: 'pilot', value_per_outcome_usd: 3 },
-      { id: 'sales', name: 'Sales drafts', monthly_budget_usd: 10 },
+      { id: 'sales', name: 'Sales drafts', monthly_budget_usd: 10, access: { teams: ['sales-team'] } },
     ]);
     await reg.syncFromConfig(declared);
+    // `access` is keel.yaml's alone: not a registry field, not one the API is told config owns.
+    expect(reg.cached('sales')?.configFields).toEqual(['monthly_budget_usd', 'name']);
     const sb = reg.cached('support-bot')!;
     expect(sb).toMatchObject({
       stage: 'pilot',
@@ -123,6 +125,14 @@ describe.each(DIALECTS)('use-case registry (%s)', (_name, url) => {
 });
 
 describe('use-case validation', () => {
+  it('accepts `access` in keel.yaml but not through the API', () => {
+    expect(useCasesConfigSchema.parse([{ id: 'p', access: { keys: ['app'] } }])[0]?.access).toEqual({
+      keys: ['app'],
+      teams: [],
+    });
+    expect(() => parseCreate({ id: 'p', access: { keys: ['app'] } })).toThrow(/access/);
+  });
+
   it('names the bad field', () => {
     expect(() => parseCreate({ name: 'x' })).toThrow(expect.objectContaining({ param: 'id' }));
     expect(() => parseCreate({ id: 'bad id' })).toThrow(expect.objectContaining({ param: 'id' }));

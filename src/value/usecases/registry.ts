@@ -225,7 +225,8 @@ export function createUseCaseRegistry(database: Database, opts: UseCaseRegistryO
     async syncFromConfig(list, actor = 'config') {
       const declared = new Set(list.map((u) => u.id));
       for (const entry of list) {
-        const { id, ...fields } = entry;
+        // `access` is keel.yaml's alone (the request path reads it from config), not a registry field.
+        const { id, access: _access, ...fields } = entry as UseCaseConfig & { access?: unknown };
         const patch = fields as UseCasePatch;
         const configFields = Object.keys(fields)
           .filter((k) => (fields as Record<string, unknown>)[k] !== undefined)

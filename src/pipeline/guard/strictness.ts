@@ -1,0 +1,68 @@
+import type { GuardPolicy } from './config.js';
+
+/**
+ * How strict a guard policy is, dimension by dimension, so a policy a caller could select by
+ * naming a use case in a header can never loosen the default. A policy is *weaker* than another if
+ * any one of these is weaker:
+ *
+ * - an action: off < flag < mask < redact < strip < block (each detector and direction; `mask`
+ *   is below `redact` because masked text comes back to the caller);
+ * - an injection threshold: a higher block threshold blocks less (unset = 0.85);
+ * - the tool allow-list: a list that allows a tool the other refuses (none = any tool);
+ * - a switch that adds a check: canary, external classifier, argument validation (on > off);
+ * - `context_marking`: honouring the application's context marks is weaker than ignoring them.
+ *
+ * `strictest(a, b)` takes the stricter value of each dimension: a policy at least as strict as both.
+ */
+const RANK: Record<string, number> = { off: 0, flag: 1, mask: 2, redact: 3, strip: 4, block: 5 };
+const DEFAULT_BLOCK_AT = 0.85;
+
+function stricterAction<T extends string>(a: T, b: T): T {
+  return (RANK[b] ?? 0) > (RANK[a] ?? 0) ? b : a;
+}
+
+function lowerThreshold(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined && b === undefined) return undefined;
+  return Math.min(a ?? DEFAULT_BLOCK_AT, b ?? DEFAULT_BLOCK_AT);
+}
+
+function intersect(a: string[] | undefined, b: string[] | undefined): string[] | undefined {
+  if (!a) return b && [...b];
+  if (!b) return [...a];
+  const allowed = new Set(b);
+  return a.filter((t) => allowed.has(t));
+}
+
+export function strictest(a: GuardPolicy, b: GuardPolicy): GuardPolicy {
+  const injectionThreshold = lowerThreshold(a.injection.threshold, b.injection.threshold);
+  const indirectThreshold = lowerThreshold(a.indirect_injection.threshold, b.indirect_injection.threshold);
+  const external = a.injection.external ?? b.injection.external;
+  const allowed = intersect(a.tools.allowed, b.tools.allowed);
+  return {
+    injection: {
+      input: stricterAction(a.injection.input, b.injection.input),
+      ...(injectionThreshold !== undefined ? { threshold: injectionThreshold } : {}),
+      ...(external ? { external } : {}),
+    },
+    indirect_injection: {
+      input: stricterAction(a.indirect_injection.input, b.indirect_injection.input),
+      ...(indirectThreshold !== undefined ? { threshold: indirectThreshold } : {}),
+    },
+    pii: {
+      input: stricterAction(a.pii.input, b.pii.input),
+      output: stricterAction(a.pii.output, b.pii.output),
+    },
+    secrets: {
+      input: stricterAction(a.secrets.input, b.secrets.input),
+      output: stricterAction(a.secrets.output, b.secrets.output),
+    },
+    leak: { output: stricterAction(a.leak.output, b.leak.output) },
+    tools: {
+      action: stricterAction(a.tools.action, b.tools.action),
+      ...(allowed ? { allowed } : {}),
+      validate_arguments: a.tools.validate_arguments || b.tools.validate_arguments,
+    },
+    canary: a.canary || b.canary,
+    context_marking: a.context_marking && b.context_marking,
+  };
+}
