@@ -152,7 +152,10 @@ function expansion(root: unknown, limits: SchemaLimits): void {
   const ids = new Map<object, number>();
   const idOf = (o: object) => {
     let id = ids.get(o);
-    if (id === undefined) ids.set(o, (id = ids.size));
+    if (id === undefined) {
+      id = ids.size;
+      ids.set(o, id);
+    }
     return id;
   };
   const seen = new Set<string>();
