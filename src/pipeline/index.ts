@@ -9,6 +9,7 @@ import type {
   EmbeddingsResponse,
 } from '../canonical/types.js';
 import { toKeelError } from '../errors.js';
+import type { SchemaCompiler } from '../schemas/index.js';
 import type { UsageSink } from '../store/types.js';
 import { estimateChatInputTokens } from '../value/tokens.js';
 import { type AdmitDeps, admit, release } from './admit.js';
@@ -22,6 +23,7 @@ import { createStreamGuard, screenOutput } from './guard/output.js';
 import { guardRequest } from './guard/stage.js';
 import type { GuardEvent } from './guard/types.js';
 import { record, type UsageObserver } from './record.js';
+import { checkRequestSchemas } from './schemas.js';
 import { estimateEmbeddingTokens, responseText, type Settlement, settle } from './settle.js';
 
 /**
@@ -39,6 +41,8 @@ export interface PipelineDeps extends AdmitDeps {
     policyFor(ctx: RequestContext): GuardPolicy | null;
     onEvents(ctx: RequestContext, events: readonly GuardEvent[]): void;
   };
+  /** Checks and compiles caller-supplied JSON Schemas with bounded work. Absent = not checked. */
+  schemas?: SchemaCompiler;
   /** Metrics, traces, request logs: told about every finished request. */
   observers?: readonly UsageObserver[];
   perfNow: () => number;
@@ -132,6 +136,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     ctx.attribution = attribute(ctx.headers, ctx.principal, user);
     try {
       authorizeRequest(ctx, model, chat);
+      if (chat && deps.schemas) checkRequestSchemas(chat, ctx.apiShape, deps.schemas);
       await admit(deps, ctx, model, () => ({
         inputTokens: inputTokens(),
         maxOutputTokens: chat ? (chat.maxTokens ?? defaultMaxOutput) : 0,
@@ -139,7 +144,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (chat && deps.guards) {
         const policy = deps.guards.policyFor(ctx);
         if (policy) {
-          ctx.guardOutput = guardRequest(chat, policy, { events: ctx.guardEvents }).output;
+          ctx.guardOutput = guardRequest(chat, policy, { events: ctx.guardEvents }, deps.schemas).output;
           if (policy.injection.external && policy.injection.input !== 'off')
             await checkExternal(chat, policy, ctx.guardEvents);
         }

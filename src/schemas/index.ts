@@ -8,4 +8,5 @@ export {
   type SchemaDialect,
   type SchemaError,
 } from './compiler.js';
+export { createSchemaCompiler } from './config.js';
 export { compileSafeRegex, MAX_PATTERN_LENGTH, type SafeRegex, UnsafePatternError } from './regex.js';
