@@ -34,7 +34,7 @@ function reasonOf(pattern: string, message: string): string {
     return 'backreferences (\\1, \\k<name>) are not supported: Keel matches caller-supplied patterns in linear time (RE2 syntax)';
   if (LOOKAROUND.test(pattern))
     return 'lookahead and lookbehind ((?=…), (?!…), (?<=…), (?<!…)) are not supported: Keel matches caller-supplied patterns in linear time (RE2 syntax)';
-  return `not a valid pattern for Keel's linear-time regex engine (RE2 syntax): ${message.replace(/^error parsing regexp: /, '')}`;
+  return `not a valid regular expression for Keel's linear-time engine (RE2 syntax): ${message.replace(/^error parsing regexp: /, '')}`;
 }
 
 /** RE2JS's translation turns `\k<name>` into something that compiles, but not into a backreference. */
