@@ -198,7 +198,7 @@ export const configSchema = z
     json_schema: z
       .object({
         max_bytes: z.number().int().positive().default(262_144),
-        max_nodes: z.number().int().positive().default(4000),
+        max_nodes: z.number().int().positive().default(2000),
         max_depth: z.number().int().positive().default(64),
         max_refs: z.number().int().min(0).default(500),
         max_patterns: z.number().int().min(0).default(200),
@@ -211,7 +211,7 @@ export const configSchema = z
       .strict()
       .default({
         max_bytes: 262_144,
-        max_nodes: 4000,
+        max_nodes: 2000,
         max_depth: 64,
         max_refs: 500,
         max_patterns: 200,

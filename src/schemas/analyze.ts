@@ -26,7 +26,7 @@ export interface SchemaLimits {
 
 export const DEFAULT_SCHEMA_LIMITS: SchemaLimits = {
   maxBytes: 256 * 1024,
-  maxNodes: 4000,
+  maxNodes: 2000,
   maxDepth: 64,
   maxRefs: 500,
   maxExpansion: 1000,
