@@ -121,3 +121,22 @@ describe('SchemaCompiler', () => {
     expect(v.validate({ at: 'yesterday' }).valid).toBe(false);
   });
 });
+
+describe('uniqueItems', () => {
+  it('finds duplicates among many objects in linear time, whatever the key order', () => {
+    for (const dialect of ['draft-07', '2020-12'] as const) {
+      const v = new SchemaCompiler().compile({ type: 'array', uniqueItems: true }, dialect);
+      const items = Array.from({ length: 50_000 }, (_, i) => ({ a: i, b: [i, { c: 'x' }] }));
+      const t0 = performance.now();
+      expect(v.validate(items).valid).toBe(true);
+      // ajv's pairwise comparison took 4.7 s for 10,000 such items.
+      expect(performance.now() - t0).toBeLessThan(1500);
+      const dup = [...items.slice(0, 10), { b: [3, { c: 'x' }], a: 3 }];
+      expect(v.validate(dup)).toEqual({
+        valid: false,
+        errors: [{ path: '', message: 'must NOT have duplicate items (items ## 10 and 3 are identical)' }],
+      });
+      expect(v.validate([1, '1', [1], { a: 1 }, null]).valid).toBe(true);
+    }
+  });
+});

@@ -10,6 +10,7 @@ import {
   SchemaRejected,
 } from './analyze.js';
 import { compileSafeRegex, UnsafePatternError } from './regex.js';
+import { useLinearUniqueItems } from './unique.js';
 
 type RegExpEngine = NonNullable<NonNullable<Options['code']>['regExp']>;
 
@@ -193,6 +194,7 @@ export class SchemaCompiler {
       ajv = new Ajv2020({ ...opts, allErrors: true, validateFormats: true }) as unknown as Ajv;
       (addFormats as unknown as (a: Ajv) => void)(ajv);
     } else ajv = new Ajv({ ...opts, allErrors: false });
+    useLinearUniqueItems(ajv);
     this.ajvs.set(dialect, ajv);
     return ajv;
   }
