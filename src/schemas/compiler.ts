@@ -10,7 +10,7 @@ import {
   SchemaRejected,
 } from './analyze.js';
 import { compileSafeRegex, UnsafePatternError } from './regex.js';
-import { useLinearUniqueItems } from './unique.js';
+import { installLinearUniqueItems } from './unique.js';
 
 type RegExpEngine = NonNullable<NonNullable<Options['code']>['regExp']>;
 
@@ -194,7 +194,7 @@ export class SchemaCompiler {
       ajv = new Ajv2020({ ...opts, allErrors: true, validateFormats: true }) as unknown as Ajv;
       (addFormats as unknown as (a: Ajv) => void)(ajv);
     } else ajv = new Ajv({ ...opts, allErrors: false });
-    useLinearUniqueItems(ajv);
+    installLinearUniqueItems(ajv);
     this.ajvs.set(dialect, ajv);
     return ajv;
   }

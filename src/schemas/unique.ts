@@ -47,7 +47,7 @@ const uniqueItems: FuncKeywordDefinition = {
 };
 
 /** Replace ajv's quadratic `uniqueItems` with the linear one. */
-export function useLinearUniqueItems(ajv: Ajv): void {
+export function installLinearUniqueItems(ajv: Ajv): void {
   ajv.removeKeyword('uniqueItems');
   ajv.addKeyword(uniqueItems);
 }
