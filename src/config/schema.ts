@@ -207,6 +207,8 @@ export const configSchema = z
         max_expansion: z.number().int().positive().default(1000),
         max_instance_depth: z.number().int().positive().default(64),
         cache_size: z.number().int().positive().default(1000),
+        /** Schema JSON text the cache may hold, in bytes. */
+        cache_bytes: z.number().int().positive().default(16_777_216),
       })
       .strict()
       .default({
@@ -219,6 +221,7 @@ export const configSchema = z
         max_expansion: 1000,
         max_instance_depth: 64,
         cache_size: 1000,
+        cache_bytes: 16_777_216,
       }),
     /** Where rate-limit windows and budget reservations live (src/store/counters). */
     limits: z

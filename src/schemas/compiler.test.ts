@@ -111,6 +111,14 @@ describe('SchemaCompiler', () => {
     expect(c.size).toBe(5);
   });
 
+  it('keeps the schema text it holds under cacheBytes', () => {
+    const c = new SchemaCompiler({ cacheBytes: 10_000 });
+    for (let i = 0; i < 50; i++) c.check({ type: 'string', description: `${i}`.padEnd(1000, 'x') });
+    expect(c.bytes).toBeLessThanOrEqual(10_000);
+    expect(c.size).toBeGreaterThan(5);
+    expect(c.size).toBeLessThan(11);
+  });
+
   it('validates structured outputs with formats in the 2020-12 dialect', () => {
     const c = new SchemaCompiler();
     const v = c.compile(

@@ -37,12 +37,16 @@ export interface CompiledSchema {
 }
 
 export interface SchemaCompilerOptions extends SchemaLimits {
+  /** Schemas kept, checked or compiled. */
   cacheSize: number;
+  /** And at most this much schema JSON text among them (schemas up to maxBytes each add up). */
+  cacheBytes: number;
 }
 
 export const DEFAULT_SCHEMA_COMPILER_OPTIONS: SchemaCompilerOptions = {
   ...DEFAULT_SCHEMA_LIMITS,
   cacheSize: 1000,
+  cacheBytes: 16 * 1024 * 1024,
 };
 
 /** Why a schema was refused, in words a caller can act on. */
@@ -73,7 +77,8 @@ interface Checked {
 type Entry = Checked | InvalidSchemaError;
 
 export class SchemaCompiler {
-  private readonly cache = new Map<string, Entry>();
+  private readonly cache = new Map<string, { entry: Entry; bytes: number }>();
+  private cachedBytes = 0;
   private readonly ajvs = new Map<SchemaDialect, Ajv>();
   readonly options: SchemaCompilerOptions;
 
@@ -84,6 +89,11 @@ export class SchemaCompiler {
   /** Schemas held (for tests and metrics). */
   get size(): number {
     return this.cache.size;
+  }
+
+  /** Schema JSON text held, in characters. */
+  get bytes(): number {
+    return this.cachedBytes;
   }
 
   /**
@@ -104,13 +114,22 @@ export class SchemaCompiler {
   private entry(schema: unknown, dialect: SchemaDialect): Checked {
     const text = typeof schema === 'string' ? schema : JSON.stringify(schema ?? null);
     const key = createHash('sha256').update(dialect).update('\0').update(text).digest('base64');
-    let entry = this.cache.get(key);
-    if (entry !== undefined) this.cache.delete(key);
-    else entry = this.checkText(text, typeof schema === 'string' ? undefined : schema, dialect);
-    this.cache.set(key, entry);
-    if (this.cache.size > this.options.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
-    if (entry instanceof InvalidSchemaError) throw entry;
-    return entry;
+    let held = this.cache.get(key);
+    if (held !== undefined) this.cache.delete(key);
+    else {
+      const entry = this.checkText(text, typeof schema === 'string' ? undefined : schema, dialect);
+      held = { entry, bytes: entry instanceof InvalidSchemaError ? entry.message.length : text.length };
+      this.cachedBytes += held.bytes;
+    }
+    this.cache.set(key, held);
+    const { cacheSize, cacheBytes } = this.options;
+    while (this.cache.size > 1 && (this.cache.size > cacheSize || this.cachedBytes > cacheBytes)) {
+      const [oldest, old] = this.cache.entries().next().value as [string, { bytes: number }];
+      this.cache.delete(oldest);
+      this.cachedBytes -= old.bytes;
+    }
+    if (held.entry instanceof InvalidSchemaError) throw held.entry;
+    return held.entry;
   }
 
   private checkText(text: string, parsed: unknown, dialect: SchemaDialect): Entry {

@@ -13,5 +13,6 @@ export function createSchemaCompiler(c: KeelConfig['json_schema']): SchemaCompil
     maxExpansion: c.max_expansion,
     maxInstanceDepth: c.max_instance_depth,
     cacheSize: c.cache_size,
+    cacheBytes: c.cache_bytes,
   });
 }
