@@ -21,6 +21,7 @@ import { startBudgetReconciler } from './pipeline/reconcile.js';
 import type { UsageObserver } from './pipeline/record.js';
 import { createProviders } from './providers/registry.js';
 import { createRouter } from './routing/router.js';
+import { createSchemaCompiler } from './schemas/index.js';
 import { createChangeWatcher } from './store/changes.js';
 import { createCounters } from './store/counters/index.js';
 import { openDatabase } from './store/db.js';
@@ -196,8 +197,11 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     metric: (detector, direction, action) => metrics.recordGuardDecision(detector, direction, action),
     audit,
   });
+  // Caller-supplied JSON Schemas: checked at admission, compiled for guards and output checks.
+  const schemas = createSchemaCompiler(config.json_schema);
   const pipeline = createPipeline({
     guards,
+    schemas,
     config,
     authenticate,
     router,
@@ -238,7 +242,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     extra: [
       (api) => api.route('/', securityRoutes({ database })),
       (api) => api.route('/', valueAdminRoutes({ value })),
-      (api) => api.route('/', dataRoutes({ data })),
+      (api) => api.route('/', dataRoutes({ data, schemas })),
       reportRoutes({
         database,
         rollups: value.rollups,

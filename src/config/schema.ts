@@ -191,6 +191,38 @@ export const configSchema = z
       })
       .strict()
       .default({ rotation_grace_s: 3600, key_cache_ms: 1000, default_max_output_tokens: 4096 }),
+    /**
+     * Bounds on caller-supplied JSON Schemas (tool parameters, structured outputs), checked at
+     * admission (src/schemas). Regexes always run on a linear-time engine.
+     */
+    json_schema: z
+      .object({
+        max_bytes: z.number().int().positive().default(262_144),
+        max_nodes: z.number().int().positive().default(2000),
+        max_depth: z.number().int().positive().default(64),
+        max_refs: z.number().int().min(0).default(500),
+        max_patterns: z.number().int().min(0).default(200),
+        max_pattern_length: z.number().int().positive().default(4096),
+        /** Schema nodes that may apply to one value once $refs are followed. */
+        max_expansion: z.number().int().positive().default(1000),
+        max_instance_depth: z.number().int().positive().default(64),
+        cache_size: z.number().int().positive().default(1000),
+        /** Schema JSON text the cache may hold, in bytes. */
+        cache_bytes: z.number().int().positive().default(16_777_216),
+      })
+      .strict()
+      .default({
+        max_bytes: 262_144,
+        max_nodes: 2000,
+        max_depth: 64,
+        max_refs: 500,
+        max_patterns: 200,
+        max_pattern_length: 4096,
+        max_expansion: 1000,
+        max_instance_depth: 64,
+        cache_size: 1000,
+        cache_bytes: 16_777_216,
+      }),
     /** Where rate-limit windows and budget reservations live (src/store/counters). */
     limits: z
       .object({

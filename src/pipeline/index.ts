@@ -9,6 +9,7 @@ import type {
   EmbeddingsResponse,
 } from '../canonical/types.js';
 import { toKeelError } from '../errors.js';
+import type { SchemaCompiler } from '../schemas/index.js';
 import type { UsageSink } from '../store/types.js';
 import { type AdmitDeps, admit, release } from './admit.js';
 import { attribute } from './attribute.js';
@@ -22,6 +23,7 @@ import { createStreamGuard, screenOutput } from './guard/output.js';
 import { guardRequest } from './guard/stage.js';
 import type { GuardEvent } from './guard/types.js';
 import { record, type UsageObserver } from './record.js';
+import { checkRequestSchemas } from './schemas.js';
 import { createAttributionRules, refuseUnknownModel } from './scope.js';
 import { responseText, type Settlement, settle } from './settle.js';
 
@@ -40,6 +42,8 @@ export interface PipelineDeps extends AdmitDeps {
     policyFor(ctx: RequestContext): GuardPolicy | null;
     onEvents(ctx: RequestContext, events: readonly GuardEvent[]): void;
   };
+  /** Checks and compiles caller-supplied JSON Schemas with bounded work. Absent = not checked. */
+  schemas?: SchemaCompiler;
   /** Metrics, traces, request logs: told about every finished request. */
   observers?: readonly UsageObserver[];
   perfNow: () => number;
@@ -137,6 +141,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       attributionRules.check(ctx);
       if (chat) choicesOf(chat);
       authorizeRequest(ctx, model, chat);
+      if (chat && deps.schemas) checkRequestSchemas(chat, ctx.apiShape, deps.schemas);
       await admit(deps, ctx, model, estimate);
       // The reservation assumed the default output limit: send it upstream, or a call with no
       // max_tokens (a reasoning model above all) could produce more than was reserved.
@@ -145,7 +150,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (chat && deps.guards) {
         const policy = deps.guards.policyFor(ctx);
         if (policy) {
-          ctx.guardOutput = guardRequest(chat, policy, { events: ctx.guardEvents }).output;
+          ctx.guardOutput = guardRequest(chat, policy, { events: ctx.guardEvents }, deps.schemas).output;
           if (policy.injection.external && policy.injection.input !== 'off')
             await checkExternal(chat, policy, ctx.guardEvents);
         }

@@ -1,12 +1,11 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import { InvalidSchemaError, type SchemaCompiler } from '../../schemas/index.js';
 import type { Contract } from './schema.js';
 
 /**
  * Validation of structured model outputs: does a response that was asked for JSON matching a
- * schema (`response_format: {type: 'json_schema'}`) actually parse and conform? Schemas are
- * compiled once and cached by their JSON text (bounded LRU), so the per-response cost is one
- * JSON.parse and one compiled check.
+ * schema (`response_format: {type: 'json_schema'}`) actually parse and conform? Schemas go through
+ * the bounded compiler (src/schemas: linear-time regexes, size and recursion limits, its own LRU),
+ * so the per-response cost is one JSON.parse and one compiled check.
  */
 
 export interface OutputError {
@@ -20,48 +19,17 @@ export interface OutputValidation {
   errors: OutputError[];
 }
 
-const MAX_CACHED = 256;
-const MAX_ERRORS = 10;
-
-const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
-(addFormats as unknown as (a: Ajv2020) => void)(ajv);
-
-const cache = new Map<string, ValidateFunction>();
-
-function compile(schema: object | string): ValidateFunction {
-  const key = typeof schema === 'string' ? schema : JSON.stringify(schema);
-  const hit = cache.get(key);
-  if (hit) {
-    cache.delete(key);
-    cache.set(key, hit);
-    return hit;
-  }
-  const parsed = typeof schema === 'string' ? (JSON.parse(schema) as object) : schema;
-  // $id/$schema from third-party schemas would collide in ajv's registry or pin another draft.
-  const { $id: _id, $schema: _s, ...body } = parsed as Record<string, unknown>;
-  const fn = ajv.compile(body);
-  cache.set(key, fn);
-  if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value as string);
-  return fn;
-}
-
-function toErrors(errs: ErrorObject[] | null | undefined): OutputError[] {
-  return (errs ?? []).slice(0, MAX_ERRORS).map((e) => ({
-    path: e.instancePath,
-    message:
-      e.keyword === 'additionalProperties'
-        ? `unexpected property "${String((e.params as { additionalProperty?: string }).additionalProperty)}"`
-        : (e.message ?? e.keyword),
-  }));
-}
-
 /** A reusable checker for one schema: what the pipeline holds per use case. */
-export function compileOutputValidator(schema: object | string): (text: string) => OutputValidation {
-  let fn: ValidateFunction;
+export function compileOutputValidator(
+  schemas: SchemaCompiler,
+  schema: object | string,
+): (text: string) => OutputValidation {
+  let fn: ReturnType<SchemaCompiler['compile']>;
   try {
-    fn = compile(schema);
+    fn = schemas.compile(schema, '2020-12');
   } catch (e) {
-    const msg = `invalid schema: ${(e as Error).message}`;
+    if (!(e instanceof InvalidSchemaError)) throw e;
+    const msg = `invalid schema: ${e.message}`;
     return () => ({ valid: false, errors: [{ path: '', message: msg }] });
   }
   return (text: string) => {
@@ -71,7 +39,8 @@ export function compileOutputValidator(schema: object | string): (text: string) 
     } catch {
       return { valid: false, errors: [{ path: '', message: 'output is not valid JSON' }] };
     }
-    return fn(doc) ? { valid: true, errors: [] } : { valid: false, errors: toErrors(fn.errors) };
+    const r = fn.validate(doc);
+    return r.valid ? { valid: true, errors: [] } : { valid: false, errors: r.errors };
   };
 }
 
@@ -79,12 +48,16 @@ export function compileOutputValidator(schema: object | string): (text: string) 
  * Does `text` parse as JSON and conform to `schema` (a JSON Schema object or its JSON text)?
  * Accepts OpenAI's `response_format.json_schema` wrapper ({name, schema, strict}) as well.
  */
-export function validateOutput(schema: object | string, text: string): OutputValidation {
+export function validateOutput(
+  schemas: SchemaCompiler,
+  schema: object | string,
+  text: string,
+): OutputValidation {
   const s =
     typeof schema === 'object' && schema !== null && 'schema' in schema && 'name' in schema
       ? (schema as { schema: object }).schema
       : schema;
-  return compileOutputValidator(s)(text);
+  return compileOutputValidator(schemas, s)(text);
 }
 
 /** The JSON Schema of one output record described with the contract's column rules. */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { compileSafeRegex } from '../../schemas/regex.js';
 import { STAT_TESTS } from '../drift/stattests.js';
 
 /**
@@ -46,14 +47,13 @@ export const columnRuleSchema = z
     max: z.number().optional(),
     regex: z
       .string()
-      .refine((r) => {
+      .superRefine((r, ctx) => {
         try {
-          new RegExp(r, 'u');
-          return true;
-        } catch {
-          return false;
+          compileSafeRegex(r, 'u');
+        } catch (e) {
+          ctx.addIssue({ code: 'custom', message: (e as Error).message });
         }
-      }, 'not a valid regular expression')
+      })
       .optional(),
     min_length: z.number().int().min(0).optional(),
     max_length: z.number().int().min(0).optional(),

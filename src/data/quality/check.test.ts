@@ -88,5 +88,18 @@ describe('data contracts', () => {
     );
     expect(() => parseContract('columns: {}')).toThrow(/name/);
     expect(() => parseContract('name: x\ncolumns: { a: { regex: "(" } }')).toThrow(/regular expression/);
+    expect(() => parseContract('name: x\ncolumns: { a: { regex: "(a)\\\\1" } }')).toThrow(/backreferences/);
+  });
+
+  it('runs a regex rule that backtracks catastrophically in V8 in linear time', () => {
+    const contract = parseContract(
+      "name: x\ncolumns: { s: { type: string, regex: '^(?:.|.|.|.|.|.|.|.|.|.)*X$' } }",
+    );
+    const table = parseCsv(`s\n${Array.from({ length: 20 }, () => 'a'.repeat(5000)).join('\n')}\n`);
+    const t0 = performance.now();
+    const r = runChecks(table, contract);
+    // V8's backtracking engine needs seconds for a few dozen characters of one such value.
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(r.results.find((x) => x.rule === 'regex')).toMatchObject({ passed: false, failed_count: 20 });
   });
 });

@@ -4,6 +4,7 @@ import { asNumber, duplicateRows, duplicates, result, SAMPLE, scan, timestampMs,
 
 export { timestampMs } from './scan.js';
 
+import { compileSafeRegex } from '../../schemas/regex.js';
 import type { DriftReport } from '../drift/run.js';
 
 /**
@@ -103,7 +104,8 @@ function checkColumn(col: Column, rule: ContractColumn): RuleResult[] {
     );
   }
   if (rule.regex !== undefined) {
-    const re = new RegExp(rule.regex, 'u');
+    // Rules come from /api: a linear-time engine, so a rule cannot stall Keel on a large column.
+    const re = compileSafeRegex(rule.regex, 'u');
     out.push(
       result(
         'regex',

@@ -12,6 +12,7 @@ import {
   unmask,
 } from '../../guards/index.js';
 import type { DetectorResult, Span } from '../../guards/types.js';
+import type { SchemaCompiler } from '../../schemas/index.js';
 import type { GuardPolicy } from './config.js';
 import { event } from './input.js';
 import { checkToolCall } from './tools.js';
@@ -28,6 +29,8 @@ export interface OutputContext {
   /** Placeholders masked on the way in, restored on the way out. */
   restore: Map<string, string> | null;
   req: ChatRequest;
+  /** Compiles the tools' parameter schemas to check the model's arguments; null = not checked. */
+  schemas: SchemaCompiler | null;
 }
 
 /** System prompts shorter than this hold nothing worth a verbatim-leak check. */
@@ -93,7 +96,7 @@ export function screenOutput(res: ChatResponse, oc: OutputContext, events: Guard
 }
 
 function keepToolCall(call: ToolCall, oc: OutputContext, events: GuardEvent[], index: number): boolean {
-  const problem = checkToolCall(call, oc.req, oc.policy);
+  const problem = checkToolCall(call, oc.req, oc.policy, oc.schemas);
   if (!problem) return true;
   const action = oc.policy.tools.action;
   if (action === 'off') return true;
@@ -166,7 +169,7 @@ export function createStreamGuard(
       return emit(ev.index, holds ? released : ev.text, s);
     }
     if (ev.type === 'tool_call_start' && oc.policy.tools.action !== 'off') {
-      const problem = checkToolCall({ id: ev.id, name: ev.name, arguments: '' }, oc.req, oc.policy, false);
+      const problem = checkToolCall({ id: ev.id, name: ev.name, arguments: '' }, oc.req, oc.policy, null);
       if (problem) {
         events.push(
           event(

@@ -1,5 +1,6 @@
 import type { ChatRequest } from '../../canonical/types.js';
 import { createCanary } from '../../guards/index.js';
+import type { SchemaCompiler } from '../../schemas/index.js';
 import type { GuardPolicy } from './config.js';
 import { screenInput, systemPromptOf } from './input.js';
 import type { OutputContext } from './output.js';
@@ -19,6 +20,7 @@ export function guardRequest(
   req: ChatRequest,
   policy: GuardPolicy,
   state: { events: GuardEvent[] },
+  schemas?: SchemaCompiler,
 ): GuardState {
   let canary: string | null = null;
   const system = req.messages.find((m) => m.role === 'system');
@@ -32,6 +34,13 @@ export function guardRequest(
   const restore = screenInput(req, policy, state.events);
   return {
     events: state.events,
-    output: { policy, canary, systemPrompt: systemPromptOf(req.messages), restore, req },
+    output: {
+      policy,
+      canary,
+      systemPrompt: systemPromptOf(req.messages),
+      restore,
+      req,
+      schemas: schemas ?? null,
+    },
   };
 }

@@ -1,37 +1,18 @@
-import { createHash } from 'node:crypto';
-import { Ajv, type ValidateFunction } from 'ajv';
 import type { ChatRequest, ToolCall } from '../../canonical/types.js';
+import { InvalidSchemaError, type SchemaCompiler } from '../../schemas/index.js';
 import type { GuardPolicy } from './config.js';
-
-const ajv = new Ajv({ allErrors: false, strict: false });
-const compiled = new Map<string, ValidateFunction | null>();
-const MAX_COMPILED = 500;
-
-function validatorFor(schema: object): ValidateFunction | null {
-  const key = createHash('sha256').update(JSON.stringify(schema)).digest('hex');
-  let v: ValidateFunction | null | undefined = compiled.get(key);
-  if (v === undefined) {
-    try {
-      v = ajv.compile(schema);
-    } catch {
-      // A schema ajv cannot compile is the client's business; the call is not judged by it.
-      v = null;
-    }
-    if (compiled.size >= MAX_COMPILED) compiled.clear();
-    compiled.set(key, v);
-  }
-  return v;
-}
 
 /**
  * Excessive agency: a tool call must name a tool the request offered (and the policy allows), and
  * its arguments must be JSON that satisfies the tool's schema. Returns the problem, or null.
+ * `schemas` is the bounded compiler (src/schemas); null checks names only (a stream's tool call
+ * before its arguments have arrived).
  */
 export function checkToolCall(
   call: ToolCall,
   req: ChatRequest,
   policy: GuardPolicy,
-  checkArguments = true,
+  schemas: SchemaCompiler | null,
 ): { label: string; message: string } | null {
   if (policy.tools.allowed && !policy.tools.allowed.includes(call.name))
     return {
@@ -44,19 +25,27 @@ export function checkToolCall(
       label: 'tools.not_offered',
       message: `the model called \`${call.name}\`, which the request did not offer.`,
     };
-  if (!checkArguments || !policy.tools.validate_arguments || !tool) return null;
+  if (!schemas || !policy.tools.validate_arguments || !tool) return null;
   let args: unknown;
   try {
     args = JSON.parse(call.arguments || '{}');
   } catch {
     return { label: 'tools.invalid_json', message: `the arguments of \`${call.name}\` are not valid JSON.` };
   }
-  const validate = validatorFor(tool.parameters);
-  if (validate && !validate(args)) {
-    const first = validate.errors?.[0];
+  let result: ReturnType<ReturnType<SchemaCompiler['compile']>['validate']>;
+  try {
+    // Admission already refused unsafe schemas; this is a cache hit for the check, one compile.
+    result = schemas.compile(tool.parameters).validate(args);
+  } catch (e) {
+    // A schema ajv cannot compile is the client's business; the call is not judged by it.
+    if (e instanceof InvalidSchemaError) return null;
+    throw e;
+  }
+  if (!result.valid) {
+    const first = result.errors[0];
     return {
       label: 'tools.schema_violation',
-      message: `the arguments of \`${call.name}\` do not match its schema (${first?.instancePath || '/'} ${first?.message ?? ''}).`,
+      message: `the arguments of \`${call.name}\` do not match its schema (${first?.path || '/'} ${first?.message ?? ''}).`,
     };
   }
   return null;

@@ -178,6 +178,21 @@ describe('price versions and effective dates', () => {
     expect(() =>
       createPriceBook({ seed: { ...v1, models: [{ match: 'x', model: 'neg', input: -1, output: 1 }] } }),
     ).toThrow(/input must be a non-negative number/);
+    expect(() =>
+      createPriceBook({ seed: { ...v1, models: [{ match: '^(a)\\1$', model: 'br', input: 1, output: 1 }] } }),
+    ).toThrow(/br has an invalid pattern: backreferences/);
+  });
+
+  it('matches caller-supplied model names in linear time', () => {
+    const slow: PriceSeed = {
+      ...v1,
+      models: [{ match: '^(?:a|a|a|a|a)*X$', model: 'x', input: 1, output: 1 }],
+    };
+    const t0 = performance.now();
+    expect(
+      createPriceBook({ seed: slow }).lookup('p', 'a'.repeat(20_000), Date.parse('2026-03-01')),
+    ).toBeUndefined();
+    expect(performance.now() - t0).toBeLessThan(1000);
   });
 });
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Usage } from '../../canonical/types.js';
 import type { KeelConfig } from '../../config/schema.js';
+import { compileSafeRegex, type SafeRegex } from '../../schemas/regex.js';
 import { BUNDLED_SEEDS, type PriceSeed, type SeedModel, validateSeed } from './seed.js';
 import type { ModelPrice, PriceBook, PriceQuote } from './types.js';
 
@@ -33,7 +34,7 @@ export interface KeelPriceBook extends PriceBook {
 interface CompiledVersion {
   version: string;
   effectiveFrom: number;
-  entries: Array<{ re: RegExp; price: ModelPrice }>;
+  entries: Array<{ re: SafeRegex; price: ModelPrice }>;
   /** Model name -> index into entries, or -1 when nothing matched. Bounded; see remember(). */
   memo: Map<string, number>;
 }
@@ -185,9 +186,10 @@ function compileSeed(seed: PriceSeed): CompiledVersion {
     effectiveFrom: Date.parse(seed.effective_from),
     memo: new Map(),
     entries: seed.models.map((m: SeedModel) => {
-      let re: RegExp;
+      // Model names come from callers: a linear-time engine, whatever pattern a table holds.
+      let re: SafeRegex;
       try {
-        re = new RegExp(m.match, m.flags ?? '');
+        re = compileSafeRegex(m.match, m.flags ?? '');
       } catch (e) {
         throw new Error(
           `price table ${seed.version}: model ${m.model} has an invalid pattern: ${(e as Error).message}`,

@@ -3,6 +3,7 @@ import { ContractError } from '../../../data/contracts/schema.js';
 import type { DataServices } from '../../../data/index.js';
 import { DataJobError } from '../../../data/jobs.js';
 import { KeelError } from '../../../errors.js';
+import type { SchemaCompiler } from '../../../schemas/index.js';
 import type { AppEnv } from '../../types.js';
 
 export interface DataRoutesDeps {
@@ -12,6 +13,8 @@ export interface DataRoutesDeps {
   /** Largest dataset upload accepted by POST /datasets/:name/versions (default 256 MiB). */
   maxUploadBytes?: number;
   now?: () => number;
+  /** Compiles schemas given to POST /data/validate-output (default: one owned by these routes). */
+  schemas?: SchemaCompiler;
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString();
