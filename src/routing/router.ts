@@ -109,6 +109,7 @@ export function createRouter(opts: RouterOptions): Router {
         breaker: deps.breaker,
         targetKey: target.key,
         attempt,
+        idleMs: target.timeoutMs,
         failure: {
           model: req.model,
           via: model.name === req.model ? undefined : model.name,

@@ -2,6 +2,7 @@ import type { CancelSignal } from '../canonical/cancel.js';
 import type { ChatRequest, ChatStreamEvent } from '../canonical/types.js';
 import type { DispatchOutcome } from '../pipeline/context.js';
 import { type ProviderAdapter, type TargetCall, UpstreamError } from '../providers/types.js';
+import type { AttemptSignal } from './attempt.js';
 import type { CircuitBreaker } from './circuit.js';
 import { asUpstreamError, cancelledError, type FailureContext, streamInterruptedError } from './errors.js';
 
@@ -46,8 +47,14 @@ export interface RelayContext {
   signal: CancelSignal;
   breaker: CircuitBreaker;
   targetKey: string;
-  /** Disposed when the stream ends, however it ends. */
-  attempt: { dispose(): void };
+  /** Disposed when the stream ends, however it ends; bounds each wait for the next event. */
+  attempt: Pick<AttemptSignal, 'dispose' | 'watchIdle' | 'waiting' | 'waited' | 'race' | 'timedOut'>;
+  /**
+   * Longest silence between two upstream events (the target's timeout): past it the stream is
+   * interrupted and the upstream connection closed, rather than holding the client until the
+   * transport's own backstop minutes later.
+   */
+  idleMs: number;
   failure: FailureContext;
   /** Called with every event of a stream that finished cleanly (to cache it); absent = don't collect. */
   onComplete?: (events: ChatStreamEvent[]) => void;
@@ -74,6 +81,7 @@ export class RelayStream implements AsyncIterableIterator<ChatStreamEvent> {
   ) {
     this.pending = opened.first;
     this.rest = opened.rest;
+    ctx.attempt.watchIdle(ctx.idleMs);
     this.events = ctx.onComplete ? [] : undefined;
   }
 
@@ -87,11 +95,22 @@ export class RelayStream implements AsyncIterableIterator<ChatStreamEvent> {
     this.pending = undefined;
     if (ev === undefined) {
       let r: IteratorResult<ChatStreamEvent>;
+      const { attempt } = this.ctx;
+      attempt.waiting();
       try {
-        r = await this.rest.next();
+        r = await attempt.race(this.rest.next());
       } catch (e) {
         this.end();
+        if (attempt.timedOut) {
+          // The upstream is silent, not closed: the abort above ends its connection; free the iterator.
+          void close(this.rest);
+          throw this.interrupted(
+            new UpstreamError('timeout', `no stream event within ${this.ctx.idleMs} ms`, { cause: e }),
+          );
+        }
         throw this.interrupted(e);
+      } finally {
+        attempt.waited();
       }
       if (r.done) {
         this.end();
