@@ -23,6 +23,7 @@ import { guardRequest } from './guard/stage.js';
 import type { GuardEvent } from './guard/types.js';
 import { record, type UsageObserver } from './record.js';
 import { estimateEmbeddingTokens, responseText, type Settlement, settle } from './settle.js';
+import { implausibleUsage } from './usage-check.js';
 
 /**
  * The request path, top to bottom:
@@ -41,6 +42,8 @@ export interface PipelineDeps extends AdmitDeps {
   };
   /** Metrics, traces, request logs: told about every finished request. */
   observers?: readonly UsageObserver[];
+  /** Told when an upstream's reported usage was not believed and Keel's estimate billed instead. */
+  onImplausibleUsage?: (ctx: RequestContext, reason: string) => void;
   perfNow: () => number;
 }
 
@@ -150,6 +153,21 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
   }
 
+  /**
+   * Usage an upstream reported that cannot be a bill (see usage-check.ts) is dropped, so the call is
+   * settled on Keel's estimate, marked estimated; the reason goes to onImplausibleUsage. Returns
+   * false when it was dropped.
+   */
+  function vetUsage(ctx: RequestContext): boolean {
+    const u = ctx.dispatch.usage;
+    if (!u || u.estimated) return true;
+    const why = implausibleUsage(u, ctx.chat);
+    if (why === null) return true;
+    ctx.dispatch.usage = null;
+    deps.onImplausibleUsage?.(ctx, why);
+    return false;
+  }
+
   function screen(ctx: RequestContext, res: ChatResponse): void {
     if (!ctx.principal?.scopes) return;
     for (const c of res.choices) for (const t of c.message.toolCalls ?? []) authorizeToolCall(ctx, t);
@@ -199,6 +217,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       let res: ChatResponse;
       try {
         res = await deps.router.chat(req, ctx.dispatch, signal);
+        if (!vetUsage(ctx)) delete res.usage;
         screen(ctx, res);
         if (ctx.guardOutput) screenOutput(res, ctx.guardOutput, ctx.guardEvents);
       } catch (e) {
@@ -229,6 +248,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         let finished = false;
         try {
           for await (const ev of upstream) {
+            // An implausible count never reaches the client either; Keel's estimate follows at the end.
+            if (ev.type === 'usage' && !vetUsage(ctx)) continue;
             if (ev.type === 'text') text += ev.text;
             else if (ev.type === 'tool_call_delta') text += ev.argumentsDelta;
             else if (ev.type === 'tool_call_start' && screened) authorizeToolCall(ctx, ev);
@@ -257,6 +278,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       let res: EmbeddingsResponse;
       try {
         res = await deps.router.embed(req, ctx.dispatch, signal);
+        if (!vetUsage(ctx)) res.usage = { inputTokens: estimateEmbeddingTokens(req), estimated: true };
       } catch (e) {
         finish(ctx, 0, e, null);
         throw e;
