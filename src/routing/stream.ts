@@ -30,6 +30,10 @@ export async function openStream(
     r = await rest.next();
   } catch (e) {
     void close(rest);
+    // A transport failure before the first event (a reset right after the headers) sent the client
+    // nothing: it is a failed connection, retried like one, not an interruption.
+    if (e instanceof UpstreamError && e.kind === 'stream_interrupted' && e.cause !== undefined)
+      throw new UpstreamError('connection', e.message, { cause: e.cause });
     throw e;
   }
   if (call.signal.aborted) {
