@@ -86,17 +86,21 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   /**
    * The one exit of every request: price what was spent, release the admission, write the usage
-   * event and, for refusals, the audit entry. A failed call that produced no output cost nothing.
+   * event and, for refusals, the audit entry. A failed call that produced no output cost nothing,
+   * unless the upstream had started answering (`upstreamStarted`: a stream cut after its first
+   * event), which the provider bills at least for the input.
    */
   function finish(
     ctx: RequestContext,
     status: number,
     error: unknown,
     outputText: string | null,
+    upstreamStarted = false,
   ): Settlement | null {
     const e = error === null ? null : toKeelError(error);
     const spent =
-      ctx.dispatch.provider !== null && (e === null || !!outputText || ctx.dispatch.usage !== null);
+      ctx.dispatch.provider !== null &&
+      (e === null || upstreamStarted || !!outputText || ctx.dispatch.usage !== null);
     const settlement = spent ? settle(ctx, deps.prices, ctx.dispatch.usage ? null : outputText) : null;
     const u = settlement?.usage;
     void release(deps, ctx, settlement?.costUsd ?? 0, u ? u.inputTokens + u.outputTokens : 0);
@@ -264,10 +268,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           if (settlement?.usage.estimated) yield { type: 'usage', usage: settlement.usage };
         } catch (e) {
           finished = true;
-          finish(ctx, 0, e, text);
+          // The router hands over a stream whose first event has arrived: the upstream has started.
+          finish(ctx, 0, e, text, !ctx.dispatch.cacheHit);
           throw e;
         } finally {
-          if (!finished) finish(ctx, 499, null, text);
+          if (!finished) finish(ctx, 499, null, text, !ctx.dispatch.cacheHit);
         }
       })();
     },
