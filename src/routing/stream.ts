@@ -123,6 +123,9 @@ export class RelayStream implements AsyncIterableIterator<ChatStreamEvent> {
             new UpstreamError('stream_interrupted', 'stream ended without a finish event'),
           );
         }
+        // Only a stream that finished says the upstream is healthy: one that always dies mid-answer
+        // must still open its circuit.
+        this.ctx.breaker.success(this.ctx.targetKey);
         if (this.events) this.ctx.onComplete?.(this.events);
         return { done: true, value: undefined };
       }
@@ -137,6 +140,8 @@ export class RelayStream implements AsyncIterableIterator<ChatStreamEvent> {
   async return(): Promise<IteratorResult<ChatStreamEvent, undefined>> {
     if (!this.done) {
       this.end();
+      // The consumer stopped: no verdict on the upstream, but a half-open probe slot is freed.
+      this.ctx.breaker.release(this.ctx.targetKey);
       this.pending = undefined;
       await close(this.rest);
     }
@@ -150,7 +155,10 @@ export class RelayStream implements AsyncIterableIterator<ChatStreamEvent> {
 
   private interrupted(e: unknown): Error {
     const { ctx } = this;
-    if (ctx.signal.aborted) return cancelledError(ctx.failure.model, ctx.signal);
+    if (ctx.signal.aborted) {
+      ctx.breaker.release(ctx.targetKey);
+      return cancelledError(ctx.failure.model, ctx.signal);
+    }
     ctx.breaker.failure(ctx.targetKey);
     return streamInterruptedError(asUpstreamError(e), ctx.failure);
   }
