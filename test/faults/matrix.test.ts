@@ -10,7 +10,7 @@ import { expectNoInternals, faultsConfig, parseSse, streamError, streamText } fr
 
 // Every upstream fault × streaming or not × OpenAI or Anthropic (client API shape and upstream wire
 // alike), with and without a fallback: what the caller gets, what the usage row says, how many
-// upstream calls were made. The expected behaviour per fault is the table in docs/routing.md.
+// upstream calls were made. The expected behaviour per fault is the table in docs/api.md (Upstream faults).
 
 type Family = 'openai' | 'anthropic';
 type Kind = 'answer' | 'estimated' | 'retried' | 'moved_on' | 'interrupted';
