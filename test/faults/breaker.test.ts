@@ -11,7 +11,7 @@ import { faultsConfig } from './harness.js';
 // upstream is left alone for a while (and the client told when to come back), then probed once.
 
 /** Short, so that the tests can wait it out; the waits below are the behaviour under test, not sync. */
-const COOLDOWN_MS = 400;
+const COOLDOWN_MS = 1000;
 const pastCooldown = () => new Promise((r) => setTimeout(r, COOLDOWN_MS + 60));
 
 let oai: FakeUpstream;

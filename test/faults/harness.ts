@@ -7,7 +7,7 @@ export const GPT = 'gpt-4o';
 export const CLAUDE = 'claude-sonnet-4-5-20250929';
 
 /** Target timeout of every faults config: bounds the first byte, a whole non-stream answer and each stream silence. */
-export const TIMEOUT_MS = 300;
+export const TIMEOUT_MS = 500;
 
 /**
  * Per family, a model with no fallback (`<family>`) and one falling back to the other family
