@@ -34,6 +34,7 @@ export function faultsConfig(
       { name: 'anthropic', targets: ant, retries: 1 },
       { name: 'anthropic-fb', targets: ant, retries: 1, fallbacks: ['openai-ok'] },
       { name: 'anthropic-ok', targets: ant, retries: 0 },
+      { name: 'embed', type: 'embedding', targets: [{ provider: 'oai', model: 'text-embedding-3-small' }] },
     ],
     routing: {
       timeout_ms: TIMEOUT_MS,

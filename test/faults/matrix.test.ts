@@ -292,3 +292,18 @@ describe.each(['openai', 'anthropic'] as const)('%s shape', (family) => {
     });
   });
 });
+
+describe('embeddings', () => {
+  it.each([-5000, 3_000_000_000])('bill Keel’s estimate when the upstream reports %d tokens', async (n) => {
+    oai.enqueue({ usage: { input: n } });
+    const { data, response } = await openai.embeddings
+      .create({ model: 'embed', input: ['hello world'], encoding_format: 'float' })
+      .withResponse();
+    expect(data.data).toHaveLength(1);
+    expect(data.usage.prompt_tokens).toBeGreaterThan(0);
+    expect(data.usage.prompt_tokens).toBeLessThan(20);
+    const row = await keel.usageFor(response.headers.get('x-keel-request-id'));
+    expect(row).toMatchObject({ status: 200, tokensEstimated: true, inputTokens: data.usage.prompt_tokens });
+    expect(row.costUsd).toBeLessThan(0.001);
+  });
+});
