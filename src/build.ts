@@ -216,6 +216,16 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       return readSpend(database, subject, from);
     },
     observers,
+    onImplausibleUsage: (ctx, reason) =>
+      logger.warn(
+        {
+          request_id: ctx.requestId,
+          provider: ctx.dispatch.provider,
+          model: ctx.dispatch.modelUpstream,
+          reason,
+        },
+        "upstream reported usage that cannot be billed; recorded Keel's estimate instead",
+      ),
     registeredBudgets: () => value.registeredBudgets(),
     now: Date.now,
     perfNow: () => performance.now(),

@@ -25,7 +25,8 @@ import type { GuardEvent } from './guard/types.js';
 import { record, type UsageObserver } from './record.js';
 import { checkRequestSchemas } from './schemas.js';
 import { createAttributionRules, refuseUnknownModel } from './scope.js';
-import { responseText, type Settlement, settle } from './settle.js';
+import { estimateEmbeddingTokens, responseText, type Settlement, settle } from './settle.js';
+import { implausibleUsage } from './usage-check.js';
 
 /**
  * The request path, top to bottom:
@@ -46,6 +47,8 @@ export interface PipelineDeps extends AdmitDeps {
   schemas?: SchemaCompiler;
   /** Metrics, traces, request logs: told about every finished request. */
   observers?: readonly UsageObserver[];
+  /** Told when an upstream's reported usage was not believed and Keel's estimate billed instead. */
+  onImplausibleUsage?: (ctx: RequestContext, reason: string) => void;
   perfNow: () => number;
 }
 
@@ -89,17 +92,21 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   /**
    * The one exit of every request: price what was spent, release the admission, write the usage
-   * event and, for refusals, the audit entry. A failed call that produced no output cost nothing.
+   * event and, for refusals, the audit entry. A failed call that produced no output cost nothing,
+   * unless the upstream had started answering (`upstreamStarted`: a stream cut after its first
+   * event), which the provider bills at least for the input.
    */
   function finish(
     ctx: RequestContext,
     status: number,
     error: unknown,
     outputText: string | null,
+    upstreamStarted = false,
   ): Settlement | null {
     const e = error === null ? null : toKeelError(error);
     const spent =
-      ctx.dispatch.provider !== null && (e === null || !!outputText || ctx.dispatch.usage !== null);
+      ctx.dispatch.provider !== null &&
+      (e === null || upstreamStarted || !!outputText || ctx.dispatch.usage !== null);
     const settlement = spent ? settle(ctx, deps.prices, ctx.dispatch.usage ? null : outputText) : null;
     const u = settlement?.usage;
     void release(deps, ctx, settlement?.costUsd ?? 0, u ? u.inputTokens + u.outputTokens : 0);
@@ -161,6 +168,21 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
   }
 
+  /**
+   * Usage an upstream reported that cannot be a bill (see usage-check.ts) is dropped, so the call is
+   * settled on Keel's estimate, marked estimated; the reason goes to onImplausibleUsage. Returns
+   * false when it was dropped.
+   */
+  function vetUsage(ctx: RequestContext): boolean {
+    const u = ctx.dispatch.usage;
+    if (!u || u.estimated) return true;
+    const why = implausibleUsage(u, ctx.chat);
+    if (why === null) return true;
+    ctx.dispatch.usage = null;
+    deps.onImplausibleUsage?.(ctx, why);
+    return false;
+  }
+
   function screen(ctx: RequestContext, res: ChatResponse): void {
     if (!ctx.principal?.scopes) return;
     for (const c of res.choices) for (const t of c.message.toolCalls ?? []) authorizeToolCall(ctx, t);
@@ -210,6 +232,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       let res: ChatResponse;
       try {
         res = await deps.router.chat(req, ctx.dispatch, signal);
+        if (!vetUsage(ctx)) delete res.usage;
         screen(ctx, res);
         if (ctx.guardOutput) screenOutput(res, ctx.guardOutput, ctx.guardEvents);
       } catch (e) {
@@ -240,6 +263,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         let finished = false;
         try {
           for await (const ev of upstream) {
+            // An implausible count never reaches the client either; Keel's estimate follows at the end.
+            if (ev.type === 'usage' && !vetUsage(ctx)) continue;
             if (ev.type === 'text') text += ev.text;
             else if (ev.type === 'tool_call_delta') text += ev.argumentsDelta;
             else if (ev.type === 'tool_call_start' && screened) authorizeToolCall(ctx, ev);
@@ -254,10 +279,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           if (settlement?.usage.estimated) yield { type: 'usage', usage: settlement.usage };
         } catch (e) {
           finished = true;
-          finish(ctx, 0, e, text);
+          // The router hands over a stream whose first event has arrived: the upstream has started.
+          finish(ctx, 0, e, text, !ctx.dispatch.cacheHit);
           throw e;
         } finally {
-          if (!finished) finish(ctx, 499, null, text);
+          if (!finished) finish(ctx, 499, null, text, !ctx.dispatch.cacheHit);
         }
       })();
     },
@@ -268,6 +294,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       let res: EmbeddingsResponse;
       try {
         res = await deps.router.embed(req, ctx.dispatch, signal);
+        if (!vetUsage(ctx)) res.usage = { inputTokens: estimateEmbeddingTokens(req), estimated: true };
       } catch (e) {
         finish(ctx, 0, e, null);
         throw e;

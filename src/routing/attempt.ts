@@ -8,19 +8,60 @@ import { type CancelSignal, CancelSource } from '../canonical/cancel.js';
  */
 export class AttemptSignal {
   private readonly source = new CancelSource();
-  private readonly handle: NodeJS.Timeout;
+  private handle: NodeJS.Timeout;
   private fired = false;
+  private idleMs = 0;
+  /** performance.now() when the current wait for the upstream began; -1 when not waiting. */
+  private waitingSince = -1;
   private readonly unlink: () => void;
   private rejectRace: ((reason: unknown) => void) | undefined;
 
   constructor(client: CancelSignal, timeoutMs: number) {
-    this.handle = setTimeout(() => {
-      this.fired = true;
-      this.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError'));
-    }, timeoutMs);
-    // Never keep the process alive only to time out a request nobody will wait for.
-    this.handle.unref?.();
+    this.handle = this.deadline(timeoutMs, 'no answer');
     this.unlink = client.onAbort((reason) => this.abort(reason));
+  }
+
+  private deadline(ms: number, what: string): NodeJS.Timeout {
+    const t = setTimeout(() => {
+      this.fired = true;
+      this.abort(new DOMException(`${what} within ${ms} ms`, 'TimeoutError'));
+    }, ms);
+    // Never keep the process alive only to time out a request nobody will wait for.
+    t.unref?.();
+    return t;
+  }
+
+  /**
+   * From now on, time the attempt out when one wait for the upstream (between waiting() and
+   * waited()) lasts `ms`. For a stream being relayed: time spent while the client reads slowly is
+   * not the upstream's silence. One timer re-armed lazily, not one per event.
+   */
+  watchIdle(ms: number): void {
+    clearTimeout(this.handle);
+    this.idleMs = ms;
+    this.handle = this.idleTimer(ms);
+  }
+
+  waiting(): void {
+    this.waitingSince = performance.now();
+  }
+
+  waited(): void {
+    this.waitingSince = -1;
+  }
+
+  private idleTimer(ms: number): NodeJS.Timeout {
+    const t = setTimeout(() => {
+      const quiet = this.waitingSince < 0 ? 0 : performance.now() - this.waitingSince;
+      if (quiet >= this.idleMs - 1) {
+        this.fired = true;
+        this.abort(new DOMException(`no stream event within ${this.idleMs} ms`, 'TimeoutError'));
+      } else if (!this.source.aborted) {
+        this.handle = this.idleTimer(this.idleMs - quiet);
+      }
+    }, ms);
+    t.unref?.();
+    return t;
   }
 
   /**

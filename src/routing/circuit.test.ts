@@ -71,4 +71,21 @@ describe('CircuitBreaker', () => {
     clock.t = 1000;
     expect(b.acquire('k')).toBe(true);
   });
+
+  it("holds a target back for an upstream's retry-after, at most one cooldown, without opening it", () => {
+    const { b, clock } = setup();
+    b.pause('k', 600);
+    expect(b.paused('k')).toBe(true);
+    expect(b.acquire('k')).toBe(false);
+    expect(b.retryInMs('k')).toBe(600);
+    expect(b.state('k')).toBe('closed');
+    clock.t = 600;
+    expect(b.acquire('k')).toBe(true);
+    b.pause('k', 3_600_000);
+    expect(b.retryInMs('k')).toBe(1000);
+    b.success('k');
+    expect(b.acquire('k')).toBe(true);
+    b.pause('k', 0);
+    expect(b.paused('k')).toBe(false);
+  });
 });

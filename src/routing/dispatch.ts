@@ -40,9 +40,10 @@ export interface Dispatched<T> {
  * Runs `attempt` along the route until one target answers: for each model of the chain (the
  * requested one, then its fallbacks), its targets in weighted-random order, each retried on
  * retryable errors with backoff. Errors the request caused end everything at once. Targets whose
- * circuit is open are skipped; if every target of the whole chain is, this fails fast with
- * upstream_unavailable and a retry-after for when the first circuit half-opens (rather than piling
- * more load on upstreams that are known to be failing). Records attempts, the target last tried and
+ * circuit is open, or that asked for a pause with a 429 retry-after, are skipped; if every target of
+ * the whole chain is, this fails fast with upstream_unavailable (upstream_rate_limited when a pause
+ * was among the reasons) and a retry-after for when the first target can be tried again, rather
+ * than piling more load on upstreams that are known to be failing or limiting. Records attempts, the target last tried and
  * the fallbacks taken in `outcome`.
  */
 export async function dispatch<T>(
@@ -51,10 +52,16 @@ export async function dispatch<T>(
   outcome: DispatchOutcome,
   signal: CancelSignal,
   attempt: Attempt<T>,
+  /**
+   * The answer is a stream whose first event is not yet a verdict on the upstream's health: the
+   * caller reports success (or failure) to the breaker when the stream ends.
+   */
+  verdictLater = false,
 ): Promise<Dispatched<T>> {
   const requested = route.chain[0]!.name;
   let last: { err: UpstreamError; ctx: FailureContext } | undefined;
   let reopenInMs = Number.POSITIVE_INFINITY;
+  let rateLimited = false;
 
   for (let m = 0; m < route.chain.length; m++) {
     const model = route.chain[m]!;
@@ -65,6 +72,7 @@ export async function dispatch<T>(
         if (signal.aborted) throw cancelledError(requested, signal);
         if (!deps.breaker.acquire(target.key)) {
           reopenInMs = Math.min(reopenInMs, deps.breaker.retryInMs(target.key));
+          rateLimited ||= deps.breaker.paused(target.key);
           break;
         }
         if (!taken) {
@@ -80,7 +88,7 @@ export async function dispatch<T>(
         try {
           const value = await timer.race(start(attempt, adapter, target, timer.signal));
           timer.lift();
-          deps.breaker.success(target.key);
+          if (!verdictLater) deps.breaker.success(target.key);
           return { value, model, target, attempt: timer };
         } catch (e) {
           timer.dispose();
@@ -106,6 +114,8 @@ export async function dispatch<T>(
           throw mapUpstreamError(err, ctx);
         }
         deps.breaker.failure(target.key);
+        if (err.kind === 'rate_limit' && err.retryAfter !== undefined)
+          deps.breaker.pause(target.key, err.retryAfter * 1000);
         last = { err, ctx };
         if (!err.retryable || n >= model.retries) break;
         const delay = retryDelay(n, err.retryAfter, deps.retry, deps.random);
@@ -120,7 +130,7 @@ export async function dispatch<T>(
     }
   }
   if (last) throw mapUpstreamError(last.err, last.ctx);
-  throw circuitsOpenError(requested, reopenInMs);
+  throw circuitsOpenError(requested, reopenInMs, rateLimited);
 }
 
 function start<T>(attempt: Attempt<T>, adapter: ProviderAdapter, target: RouteTarget, signal: CancelSignal) {

@@ -87,7 +87,13 @@ function retryAfterS(err: UpstreamError): number | undefined {
   return err.kind === 'rate_limit' && err.retryAfter !== undefined ? Math.ceil(err.retryAfter) : undefined;
 }
 
-export function circuitsOpenError(model: string, retryInMs: number): KeelError {
+export function circuitsOpenError(model: string, retryInMs: number, rateLimited = false): KeelError {
+  if (rateLimited)
+    return new KeelError(
+      'upstream_rate_limited',
+      `Model \`${model}\` is rate-limited by its provider, which asked Keel to wait; retry later.`,
+      { retryAfter: Math.max(1, Math.ceil(retryInMs / 1000)) },
+    );
   return new KeelError(
     'upstream_unavailable',
     `Model \`${model}\` is temporarily unavailable: every target failed repeatedly and is paused; retry later.`,

@@ -116,4 +116,20 @@ describe('router: circuit breaker', () => {
     for (let i = 0; i < 3; i++) expect((await s.failure(s.chat())).code).toBe('upstream_bad_request');
     expect((await s.chat()).choices[0]!.message.content).toBe('ok');
   });
+
+  it('stops calling a target that answered 429 with retry-after, and tells the client when to come back', async () => {
+    const s = setup([{ name: 'chat', targets: [{ provider: 'p1', model: 'm1' }] }]);
+    s.p1.script('m1', { fail: err.rateLimit(3) }, { ok: response('back') });
+    const first = await s.failure(s.chat());
+    expect([first.code, first.retryAfter]).toEqual(['upstream_rate_limited', 3]);
+    s.clock.t = 1000;
+    const o = newDispatchOutcome();
+    const e = await s.failure(s.chat(o));
+    expect([e.code, e.status, e.retryAfter]).toEqual(['upstream_rate_limited', 429, 2]);
+    expect(o.attempts).toBe(0);
+    expect(s.p1.calls).toHaveLength(1);
+    s.clock.t = 3000;
+    expect((await s.chat()).choices[0]?.message.content).toBe('back');
+    expect(s.p1.calls).toHaveLength(2);
+  });
 });

@@ -99,8 +99,13 @@ export function createRouter(opts: RouterOptions): Router {
         return replay(responseToEvents(hit.response));
       }
 
-      const { value, model, target, attempt } = await dispatch(deps, route, outcome, signal, (a, _t, call) =>
-        openStream(a, req, call, now),
+      const { value, model, target, attempt } = await dispatch(
+        deps,
+        route,
+        outcome,
+        signal,
+        (a, _t, call) => openStream(a, req, call, now),
+        true,
       );
       outcome.ttftMs = value.firstAt - startedAt;
       return new RelayStream(value, {
@@ -109,6 +114,7 @@ export function createRouter(opts: RouterOptions): Router {
         breaker: deps.breaker,
         targetKey: target.key,
         attempt,
+        idleMs: target.timeoutMs,
         failure: {
           model: req.model,
           via: model.name === req.model ? undefined : model.name,

@@ -2,6 +2,7 @@ import type { CancelSignal } from '../canonical/cancel.js';
 import type { ChatRequest, ChatStreamEvent } from '../canonical/types.js';
 import type { DispatchOutcome } from '../pipeline/context.js';
 import { type ProviderAdapter, type TargetCall, UpstreamError } from '../providers/types.js';
+import type { AttemptSignal } from './attempt.js';
 import type { CircuitBreaker } from './circuit.js';
 import { asUpstreamError, cancelledError, type FailureContext, streamInterruptedError } from './errors.js';
 
@@ -29,6 +30,10 @@ export async function openStream(
     r = await rest.next();
   } catch (e) {
     void close(rest);
+    // A transport failure before the first event (a reset right after the headers) sent the client
+    // nothing: it is a failed connection, retried like one, not an interruption.
+    if (e instanceof UpstreamError && e.kind === 'stream_interrupted' && e.cause !== undefined)
+      throw new UpstreamError('connection', e.message, { cause: e.cause });
     throw e;
   }
   if (call.signal.aborted) {
@@ -46,8 +51,14 @@ export interface RelayContext {
   signal: CancelSignal;
   breaker: CircuitBreaker;
   targetKey: string;
-  /** Disposed when the stream ends, however it ends. */
-  attempt: { dispose(): void };
+  /** Disposed when the stream ends, however it ends; bounds each wait for the next event. */
+  attempt: Pick<AttemptSignal, 'dispose' | 'watchIdle' | 'waiting' | 'waited' | 'race' | 'timedOut'>;
+  /**
+   * Longest silence between two upstream events (the target's timeout): past it the stream is
+   * interrupted and the upstream connection closed, rather than holding the client until the
+   * transport's own backstop minutes later.
+   */
+  idleMs: number;
   failure: FailureContext;
   /** Called with every event of a stream that finished cleanly (to cache it); absent = don't collect. */
   onComplete?: (events: ChatStreamEvent[]) => void;
@@ -74,6 +85,7 @@ export class RelayStream implements AsyncIterableIterator<ChatStreamEvent> {
   ) {
     this.pending = opened.first;
     this.rest = opened.rest;
+    ctx.attempt.watchIdle(ctx.idleMs);
     this.events = ctx.onComplete ? [] : undefined;
   }
 
@@ -87,11 +99,22 @@ export class RelayStream implements AsyncIterableIterator<ChatStreamEvent> {
     this.pending = undefined;
     if (ev === undefined) {
       let r: IteratorResult<ChatStreamEvent>;
+      const { attempt } = this.ctx;
+      attempt.waiting();
       try {
-        r = await this.rest.next();
+        r = await attempt.race(this.rest.next());
       } catch (e) {
         this.end();
+        if (attempt.timedOut) {
+          // The upstream is silent, not closed: the abort above ends its connection; free the iterator.
+          void close(this.rest);
+          throw this.interrupted(
+            new UpstreamError('timeout', `no stream event within ${this.ctx.idleMs} ms`, { cause: e }),
+          );
+        }
         throw this.interrupted(e);
+      } finally {
+        attempt.waited();
       }
       if (r.done) {
         this.end();
@@ -100,6 +123,9 @@ export class RelayStream implements AsyncIterableIterator<ChatStreamEvent> {
             new UpstreamError('stream_interrupted', 'stream ended without a finish event'),
           );
         }
+        // Only a stream that finished says the upstream is healthy: one that always dies mid-answer
+        // must still open its circuit.
+        this.ctx.breaker.success(this.ctx.targetKey);
         if (this.events) this.ctx.onComplete?.(this.events);
         return { done: true, value: undefined };
       }
@@ -114,6 +140,8 @@ export class RelayStream implements AsyncIterableIterator<ChatStreamEvent> {
   async return(): Promise<IteratorResult<ChatStreamEvent, undefined>> {
     if (!this.done) {
       this.end();
+      // The consumer stopped: no verdict on the upstream, but a half-open probe slot is freed.
+      this.ctx.breaker.release(this.ctx.targetKey);
       this.pending = undefined;
       await close(this.rest);
     }
@@ -127,7 +155,10 @@ export class RelayStream implements AsyncIterableIterator<ChatStreamEvent> {
 
   private interrupted(e: unknown): Error {
     const { ctx } = this;
-    if (ctx.signal.aborted) return cancelledError(ctx.failure.model, ctx.signal);
+    if (ctx.signal.aborted) {
+      ctx.breaker.release(ctx.targetKey);
+      return cancelledError(ctx.failure.model, ctx.signal);
+    }
     ctx.breaker.failure(ctx.targetKey);
     return streamInterruptedError(asUpstreamError(e), ctx.failure);
   }

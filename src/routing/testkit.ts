@@ -22,7 +22,9 @@ export type Step =
   /** Never answers; rejects with the signal's reason once aborted (like fetch). */
   | { hang: true }
   /** Answers only after the stream's first event, then never sends another until aborted. */
-  | { streamThenHang: ChatStreamEvent[] };
+  | { streamThenHang: ChatStreamEvent[] }
+  /** A slow but healthy stream: `gapMs` of silence before each event after the first. */
+  | { drip: ChatStreamEvent[]; gapMs: number };
 
 export interface Call {
   provider: string;
@@ -83,6 +85,18 @@ export class FakeProvider implements ProviderAdapter {
         try {
           yield* s.streamThenHang;
           await hang(call.signal);
+        } finally {
+          self.closedStreams++;
+        }
+      })();
+    }
+    if ('drip' in s) {
+      return (async function* () {
+        try {
+          for (const [i, e] of s.drip.entries()) {
+            if (i > 0) await new Promise((r) => setTimeout(r, s.gapMs));
+            yield e;
+          }
         } finally {
           self.closedStreams++;
         }

@@ -8,11 +8,11 @@ import {
   pieces,
   sendGarbage,
   sendJson,
-  sendTruncatedJson,
   startFake,
   textOf,
   writeSse,
 } from './common.js';
+import { sendAnswer, sendWrongShape } from './faults.js';
 
 /**
  * A fake Anthropic Messages server speaking the real wire format (checked against the
@@ -61,7 +61,12 @@ export function defaultAnthropicAnswer(body: Record<string, unknown>): string {
   return `Echo: ${isObject(last) ? textOf(last.content) : ''}`;
 }
 
-function usageOf(u: FakeUsage | undefined, body: Record<string, unknown>, outputDefault: number) {
+function usageOf(
+  u: FakeUsage | undefined,
+  body: Record<string, unknown>,
+  outputDefault: number,
+  raw?: Record<string, unknown>,
+) {
   const messages = Array.isArray(body.messages) ? body.messages.length : 1;
   const cacheWrite = u?.cacheWrite ?? 0;
   return {
@@ -71,6 +76,7 @@ function usageOf(u: FakeUsage | undefined, body: Record<string, unknown>, output
     cache_creation: { ephemeral_5m_input_tokens: cacheWrite, ephemeral_1h_input_tokens: 0 },
     output_tokens: u?.output ?? outputDefault,
     service_tier: 'standard',
+    ...raw,
   };
 }
 
@@ -117,6 +123,10 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
       sendGarbage(res, stream);
       return;
     }
+    if (b.wrongShape) {
+      sendWrongShape(res, stream, 'anthropic');
+      return;
+    }
     const invalid = validate(body);
     if (invalid) {
       sendJson(res, 400, errorBody(400, invalid));
@@ -145,10 +155,9 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
         content,
         stop_reason: stopReason,
         stop_sequence: stopSequence,
-        usage: usageOf(b.usage, body, text === null ? 15 : pieces(text).length),
+        usage: usageOf(b.usage, body, text === null ? 15 : pieces(text).length, b.rawUsage),
       };
-      if (b.cutAfter !== undefined) sendTruncatedJson(res, message);
-      else sendJson(res, 200, message);
+      await sendAnswer(ex, message);
       return;
     }
 
@@ -158,7 +167,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
     const textPieces = text === null ? [] : pieces(text);
     const outputTotal =
       textPieces.length + (toolCalls ?? []).reduce((n, t) => n + jsonFragments(t.arguments).length, 0);
-    const finalUsage = usageOf(b.usage, body, outputTotal);
+    const finalUsage = usageOf(b.usage, body, outputTotal, b.rawUsage);
     frames.push(
       sse('message_start', {
         type: 'message_start',
@@ -234,7 +243,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
               input_tokens: finalUsage.input_tokens,
               cache_creation_input_tokens: finalUsage.cache_creation_input_tokens,
               cache_read_input_tokens: finalUsage.cache_read_input_tokens,
-              output_tokens: b.usage?.output ?? output,
+              output_tokens: finalUsage.output_tokens,
             },
       }),
     );

@@ -1,5 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { namedFault } from './faults.js';
+
+/** A stalled response stays silent this long at most (the client is expected to give up first). */
+export const STALL_MS = 60_000;
 
 /** One request a fake upstream received, as it arrived on the wire. */
 export interface RecordedRequest {
@@ -67,6 +71,22 @@ export interface Behaviour {
   deltaUsageOutputOnly?: boolean;
   /** OpenAI: report no usage at all (as some OpenAI-compatible servers do), so Keel must estimate. */
   omitUsage?: boolean;
+  /**
+   * Streams: write this many SSE events, then go silent with the connection open until the client
+   * gives up. Non-stream: headers and half the body, then silence.
+   */
+  stallAfter?: number;
+  /** Non-stream: send the body in a few slices, `chunkDelayMs` apart (streams drip with chunkDelayMs alone). */
+  drip?: boolean;
+  /**
+   * Streams: everything but the terminator (`data: [DONE]` / `message_stop`), then a clean end.
+   * Non-stream: the first half of the JSON with a matching content-length, then a clean end.
+   */
+  truncate?: boolean;
+  /** 200 with valid JSON (or SSE events of valid JSON) that is not the provider's answer shape. */
+  wrongShape?: boolean;
+  /** Usage fields put on the wire verbatim over the computed ones (negative, strings, billions…). */
+  rawUsage?: Record<string, unknown>;
 }
 
 export interface FakeUpstream {
@@ -77,7 +97,12 @@ export interface FakeUpstream {
   readonly aborted: number;
   /** Queue behaviours for the next requests, in order; the default echo answer follows. */
   enqueue(...behaviours: Behaviour[]): void;
-  /** Clear the queue and the recorded requests. */
+  /**
+   * The behaviour of every request the queue does not script (until reset or always(undefined)).
+   * A request can also name a fault itself: see faults.ts (`x-fake-fault` header, `model+fault`).
+   */
+  always(behaviour: Behaviour | undefined): void;
+  /** Clear the queue, the standing behaviour and the recorded requests. */
   reset(): void;
   /** The last request received (throws when there is none). */
   last(): RecordedRequest;
@@ -106,6 +131,7 @@ export function cutConnection(res: http.ServerResponse): void {
 export async function startFake(handler: Handler): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = [];
   const queue: Behaviour[] = [];
+  let standing: Behaviour | undefined;
   const timers = new Set<NodeJS.Timeout>();
   const waiters = new Set<() => void>();
   let closing = false;
@@ -155,7 +181,7 @@ export async function startFake(handler: Handler): Promise<FakeUpstream> {
       res.on('close', () => {
         if (!res.writableFinished && !closing && !deliberatelyCut.has(res)) aborted++;
       });
-      const behaviour = queue.shift() ?? {};
+      const behaviour = queue.shift() ?? namedFault(recorded) ?? standing ?? {};
       handler({ req: recorded, res, behaviour, wait: (ms) => wait(res, ms) }).catch((err: unknown) => {
         if (!res.headersSent) {
           res.writeHead(500, { 'content-type': 'text/plain' });
@@ -178,8 +204,12 @@ export async function startFake(handler: Handler): Promise<FakeUpstream> {
     enqueue: (...b) => {
       queue.push(...b);
     },
+    always: (b) => {
+      standing = b;
+    },
     reset: () => {
       queue.length = 0;
+      standing = undefined;
       requests.length = 0;
       aborted = 0;
     },
@@ -213,17 +243,6 @@ export function sendJson(
   res.end(text);
 }
 
-/** Writes the first half of a JSON body, then resets the connection. */
-export function sendTruncatedJson(res: http.ServerResponse, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(200, {
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(text)),
-  });
-  res.write(text.slice(0, Math.floor(text.length / 2)));
-  setTimeout(() => cutConnection(res), 20);
-}
-
 export function sendGarbage(res: http.ServerResponse, stream: boolean): void {
   if (stream) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -244,7 +263,12 @@ export async function writeSse(ex: Exchange, frames: string[], errorFrame: strin
     connection: 'keep-alive',
   });
   res.flushHeaders();
-  for (let i = 0; i < frames.length; i++) {
+  const count = b.truncate ? frames.length - 1 : frames.length;
+  for (let i = 0; i < count; i++) {
+    if (b.stallAfter !== undefined && i >= b.stallAfter) {
+      await ex.wait(STALL_MS);
+      return;
+    }
     if (b.cutAfter !== undefined && i >= b.cutAfter) {
       if (b.cutWithError) {
         res.end(errorFrame);

@@ -1,6 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/keel.js';
+import { FAULTS } from './faults.js';
 import { type FakeUpstream, fakeEmbedding, startFakeAnthropic, startFakeOpenAI } from './index.js';
 
 // The fakes are only useful if the official SDKs accept what they send: check them directly, no Keel.
@@ -150,5 +152,80 @@ describe('fake Anthropic', () => {
       messages: [{ role: 'user', content: 'a b c d e' }],
     });
     await expect(stream.finalMessage()).rejects.toThrow(/Overloaded/);
+  });
+});
+
+describe('named faults', () => {
+  it('are picked by header or model suffix, and the SDKs see them as the real APIs would fail', async () => {
+    const cut = openai.chat.completions.create(
+      { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] },
+      { headers: { 'x-fake-fault': 'server_error' } },
+    );
+    await expect(cut).rejects.toBeInstanceOf(OpenAI.InternalServerError);
+    await expect(
+      anthropic.messages.create({
+        model: 'claude-fake-1+overloaded',
+        max_tokens: 5,
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+    ).rejects.toMatchObject({ status: 529 });
+    // unknown names are no fault at all
+    const ok = await openai.chat.completions.create({
+      model: 'gpt-4o+nonsense',
+      messages: [{ role: 'user', content: 'fine' }],
+    });
+    expect(ok.choices[0]?.message.content).toBe('Echo: fine');
+  });
+
+  it('a standing fault applies until reset; the queue still comes first', async () => {
+    oai.always(FAULTS.wrong_shape);
+    oai.enqueue({ text: 'queued' });
+    const first = await openai.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'a' }],
+    });
+    expect(first.choices[0]?.message.content).toBe('queued');
+    const second = await openai.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'b' }],
+    });
+    expect(second.choices).toBeUndefined();
+    oai.reset();
+    const third = await openai.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'c' }],
+    });
+    expect(third.choices[0]?.message.content).toBe('Echo: c');
+  });
+
+  it('truncated streams lack only their terminator; stalled ones go silent', async () => {
+    ant.always(FAULTS.truncated);
+    const stream = anthropic.messages.stream({
+      model: 'claude-fake-1',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: 'a b c' }],
+    });
+    await expect(stream.finalMessage()).rejects.toThrow();
+    oai.always(FAULTS.stall);
+    const res = await fetch(`${oai.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-direct', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'a b c d' }],
+        stream: true,
+      }),
+    });
+    const reader = res.body!.getReader();
+    let text = '';
+    const decoder = new TextDecoder();
+    while ((text.match(/\n\n/g) ?? []).length < FAULTS.stall.stallAfter) {
+      const { value } = await reader.read();
+      text += decoder.decode(value);
+    }
+    const next = await Promise.race([reader.read(), new Promise((r) => setTimeout(() => r('silent'), 200))]);
+    expect(next).toBe('silent');
+    await reader.cancel();
+    await eventually(async () => expect(oai.aborted).toBe(1));
   });
 });

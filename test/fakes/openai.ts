@@ -8,11 +8,11 @@ import {
   pieces,
   sendGarbage,
   sendJson,
-  sendTruncatedJson,
   startFake,
   textOf,
   writeSse,
 } from './common.js';
+import { sendAnswer, sendWrongShape } from './faults.js';
 import { openaiStreamFrames } from './openai-stream.js';
 
 /**
@@ -74,7 +74,12 @@ export function defaultOpenAIAnswer(body: Record<string, unknown>): string {
   return `Echo: ${said}`;
 }
 
-function usageOf(u: FakeUsage | undefined, body: Record<string, unknown>, completionDefault: number) {
+function usageOf(
+  u: FakeUsage | undefined,
+  body: Record<string, unknown>,
+  completionDefault: number,
+  raw?: Record<string, unknown>,
+) {
   const messages = Array.isArray(body.messages) ? body.messages.length : 1;
   const prompt = u?.input ?? 10 + 3 * messages;
   const completion = u?.output ?? completionDefault;
@@ -89,6 +94,7 @@ function usageOf(u: FakeUsage | undefined, body: Record<string, unknown>, comple
       accepted_prediction_tokens: 0,
       rejected_prediction_tokens: 0,
     },
+    ...raw,
   };
 }
 
@@ -125,6 +131,10 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     const stream = body.stream === true;
     if (b.garbage) {
       sendGarbage(res, stream);
+      return;
+    }
+    if (b.wrongShape) {
+      sendWrongShape(res, stream, 'openai');
       return;
     }
     const azure = AZURE_DEPLOYMENT.exec(req.path);
@@ -180,11 +190,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     const choiceText = (i: number) => (text === null ? null : i === 0 ? text : `${text} (${i})`);
 
     if (!stream) {
-      if (b.cutAfter !== undefined) {
-        sendTruncatedJson(res, { id, object: 'chat.completion', choices: [{ message: { content: text } }] });
-        return;
-      }
-      sendJson(res, 200, {
+      await sendAnswer(ex, {
         id,
         object: 'chat.completion',
         created,
@@ -211,7 +217,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
         })),
         ...(b.omitUsage
           ? {}
-          : { usage: usageOf(b.usage, body, text === null ? 12 : pieces(text).length * n) }),
+          : { usage: usageOf(b.usage, body, text === null ? 12 : pieces(text).length * n, b.rawUsage) }),
         service_tier: 'default',
         system_fingerprint: 'fp_fake0001',
       });
@@ -228,7 +234,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       toolCalls,
       finish,
       includeUsage: isObject(so) && so.include_usage === true && !b.omitUsage,
-      usage: (completion) => usageOf(b.usage, body, completion),
+      usage: (completion) => usageOf(b.usage, body, completion, b.rawUsage),
     });
     const errorFrame = `data: ${JSON.stringify(errorBody(500, 'The server had an error while processing your request.'))}\n\n`;
     await writeSse(ex, frames, errorFrame);

@@ -30,8 +30,13 @@ export function toCanonicalUsage(u: Partial<AnthropicUsage> | null | undefined):
   };
 }
 
+/**
+ * A token count: absent is 0, anything else that is not a finite number is NaN, so that the
+ * pipeline's usage check refuses the report instead of billing it as 0 (pipeline/usage-check.ts).
+ */
 function num(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+  if (v === undefined || v === null) return 0;
+  return typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -121,5 +121,6 @@ export async function* anthropicStreamEvents(
     if (!(toUpstreamError(e, signal) instanceof UpstreamError)) throw e;
     throw new UpstreamError('stream_interrupted', 'Anthropic stream failed mid-answer', { cause: e });
   }
+  if (!started) throw new UpstreamError('invalid_response', 'Anthropic stream ended without a message_start');
   throw new UpstreamError('stream_interrupted', 'Anthropic stream ended before message_stop');
 }

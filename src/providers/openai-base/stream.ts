@@ -190,10 +190,13 @@ export async function* eventsFromSSE(
   }
 
   if (!sawDone) {
+    // Usage the upstream did report is passed on: it is what the provider bills for the cut answer.
+    if (usage) yield { type: 'usage', usage };
     throw new UpstreamError('stream_interrupted', 'upstream stream ended before [DONE]');
   }
   if (choices.size === 0) {
-    throw new UpstreamError('stream_interrupted', 'upstream stream ended without any choice');
+    // It ended cleanly ([DONE]) having said nothing an answer is made of: a wrong shape, not a cut.
+    throw new UpstreamError('invalid_response', 'upstream stream ended without any choice');
   }
   for (const cs of choices.values()) {
     if (!cs.finished)
