@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { failurePolicySchema } from '../pipeline/failure-policy.js';
 import { guardsSchema } from '../pipeline/guard/config.js';
 import { TELEMETRY_DEFAULTS, telemetrySchema } from '../telemetry/config.js';
 import {
@@ -322,6 +323,12 @@ export const configSchema = z
       .strict()
       .default({ poll_ms: 500, lease_poll_ms: 1500 }),
     guards: guardsSchema.default({ enabled: true, policies: {}, use_cases: {}, keys: {} }),
+    /**
+     * What a call does when the store behind a check cannot answer (docs/deployment.md, "When the
+     * store fails"): `closed` refuses it (503 store_unavailable), `open` lets it through unchecked
+     * and records that it did. Per use case under `use_cases`.
+     */
+    failure_policy: failurePolicySchema,
     logging: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

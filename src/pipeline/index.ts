@@ -16,6 +16,7 @@ import { attribute } from './attribute.js';
 import type { Authenticator } from './authenticate.js';
 import { authorizeEndpoint, authorizeRequest, authorizeToolCall } from './authorize.js';
 import { newDispatchOutcome, type Principal, type RequestContext } from './context.js';
+import { failureMode } from './failure-policy.js';
 import type { GuardPolicy } from './guard/config.js';
 import { checkExternal } from './guard/external.js';
 import { createStreamGuard, screenOutput } from './guard/output.js';
@@ -141,12 +142,27 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         if (policy) {
           ctx.guardOutput = guardRequest(chat, policy, { events: ctx.guardEvents }).output;
           if (policy.injection.external && policy.injection.input !== 'off')
-            await checkExternal(chat, policy, ctx.guardEvents);
+            await externalCheck(ctx, chat, policy);
         }
       }
     } catch (e) {
       finish(ctx, 0, e, null);
       throw e;
+    }
+  }
+
+  /** The external classifier, under the guards failure policy; an unanswered check is counted as such. */
+  async function externalCheck(ctx: RequestContext, chat: ChatRequest, policy: GuardPolicy): Promise<void> {
+    const before = ctx.guardEvents.length;
+    const fallback = failureMode(deps.config.failure_policy, ctx, 'guards') === 'closed' ? 'block' : 'allow';
+    try {
+      await checkExternal(chat, policy, ctx.guardEvents, fallback);
+    } finally {
+      for (let i = before; i < ctx.guardEvents.length; i++) {
+        const ev = ctx.guardEvents[i]!;
+        if (ev.labels.includes('injection.external.unavailable'))
+          deps.onStoreFailure?.(ctx, 'guards', ev.action === 'block' ? 'refused' : 'admitted', null);
+      }
     }
   }
 
