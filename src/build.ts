@@ -48,6 +48,9 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
   const logger = opts.logger ?? createLogger(config);
   const database = await openDatabase(config.database.url, {
     migrate: config.database.migrate === 'auto' ? true : 'require',
+    waitMs: config.database.connect_wait_s * 1000,
+    onWaiting: (attempt, err) =>
+      logger.warn({ attempt, err }, 'database not reachable yet; waiting (database.connect_wait_s)'),
   });
   // Rate limits and budgets: in process, or shared by every replica (PostgreSQL or Redis).
   const limits = await createCounters(config, database).catch(async (err: unknown) => {

@@ -131,9 +131,11 @@ export const configSchema = z
         url: z.string().default('sqlite:.keel/keel.db'),
         /** auto: `keel start` applies pending migrations; off: it refuses to start until `keel migrate`. */
         migrate: z.enum(['auto', 'off']).default('auto'),
+        /** PostgreSQL not reachable at start: keep trying this long, then exit with a clear message. */
+        connect_wait_s: z.number().min(0).default(30),
       })
       .strict()
-      .default({ url: 'sqlite:.keel/keel.db', migrate: 'auto' }),
+      .default({ url: 'sqlite:.keel/keel.db', migrate: 'auto', connect_wait_s: 30 }),
     auth: z
       .object({
         /** When true every /v1 call needs a key. Defaults to true as soon as any key is configured. */
