@@ -24,7 +24,7 @@ import { createProviders } from './providers/registry.js';
 import { createRouter } from './routing/router.js';
 import { createChangeWatcher } from './store/changes.js';
 import { createCounters } from './store/counters/index.js';
-import { openDatabase } from './store/db.js';
+import { openDatabase, SERVING_BUSY_TIMEOUT_MS } from './store/db.js';
 import { createLeaderLease } from './store/lease.js';
 import { createSecurityEventWriter, type SecurityEvent } from './store/security-events.js';
 import { createDurableRecords } from './store/spool/durable.js';
@@ -49,6 +49,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
   const database = await openDatabase(config.database.url, {
     migrate: config.database.migrate === 'auto' ? true : 'require',
     waitMs: config.database.connect_wait_s * 1000,
+    sqliteBusyTimeoutMs: SERVING_BUSY_TIMEOUT_MS,
     onWaiting: (attempt, err) =>
       logger.warn({ attempt, err }, 'database not reachable yet; waiting (database.connect_wait_s)'),
   });

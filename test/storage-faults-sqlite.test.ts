@@ -32,11 +32,14 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function chat(url: string, headers: Record<string, string> = {}, stream = false) {
+/** Flagged (not blocked) by the default guard policy: a secret in the input. */
+const FLAGGED = 'my key is AKIAIOSFODNN7EXAMPLE, keep it safe';
+
+async function chat(url: string, headers: Record<string, string> = {}, stream = false, content = 'hello') {
   const res = await fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ model: 'gpt-4o', stream, messages: [{ role: 'user', content: 'hello' }] }),
+    body: JSON.stringify({ model: 'gpt-4o', stream, messages: [{ role: 'user', content }] }),
   });
   const text = await res.text();
   return { status: res.status, id: res.headers.get('x-keel-request-id'), res, text };
@@ -175,12 +178,17 @@ describe('SQLite held locked by another process (keel start, writer thread)', ()
     await new Promise((r) => setTimeout(r, 1000));
     // Loading a budget first flushes this process's buffered events, which cannot be written now:
     // failure_policy.budgets is closed by default, so the call is refused with a clear, typed 503.
+    // A guard decision: its security event is written on the main connection, which the lock blocks too.
+    const flagged = await chat(keel.url, { 'x-keel-use-case': 'warm' }, false, FLAGGED);
+    expect(flagged.status).toBe(200);
     const cold = await chat(keel.url, { 'x-keel-use-case': 'cold' });
     expect(cold.status).toBe(503);
     expect(JSON.parse(cold.text)).toMatchObject({ error: { code: 'store_unavailable', type: 'api_error' } });
     expect(cold.res.headers.get('retry-after')).toBe('1');
     await held;
-    expect(await worst).toBeLessThan(250);
+    // Each write on the main connection waits at most its short busy_timeout (it was 5 s: /healthz
+    // took 10 s). The bound leaves room for a loaded CI machine.
+    expect(await worst).toBeLessThan(500);
     await lock.release();
     await traffic.stop();
     expect(traffic.failures).toEqual([]);
@@ -193,6 +201,22 @@ describe('SQLite held locked by another process (keel start, writer thread)', ()
       const counts = await usageCounts(dbUrl, traffic.received);
       expect(traffic.received.filter((id) => counts.get(id) !== 1)).toEqual([]);
     }, 20_000);
+    await eventually(async () => {
+      const database = await openDatabase(dbUrl, { migrate: false });
+      try {
+        const rows = await database.db
+          .selectFrom('security_events')
+          .select(['detector', 'message_index', 'event_key'])
+          .where('request_id', '=', flagged.id!)
+          .execute();
+        // Written once each (a detector may report several findings), none lost.
+        expect(rows.length).toBeGreaterThan(0);
+        expect(rows.map((r) => r.detector)).toContain('secrets');
+        expect(new Set(rows.map((r) => r.event_key)).size).toBe(rows.length);
+      } finally {
+        await database.close();
+      }
+    }, 15_000);
     expect(await integrity(dbUrl)).toBe('ok');
     keel.child.kill('SIGTERM');
     expect(await keel.exited, keel.output()).toBe(0);
@@ -236,6 +260,14 @@ describe('SQLite full (SQLITE_FULL from max_page_count)', () => {
         .map((f) => readFileSync(path.join(spoolDir, f), 'utf8'))
         .join('');
       expect(ids.filter((id) => !spooled.includes(id))).toEqual([]);
+      // Reads still work, writes do not: ready for traffic, but degraded, with the backlog.
+      const degraded = await fetch(`${keel.url}/readyz`);
+      expect(degraded.status).toBe(200);
+      expect(await degraded.json()).toMatchObject({
+        status: 'degraded',
+        writes: 'failing',
+        usage_pending: ids.length,
+      });
       // Repeated failures must not make the writer give up on the rows.
       for (let i = 0; i < 3; i++) await keel.app.services.usage.flush().catch(() => undefined);
       expect(writer.pending).toBe(ids.length);
@@ -245,6 +277,7 @@ describe('SQLite full (SQLITE_FULL from max_page_count)', () => {
       const counts = await usageCounts(dbUrl, ids);
       expect(ids.filter((id) => counts.get(id) !== 1)).toEqual([]);
       expect(String(sqlite.pragma('integrity_check', { simple: true }))).toBe('ok');
+      expect(await (await fetch(`${keel.url}/readyz`)).json()).toMatchObject({ status: 'ready' });
     } finally {
       await keel.close();
     }

@@ -28,7 +28,22 @@ export interface OpenDatabaseOptions {
   waitMs?: number;
   /** Told about each failed attempt while waiting. */
   onWaiting?: (attempt: number, err: unknown) => void;
+  /**
+   * SQLite: busy_timeout of this connection once migrated (default 5000 ms, also used while
+   * migrating). better-sqlite3 waits on the calling thread, so a serving process keeps it short:
+   * see SERVING_BUSY_TIMEOUT_MS.
+   */
+  sqliteBusyTimeoutMs?: number;
 }
+
+/**
+ * busy_timeout of the gateway's main SQLite connection. Another process holding the write lock (a
+ * backup, a `sqlite3` shell) made every write on the event loop wait the full 5 s, freezing every
+ * call: measured 10 s stalls of /healthz. Keel's own writer thread holds the lock for a few ms per
+ * batch or rollup chunk, well within this; writes that give up are retried by their writers, and
+ * admin transactions (writeTransaction) retry BEGIN IMMEDIATE off the event loop.
+ */
+export const SERVING_BUSY_TIMEOUT_MS = 100;
 
 /**
  * Opens the store named by a URL:
@@ -65,6 +80,8 @@ export async function openDatabase(url: string, opts: OpenDatabaseOptions = {}):
       throw e;
     }
   }
+  if (sqlite && opts.sqliteBusyTimeoutMs !== undefined)
+    sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.sqliteBusyTimeoutMs))}`);
   return database;
 }
 

@@ -33,6 +33,8 @@ export type UsageWriter = Omit<UsageSink, 'record'> & {
   close(): Promise<void>;
   /** Events waiting to be written (for health checks and tests). */
   readonly pending: number;
+  /** The last write attempt failed. */
+  readonly failing: boolean;
 };
 
 /** Statement parameter limits: SQLite 32766, Postgres 65535. Stay comfortably below both. */
@@ -235,6 +237,9 @@ export function createUsageWriter(database: Database, opts: UsageWriterOptions):
     close,
     get pending() {
       return buffer.length;
+    },
+    get failing() {
+      return consecutiveFailures > 0;
     },
   };
 }
