@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,7 +146,6 @@ describe('SQLite held locked by another process (keel start, writer thread)', ()
 
   beforeAll(async () => {
     requireBuild();
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(dir, { recursive: true });
     keel = await startKeelProcess(
       dir,
@@ -280,6 +279,64 @@ describe('SQLite full (SQLITE_FULL from max_page_count)', () => {
       expect(await (await fetch(`${keel.url}/readyz`)).json()).toMatchObject({ status: 'ready' });
     } finally {
       await keel.close();
+    }
+  }, 60_000);
+});
+
+/** A 64 KiB tmpfs for the spool (needs root, or CAP_SYS_ADMIN); null where mounting is not allowed. */
+function smallDisk(dir: string): { umount(): void } | null {
+  mkdirSync(dir, { recursive: true });
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  return { umount: () => execFileSync('umount', [dir], { stdio: 'ignore' }) };
+}
+
+describe('spool on a full disk (ENOSPC)', () => {
+  it('answers every call and records it through the writer once the spool can take no more', async (t) => {
+    const dir = path.join(tmp, 'spool-full');
+    const spoolDir = path.join(dir, 'spool');
+    const disk = smallDisk(spoolDir);
+    if (!disk) {
+      t.skip();
+      return;
+    }
+    try {
+      const dbUrl = `sqlite:${path.join(dir, 'keel.db')}`;
+      const keel = await startKeel(
+        standardConfig(
+          { openai: upstream, anthropic: upstream },
+          {
+            database: { url: dbUrl },
+            durability: { spool_dir: spoolDir },
+            // Nothing is committed (so nothing leaves the spool) until the flush below.
+            usage: { flush_interval_ms: 60_000, batch_size: 100_000 },
+          },
+        ),
+      );
+      try {
+        const ids: string[] = [];
+        for (let i = 0; i < 150; i++) {
+          const r = await chat(keel.url, {}, i % 3 === 0);
+          expect(r.status).toBe(200);
+          ids.push(r.id!);
+        }
+        const spooled = readdirSync(spoolDir)
+          .filter((f) => f.endsWith('.jsonl'))
+          .map((f) => readFileSync(path.join(spoolDir, f), 'utf8'))
+          .join('');
+        // The disk filled up: later events never reached the spool, but every call was answered.
+        expect(ids.filter((id) => !spooled.includes(id)).length).toBeGreaterThan(0);
+        await keel.app.services.usage.flush();
+        const counts = await usageCounts(dbUrl, ids);
+        expect(ids.filter((id) => counts.get(id) !== 1)).toEqual([]);
+      } finally {
+        await keel.close();
+      }
+    } finally {
+      disk.umount();
     }
   }, 60_000);
 });
