@@ -30,7 +30,12 @@ export function requireBuild(): void {
 export async function startKeelProcess(
   dir: string,
   config: Record<string, unknown>,
-  opts: { startTimeoutMs?: number; env?: Record<string, string> } = {},
+  opts: {
+    startTimeoutMs?: number;
+    env?: Record<string, string>;
+    /** Everything the process prints, as it arrives (before it listens, too). */
+    onOutput?: (text: string) => void;
+  } = {},
 ): Promise<KeelProcess> {
   const file = path.join(dir, 'keel.yaml');
   // JSON is YAML.
@@ -42,12 +47,12 @@ export async function startKeelProcess(
   });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.stdout!.on('data', (b: Buffer) => {
+  const collect = (b: Buffer) => {
     output += b.toString();
-  });
-  child.stderr!.on('data', (b: Buffer) => {
-    output += b.toString();
-  });
+    opts.onOutput?.(b.toString());
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
   const timeoutMs = opts.startTimeoutMs ?? 15_000;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
