@@ -108,6 +108,18 @@ describe('failure policy at admission', () => {
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 
+  it('a counter that throws synchronously is unanswered like one that rejects', async () => {
+    const sync: Counters = {
+      ...failingCounters(),
+      reserve: () => {
+        throw new Error('pool is closed');
+      },
+    };
+    await expect(admit(deps(sync), ctx(principal()), 'm', est)).rejects.toMatchObject({
+      code: 'store_unavailable',
+    });
+  });
+
   it('keeps real refusals: an exhausted budget is 429 even though the policy is open', async () => {
     const d = deps(createMemoryCounters(), { budgets: 'open' });
     d.loadSpend = async () => 1;

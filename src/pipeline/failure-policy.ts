@@ -76,12 +76,17 @@ export class StoreTimeoutError extends Error {
  * which errs on the side of spending less.
  */
 export function withDeadline<T>(op: () => Promise<T>, ms: number): Promise<T> {
+  let run: Promise<T>;
+  try {
+    run = op();
+  } catch (e) {
+    return Promise.reject(e);
+  }
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new StoreTimeoutError(ms)), ms);
     timer.unref();
   });
-  const run = op();
   // The loser of the race must not become an unhandled rejection.
   run.catch(() => undefined);
   return Promise.race([run, deadline]).finally(() => clearTimeout(timer));
