@@ -120,6 +120,20 @@ describe('failure policy at admission', () => {
     });
   });
 
+  it('a budget whose first load failed loads again once the store is back', async () => {
+    const d = deps(createMemoryCounters());
+    let storeUp = false;
+    d.loadSpend = async () => {
+      if (!storeUp) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+      return 0;
+    };
+    await expect(admit(d, ctx(principal()), 'm', est)).rejects.toMatchObject({ code: 'store_unavailable' });
+    storeUp = true;
+    const c = ctx(principal());
+    await admit(d, c, 'm', est);
+    expect(c.admission?.reservation).not.toBeNull();
+  });
+
   it('keeps real refusals: an exhausted budget is 429 even though the policy is open', async () => {
     const d = deps(createMemoryCounters(), { budgets: 'open' });
     d.loadSpend = async () => 1;
