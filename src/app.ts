@@ -57,7 +57,7 @@ export function createApp(deps: AppDeps): KeelApp {
   });
 
   const lifecycle = new Lifecycle();
-  app.route('/', healthRoutes({ database: services.database, lifecycle }));
+  app.route('/', healthRoutes({ database: services.database, lifecycle, usage: services.usage }));
   if (config.telemetry.metrics_enabled)
     app.route('/', metricsRoute(deps.metrics, { token: config.telemetry.metrics_token }));
   app.route('/v1', openaiRoutes({ pipeline, router, maxBodyBytes, trustProxy, lifecycle }));

@@ -15,6 +15,7 @@ import { REPORT_ADMIN_ROUTE_ROLES, reportRoutes } from './http/admin/reports.js'
 import { SECURITY_ROUTE_ROLES, securityRoutes } from './http/admin/security.js';
 import { VALUE_ADMIN_ROUTE_ROLES, valueAdminRoutes } from './http/admin/value.js';
 import { createAuthenticator } from './pipeline/authenticate.js';
+import { createStoreFailureReporter } from './pipeline/failure-report.js';
 import { createGuardHooks } from './pipeline/guard/hooks.js';
 import { createPipeline } from './pipeline/index.js';
 import { startBudgetReconciler } from './pipeline/reconcile.js';
@@ -24,9 +25,9 @@ import { createRouter } from './routing/router.js';
 import { createSchemaCompiler } from './schemas/index.js';
 import { createChangeWatcher } from './store/changes.js';
 import { createCounters } from './store/counters/index.js';
-import { openDatabase } from './store/db.js';
+import { openDatabase, SERVING_BUSY_TIMEOUT_MS } from './store/db.js';
 import { createLeaderLease } from './store/lease.js';
-import { createSecurityEventWriter } from './store/security-events.js';
+import { createSecurityEventWriter, type SecurityEvent } from './store/security-events.js';
 import { createDurableRecords } from './store/spool/durable.js';
 import { openSpool, spoolEnabled } from './store/spool/spool.js';
 import { createUsageWriter } from './store/usage.js';
@@ -48,6 +49,10 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
   const logger = opts.logger ?? createLogger(config);
   const database = await openDatabase(config.database.url, {
     migrate: config.database.migrate === 'auto' ? true : 'require',
+    waitMs: config.database.connect_wait_s * 1000,
+    sqliteBusyTimeoutMs: SERVING_BUSY_TIMEOUT_MS,
+    onWaiting: (attempt, err) =>
+      logger.warn({ attempt, err }, 'database not reachable yet; waiting (database.connect_wait_s)'),
   });
   // Rate limits and budgets: in process, or shared by every replica (PostgreSQL or Redis).
   const limits = await createCounters(config, database).catch(async (err: unknown) => {
@@ -190,16 +195,24 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
   // Writes by other processes (replicas, the CLI, `keel demo`) reach this one's caches within a poll.
   changes.subscribe('keys', () => authenticate.invalidate());
   changes.subscribe('use_cases', () => value.useCases.refresh());
+  const recordSecurity = durable
+    ? durable.securityRecorder(securityEvents)
+    : (e: SecurityEvent) => void securityEvents.record(e);
   const guards = createGuardHooks({
     config,
     policyOfUseCase: (id) => value.useCases.cached(id)?.guardPolicy,
-    record: durable ? durable.securityRecorder(securityEvents) : (e) => void securityEvents.record(e),
+    record: recordSecurity,
     metric: (detector, direction, action) => metrics.recordGuardDecision(detector, direction, action),
     audit,
   });
   // Caller-supplied JSON Schemas: checked at admission, compiled for guards and output checks.
   const schemas = createSchemaCompiler(config.json_schema);
   const pipeline = createPipeline({
+    onStoreFailure: createStoreFailureReporter({
+      logger,
+      metric: (check, outcome) => metrics.recordStoreFailure(check, outcome),
+      recordSecurity,
+    }),
     guards,
     schemas,
     config,

@@ -45,6 +45,8 @@ export const ERROR_CODES = {
   client_closed: { status: 499, type: 'invalid_request_error' },
   // Keel itself
   not_ready: { status: 503, type: 'api_error' },
+  /** A store behind a check (budgets, rate limits, an external guard) did not answer; failure_policy is closed. */
+  store_unavailable: { status: 503, type: 'api_error' },
   internal_error: { status: 500, type: 'api_error' },
 } as const satisfies Record<string, { status: number; type: string }>;
 

@@ -160,7 +160,15 @@ export function createMemoryCounters(now: () => number = Date.now): Counters {
           p = load(it.key);
           loading.set(it.key, p);
         }
-        const spent = await p;
+        let spent: number;
+        try {
+          spent = await p;
+        } catch (e) {
+          // A load that failed (the store was locked or down) must not be remembered: the next
+          // call tries again, or the budget would stay unavailable after the store is back.
+          if (loading.get(it.key) === p) loading.delete(it.key);
+          throw e;
+        }
         if (!budgets.has(it.key)) budgets.set(it.key, { spent, reserved: 0 });
         loading.delete(it.key);
       }

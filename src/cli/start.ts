@@ -3,7 +3,7 @@ import type { KeelApp, RunningServer } from '../app.types.js';
 import { buildKeel } from '../build.js';
 import { loadConfig } from '../config/load.js';
 import { serve } from '../server.js';
-import { MigrationsPendingError } from '../store/db.js';
+import { DatabaseUnreachableError, MigrationsPendingError } from '../store/db.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { tuneHeap } from './heap.js';
 import type { Io } from './main.js';
@@ -42,7 +42,7 @@ export async function runStart(argv: string[], io: Io): Promise<number> {
   try {
     app = await buildKeel(config, { logger });
   } catch (e) {
-    if (!(e instanceof MigrationsPendingError)) throw e;
+    if (!(e instanceof MigrationsPendingError || e instanceof DatabaseUnreachableError)) throw e;
     io.err(`keel start: ${e.message}\n`);
     return 1;
   }

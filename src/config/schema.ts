@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { failurePolicySchema } from '../pipeline/failure-policy.js';
 import { guardsSchema } from '../pipeline/guard/config.js';
 import { TELEMETRY_DEFAULTS, telemetrySchema } from '../telemetry/config.js';
 import {
@@ -130,9 +131,11 @@ export const configSchema = z
         url: z.string().default('sqlite:.keel/keel.db'),
         /** auto: `keel start` applies pending migrations; off: it refuses to start until `keel migrate`. */
         migrate: z.enum(['auto', 'off']).default('auto'),
+        /** PostgreSQL not reachable at start: keep trying this long, then exit with a clear message. */
+        connect_wait_s: z.number().min(0).default(30),
       })
       .strict()
-      .default({ url: 'sqlite:.keel/keel.db', migrate: 'auto' }),
+      .default({ url: 'sqlite:.keel/keel.db', migrate: 'auto', connect_wait_s: 30 }),
     auth: z
       .object({
         /** When true every /v1 call needs a key. Defaults to true as soon as any key is configured. */
@@ -354,6 +357,12 @@ export const configSchema = z
       .strict()
       .default({ poll_ms: 500, lease_poll_ms: 1500 }),
     guards: guardsSchema.default({ enabled: true, policies: {}, use_cases: {}, keys: {} }),
+    /**
+     * What a call does when the store behind a check cannot answer (docs/deployment.md, "When the
+     * store fails"): `closed` refuses it (503 store_unavailable), `open` lets it through unchecked
+     * and records that it did. Per use case under `use_cases`.
+     */
+    failure_policy: failurePolicySchema,
     logging: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -6,6 +6,7 @@ import type { Router } from '../routing/types.js';
 import type { KeelPriceBook } from '../value/pricing/price-book.js';
 import type { RequestContext } from './context.js';
 import type { CallEstimate } from './estimate.js';
+import { type FailureCheck, failureMode, storeUnavailable, withDeadline } from './failure-policy.js';
 
 export interface AdmitDeps {
   config: KeelConfig;
@@ -22,6 +23,45 @@ export interface AdmitDeps {
     period: BudgetPeriod;
   }>;
   now: () => number;
+  /**
+   * A check the store could not answer: the call was `refused` (failure_policy closed) or `admitted`
+   * unchecked (open: a security event, metric and log line record it), or an answered call's settle
+   * was `lost` (its spend reaches the budget by reconciliation).
+   */
+  onStoreFailure?: (
+    ctx: RequestContext,
+    check: FailureCheck,
+    outcome: StoreFailureOutcome,
+    err: unknown,
+  ) => void;
+}
+
+export type StoreFailureOutcome = 'refused' | 'admitted' | 'lost';
+
+const UNANSWERED = Symbol('unanswered');
+
+/**
+ * One counter or ledger call under the failure policy: its answer, or UNANSWERED when the store
+ * failed or timed out and the policy is open (the call proceeds without this check); when it is
+ * closed, a 503 store_unavailable. Keel's own refusals pass through untouched.
+ */
+async function ask<T>(
+  deps: AdmitDeps,
+  ctx: RequestContext,
+  check: FailureCheck,
+  op: () => Promise<T>,
+): Promise<T | typeof UNANSWERED> {
+  try {
+    return await withDeadline(op, deps.config.failure_policy?.timeout_ms ?? 2000);
+  } catch (e) {
+    if (e instanceof KeelError) throw e;
+    if (failureMode(deps.config.failure_policy, ctx, check) === 'closed') {
+      deps.onStoreFailure?.(ctx, check, 'refused', e);
+      throw storeUnavailable(check, e);
+    }
+    deps.onStoreFailure?.(ctx, check, 'admitted', e);
+    return UNANSWERED;
+  }
 }
 
 export interface BudgetSubject {
@@ -112,29 +152,40 @@ export async function admit(
   const s = p?.scopes;
   ctx.admission = { reservation: null, tpmCounted: 0, tpmKey: null };
   if (p && s?.rpm) {
-    const w = await deps.counters.hit(`rpm:${p.keyId}`, 1, s.rpm, MINUTE);
-    setWindowHeaders(ctx, 'requests', w);
-    if (!w.ok) throw rateLimited('requests per minute', w);
+    const rpm = s.rpm;
+    const w = await ask(deps, ctx, 'rate_limits', () => deps.counters.hit(`rpm:${p.keyId}`, 1, rpm, MINUTE));
+    if (w !== UNANSWERED) {
+      setWindowHeaders(ctx, 'requests', w);
+      if (!w.ok) throw rateLimited('requests per minute', w);
+    }
   }
   const budgets = applicableBudgets(deps, ctx);
   if (!(p && s?.tpm) && budgets.length === 0) return;
   const est = estimate();
   if (p && s?.tpm) {
     const key = `tpm:${p.keyId}`;
-    const w = await deps.counters.hit(key, est.inputTokens, s.tpm, MINUTE);
-    setWindowHeaders(ctx, 'tokens', w);
-    if (!w.ok) throw rateLimited('tokens per minute', w);
-    ctx.admission.tpmKey = key;
-    ctx.admission.tpmCounted = est.inputTokens;
+    const tpm = s.tpm;
+    const w = await ask(deps, ctx, 'rate_limits', () => deps.counters.hit(key, est.inputTokens, tpm, MINUTE));
+    if (w !== UNANSWERED) {
+      setWindowHeaders(ctx, 'tokens', w);
+      if (!w.ok) throw rateLimited('tokens per minute', w);
+      ctx.admission.tpmKey = key;
+      ctx.admission.tpmCounted = est.inputTokens;
+    }
   }
   if (budgets.length === 0) return;
   const maxCost = maxCallCost(deps, model, est, ctx.receivedAt);
   const items: BudgetItem[] = budgets.map((b) => ({ key: b.key, limitUsd: b.limitUsd, amountUsd: maxCost }));
   const byKey = new Map(budgets.map((b) => [b.key, b]));
-  const r = await deps.counters.reserve(items, (key) => {
-    const b = byKey.get(key)!;
-    return deps.loadSpend(b.subject, b.from);
-  });
+  // Admitted unchecked, the call's spend reaches its budgets through the ledger: shared counters
+  // by the leader's reconciliation, in-process ones when they first load the budget.
+  const r = await ask(deps, ctx, 'budgets', () =>
+    deps.counters.reserve(items, (key) => {
+      const b = byKey.get(key)!;
+      return deps.loadSpend(b.subject, b.from);
+    }),
+  );
+  if (r === UNANSWERED) return;
   if (!r.ok) {
     const b = byKey.get(r.key)!;
     throw new KeelError(
@@ -155,8 +206,14 @@ export async function release(
   const a = ctx.admission;
   if (!a) return;
   ctx.admission = null;
-  if (a.reservation) await deps.counters.settle(a.reservation, costUsd ?? 0);
-  if (a.tpmKey) await deps.counters.add(a.tpmKey, tokens - a.tpmCounted, MINUTE);
+  // The call was answered: a settle the store cannot take is not the caller's failure. Its
+  // reservation expires (limits.reservation_ttl_s) and the leader's reconciliation raises the
+  // budget to the ledger once the usage event is written.
+  if (a.reservation)
+    await deps.counters
+      .settle(a.reservation, costUsd ?? 0)
+      .catch((e: unknown) => deps.onStoreFailure?.(ctx, 'budgets', 'lost', e));
+  if (a.tpmKey) await deps.counters.add(a.tpmKey, tokens - a.tpmCounted, MINUTE).catch(() => undefined);
 }
 
 interface ApplicableBudget {

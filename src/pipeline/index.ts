@@ -17,6 +17,7 @@ import type { Authenticator } from './authenticate.js';
 import { authorizeEndpoint, authorizeRequest, authorizeToolCall } from './authorize.js';
 import { newDispatchOutcome, type Principal, type RequestContext } from './context.js';
 import { type CallEstimate, choicesOf, estimateChatCall, estimateEmbeddingsCall } from './estimate.js';
+import { failureMode } from './failure-policy.js';
 import type { GuardPolicy } from './guard/config.js';
 import { checkExternal } from './guard/external.js';
 import { createStreamGuard, screenOutput } from './guard/output.js';
@@ -159,7 +160,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         if (policy) {
           ctx.guardOutput = guardRequest(chat, policy, { events: ctx.guardEvents }, deps.schemas).output;
           if (policy.injection.external && policy.injection.input !== 'off')
-            await checkExternal(chat, policy, ctx.guardEvents);
+            await externalCheck(ctx, chat, policy);
         }
       }
     } catch (e) {
@@ -181,6 +182,21 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     ctx.dispatch.usage = null;
     deps.onImplausibleUsage?.(ctx, why);
     return false;
+  }
+
+  /** The external classifier, under the guards failure policy; an unanswered check is counted as such. */
+  async function externalCheck(ctx: RequestContext, chat: ChatRequest, policy: GuardPolicy): Promise<void> {
+    const before = ctx.guardEvents.length;
+    const fallback = failureMode(deps.config.failure_policy, ctx, 'guards') === 'closed' ? 'block' : 'allow';
+    try {
+      await checkExternal(chat, policy, ctx.guardEvents, fallback);
+    } finally {
+      for (let i = before; i < ctx.guardEvents.length; i++) {
+        const ev = ctx.guardEvents[i]!;
+        if (ev.labels.includes('injection.external.unavailable'))
+          deps.onStoreFailure?.(ctx, 'guards', ev.action === 'block' ? 'refused' : 'admitted', null);
+      }
+    }
   }
 
   function screen(ctx: RequestContext, res: ChatResponse): void {

@@ -21,7 +21,29 @@ export interface OpenDatabaseOptions {
    * 'require': do not migrate, and refuse (MigrationsPendingError) when migrations are pending.
    */
   migrate?: boolean | 'require';
+  /**
+   * PostgreSQL: how long to keep trying a server that is not reachable yet (starting, restarting)
+   * before giving up with a DatabaseUnreachableError. 0 (default): one attempt.
+   */
+  waitMs?: number;
+  /** Told about each failed attempt while waiting. */
+  onWaiting?: (attempt: number, err: unknown) => void;
+  /**
+   * SQLite: busy_timeout of this connection once migrated (default 5000 ms, also used while
+   * migrating). better-sqlite3 waits on the calling thread, so a serving process keeps it short:
+   * see SERVING_BUSY_TIMEOUT_MS.
+   */
+  sqliteBusyTimeoutMs?: number;
 }
+
+/**
+ * busy_timeout of the gateway's main SQLite connection. Another process holding the write lock (a
+ * backup, a `sqlite3` shell) made every write on the event loop wait the full 5 s, freezing every
+ * call: measured 10 s stalls of /healthz. Keel's own writer thread holds the lock for a few ms per
+ * batch or rollup chunk, well within this; writes that give up are retried by their writers, and
+ * admin transactions (writeTransaction) retry BEGIN IMMEDIATE off the event loop.
+ */
+export const SERVING_BUSY_TIMEOUT_MS = 100;
 
 /**
  * Opens the store named by a URL:
@@ -45,6 +67,7 @@ export async function openDatabase(url: string, opts: OpenDatabaseOptions = {}):
     },
   };
   if (sqlite) sqliteHandles.set(database, sqlite);
+  if (kind === 'postgres' && !url.startsWith('pglite:')) await reachServer(database, opts);
   const migrate = opts.migrate ?? true;
   if (migrate !== false) {
     try {
@@ -57,6 +80,8 @@ export async function openDatabase(url: string, opts: OpenDatabaseOptions = {}):
       throw e;
     }
   }
+  if (sqlite && opts.sqliteBusyTimeoutMs !== undefined)
+    sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.sqliteBusyTimeoutMs))}`);
   return database;
 }
 
@@ -104,6 +129,51 @@ export class MigrationsPendingError extends Error {
   }
 }
 
+/** PostgreSQL could not be reached within `database.connect_wait_s`. */
+export class DatabaseUnreachableError extends Error {
+  constructor(waitedMs: number, cause: unknown) {
+    super(
+      `PostgreSQL did not answer${waitedMs > 0 ? ` within ${Math.round(waitedMs / 1000)} s` : ''} (${errorMessage(cause)}): ` +
+        'start it, or check database.url and database.connect_wait_s',
+      { cause },
+    );
+    this.name = 'DatabaseUnreachableError';
+  }
+}
+
+/**
+ * Waits for the server with a capped backoff while the failure is one a server that is starting or
+ * restarting gives (refused or reset connections, 57P01/57P03, class 08). A wrong password or a
+ * missing database fails at once: waiting does not fix them.
+ */
+async function reachServer(database: Database, opts: OpenDatabaseOptions): Promise<void> {
+  const waitMs = opts.waitMs ?? 0;
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await database.ping();
+      return;
+    } catch (e) {
+      const transient = isTransientConnectError(e);
+      if (!transient || Date.now() - started >= waitMs) {
+        await database.close().catch(() => undefined);
+        if (!transient) throw e;
+        throw new DatabaseUnreachableError(waitMs, e);
+      }
+      opts.onWaiting?.(attempt, e);
+      const left = waitMs - (Date.now() - started);
+      await new Promise((r) => setTimeout(r, Math.max(0, Math.min(2000, 100 * 2 ** attempt, left))));
+    }
+  }
+}
+
+function isTransientConnectError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return e instanceof Error && /timeout|terminated|closed/i.test(e.message);
+  if (/^E[A-Z]+$/.test(code)) return true;
+  return code === '57P01' || code === '57P03' || code.startsWith('08');
+}
+
 interface DialectChoice {
   dialect: Dialect;
   kind: StoreDialect;
@@ -120,9 +190,22 @@ async function createDialect(url: string): Promise<DialectChoice> {
     case 'postgres':
     case 'postgresql': {
       const { default: pg } = await import('pg');
-      const pool = new pg.Pool({ connectionString: url, max: 10 });
+      // A server that accepts no connection must not hold callers forever (the request path has
+      // failure_policy.timeout_ms; the writers retry).
+      const pool = new pg.Pool({
+        connectionString: url,
+        max: 10,
+        connectionTimeoutMillis: 5000,
+        keepAlive: true,
+      });
       // An idle client that errors (server restart) must not crash the process; the pool replaces it.
       pool.on('error', () => undefined);
+      // Nor may a checked-out one: the pool listens only to idle clients, and a server restart that
+      // ends a session between two statements of a transaction emits 'error' on the client. Its next
+      // statement fails instead, and the pool drops it on release (it is no longer queryable).
+      pool.on('connect', (client) => {
+        client.on('error', () => undefined);
+      });
       return { dialect: new PostgresDialect({ pool }), kind: 'postgres' };
     }
     case 'pglite': {

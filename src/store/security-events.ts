@@ -41,6 +41,8 @@ export function createSecurityEventWriter(
 } {
   let buffer: SecurityEvent[] = [];
   let inflight: Promise<void> | null = null;
+  let failures = 0;
+  let nextAttemptAt = 0;
   const max = opts.maxBuffered ?? 50_000;
   const write = async () => {
     while (buffer.length > 0) {
@@ -74,16 +76,23 @@ export function createSecurityEventWriter(
           opts.onError(err);
         }
       } catch (e) {
+        // Back off while the store fails (locked, full, gone): on SQLite every attempt may hold the
+        // event loop for the connection's busy_timeout.
+        failures++;
+        nextAttemptAt = Date.now() + Math.min(10_000, opts.flushIntervalMs * 2 ** failures);
         opts.onError(e);
         return;
       }
+      failures = 0;
     }
   };
   const flush = () => {
     inflight = (inflight ?? Promise.resolve()).then(write);
     return inflight;
   };
-  const timer = setInterval(() => void flush(), opts.flushIntervalMs);
+  const timer = setInterval(() => {
+    if (buffer.length > 0 && Date.now() >= nextAttemptAt) void flush();
+  }, opts.flushIntervalMs);
   timer.unref();
   return {
     record(e) {

@@ -44,4 +44,8 @@ export interface UsageSink {
   record(event: UsageEvent): void;
   /** Write everything buffered; resolves when it is durable. */
   flush(): Promise<void>;
+  /** Writers that buffer: true while the last write attempt failed (the store takes no writes). */
+  readonly failing?: boolean;
+  /** Writers that buffer: events waiting for the store. */
+  readonly pending?: number;
 }

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from './db.js';
 import type { UsageEvent } from './types.js';
-import { createUsageWriter, listUsageEvents, summarizeUsage } from './usage.js';
+import { createUsageWriter, isRowFault, listUsageEvents, summarizeUsage } from './usage.js';
 import { toRow } from './usage-rows.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'keel-store-'));
@@ -227,7 +227,7 @@ describe.each(targets)('usage store on $name', ({ url }) => {
         begin select raise(abort, 'refused'); end`.execute(database.db);
     } else {
       await sql`create or replace function refuse_poison() returns trigger language plpgsql as $$
-        begin if new.request_id = 'poison' then raise exception 'refused'; end if; return new; end $$`.execute(
+        begin if new.request_id = 'poison' then raise exception 'refused' using errcode = 'check_violation'; end if; return new; end $$`.execute(
         database.db,
       );
       await sql`create trigger refuse_poison before insert on usage_events for each row execute function refuse_poison()`.execute(
@@ -391,5 +391,30 @@ describe('openDatabase', () => {
     const db = await openDatabase('sqlite::memory:', { migrate: false });
     await expect(db.db.selectFrom('usage_events').selectAll().execute()).rejects.toThrow(/no such table/);
     await db.close();
+  });
+});
+
+describe('isRowFault', () => {
+  it('blames the row only for what it holds, never for a locked, full or unreachable store', () => {
+    const e = (code: string) => Object.assign(new Error(code), { code });
+    for (const c of [
+      'SQLITE_CONSTRAINT_TRIGGER',
+      'SQLITE_CONSTRAINT_UNIQUE',
+      'SQLITE_TOOBIG',
+      '23514',
+      '22P02',
+    ])
+      expect(isRowFault(e(c)), c).toBe(true);
+    for (const c of [
+      'SQLITE_BUSY',
+      'SQLITE_LOCKED',
+      'SQLITE_FULL',
+      'SQLITE_IOERR_WRITE',
+      'ECONNREFUSED',
+      '57P01',
+      '53100',
+    ])
+      expect(isRowFault(e(c)), c).toBe(false);
+    expect(isRowFault(new Error('no code'))).toBe(false);
   });
 });

@@ -33,6 +33,8 @@ export type UsageWriter = Omit<UsageSink, 'record'> & {
   close(): Promise<void>;
   /** Events waiting to be written (for health checks and tests). */
   readonly pending: number;
+  /** The last write attempt failed. */
+  readonly failing: boolean;
 };
 
 /** Statement parameter limits: SQLite 32766, Postgres 65535. Stay comfortably below both. */
@@ -142,7 +144,11 @@ export function createUsageWriter(database: Database, opts: UsageWriterOptions):
     for (const row of rows) {
       try {
         await insertRows([row]);
-      } catch {
+      } catch (e) {
+        // A locked, full or failing store answers pings but refuses every row: that is no reason to
+        // drop them. Keep the batch (the rows written one by one are skipped on retry: the insert
+        // is idempotent on request_id).
+        if (!isRowFault(e)) return false;
         bad++;
       }
     }
@@ -232,7 +238,23 @@ export function createUsageWriter(database: Database, opts: UsageWriterOptions):
     get pending() {
       return buffer.length;
     },
+    get failing() {
+      return consecutiveFailures > 0;
+    },
   };
+}
+
+/**
+ * The database refused this row for what it holds (a constraint, a type, a size), not because the
+ * store itself cannot write (SQLITE_BUSY, SQLITE_FULL, I/O errors, a lost PostgreSQL connection,
+ * anything unknown): only such rows may be dropped.
+ */
+export function isRowFault(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  if (code.startsWith('SQLITE_')) return /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code);
+  // PostgreSQL SQLSTATE: class 22 data exception, 23 integrity constraint violation.
+  return /^2[23][0-9A-Z]{3}$/.test(code);
 }
 
 function safeCall(fn: (e: unknown) => void, e: unknown): void {

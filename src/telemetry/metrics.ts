@@ -1,4 +1,4 @@
-import { type Counter, collectDefaultMetrics, type Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, type Histogram, Registry } from 'prom-client';
 import type { UsageEvent } from '../store/types.js';
 import { LabelLimiter, LabelTree, statusClass } from './labels.js';
 import { type MetricFamilies, metricFamilies } from './metric-families.js';
@@ -11,6 +11,14 @@ export interface KeelMetrics {
   observe(event: UsageEvent): void;
   /** Called by the guard stage for each detector that decided something. */
   recordGuardDecision(detector: string, direction: GuardDirection, action: string): void;
+  /**
+   * A store that could not answer a check: the call `refused` (failure policy closed) or `admitted`
+   * unchecked (open), or an answered call's settle `lost` (reconciliation adds its spend back).
+   */
+  recordStoreFailure(
+    check: 'budgets' | 'rate_limits' | 'guards',
+    outcome: 'refused' | 'admitted' | 'lost',
+  ): void;
   /** The text exposition format, as Prometheus and `promtool check metrics` expect it. */
   render(): Promise<{ contentType: string; body: string }>;
   readonly registry: Registry;
@@ -209,6 +217,12 @@ export function createMetrics(opts: MetricsOptions = {}): KeelMetrics {
 
   const withProcess = opts.processMetrics ?? true;
   if (withProcess) attachProcessMetrics();
+  const storeFailures = new Counter({
+    name: 'keel_store_unavailable_total',
+    help: 'Checks the store could not answer, by check (budgets, rate_limits, guards) and outcome: refused or admitted by the failure policy, or an answered call whose settle was lost.',
+    labelNames: ['check', 'outcome'],
+    registers: [registry],
+  });
 
   return {
     registry,
@@ -229,6 +243,9 @@ export function createMetrics(opts: MetricsOptions = {}): KeelMetrics {
         guardChildren.set(guardPath, child);
       }
       child.inc();
+    },
+    recordStoreFailure(check, outcome) {
+      storeFailures.labels(check, outcome).inc();
     },
     async render() {
       const own = await registry.metrics();

@@ -15,8 +15,11 @@ const external = z
     headers: z.record(z.string(), z.string()).default({}),
     threshold: z.number().min(0).max(1).default(0.5),
     timeout_ms: z.number().int().positive().default(2000),
-    /** When the endpoint fails: `block` (fail closed) or `allow` (fail open, flagged). */
-    on_error: z.enum(['block', 'allow']).default('block'),
+    /**
+     * When the endpoint fails: `block` (fail closed) or `allow` (fail open, flagged). Unset: the
+     * `failure_policy.guards` of the call's use case (closed by default).
+     */
+    on_error: z.enum(['block', 'allow']).optional(),
   })
   .strict();
 

@@ -16,6 +16,8 @@ export async function checkExternal(
   req: ChatRequest,
   policy: GuardPolicy,
   events: GuardEvent[],
+  /** `on_error` when the policy sets none: from failure_policy.guards. */
+  fallback: 'block' | 'allow' = 'block',
 ): Promise<void> {
   const ext = policy.injection.external;
   if (!ext) return;
@@ -42,16 +44,17 @@ export async function checkExternal(
       throw new Error(`unexpected answer (status ${res.statusCode})`);
     score = body.score;
   } catch {
+    const onError = ext.on_error ?? fallback;
     events.push(
       event(
         'injection',
         'input',
-        ext.on_error === 'block' ? 'block' : 'flag',
+        onError === 'block' ? 'block' : 'flag',
         { score: 0, labels: ['injection.external.unavailable'], spans: [] },
         -1,
       ),
     );
-    if (ext.on_error === 'block')
+    if (onError === 'block')
       throw new KeelError(
         'prompt_injection_detected',
         "Keel's guard policy blocked this request: the external injection classifier could not be reached.",
