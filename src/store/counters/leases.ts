@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BudgetItem, ReserveResult } from '../../access/counters.js';
+import { type Lockable, withKeyLocks } from './key-locks.js';
 import type { BackendLease, CounterBackend, LeaseItem, SharedCounters } from './shared.js';
 
 /**
@@ -25,8 +26,7 @@ export interface BudgetLeaseOptions {
   onError?: (e: unknown) => void;
 }
 
-interface LeaseState {
-  key: string;
+interface LeaseState extends Lockable {
   limitUsd: number;
   load: (key: string) => Promise<number>;
   /** This instance's lease amount in the store, as far as completed steps tell (never more). */
@@ -45,9 +45,6 @@ interface LeaseState {
   exact: boolean;
   /** No admission in process from this time on: the lease may have expired in the store. */
   validUntil: number;
-  /** Steps on one budget run one at a time; `tail` settles when the last queued one has. */
-  tail: Promise<void>;
-  busy: number;
   flushQueued: boolean;
   /** The budget's spend and other holders' reservations at the last step (for budget()). */
   spent: number;
@@ -125,30 +122,6 @@ export function withBudgetLeases(
     return r;
   }
 
-  /** Run `fn` holding every budget's step lock (taken in key order: no two steps wait on each other). */
-  async function withLocks<T>(sts: LeaseState[], fn: () => Promise<T>): Promise<T> {
-    const sorted = [...sts].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    // Counted before any await, so the flush timer never drops a budget a step is about to use.
-    for (const st of sorted) st.busy++;
-    const releases: Array<() => void> = [];
-    try {
-      for (const st of sorted) {
-        let release!: () => void;
-        const mine = new Promise<void>((r) => {
-          release = r;
-        });
-        const prev = st.tail;
-        st.tail = prev.then(() => mine);
-        releases.push(release);
-        await prev;
-      }
-      return await fn();
-    } finally {
-      for (const st of sorted) st.busy--;
-      for (const r of releases) r();
-    }
-  }
-
   function initialise(st: LeaseState): Promise<void> {
     let p = loading.get(st.key);
     if (!p) {
@@ -172,7 +145,7 @@ export function withBudgetLeases(
     then: (results: StepResults) => T,
     before?: () => T | undefined,
   ): Promise<T> {
-    return withLocks(sts, async () => {
+    return withKeyLocks(sts, async () => {
       // The step this one waited for may have made it unnecessary.
       const early = before?.();
       if (early !== undefined) return early;
