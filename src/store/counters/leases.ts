@@ -244,12 +244,15 @@ export function withBudgetLeases(
       if (new Set(items.map((i) => i.key)).size !== items.length)
         throw new Error('reserve: budget keys must be distinct');
       if (closed) throw new Error('reserve: counters are closed');
-      const sts = items.map((it) => state(it.key, it.limitUsd, load));
+      let sts = items.map((it) => state(it.key, it.limitUsd, load));
       if (fits(items, sts, now())) return { ok: true, reservation: admit(items, sts) };
       // Another call of this instance is already drawing a slice: its slice likely fits this call.
       const lacking = sts.filter((st, i) => room(st, now()) + EPS < items[i]!.amountUsd);
       if (lacking.every((st) => st.busy > 0 && !st.exact)) {
         await Promise.all(lacking.map((st) => st.tail));
+        // Looked up again: the flush timer drops states nothing holds, and two states of one
+        // budget would overwrite each other's lease.
+        sts = items.map((it) => state(it.key, it.limitUsd, load));
         if (fits(items, sts, now())) return { ok: true, reservation: admit(items, sts) };
       }
       // Every budget of the call in one step: each gets room for this call or reports why not.
@@ -259,7 +262,12 @@ export function withBudgetLeases(
         opts.fraction,
         (results): ReserveResult => {
           const refused = results.findIndex((x) => x.kind === 'refused');
-          if (refused >= 0) return refusal(items[refused]!, sts[refused]!);
+          if (refused >= 0) {
+            // Room kept on the other budgets for this call goes back now, not at the next flush.
+            const kept = sts.filter((st, i) => results[i]!.kind === 'exact' && items[i]!.amountUsd > 0);
+            if (kept.length) void flush(kept).catch(onError);
+            return refusal(items[refused]!, sts[refused]!);
+          }
           return { ok: true, reservation: admit(items, sts) };
         },
         () => (fits(items, sts, now()) ? { ok: true, reservation: admit(items, sts) } : undefined),
