@@ -43,6 +43,8 @@ interface LeaseState extends Lockable {
   refs: number;
   /** The last step kept no slice: each settle flushes at once, as without leases. */
   exact: boolean;
+  /** The slice the last step kept (0 when exact). */
+  slice: number;
   /** No admission in process from this time on: the lease may have expired in the store. */
   validUntil: number;
   flushQueued: boolean;
@@ -88,6 +90,7 @@ export function withBudgetLeases(
         admitted: 0,
         refs: 0,
         exact: true,
+        slice: 0,
         validUntil: 0,
         tail: Promise.resolve(),
         busy: 0,
@@ -152,7 +155,15 @@ export function withBudgetLeases(
       for (let round = 0; round < 3; round++) {
         for (const st of sts) st.flushQueued = false;
         const t = now();
-        const snap = sts.map((st) => ({ inflight: st.inflight, pending: st.pending }));
+        // A flush of a slice in use keeps up to half the last slice usable while the store answers
+        // (it is sent as held, like calls in flight), so calls do not wait for every flush.
+        const snap = sts.map((st, i) => {
+          const inUse = needs[i] === 0 && st.admitted > 0 && !st.exact && t < st.validUntil;
+          const floor = inUse
+            ? Math.min(Math.max(0, st.granted - st.inflight - st.pending), st.slice / 2)
+            : 0;
+          return { inflight: st.inflight + floor, pending: st.pending };
+        });
         const items: LeaseItem[] = sts.map((st, i) => ({
           key: st.key,
           limitUsd: st.limitUsd,
@@ -190,6 +201,7 @@ export function withBudgetLeases(
           const x = results[i]!;
           st.granted = snap[i]!.inflight + x.keep;
           st.exact = x.kind !== 'slice';
+          st.slice = x.kind === 'slice' ? x.keep : 0;
           st.spent = x.spent;
           st.others = x.others;
           // Half the TTL: room for clock skew between this instance and the one that expires it.
