@@ -276,7 +276,7 @@ export function withBudgetLeases(
           const refused = results.findIndex((x) => x.kind === 'refused');
           if (refused >= 0) {
             // Room kept on the other budgets for this call goes back now, not at the next flush.
-            const kept = sts.filter((st, i) => results[i]!.kind === 'exact' && items[i]!.amountUsd > 0);
+            const kept = sts.filter((_st, i) => results[i]!.kind === 'exact' && items[i]!.amountUsd > 0);
             if (kept.length) void flush(kept).catch(onError);
             return refusal(items[refused]!, sts[refused]!);
           }
