@@ -70,13 +70,16 @@ function keelConfig(upstreamUrl) {
         { model: 'fake-gpt-4o-mini', provider: 'fake', input: 0.15, output: 0.6, cached_input: 0.075 },
       ],
     },
-    // A team budget far above what the bench spends: every call reserves and settles through the
-    // shared counters in PostgreSQL, as a call under a budget does in production.
+    // A team budget far above what the bench spends: every call is admitted under it through the
+    // shared counters in PostgreSQL, as a call under a budget is in production.
     // BENCH_CLUSTER_BUDGET=0 leaves it out, to tell the shared counters' cost from the rest.
     budgets:
       process.env.BENCH_CLUSTER_BUDGET === '0'
         ? []
         : [{ scope: 'team', id: 'platform', usd: 1_000_000, period: 'month' }],
+    // Replicas lease slices of the budget (limits.budget_lease_fraction, default 0.05);
+    // BENCH_CLUSTER_LEASE=0 reserves and settles every call in PostgreSQL instead.
+    ...(process.env.BENCH_CLUSTER_LEASE === '0' ? { limits: { budget_lease_fraction: 0 } } : {}),
     logging: { level: 'warn' },
   };
 }

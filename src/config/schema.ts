@@ -237,9 +237,22 @@ export const configSchema = z
         reservation_ttl_s: z.number().int().positive().default(900),
         /** Leader: raise shared budget spend to the ledger's (lost settles), drop past periods. */
         reconcile_every_s: z.number().int().positive().default(60),
+        /** Shared stores: share of a budget's free room a replica leases and admits from in process; 0 = per call. */
+        budget_lease_fraction: z.number().min(0).max(1).default(0.05),
+        /** A lease its replica stopped renewing (killed) stops counting after this; must exceed reconcile_every_s. */
+        budget_lease_ttl_s: z.number().int().positive().default(120),
+        /** Each replica flushes settled spend to the shared budget and resizes its leases this often. */
+        budget_lease_flush_ms: z.number().int().positive().default(1000),
       })
       .strict()
-      .default({ store: 'auto', reservation_ttl_s: 900, reconcile_every_s: 60 }),
+      .default({
+        store: 'auto',
+        reservation_ttl_s: 900,
+        reconcile_every_s: 60,
+        budget_lease_fraction: 0.05,
+        budget_lease_ttl_s: 120,
+        budget_lease_flush_ms: 1000,
+      }),
     providers: z.array(providerSchema).default([]),
     models: z.array(modelSchema).default([]),
     routing: z

@@ -19,7 +19,7 @@ describe('choosing where limits live', () => {
     expect(resolveLimitsStore(config({ store: 'memory' }).limits, postgres)).toBe('memory');
   });
 
-  it('KEEL_REDIS_URL overrides limits.redis_url; the reservation TTL defaults to 15 minutes, reconciliation to a minute', () => {
+  it('KEEL_REDIS_URL overrides limits.redis_url; the reservation TTL defaults to 15 minutes, reconciliation to a minute, leases to 5% for 2 minutes', () => {
     const c = config(
       { redis_url: 'redis://from-file:6379/0' },
       { KEEL_REDIS_URL: 'redis://from-env:6379/1' },
@@ -29,6 +29,9 @@ describe('choosing where limits live', () => {
       redis_url: 'redis://from-env:6379/1',
       reservation_ttl_s: 900,
       reconcile_every_s: 60,
+      budget_lease_fraction: 0.05,
+      budget_lease_ttl_s: 120,
+      budget_lease_flush_ms: 1000,
     });
     expect(() => config({ store: 'postgres' })).toThrow(/limits\.store/);
   });
@@ -51,6 +54,12 @@ describe('choosing where limits live', () => {
         {},
       );
       await expect(createCounters(short, database)).rejects.toThrow(/reservation_ttl_s/);
+      // A killed replica's lease must outlive one reconciliation, and live ones be renewed in time.
+      const redis = { store: 'redis', redis_url: 'redis://x:1/0' };
+      const shortLease = config({ ...redis, budget_lease_ttl_s: 60, reconcile_every_s: 60 });
+      await expect(createCounters(shortLease, database)).rejects.toThrow(/budget_lease_ttl_s/);
+      const slowFlush = config({ ...redis, budget_lease_ttl_s: 120, budget_lease_flush_ms: 60_000 });
+      await expect(createCounters(slowFlush, database)).rejects.toThrow(/budget_lease_flush_ms/);
     });
 
     it('keeps limits in process by default', async () => {

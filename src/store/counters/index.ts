@@ -31,6 +31,27 @@ export async function createCounters(
     throw new Error(
       `limits.reservation_ttl_s (${limits.reservation_ttl_s}) must exceed routing.timeout_ms: a reservation would expire while its call still runs`,
     );
+  const leasing = store !== 'memory' && limits.budget_lease_fraction > 0;
+  if (leasing && limits.budget_lease_ttl_s <= limits.reconcile_every_s)
+    throw new Error(
+      `limits.budget_lease_ttl_s (${limits.budget_lease_ttl_s}) must exceed limits.reconcile_every_s (${limits.reconcile_every_s}): a killed replica's lease must hold its unflushed spend until reconciliation has charged it`,
+    );
+  if (leasing && 2 * limits.budget_lease_flush_ms >= limits.budget_lease_ttl_s * 1000)
+    throw new Error(
+      `limits.budget_lease_flush_ms (${limits.budget_lease_flush_ms}) must be under half of limits.budget_lease_ttl_s: leases are renewed at each flush`,
+    );
+  const shared = {
+    reservationTtlMs,
+    ...(leasing
+      ? {
+          leases: {
+            fraction: limits.budget_lease_fraction,
+            ttlMs: limits.budget_lease_ttl_s * 1000,
+            flushMs: limits.budget_lease_flush_ms,
+          },
+        }
+      : {}),
+  };
   switch (store) {
     case 'memory':
       return { counters: createMemoryCounters(), store, close: async () => {} };
@@ -39,12 +60,12 @@ export async function createCounters(
         throw new Error(
           'limits.store "database" needs a PostgreSQL database.url (SQLite keeps limits in memory)',
         );
-      const counters = createPostgresCounters(database, { reservationTtlMs });
+      const counters = createPostgresCounters(database, shared);
       return { counters, store, close: () => counters.close() };
     }
     case 'redis': {
       if (!limits.redis_url) throw new Error('limits.store "redis" needs limits.redis_url or KEEL_REDIS_URL');
-      const counters = createRedisCounters(await connectRedis(limits.redis_url), { reservationTtlMs });
+      const counters = createRedisCounters(await connectRedis(limits.redis_url), shared);
       return { counters, store, close: () => counters.close() };
     }
   }

@@ -3,6 +3,7 @@ import type { Database } from '../db.js';
 import {
   type CounterBackend,
   createSharedCounters,
+  type LeaseItem,
   type SharedCounters,
   type SharedCountersOptions,
 } from './shared.js';
@@ -52,6 +53,40 @@ export function createPostgresCounters(database: Database, opts: SharedCountersO
         status: 'ok',
         spent: items.map((i) => Number(byKey.get(i.key)?.o_spent ?? 0)),
         reserved: items.map((i) => Number(byKey.get(i.key)?.o_reserved ?? 0)),
+      };
+    },
+
+    async lease(id, items, fraction, now, expiresAt) {
+      const col = (f: (i: LeaseItem) => number) => items.map(f);
+      const { rows } = await sql<{
+        o_key: string;
+        o_status: string;
+        o_spent: number;
+        o_others: number;
+        o_keep: number;
+      }>`
+        select * from keel_budget_lease(${id},
+          ${items.map((i) => i.key)}::text[],
+          ${col((i) => i.limitUsd)}::double precision[],
+          ${col((i) => i.pendingUsd)}::double precision[],
+          ${col((i) => i.inflightUsd)}::double precision[],
+          ${col((i) => i.needUsd)}::double precision[],
+          ${col((i) => i.unitUsd)}::double precision[],
+          ${fraction}::double precision, ${now}::bigint, ${expiresAt}::bigint)`.execute(db);
+      if (rows[0]?.o_status === 'missing') return { status: 'missing', keys: rows.map((r) => r.o_key) };
+      const byKey = new Map(rows.map((r) => [r.o_key, r]));
+      return {
+        status: 'ok',
+        results: items.map((i) => {
+          const r = byKey.get(i.key);
+          if (!r) throw new Error(`keel_budget_lease returned no row for ${i.key}`);
+          return {
+            kind: r.o_status === 'slice' ? 'slice' : r.o_status === 'exact' ? 'exact' : 'refused',
+            spent: Number(r.o_spent),
+            others: Number(r.o_others),
+            keep: Number(r.o_keep),
+          };
+        }),
       };
     },
 

@@ -6,6 +6,7 @@ import {
   type WindowState,
   windowResult,
 } from '../../access/counters.js';
+import { type BudgetLeaseOptions, withBudgetLeases } from './leases.js';
 
 /** Default lifetime of a budget reservation: far above any request timeout (routing.timeout_ms). */
 export const DEFAULT_RESERVATION_TTL_MS = 15 * 60_000;
@@ -14,6 +15,27 @@ export type BackendReserve =
   | { status: 'ok'; spent: number[]; reserved: number[] }
   | { status: 'missing'; keys: string[] }
   | { status: 'refused'; index: number; spent: number; reserved: number };
+
+/** One budget of a lease step (see migration 011_budget_leases for the rule). */
+export interface LeaseItem {
+  key: string;
+  limitUsd: number;
+  /** Settled here since the last step: moves to the budget's spend. */
+  pendingUsd: number;
+  /** Maximum cost of this instance's calls in flight: stays held by the lease. */
+  inflightUsd: number;
+  /** The call asking for room (0 for a flush). */
+  needUsd: number;
+  /** This instance's recent largest call: a slice smaller than it is not worth holding. */
+  unitUsd: number;
+}
+
+export type BackendLease =
+  | { status: 'missing'; keys: string[] }
+  | {
+      status: 'ok';
+      results: Array<{ kind: 'slice' | 'exact' | 'refused'; spent: number; others: number; keep: number }>;
+    };
 
 /**
  * What a shared store does in one atomic step each. Times are the caller's clock (epoch ms), so
@@ -31,6 +53,17 @@ export interface CounterBackend {
   ): Promise<WindowState>;
   /** All or nothing: spent + live reservations + amount ≤ limit for every item, then hold each amount. */
   reserve(id: string, items: BudgetItem[], now: number, expiresAt: number): Promise<BackendReserve>;
+  /**
+   * Replace lease `id` on each budget: pending spend moves to spent, the lease becomes in flight +
+   * what the rule keeps. Each budget independently, atomically; nothing changes if one is missing.
+   */
+  lease?(
+    id: string,
+    items: LeaseItem[],
+    fraction: number,
+    now: number,
+    expiresAt: number,
+  ): Promise<BackendLease>;
   /** Initialise a budget's spend unless another instance already has (the first value wins). */
   init(key: string, spentUsd: number, now: number): Promise<void>;
   /** Drop the reservation and add the actual cost to each key; returns each key's state after. */
@@ -50,6 +83,8 @@ export interface CounterBackend {
 }
 
 export interface SharedCounters extends Counters {
+  /** Leasing only: flush settled spend and resize every lease now, as the flush timer does. */
+  flush?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,6 +92,8 @@ export interface SharedCountersOptions {
   /** Reservations not settled within this time stop counting (their owner is presumed gone). */
   reservationTtlMs?: number;
   now?: () => number;
+  /** Lease budget allowances (fraction > 0) instead of reserving each call in the store. */
+  leases?: Omit<BudgetLeaseOptions, 'now'>;
 }
 
 /**
@@ -68,6 +105,12 @@ export function createSharedCounters(
   backend: CounterBackend,
   opts: SharedCountersOptions = {},
 ): SharedCounters {
+  const base = perCallCounters(backend, opts);
+  if (!opts.leases || opts.leases.fraction <= 0) return base;
+  return withBudgetLeases(base, backend, { ...opts.leases, ...(opts.now ? { now: opts.now } : {}) });
+}
+
+function perCallCounters(backend: CounterBackend, opts: SharedCountersOptions): SharedCounters {
   const ttl = opts.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS;
   const now = opts.now ?? Date.now;
   const seen = new Map<string, { spentUsd: number; reservedUsd: number }>();

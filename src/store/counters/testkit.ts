@@ -4,7 +4,10 @@ import { type Counters, createMemoryCounters } from '../../access/counters.js';
 import { type Database, openDatabase } from '../db.js';
 import { createPostgresCounters } from './postgres.js';
 import { connectRedis, createRedisCounters } from './redis.js';
-import type { SharedCounters } from './shared.js';
+import type { SharedCounters, SharedCountersOptions } from './shared.js';
+
+/** Lease options of a shared instance (the in-process counters have no leases). */
+export type TestLeases = SharedCountersOptions['leases'];
 
 /**
  * Every Counters implementation the conformance suites run against. `instance()` makes another
@@ -15,7 +18,7 @@ export interface CounterTarget {
   name: string;
   shared: boolean;
   setup(): Promise<void>;
-  instance(now: () => number, ttlMs: number): Promise<Counters>;
+  instance(now: () => number, ttlMs: number, leases?: TestLeases): Promise<Counters>;
   /** Shared stores: reservations stored for a budget key, expired ones included. */
   storedReservations(key: string): Promise<number>;
   teardown(): Promise<void>;
@@ -29,8 +32,12 @@ function postgresTarget(name: string, url: string): CounterTarget {
     async setup() {
       database = await openDatabase(url);
     },
-    async instance(now, ttlMs) {
-      return createPostgresCounters(database, { now, reservationTtlMs: ttlMs });
+    async instance(now, ttlMs, leases) {
+      return createPostgresCounters(database, {
+        now,
+        reservationTtlMs: ttlMs,
+        ...(leases ? { leases } : {}),
+      });
     },
     async storedReservations(key) {
       const { rows } = await sql<{ n: string | number }>`
@@ -51,8 +58,13 @@ function redisTarget(url: string): CounterTarget {
     name: 'redis',
     shared: true,
     setup: async () => {},
-    async instance(now, ttlMs) {
-      const c = createRedisCounters(await connectRedis(url), { prefix, now, reservationTtlMs: ttlMs });
+    async instance(now, ttlMs, leases) {
+      const c = createRedisCounters(await connectRedis(url), {
+        prefix,
+        now,
+        reservationTtlMs: ttlMs,
+        ...(leases ? { leases } : {}),
+      });
       open.push(c);
       return c;
     },

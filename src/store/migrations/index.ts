@@ -10,6 +10,7 @@ import { countersMigration } from './007_counters.js';
 import { durableRecordsMigration } from './008_durable_records.js';
 import { clusterMigration } from './009_cluster.js';
 import { changeVersionsMigration } from './010_change_versions.js';
+import { budgetLeasesMigration } from './011_budget_leases.js';
 
 /**
  * Migrations are code, listed here in order, so a bundled or compiled Keel never depends on reading
@@ -29,6 +30,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '008_durable_records': durableRecordsMigration(dialect),
         '009_cluster': clusterMigration(dialect),
         '010_change_versions': changeVersionsMigration(dialect),
+        '011_budget_leases': budgetLeasesMigration(dialect),
       };
     },
   };
