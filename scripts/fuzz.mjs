@@ -5,7 +5,7 @@
 //   FUZZ_TIME_S   stop each suite after this many seconds    default: none
 //   FUZZ_SEED     seed, to replay a run                      default: random, printed
 //   FUZZ_STALL_MS longest event-loop delay one call may cause default 1000
-//   FUZZ_HOSTILE_TOOL_CALLS=1  let the fake model call tools whose schemas are hostile
+//   FUZZ_HOSTILE_SCHEMAS=1  make Keel evaluate data against hostile schemas
 // Extra arguments go to vitest (e.g. `npm run fuzz -- test/fuzz/api.test.ts`).
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';

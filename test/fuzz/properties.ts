@@ -149,7 +149,11 @@ export async function checkCase(
     fail(req, `event loop stalled ${stalled.toFixed(0)} ms (bound ${s.stallMs} ms)`, '');
   if (res.status >= 500 && !(PROXIED.has(path) && UPSTREAM_STATUSES.has(res.status)))
     fail(req, `answered ${res.status}`, text);
-  if (res.status >= 500) tally.set(`upstream ${res.status}`, (tally.get(`upstream ${res.status}`) ?? 0) + 1);
+  if (res.status >= 500) {
+    // Which codes: a guard refusing the fake's answer (tool_call_blocked) is expected, others are worth a look.
+    const code = /"code":"([a-z_]+)"/.exec(text)?.[1] ?? /"message":"(.{0,50})/.exec(text)?.[1] ?? '?';
+    tally.set(`${res.status} ${code}`, (tally.get(`${res.status} ${code}`) ?? 0) + 1);
+  }
   if (res.status >= 400 && req.method !== 'HEAD') {
     if (!/application\/json/.test(res.headers.get('content-type') ?? ''))
       fail(req, `error ${res.status} is not JSON`, text);

@@ -5,17 +5,37 @@ import { fromPlain, hostileValue, type JValue, Raw } from './values.js';
 const catastrophic = (n: number) => `^(?:${Array(n).fill('.').join('|')})*X$`;
 
 /**
- * Caller-supplied JSON Schemas (tool parameters, response_format, output validation) written to
- * hurt a validator: self-reference, catastrophic regexes, invalid regexes, remote refs, depth, sizes.
+ * Whether Keel is made to *evaluate* data against the hostile schemas below: the fake model calls
+ * the offered tools (its arguments are checked against the caller's schema in
+ * src/pipeline/guard/tools.ts), /api/data/validate-output gets schemas that recurse without end and
+ * outputs that nearly match catastrophic patterns (src/data/contracts/output.ts). Off by default
+ * until both go through the bounded schema compiler being built beside this suite: today
+ * `{"$ref":"#"}` overflows the stack there (500) and `^(a|a)*$` against 40 a's and a "!" holds the
+ * event loop for minutes. The hostile schemas are sent either way; FUZZ_HOSTILE_SCHEMAS=1 turns
+ * evaluation on.
  */
-const HOSTILE_SCHEMAS: unknown[] = [
+export const HOSTILE_SCHEMA_EVALUATION = process.env.FUZZ_HOSTILE_SCHEMAS === '1';
+
+/** Schemas whose validation recurses without consuming input, whatever the data. */
+const ENDLESS: unknown[] = [
   { $ref: '#' },
-  { type: 'object', properties: { a: { $ref: '#' } } },
   {
     $ref: '#/definitions/a',
     definitions: { a: { $ref: '#/definitions/b' }, b: { $ref: '#/definitions/a' } },
   },
   { $ref: '#/$defs/x', $defs: { x: { anyOf: [{ $ref: '#/$defs/x' }] } } },
+  JSON.parse('{"if":{"$ref":"#"},"then":{"$ref":"#"},"else":{"$ref":"#"}}'),
+  // Without a $dynamicAnchor this resolves to the root, like {"$ref": "#"}.
+  { $schema: 'https://json-schema.org/draft/2020-12/schema', $dynamicRef: '#meta' },
+  { $id: 'x', $ref: 'x#' },
+];
+
+/**
+ * Caller-supplied JSON Schemas (tool parameters, response_format, output validation) written to
+ * hurt a validator: self-reference, catastrophic regexes, invalid regexes, remote refs, depth, sizes.
+ */
+const HOSTILE_SCHEMAS: unknown[] = [
+  { type: 'object', properties: { a: { $ref: '#' } } },
   { type: 'string', pattern: '^(a|a)*$' },
   { type: 'string', pattern: '^(a+)+$' },
   { type: 'string', pattern: catastrophic(12) },
@@ -29,7 +49,6 @@ const HOSTILE_SCHEMAS: unknown[] = [
   { type: 'string', format: 'no-such-format' },
   { $ref: 'http://169.254.169.254/latest/meta-data/' },
   { $ref: 'file:///etc/passwd' },
-  { $id: 'x', $ref: 'x#' },
   { type: 5 },
   { type: ['string', 'string'] },
   { required: 'city' },
@@ -43,8 +62,6 @@ const HOSTILE_SCHEMAS: unknown[] = [
   ),
   { allOf: Array.from({ length: 2000 }, () => ({ type: 'object' })) },
   { $schema: 'http://example.com/not-a-meta-schema' },
-  { $schema: 'https://json-schema.org/draft/2020-12/schema', $dynamicRef: '#meta' },
-  JSON.parse('{"if":{"$ref":"#"},"then":{"$ref":"#"},"else":{"$ref":"#"}}'),
   true,
   false,
   null,
@@ -58,20 +75,20 @@ const nestedSchema = fc
     (n) => new Raw(`${'{"type":"object","properties":{"a":'.repeat(n)}{"type":"string"}${'}}'.repeat(n)}`),
   );
 
-export const hostileSchema: fc.Arbitrary<JValue> = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom(...HOSTILE_SCHEMAS).map(fromPlain) },
-  { weight: 1, arbitrary: nestedSchema },
-  { weight: 1, arbitrary: hostileValue },
-);
+const hostile = (list: unknown[]) =>
+  fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...list).map(fromPlain) },
+    { weight: 1, arbitrary: nestedSchema },
+    { weight: 1, arbitrary: hostileValue },
+  );
 
-/**
- * Whether the fake model may answer with a tool call when the request's tool schemas are hostile,
- * so Keel validates the model's arguments against them (src/pipeline/guard/tools.ts). Off by
- * default until that validator compiles caller schemas safely: today `{"$ref":"#"}` overflows the
- * stack there (500) and a catastrophic `pattern` stalls the loop. The hostile schemas are sent
- * either way. Turn on with FUZZ_HOSTILE_TOOL_CALLS=1.
- */
-export const HOSTILE_TOOL_CALLS = process.env.FUZZ_HOSTILE_TOOL_CALLS === '1';
+/** Every hostile schema: for places that carry a schema on without evaluating data against it. */
+export const hostileSchema: fc.Arbitrary<JValue> = hostile([...ENDLESS, ...HOSTILE_SCHEMAS]);
+
+/** Hostile schemas for places that evaluate data against them (see HOSTILE_SCHEMA_EVALUATION). */
+export const evaluatedSchema: fc.Arbitrary<JValue> = HOSTILE_SCHEMA_EVALUATION
+  ? hostileSchema
+  : hostile(HOSTILE_SCHEMAS);
 
 /** An ordinary schema, so a request that uses one goes the whole way through. */
 export const WEATHER_SCHEMA = {

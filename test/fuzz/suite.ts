@@ -3,13 +3,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADMIN_TOKEN, type FuzzKeel, startFuzzKeel } from './harness.js';
 import { checkCase, fuzzSettings, installWatchers, type Tally, type Watchers } from './properties.js';
 import { type FuzzRequest, type Route, requestFor } from './requests.js';
-import { HOSTILE_TOOL_CALLS, WEATHER_SCHEMA } from './schemas.js';
+import { HOSTILE_SCHEMA_EVALUATION, WEATHER_SCHEMA } from './schemas.js';
 import { type Known, templates } from './templates.js';
 
-/** The tool call the fake model answers with: only for calls that offer tools (see HOSTILE_TOOL_CALLS). */
+/** The tool call the fake model answers with: only for calls that offer tools (see HOSTILE_SCHEMA_EVALUATION). */
 function toolCallFor(req: FuzzRequest): { name: string; arguments: string } | null {
   if (req.body === undefined || !req.body.includes('"tools"')) return null;
-  if (!HOSTILE_TOOL_CALLS && !req.body.includes(WEATHER_TEXT)) return null;
+  if (!HOSTILE_SCHEMA_EVALUATION && !req.body.includes(WEATHER_TEXT)) return null;
   return { name: 'get_weather', arguments: req.toolArgs };
 }
 const WEATHER_TEXT = JSON.stringify(WEATHER_SCHEMA);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { schema } from './schemas.js';
+import { evaluatedSchema, HOSTILE_SCHEMA_EVALUATION, schema, toolArguments } from './schemas.js';
 import { fromPlain, type JValue } from './values.js';
 
 /** Ids of things the suite creates up front, so generated calls also hit existing records. */
@@ -132,7 +132,9 @@ export function templates(known: Known): Record<string, fc.Arbitrary<JValue>> {
       to: 'output:support',
       relation: 'produces',
     }),
-    'POST /api/data/validate-output': schema.map((s) => fromPlain({ schema: s, output: '{"city":"Oslo"}' })),
+    'POST /api/data/validate-output': fc
+      .tuple(evaluatedSchema, HOSTILE_SCHEMA_EVALUATION ? toolArguments : fc.constant('{"city":"Oslo"}'))
+      .map(([s, output]) => fromPlain({ schema: s, output })),
     'POST /api/data/monitors/:useCase/pin': plain({ version: 1 }),
     'POST /api/alerts/:id/ack': plain({ note: 'seen' }),
   };

@@ -35,14 +35,6 @@ describe('validateOutput', () => {
     expect(validateOutput({ type: 'string', format: 'email' }, '"nope"').valid).toBe(false);
   });
 
-  it('reports a schema that recurses without end as invalid instead of throwing', () => {
-    for (const schema of [{ $ref: '#' }, { allOf: [{ $ref: '#' }] }])
-      expect(validateOutput(schema, '{"a":{}}')).toMatchObject({
-        valid: false,
-        errors: [{ path: '', message: expect.stringMatching(/recurses/) }],
-      });
-  });
-
   it('compiles once per schema and counts violations', () => {
     const check = compileOutputValidator(schema);
     const counter = new OutputViolationCounter();
