@@ -147,6 +147,20 @@ describe('/api/datasets', () => {
     ).toBe(400);
   });
 
+  it('refuses an upload format that is not a known one (it names the file) with a 400', async () => {
+    for (const format of ['%00', '..%2F..%2F..%2Fescaped', 'parquet']) {
+      const r = await call('POST', `/datasets/fmt/versions?format=${format}`, {
+        role: 'operator',
+        raw: 'a\n1\n',
+      });
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as { error: { param: string } }).error.param).toBe('format');
+    }
+    expect(
+      (await call('POST', '/datasets/fmt/versions?format=TSV', { role: 'operator', raw: 'a\n1\n' })).status,
+    ).toBe(201);
+  });
+
   it('refuses an upload wider than the column limit with a 400, quickly (it would hold the event loop)', async () => {
     for (const [raw, type] of [
       [`${Array.from({ length: 50_000 }, (_, i) => `c${i}`).join(',')}\n`, 'text/csv'],
