@@ -30,10 +30,19 @@ export function fuzzSettings(defaultRuns: number): FuzzSettings {
   };
 }
 
-/** Process-wide failures no single response shows: unhandled rejections and uncaught exceptions. */
+/**
+ * Process-wide failures no single response shows: unhandled rejections, uncaught exceptions, and
+ * event-loop stalls. Stalls are measured twice: Node's monitorEventLoopDelay, and a 1 ms heartbeat
+ * timer's longest gap — the histogram misses a block that starts in a check-phase callback or a
+ * microtask (as an in-process app.request() call does), the heartbeat does not.
+ */
 export interface Watchers {
   readonly crashes: unknown[];
   readonly loop: IntervalHistogram;
+  /** Start measuring a new call. */
+  reset(): void;
+  /** Longest stall since reset(), in ms. */
+  stallMs(): number;
   dispose(): void;
 }
 
@@ -45,10 +54,24 @@ export function installWatchers(): Watchers {
   process.on('uncaughtException', onException);
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
+  let last = performance.now();
+  let maxGap = 0;
+  const heartbeat = setInterval(() => {
+    const now = performance.now();
+    maxGap = Math.max(maxGap, now - last);
+    last = now;
+  }, 1);
   return {
     crashes,
     loop,
+    reset: () => {
+      loop.reset();
+      last = performance.now();
+      maxGap = 0;
+    },
+    stallMs: () => Math.max(maxGap, loop.max / 1e6),
     dispose: () => {
+      clearInterval(heartbeat);
       loop.disable();
       process.off('unhandledRejection', onRejection);
       process.off('uncaughtException', onException);
@@ -59,7 +82,8 @@ export function installWatchers(): Watchers {
 /** Counts per outcome, logged at the end so a run shows what it exercised. */
 export type Tally = Map<string, number>;
 
-const immediate = () => new Promise<void>((r) => setImmediate(r));
+/** One trip through the timers phase, so the heartbeat and the histogram see a stall that just ended. */
+const timersTurn = () => new Promise<void>((r) => setTimeout(r, 0));
 const CASE_TIMEOUT_MS = 15_000;
 
 /** 5xx a gateway may rightly answer when its upstream fails; the fake answers, but guards may still refuse an answer. */
@@ -125,7 +149,7 @@ export async function checkCase(
   const path = req.url.split('?')[0] ?? req.url;
   const writes = req.method !== 'GET' && req.method !== 'HEAD';
   const before = writes ? await keel.snapshot() : null;
-  w.loop.reset();
+  w.reset();
   const crashesBefore = w.crashes.length;
   const init: RequestInit = { method: req.method, headers: req.headers };
   if (req.body !== undefined) init.body = req.body;
@@ -137,10 +161,8 @@ export async function checkCase(
     CASE_TIMEOUT_MS,
     'the call',
   ).catch((e: unknown) => fail(req, 'the call failed or hung', String(e)));
-  // Two turns of the loop: the delay monitor's timer runs in the timers phase in between.
-  await immediate();
-  await immediate();
-  const stalled = w.loop.max / 1e6;
+  await timersTurn();
+  const stalled = w.stallMs();
   tally.set(`${res.status}`, (tally.get(`${res.status}`) ?? 0) + 1);
 
   if (w.crashes.length > crashesBefore)

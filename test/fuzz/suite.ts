@@ -9,10 +9,25 @@ import { type Known, templates } from './templates.js';
 /** The tool call the fake model answers with: only for calls that offer tools (see HOSTILE_SCHEMA_EVALUATION). */
 function toolCallFor(req: FuzzRequest): { name: string; arguments: string } | null {
   if (req.body === undefined || !req.body.includes('"tools"')) return null;
-  if (!HOSTILE_SCHEMA_EVALUATION && !req.body.includes(WEATHER_TEXT)) return null;
+  if (!HOSTILE_SCHEMA_EVALUATION && !offersOnlyOrdinaryTools(req.body)) return null;
   return { name: 'get_weather', arguments: req.toolArgs };
 }
 const WEATHER_TEXT = JSON.stringify(WEATHER_SCHEMA);
+
+/** Every tool offered (OpenAI `function.parameters`, Anthropic `input_schema`) has the ordinary schema. */
+function offersOnlyOrdinaryTools(body: string): boolean {
+  let tools: unknown;
+  try {
+    tools = (JSON.parse(body) as { tools?: unknown }).tools;
+  } catch {
+    return false;
+  }
+  if (!Array.isArray(tools) || tools.length === 0) return false;
+  return tools.every((t: { function?: { parameters?: unknown }; input_schema?: unknown } | null) => {
+    const schema = t?.function?.parameters ?? t?.input_schema;
+    return JSON.stringify(schema) === WEATHER_TEXT;
+  });
+}
 
 async function seed(keel: FuzzKeel): Promise<Known> {
   const call = async (method: string, path: string, body: unknown) => {
