@@ -16,17 +16,17 @@ const WEATHER_TEXT = JSON.stringify(WEATHER_SCHEMA);
 
 /** Every tool offered (OpenAI `function.parameters`, Anthropic `input_schema`) has the ordinary schema. */
 function offersOnlyOrdinaryTools(body: string): boolean {
-  let tools: unknown;
   try {
-    tools = (JSON.parse(body) as { tools?: unknown }).tools;
+    const tools = (JSON.parse(body) as { tools?: unknown }).tools;
+    if (!Array.isArray(tools) || tools.length === 0) return false;
+    return tools.every((t: { function?: { parameters?: unknown }; input_schema?: unknown } | null) => {
+      const schema = t?.function?.parameters ?? t?.input_schema;
+      return JSON.stringify(schema) === WEATHER_TEXT;
+    });
   } catch {
+    // Not JSON, or nested too deep to stringify: not the ordinary schema either way.
     return false;
   }
-  if (!Array.isArray(tools) || tools.length === 0) return false;
-  return tools.every((t: { function?: { parameters?: unknown }; input_schema?: unknown } | null) => {
-    const schema = t?.function?.parameters ?? t?.input_schema;
-    return JSON.stringify(schema) === WEATHER_TEXT;
-  });
 }
 
 async function seed(keel: FuzzKeel): Promise<Known> {
