@@ -146,7 +146,9 @@ export async function checkCase(
   req: FuzzRequest,
   tally: Tally,
 ): Promise<void> {
-  const path = req.url.split('?')[0] ?? req.url;
+  // As the router sees it: `%2e%2e` and `..` segments resolve, and may leave /v1 and /api.
+  const path = new URL(req.url, 'http://keel.test').pathname;
+  const api = /^\/(v1|api)(\/|$)/.test(path);
   const writes = req.method !== 'GET' && req.method !== 'HEAD';
   const before = writes ? await keel.snapshot() : null;
   w.reset();
@@ -169,6 +171,12 @@ export async function checkCase(
     fail(req, 'unhandled rejection or uncaught exception', String(w.crashes.at(-1)));
   if (stalled > s.stallMs)
     fail(req, `event loop stalled ${stalled.toFixed(0)} ms (bound ${s.stallMs} ms)`, '');
+  if (!api) {
+    // Resolved outside the API (the Command Room's pages; 503 there only says the UI is not built).
+    if (res.status === 500) fail(req, 'answered 500 outside the API', text);
+    tally.set('outside the API', (tally.get('outside the API') ?? 0) + 1);
+    return;
+  }
   if (res.status >= 500 && !(PROXIED.has(path) && UPSTREAM_STATUSES.has(res.status)))
     fail(req, `answered ${res.status}`, text);
   if (res.status >= 500) {
