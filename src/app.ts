@@ -86,6 +86,13 @@ export function createApp(deps: AppDeps): KeelApp {
     // `env` carries the Node socket (client address) from the server adapter.
     fetch: (request, env) => app.fetch(request, env),
     request: async (path, init) => app.request(path, init),
+    routes: () => {
+      // Middleware is registered as method ALL; handlers keep their own method.
+      const seen = new Map<string, { method: string; path: string }>();
+      for (const r of app.routes)
+        if (r.method !== 'ALL') seen.set(`${r.method} ${r.path}`, { method: r.method, path: r.path });
+      return [...seen.values()];
+    },
     drain: () => {
       lifecycle.draining = true;
     },

@@ -25,6 +25,8 @@ export interface KeelApp {
   fetch(request: Request, env?: unknown): Response | Promise<Response>;
   /** Convenience for tests: like Hono's app.request(path, init). */
   request(path: string, init?: RequestInit): Promise<Response>;
+  /** Every mounted route (method and path pattern, middleware excluded), so tests can cover them all. */
+  routes(): readonly { method: string; path: string }[];
   /** Shutdown has begun: /readyz answers 503 from now on; calls are still served. */
   drain(): void;
   /** The shutdown grace is over: end open streams with an error event. Returns how many were open. */

@@ -155,6 +155,11 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
         ? input.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)))
         : [String(input)];
       const dims = typeof body.dimensions === 'number' ? body.dimensions : 8;
+      // OpenAI's own limits; without them a fuzzed `dimensions` made this fake allocate gigabytes.
+      if (inputs.length > 2048 || dims > 3072) {
+        sendJson(res, 400, errorBody(400, 'Too many inputs or dimensions for this model.'));
+        return;
+      }
       const base64 = body.encoding_format === 'base64';
       const tokens = b.usage?.input ?? inputs.reduce((n, s) => n + Math.max(1, Math.ceil(s.length / 4)), 0);
       sendJson(res, 200, {

@@ -1,4 +1,4 @@
-import { ColumnBuilder } from './builder.js';
+import { ColumnBuilder, MAX_COLUMNS, tooManyColumns } from './builder.js';
 import type { Table } from './table.js';
 
 /**
@@ -129,6 +129,7 @@ export class CsvReader {
     const n = this.starts.length;
     if (n === 1 && this.ends[0] === this.starts[0] && this.texts[0] === undefined) return; // blank line
     if (!this.header) {
+      if (n > MAX_COLUMNS) throw tooManyColumns(this.line, n);
       const names: string[] = [];
       for (let i = 0; i < n; i++) {
         const t = this.texts[i] ?? buf.toString('utf8', this.starts[i], this.ends[i]);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ColumnBuilder } from './builder.js';
+import { ColumnBuilder, MAX_COLUMNS, tooManyColumns } from './builder.js';
 import { CsvReader } from './csv.js';
 import type { Table } from './table.js';
 
@@ -97,6 +97,7 @@ export class JsonLinesReader {
     for (const [k, v] of Object.entries(obj)) {
       let b = this.builders.get(k);
       if (!b) {
+        if (this.builders.size >= MAX_COLUMNS) throw tooManyColumns(this.line, this.builders.size + 1);
         b = new ColumnBuilder(k);
         for (let i = 0; i < this.rows; i++) b.pushNull();
         this.builders.set(k, b);

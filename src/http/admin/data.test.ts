@@ -146,6 +146,38 @@ describe('/api/datasets', () => {
       ).status,
     ).toBe(400);
   });
+
+  it('refuses an upload format that is not a known one (it names the file) with a 400', async () => {
+    for (const format of ['%00', '..%2F..%2F..%2Fescaped', 'parquet']) {
+      const r = await call('POST', `/datasets/fmt/versions?format=${format}`, {
+        role: 'operator',
+        raw: 'a\n1\n',
+      });
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as { error: { param: string } }).error.param).toBe('format');
+    }
+    expect(
+      (await call('POST', '/datasets/fmt/versions?format=TSV', { role: 'operator', raw: 'a\n1\n' })).status,
+    ).toBe(201);
+  });
+
+  it('refuses an upload wider than the column limit with a 400, quickly (it would hold the event loop)', async () => {
+    for (const [raw, type] of [
+      [`${Array.from({ length: 50_000 }, (_, i) => `c${i}`).join(',')}\n`, 'text/csv'],
+      [
+        `${JSON.stringify(Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`c${i}`, i])))}\n`,
+        'application/x-ndjson',
+      ],
+    ] as const) {
+      const t0 = performance.now();
+      const r = await call('POST', '/datasets/wide/versions', { role: 'operator', raw, type });
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(
+        /at most 1000 columns/,
+      );
+      expect(performance.now() - t0).toBeLessThan(1000);
+    }
+  });
 });
 
 describe('/api/prompts and /api/lineage', () => {
@@ -185,6 +217,8 @@ describe('/api/prompts and /api/lineage', () => {
     const down = await body<Graph>(call('GET', '/lineage?node=prompt:answer-faq@1', { role: 'viewer' }));
     expect(down.nodes.map((n) => n.id)).toContain('output:support');
     expect((await call('GET', '/lineage?node=bad node', { role: 'viewer' })).status).toBe(400);
+    const badRelation = { from: 'use_case:support', to: 'output:support', relation: '\u0000' };
+    expect((await call('POST', '/lineage/edges', { role: 'operator', body: badRelation })).status).toBe(400);
     expect((await call('GET', '/prompts/answer-faq', { role: 'viewer' })).status).toBe(200);
   });
 });

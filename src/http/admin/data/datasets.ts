@@ -3,6 +3,7 @@ import { mkdir, realpath, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Context, Hono } from 'hono';
 import { type Contract, contractSchema, parseContract } from '../../../data/contracts/schema.js';
+import { formatOf } from '../../../data/datasets/read.js';
 import type { Dataset, DatasetVersion } from '../../../data/datasets/registry.js';
 import { STAT_TESTS } from '../../../data/drift/stattests.js';
 import { checkJob, driftJob, type JobDeps } from '../../../data/jobs.js';
@@ -116,13 +117,21 @@ export function registerDatasetRoutes(app: Hono<AppEnv>, deps: DataRoutesDeps): 
   app.post('/datasets/:name/versions', async (c) => {
     const name = c.req.param('name');
     const type = (c.req.header('content-type') ?? '').toLowerCase();
-    const format =
+    const requested =
       c.req.query('format') ??
       (type.includes('ndjson') || type.includes('jsonl')
         ? 'jsonl'
         : type.includes('tab-separated')
           ? 'tsv'
           : 'csv');
+    // The format becomes the upload's file extension, so only a known one (a NUL or "/../" in it
+    // made a bad path: a 500, or a file written outside the uploads folder).
+    let format: string;
+    try {
+      format = formatOf('', requested);
+    } catch (e) {
+      throw invalid((e as Error).message, 'format');
+    }
     const len = Number(c.req.header('content-length') ?? 0);
     if (len > maxUpload) throw new KeelError('body_too_large', `Uploads are limited to ${maxUpload} bytes.`);
     const buf = Buffer.from(await c.req.arrayBuffer());

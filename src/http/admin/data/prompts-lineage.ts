@@ -108,6 +108,9 @@ export function registerPromptLineageRoutes(app: Hono<AppEnv>, deps: DataRoutesD
     const relation = str(body.relation, 'relation') ?? 'feeds';
     if (!parseNode(from)) throw invalid('from is not a lineage node id.', 'from');
     if (!parseNode(to)) throw invalid('to is not a lineage node id.', 'to');
+    // The store refuses other relations with a plain Error, which would surface as a 500.
+    if (!/^[a-z_]{1,40}$/.test(relation))
+      throw invalid('relation: 1 to 40 lower-case letters and "_" only.', 'relation');
     return { from, to, relation };
   };
 
