@@ -188,9 +188,16 @@ export function createAuditLog(database: Database, opts: AuditLogOptions): Audit
       fileBacklog = [];
       return;
     }
+    // Take the backlog before awaiting: commit() pushes checkpoints meanwhile, and they must stay
+    // for the next write instead of being counted as written with this one.
     const lines = fileBacklog;
-    await appendCheckpointLines(opts.checkpointFile, lines);
-    fileBacklog = fileBacklog.slice(lines.length);
+    fileBacklog = [];
+    try {
+      await appendCheckpointLines(opts.checkpointFile, lines);
+    } catch (e) {
+      fileBacklog = [...lines, ...fileBacklog];
+      throw e;
+    }
   }
 
   async function write(batch: Buffered[], force: boolean): Promise<Checkpoint[]> {
