@@ -80,6 +80,43 @@ function buildStream(includeUsage) {
   return Buffer.from(text);
 }
 
+/**
+ * bench/hostile.js offers a tool named `lookup`; the fake calls it with a long argument so Keel's
+ * tool guard validates the caller's schema (and its `pattern`) against 2,000 characters.
+ */
+const toolCallBody = Buffer.from(
+  JSON.stringify({
+    id: 'chatcmpl-BENCHfake0000000000000000003',
+    object: 'chat.completion',
+    created: CREATED,
+    model: UPSTREAM_MODEL,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            {
+              id: 'call_bench0001',
+              type: 'function',
+              function: { name: 'lookup', arguments: JSON.stringify({ q: 'x'.repeat(2000) }) },
+            },
+          ],
+          refusal: null,
+          annotations: [],
+        },
+        logprobs: null,
+        finish_reason: 'tool_calls',
+      },
+    ],
+    usage: FAKE_USAGE,
+    service_tier: 'default',
+    system_fingerprint: 'fp_bench0001',
+  }),
+);
+const TOOLS_MARKER = Buffer.from('"tools"');
+
 const streamWithUsage = buildStream(true);
 const streamWithoutUsage = buildStream(false);
 const notFound = Buffer.from(
@@ -123,7 +160,8 @@ export function createFakeUpstream() {
     const parts = [];
     req.on('data', (c) => parts.push(c));
     req.on('end', () => {
-      const mode = streamMode(parts.length === 1 ? /** @type {Buffer} */ (parts[0]) : Buffer.concat(parts));
+      const body = parts.length === 1 ? /** @type {Buffer} */ (parts[0]) : Buffer.concat(parts);
+      const mode = streamMode(body);
       if (mode === null) {
         sendJson(res, 400, notFound);
       } else if (mode.stream) {
@@ -132,7 +170,7 @@ export function createFakeUpstream() {
         res.writeHead(200, SSE_HEADERS);
         res.end(body);
       } else {
-        sendJson(res, 200, completionBody);
+        sendJson(res, 200, body.indexOf(TOOLS_MARKER) === -1 ? completionBody : toolCallBody);
       }
     });
   });
