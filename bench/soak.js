@@ -50,11 +50,24 @@ async function procSample(pid) {
   return { rssMb: field('VmRSS') / 1024, threads: field('Threads'), fds };
 }
 
-/** The probe's last line, or null before its first. @param {string} file */
+/**
+ * The probe's last line from the main thread, and the heap used by the other threads (the writer
+ * thread) from their last lines; null before the first. @param {string} file
+ */
 async function probeSample(file) {
   try {
     const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
-    return JSON.parse(lines[lines.length - 1] ?? '');
+    /** @type {Map<number, any>} */
+    const last = new Map();
+    for (const l of lines.slice(-20)) {
+      const o = JSON.parse(l);
+      last.set(o.thread, o);
+    }
+    const main = last.get(0);
+    if (!main) return null;
+    let threadsHeap = 0;
+    for (const [id, o] of last) if (id !== 0) threadsHeap += o.heapUsed;
+    return { ...main, threadsHeap };
   } catch {
     return null;
   }
@@ -189,6 +202,7 @@ async function main() {
       t: Math.round((Date.now() - t0) / 1000),
       rssMb: Math.round(p.rssMb * 10) / 10,
       heapUsedMb: probe ? Math.round((probe.heapUsed / 2 ** 20) * 10) / 10 : Number.NaN,
+      workerHeapMb: probe ? Math.round((probe.threadsHeap / 2 ** 20) * 10) / 10 : Number.NaN,
       elP99Ms: probe ? Math.round(probe.elP99Ms * 10) / 10 : Number.NaN,
       handles: handles.reduce((a, b) => a + b, 0),
       fds: p.fds,
@@ -197,7 +211,7 @@ async function main() {
     curve.push(row);
     handleKinds.push(probe?.handles ?? {});
     log(
-      `t=${row.t}s rss=${row.rssMb} MB heap=${row.heapUsedMb} MB el.p99=${row.elP99Ms} ms handles=${row.handles} fds=${row.fds}`,
+      `t=${row.t}s rss=${row.rssMb} MB heap=${row.heapUsedMb}+${row.workerHeapMb} MB el.p99=${row.elP99Ms} ms handles=${row.handles} fds=${row.fds}`,
     );
   }
   const counts = await loading;
@@ -243,7 +257,7 @@ async function main() {
       join(RESULTS_DIR, 'soak.json'),
       `${JSON.stringify({ ...summary, curve, handleKinds }, null, 2)}\n`,
     );
-    const cols = ['t', 'rssMb', 'heapUsedMb', 'elP99Ms', 'handles', 'fds', 'threads'];
+    const cols = ['t', 'rssMb', 'heapUsedMb', 'workerHeapMb', 'elP99Ms', 'handles', 'fds', 'threads'];
     await writeFile(
       join(RESULTS_DIR, 'soak.csv'),
       `${[cols.join(','), ...curve.map((r) => cols.map((c) => r[c]).join(','))].join('\n')}\n`,
@@ -269,8 +283,17 @@ async function main() {
         `${summary.exit.assertion ? 'an assertion in stderr' : 'no assertion in stderr'}.`,
       '',
       mdTable(
-        ['t (s)', 'RSS (MB)', 'heap used (MB)', 'event-loop p99 (ms)', 'active handles', 'fds', 'threads'],
-        rows.map((r) => [r.t, r.rssMb, r.heapUsedMb, r.elP99Ms, r.handles, r.fds, r.threads]),
+        [
+          't (s)',
+          'RSS (MB)',
+          'main heap used (MB)',
+          'writer thread heap (MB)',
+          'event-loop p99 (ms)',
+          'active handles (main)',
+          'fds',
+          'threads',
+        ],
+        rows.map((r) => [r.t, r.rssMb, r.heapUsedMb, r.workerHeapMb, r.elP99Ms, r.handles, r.fds, r.threads]),
       ),
       '',
       'Every sample: bench/results/soak.csv and soak.json (not committed).',

@@ -3,10 +3,12 @@
  * Preloaded into the Keel process by bench/soak.js (`node --import bench/lib/runtime-probe.js`), so
  * the soak sees what only the process itself knows (heap, event-loop delay, active handles) without
  * Keel growing a debug endpoint. Appends one JSON line per interval to $KEEL_PROBE_FILE.
- * Its timer is unref'd: it never keeps the process alive.
+ * Worker threads inherit --import, so it runs in each of them too; every line carries its thread id
+ * (0: the main thread). Its timer is unref'd: it never keeps a thread alive.
  */
 import { appendFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { threadId } from 'node:worker_threads';
 
 const file = process.env.KEEL_PROBE_FILE;
 const intervalMs = Number(process.env.KEEL_PROBE_INTERVAL_MS ?? 5000);
@@ -21,6 +23,7 @@ if (file) {
     for (const kind of process.getActiveResourcesInfo()) handles[kind] = (handles[kind] ?? 0) + 1;
     const line = {
       t: Date.now(),
+      thread: threadId,
       rss: mem.rss,
       heapUsed: mem.heapUsed,
       heapTotal: mem.heapTotal,
