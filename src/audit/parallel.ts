@@ -94,10 +94,19 @@ function scanRange(
         driver,
       },
     });
-    w.once('message', (m: RangeScan) => resolve(m));
-    w.once('error', reject);
+    // Settled on 'exit': the scan ends on its own once it has posted, and verify must not return
+    // (and the CLI exit) while a worker isolate is still being torn down.
+    let scan: RangeScan | undefined;
+    let failure: unknown;
+    w.once('message', (m: RangeScan) => {
+      scan = m;
+    });
+    w.once('error', (e) => {
+      failure = e;
+    });
     w.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`audit verify worker exited with code ${code}`));
+      if (scan && code === 0) resolve(scan);
+      else reject(failure ?? new Error(`audit verify worker exited with code ${code}`));
     });
   });
 }
@@ -158,9 +167,16 @@ export async function fastScan(
   const ranges: Array<[number, number]> = [];
   for (let lo = first; lo <= bounds.hi; lo += span) ranges.push([lo, Math.min(bounds.hi, lo + span - 1)]);
   try {
-    const scans = await Promise.all(
+    // allSettled, not all: after one failure the others are still running, and returning then
+    // would leave live workers behind.
+    const settled = await Promise.allSettled(
       ranges.map(([lo, hi]) => scanRange(sqlite.name, lo, hi, shift, opts.pageSize, storedCheckpointSeqs)),
     );
+    const scans: RangeScan[] = [];
+    for (const r of settled) {
+      if (r.status === 'rejected') return null;
+      scans.push(r.value);
+    }
     return stitch(scans, opts.from);
   } catch {
     return null;

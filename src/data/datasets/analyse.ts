@@ -1,5 +1,6 @@
 import { type DriftProfile, driftProfile } from '../drift/run.js';
 import type { ColumnSample } from '../drift/samples.js';
+import type { DriftJob } from '../drift/worker.js';
 import { type DatasetProfile, profileFromSamples } from './profile.js';
 import { type ReadResult, readTable } from './read.js';
 import type { ColumnKind, Table } from './table.js';
@@ -51,14 +52,24 @@ export async function analyseForDrift(file: string, format?: string): Promise<An
         samples: ColumnSample[];
       }
     | { ok: false; error: string; code?: string; name?: string };
+  const job: DriftJob = { file, ...(format ? { format } : {}) };
+  // Settled on 'exit', not on the reply: the thread ends by itself once it has answered, and the
+  // caller (a CLI command about to return) must not go on while the thread's isolate is still
+  // being torn down. See drift/worker.ts for why it is never terminated.
   const reply = await new Promise<Reply>((resolve, reject) => {
-    const w = new Worker(workerUrl);
+    const w = new Worker(workerUrl, { workerData: job });
+    let answer: Reply | undefined;
+    let failure: unknown;
     w.once('message', (m: Reply) => {
-      resolve(m);
-      void w.terminate();
+      answer = m;
     });
-    w.once('error', reject);
-    w.postMessage({ file, ...(format ? { format } : {}) });
+    w.once('error', (e) => {
+      failure = e;
+    });
+    w.once('exit', (code) => {
+      if (answer) resolve(answer);
+      else reject(failure ?? new Error(`drift worker exited with code ${code} without an answer`));
+    });
   });
   if (!reply.ok) {
     const err = new Error(reply.error) as NodeJS.ErrnoException;

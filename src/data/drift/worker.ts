@@ -1,4 +1,4 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { readTable } from '../datasets/read.js';
 import { columnSample } from './samples.js';
 
@@ -6,22 +6,34 @@ import { columnSample } from './samples.js';
  * Worker entry: read one file and build its drift samples off the main thread, so the two sides
  * of a drift run are parsed and sorted on two cores at once. The sorted arrays are transferred,
  * not copied.
+ *
+ * The job comes in workerData and the thread posts one reply, then ends on its own when its event
+ * loop drains: nothing listens on parentPort, so nothing keeps it alive. The parent never
+ * terminates it; on Node 20 a worker isolate disposed by terminate() while V8 still runs a
+ * background compile job for it aborts the whole process (NodePlatform::ForIsolate assertion).
  */
-parentPort?.on('message', async (msg: { file: string; format?: string }) => {
+export interface DriftJob {
+  file: string;
+  format?: string;
+}
+
+const job = workerData as DriftJob | null;
+if (parentPort && job) {
+  const port = parentPort;
   try {
-    const { table, ...read } = await readTable(msg.file, msg.format ? { format: msg.format } : {});
+    const { table, ...read } = await readTable(job.file, job.format ? { format: job.format } : {});
     const samples = table.columns.map(columnSample);
     const meta = table.columns.map((c) => ({ name: c.name, kind: c.kind, nulls: c.nulls, length: c.length }));
     const transfer = samples.flatMap((s) =>
       s.sample.kind === 'numeric' ? [s.sample.sorted.buffer as ArrayBuffer] : [],
     );
-    parentPort?.postMessage({ ok: true, read, rows: table.rows, meta, samples }, transfer);
+    port.postMessage({ ok: true, read, rows: table.rows, meta, samples }, transfer);
   } catch (e) {
-    parentPort?.postMessage({
+    port.postMessage({
       ok: false,
       error: (e as Error).message,
       code: (e as NodeJS.ErrnoException).code,
       name: (e as Error).name,
     });
   }
-});
+}

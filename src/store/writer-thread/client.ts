@@ -42,14 +42,13 @@ export async function startWriterThread(opts: WriterThreadOptions): Promise<Writ
   let alive = true;
   let started = false;
   let closing: Promise<void> | null = null;
-  let onClosed: (() => void) | null = null;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
 
   const stopped = (why: Error) => {
     if (!alive) return;
     alive = false;
     for (const p of pending.values()) p.reject(why);
     pending.clear();
-    onClosed?.();
   };
 
   const ready = new Promise<void>((resolve, reject) => {
@@ -100,14 +99,13 @@ export async function startWriterThread(opts: WriterThreadOptions): Promise<Writ
     },
     close() {
       closing ??= (async () => {
-        if (!alive) return;
-        const closed = new Promise<void>((resolve) => {
-          onClosed = resolve;
-        });
-        worker.postMessage({ type: 'close' });
-        // A thread that does not answer within 5 s is ended; its last batch is retried by the caller.
+        // Settles on 'exit', not on the thread's 'closed' reply: the thread finishes its batch, closes
+        // its connection and ends on its own, and the process must not exit while its isolate is
+        // still being torn down (on Node 20 that can abort the process from a V8 background job).
+        if (alive) worker.postMessage({ type: 'close' });
+        // Only a thread that does not end within 5 s is terminated; its last batch is retried by the caller.
         const timer = setTimeout(() => void worker.terminate(), 5000);
-        await closed;
+        await exited;
         clearTimeout(timer);
       })();
       return closing;

@@ -137,6 +137,26 @@ describe('SQLite writer thread', () => {
     },
   );
 
+  it.runIf(process.platform === 'linux')(
+    'close() settles only once the thread has ended, not when it says it has closed',
+    async () => {
+      // A process that exits while a worker isolate is still being torn down can abort on Node 20.
+      const before = new Set(readdirSync('/proc/self/task'));
+      const { database, thread } = await setup('ends');
+      const writer = createUsageWriter(database, { flushIntervalMs: 60_000, batchSize: 10, thread });
+      for (let i = 0; i < 25; i++) writer.record(event());
+      await writer.flush();
+      const started = readdirSync('/proc/self/task').filter(
+        (t) => !before.has(t) && getPriority(Number(t)) === Math.max(WRITER_NICE, getPriority(process.pid)),
+      );
+      expect(started).toHaveLength(1);
+      await thread!.close();
+      expect(readdirSync('/proc/self/task')).not.toContain(started[0]);
+      expect(await rows(database)).toBe(25);
+      await writer.close();
+    },
+  );
+
   it('is not started for an in-memory store or without a compiled worker', async () => {
     const onError = () => {};
     expect(
