@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Principal } from '../pipeline/context.js';
+import type { Principal } from '../access/principal.js';
 import { normaliseScore } from '../value/outcomes/parse.js';
 import { createOutcomeService } from '../value/outcomes/service.js';
 import { DAY_MS, HOUR_MS } from '../value/rollups/sql.js';

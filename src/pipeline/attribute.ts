@@ -1,4 +1,5 @@
-import type { Attribution, Principal } from './context.js';
+import type { Principal } from '../access/principal.js';
+import type { Attribution } from './context.js';
 
 /**
  * Caller-supplied attribution lands in usage rows, logs, traces and (use case) metric labels: each

@@ -1,7 +1,8 @@
+import type { Principal } from '../../access/principal.js';
 import type { AuditLog } from '../../audit/types.js';
 import type { KeelConfig } from '../../config/schema.js';
 import type { SecurityEvent } from '../../store/security-events.js';
-import type { Principal, RequestContext } from '../context.js';
+import type { RequestContext } from '../context.js';
 import { DEFAULT_POLICY, type GuardPolicy } from './config.js';
 import { strictest } from './strictness.js';
 import type { GuardEvent } from './types.js';
