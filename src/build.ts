@@ -16,7 +16,7 @@ import { SECURITY_ROUTE_ROLES, securityRoutes } from './http/admin/security.js';
 import { VALUE_ADMIN_ROUTE_ROLES, valueAdminRoutes } from './http/admin/value.js';
 import { createAuthenticator } from './pipeline/authenticate.js';
 import { createStoreFailureReporter } from './pipeline/failure-report.js';
-import { createGuardHooks } from './pipeline/guard/hooks.js';
+import { createGuardHooks } from './pipeline/guard-hooks.js';
 import { createPipeline } from './pipeline/index.js';
 import { startBudgetReconciler } from './pipeline/reconcile.js';
 import type { UsageObserver } from './pipeline/record.js';
