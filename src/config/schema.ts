@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { failurePolicySchema } from '../pipeline/failure-policy.js';
-import { guardsSchema } from '../pipeline/guard/config.js';
 import { TELEMETRY_DEFAULTS, telemetrySchema } from '../telemetry/config.js';
 import {
   alertsConfigSchema,
@@ -9,6 +8,7 @@ import {
   useCasesConfigSchema,
   valueConfigSchema,
 } from '../value/config.js';
+import { guardsSchema } from './guards.js';
 
 /**
  * The whole of Keel's configuration: one schema, parsed once at start-up (src/config/load.ts) and

@@ -1,9 +1,9 @@
 import type { Principal } from '../access/principal.js';
 import type { AuditLog } from '../audit/types.js';
+import { DEFAULT_POLICY, type GuardPolicy } from '../config/guards.js';
 import type { KeelConfig } from '../config/schema.js';
 import type { SecurityEvent } from '../store/security-events.js';
 import type { RequestContext } from './context.js';
-import { DEFAULT_POLICY, type GuardPolicy } from './guard/config.js';
 import { strictest } from './guard/strictness.js';
 import type { GuardEvent } from './guard/types.js';
 

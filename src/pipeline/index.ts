@@ -9,6 +9,7 @@ import type {
   EmbeddingsRequest,
   EmbeddingsResponse,
 } from '../canonical/types.js';
+import type { GuardPolicy } from '../config/guards.js';
 import { toKeelError } from '../errors.js';
 import { newDispatchOutcome } from '../routing/outcome.js';
 import type { SchemaCompiler } from '../schemas/index.js';
@@ -20,7 +21,6 @@ import { authorizeEndpoint, authorizeRequest, authorizeToolCall } from './author
 import type { RequestContext } from './context.js';
 import { type CallEstimate, choicesOf, estimateChatCall, estimateEmbeddingsCall } from './estimate.js';
 import { failureMode } from './failure-policy.js';
-import type { GuardPolicy } from './guard/config.js';
 import { checkExternal } from './guard/external.js';
 import { createStreamGuard, screenOutput } from './guard/output.js';
 import { guardRequest } from './guard/stage.js';
