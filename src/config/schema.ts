@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { failurePolicySchema } from '../pipeline/failure-policy.js';
-import { TELEMETRY_DEFAULTS, telemetrySchema } from '../telemetry/config.js';
 import {
   alertsConfigSchema,
   costAllocationSchema,
@@ -9,6 +8,7 @@ import {
   valueConfigSchema,
 } from '../value/config.js';
 import { guardsSchema } from './guards.js';
+import { TELEMETRY_DEFAULTS, telemetrySchema } from './telemetry.js';
 
 /**
  * The whole of Keel's configuration: one schema, parsed once at start-up (src/config/load.ts) and
