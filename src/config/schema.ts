@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { failurePolicySchema } from '../pipeline/failure-policy.js';
+import { guardsSchema } from './guards.js';
+import { TELEMETRY_DEFAULTS, telemetrySchema } from './telemetry.js';
 import {
   alertsConfigSchema,
   costAllocationSchema,
   retentionConfigSchema,
   useCasesConfigSchema,
   valueConfigSchema,
-} from '../value/config.js';
-import { guardsSchema } from './guards.js';
-import { TELEMETRY_DEFAULTS, telemetrySchema } from './telemetry.js';
+} from './value.js';
 
 /**
  * The whole of Keel's configuration: one schema, parsed once at start-up (src/config/load.ts) and

@@ -1,5 +1,5 @@
+import type { AlertsConfig } from '../../config/value.js';
 import type { DriftingFeature } from '../../data/monitors/types.js';
-import type { AlertsConfig } from '../config.js';
 import type { ForecastScope, SpendForecast } from '../forecast/spend.js';
 import { dayStart } from '../roi/periods.js';
 import type { ValueReport } from '../roi/report.js';

@@ -1,5 +1,5 @@
+import type { CostAllocationRule } from '../../config/value.js';
 import type { Database } from '../../store/db.js';
-import type { CostAllocationRule } from '../config.js';
 import type { RollupJob } from '../rollups/job.js';
 import { readActiveUsers, readLedger, readUsage } from '../rollups/read.js';
 import { DAY_MS } from '../rollups/sql.js';
