@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { failurePolicySchema } from '../pipeline/failure-policy.js';
+import { failurePolicySchema } from './failure-policy.js';
 import { guardsSchema } from './guards.js';
 import { TELEMETRY_DEFAULTS, telemetrySchema } from './telemetry.js';
 import {
