@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
-import { type Counters, createMemoryCounters } from '../access/counters.js';
 import type { Principal } from '../access/principal.js';
 import { parseConfig } from '../config/load.js';
 import { KeelError } from '../errors.js';
 import { newDispatchOutcome } from '../routing/outcome.js';
 import type { Router } from '../routing/types.js';
+import { type Counters, createMemoryCounters } from '../store/counters/memory.js';
 import type { KeelPriceBook } from '../value/pricing/price-book.js';
 import { type AdmitDeps, admit, release } from './admit.js';
 import type { RequestContext } from './context.js';

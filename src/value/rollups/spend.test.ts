@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createMemoryCounters } from '../../access/counters.js';
+import { createMemoryCounters } from '../../store/counters/memory.js';
 import { type Database, openDatabase } from '../../store/db.js';
 import { usageEvent, writeEvents } from '../testkit.js';
 import { createRollupJob } from './job.js';
