@@ -3,7 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Principal } from '../../access/principal.js';
 import { KeelError } from '../../errors.js';
 import type { Database, KeelSchema } from '../../store/db.js';
-import { DAY_MS } from '../rollups/sql.js';
+import { DAY_MS } from '../../store/rollups/sql.js';
 import { type FeedbackBody, type OutcomeBody, parseFeedback, parseOutcome } from './parse.js';
 
 export interface Outcome {
