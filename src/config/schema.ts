@@ -384,7 +384,7 @@ export const configSchema = z
       })
       .strict()
       .default({ level: 'info', requests: false }),
-    /** Business value (src/value/config.ts): use-case registry, cost allocation, alerts, retention. */
+    /** Business value (config/value.ts): use-case registry, cost allocation, alerts, retention. */
     use_cases: useCasesConfigSchema,
     cost_allocation: costAllocationSchema,
     alerts: alertsConfigSchema,
