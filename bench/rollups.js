@@ -54,7 +54,7 @@ const [
   dist('store/db.js'),
   dist('config/load.js'),
   dist('value/service.js'),
-  dist('value/rollups/job.js'),
+  dist('store/rollups/job.js'),
   dist('value/rollups/read.js'),
   dist('store/usage-queries.js'),
 ]);

@@ -8,6 +8,7 @@ import { anthropicRoutes } from './http/anthropic/routes.js';
 import { errorResponse } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { Lifecycle } from './http/lifecycle.js';
+import { metricsRoute } from './http/metrics-route.js';
 import { openaiRoutes } from './http/openai/routes.js';
 import { outcomeRoutes } from './http/outcomes.js';
 import type { AppEnv } from './http/types.js';
@@ -15,7 +16,7 @@ import { defaultUiDir, uiRoutes } from './http/ui.js';
 import type { Pipeline } from './pipeline/index.js';
 import type { Router } from './routing/types.js';
 import type { Logger } from './telemetry/logger.js';
-import { type KeelMetrics, metricsRoute } from './telemetry/metrics.js';
+import type { KeelMetrics } from './telemetry/metrics.js';
 import type { OutcomeService } from './value/outcomes/service.js';
 
 export interface AppDeps {

@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createAdminStore } from './access/admin-store.js';
 import { createKeyStore } from './access/key-store.js';
 import type { KeyStore } from './access/store.js';
 import { createApp } from './app.js';
 import type { KeelApp } from './app.types.js';
-import { createAuditLog } from './audit/log.js';
+import { openRecords } from './build/records.js';
 import type { KeelConfig } from './config/schema.js';
-import { createDataServices } from './data/index.js';
+import { createDataServices, readDrifting } from './data/index.js';
 import { auditRoutes } from './http/admin/audit.js';
 import { DATA_ROUTE_ROLES, dataRoutes } from './http/admin/data.js';
 import { ADMIN_ROUTE_ROLES, adminRoutes } from './http/admin/index.js';
@@ -16,7 +15,7 @@ import { SECURITY_ROUTE_ROLES, securityRoutes } from './http/admin/security.js';
 import { VALUE_ADMIN_ROUTE_ROLES, valueAdminRoutes } from './http/admin/value.js';
 import { createAuthenticator } from './pipeline/authenticate.js';
 import { createStoreFailureReporter } from './pipeline/failure-report.js';
-import { createGuardHooks } from './pipeline/guard/hooks.js';
+import { createGuardHooks } from './pipeline/guard-hooks.js';
 import { createPipeline } from './pipeline/index.js';
 import { startBudgetReconciler } from './pipeline/reconcile.js';
 import type { UsageObserver } from './pipeline/record.js';
@@ -27,11 +26,6 @@ import { createChangeWatcher } from './store/changes.js';
 import { createCounters } from './store/counters/index.js';
 import { openDatabase, SERVING_BUSY_TIMEOUT_MS } from './store/db.js';
 import { createLeaderLease } from './store/lease.js';
-import { createSecurityEventWriter, type SecurityEvent } from './store/security-events.js';
-import { createDurableRecords } from './store/spool/durable.js';
-import { openSpool, spoolEnabled } from './store/spool/spool.js';
-import { createUsageWriter } from './store/usage.js';
-import { startWriterThread } from './store/writer-thread/client.js';
 import { spanExtra } from './telemetry/genai.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics } from './telemetry/metrics.js';
@@ -72,91 +66,21 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     pollMs: config.cluster.lease_poll_ms,
     onError: (err: unknown) => logger.warn({ err }, 'leader lease'),
   });
-  // The write-ahead spool: taken before anything can record, replayed below before serving.
-  const spool = spoolEnabled(config.durability, config.database.url)
-    ? openSpool({
-        dir: config.durability.spool_dir,
-        fsyncIntervalMs: config.durability.fsync_interval_ms,
-        onError: (err: unknown) => logger.error({ err }, 'spool write failed'),
-      })
-    : null;
-  const durable = spool ? createDurableRecords(spool, randomUUID) : null;
-  // SQLite file stores: usage inserts and the periodic rollups run on a writer thread, off the event
-  // loop (null for other stores, in-memory SQLite, or when running from sources).
-  const writerThread = await startWriterThread({
-    url: config.database.url,
-    rollups: { intervalMs: config.value.rollup_interval_ms, chunk: config.value.rollup_chunk },
-    onError: (err: unknown) => logger.error({ err }, 'SQLite writer thread'),
-  });
-  const usage = createUsageWriter(database, {
-    flushIntervalMs: config.usage.flush_interval_ms,
-    batchSize: config.usage.batch_size,
-    onError: (err: unknown) => logger.error({ err }, 'usage write failed; will retry'),
-    thread: writerThread,
-    ...(durable ? { onCommitted: durable.usageCommitted } : {}),
-  });
-  const configuredModels = new Set(config.models.map((m) => m.name));
-  const declaredUseCases = new Set([
-    'unassigned',
-    ...config.use_cases.map((u) => u.id),
-    ...Object.keys(config.guards.use_cases),
-    ...config.budgets.filter((b) => b.scope === 'use_case').map((b) => b.id),
-    ...config.auth.keys.flatMap((k) => (k.use_case ? [k.use_case] : [])),
-  ]);
-  const metrics = createMetrics({
-    maxLabelValues: config.telemetry.metrics_max_label_values,
-    processMetrics: config.telemetry.process_metrics,
-    usageBuffered: () => usage.pending,
-    knownModel: (name) => configuredModels.has(name),
-    knownUseCase: (id) => declaredUseCases.has(id) || value.useCases.cached(id) !== undefined,
-  });
-  const tracing = await createTracing(config.telemetry, {
-    providers: config.providers,
-    onExportError: (err: unknown) => logger.warn({ err }, 'OTLP trace export failed'),
-  });
-  const observers: UsageObserver[] = [(event) => metrics.observe(event)];
-  // Live traffic monitors see every finished call (no prompt text unless monitors.capture_text).
-  const monitorsRef: {
-    observe?: (event: Parameters<UsageObserver>[0], ctx: Parameters<UsageObserver>[1]) => void;
-  } = {};
-  observers.push((event, ctx) => monitorsRef.observe?.(event, ctx));
-  if (tracing.enabled)
-    observers.push((event, ctx) => tracing.recordSpan(event, spanExtra(ctx, ctx.response)));
-  if (config.logging.requests) observers.push(requestLogger(logger));
-  const audit = createAuditLog(database, {
-    checkpointEvery: config.audit.checkpoint_every,
-    ...(config.audit.signing_key ? { signingKey: config.audit.signing_key } : {}),
-    ...(config.audit.checkpoint_file ? { checkpointFile: config.audit.checkpoint_file } : {}),
-    onError: (err: unknown) => logger.error({ err }, 'audit write failed; will retry'),
-    ...(durable ? { journal: durable.auditJournal } : {}),
-  });
-  const securityEvents = createSecurityEventWriter(database, {
-    flushIntervalMs: 500,
-    onError: (err: unknown) => logger.error({ err }, 'security event write failed; will retry'),
-    ...(durable ? { onCommitted: durable.securityCommitted } : {}),
-  });
-  if (durable && spool && spool.orphans.length > 0) {
-    // Before anything reads the ledger (budgets seed from recorded spend) and before serving.
-    const replayed = await durable
-      .replay({ database, usage, security: securityEvents, audit })
-      .catch((err: unknown) => {
-        throw new Error(
-          `could not replay the spool ${spool.dir} into the store (its segments are kept for the next start)`,
-          { cause: err },
-        );
-      });
-    logger.info({ ...replayed, dir: spool.dir }, 'replayed the spool left by the previous process');
-  }
-  const authenticateRef: { invalidate: () => void } = { invalidate: () => {} };
-  const keys = invalidating(createKeyStore(database, { audit }), () => authenticateRef.invalidate());
+  const records = await openRecords(config, database, logger);
+  const { usage, audit, writerThread } = records;
+  // Built in dependency order, no late-bound references: the authenticator reads the key store,
+  // and the store handed to everyone else makes its changes take effect on the very next request.
+  const keyStore = createKeyStore(database, { audit });
+  const authenticate = createAuthenticator(config, keyStore);
+  const keys = invalidating(keyStore, () => authenticate.invalidate());
   const value = await createValueService({
     config,
     database,
     audit,
     usage,
     keys,
-    // Read at each alert evaluation (after startup), so the late-bound `data` below is set by then.
-    drift: () => data.cluster.drifting(),
+    // The data_drift rule reads the verdicts the monitors' leader stored.
+    drift: () => readDrifting(database),
     onError: (err: unknown) => logger.error({ err }, 'value job failed'),
   });
   // A monitor run fires its alerts together: one alert evaluation shortly after, not one per feature.
@@ -187,21 +111,48 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     },
     onError: (message, err) => logger.warn({ err }, message),
   });
+  const configuredModels = new Set(config.models.map((m) => m.name));
+  const declaredUseCases = new Set([
+    'unassigned',
+    ...config.use_cases.map((u) => u.id),
+    ...Object.keys(config.guards.use_cases),
+    ...config.budgets.filter((b) => b.scope === 'use_case').map((b) => b.id),
+    ...config.auth.keys.flatMap((k) => (k.use_case ? [k.use_case] : [])),
+  ]);
+  const metrics = createMetrics({
+    maxLabelValues: config.telemetry.metrics_max_label_values,
+    processMetrics: config.telemetry.process_metrics,
+    usageBuffered: () => usage.pending,
+    knownModel: (name) => configuredModels.has(name),
+    knownUseCase: (id) => declaredUseCases.has(id) || value.useCases.cached(id) !== undefined,
+  });
+  const tracing = await createTracing(config.telemetry, {
+    providers: config.providers,
+    onExportError: (err: unknown) => logger.warn({ err }, 'OTLP trace export failed'),
+  });
+  const observers: UsageObserver[] = [
+    (event) => metrics.observe(event),
+    // Live traffic monitors see every finished call (no prompt text unless monitors.capture_text).
+    (event, ctx) =>
+      data.monitors.observe({
+        event,
+        refusal: ctx.response?.finishReasons.includes('content_filter') ?? false,
+        guardFlagged: ctx.guardEvents.length > 0,
+      }),
+  ];
+  if (tracing.enabled)
+    observers.push((event, ctx) => tracing.recordSpan(event, spanExtra(ctx, ctx.response)));
+  if (config.logging.requests) observers.push(requestLogger(logger));
   const providers = createProviders(config, { now: Date.now });
   const router = createRouter({ config, providers });
   const prices = createPriceBook({ overrides: config.pricing.overrides });
-  const authenticate = createAuthenticator(config, keys);
-  authenticateRef.invalidate = authenticate.invalidate;
   // Writes by other processes (replicas, the CLI, `keel demo`) reach this one's caches within a poll.
   changes.subscribe('keys', () => authenticate.invalidate());
   changes.subscribe('use_cases', () => value.useCases.refresh());
-  const recordSecurity = durable
-    ? durable.securityRecorder(securityEvents)
-    : (e: SecurityEvent) => void securityEvents.record(e);
   const guards = createGuardHooks({
     config,
     policyOfUseCase: (id) => value.useCases.cached(id)?.guardPolicy,
-    record: recordSecurity,
+    record: records.recordSecurity,
     metric: (detector, direction, action) => metrics.recordGuardDecision(detector, direction, action),
     audit,
   });
@@ -211,7 +162,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     onStoreFailure: createStoreFailureReporter({
       logger,
       metric: (check, outcome) => metrics.recordStoreFailure(check, outcome),
-      recordSecurity,
+      recordSecurity: records.recordSecurity,
     }),
     guards,
     schemas,
@@ -219,7 +170,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     authenticate,
     router,
     prices,
-    usage: durable ? durable.usageSink(usage) : usage,
+    usage: records.usageSink,
     audit,
     counters: limits.counters,
     loadSpend: async (subject, from) => {
@@ -243,12 +194,6 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     now: Date.now,
     perfNow: () => performance.now(),
   });
-  monitorsRef.observe = (event, ctx) =>
-    data.monitors.observe({
-      event,
-      refusal: ctx.response?.finishReasons.includes('content_filter') ?? false,
-      guardFlagged: ctx.guardEvents.length > 0,
-    });
   const rules = [
     ...SECURITY_ROUTE_ROLES,
     ...VALUE_ADMIN_ROUTE_ROLES,
@@ -317,11 +262,11 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
         await reconciler.close();
         await writerThread?.close();
         await lease.close();
-        await securityEvents.close();
+        await records.securityEvents.close();
         await audit.close();
       } finally {
         // After the writers: deletes the segments whose records all reached the store, keeps the rest.
-        spool?.close();
+        records.spool?.close();
       }
       await tracing.shutdown();
       await Promise.all([...providers.values()].map((p) => p.close?.()));

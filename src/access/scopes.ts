@@ -1,7 +1,7 @@
-import type { KeyScopes } from '../pipeline/context.js';
 import { compileGlobs } from './glob.js';
 import { compileCidrs } from './ip.js';
 import type { VirtualKey } from './model.js';
+import type { KeyScopes } from './principal.js';
 
 /** Compile a stored key's scopes into matchers once, so per-request checks are lookups. */
 export function compileScopes(k: VirtualKey): KeyScopes {

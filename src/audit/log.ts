@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/db.js';
 import type { KeelSchema } from '../store/schema.js';
+import type { AuditJournal } from '../store/spool/audit-journal.js';
 import { writeTransaction } from '../store/write-transaction.js';
 import { type Checkpoint, canonicalJson } from './chain.js';
 import { appendCheckpointLines } from './checkpoint-file.js';
@@ -33,16 +34,6 @@ export interface AuditLogOptions {
   maxBuffered?: number;
   /** Keeps each appended entry durable (the write-ahead spool) until its batch is committed. */
   journal?: AuditJournal;
-}
-
-/**
- * A write-ahead journal for appended entries (store/spool/). write() runs synchronously inside
- * append(), with the entry already masked, and returns a token; committed(token) follows once the
- * entry is in the store. A negative token means "not journaled".
- */
-export interface AuditJournal {
-  write(entry: PendingEntry): number;
-  committed(token: number): void;
 }
 
 /** A buffered entry and its journal token. */

@@ -2,8 +2,11 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type Database, sqliteHandleOf } from '../store/db.js';
 import type { KeelSchema } from '../store/schema.js';
+import type { PendingEntry } from '../store/spool/audit-journal.js';
 import { writeTransaction } from '../store/write-transaction.js';
 import { type Checkpoint, entryHash, GENESIS_HASH, makeCheckpoint } from './chain.js';
+
+export type { PendingEntry };
 
 /**
  * The audit tables' I/O. Every write reads the chain head inside a transaction that holds the chain
@@ -22,15 +25,6 @@ export interface AuditRow {
   details: string;
   prev_hash: string;
   hash: string;
-}
-
-/** An appended entry waiting for its seq and hash; details is masked canonical JSON already. */
-export interface PendingEntry {
-  ts: number;
-  actor: string;
-  action: string;
-  target: string | null;
-  details: string;
 }
 
 export interface Head {

@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { failurePolicySchema } from '../pipeline/failure-policy.js';
-import { guardsSchema } from '../pipeline/guard/config.js';
-import { TELEMETRY_DEFAULTS, telemetrySchema } from '../telemetry/config.js';
+import { failurePolicySchema } from './failure-policy.js';
+import { guardsSchema } from './guards.js';
+import { TELEMETRY_DEFAULTS, telemetrySchema } from './telemetry.js';
 import {
   alertsConfigSchema,
   costAllocationSchema,
   retentionConfigSchema,
   useCasesConfigSchema,
   valueConfigSchema,
-} from '../value/config.js';
+} from './value.js';
 
 /**
  * The whole of Keel's configuration: one schema, parsed once at start-up (src/config/load.ts) and
@@ -384,7 +384,7 @@ export const configSchema = z
       })
       .strict()
       .default({ level: 'info', requests: false }),
-    /** Business value (src/value/config.ts): use-case registry, cost allocation, alerts, retention. */
+    /** Business value (config/value.ts): use-case registry, cost allocation, alerts, retention. */
     use_cases: useCasesConfigSchema,
     cost_allocation: costAllocationSchema,
     alerts: alertsConfigSchema,

@@ -18,7 +18,7 @@ import {
 import { type DataSettings, dataSettings } from './settings.js';
 
 export { compileOutputValidator, validateOutput } from './contracts/output.js';
-export type { ClusterMonitors } from './monitors/cluster.js';
+export { type ClusterMonitors, readDrifting } from './monitors/cluster.js';
 export type { DriftAlert, TrafficMonitors } from './monitors/monitor.js';
 
 const SYNC_MS = 60_000;

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Principal } from '../pipeline/context.js';
+import type { Principal } from '../access/principal.js';
+import { DAY_MS, HOUR_MS } from '../store/rollups/sql.js';
 import { normaliseScore } from '../value/outcomes/parse.js';
 import { createOutcomeService } from '../value/outcomes/service.js';
-import { DAY_MS, HOUR_MS } from '../value/rollups/sql.js';
 import {
   clock,
   DIALECTS,

@@ -1,12 +1,13 @@
-import type { BudgetItem, Counters, WindowResult } from '../access/counters.js';
 import type { BudgetPeriod } from '../access/model.js';
+import type { FailureCheck } from '../config/failure-policy.js';
 import type { KeelConfig } from '../config/schema.js';
 import { KeelError } from '../errors.js';
 import type { Router } from '../routing/types.js';
+import type { BudgetItem, Counters, WindowResult } from '../store/counters/memory.js';
 import type { KeelPriceBook } from '../value/pricing/price-book.js';
 import type { RequestContext } from './context.js';
 import type { CallEstimate } from './estimate.js';
-import { type FailureCheck, failureMode, storeUnavailable, withDeadline } from './failure-policy.js';
+import { failureMode, storeUnavailable, withDeadline } from './failure-policy.js';
 
 export interface AdmitDeps {
   config: KeelConfig;

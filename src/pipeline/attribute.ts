@@ -1,4 +1,5 @@
-import type { Attribution, Principal } from './context.js';
+import type { Principal } from '../access/principal.js';
+import type { Attribution } from './context.js';
 
 /**
  * Caller-supplied attribution lands in usage rows, logs, traces and (use case) metric labels: each
@@ -22,7 +23,7 @@ function clean(v: string | undefined, max = MAX_LEN): string | null {
  * case always books to it, so an application cannot move its spend onto another team's use case.
  * A key's own team always wins over `x-keel-team`. What a header may not choose (a use case that
  * declares its access, a team with a budget, a guard policy weaker than the default) is decided in
- * scope.ts and guard/hooks.ts; user, feature and trace id are attribution only.
+ * scope.ts and guard-hooks.ts; user, feature and trace id are attribution only.
  */
 export function attribute(
   headers: Record<string, string | undefined>,

@@ -1,9 +1,9 @@
 import { hashKey as sha256 } from '../access/keys.js';
+import type { Principal } from '../access/principal.js';
 import { compileScopes } from '../access/scopes.js';
 import type { KeyStore } from '../access/store.js';
 import type { KeelConfig } from '../config/schema.js';
 import { KeelError } from '../errors.js';
-import type { Principal } from './context.js';
 
 export interface Authenticator {
   (headers: Record<string, string | undefined>): Promise<Principal | null>;

@@ -1,8 +1,9 @@
 import { ipAllowed } from '../access/ip.js';
 import type { EndpointScope } from '../access/model.js';
+import type { Principal } from '../access/principal.js';
 import type { ChatRequest, ToolCall } from '../canonical/types.js';
 import { KeelError } from '../errors.js';
-import type { Principal, RequestContext } from './context.js';
+import type { RequestContext } from './context.js';
 
 function denied(scope: string, message: string, param: string | null = null): KeelError {
   return new KeelError('permission_denied', `${message} (scope: ${scope})`, { param });

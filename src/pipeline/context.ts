@@ -1,34 +1,8 @@
-import type { BlockList } from 'node:net';
-import type { BudgetPeriod, EndpointScope } from '../access/model.js';
-import type { ChatRequest, EmbeddingsRequest, Usage } from '../canonical/types.js';
+import type { Principal } from '../access/principal.js';
+import type { ChatRequest, EmbeddingsRequest } from '../canonical/types.js';
+import type { DispatchOutcome } from '../routing/outcome.js';
 import type { OutputContext } from './guard/output.js';
 import type { GuardEvent } from './guard/types.js';
-
-/** What a key may do, compiled once per key (globs → matchers, CIDRs → a BlockList). */
-export interface KeyScopes {
-  models: (name: string) => boolean;
-  endpoints: ReadonlySet<EndpointScope>;
-  /** Empty = any use case; otherwise the first is the default attribution. */
-  useCases: readonly string[];
-  tools: (name: string) => boolean;
-  maxTokens: number | null;
-  rpm: number | null;
-  tpm: number | null;
-  budgetUsd: number | null;
-  budgetPeriod: BudgetPeriod;
-  cidrs: BlockList | null;
-}
-
-/** Who is calling, once authenticated. Null principal = auth is off. */
-export interface Principal {
-  keyId: string;
-  name: string;
-  /** Use case the key is bound to; becomes the default attribution. */
-  useCase?: string;
-  team?: string;
-  /** null = unrestricted (keys declared in keel.yaml). */
-  scopes: KeyScopes | null;
-}
 
 export interface Attribution {
   useCase: string;
@@ -36,17 +10,6 @@ export interface Attribution {
   userId: string | null;
   feature: string | null;
   traceId: string | null;
-}
-
-/** What dispatch learned while calling upstream; filled in by the router. */
-export interface DispatchOutcome {
-  provider: string | null;
-  modelUpstream: string | null;
-  attempts: number;
-  fallbacks: string[];
-  cacheHit: boolean;
-  ttftMs: number | null;
-  usage: Usage | null;
 }
 
 /** What admission reserved, so settlement can release it. */
@@ -86,16 +49,4 @@ export interface RequestContext {
   response?: { id?: string; model?: string; finishReasons: string[] };
   /** Headers for the client's response (rate-limit state), whatever the outcome. */
   responseHeaders: Record<string, string>;
-}
-
-export function newDispatchOutcome(): DispatchOutcome {
-  return {
-    provider: null,
-    modelUpstream: null,
-    attempts: 0,
-    fallbacks: [],
-    cacheHit: false,
-    ttftMs: null,
-    usage: null,
-  };
 }

@@ -1,11 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
-import { type Counters, createMemoryCounters } from '../access/counters.js';
+import type { Principal } from '../access/principal.js';
 import { parseConfig } from '../config/load.js';
 import { KeelError } from '../errors.js';
+import { newDispatchOutcome } from '../routing/outcome.js';
 import type { Router } from '../routing/types.js';
+import { type Counters, createMemoryCounters } from '../store/counters/memory.js';
 import type { KeelPriceBook } from '../value/pricing/price-book.js';
 import { type AdmitDeps, admit, release } from './admit.js';
-import { newDispatchOutcome, type Principal, type RequestContext } from './context.js';
+import type { RequestContext } from './context.js';
 import { failureMode } from './failure-policy.js';
 
 const down = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));

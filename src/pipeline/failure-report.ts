@@ -1,8 +1,8 @@
+import type { FailureCheck } from '../config/failure-policy.js';
 import type { SecurityEvent } from '../store/security-events.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { StoreFailureOutcome } from './admit.js';
 import type { RequestContext } from './context.js';
-import type { FailureCheck } from './failure-policy.js';
 
 const LOG_EVERY_MS = 10_000;
 

@@ -1,4 +1,5 @@
 import type { EndpointScope } from '../access/model.js';
+import type { Principal } from '../access/principal.js';
 import type { AuditLog } from '../audit/types.js';
 import type { CancelSignal } from '../canonical/cancel.js';
 import type {
@@ -8,17 +9,18 @@ import type {
   EmbeddingsRequest,
   EmbeddingsResponse,
 } from '../canonical/types.js';
+import type { GuardPolicy } from '../config/guards.js';
 import { toKeelError } from '../errors.js';
+import { newDispatchOutcome } from '../routing/outcome.js';
 import type { SchemaCompiler } from '../schemas/index.js';
 import type { UsageSink } from '../store/types.js';
 import { type AdmitDeps, admit, release } from './admit.js';
 import { attribute } from './attribute.js';
 import type { Authenticator } from './authenticate.js';
 import { authorizeEndpoint, authorizeRequest, authorizeToolCall } from './authorize.js';
-import { newDispatchOutcome, type Principal, type RequestContext } from './context.js';
+import type { RequestContext } from './context.js';
 import { type CallEstimate, choicesOf, estimateChatCall, estimateEmbeddingsCall } from './estimate.js';
 import { failureMode } from './failure-policy.js';
-import type { GuardPolicy } from './guard/config.js';
 import { checkExternal } from './guard/external.js';
 import { createStreamGuard, screenOutput } from './guard/output.js';
 import { guardRequest } from './guard/stage.js';

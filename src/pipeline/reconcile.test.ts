@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Counters, createMemoryCounters } from '../access/counters.js';
+import { type Counters, createMemoryCounters } from '../store/counters/memory.js';
 import { parseBudgetKey, periodStart } from './admit.js';
 import { startBudgetReconciler } from './reconcile.js';
 

@@ -1,4 +1,4 @@
-import type { Counters } from '../access/counters.js';
+import type { Counters } from '../store/counters/memory.js';
 import type { LeaderLease } from '../store/lease.js';
 import { type BudgetSubject, parseBudgetKey } from './admit.js';
 

@@ -2,7 +2,7 @@ import type { KeelConfig } from '../config/schema.js';
 import { KeelError } from '../errors.js';
 import type { Router } from '../routing/types.js';
 import type { RequestContext } from './context.js';
-import { boundTo } from './guard/hooks.js';
+import { boundTo } from './guard-hooks.js';
 
 /** What the usage row, logs, audit and metrics record instead of a model name no config knows. */
 export const UNKNOWN_MODEL = '(unknown)';

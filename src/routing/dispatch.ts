@@ -1,5 +1,4 @@
 import type { CancelSignal } from '../canonical/cancel.js';
-import type { DispatchOutcome } from '../pipeline/context.js';
 import { type ProviderAdapter, type TargetCall, UpstreamError } from '../providers/types.js';
 import { AttemptSignal } from './attempt.js';
 import { type RetrySettings, retryDelay } from './backoff.js';
@@ -13,6 +12,7 @@ import {
   mapUpstreamError,
 } from './errors.js';
 import type { Route, RouteModel, RouteTarget } from './models.js';
+import type { DispatchOutcome } from './outcome.js';
 
 export interface DispatchDeps {
   providers: ReadonlyMap<string, ProviderAdapter>;

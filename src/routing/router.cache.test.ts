@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { NEVER_CANCELLED } from '../canonical/cancel.js';
 import type { KeelConfigInput } from '../config/schema.js';
-import { newDispatchOutcome } from '../pipeline/context.js';
 import { responseToEvents } from './events.js';
+import { newDispatchOutcome } from './outcome.js';
 import { createRouter } from './router.js';
 import {
   chatReq,

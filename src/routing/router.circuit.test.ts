@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NEVER_CANCELLED } from '../canonical/cancel.js';
 import type { KeelConfigInput } from '../config/schema.js';
 import type { KeelError } from '../errors.js';
-import { newDispatchOutcome } from '../pipeline/context.js';
+import { newDispatchOutcome } from './outcome.js';
 import { createRouter } from './router.js';
 import { chatReq, config, err, FakeProvider, fakeClock, providerMap, response } from './testkit.js';
 

@@ -4,7 +4,7 @@ import { fromAbortSignal, NEVER_CANCELLED } from '../canonical/cancel.js';
 import type { ChatStreamEvent } from '../canonical/types.js';
 import type { KeelConfigInput } from '../config/schema.js';
 import { KeelError } from '../errors.js';
-import { newDispatchOutcome } from '../pipeline/context.js';
+import { newDispatchOutcome } from './outcome.js';
 import { createRouter } from './router.js';
 import {
   chatReq,

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fromAbortSignal, NEVER_CANCELLED } from '../canonical/cancel.js';
 import type { KeelConfigInput } from '../config/schema.js';
 import { KeelError } from '../errors.js';
-import { newDispatchOutcome } from '../pipeline/context.js';
 import { UpstreamError } from '../providers/types.js';
+import { newDispatchOutcome } from './outcome.js';
 import { createRouter } from './router.js';
 import { chatReq, config, err, FakeProvider, fakeClock, providerMap, response } from './testkit.js';
 

@@ -1,7 +1,6 @@
 import type { CancelSignal } from '../canonical/cancel.js';
 import type { ChatResponse, ChatStreamEvent, EmbeddingsResponse } from '../canonical/types.js';
 import type { KeelConfig } from '../config/schema.js';
-import type { DispatchOutcome } from '../pipeline/context.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { sleep as realSleep } from './attempt.js';
 import { cacheKey, LruTtlCache } from './cache.js';
@@ -9,6 +8,7 @@ import { CircuitBreaker } from './circuit.js';
 import { type DispatchDeps, dispatch } from './dispatch.js';
 import { eventsToResponse, responseToEvents } from './events.js';
 import { ModelTable } from './models.js';
+import type { DispatchOutcome } from './outcome.js';
 import { openStream, RelayStream, replay } from './stream.js';
 import type { Router } from './types.js';
 

@@ -1,10 +1,10 @@
 import type { CancelSignal } from '../canonical/cancel.js';
 import type { ChatRequest, ChatStreamEvent } from '../canonical/types.js';
-import type { DispatchOutcome } from '../pipeline/context.js';
 import { type ProviderAdapter, type TargetCall, UpstreamError } from '../providers/types.js';
 import type { AttemptSignal } from './attempt.js';
 import type { CircuitBreaker } from './circuit.js';
 import { asUpstreamError, cancelledError, type FailureContext, streamInterruptedError } from './errors.js';
+import type { DispatchOutcome } from './outcome.js';
 
 export interface OpenedStream {
   first: ChatStreamEvent;

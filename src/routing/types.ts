@@ -6,7 +6,7 @@ import type {
   EmbeddingsRequest,
   EmbeddingsResponse,
 } from '../canonical/types.js';
-import type { DispatchOutcome } from '../pipeline/context.js';
+import type { DispatchOutcome } from './outcome.js';
 
 export interface ModelInfo {
   name: string;

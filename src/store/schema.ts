@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { DataSchema } from '../data/db-schema.js';
+import type { DataSchema } from './data-schema.js';
 import type { ValueSchema } from './rollups-schema.js';
 
 /**

@@ -1,9 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
+import type { ChatRequest } from '../canonical/types.js';
+import { ANTHROPIC_BASE_URL, GEMINI_BASE_URL, OPENAI_DEFAULT_BASE_URL } from '../config/base-urls.js';
 import type { ProviderConfig } from '../config/schema.js';
-import type { RequestContext } from '../pipeline/context.js';
-import { ANTHROPIC_BASE_URL } from '../providers/anthropic/index.js';
-import { GEMINI_BASE_URL } from '../providers/gemini/index.js';
-import { OPENAI_DEFAULT_BASE_URL } from '../providers/openai/index.js';
 import type { UsageEvent } from '../store/types.js';
 
 /**
@@ -184,7 +182,7 @@ export function endAttributes(e: UsageEvent, extra: SpanExtra, who: ProviderIden
  * `if (tracing.enabled) tracing.recordSpan(event, spanExtra(ctx, …))`.
  */
 export function spanExtra(
-  ctx: Pick<RequestContext, 'headers' | 'chat'>,
+  ctx: { headers: Readonly<Record<string, string | undefined>>; chat?: ChatRequest | undefined },
   response?: { finishReasons?: readonly string[]; id?: string; model?: string },
 ): SpanExtra {
   const chat = ctx.chat;

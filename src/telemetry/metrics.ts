@@ -3,8 +3,6 @@ import type { UsageEvent } from '../store/types.js';
 import { LabelLimiter, LabelTree, statusClass } from './labels.js';
 import { type MetricFamilies, metricFamilies } from './metric-families.js';
 
-export { metricsRoute } from './metrics-route.js';
-
 /** Prometheus metrics of one Keel instance. Every series lives in this instance's own registry. */
 export interface KeelMetrics {
   /** One call per finished request (the pipeline's record stage). Never throws. */

@@ -11,7 +11,7 @@ import {
   type SpanExporter,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
-import type { TelemetryConfig } from './config.js';
+import type { TelemetryConfig } from '../config/telemetry.js';
 import {
   endAttributes,
   providerIdentities,

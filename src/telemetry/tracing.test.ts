@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProviderConfig } from '../config/schema.js';
-import { TELEMETRY_DEFAULTS, type TelemetryConfig } from './config.js';
+import { TELEMETRY_DEFAULTS, type TelemetryConfig } from '../config/telemetry.js';
 import { usageEvent } from './testkit.js';
 import { createTracing, type KeelTracing, spanExtra, tracesUrl } from './tracing.js';
 

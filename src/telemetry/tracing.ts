@@ -1,7 +1,7 @@
 import type { BufferConfig, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ProviderConfig } from '../config/schema.js';
+import type { TelemetryConfig } from '../config/telemetry.js';
 import type { UsageEvent } from '../store/types.js';
-import type { TelemetryConfig } from './config.js';
 import type { SpanExtra } from './genai.js';
 
 export { type SpanExtra, spanExtra } from './genai.js';

@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/types.js';
 import type { KeelConfig } from '../config/schema.js';
 import type { Database } from '../store/db.js';
 import type { LeaderLease } from '../store/lease.js';
+import { createRollupJob, type RollupJob } from '../store/rollups/job.js';
 import type { UsageSink } from '../store/types.js';
 import type { DriftState } from './alerts/rules.js';
 import { type AlertService, createAlertService, type EvaluationResult } from './alerts/service.js';
@@ -11,7 +12,6 @@ import { type ForecastScope, forecastSpend, type SpendForecast } from './forecas
 import { listOutcomes, type OutcomeListQuery } from './outcomes/list.js';
 import { createOutcomeService, type OutcomeService } from './outcomes/service.js';
 import { buildValueReport, type ValueQuery, type ValueReport } from './roi/report.js';
-import { createRollupJob, type RollupJob } from './rollups/job.js';
 import { readLedger, readUsage } from './rollups/read.js';
 import { createUseCaseRegistry, type UseCaseBudget, type UseCaseRegistry } from './usecases/registry.js';
 

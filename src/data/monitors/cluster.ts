@@ -204,9 +204,8 @@ export function createClusterMonitors(deps: ClusterMonitorsDeps): ClusterMonitor
       return (await q.execute()).map((r) => JSON.parse(r.status) as UseCaseStatus);
     },
 
-    async drifting() {
-      const rows = await db.selectFrom('monitor_status').select('drifting').orderBy('use_case').execute();
-      return rows.flatMap((r) => JSON.parse(r.drifting) as DriftingFeature[]);
+    drifting() {
+      return readDrifting(deps.database);
     },
 
     async freezeReference(useCase, now, actor) {
@@ -301,4 +300,17 @@ function mergeRows(
       buckets: [...a.buckets].map(([b, w]): [number, WindowState] => [b, w.toJSON()]),
     });
   return out;
+}
+
+/**
+ * The drifting features of the last verdicts the leader stored, for the data_drift alert rule: a
+ * read of the store only, so the alert rules can take it without the monitors being built first.
+ */
+export async function readDrifting(database: Database): Promise<DriftingFeature[]> {
+  const rows = await database.db
+    .selectFrom('monitor_status')
+    .select('drifting')
+    .orderBy('use_case')
+    .execute();
+  return rows.flatMap((r) => JSON.parse(r.drifting) as DriftingFeature[]);
 }

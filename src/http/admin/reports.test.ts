@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../store/db.js';
-import { createRollupJob } from '../../value/rollups/job.js';
+import { createRollupJob } from '../../store/rollups/job.js';
 import { usageEvent, writeEvents } from '../../value/testkit.js';
 import { REPORT_ADMIN_ROUTE_ROLES, reportRoutes } from './reports.js';
 import { ADMIN_ROUTE_ROLES } from './roles.js';

@@ -11,8 +11,9 @@ import {
   type TopDimension,
   topUsage,
 } from '../../store/report-queries.js';
+import { histogramQuantile } from '../../store/rollups/buckets.js';
+import { BLOCKED_CODES, DAY_MS, DIMENSION_NAMES, type Dimension } from '../../store/rollups/sql.js';
 import { dayStart, monthStart, parseDay } from '../../value/roi/periods.js';
-import { histogramQuantile } from '../../value/rollups/buckets.js';
 import {
   addMeasures,
   emptyMeasures,
@@ -20,7 +21,6 @@ import {
   readUsage,
   type UsageMeasures,
 } from '../../value/rollups/read.js';
-import { BLOCKED_CODES, DAY_MS, DIMENSION_NAMES, type Dimension } from '../../value/rollups/sql.js';
 import type { AdminEnv, AdminRouteRule } from './types.js';
 
 /** Every report is read-only: viewers may read them all. */

@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import { KeelError } from '../../errors.js';
+import { DAY_MS } from '../../store/rollups/sql.js';
 import type { ForecastScope } from '../../value/forecast/spend.js';
 import { dayStart, monthStart, parseDay, parseGranularity, periodsOf } from '../../value/roi/periods.js';
-import { DAY_MS } from '../../value/rollups/sql.js';
 import type { ValueService } from '../../value/service.js';
 import { alertRoutes } from './alerts.js';
 import type { AdminEnv, AdminRouteRule } from './types.js';

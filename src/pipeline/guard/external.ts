@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import type { ChatRequest } from '../../canonical/types.js';
+import type { GuardPolicy } from '../../config/guards.js';
 import { KeelError } from '../../errors.js';
-import type { GuardPolicy } from './config.js';
 import { event } from './input.js';
 import type { GuardEvent } from './types.js';
 

@@ -1,4 +1,5 @@
 import type { ChatMessage, ChatRequest } from '../../canonical/types.js';
+import type { GuardAction, GuardPolicy } from '../../config/guards.js';
 import { KeelError } from '../../errors.js';
 import {
   detectIndirectInjection,
@@ -10,7 +11,6 @@ import {
   redact,
 } from '../../guards/index.js';
 import type { DetectorResult } from '../../guards/types.js';
-import type { GuardAction, GuardPolicy } from './config.js';
 import type { GuardEvent } from './types.js';
 
 /**

@@ -1,4 +1,5 @@
 import type { ChatRequest, ChatResponse, ChatStreamEvent, ToolCall } from '../../canonical/types.js';
+import type { GuardPolicy } from '../../config/guards.js';
 import { KeelError } from '../../errors.js';
 import {
   createStreamScanner,
@@ -13,7 +14,6 @@ import {
 } from '../../guards/index.js';
 import type { DetectorResult, Span } from '../../guards/types.js';
 import type { SchemaCompiler } from '../../schemas/index.js';
-import type { GuardPolicy } from './config.js';
 import { event } from './input.js';
 import { checkToolCall } from './tools.js';
 import type { GuardEvent } from './types.js';

@@ -1,7 +1,7 @@
 import type { ChatRequest } from '../../canonical/types.js';
+import type { GuardPolicy } from '../../config/guards.js';
 import { createCanary } from '../../guards/index.js';
 import type { SchemaCompiler } from '../../schemas/index.js';
-import type { GuardPolicy } from './config.js';
 import { screenInput, systemPromptOf } from './input.js';
 import type { OutputContext } from './output.js';
 import type { GuardEvent } from './types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, guardPolicySchema } from './config.js';
+import { DEFAULT_POLICY, guardPolicySchema } from '../../config/guards.js';
 import { strictest } from './strictness.js';
 
 const policy = (p: Record<string, unknown>) => guardPolicySchema.parse(p);

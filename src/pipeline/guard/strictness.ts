@@ -1,4 +1,4 @@
-import type { GuardPolicy } from './config.js';
+import type { GuardPolicy } from '../../config/guards.js';
 
 /**
  * How strict a guard policy is, dimension by dimension, so a policy a caller could select by

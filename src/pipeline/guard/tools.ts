@@ -1,6 +1,6 @@
 import type { ChatRequest, ToolCall } from '../../canonical/types.js';
+import type { GuardPolicy } from '../../config/guards.js';
 import { InvalidSchemaError, type SchemaCompiler } from '../../schemas/index.js';
-import type { GuardPolicy } from './config.js';
 
 /**
  * Excessive agency: a tool call must name a tool the request offered (and the policy allows), and

@@ -1,5 +1,5 @@
+import type { GuardAction } from '../../config/guards.js';
 import type { Span } from '../../guards/types.js';
-import type { GuardAction } from './config.js';
 
 /** One guard decision that was not `off`: what the security-event log and metrics record. */
 export interface GuardEvent {

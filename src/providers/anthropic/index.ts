@@ -3,6 +3,7 @@
  * Translation lives in request.ts / response.ts / stream.ts; this file only does HTTP.
  */
 import type { ChatRequest } from '../../canonical/types.js';
+import { ANTHROPIC_BASE_URL } from '../../config/base-urls.js';
 import type { ProviderFactory } from '../index.js';
 import {
   createHttpClient,
@@ -17,7 +18,6 @@ import { toAnthropicRequest } from './request.js';
 import { fromAnthropicResponse } from './response.js';
 import { anthropicStreamEvents } from './stream.js';
 
-export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';
 
 /** Accepts both `https://api.anthropic.com` (the SDK's form) and `…/v1` (the OpenAI habit). */

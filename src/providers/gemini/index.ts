@@ -5,6 +5,7 @@
  */
 
 import type { ChatRequest, EmbeddingsResponse } from '../../canonical/types.js';
+import { GEMINI_BASE_URL } from '../../config/base-urls.js';
 import { loadBpe } from '../../value/tokens.js';
 import type { ProviderFactory } from '../index.js';
 import {
@@ -20,7 +21,6 @@ import { modelPath, toGeminiEmbedRequest, toGeminiRequest } from './request.js';
 import { fromGeminiEmbeddings, fromGeminiResponse, type ResponseContext } from './response.js';
 import { openGeminiStream } from './stream.js';
 
-export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
 /** batchEmbedContents takes at most 100 requests per call. */
 const EMBED_BATCH = 100;
 /** Thought signatures kept per provider; each is a few hundred bytes to a few KB. */

@@ -1,7 +1,6 @@
+import { OPENAI_DEFAULT_BASE_URL } from '../../config/base-urls.js';
 import type { ProviderFactory } from '../index.js';
 import { createOpenAIBaseAdapter, stripTrailingSlash } from '../openai-base/index.js';
-
-export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 /** api.openai.com (or anything that mirrors it exactly, e.g. an OpenAI proxy). */
 export const createOpenAIProvider: ProviderFactory = (cfg, deps) => {

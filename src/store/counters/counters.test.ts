@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Counters } from '../../access/counters.js';
+import type { Counters } from './memory.js';
 import { counterTargets } from './testkit.js';
 
 /** One conformance suite for every Counters implementation (see counterTargets). */

@@ -1,6 +1,6 @@
-import { type Counters, createMemoryCounters } from '../../access/counters.js';
 import type { KeelConfig } from '../../config/schema.js';
 import type { Database } from '../db.js';
+import { type Counters, createMemoryCounters } from './memory.js';
 import { createPostgresCounters } from './postgres.js';
 import { connectRedis, createRedisCounters } from './redis.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Counters } from '../../access/counters.js';
+import type { Counters } from './memory.js';
 import type { SharedCounters } from './shared.js';
 import { counterTargets, type TestLeases } from './testkit.js';
 

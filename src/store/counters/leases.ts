@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { BudgetItem, ReserveResult } from '../../access/counters.js';
 import { type Lockable, withKeyLocks } from './key-locks.js';
+import type { BudgetItem, ReserveResult } from './memory.js';
 import type { BackendLease, CounterBackend, LeaseItem, SharedCounters } from './shared.js';
 
 /**

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Counters } from '../../access/counters.js';
 import { periodStart } from '../../pipeline/admit.js';
 import { startBudgetReconciler } from '../../pipeline/reconcile.js';
 import { readSpend } from '../../value/rollups/spend.js';
 import { usageEvent, writeEvents } from '../../value/testkit.js';
 import { type Database, openDatabase } from '../db.js';
+import type { Counters } from './memory.js';
 import { counterTargets } from './testkit.js';
 
 /*

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { type BudgetLeaseOptions, withBudgetLeases } from './leases.js';
 import {
   type BudgetItem,
   type Counters,
   type ReserveResult,
   type WindowState,
   windowResult,
-} from '../../access/counters.js';
-import { type BudgetLeaseOptions, withBudgetLeases } from './leases.js';
+} from './memory.js';
 
 /** Default lifetime of a budget reservation: far above any request timeout (routing.timeout_ms). */
 export const DEFAULT_RESERVATION_TTL_MS = 15 * 60_000;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { type Counters, createMemoryCounters } from '../../access/counters.js';
 import { type Database, openDatabase } from '../db.js';
+import { type Counters, createMemoryCounters } from './memory.js';
 import { createPostgresCounters } from './postgres.js';
 import { connectRedis, createRedisCounters } from './redis.js';
 import type { SharedCounters, SharedCountersOptions } from './shared.js';

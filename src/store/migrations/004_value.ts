@@ -1,7 +1,7 @@
 import { type CreateTableBuilder, type Kysely, sql } from 'kysely';
 import type { StoreDialect } from '../schema.js';
 
-/** Frozen copy of the histogram width (src/value/rollups/buckets.ts): a migration never follows code. */
+/** Frozen copy of the histogram width (src/store/rollups/buckets.ts): a migration never follows code. */
 const LATENCY_COLUMNS = Array.from({ length: 24 }, (_, i) => `lat_${String(i).padStart(2, '0')}`);
 
 /**
@@ -184,7 +184,7 @@ export function valueMigration(dialect: StoreDialect) {
         .addColumn('name', 'text', (c) => c.primaryKey())
         // Every usage event with id ≤ last_id is in the rollups, none above it.
         .addColumn('last_id', 'bigint', (c) => c.notNull())
-        // Postgres only: the max id seen on the previous pass, rolled up on the next (see rollups/job.ts).
+        // Postgres only: the max id seen on the previous pass, rolled up on the next (see store/rollups/job.ts).
         .addColumn('pending_id', 'bigint', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();

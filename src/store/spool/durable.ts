@@ -1,9 +1,8 @@
-import type { AuditJournal, AuditLogWriter } from '../../audit/log.js';
-import type { PendingEntry } from '../../audit/store.js';
 import type { Database } from '../db.js';
 import type { SecurityEvent } from '../security-events.js';
 import type { UsageEvent, UsageSink } from '../types.js';
 import type { UsageWriter } from '../usage.js';
+import type { AuditJournal, JournaledAuditWriter, PendingEntry } from './audit-journal.js';
 import { readSegment, type Spool } from './spool.js';
 
 /**
@@ -36,7 +35,7 @@ export interface ReplayDeps {
   database: Database;
   usage: UsageWriter;
   security: SecurityWriter;
-  audit: AuditLogWriter;
+  audit: JournaledAuditWriter;
 }
 
 export interface ReplayReport {

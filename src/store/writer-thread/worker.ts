@@ -5,8 +5,8 @@
  * p99 latency of every request that arrived meanwhile). WAL mode lets the main thread keep reading.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createRollupJob } from '../../value/rollups/job.js';
 import { openDatabase, sqliteHandleOf } from '../db.js';
+import { createRollupJob } from '../rollups/job.js';
 import { prepareRowInsert } from '../usage-rows.js';
 import { lowerThreadPriority } from './priority.js';
 import { describeError, type FromThread, type ToThread, type WriterThreadData } from './protocol.js';

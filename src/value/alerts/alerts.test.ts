@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.js';
-import { DAY_MS, HOUR_MS } from '../rollups/sql.js';
+import { DAY_MS, HOUR_MS } from '../../store/rollups/sql.js';
 import { clock, DIALECTS, memoryAuditLog, usageEvent, type ValueHarness, valueHarness } from '../testkit.js';
 import { createAlertService } from './service.js';
 

@@ -1,5 +1,5 @@
+import type { AlertsConfig } from '../../config/value.js';
 import type { Database } from '../../store/db.js';
-import type { AlertsConfig } from '../config.js';
 import type { Alert, AlertEvent } from './service.js';
 import { cutShortByShutdown, deliver, type WebhookDeps, webhookLabel } from './webhook.js';
 

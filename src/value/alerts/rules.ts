@@ -1,10 +1,10 @@
+import type { AlertsConfig } from '../../config/value.js';
 import type { DriftingFeature } from '../../data/monitors/types.js';
-import type { AlertsConfig } from '../config.js';
+import { DAY_MS, type Dimension, HOUR_MS } from '../../store/rollups/sql.js';
 import type { ForecastScope, SpendForecast } from '../forecast/spend.js';
 import { dayStart } from '../roi/periods.js';
 import type { ValueReport } from '../roi/report.js';
 import type { UsageGroup } from '../rollups/read.js';
-import { DAY_MS, type Dimension, HOUR_MS } from '../rollups/sql.js';
 import type { UseCase } from '../usecases/model.js';
 
 export type Severity = 'info' | 'warning' | 'critical';

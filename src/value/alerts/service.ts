@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { AuditLog } from '../../audit/types.js';
+import type { AlertsConfig } from '../../config/value.js';
 import { KeelError } from '../../errors.js';
 import type { Database } from '../../store/db.js';
 import type { AlertsTable } from '../../store/rollups-schema.js';
-import type { AlertsConfig } from '../config.js';
 import { createNotifier } from './notifier.js';
 import {
   type Candidate,

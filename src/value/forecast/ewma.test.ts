@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, HOUR_MS } from '../rollups/sql.js';
+import { DAY_MS, HOUR_MS } from '../../store/rollups/sql.js';
 import { forecastMonthEnd } from './ewma.js';
 
 const MARCH = Date.UTC(2026, 2, 1);

@@ -1,4 +1,4 @@
-import { DAY_MS } from '../rollups/sql.js';
+import { DAY_MS } from '../../store/rollups/sql.js';
 
 export interface ForecastInput {
   /** Spend of each complete day before today, oldest first (the lookback window; zeros included). */

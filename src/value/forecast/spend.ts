@@ -1,9 +1,9 @@
 import type { KeyStore } from '../../access/store.js';
 import type { Database } from '../../store/db.js';
+import type { RollupJob } from '../../store/rollups/job.js';
+import { DAY_MS, type Dimension, HOUR_MS } from '../../store/rollups/sql.js';
 import { dayStart, monthStart, nextMonthStart } from '../roi/periods.js';
-import type { RollupJob } from '../rollups/job.js';
 import { readLedger, readUsage } from '../rollups/read.js';
-import { DAY_MS, type Dimension, HOUR_MS } from '../rollups/sql.js';
 import type { UseCase } from '../usecases/model.js';
 import { forecastMonthEnd } from './ewma.js';
 

@@ -1,5 +1,5 @@
 import type { Database } from '../../store/db.js';
-import { exec } from '../rollups/job.js';
+import { exec } from '../../store/rollups/job.js';
 import { publicOutcome } from './service.js';
 
 export interface OutcomeListQuery {

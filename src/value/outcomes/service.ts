@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import type { Principal } from '../../access/principal.js';
 import { KeelError } from '../../errors.js';
-import type { Principal } from '../../pipeline/context.js';
 import type { Database, KeelSchema } from '../../store/db.js';
-import { DAY_MS } from '../rollups/sql.js';
+import { DAY_MS } from '../../store/rollups/sql.js';
 import { type FeedbackBody, type OutcomeBody, parseFeedback, parseOutcome } from './parse.js';
 
 export interface Outcome {

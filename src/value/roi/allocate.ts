@@ -1,4 +1,4 @@
-import type { CostAllocationRule } from '../config.js';
+import type { CostAllocationRule } from '../../config/value.js';
 
 /** What allocation needs of one use case in one period: its own priced cost and request count. */
 export interface AllocationBasis {

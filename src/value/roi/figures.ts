@@ -1,4 +1,4 @@
-import { histogramQuantile } from '../rollups/buckets.js';
+import { histogramQuantile } from '../../store/rollups/buckets.js';
 import { addMeasures, emptyMeasures, type UsageMeasures } from '../rollups/read.js';
 
 /** Average month length in days, for turning a period's net value into a monthly rate. */

@@ -1,5 +1,5 @@
 import { KeelError } from '../../errors.js';
-import { DAY_MS } from '../rollups/sql.js';
+import { DAY_MS } from '../../store/rollups/sql.js';
 
 export const GRANULARITIES = ['day', 'week', 'month', 'total'] as const;
 export type Granularity = (typeof GRANULARITIES)[number];

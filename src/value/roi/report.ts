@@ -1,8 +1,8 @@
+import type { CostAllocationRule } from '../../config/value.js';
 import type { Database } from '../../store/db.js';
-import type { CostAllocationRule } from '../config.js';
-import type { RollupJob } from '../rollups/job.js';
+import type { RollupJob } from '../../store/rollups/job.js';
+import { DAY_MS } from '../../store/rollups/sql.js';
 import { readActiveUsers, readLedger, readUsage } from '../rollups/read.js';
-import { DAY_MS } from '../rollups/sql.js';
 import type { UseCase } from '../usecases/model.js';
 import { allocate } from './allocate.js';
 import {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DAY_MS, HOUR_MS } from '../../store/rollups/sql.js';
 import type { UsageEvent } from '../../store/types.js';
-import { DAY_MS, HOUR_MS } from '../rollups/sql.js';
 import { clock, DIALECTS, usageEvent, type ValueHarness, valueHarness } from '../testkit.js';
 import { DAYS_PER_MONTH, type ValueFigures } from './figures.js';
 

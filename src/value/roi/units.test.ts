@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { costAllocationSchema } from '../config.js';
-import { DAY_MS } from '../rollups/sql.js';
+import { costAllocationSchema } from '../../config/value.js';
+import { DAY_MS } from '../../store/rollups/sql.js';
 import { allocate } from './allocate.js';
 import { parseDay, parseGranularity, periodsOf, weekStart } from './periods.js';
 

@@ -1,7 +1,7 @@
 import type { Database } from '../../store/db.js';
 import { rollupWatermark } from '../../store/report-queries.js';
-import { LATENCY_BUCKETS, LATENCY_COLUMNS } from './buckets.js';
-import { exec } from './job.js';
+import { LATENCY_BUCKETS, LATENCY_COLUMNS } from '../../store/rollups/buckets.js';
+import { exec } from '../../store/rollups/job.js';
 import {
   classifiedEvents,
   DAY_MS,
@@ -11,7 +11,7 @@ import {
   HOUR_MS,
   MEASURES,
   USER_BLOCK_DAYS,
-} from './sql.js';
+} from '../../store/rollups/sql.js';
 
 /**
  * Run `read` on one consistent snapshot of the ledger: the watermark and every rollup and raw-tail

@@ -1,11 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../store/db.js';
+import {
+  histogramQuantile,
+  LATENCY_BOUNDS_MS,
+  LATENCY_BUCKETS,
+  latencyBucket,
+} from '../../store/rollups/buckets.js';
+import { createRollupJob } from '../../store/rollups/job.js';
+import { DAY_MS, HOUR_MS } from '../../store/rollups/sql.js';
 import type { UsageEvent } from '../../store/types.js';
 import { DIALECTS, openTestDb, usageEvent, writeEvents } from '../testkit.js';
-import { histogramQuantile, LATENCY_BOUNDS_MS, LATENCY_BUCKETS, latencyBucket } from './buckets.js';
-import { createRollupJob } from './job.js';
 import { readActiveUsers, readUsage } from './read.js';
-import { DAY_MS, HOUR_MS } from './sql.js';
 
 const T0 = Date.UTC(2026, 2, 1); // 2026-03-01
 

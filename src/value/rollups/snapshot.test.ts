@@ -11,11 +11,11 @@ import {
 } from 'kysely';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../store/db.js';
+import { createRollupJob } from '../../store/rollups/job.js';
+import { DAY_MS } from '../../store/rollups/sql.js';
 import type { KeelSchema } from '../../store/schema.js';
 import { usageEvent, writeEvents } from '../testkit.js';
-import { createRollupJob } from './job.js';
 import { readLedger, readUsage } from './read.js';
-import { DAY_MS } from './sql.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'keel-ledger-snapshot-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createMemoryCounters } from '../../access/counters.js';
+import { createMemoryCounters } from '../../store/counters/memory.js';
 import { type Database, openDatabase } from '../../store/db.js';
+import { createRollupJob } from '../../store/rollups/job.js';
+import { DAY_MS } from '../../store/rollups/sql.js';
 import { usageEvent, writeEvents } from '../testkit.js';
-import { createRollupJob } from './job.js';
 import { readSpend } from './spend.js';
-import { DAY_MS } from './sql.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'keel-spend-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import type { Database } from '../../store/db.js';
-import { exec } from './job.js';
+import { exec } from '../../store/rollups/job.js';
+import { DAY_MS } from '../../store/rollups/sql.js';
 import { readLedger } from './read.js';
-import { DAY_MS } from './sql.js';
 
 /** A budget subject: the usage column it is keyed by, and its value (src/pipeline/admit.ts). */
 export interface SpendSubject {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { USE_CASE_STAGES, type UseCaseStage, useCaseConfigSchema } from '../../config/value.js';
 import { KeelError } from '../../errors.js';
-import { USE_CASE_STAGES, type UseCaseStage, useCaseConfigSchema } from '../config.js';
 
-export { USE_CASE_STAGES, type UseCaseStage } from '../config.js';
+export { USE_CASE_STAGES, type UseCaseStage } from '../../config/value.js';
 
 /** A registered use case: what the AI feature is for, what an outcome is worth, what it may spend. */
 export interface UseCase {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { useCasesConfigSchema } from '../../config/value.js';
 import { KeelError } from '../../errors.js';
 import type { Database } from '../../store/db.js';
-import { useCasesConfigSchema } from '../config.js';
 import { DIALECTS, memoryAuditLog, openTestDb } from '../testkit.js';
 import { parseCreate, parsePatch } from './model.js';
 import { createUseCaseRegistry } from './registry.js';

@@ -1,9 +1,9 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { AuditEntryInput, AuditLog } from '../../audit/types.js';
+import type { UseCaseConfig } from '../../config/value.js';
 import { KeelError } from '../../errors.js';
 import type { Database } from '../../store/db.js';
 import type { UseCasesTable } from '../../store/rollups-schema.js';
-import type { UseCaseConfig } from '../config.js';
 import {
   FIELD_MAP,
   isStage,

@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { KeelError } from '../errors.js';
-import { errorResponse } from '../http/errors.js';
-import type { AppEnv } from '../http/types.js';
-import type { KeelMetrics } from './metrics.js';
+import type { KeelMetrics } from '../telemetry/metrics.js';
+import { errorResponse } from './errors.js';
+import type { AppEnv } from './types.js';
 
 const BEARER = /^Bearer[ \t]+([!-~]{1,512})[ \t]*$/i;
 

@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
-import type { Database, KeelSchema } from '../../store/db.js';
+import type { Database, KeelSchema } from '../db.js';
 import {
   CHUNK_AGGREGATE_SQL,
   CHUNK_USERS_SQL,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryCounters } from './counters.js';
+import { createMemoryCounters } from './memory.js';
 
 describe('memory counters', () => {
   it('sliding window refuses past the limit and recovers as the window slides', async () => {

@@ -1,7 +1,7 @@
 import { LATENCY_BOUNDS_MS, LATENCY_COLUMNS } from './buckets.js';
 
 /**
- * SQL fragments shared by the rollup writer (job.ts) and the readers (read.ts), so an event is
+ * SQL fragments shared by the rollup writer (job.ts) and the readers (value/rollups/read.ts), so an event is
  * classified the same way whether it is read raw or from a rollup. Plain SQL that SQLite and
  * Postgres both accept: integer arithmetic on epoch ms, CASE, COALESCE, MATERIALIZED CTEs.
  */

@@ -1,10 +1,11 @@
-import type { AuditLog } from '../../audit/types.js';
-import type { KeelConfig } from '../../config/schema.js';
-import type { SecurityEvent } from '../../store/security-events.js';
-import type { Principal, RequestContext } from '../context.js';
-import { DEFAULT_POLICY, type GuardPolicy } from './config.js';
-import { strictest } from './strictness.js';
-import type { GuardEvent } from './types.js';
+import type { Principal } from '../access/principal.js';
+import type { AuditLog } from '../audit/types.js';
+import { DEFAULT_POLICY, type GuardPolicy } from '../config/guards.js';
+import type { KeelConfig } from '../config/schema.js';
+import type { SecurityEvent } from '../store/security-events.js';
+import type { RequestContext } from './context.js';
+import { strictest } from './guard/strictness.js';
+import type { GuardEvent } from './guard/types.js';
 
 export interface GuardHooks {
   policyFor(ctx: RequestContext): GuardPolicy | null;
