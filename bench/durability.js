@@ -21,7 +21,15 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { median, runLoad } from './lib/load.js';
 import { freePort, readCpuSeconds, startFakeUpstream, startKeel } from './lib/procs.js';
-import { fmt, machineInfo, mdTable, noiseWarning, table, writeResultsSection } from './lib/report.js';
+import {
+  fmt,
+  loadAvgNow,
+  machineInfo,
+  mdTable,
+  noiseWarning,
+  table,
+  writeResultsSection,
+} from './lib/report.js';
 import { BODY, CLIENT_KEY, DIRECT_HEADERS, KEEL_HEADERS, STREAM_BODY } from './lib/request.js';
 import { checkUsageRows, sanityCheck } from './lib/verify.js';
 
@@ -215,7 +223,7 @@ async function main() {
     for (const v of variants) {
       const code = await v.keel?.stop();
       v.keel = null;
-      const usage = checkUsageRows(v.dbPath, { min: v.answered, max: v.sent });
+      const usage = await checkUsageRows(v.dbPath, { min: v.answered, max: v.sent });
       if (!usage.ok) failed = true;
       const left = spoolContents(v.spoolDir);
       correctness.push(
@@ -225,7 +233,7 @@ async function main() {
     }
     correctness.push(`Non-2xx answers and connection errors over all runs: ${failures}.`);
     if (failures > 0) failed = true;
-    const loadAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
+    const loadAfter = loadAvgNow();
 
     /** @param {string} target @param {string} scenario @param {(r: (typeof runs)[number]) => number} f */
     const med = (target, scenario, f) =>

@@ -92,7 +92,9 @@ async function phase(url, kind) {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     load = new Promise((resolve, reject) => {
-      child.once('message', (m) => resolve(/** @type {any} */ (m)));
+      child.once('message', (m) =>
+        resolve(/** @type {{ sent: number, statusCodes: Record<string, number> }} */ (m)),
+      );
       child.once('exit', (code) => reject(new Error(`load child exited (${code}) without a result`)));
     });
     // Let the load reach its steady state before probing.

@@ -20,6 +20,7 @@ import { runPaced } from './lib/paced.js';
 import { freePort, readCpuSeconds, readMemory, startFakeUpstream, startKeel } from './lib/procs.js';
 import {
   fmt,
+  loadAvgNow,
   machineInfo,
   noiseWarning,
   ROUND_HEAD,
@@ -212,7 +213,7 @@ async function main() {
       correctness.push(
         `Keel exited with code ${code} after SIGTERM; it printed ${linesBefore} log lines in total.`,
       );
-      const usage = checkUsageRows(dbPath, { min: keelTotals.answered, max: keelTotals.sent });
+      const usage = await checkUsageRows(dbPath, { min: keelTotals.answered, max: keelTotals.sent });
       correctness.push(`Usage rows: ${usage.detail} — ${usage.ok ? 'OK' : 'MISMATCH'}.`);
       if (!usage.ok) failed = true;
       correctness.push(
@@ -227,7 +228,7 @@ async function main() {
     const targets = evaluateTargets(scenarios, memory);
     const results = {
       date: new Date().toISOString(),
-      machine: { ...machine, loadAvgAfter: os.loadavg().map((l) => Math.round(l * 100) / 100) },
+      machine: { ...machine, loadAvgAfter: loadAvgNow() },
       config: {
         durationS: DURATION_S,
         rounds: ROUNDS,

@@ -17,6 +17,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
+import { median } from './lib/load.js';
 import { freePort, startFakeUpstream, startKeel } from './lib/procs.js';
 import { fmt, machineInfo, mdTable, writeResultsSection } from './lib/report.js';
 import { BODY, CLIENT_KEY, KEEL_HEADERS, STREAM_BODY } from './lib/request.js';
@@ -73,11 +74,10 @@ async function probeSample(file) {
   }
 }
 
-/** @param {number[]} xs */
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2;
-};
+/**
+ * @typedef {{ t: number, rssMb: number, heapUsedMb: number, workerHeapMb: number, elP99Ms: number,
+ *   handles: number, fds: number, threads: number }} Sample
+ */
 
 /** Least-squares slope of y over x. @param {number[]} x @param {number[]} y */
 function slope(x, y) {
@@ -189,7 +189,7 @@ async function main() {
   const t0 = Date.now();
   const until = t0 + DURATION_S * 1000;
   const loading = load(keel.url, until);
-  /** @type {Array<Record<string, number>>} */
+  /** @type {Sample[]} */
   const curve = [];
   /** Active handles by kind, per sample (for finding a leak's kind); not in the CSV. */
   const handleKinds = [];
@@ -198,6 +198,7 @@ async function main() {
     const p = await procSample(pid);
     const probe = await probeSample(probeFile);
     const handles = probe ? Object.values(/** @type {Record<string, number>} */ (probe.handles)) : [];
+    /** @type {Sample} */
     const row = {
       t: Math.round((Date.now() - t0) / 1000),
       rssMb: Math.round(p.rssMb * 10) / 10,
@@ -257,7 +258,16 @@ async function main() {
       join(RESULTS_DIR, 'soak.json'),
       `${JSON.stringify({ ...summary, curve, handleKinds }, null, 2)}\n`,
     );
-    const cols = ['t', 'rssMb', 'heapUsedMb', 'workerHeapMb', 'elP99Ms', 'handles', 'fds', 'threads'];
+    const cols = /** @type {(keyof Sample)[]} */ ([
+      't',
+      'rssMb',
+      'heapUsedMb',
+      'workerHeapMb',
+      'elP99Ms',
+      'handles',
+      'fds',
+      'threads',
+    ]);
     await writeFile(
       join(RESULTS_DIR, 'soak.csv'),
       `${[cols.join(','), ...curve.map((r) => cols.map((c) => r[c]).join(','))].join('\n')}\n`,

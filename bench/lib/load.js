@@ -23,7 +23,7 @@ import autocannon from 'autocannon';
 
 /**
  * Exact percentile (nearest rank) of an ascending-sorted array.
- * @param {Float64Array} sorted @param {number} p 0..100
+ * @param {ArrayLike<number>} sorted @param {number} p 0..100
  */
 export function percentile(sorted, p) {
   if (sorted.length === 0) return Number.NaN;
@@ -96,7 +96,6 @@ export function runLoad({ url, body, headers, connections, durationS, settleS = 
         duration: settleS + durationS,
         timeout: 10,
       },
-      /** @param {Error | null} err @param {any} result */
       (err, result) => {
         if (err) {
           reject(err);

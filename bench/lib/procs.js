@@ -89,12 +89,13 @@ export function startFakeUpstream() {
 }
 
 /**
- * Starts `node bin/keel.js start --config <file> --port <port>` and waits until /healthz answers.
- * @param {{ root: string, configPath: string, port: number, env: NodeJS.ProcessEnv, nodeArgs?: string[] }} opts
+ * Starts `node bin/keel.js start [--config <file>] --port <port>` and waits until /healthz answers.
+ * @param {{ root: string, configPath?: string, port: number, env: NodeJS.ProcessEnv, nodeArgs?: string[] }} opts
  * @returns {Promise<Child>}
  */
 export async function startKeel({ root, configPath, port, env, nodeArgs = [] }) {
-  const args = [...nodeArgs, 'bin/keel.js', 'start', '--config', configPath, '--port', String(port)];
+  const config = configPath === undefined ? [] : ['--config', configPath];
+  const args = [...nodeArgs, 'bin/keel.js', 'start', ...config, '--port', String(port)];
   const proc = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = captureOutput(proc);
   const url = `http://127.0.0.1:${port}`;
