@@ -10,15 +10,15 @@
  * BENCH_ROUNDS (default 2), BENCH_SETTLE (s unrecorded before each run, default 1).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import YAML from 'yaml';
+import { benchConfig, writeConfig } from './lib/config.js';
 import { median, runLoad } from './lib/load.js';
 import { findBinary, startNginx } from './lib/nginx.js';
-import { freePort, readCpuSeconds, startFakeUpstream, startKeel } from './lib/procs.js';
+import { freePort, readCpuSeconds, startBenchKeel, startFakeUpstream, startKeel } from './lib/procs.js';
 import {
   fmt,
   loadAvgNow,
@@ -67,29 +67,21 @@ const log = (msg) => process.stderr.write(`${msg}\n`);
 
 /** @param {string} upstreamUrl */
 function keelConfig(upstreamUrl) {
-  return {
-    auth: { keys: [{ name: 'bench', key: CLIENT_KEY, use_case: 'bench', team: 'platform' }] },
-    providers: [
-      { id: 'fake', kind: 'openai-compatible', base_url: `${upstreamUrl}/v1`, api_key: 'sk-fake-upstream' },
-    ],
-    models: [{ name: 'bench-model', targets: [{ provider: 'fake', model: 'fake-gpt-4o-mini' }] }],
-    pricing: {
-      overrides: [
-        { model: 'fake-gpt-4o-mini', provider: 'fake', input: 0.15, output: 0.6, cached_input: 0.075 },
-      ],
+  return benchConfig(
+    { upstreamUrl },
+    {
+      // A team budget far above what the bench spends: every call is admitted under it through the
+      // shared counters in PostgreSQL, as a call under a budget is in production.
+      // BENCH_CLUSTER_BUDGET=0 leaves it out, to tell the shared counters' cost from the rest.
+      budgets:
+        process.env.BENCH_CLUSTER_BUDGET === '0'
+          ? []
+          : [{ scope: 'team', id: 'platform', usd: 1_000_000, period: 'month' }],
+      // Replicas lease slices of the budget (limits.budget_lease_fraction, default 0.05);
+      // BENCH_CLUSTER_LEASE=0 reserves and settles every call in PostgreSQL instead.
+      ...(process.env.BENCH_CLUSTER_LEASE === '0' ? { limits: { budget_lease_fraction: 0 } } : {}),
     },
-    // A team budget far above what the bench spends: every call is admitted under it through the
-    // shared counters in PostgreSQL, as a call under a budget is in production.
-    // BENCH_CLUSTER_BUDGET=0 leaves it out, to tell the shared counters' cost from the rest.
-    budgets:
-      process.env.BENCH_CLUSTER_BUDGET === '0'
-        ? []
-        : [{ scope: 'team', id: 'platform', usd: 1_000_000, period: 'month' }],
-    // Replicas lease slices of the budget (limits.budget_lease_fraction, default 0.05);
-    // BENCH_CLUSTER_LEASE=0 reserves and settles every call in PostgreSQL instead.
-    ...(process.env.BENCH_CLUSTER_LEASE === '0' ? { limits: { budget_lease_fraction: 0 } } : {}),
-    logging: { level: 'warn' },
-  };
+  );
 }
 
 /** @param {string} serverUrl */
@@ -144,26 +136,19 @@ async function main() {
   try {
     const upstream = await startFakeUpstream();
     cleanup.unshift(() => upstream.stop());
-    const configPath = join(tmp, 'keel.yaml');
-    await writeFile(configPath, YAML.stringify(keelConfig(upstream.url)));
+    const configPath = await writeConfig(tmp, keelConfig(upstream.url));
 
     /** @type {Awaited<ReturnType<typeof startKeel>>[]} */
     const replicas = [];
     for (let i = 0; i < REPLICAS; i++) {
       const port = await freePort();
       // One at a time: each start-up migrates, and the first does it on an empty database.
-      const keel = await startKeel({
-        root: ROOT,
+      const keel = await startBenchKeel({
         configPath,
         port,
-        env: {
-          ...process.env,
-          NODE_ENV: 'production',
-          KEEL_CONFIG: configPath,
-          KEEL_DATABASE_URL: db.url,
-          // The spool's lock file allows one process per directory: each replica gets its own.
-          KEEL_SPOOL_DIR: join(tmp, `spool-${i}`),
-        },
+        databaseUrl: db.url,
+        // The spool's lock file allows one process per directory: each replica gets its own.
+        spoolDir: join(tmp, `spool-${i}`),
       });
       replicas.push(keel);
       cleanup.unshift(() => keel.stop());

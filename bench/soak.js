@@ -16,11 +16,11 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
+import { benchConfig, writeConfig } from './lib/config.js';
 import { median } from './lib/load.js';
-import { freePort, startFakeUpstream, startKeel } from './lib/procs.js';
+import { freePort, startBenchKeel, startFakeUpstream } from './lib/procs.js';
 import { fmt, machineInfo, mdTable, writeResultsSection } from './lib/report.js';
-import { BODY, CLIENT_KEY, KEEL_HEADERS, STREAM_BODY } from './lib/request.js';
+import { BODY, KEEL_HEADERS, STREAM_BODY } from './lib/request.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -145,41 +145,22 @@ async function main() {
   const probeFile = join(tmp, 'probe.jsonl');
   const upstream = await startFakeUpstream();
   const port = await freePort();
-  const configPath = join(tmp, 'keel.yaml');
-  await writeFile(
-    configPath,
-    YAML.stringify({
-      server: { host: '127.0.0.1', port, drain_s: 0, shutdown_grace_s: 5 },
-      database: { url: `sqlite:${join(tmp, 'keel.db')}` },
-      auth: { keys: [{ name: 'bench', key: CLIENT_KEY, use_case: 'bench', team: 'platform' }] },
-      providers: [
-        {
-          id: 'fake',
-          kind: 'openai-compatible',
-          base_url: `${upstream.url}/v1`,
-          api_key: 'sk-fake-upstream',
-        },
-      ],
-      models: [{ name: 'bench-model', targets: [{ provider: 'fake', model: 'fake-gpt-4o-mini' }] }],
-      logging: { level: 'warn' },
-      guards: { enabled: true },
-    }),
+  const configPath = await writeConfig(
+    tmp,
+    benchConfig(
+      { upstreamUrl: upstream.url, dbPath: join(tmp, 'keel.db') },
+      { server: { host: '127.0.0.1', port, drain_s: 0, shutdown_grace_s: 5 }, guards: { enabled: true } },
+    ),
   );
   log(
     `keel soak: ${DURATION_S} s at ${RPS} req/s (half streaming), warm-up ${WARMUP_S} s, sample every ${SAMPLE_S} s`,
   );
-  const keel = await startKeel({
-    root: ROOT,
+  const keel = await startBenchKeel({
     configPath,
     port,
+    spoolDir: join(tmp, 'spool'),
     nodeArgs: ['--import', PROBE],
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      KEEL_SPOOL_DIR: join(tmp, 'spool'),
-      KEEL_PROBE_FILE: probeFile,
-      KEEL_PROBE_INTERVAL_MS: String(SAMPLE_S * 1000),
-    },
+    env: { ...process.env, KEEL_PROBE_FILE: probeFile, KEEL_PROBE_INTERVAL_MS: String(SAMPLE_S * 1000) },
   });
   const pid = /** @type {number} */ (keel.proc.pid);
   let stderr = '';
