@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { median } from './lib/load.js';
 import { freePort, startKeel } from './lib/procs.js';
-import { writeResultsSection } from './lib/report.js';
+import { loadAvgNow, runStamp, writeResultsSection } from './lib/report.js';
 import { generateStore } from './rollups.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -93,7 +93,7 @@ const label = (/** @type {string} */ u) => {
 };
 
 async function main() {
-  const loadBefore = os.loadavg().map((x) => Number(x.toFixed(2)));
+  const loadBefore = loadAvgNow();
   // ---- the store ----
   let dir = null;
   let file;
@@ -144,11 +144,7 @@ async function main() {
   });
   /** @type {CommandRoomResults} */
   const results = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: os.cpus().length,
-    cpu: os.cpus()[0]?.model ?? '',
-    load_average: loadBefore,
+    ...runStamp(loadBefore),
     events_requested: Number(args.events),
     events_all_time: events,
     days: Number(args.days),

@@ -16,14 +16,16 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { memoryAudit } from '#keel/access/memory-audit.js';
+import { rng } from '#keel/cli/demo/history.js';
 import { parseConfig } from '#keel/config/load.js';
 import { openDatabase, sqliteHandleOf } from '#keel/store/db.js';
+import { usageEvent } from '#keel/store/usage-event.js';
 import * as usageQueries from '#keel/store/usage-queries.js';
 import { prepareRowInsert, rowValues, toRow } from '#keel/store/usage-rows.js';
 import { createRollupJob } from '#keel/value/rollups/job.js';
 import { readUsage } from '#keel/value/rollups/read.js';
 import { createValueService } from '#keel/value/service.js';
-import { writeResultsSection } from './lib/report.js';
+import { loadAvgNow, runStamp, writeResultsSection } from './lib/report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -60,18 +62,7 @@ let loadBefore = [0, 0, 0];
  *   db_mb: number }} RollupsResults
  */
 
-/** Deterministic PRNG (mulberry32), so every run loads the same data. */
-/** @param {number} seed */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Keel's deterministic PRNG (mulberry32), so every run loads the same data. */
 const rand = rng(42);
 /**
  * @template T
@@ -143,42 +134,9 @@ const USE_CASES = [
 }));
 const UC = weighted(USE_CASES.map((u) => [u, u.weight]));
 
-/** @type {import('#keel/store/types.js').UsageEvent} */
-const BASE_EVENT = {
-  requestId: '',
-  ts: 0,
-  endpoint: 'chat',
-  apiShape: 'openai',
-  stream: false,
-  modelRequested: '',
-  provider: null,
-  modelUpstream: null,
-  attempts: 1,
-  fallbacks: [],
-  cacheHit: false,
-  status: 200,
-  errorCode: null,
-  latencyMs: 0,
-  ttftMs: null,
-  inputTokens: 0,
-  cachedInputTokens: 0,
-  cacheWriteTokens: 0,
-  outputTokens: 0,
-  reasoningTokens: 0,
-  tokensEstimated: false,
-  costUsd: null,
-  priceVersion: null,
-  keyId: null,
-  useCase: '',
-  team: null,
-  userId: null,
-  feature: null,
-  traceId: null,
-};
-
 /** The store's own row mapping, so the bulk load writes what the gateway would. */
-/** @param {Partial<import('#keel/store/types.js').UsageEvent>} e */
-const usageRow = (e) => rowValues(toRow({ ...BASE_EVENT, ...e }));
+/** @param {import('#keel/store/usage-event.js').UsageEventFields} e */
+const usageRow = (e) => rowValues(toRow(usageEvent(e)));
 
 function gauss() {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
@@ -339,7 +297,7 @@ export async function generateStore({ file, events = N, days = DAYS, chunk = Num
 }
 
 async function main() {
-  loadBefore = os.loadavg().map((x) => Number(x.toFixed(2)));
+  loadBefore = loadAvgNow();
   const dir = await mkdtemp(join(os.tmpdir(), 'keel-rollups-'));
   const file = join(dir, 'keel.db');
   const { database, sqlite, insertRows, job, start, end, outcomes, loadS, buildS, counts } =
@@ -490,11 +448,7 @@ async function main() {
   const size = (await stat(file)).size;
 
   const results = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: os.cpus().length,
-    cpu: os.cpus()[0]?.model ?? '',
-    load_average: loadBefore,
+    ...runStamp(loadBefore),
     events: N,
     days: DAYS,
     outcomes,

@@ -13,6 +13,20 @@ export function loadAvgNow() {
   return os.loadavg().map((l) => Math.round(l * 100) / 100);
 }
 
+/**
+ * When and where a value bench ran, for the head of its results JSON.
+ * @param {number[]} loadAverage the load averages before the run
+ */
+export function runStamp(loadAverage) {
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? '',
+    load_average: loadAverage,
+  };
+}
+
 export function machineInfo() {
   let cpu = os.cpus()[0]?.model ?? 'unknown';
   try {
