@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { benchConfig, writeConfig } from './lib/config.js';
-import { median, runLoad } from './lib/load.js';
+import { loadSettings, median, runLoad } from './lib/load.js';
 import { findBinary, startNginx } from './lib/nginx.js';
 import { freePort, readCpuSeconds, startBenchKeel, startFakeUpstream, startKeel } from './lib/procs.js';
 import {
@@ -34,11 +34,7 @@ import { sanityCheck } from './lib/verify.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TEMPLATE = join(ROOT, 'deploy', 'nginx', 'keel.conf');
 
-/** @param {string | undefined} v @param {number} dflt */
-const positive = (v, dflt) => (v && Number(v) > 0 ? Number(v) : dflt);
-const DURATION_S = positive(process.env.BENCH_DURATION, 4);
-const ROUNDS = Math.round(positive(process.env.BENCH_ROUNDS, 2));
-const SETTLE_S = process.env.BENCH_SETTLE === '0' ? 0 : positive(process.env.BENCH_SETTLE, 1);
+const { durationS: DURATION_S, rounds: ROUNDS, settleS: SETTLE_S } = loadSettings(4, 2, 1);
 const REPLICAS = 3;
 
 const REQUEST = {

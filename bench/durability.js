@@ -19,7 +19,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchConfig, writeConfig } from './lib/config.js';
-import { median, runLoad } from './lib/load.js';
+import { loadSettings, median, runLoad } from './lib/load.js';
 import { freePort, readCpuSeconds, startBenchKeel, startFakeUpstream, startKeel } from './lib/procs.js';
 import {
   fmt,
@@ -36,11 +36,7 @@ import { checkUsageRows, sanityCheck } from './lib/verify.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECTION = '## Durable recording';
 
-/** @param {string | undefined} v @param {number} dflt */
-const positive = (v, dflt) => (v && Number(v) > 0 ? Number(v) : dflt);
-const DURATION_S = positive(process.env.BENCH_DURATION, 5);
-const ROUNDS = Math.round(positive(process.env.BENCH_ROUNDS, 3));
-const SETTLE_S = process.env.BENCH_SETTLE === '0' ? 0 : positive(process.env.BENCH_SETTLE, 1);
+const { durationS: DURATION_S, rounds: ROUNDS, settleS: SETTLE_S } = loadSettings(5, 3, 1);
 const WARMUP_S = Math.min(2, DURATION_S);
 const FSYNC_MS = process.env.BENCH_FSYNC_MS === undefined ? null : Number(process.env.BENCH_FSYNC_MS);
 /** Off and on may cost at most this much more than each other before the report flags it. */

@@ -22,17 +22,14 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchConfig, writeConfig } from './lib/config.js';
-import { median, percentile, runLoad } from './lib/load.js';
+import { loadSettings, median, percentile, runLoad } from './lib/load.js';
 import { freePort, startBenchKeel, startFakeUpstream, startKeel } from './lib/procs.js';
 import { fmt, machineInfo, mdTable, table, writeResultsSection } from './lib/report.js';
 import { BODY, KEEL_HEADERS, REQUEST } from './lib/request.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECTION = '## Hostile callers';
-/** @param {string | undefined} v @param {number} dflt */
-const positive = (v, dflt) => (v && Number(v) > 0 ? Number(v) : dflt);
-const DURATION_S = positive(process.env.BENCH_DURATION, 8);
-const ROUNDS = Math.round(positive(process.env.BENCH_ROUNDS, 3));
+const { durationS: DURATION_S, rounds: ROUNDS } = loadSettings(8, 3);
 const CONNECTIONS = 8;
 const PROBE_EVERY_MS = 20;
 const TARGET_MS = 50;

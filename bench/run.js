@@ -15,7 +15,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchConfig, writeConfig } from './lib/config.js';
-import { runLoad } from './lib/load.js';
+import { loadSettings, runLoad } from './lib/load.js';
 import { runPaced } from './lib/paced.js';
 import {
   freePort,
@@ -43,12 +43,8 @@ import { checkUsageRows, sanityCheck } from './lib/verify.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
 
-/** @param {string | undefined} v @param {number} dflt */
-const positive = (v, dflt) => (v && Number(v) > 0 ? Number(v) : dflt);
-const DURATION_S = positive(process.env.BENCH_DURATION, 10);
-const ROUNDS = Math.round(positive(process.env.BENCH_ROUNDS, 3));
+const { durationS: DURATION_S, rounds: ROUNDS, settleS: SETTLE_S } = loadSettings(10, 3, 2);
 const WARMUP_S = Math.min(2, DURATION_S);
-const SETTLE_S = process.env.BENCH_SETTLE === '0' ? 0 : positive(process.env.BENCH_SETTLE, 2);
 
 /**
  * `rate` = open-loop at that many requests per second (bench/lib/paced.js); otherwise closed loop, as

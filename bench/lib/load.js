@@ -49,6 +49,22 @@ export function latencySummary(samples) {
   };
 }
 
+/**
+ * The timing knobs of the load benches, from the environment: BENCH_DURATION (measured seconds per
+ * run), BENCH_ROUNDS and BENCH_SETTLE (unrecorded seconds before each run, 0 for none). Unset or not
+ * a positive number: the bench's own default.
+ * @param {number} durationS @param {number} rounds @param {number} [settleS]
+ */
+export function loadSettings(durationS, rounds, settleS = 0) {
+  /** @param {string | undefined} v @param {number} dflt */
+  const positive = (v, dflt) => (v && Number(v) > 0 ? Number(v) : dflt);
+  return {
+    durationS: positive(process.env.BENCH_DURATION, durationS),
+    rounds: Math.round(positive(process.env.BENCH_ROUNDS, rounds)),
+    settleS: process.env.BENCH_SETTLE === '0' ? 0 : positive(process.env.BENCH_SETTLE, settleS),
+  };
+}
+
 /** @param {number[]} values */
 export function median(values) {
   const s = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
