@@ -14,15 +14,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
-import {
-  canonicalJson,
-  checkpointLine,
-  entryHash,
-  GENESIS_HASH,
-  makeCheckpoint,
-} from '../dist/audit/chain.js';
-import { verifyAudit } from '../dist/audit/verify.js';
-import { openDatabase } from '../dist/store/db.js';
+import { canonicalJson, checkpointLine, entryHash, GENESIS_HASH, makeCheckpoint } from '#keel/audit/chain.js';
+import { verifyAudit } from '#keel/audit/verify.js';
+import { openDatabase } from '#keel/store/db.js';
 import { fmt, machineInfo, writeResultsSection } from './lib/report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

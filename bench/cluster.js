@@ -10,27 +10,31 @@
  * BENCH_ROUNDS (default 2), BENCH_SETTLE (s unrecorded before each run, default 1).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import YAML from 'yaml';
-import { median, runLoad } from './lib/load.js';
+import { benchConfig, writeConfig } from './lib/config.js';
+import { loadSettings, median, runLoad } from './lib/load.js';
 import { findBinary, startNginx } from './lib/nginx.js';
-import { freePort, readCpuSeconds, startFakeUpstream, startKeel } from './lib/procs.js';
-import { fmt, machineInfo, mdTable, noiseWarning, table, writeResultsSection } from './lib/report.js';
+import { freePort, readCpuSeconds, startBenchKeel, startFakeUpstream, startKeel } from './lib/procs.js';
+import {
+  fmt,
+  loadAvgNow,
+  machineInfo,
+  mdTable,
+  noiseWarning,
+  table,
+  writeResultsSection,
+} from './lib/report.js';
 import { CLIENT_KEY, DIRECT_HEADERS } from './lib/request.js';
 import { sanityCheck } from './lib/verify.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TEMPLATE = join(ROOT, 'deploy', 'nginx', 'keel.conf');
 
-/** @param {string | undefined} v @param {number} dflt */
-const positive = (v, dflt) => (v && Number(v) > 0 ? Number(v) : dflt);
-const DURATION_S = positive(process.env.BENCH_DURATION, 4);
-const ROUNDS = Math.round(positive(process.env.BENCH_ROUNDS, 2));
-const SETTLE_S = process.env.BENCH_SETTLE === '0' ? 0 : positive(process.env.BENCH_SETTLE, 1);
+const { durationS: DURATION_S, rounds: ROUNDS, settleS: SETTLE_S } = loadSettings(4, 2, 1);
 const REPLICAS = 3;
 
 const REQUEST = {
@@ -59,29 +63,21 @@ const log = (msg) => process.stderr.write(`${msg}\n`);
 
 /** @param {string} upstreamUrl */
 function keelConfig(upstreamUrl) {
-  return {
-    auth: { keys: [{ name: 'bench', key: CLIENT_KEY, use_case: 'bench', team: 'platform' }] },
-    providers: [
-      { id: 'fake', kind: 'openai-compatible', base_url: `${upstreamUrl}/v1`, api_key: 'sk-fake-upstream' },
-    ],
-    models: [{ name: 'bench-model', targets: [{ provider: 'fake', model: 'fake-gpt-4o-mini' }] }],
-    pricing: {
-      overrides: [
-        { model: 'fake-gpt-4o-mini', provider: 'fake', input: 0.15, output: 0.6, cached_input: 0.075 },
-      ],
+  return benchConfig(
+    { upstreamUrl },
+    {
+      // A team budget far above what the bench spends: every call is admitted under it through the
+      // shared counters in PostgreSQL, as a call under a budget is in production.
+      // BENCH_CLUSTER_BUDGET=0 leaves it out, to tell the shared counters' cost from the rest.
+      budgets:
+        process.env.BENCH_CLUSTER_BUDGET === '0'
+          ? []
+          : [{ scope: 'team', id: 'platform', usd: 1_000_000, period: 'month' }],
+      // Replicas lease slices of the budget (limits.budget_lease_fraction, default 0.05);
+      // BENCH_CLUSTER_LEASE=0 reserves and settles every call in PostgreSQL instead.
+      ...(process.env.BENCH_CLUSTER_LEASE === '0' ? { limits: { budget_lease_fraction: 0 } } : {}),
     },
-    // A team budget far above what the bench spends: every call is admitted under it through the
-    // shared counters in PostgreSQL, as a call under a budget is in production.
-    // BENCH_CLUSTER_BUDGET=0 leaves it out, to tell the shared counters' cost from the rest.
-    budgets:
-      process.env.BENCH_CLUSTER_BUDGET === '0'
-        ? []
-        : [{ scope: 'team', id: 'platform', usd: 1_000_000, period: 'month' }],
-    // Replicas lease slices of the budget (limits.budget_lease_fraction, default 0.05);
-    // BENCH_CLUSTER_LEASE=0 reserves and settles every call in PostgreSQL instead.
-    ...(process.env.BENCH_CLUSTER_LEASE === '0' ? { limits: { budget_lease_fraction: 0 } } : {}),
-    logging: { level: 'warn' },
-  };
+  );
 }
 
 /** @param {string} serverUrl */
@@ -124,6 +120,7 @@ async function main() {
     process.exitCode = 2;
     return;
   }
+  /** @type {ReturnType<typeof machineInfo> & { loadAvgAfter?: number[] }} */
   const machine = machineInfo();
   log(
     `keel cluster bench: ${DURATION_S} s per run, ${ROUNDS} rounds, ${machine.nproc} CPUs, node ${machine.node}`,
@@ -135,26 +132,19 @@ async function main() {
   try {
     const upstream = await startFakeUpstream();
     cleanup.unshift(() => upstream.stop());
-    const configPath = join(tmp, 'keel.yaml');
-    await writeFile(configPath, YAML.stringify(keelConfig(upstream.url)));
+    const configPath = await writeConfig(tmp, keelConfig(upstream.url));
 
     /** @type {Awaited<ReturnType<typeof startKeel>>[]} */
     const replicas = [];
     for (let i = 0; i < REPLICAS; i++) {
       const port = await freePort();
       // One at a time: each start-up migrates, and the first does it on an empty database.
-      const keel = await startKeel({
-        root: ROOT,
+      const keel = await startBenchKeel({
         configPath,
         port,
-        env: {
-          ...process.env,
-          NODE_ENV: 'production',
-          KEEL_CONFIG: configPath,
-          KEEL_DATABASE_URL: db.url,
-          // The spool's lock file allows one process per directory: each replica gets its own.
-          KEEL_SPOOL_DIR: join(tmp, `spool-${i}`),
-        },
+        databaseUrl: db.url,
+        // The spool's lock file allows one process per directory: each replica gets its own.
+        spoolDir: join(tmp, `spool-${i}`),
       });
       replicas.push(keel);
       cleanup.unshift(() => keel.stop());
@@ -210,6 +200,7 @@ async function main() {
     /** @param {(typeof targets)[number]} t @param {(typeof SCENARIOS)[number]} sc @param {number} durationS @param {number} settleS */
     const measure = async (t, sc, durationS, settleS) => {
       /** @type {Promise<(number | null)[]>} */
+      /** @type {Promise<(number | null)[]>} */
       let cpuBefore = Promise.resolve([]);
       const result = await runLoad({
         url: `${t.url}/v1/chat/completions`,
@@ -224,7 +215,8 @@ async function main() {
       });
       const after = await Promise.all(t.pids.map(readCpuSeconds));
       const before = await cpuBefore;
-      const cpu = after.reduce((s, v, i) => s + ((v ?? Number.NaN) - (before[i] ?? Number.NaN)), 0);
+      let cpu = 0;
+      for (const [i, v] of after.entries()) cpu += (v ?? Number.NaN) - (before[i] ?? Number.NaN);
       if (t.key !== 'direct') {
         answeredViaKeel += result.all.answered;
         sentViaKeel += result.all.sent;
@@ -270,7 +262,7 @@ async function main() {
       `Usage rows in PostgreSQL: ${rows}; Keel answered at least ${answeredViaKeel} and was sent at most ${sentViaKeel} calls (warm-up included) — ${usageOk ? 'OK' : 'MISMATCH'}.`,
     );
     correctness.push(`Non-2xx answers and connection errors over all runs: ${failures}.`);
-    machine.loadAvgAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
+    machine.loadAvgAfter = loadAvgNow();
 
     /** @param {string} target @param {string} scenario @param {(r: (typeof runs)[number]) => number} f */
     const med = (target, scenario, f) =>
@@ -331,7 +323,7 @@ async function main() {
 
 Generated by \`npm run bench:cluster\` (bench/cluster.js) on ${new Date().toISOString()}: ${DURATION_S} s measured per
 run after ${SETTLE_S} s unrecorded, ${ROUNDS} rounds, medians over rounds. ${machine.nproc} CPUs (${machine.cpu}),
-node ${machine.node}; load average ${machine.loadAvg.join(' / ')} before, ${machine.loadAvgAfter.join(' / ')} after.
+node ${machine.node}; load average ${machine.loadAvg.join(' / ')} before, ${(machine.loadAvgAfter ?? []).join(' / ')} after.
 ${noiseWarning(machine) ? `\n${noiseWarning(machine)}\n` : ''}
 Every replica is \`node bin/keel.js start\` on one PostgreSQL database, usage recording on; nginx runs
 deploy/nginx/keel.conf (one worker). The fake upstream, every replica, nginx and autocannon are

@@ -14,18 +14,18 @@
  * is generated there and kept. Without --db the store is generated in a temp dir, removed at the end
  * unless --keep.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { writeResultsSection } from './lib/report.js';
+import { median } from './lib/load.js';
+import { freePort, startKeel } from './lib/procs.js';
+import { loadAvgNow, runStamp, writeResultsSection } from './lib/report.js';
 import { generateStore } from './rollups.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -49,75 +49,36 @@ const { values: args } = parseArgs({
 const LOADS = Number(args.loads);
 
 /** @param {number[]} xs */
-const stats = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)], max: s[s.length - 1], n: s.length };
-};
+const stats = (xs) => ({ median: median(xs), max: Math.max(...xs), n: xs.length });
 /** @param {number} ms */
 const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
 
-/** @returns {Promise<number>} */
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => res(port));
-    });
-  });
-}
-
 /**
- * @param {string} file
- * @param {string} token
+ * @typedef {{ call: string, url: string, median_ms: number, max_ms: number,
+ *   browser_median_ms: number | null, status: number }} ApiTime
+ * @typedef {{ date: string, node: string, cpus: number, cpu: string, load_average: number[],
+ *   events_requested: number, events_all_time: number | null, days: number, db_mb: number,
+ *   generated: { load_s: number, rollup_build_s: number, outcomes: number } | null,
+ *   keel_start_ms: number, sign_in_ms: number | null, loads_ms: number[], settled_ms: number[],
+ *   api: ApiTime[] }} CommandRoomResults
  */
-async function startKeel(file, token) {
+
+/** Keel on the store `file` with its default config, as a user's first `keel start` on it. */
+/** @param {string} file @param {string} token */
+async function startKeelOn(file, token) {
   const port = await freePort();
   const t = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'keel.js'), 'start'], {
-    cwd: ROOT,
+  const keel = await startKeel({
+    root: ROOT,
+    port,
     env: {
       ...process.env,
       KEEL_DATABASE_URL: `sqlite:${file}`,
       KEEL_ADMIN_TOKEN: token,
-      KEEL_PORT: String(port),
       KEEL_HOST: '127.0.0.1',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr = (stderr + d).slice(-4000);
-  });
-  /** @type {string} */
-  const url = await new Promise((res, rej) => {
-    let out = '';
-    const timer = setTimeout(() => rej(new Error(`keel did not start in 120 s:\n${stderr}`)), 120_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /Keel listening on (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        res(m[1].replace('0.0.0.0', '127.0.0.1').replace(/\/$/, ''));
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      rej(new Error(`keel exited (${code}) before listening:\n${stderr}`));
-    });
-  });
-  const startMs = performance.now() - t;
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return { url, startMs, stop };
+  return { url: keel.url, startMs: performance.now() - t, stop: () => keel.stop(10_000) };
 }
 
 /** `/api/value?from=…` → `GET /api/value`, for grouping the same call across loads. */
@@ -132,7 +93,7 @@ const label = (/** @type {string} */ u) => {
 };
 
 async function main() {
-  const loadBefore = os.loadavg().map((x) => Number(x.toFixed(2)));
+  const loadBefore = loadAvgNow();
   // ---- the store ----
   let dir = null;
   let file;
@@ -156,15 +117,15 @@ async function main() {
 
   // ---- Keel ----
   const token = `bench_${randomBytes(24).toString('hex')}`;
-  const keel = await startKeel(file, token);
+  const keel = await startKeelOn(file, token);
   process.stdout.write(`Keel listening on ${keel.url} after ${fmt(keel.startMs)} ms\n`);
   const events = await (async () => {
     try {
       const res = await fetch(`${keel.url}/api/value?from=2000-01-01&to=2100-01-01&granularity=total`, {
         headers: { authorization: `Bearer ${token}` },
       });
-      const body = /** @type {any} */ (await res.json());
-      return body?.total?.requests ?? null;
+      const body = /** @type {{ total?: { requests?: number } }} */ (await res.json());
+      return body.total?.requests ?? null;
     } catch {
       return null;
     }
@@ -181,22 +142,18 @@ async function main() {
       '--disable-background-networking',
     ],
   });
+  /** @type {CommandRoomResults} */
   const results = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: os.cpus().length,
-    cpu: os.cpus()[0]?.model ?? '',
-    load_average: loadBefore,
+    ...runStamp(loadBefore),
     events_requested: Number(args.events),
     events_all_time: events,
     days: Number(args.days),
     db_mb: dbMb,
     generated,
     keel_start_ms: keel.startMs,
-    /** @type {number | null} */ sign_in_ms: null,
-    /** @type {number[]} */ loads_ms: [],
-    /** @type {number[]} */ settled_ms: [],
-    /** @type {Array<{ call: string, url: string, median_ms: number, max_ms: number, browser_median_ms: number | null, status: number }>} */
+    sign_in_ms: null,
+    loads_ms: [],
+    settled_ms: [],
     api: [],
   };
   try {
@@ -210,6 +167,7 @@ async function main() {
     const cdp = await context.newCDPSession(page);
     await cdp.send('Network.enable');
     await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    /** @type {string[]} */
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
 
@@ -272,6 +230,7 @@ async function main() {
         return { ms: performance.now() - s, status: res.status };
       };
       await once();
+      /** @type {number[]} */
       const runs = [];
       let status = 0;
       for (let i = 0; i < 5; i++) {
@@ -320,13 +279,13 @@ async function main() {
   else if (dir) process.stdout.write(`Kept ${file}\n`);
 }
 
-/** @param {any} r */
+/** @param {CommandRoomResults} r */
 function markdown(r) {
   const l = stats(r.loads_ms);
   const s = stats(r.settled_ms);
   const rows = r.api
     .map(
-      (/** @type {any} */ a) =>
+      (a) =>
         `| \`${a.call}\` | ${a.status} | ${fmt(a.median_ms)} ms | ${fmt(a.max_ms)} ms | ${a.browser_median_ms === null ? '—' : `${fmt(a.browser_median_ms)} ms`} |`,
     )
     .join('\n');
@@ -342,7 +301,7 @@ ${r.events_requested.toLocaleString('en-US')} usage events over ${r.days} days (
 loads the Overview (default period: the last 30 days) with the browser cache disabled, so each load fetches the app again.
 "Figures" = the Spend KPI (\`${KPI_READY}\`) and a portfolio row (\`${PORTFOLIO_READY}\`) are rendered.
 
-- Sign-in → Overview figures, first view after Keel starts (cold SQLite page cache): **${fmt(r.sign_in_ms)} ms**.
+- Sign-in → Overview figures, first view after Keel starts (cold SQLite page cache): **${r.sign_in_ms === null ? '—' : fmt(r.sign_in_ms)} ms**.
 - Navigation → Overview figures over ${l.n} loads: **median ${fmt(l.median)} ms, max ${fmt(l.max)} ms**
   (the 1 s budget is ${l.max < BUDGET_MS ? 'met' : 'MISSED'}); last Overview API answer at median ${fmt(s.median)} ms, max ${fmt(s.max)} ms.
 
@@ -356,7 +315,8 @@ ${rows}
 }
 
 /** Replaces only this bench's section of bench/RESULTS.md. */
-async function writeSection(/** @type {any} */ r) {
+/** @param {CommandRoomResults} r */
+async function writeSection(r) {
   await writeResultsSection(join(ROOT, 'bench', 'RESULTS.md'), SECTION, markdown(r));
 }
 

@@ -41,7 +41,7 @@ const { values: args } = parseArgs({
 
 /** Child mode: run one CLI invocation and report time and peak RSS on stdout as JSON. */
 async function child() {
-  const { runData } = await import(join(ROOT, 'dist', 'cli', 'data.js'));
+  const { runData } = await import('#keel/cli/data.js');
   const argv = JSON.parse(/** @type {string} */ (args.child));
   let out = '';
   let err = '';
@@ -56,6 +56,15 @@ async function child() {
   );
 }
 
+/**
+ * @typedef {{ code: number, seconds: number, cpuSeconds: number, maxRssMb: number, out: string, err: string }} ChildResult
+ * @typedef {{ name: string, note: string, once?: boolean, seconds: number, cpuSeconds: number,
+ *   maxRssMb: number, drifted: number | null, methods: string[] }} Scenario
+ * @typedef {{ date: string, rows: number, cols: number, bytes: number, nproc: number, cpu: string,
+ *   node: string, loadAvg: string[], scenarios: Scenario[] }} DriftResults
+ */
+
+/** @param {string[]} argv @param {Record<string, string>} env @returns {Promise<ChildResult>} */
 function runChild(argv, env) {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', JSON.stringify(argv)], {
@@ -78,8 +87,9 @@ function runChild(argv, env) {
 }
 
 /** Two CSVs from the shared deterministic generator; columns c0–c2 shift by 0.05–0.3 sd in current. */
+/** @param {string} dir @param {number} rows @param {number} cols */
 async function generate(dir, rows, cols) {
-  const { Mulberry32 } = await import(join(ROOT, 'dist', 'data', 'drift', 'prng.js'));
+  const { Mulberry32 } = await import('#keel/data/drift/prng.js');
   const header = `${Array.from({ length: cols }, (_, j) => `c${j}`).join(',')}\n`;
   const files = [];
   for (const side of ['reference', 'current']) {
@@ -100,12 +110,16 @@ async function generate(dir, rows, cols) {
       }
       lines.push(cells.join(','));
       if (lines.length === 10_000) {
-        if (!out.write(`${lines.join('\n')}\n`)) await new Promise((r) => out.once('drain', r));
+        if (!out.write(`${lines.join('\n')}\n`))
+          await new Promise((r) => out.once('drain', () => r(undefined)));
         lines.length = 0;
       }
     }
     if (lines.length) out.write(`${lines.join('\n')}\n`);
-    await new Promise((r, j) => out.end((e) => (e ? j(e) : r(undefined))));
+    await new Promise((r, j) => {
+      out.once('error', j);
+      out.end(() => r(undefined));
+    });
     files.push(file);
   }
   return files;
@@ -125,7 +139,9 @@ async function main() {
       `generated ${(bytes / 1e6).toFixed(0)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
     );
 
+    /** @type {Scenario[]} */
     const scenarios = [];
+    /** @param {string} name @param {string[]} argv @param {string} note */
     const run = async (name, argv, note) => {
       const r = await runChild(argv, env);
       if (r.code !== 0) throw new Error(`${name}: exit ${r.code} ${r.err}`);
@@ -137,7 +153,9 @@ async function main() {
         cpuSeconds: r.cpuSeconds,
         maxRssMb: r.maxRssMb,
         drifted: report?.dataset?.drifted_columns ?? null,
-        methods: report ? [...new Set(report.columns.map((c) => c.method))] : [],
+        methods: report
+          ? [...new Set(report.columns.map((/** @type {{ method: string }} */ c) => c.method))]
+          : [],
       });
       process.stdout.write(
         `${name}: ${r.seconds.toFixed(2)} s (CPU ${r.cpuSeconds.toFixed(1)} s), peak RSS ${r.maxRssMb.toFixed(0)} MB\n`,
@@ -191,6 +209,7 @@ async function main() {
   }
 }
 
+/** @param {DriftResults} r */
 function markdown(r) {
   const rowsTable = r.scenarios
     .map((s) => {
@@ -213,6 +232,7 @@ ${rowsTable}
 `;
 }
 
+/** @param {DriftResults} r */
 async function writeSection(r) {
   await writeResultsSection(join(ROOT, 'bench', 'RESULTS.md'), SECTION, markdown(r));
 }

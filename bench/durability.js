@@ -14,25 +14,29 @@
  * Keel's 100), BENCH_GUARDS=off, BENCH_KEEP=1 (keep the temp dir).
  */
 import { readdirSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
-import { median, runLoad } from './lib/load.js';
-import { freePort, readCpuSeconds, startFakeUpstream, startKeel } from './lib/procs.js';
-import { fmt, machineInfo, mdTable, noiseWarning, table, writeResultsSection } from './lib/report.js';
-import { BODY, CLIENT_KEY, DIRECT_HEADERS, KEEL_HEADERS, STREAM_BODY } from './lib/request.js';
+import { benchConfig, writeConfig } from './lib/config.js';
+import { loadSettings, median, runLoad } from './lib/load.js';
+import { freePort, readCpuSeconds, startBenchKeel, startFakeUpstream, startKeel } from './lib/procs.js';
+import {
+  fmt,
+  loadAvgNow,
+  machineInfo,
+  mdTable,
+  noiseWarning,
+  table,
+  writeResultsSection,
+} from './lib/report.js';
+import { BODY, DIRECT_HEADERS, KEEL_HEADERS, STREAM_BODY } from './lib/request.js';
 import { checkUsageRows, sanityCheck } from './lib/verify.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECTION = '## Durable recording';
 
-/** @param {string | undefined} v @param {number} dflt */
-const positive = (v, dflt) => (v && Number(v) > 0 ? Number(v) : dflt);
-const DURATION_S = positive(process.env.BENCH_DURATION, 5);
-const ROUNDS = Math.round(positive(process.env.BENCH_ROUNDS, 3));
-const SETTLE_S = process.env.BENCH_SETTLE === '0' ? 0 : positive(process.env.BENCH_SETTLE, 1);
+const { durationS: DURATION_S, rounds: ROUNDS, settleS: SETTLE_S } = loadSettings(5, 3, 1);
 const WARMUP_S = Math.min(2, DURATION_S);
 const FSYNC_MS = process.env.BENCH_FSYNC_MS === undefined ? null : Number(process.env.BENCH_FSYNC_MS);
 /** Off and on may cost at most this much more than each other before the report flags it. */
@@ -46,35 +50,6 @@ const SCENARIOS = [
 
 /** @param {string} msg */
 const log = (msg) => process.stderr.write(`${msg}\n`);
-
-/**
- * @param {string} dir @param {string} upstreamUrl @param {number} port @param {string} dbPath
- * @param {boolean} spool
- */
-async function writeKeelConfig(dir, upstreamUrl, port, dbPath, spool) {
-  const config = {
-    server: { host: '127.0.0.1', port },
-    database: { url: `sqlite:${dbPath}` },
-    auth: { keys: [{ name: 'bench', key: CLIENT_KEY, use_case: 'bench', team: 'platform' }] },
-    providers: [
-      { id: 'fake', kind: 'openai-compatible', base_url: `${upstreamUrl}/v1`, api_key: 'sk-fake-upstream' },
-    ],
-    models: [{ name: 'bench-model', targets: [{ provider: 'fake', model: 'fake-gpt-4o-mini' }] }],
-    pricing: {
-      overrides: [
-        { model: 'fake-gpt-4o-mini', provider: 'fake', input: 0.15, output: 0.6, cached_input: 0.075 },
-      ],
-    },
-    logging: { level: 'warn' },
-    guards: { enabled: process.env.BENCH_GUARDS !== 'off' },
-    durability: spool
-      ? { spool: true, ...(FSYNC_MS === null ? {} : { fsync_interval_ms: FSYNC_MS }) }
-      : { spool: false },
-  };
-  const path = join(dir, 'keel.yaml');
-  await writeFile(path, YAML.stringify(config));
-  return path;
-}
 
 /** @param {string} dir @returns {{ files: number, bytes: number }} what a spool directory holds */
 function spoolContents(dir) {
@@ -104,20 +79,20 @@ async function startVariant(tmp, upstreamUrl, key) {
   const dbPath = join(dir, 'keel.db');
   await mkdir(dir, { recursive: true });
   const port = await freePort();
-  const configPath = await writeKeelConfig(dir, upstreamUrl, port, dbPath, key === 'on');
-  const keel = await startKeel({
-    root: ROOT,
-    configPath,
-    port,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      KEEL_CONFIG: configPath,
-      KEEL_PORT: String(port),
-      KEEL_DATABASE_URL: `sqlite:${dbPath}`,
-      KEEL_SPOOL_DIR: spoolDir,
-    },
-  });
+  const configPath = await writeConfig(
+    dir,
+    benchConfig(
+      { upstreamUrl, port, dbPath },
+      {
+        guards: { enabled: process.env.BENCH_GUARDS !== 'off' },
+        durability:
+          key === 'on'
+            ? { spool: true, ...(FSYNC_MS === null ? {} : { fsync_interval_ms: FSYNC_MS }) }
+            : { spool: false },
+      },
+    ),
+  );
+  const keel = await startBenchKeel({ configPath, port, databaseUrl: `sqlite:${dbPath}`, spoolDir });
   const problems = await sanityCheck(keel.url, BODY, STREAM_BODY, KEEL_HEADERS);
   if (problems.length > 0) throw new Error(`pre-check via spool ${key} failed: ${problems.join('; ')}`);
   // The pre-check sent two calls.
@@ -215,7 +190,7 @@ async function main() {
     for (const v of variants) {
       const code = await v.keel?.stop();
       v.keel = null;
-      const usage = checkUsageRows(v.dbPath, { min: v.answered, max: v.sent });
+      const usage = await checkUsageRows(v.dbPath, { min: v.answered, max: v.sent });
       if (!usage.ok) failed = true;
       const left = spoolContents(v.spoolDir);
       correctness.push(
@@ -225,7 +200,7 @@ async function main() {
     }
     correctness.push(`Non-2xx answers and connection errors over all runs: ${failures}.`);
     if (failures > 0) failed = true;
-    const loadAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
+    const loadAfter = loadAvgNow();
 
     /** @param {string} target @param {string} scenario @param {(r: (typeof runs)[number]) => number} f */
     const med = (target, scenario, f) =>

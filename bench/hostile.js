@@ -17,22 +17,19 @@
  * Env: BENCH_DURATION (s per phase, default 8), BENCH_ROUNDS (default 3), BENCH_KEEP=1.
  */
 import { fork } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
-import { median, percentile, runLoad } from './lib/load.js';
-import { freePort, startFakeUpstream, startKeel } from './lib/procs.js';
+import { benchConfig, writeConfig } from './lib/config.js';
+import { loadSettings, median, percentile, runLoad } from './lib/load.js';
+import { freePort, startBenchKeel, startFakeUpstream, startKeel } from './lib/procs.js';
 import { fmt, machineInfo, mdTable, table, writeResultsSection } from './lib/report.js';
-import { BODY, CLIENT_KEY, KEEL_HEADERS, REQUEST } from './lib/request.js';
+import { BODY, KEEL_HEADERS, REQUEST } from './lib/request.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECTION = '## Hostile callers';
-/** @param {string | undefined} v @param {number} dflt */
-const positive = (v, dflt) => (v && Number(v) > 0 ? Number(v) : dflt);
-const DURATION_S = positive(process.env.BENCH_DURATION, 8);
-const ROUNDS = Math.round(positive(process.env.BENCH_ROUNDS, 3));
+const { durationS: DURATION_S, rounds: ROUNDS } = loadSettings(8, 3);
 const CONNECTIONS = 8;
 const PROBE_EVERY_MS = 20;
 const TARGET_MS = 50;
@@ -92,7 +89,9 @@ async function phase(url, kind) {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     load = new Promise((resolve, reject) => {
-      child.once('message', (m) => resolve(/** @type {any} */ (m)));
+      child.once('message', (m) =>
+        resolve(/** @type {{ sent: number, statusCodes: Record<string, number> }} */ (m)),
+      );
       child.once('exit', (code) => reject(new Error(`load child exited (${code}) without a result`)));
     });
     // Let the load reach its steady state before probing.
@@ -127,35 +126,19 @@ async function main() {
   let keel = null;
   try {
     const port = await freePort();
-    const dbPath = join(tmp, 'keel.db');
-    const config = {
-      server: { host: '127.0.0.1', port },
-      database: { url: `sqlite:${dbPath}` },
-      auth: { keys: [{ name: 'bench', key: CLIENT_KEY, use_case: 'bench', team: 'platform' }] },
-      providers: [
+    const configPath = await writeConfig(
+      tmp,
+      benchConfig(
+        { upstreamUrl: upstream.url, port, dbPath: join(tmp, 'keel.db') },
         {
-          id: 'fake',
-          kind: 'openai-compatible',
-          base_url: `${upstream.url}/v1`,
-          api_key: 'sk-fake-upstream',
+          guards: {
+            enabled: true,
+            policies: { default: { tools: { action: 'block', validate_arguments: true } } },
+          },
         },
-      ],
-      models: [{ name: 'bench-model', targets: [{ provider: 'fake', model: 'fake-gpt-4o-mini' }] }],
-      pricing: { overrides: [{ model: 'fake-gpt-4o-mini', provider: 'fake', input: 0.15, output: 0.6 }] },
-      logging: { level: 'warn' },
-      guards: {
-        enabled: true,
-        policies: { default: { tools: { action: 'block', validate_arguments: true } } },
-      },
-    };
-    const configPath = join(tmp, 'keel.yaml');
-    await writeFile(configPath, YAML.stringify(config));
-    keel = await startKeel({
-      root: ROOT,
-      configPath,
-      port,
-      env: { ...process.env, NODE_ENV: 'production', KEEL_SPOOL_DIR: join(tmp, 'spool') },
-    });
+      ),
+    );
+    keel = await startBenchKeel({ configPath, port, spoolDir: join(tmp, 'spool') });
 
     /** @type {Record<string, { p50: number[], p99: number[], max: number[], failed: number, codes: Record<string, number> }>} */
     const acc = {};

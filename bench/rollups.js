@@ -15,10 +15,19 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { writeResultsSection } from './lib/report.js';
+import { memoryAudit } from '#keel/access/memory-audit.js';
+import { rng } from '#keel/cli/demo/history.js';
+import { parseConfig } from '#keel/config/load.js';
+import { openDatabase, sqliteHandleOf } from '#keel/store/db.js';
+import { usageEvent } from '#keel/store/usage-event.js';
+import * as usageQueries from '#keel/store/usage-queries.js';
+import { prepareRowInsert, rowValues, toRow } from '#keel/store/usage-rows.js';
+import { createRollupJob } from '#keel/store/rollups/job.js';
+import { readUsage } from '#keel/value/rollups/read.js';
+import { createValueService } from '#keel/value/service.js';
+import { loadAvgNow, runStamp, writeResultsSection } from './lib/report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const dist = (p) => import(join(ROOT, 'dist', p));
 
 /** Imported (bench/command-room.js reuses the generator) rather than run: no CLI, no main(). */
 const IS_MAIN = !!process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
@@ -43,44 +52,41 @@ const HOUR = 3_600_000;
 const SECTION = '## Value queries over 10M events';
 let loadBefore = [0, 0, 0];
 
-const [
-  { openDatabase, sqliteHandleOf },
-  { parseConfig },
-  { createValueService },
-  { createRollupJob },
-  { readUsage },
-  usageQueries,
-] = await Promise.all([
-  dist('store/db.js'),
-  dist('config/load.js'),
-  dist('value/service.js'),
-  dist('store/rollups/job.js'),
-  dist('value/rollups/read.js'),
-  dist('store/usage-queries.js'),
-]);
+/**
+ * @typedef {{ label: string, median_ms: number, max_ms: number, runs: number }} QueryTime
+ * @typedef {{ date: string, node: string, cpus: number, cpu: string, load_average: number[],
+ *   events: number, days: number, outcomes: number, load_s: number, rollup_build_s: number,
+ *   rollup_rows: { hourly: number, daily: number, users: number }, incremental_chunk: number,
+ *   incremental_ms_per_chunk: number, incremental_longest_step_ms: number, queries: QueryTime[],
+ *   reconciled: boolean, purge: { deleted: number, seconds: number, unchanged: boolean } | null,
+ *   db_mb: number }} RollupsResults
+ */
 
-/** Deterministic PRNG (mulberry32), so every run loads the same data. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Keel's deterministic PRNG (mulberry32), so every run loads the same data. */
 const rand = rng(42);
+/**
+ * @template T
+ * @typedef {{ items: [T, number][], total: number }} Weighted
+ */
+/** @template T @param {Weighted<T>} weights @returns {T} */
 const pick = (weights) => {
   let r = rand() * weights.total;
   for (const [v, w] of weights.items) {
     r -= w;
     if (r <= 0) return v;
   }
-  return weights.items[weights.items.length - 1][0];
+  return at(weights.items, weights.items.length - 1)[0];
 };
+/** @template T @param {readonly T[]} list @param {number} i @returns {T} */
+function at(list, i) {
+  const v = list[i];
+  if (v === undefined) throw new Error(`no element ${i}`);
+  return v;
+}
+/** @template T @param {[T, number][]} items @returns {Weighted<T>} */
 const weighted = (items) => ({ items, total: items.reduce((a, [, w]) => a + w, 0) });
 
+/** @type {[name: string, provider: string, price: number | null, latencyMs: number][]} */
 const MODELS = [
   // name, provider, $/call mean, base latency ms (null price = unpriced)
   ['gpt-4o', 'openai', 0.012, 1400],
@@ -128,16 +134,24 @@ const USE_CASES = [
 }));
 const UC = weighted(USE_CASES.map((u) => [u, u.weight]));
 
-const COLUMNS =
-  'request_id, ts, endpoint, api_shape, stream, model_requested, provider, model_upstream, attempts, fallbacks, cache_hit, status, error_code, latency_ms, ttft_ms, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, tokens_estimated, cost_usd, price_version, key_id, use_case, team, user_id, feature, trace_id';
+/** The store's own row mapping, so the bulk load writes what the gateway would. */
+/** @param {import('#keel/store/usage-event.js').UsageEventFields} e */
+const usageRow = (e) => rowValues(toRow(usageEvent(e)));
 
 function gauss() {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 }
 
+/**
+ * @template R
+ * @param {string} label @param {() => Promise<R>} fn
+ * @returns {Promise<{ row: QueryTime, result: R }>}
+ */
 async function timed(label, fn, runs = 5) {
   await fn(); // warm-up (page cache, statement cache)
+  /** @type {number[]} */
   const ms = [];
+  /** @type {R | undefined} */
   let result;
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
@@ -145,11 +159,11 @@ async function timed(label, fn, runs = 5) {
     ms.push(performance.now() - t);
   }
   ms.sort((a, b) => a - b);
-  const row = { label, median_ms: ms[Math.floor(ms.length / 2)], max_ms: ms[ms.length - 1], runs };
+  const row = { label, median_ms: ms[Math.floor(ms.length / 2)] ?? 0, max_ms: ms[ms.length - 1] ?? 0, runs };
   process.stdout.write(
     `  ${label}: median ${row.median_ms.toFixed(1)} ms, max ${row.max_ms.toFixed(1)} ms\n`,
   );
-  return { row, result };
+  return { row, result: /** @type {R} */ (result) };
 }
 
 /**
@@ -164,14 +178,11 @@ export async function generateStore({ file, events = N, days = DAYS, chunk = Num
   process.stdout.write(`Loading ${events.toLocaleString()} usage events over ${days} days into ${file}\n`);
   const database = await openDatabase(`sqlite:${file}`);
   const sqlite = sqliteHandleOf(database);
+  if (!sqlite) throw new Error('the rollups bench needs a SQLite store');
   sqlite.pragma('synchronous = OFF');
 
   // ---- bulk load (not what is measured: the gateway writes these one batch at a time) ----
-  const insert = sqlite.prepare(
-    `insert into usage_events (${COLUMNS}) values (${COLUMNS.split(',')
-      .map(() => '?')
-      .join(',')})`,
-  );
+  const insertRows = prepareRowInsert(sqlite);
   const insertOutcome = sqlite.prepare(
     'insert into outcomes (id, reporter, idempotency_key, request_id, trace_id, use_case, type, success, value_usd, occurred_at, received_at, metadata) values (?,?,?,?,?,?,?,?,?,?,?,?)',
   );
@@ -180,22 +191,25 @@ export async function generateStore({ file, events = N, days = DAYS, chunk = Num
   let outcomes = 0;
   let traceNo = 0;
   let inTrace = 0;
-  let traceUc = null;
-  let traceUser = null;
-  let traceKey = null;
+  let traceUc = at(USE_CASES, 0);
+  let traceUser = '';
+  let traceKey = '';
   const step = (end - start) / events;
+  /** @type {(from: number, to: number) => void} */
   const loadBatch = sqlite.transaction((from, to) => {
+    /** @type {unknown[][]} */
+    const rows = [];
     for (let i = from; i < to; i++) {
       if (inTrace === 0 && rand() < 0.3) {
         inTrace = 2 + Math.floor(rand() * 3);
         traceNo++;
         traceUc = pick(UC);
         traceUser = `u${Math.floor(rand() * traceUc.users)}`;
-        traceKey = traceUc.keys[Math.floor(rand() * traceUc.keys.length)];
+        traceKey = at(traceUc.keys, Math.floor(rand() * traceUc.keys.length));
       }
       const traced = inTrace > 0;
       const uc = traced ? traceUc : pick(UC);
-      const [model, provider, price, baseLatency] = MODELS[pick(uc.models)];
+      const [model, provider, price, baseLatency] = at(MODELS, pick(uc.models));
       const ts = Math.floor(start + i * step);
       const r = rand();
       const blocked = r < 0.008;
@@ -207,36 +221,28 @@ export async function generateStore({ file, events = N, days = DAYS, chunk = Num
       const user =
         uc.id === 'shared-embeddings' ? null : traced ? traceUser : `u${Math.floor(rand() * uc.users)}`;
       const traceId = traced ? `t${traceNo}` : null;
-      insert.run(
-        `r${i}`,
-        ts,
-        model.startsWith('embed') ? 'embeddings' : 'chat',
-        'openai',
-        0,
-        model,
-        blocked ? null : provider,
-        blocked ? null : model,
-        blocked ? 0 : 1,
-        null,
-        0,
-        blocked ? 429 : failed ? 502 : 200,
-        blocked ? 'rate_limit_exceeded' : failed ? 'upstream_error' : null,
-        latency,
-        null,
-        input,
-        0,
-        0,
-        output,
-        0,
-        0,
-        cost,
-        cost === null ? null : 'bench',
-        traced ? traceKey : uc.keys[i % uc.keys.length],
-        uc.id,
-        uc.team,
-        user,
-        null,
-        traceId,
+      rows.push(
+        usageRow({
+          requestId: `r${i}`,
+          ts,
+          endpoint: model.startsWith('embed') ? 'embeddings' : 'chat',
+          modelRequested: model,
+          provider: blocked ? null : provider,
+          modelUpstream: blocked ? null : model,
+          attempts: blocked ? 0 : 1,
+          status: blocked ? 429 : failed ? 502 : 200,
+          errorCode: blocked ? 'rate_limit_exceeded' : failed ? 'upstream_error' : null,
+          latencyMs: latency,
+          inputTokens: input,
+          outputTokens: output,
+          costUsd: cost,
+          priceVersion: cost === null ? null : 'bench',
+          keyId: traced ? traceKey : uc.keys[i % uc.keys.length],
+          useCase: uc.id,
+          team: uc.team,
+          userId: user,
+          traceId,
+        }),
       );
       if (traced && --inTrace === 0 && uc.id !== 'shared-embeddings' && rand() < 0.7) {
         const success = rand() < 0.75;
@@ -257,6 +263,7 @@ export async function generateStore({ file, events = N, days = DAYS, chunk = Num
         );
       }
     }
+    insertRows(rows);
   });
   for (let i = 0; i < events; i += BATCH) {
     loadBatch(i, Math.min(events, i + BATCH));
@@ -276,64 +283,54 @@ export async function generateStore({ file, events = N, days = DAYS, chunk = Num
   const t = performance.now();
   const built = await job.refresh();
   const buildS = (performance.now() - t) / 1000;
-  const counts = sqlite
-    .prepare(
-      'select (select count(*) from usage_rollups_hourly) as hourly, (select count(*) from usage_rollups_daily) as daily, (select count(*) from usage_rollup_users) as users',
-    )
-    .get();
+  const counts = /** @type {{ hourly: number, daily: number, users: number }} */ (
+    sqlite
+      .prepare(
+        'select (select count(*) from usage_rollups_hourly) as hourly, (select count(*) from usage_rollups_daily) as daily, (select count(*) from usage_rollup_users) as users',
+      )
+      .get()
+  );
   process.stdout.write(
     `Rollup build: ${built.rolledUp.toLocaleString()} events in ${buildS.toFixed(1)} s (${Math.round(built.rolledUp / buildS).toLocaleString()} events/s); ${counts.hourly.toLocaleString()} hourly, ${counts.daily.toLocaleString()} daily, ${counts.users.toLocaleString()} user-block rows\n`,
   );
-  return { database, sqlite, insert, job, start, end, outcomes, loadS, buildS, counts };
+  return { database, sqlite, insertRows, job, start, end, outcomes, loadS, buildS, counts };
 }
 
 async function main() {
-  loadBefore = os.loadavg().map((x) => Number(x.toFixed(2)));
+  loadBefore = loadAvgNow();
   const dir = await mkdtemp(join(os.tmpdir(), 'keel-rollups-'));
   const file = join(dir, 'keel.db');
-  const { database, sqlite, insert, job, start, end, outcomes, loadS, buildS, counts } = await generateStore({
-    file,
-  });
+  const { database, sqlite, insertRows, job, start, end, outcomes, loadS, buildS, counts } =
+    await generateStore({
+      file,
+    });
   let t;
 
   // ---- incremental pass: 20,000 new events at the default chunk size ----
   const tail = 20_000;
-  sqlite.transaction(() => {
-    for (let i = 0; i < tail; i++)
-      insert.run(
-        `tail${i}`,
-        end - HOUR + i,
-        'chat',
-        'openai',
-        0,
-        'gpt-4o-mini',
-        'openai',
-        'gpt-4o-mini',
-        1,
-        null,
-        0,
-        200,
-        null,
-        500,
-        null,
-        100,
-        0,
-        0,
-        50,
-        0,
-        0,
-        0.001,
-        'bench',
-        'key_support-bot_0',
-        'support-bot',
-        'cx',
-        'u1',
-        null,
-        null,
-      );
-  })();
+  insertRows(
+    Array.from({ length: tail }, (_, i) =>
+      usageRow({
+        requestId: `tail${i}`,
+        ts: end - HOUR + i,
+        modelRequested: 'gpt-4o-mini',
+        provider: 'openai',
+        modelUpstream: 'gpt-4o-mini',
+        latencyMs: 500,
+        inputTokens: 100,
+        outputTokens: 50,
+        costUsd: 0.001,
+        priceVersion: 'bench',
+        keyId: 'key_support-bot_0',
+        useCase: 'support-bot',
+        team: 'cx',
+        userId: 'u1',
+      }),
+    ),
+  );
   // The default value.rollup_chunk: each chunk is one synchronous SQLite transaction on the event loop.
   const incChunk = Number(args['inc-chunk'] ?? parseConfig({}, {}).value.rollup_chunk);
+  /** @type {number[]} */
   const marks = [];
   const incJob = createRollupJob(database, {
     chunk: incChunk,
@@ -345,7 +342,7 @@ async function main() {
   await incJob.refresh();
   const incMs = performance.now() - t;
   const bounds = [t, ...marks, performance.now()];
-  const incStepMax = Math.max(...bounds.slice(1).map((x, i) => x - bounds[i]));
+  const incStepMax = Math.max(...bounds.slice(1).map((x, i) => x - at(bounds, i)));
   process.stdout.write(
     `Incremental: ${tail.toLocaleString()} new events rolled up in ${incMs.toFixed(0)} ms (chunk ${incChunk}: ${(incMs / (tail / incChunk)).toFixed(1)} ms per chunk, longest ${incStepMax.toFixed(1)} ms)\n`,
   );
@@ -373,9 +370,10 @@ async function main() {
     },
     {},
   );
-  const audit = { append() {}, async flush() {}, async close() {} };
-  const value = await createValueService({ config, database, audit, now: () => end - 1 });
+  const value = await createValueService({ config, database, audit: memoryAudit(), now: () => end - 1 });
+  /** @param {'total' | 'day' | 'week' | 'month'} granularity @param {{ useCases?: string[] }} extra */
   const q = (granularity, extra = {}) => ({ from: start, to: end, granularity, ...extra });
+  /** @type {QueryTime[]} */
   const rows = [];
   process.stdout.write('Queries (5 runs each after a warm-up):\n');
   const total = await timed('value report, 90 days, all use cases, one period', () =>
@@ -392,7 +390,7 @@ async function main() {
       )
     ).row,
   );
-  for (const scope of ['use_case', 'team', 'key'])
+  for (const scope of /** @type {const} */ (['use_case', 'team', 'key']))
     rows.push((await timed(`forecast, per ${scope}`, () => value.forecast(scope, end - 1))).row);
   const wm = await job.watermark();
   rows.push(
@@ -411,11 +409,13 @@ async function main() {
   rows.push(raw.row);
 
   // Reconciliation: the rollup-based total equals the raw-event total.
-  const rawTotal = sqlite
-    .prepare(
-      'select count(*) as n, coalesce(sum(cost_usd), 0) as cost, sum(case when cost_usd is null then 1 else 0 end) as unpriced from usage_events where ts >= ? and ts < ?',
-    )
-    .get(start, end);
+  const rawTotal = /** @type {{ n: number, cost: number, unpriced: number }} */ (
+    sqlite
+      .prepare(
+        'select count(*) as n, coalesce(sum(cost_usd), 0) as cost, sum(case when cost_usd is null then 1 else 0 end) as unpriced from usage_events where ts >= ? and ts < ?',
+      )
+      .get(start, end)
+  );
   const rep = total.result.total;
   const reconciled =
     rep.requests === rawTotal.n &&
@@ -448,11 +448,7 @@ async function main() {
   const size = (await stat(file)).size;
 
   const results = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: os.cpus().length,
-    cpu: os.cpus()[0]?.model ?? '',
-    load_average: loadBefore,
+    ...runStamp(loadBefore),
     events: N,
     days: DAYS,
     outcomes,
@@ -474,7 +470,9 @@ async function main() {
   else await rm(dir, { recursive: true, force: true });
 }
 
+/** @param {RollupsResults} r */
 function markdown(r) {
+  /** @param {number} ms */
   const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
   const q = r.queries.map((x) => `| ${x.label} | ${fmt(x.median_ms)} ms | ${fmt(x.max_ms)} ms |`).join('\n');
   return `${SECTION}
@@ -501,6 +499,7 @@ ${q}
 `;
 }
 
+/** @param {RollupsResults} r */
 async function writeSection(r) {
   await writeResultsSection(join(ROOT, 'bench', 'RESULTS.md'), SECTION, markdown(r));
 }

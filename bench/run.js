@@ -14,12 +14,20 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
-import { runLoad } from './lib/load.js';
+import { benchConfig, writeConfig } from './lib/config.js';
+import { loadSettings, runLoad } from './lib/load.js';
 import { runPaced } from './lib/paced.js';
-import { freePort, readCpuSeconds, readMemory, startFakeUpstream, startKeel } from './lib/procs.js';
+import {
+  freePort,
+  readCpuSeconds,
+  readMemory,
+  startBenchKeel,
+  startFakeUpstream,
+  startKeel,
+} from './lib/procs.js';
 import {
   fmt,
+  loadAvgNow,
   machineInfo,
   noiseWarning,
   ROUND_HEAD,
@@ -28,19 +36,15 @@ import {
   targetRows,
   writeResultsMd,
 } from './lib/report.js';
-import { BODY, CLIENT_KEY, DIRECT_HEADERS, KEEL_HEADERS, STREAM_BODY } from './lib/request.js';
+import { BODY, DIRECT_HEADERS, KEEL_HEADERS, STREAM_BODY } from './lib/request.js';
 import { evaluateTargets, summarise } from './lib/summary.js';
 import { checkUsageRows, sanityCheck } from './lib/verify.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
 
-/** @param {string | undefined} v @param {number} dflt */
-const positive = (v, dflt) => (v && Number(v) > 0 ? Number(v) : dflt);
-const DURATION_S = positive(process.env.BENCH_DURATION, 10);
-const ROUNDS = Math.round(positive(process.env.BENCH_ROUNDS, 3));
+const { durationS: DURATION_S, rounds: ROUNDS, settleS: SETTLE_S } = loadSettings(10, 3, 2);
 const WARMUP_S = Math.min(2, DURATION_S);
-const SETTLE_S = process.env.BENCH_SETTLE === '0' ? 0 : positive(process.env.BENCH_SETTLE, 2);
 
 /**
  * `rate` = open-loop at that many requests per second (bench/lib/paced.js); otherwise closed loop, as
@@ -56,31 +60,6 @@ const SCENARIOS = [
 
 /** @param {string} msg */
 const log = (msg) => process.stderr.write(`${msg}\n`);
-
-/** @param {string} dir @param {string} upstreamUrl @param {number} port @param {string} dbPath */
-async function writeKeelConfig(dir, upstreamUrl, port, dbPath) {
-  const config = {
-    server: { host: '127.0.0.1', port },
-    database: { url: `sqlite:${dbPath}` },
-    auth: { keys: [{ name: 'bench', key: CLIENT_KEY, use_case: 'bench', team: 'platform' }] },
-    providers: [
-      { id: 'fake', kind: 'openai-compatible', base_url: `${upstreamUrl}/v1`, api_key: 'sk-fake-upstream' },
-    ],
-    models: [{ name: 'bench-model', targets: [{ provider: 'fake', model: 'fake-gpt-4o-mini' }] }],
-    // A price for the upstream model so the cost path runs as it does in production.
-    pricing: {
-      overrides: [
-        { model: 'fake-gpt-4o-mini', provider: 'fake', input: 0.15, output: 0.6, cached_input: 0.075 },
-      ],
-    },
-    logging: { level: 'warn' },
-    // Default guard policy on (as a user gets it); BENCH_GUARDS=off measures the gateway without it.
-    guards: { enabled: process.env.BENCH_GUARDS !== 'off' },
-  };
-  const path = join(dir, 'keel.bench.yaml');
-  await writeFile(path, YAML.stringify(config));
-  return path;
-}
 
 async function main() {
   const machine = machineInfo();
@@ -98,21 +77,21 @@ async function main() {
   try {
     if (keelAvailable) {
       const port = await freePort();
-      const configPath = await writeKeelConfig(tmp, upstream.url, port, dbPath);
+      const configPath = await writeConfig(
+        tmp,
+        benchConfig(
+          { upstreamUrl: upstream.url, port, dbPath },
+          // Default guard policy on (as a user gets it); BENCH_GUARDS=off measures the gateway without it.
+          { guards: { enabled: process.env.BENCH_GUARDS !== 'off' } },
+        ),
+        'keel.bench.yaml',
+      );
       await mkdir(RESULTS_DIR, { recursive: true });
-      keel = await startKeel({
-        root: ROOT,
+      keel = await startBenchKeel({
         configPath,
         port,
-        env: {
-          ...process.env,
-          NODE_ENV: 'production',
-          KEEL_CONFIG: configPath,
-          KEEL_PORT: String(port),
-          KEEL_DATABASE_URL: `sqlite:${dbPath}`,
-          // Not the default .keel/spool of the checkout: a Keel running from it would hold that lock.
-          KEEL_SPOOL_DIR: join(tmp, 'spool'),
-        },
+        databaseUrl: `sqlite:${dbPath}`,
+        spoolDir: join(tmp, 'spool'),
         nodeArgs: process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', RESULTS_DIR] : [],
       });
       log(`keel listening at ${keel.url} (pid ${keel.proc.pid}), fake upstream at ${upstream.url}`);
@@ -212,7 +191,7 @@ async function main() {
       correctness.push(
         `Keel exited with code ${code} after SIGTERM; it printed ${linesBefore} log lines in total.`,
       );
-      const usage = checkUsageRows(dbPath, { min: keelTotals.answered, max: keelTotals.sent });
+      const usage = await checkUsageRows(dbPath, { min: keelTotals.answered, max: keelTotals.sent });
       correctness.push(`Usage rows: ${usage.detail} — ${usage.ok ? 'OK' : 'MISMATCH'}.`);
       if (!usage.ok) failed = true;
       correctness.push(
@@ -227,7 +206,7 @@ async function main() {
     const targets = evaluateTargets(scenarios, memory);
     const results = {
       date: new Date().toISOString(),
-      machine: { ...machine, loadAvgAfter: os.loadavg().map((l) => Math.round(l * 100) / 100) },
+      machine: { ...machine, loadAvgAfter: loadAvgNow() },
       config: {
         durationS: DURATION_S,
         rounds: ROUNDS,

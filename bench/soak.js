@@ -16,10 +16,11 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
-import { freePort, startFakeUpstream, startKeel } from './lib/procs.js';
+import { benchConfig, writeConfig } from './lib/config.js';
+import { median } from './lib/load.js';
+import { freePort, startBenchKeel, startFakeUpstream } from './lib/procs.js';
 import { fmt, machineInfo, mdTable, writeResultsSection } from './lib/report.js';
-import { BODY, CLIENT_KEY, KEEL_HEADERS, STREAM_BODY } from './lib/request.js';
+import { BODY, KEEL_HEADERS, STREAM_BODY } from './lib/request.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -73,11 +74,10 @@ async function probeSample(file) {
   }
 }
 
-/** @param {number[]} xs */
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2;
-};
+/**
+ * @typedef {{ t: number, rssMb: number, heapUsedMb: number, workerHeapMb: number, elP99Ms: number,
+ *   handles: number, fds: number, threads: number }} Sample
+ */
 
 /** Least-squares slope of y over x. @param {number[]} x @param {number[]} y */
 function slope(x, y) {
@@ -145,41 +145,22 @@ async function main() {
   const probeFile = join(tmp, 'probe.jsonl');
   const upstream = await startFakeUpstream();
   const port = await freePort();
-  const configPath = join(tmp, 'keel.yaml');
-  await writeFile(
-    configPath,
-    YAML.stringify({
-      server: { host: '127.0.0.1', port, drain_s: 0, shutdown_grace_s: 5 },
-      database: { url: `sqlite:${join(tmp, 'keel.db')}` },
-      auth: { keys: [{ name: 'bench', key: CLIENT_KEY, use_case: 'bench', team: 'platform' }] },
-      providers: [
-        {
-          id: 'fake',
-          kind: 'openai-compatible',
-          base_url: `${upstream.url}/v1`,
-          api_key: 'sk-fake-upstream',
-        },
-      ],
-      models: [{ name: 'bench-model', targets: [{ provider: 'fake', model: 'fake-gpt-4o-mini' }] }],
-      logging: { level: 'warn' },
-      guards: { enabled: true },
-    }),
+  const configPath = await writeConfig(
+    tmp,
+    benchConfig(
+      { upstreamUrl: upstream.url, dbPath: join(tmp, 'keel.db') },
+      { server: { host: '127.0.0.1', port, drain_s: 0, shutdown_grace_s: 5 }, guards: { enabled: true } },
+    ),
   );
   log(
     `keel soak: ${DURATION_S} s at ${RPS} req/s (half streaming), warm-up ${WARMUP_S} s, sample every ${SAMPLE_S} s`,
   );
-  const keel = await startKeel({
-    root: ROOT,
+  const keel = await startBenchKeel({
     configPath,
     port,
+    spoolDir: join(tmp, 'spool'),
     nodeArgs: ['--import', PROBE],
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      KEEL_SPOOL_DIR: join(tmp, 'spool'),
-      KEEL_PROBE_FILE: probeFile,
-      KEEL_PROBE_INTERVAL_MS: String(SAMPLE_S * 1000),
-    },
+    env: { ...process.env, KEEL_PROBE_FILE: probeFile, KEEL_PROBE_INTERVAL_MS: String(SAMPLE_S * 1000) },
   });
   const pid = /** @type {number} */ (keel.proc.pid);
   let stderr = '';
@@ -189,7 +170,7 @@ async function main() {
   const t0 = Date.now();
   const until = t0 + DURATION_S * 1000;
   const loading = load(keel.url, until);
-  /** @type {Array<Record<string, number>>} */
+  /** @type {Sample[]} */
   const curve = [];
   /** Active handles by kind, per sample (for finding a leak's kind); not in the CSV. */
   const handleKinds = [];
@@ -198,6 +179,7 @@ async function main() {
     const p = await procSample(pid);
     const probe = await probeSample(probeFile);
     const handles = probe ? Object.values(/** @type {Record<string, number>} */ (probe.handles)) : [];
+    /** @type {Sample} */
     const row = {
       t: Math.round((Date.now() - t0) / 1000),
       rssMb: Math.round(p.rssMb * 10) / 10,
@@ -257,7 +239,16 @@ async function main() {
       join(RESULTS_DIR, 'soak.json'),
       `${JSON.stringify({ ...summary, curve, handleKinds }, null, 2)}\n`,
     );
-    const cols = ['t', 'rssMb', 'heapUsedMb', 'workerHeapMb', 'elP99Ms', 'handles', 'fds', 'threads'];
+    const cols = /** @type {(keyof Sample)[]} */ ([
+      't',
+      'rssMb',
+      'heapUsedMb',
+      'workerHeapMb',
+      'elP99Ms',
+      'handles',
+      'fds',
+      'threads',
+    ]);
     await writeFile(
       join(RESULTS_DIR, 'soak.csv'),
       `${[cols.join(','), ...curve.map((r) => cols.map((c) => r[c]).join(','))].join('\n')}\n`,

@@ -1,3 +1,4 @@
+// @ts-check
 // Hot-path cost of the write-ahead spool: one append (JSON line + synchronous write on an O_APPEND
 // fd) per usage event, against building the same event and not writing it. Runs the built spool
 // (dist/); `npm run build` first. Usage: node bench/spool.js [events=200000] [fsync_interval_ms=100]
@@ -6,11 +7,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-const { openSpool } = await import('../dist/store/spool/spool.js');
+import { openSpool } from '#keel/store/spool/spool.js';
+
 const N = Number(process.argv[2] ?? 200_000);
 const FSYNC_MS = Number(process.argv[3] ?? 100);
 
-/** A usage event as record() builds it (29 fields, realistic lengths). */
+/**
+ * A usage event as record() builds it (29 fields, realistic lengths).
+ * @param {number} i @returns {import('#keel/store/types.js').UsageEvent}
+ */
 function event(i) {
   return {
     requestId: `req_0b11ad84bc68${String(i).padStart(6, '0')}`,
@@ -45,6 +50,7 @@ function event(i) {
   };
 }
 
+/** @param {string} label @param {(e: import('#keel/store/types.js').UsageEvent) => number} fn */
 function run(label, fn) {
   const times = new Float64Array(N);
   let sink = 0;
@@ -57,7 +63,8 @@ function run(label, fn) {
   }
   const total = performance.now() - t0;
   times.sort();
-  const us = (q) => (times[Math.min(N - 1, Math.floor(q * N))] * 1000).toFixed(2);
+  /** @param {number} q */
+  const us = (q) => ((times[Math.min(N - 1, Math.floor(q * N))] ?? Number.NaN) * 1000).toFixed(2);
   console.log(
     `${label.padEnd(22)} ${Math.round(N / (total / 1000))
       .toLocaleString('en')

@@ -26,10 +26,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import YAML from 'yaml';
-import { freePort, startFakeUpstream, startKeel } from './lib/procs.js';
+import { benchConfig, writeConfig } from './lib/config.js';
+import { freePort, startBenchKeel, startFakeUpstream } from './lib/procs.js';
 import { machineInfo, mdTable, writeResultsSection } from './lib/report.js';
-import { BODY, CLIENT_KEY, KEEL_HEADERS, STREAM_BODY } from './lib/request.js';
+import { BODY, KEEL_HEADERS, STREAM_BODY } from './lib/request.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECTION = '## Stress: clean process ends';
@@ -148,32 +148,19 @@ async function startStopCycles(tmp, upstreamUrl) {
   const endings = [];
   for (let i = 0; i < CYCLES; i++) {
     const port = await freePort();
-    const configPath = join(tmp, 'keel.yaml');
-    await writeFile(
-      configPath,
-      YAML.stringify({
-        server: { host: '127.0.0.1', port, drain_s: 0, shutdown_grace_s: 5 },
-        database: { url: `sqlite:${dbPath}` },
-        auth: { keys: [{ name: 'bench', key: CLIENT_KEY, use_case: 'bench', team: 'platform' }] },
-        providers: [
-          {
-            id: 'fake',
-            kind: 'openai-compatible',
-            base_url: `${upstreamUrl}/v1`,
-            api_key: 'sk-fake-upstream',
-          },
-        ],
-        models: [{ name: 'bench-model', targets: [{ provider: 'fake', model: 'fake-gpt-4o-mini' }] }],
-        logging: { level: 'warn' },
-        guards: { enabled: true },
-      }),
+    const configPath = await writeConfig(
+      tmp,
+      benchConfig(
+        { upstreamUrl, dbPath },
+        { server: { host: '127.0.0.1', port, drain_s: 0, shutdown_grace_s: 5 }, guards: { enabled: true } },
+      ),
     );
     const before = countRows(dbPath);
-    const keel = await startKeel({
-      root: ROOT,
+    const keel = await startBenchKeel({
       configPath,
       port,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', KEEL_SPOOL_DIR: join(tmp, 'spool') },
+      spoolDir: join(tmp, 'spool'),
+      env: { PATH: process.env.PATH ?? '' },
     });
     let stderr = '';
     keel.proc.stderr?.on('data', (d) => {

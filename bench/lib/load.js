@@ -23,7 +23,7 @@ import autocannon from 'autocannon';
 
 /**
  * Exact percentile (nearest rank) of an ascending-sorted array.
- * @param {Float64Array} sorted @param {number} p 0..100
+ * @param {ArrayLike<number>} sorted @param {number} p 0..100
  */
 export function percentile(sorted, p) {
   if (sorted.length === 0) return Number.NaN;
@@ -46,6 +46,22 @@ export function latencySummary(samples) {
     p999: percentile(sorted, 99.9),
     max: sorted.length ? /** @type {number} */ (sorted[sorted.length - 1]) : Number.NaN,
     mean: samples.length ? sum / samples.length : Number.NaN,
+  };
+}
+
+/**
+ * The timing knobs of the load benches, from the environment: BENCH_DURATION (measured seconds per
+ * run), BENCH_ROUNDS and BENCH_SETTLE (unrecorded seconds before each run, 0 for none). Unset or not
+ * a positive number: the bench's own default.
+ * @param {number} durationS @param {number} rounds @param {number} [settleS]
+ */
+export function loadSettings(durationS, rounds, settleS = 0) {
+  /** @param {string | undefined} v @param {number} dflt */
+  const positive = (v, dflt) => (v && Number(v) > 0 ? Number(v) : dflt);
+  return {
+    durationS: positive(process.env.BENCH_DURATION, durationS),
+    rounds: Math.round(positive(process.env.BENCH_ROUNDS, rounds)),
+    settleS: process.env.BENCH_SETTLE === '0' ? 0 : positive(process.env.BENCH_SETTLE, settleS),
   };
 }
 
@@ -96,7 +112,6 @@ export function runLoad({ url, body, headers, connections, durationS, settleS = 
         duration: settleS + durationS,
         timeout: 10,
       },
-      /** @param {Error | null} err @param {any} result */
       (err, result) => {
         if (err) {
           reject(err);

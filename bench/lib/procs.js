@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const FAKE_UPSTREAM = fileURLToPath(new URL('../fake-upstream.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** @returns {Promise<number>} a port that was free a moment ago on 127.0.0.1 */
 export function freePort() {
@@ -89,12 +90,13 @@ export function startFakeUpstream() {
 }
 
 /**
- * Starts `node bin/keel.js start --config <file> --port <port>` and waits until /healthz answers.
- * @param {{ root: string, configPath: string, port: number, env: NodeJS.ProcessEnv, nodeArgs?: string[] }} opts
+ * Starts `node bin/keel.js start [--config <file>] --port <port>` and waits until /healthz answers.
+ * @param {{ root: string, configPath?: string, port: number, env: NodeJS.ProcessEnv, nodeArgs?: string[] }} opts
  * @returns {Promise<Child>}
  */
 export async function startKeel({ root, configPath, port, env, nodeArgs = [] }) {
-  const args = [...nodeArgs, 'bin/keel.js', 'start', '--config', configPath, '--port', String(port)];
+  const config = configPath === undefined ? [] : ['--config', configPath];
+  const args = [...nodeArgs, 'bin/keel.js', 'start', ...config, '--port', String(port)];
   const proc = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = captureOutput(proc);
   const url = `http://127.0.0.1:${port}`;
@@ -116,6 +118,32 @@ export async function startKeel({ root, configPath, port, env, nodeArgs = [] }) 
   }
   proc.kill('SIGKILL');
   throw new Error(`keel did not answer ${url}/healthz within 30 s:\n${out.output()}`);
+}
+
+/**
+ * Keel from this checkout as the benches run it: production mode, config and port from the arguments
+ * (also as KEEL_CONFIG / KEEL_PORT, for code that reads them), and its own spool directory: the
+ * checkout's default .keel/spool is locked by any Keel running from it, and the lock allows one
+ * process per directory.
+ * @param {{ configPath: string, port: number, spoolDir: string, databaseUrl?: string,
+ *   env?: NodeJS.ProcessEnv, nodeArgs?: string[] }} opts
+ * @returns {Promise<Child>}
+ */
+export function startBenchKeel({ configPath, port, spoolDir, databaseUrl, env = process.env, nodeArgs }) {
+  return startKeel({
+    root: ROOT,
+    configPath,
+    port,
+    ...(nodeArgs === undefined ? {} : { nodeArgs }),
+    env: {
+      ...env,
+      NODE_ENV: 'production',
+      KEEL_CONFIG: configPath,
+      KEEL_PORT: String(port),
+      KEEL_SPOOL_DIR: spoolDir,
+      ...(databaseUrl === undefined ? {} : { KEEL_DATABASE_URL: databaseUrl }),
+    },
+  });
 }
 
 /**

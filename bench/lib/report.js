@@ -8,6 +8,25 @@ import { dirname } from 'node:path';
 /** @param {number} v @param {number} [digits] */
 export const fmt = (v, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
 
+/** The 1/5/15-minute load averages, to two decimals. */
+export function loadAvgNow() {
+  return os.loadavg().map((l) => Math.round(l * 100) / 100);
+}
+
+/**
+ * When and where a value bench ran, for the head of its results JSON.
+ * @param {number[]} loadAverage the load averages before the run
+ */
+export function runStamp(loadAverage) {
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? '',
+    load_average: loadAverage,
+  };
+}
+
 export function machineInfo() {
   let cpu = os.cpus()[0]?.model ?? 'unknown';
   try {
@@ -21,7 +40,7 @@ export function machineInfo() {
     memGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
     node: process.version,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
-    loadAvg: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    loadAvg: loadAvgNow(),
   };
 }
 
@@ -123,8 +142,18 @@ function keptNotes(path) {
 }
 
 /**
+ * @typedef {{ date: string,
+ *   machine: ReturnType<typeof machineInfo> & { loadAvgAfter: number[] },
+ *   config: { durationS: number, rounds: number, warmupS: number, settleS: number, requestBytes: number },
+ *   keelMeasured: boolean,
+ *   summary: { scenarios: import('./summary.js').ScenarioSummary[],
+ *     memory: { rssMb: number, peakRssMb: number } | null },
+ *   targets: TargetResult[], pairs: RunPair[], correctness: string[], ok: boolean }} RunResults
+ */
+
+/**
  * @param {string} path
- * @param {any} results the object also written to latest.json
+ * @param {RunResults} results the object also written to latest.json
  */
 export async function writeResultsMd(path, results) {
   const m = results.machine;
@@ -173,7 +202,7 @@ ${mdTable(
     'keel p99',
     'keel CPU ms/req',
   ],
-  s.scenarios.map((/** @type {any} */ x) => [
+  s.scenarios.map((x) => [
     x.label,
     fmt(x.directRps, 0),
     fmt(x.keelRps, 0),
@@ -201,7 +230,7 @@ requests it served: the machine-noise-resistant view of Keel's own cost.
 
 ## Correctness
 
-${results.correctness.map((/** @type {string} */ c) => `- ${c}`).join('\n')}
+${results.correctness.map((c) => `- ${c}`).join('\n')}
 `;
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, `${md}\n${keptNotes(path)}`);

@@ -3,10 +3,11 @@
  * Correctness checks around the benchmark: a fast gateway that drops usage rows or mangles answers
  * does not count. Before the load, one non-streaming and one streaming call go through Keel and are
  * checked field by field; after Keel stopped (it flushes usage on SIGTERM) the SQLite store is read
- * to check there is one usage row per request with the token counts the upstream reported.
+ * through Keel's store to check there is one usage row per request with the token counts the upstream
+ * reported.
  */
 import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { openDatabase } from '#keel/store/db.js';
 import { FAKE_USAGE } from '../fake-upstream.js';
 
 /**
@@ -39,7 +40,7 @@ export async function sanityCheck(keelUrl, body, streamBody, headers) {
       problems.push(`streaming: content-type ${sres.headers.get('content-type')}`);
     if (!stext.trimEnd().endsWith('data: [DONE]')) problems.push('streaming: does not end with data: [DONE]');
     let content = '';
-    /** @type {unknown} */
+    /** @type {Parameters<typeof checkUsage>[1]} */
     let usage;
     for (const line of stext.split('\n')) {
       if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
@@ -53,7 +54,11 @@ export async function sanityCheck(keelUrl, body, streamBody, headers) {
   return problems;
 }
 
-/** @param {string} what @param {any} usage @param {string[]} problems */
+/**
+ * @param {string} what
+ * @param {{ prompt_tokens?: number, prompt_tokens_details?: { cached_tokens?: number }, completion_tokens?: number } | undefined} usage
+ * @param {string[]} problems
+ */
 function checkUsage(what, usage, problems) {
   const got = `${usage?.prompt_tokens}/${usage?.prompt_tokens_details?.cached_tokens}/${usage?.completion_tokens}`;
   const want = `${FAKE_USAGE.prompt_tokens}/${FAKE_USAGE.prompt_tokens_details.cached_tokens}/${FAKE_USAGE.completion_tokens}`;
@@ -65,66 +70,50 @@ function checkUsage(what, usage, problems) {
  * @property {boolean} ok
  * @property {string} detail
  * @property {number | null} rows
- * @property {string | null} table
  */
 
-/** Column lookup that does not care whether the store spells it input_tokens or inputTokens. */
-/** @param {string[]} cols @param {string} name */
-function col(cols, name) {
-  return cols.find((c) => c.toLowerCase().replaceAll('_', '') === name) ?? null;
-}
-
 /**
+ * Reads the store with Keel's own opening and schema (not a guess at its tables and columns).
  * @param {string} dbPath
  * @param {{ min: number, max: number }} expected rows: at least the completed requests, at most the sent ones
  *   (a request cut by the load generator at the end of a run may or may not have reached Keel)
- * @returns {UsageCheck}
+ * @returns {Promise<UsageCheck>}
  */
-export function checkUsageRows(dbPath, expected) {
-  if (!existsSync(dbPath)) return { ok: false, detail: `no database at ${dbPath}`, rows: null, table: null };
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+export async function checkUsageRows(dbPath, expected) {
+  if (!existsSync(dbPath)) return { ok: false, detail: `no database at ${dbPath}`, rows: null };
+  const database = await openDatabase(`sqlite:${dbPath}`, { migrate: 'require' });
   try {
-    const tables = /** @type {{ name: string }[]} */ (
-      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all()
-    ).map((t) => t.name);
-    const table = tables.find((t) => /usage/i.test(t) && !/migration/i.test(t));
-    if (!table)
-      return { ok: false, detail: `no usage table among: ${tables.join(', ')}`, rows: null, table: null };
-    const cols = /** @type {{ name: string }[]} */ (db.prepare(`PRAGMA table_info("${table}")`).all()).map(
-      (c) => c.name,
-    );
-    const rows = /** @type {{ n: number }} */ (db.prepare(`SELECT count(*) AS n FROM "${table}"`).get()).n;
-    const parts = [`${rows} rows in ${table} (expected ${expected.min}..${expected.max})`];
+    const { db } = database;
+    const byStatus = await db
+      .selectFrom('usage_events')
+      .select((eb) => ['status', eb.fn.countAll().as('n')])
+      .groupBy('status')
+      .orderBy('status')
+      .execute();
+    const rows = byStatus.reduce((sum, r) => sum + Number(r.n), 0);
+    const parts = [
+      `${rows} usage rows (expected ${expected.min}..${expected.max})`,
+      `by status: ${byStatus.map((r) => `${r.status}=${r.n}`).join(' ')}`,
+    ];
     let ok = rows >= expected.min && rows <= expected.max;
-
-    const status = col(cols, 'status');
-    if (status) {
-      const byStatus = /** @type {{ s: number, n: number }[]} */ (
-        db.prepare(`SELECT "${status}" AS s, count(*) AS n FROM "${table}" GROUP BY 1 ORDER BY 1`).all()
-      );
-      parts.push(`by status: ${byStatus.map((r) => `${r.s}=${r.n}`).join(' ')}`);
-    }
-    const input = col(cols, 'inputtokens');
-    const cached = col(cols, 'cachedinputtokens');
-    const output = col(cols, 'outputtokens');
-    if (input && cached && output) {
-      const where = status ? `WHERE "${status}" = 200` : '';
-      const q = `SELECT count(*) AS n FROM "${table}" ${where}
-        ${where ? 'AND' : 'WHERE'} NOT ("${input}" = ? AND "${cached}" = ? AND "${output}" = ?)`;
-      const wrong = /** @type {{ n: number }} */ (
-        db
-          .prepare(q)
-          .get(
-            FAKE_USAGE.prompt_tokens,
-            FAKE_USAGE.prompt_tokens_details.cached_tokens,
-            FAKE_USAGE.completion_tokens,
-          )
-      ).n;
-      parts.push(`${wrong} successful rows with tokens different from the upstream's`);
-      if (wrong > 0) ok = false;
-    }
-    return { ok, detail: parts.join('; '), rows, table };
+    const wrong = await db
+      .selectFrom('usage_events')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('status', '=', 200)
+      .where((eb) =>
+        eb.not(
+          eb.and([
+            eb('input_tokens', '=', FAKE_USAGE.prompt_tokens),
+            eb('cached_input_tokens', '=', FAKE_USAGE.prompt_tokens_details.cached_tokens),
+            eb('output_tokens', '=', FAKE_USAGE.completion_tokens),
+          ]),
+        ),
+      )
+      .executeTakeFirstOrThrow();
+    parts.push(`${wrong.n} successful rows with tokens different from the upstream's`);
+    if (Number(wrong.n) > 0) ok = false;
+    return { ok, detail: parts.join('; '), rows };
   } finally {
-    db.close();
+    await database.close();
   }
 }

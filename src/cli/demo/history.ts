@@ -3,6 +3,7 @@ import type { KeelConfig } from '../../config/schema.js';
 import { createSecurityEventWriter } from '../../store/security-events.js';
 import type { UsageEvent } from '../../store/types.js';
 import { createUsageWriter } from '../../store/usage.js';
+import { usageEvent } from '../../store/usage-event.js';
 import { createPriceBook } from '../../value/pricing/price-book.js';
 import { PROFILES, type Profile, pickHour, pickMix, WEEKDAY } from './traffic.js';
 
@@ -109,7 +110,7 @@ export async function backfillHistory(
         const userN = 1 + Math.floor(rand() ** 1.6 * p.users);
         const requestId = `demo-${run}-${p.useCase.slice(0, 4)}-${d}-${i}`;
         const attacked = rand() < attackShare;
-        const base: UsageEvent = {
+        const base = usageEvent({
           requestId,
           ts,
           endpoint: mix.endpoint,
@@ -118,28 +119,14 @@ export async function backfillHistory(
           modelRequested: mix.model,
           provider: mix.provider,
           modelUpstream: mix.upstream,
-          attempts: 1,
-          fallbacks: [],
-          cacheHit: false,
-          status: 200,
-          errorCode: null,
-          latencyMs: 0,
-          ttftMs: null,
-          inputTokens: 0,
-          cachedInputTokens: 0,
-          cacheWriteTokens: 0,
-          outputTokens: 0,
-          reasoningTokens: 0,
-          tokensEstimated: false,
           costUsd: 0,
-          priceVersion: null,
           keyId: keyIds.get(p.useCase) ?? null,
           useCase: p.useCase,
           team: p.team,
           userId: `${p.team}-user-${userN}`,
           feature: p.features[Math.floor(rand() * p.features.length)] ?? null,
           traceId: `demo-${run}-t-${p.useCase.slice(0, 4)}-${d}-${Math.floor(i / 3)}`,
-        };
+        });
         if (attacked) {
           // Refused by the input guard before any provider was called: no tokens, no cost.
           refused++;
