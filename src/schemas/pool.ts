@@ -9,7 +9,13 @@ import {
   type SchemaCompilerOptions,
   type SchemaDialect,
 } from './compiler.js';
-import { type FromSchemaWorker, runJob, type SchemaJob, type ValidationResult } from './protocol.js';
+import {
+  type FromSchemaWorker,
+  type JobReply,
+  runJob,
+  type SchemaJob,
+  type ValidationResult,
+} from './protocol.js';
 
 /**
  * Caller-supplied JSON Schemas are checked, compiled and validated in worker threads, never on the
@@ -55,6 +61,8 @@ interface Slot {
   exited: Promise<void>;
   job: Pending | null;
   timer: NodeJS.Timeout | null;
+  /** Its thread has loaded and warmed up: the time limit counts from here, not from a cold start. */
+  online: boolean;
 }
 
 function defaultWorkerUrl(): URL | null {
@@ -145,7 +153,7 @@ export class SchemaPool {
     }
   }
 
-  private settle(p: Pending, m: FromSchemaWorker): void {
+  private settle(p: Pending, m: JobReply): void {
     if (m.ok) {
       this.remember(p.key, null);
       p.resolve(m.result);
@@ -169,8 +177,12 @@ export class SchemaPool {
 
   private dispatch(slot: Slot, p: Pending): void {
     slot.job = p;
-    slot.timer = setTimeout(() => this.expire(slot), this.options.timeoutMs);
+    if (slot.online) this.time(slot);
     slot.worker.postMessage(p.job);
+  }
+
+  private time(slot: Slot): void {
+    slot.timer = setTimeout(() => this.expire(slot), this.options.timeoutMs);
   }
 
   private start(): Slot {
@@ -181,8 +193,14 @@ export class SchemaPool {
       exited: new Promise((resolve) => worker.once('exit', () => resolve())),
       job: null,
       timer: null,
+      online: false,
     };
     worker.on('message', (m: FromSchemaWorker) => {
+      if ('ready' in m) {
+        slot.online = true;
+        if (slot.job) this.time(slot);
+        return;
+      }
       const p = slot.job;
       if (!p || p.job.id !== m.id || !this.slots.has(slot)) return;
       this.release(slot);

@@ -11,6 +11,10 @@ export type ToSchemaWorker =
   | { op: 'exit' };
 
 export type FromSchemaWorker =
+  /** Loaded, meta-schemas compiled: jobs are timed from now on. */
+  { ready: true } | JobReply;
+
+export type JobReply =
   | { id: number; ok: true; result?: ValidationResult }
   /** The schema was refused: InvalidSchemaError's message. */
   | { id: number; ok: false; invalid: string }
@@ -20,7 +24,7 @@ export type FromSchemaWorker =
 export type SchemaJob = Extract<ToSchemaWorker, { op: 'run' }>;
 
 /** One job on `compiler`: in a worker thread, or in-process where no worker script exists. */
-export function runJob(compiler: SchemaCompiler, m: SchemaJob): FromSchemaWorker {
+export function runJob(compiler: SchemaCompiler, m: SchemaJob): JobReply {
   try {
     const fn = compiler.compile(m.text, m.dialect);
     if (m.value === undefined) return { id: m.id, ok: true };

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SchemaCompiler, type SchemaCompilerOptions } from './compiler.js';
-import { runJob, type ToSchemaWorker } from './protocol.js';
+import { type FromSchemaWorker, runJob, type ToSchemaWorker } from './protocol.js';
 
 /**
  * Worker entry of the schema pool: its own SchemaCompiler (same limits, its own LRU of compiled
@@ -11,6 +11,9 @@ import { runJob, type ToSchemaWorker } from './protocol.js';
 const port = parentPort;
 if (port) {
   const compiler = new SchemaCompiler(workerData as Partial<SchemaCompilerOptions>);
+  // The first schema of each dialect compiles ajv's meta-schema validator: not the caller's cost.
+  compiler.check(true, 'draft-07');
+  compiler.check(true, '2020-12');
   port.on('message', (m: ToSchemaWorker) => {
     if (m.op === 'exit') {
       port.close();
@@ -18,4 +21,5 @@ if (port) {
     }
     port.postMessage(runJob(compiler, m));
   });
+  port.postMessage({ ready: true } satisfies FromSchemaWorker);
 }
