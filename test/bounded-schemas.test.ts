@@ -45,6 +45,27 @@ beforeEach(() => {
   ant.reset();
 });
 
+/** /healthz asked again and again until stop(), which returns how long each answer took. */
+function probeHealth(): { stop(): Promise<number[]> } {
+  const times: number[] = [];
+  let done = false;
+  const loop = (async () => {
+    while (!done) {
+      const t0 = performance.now();
+      const r = await fetch(`${keel.url}/healthz`);
+      await r.body?.cancel();
+      times.push(performance.now() - t0);
+    }
+  })();
+  return {
+    async stop() {
+      done = true;
+      await loop;
+      return times;
+    },
+  };
+}
+
 const tool = (parameters: unknown) => ({ type: 'function', function: { name: 'lookup', parameters } });
 
 function chat(body: Record<string, unknown>): Promise<Response> {
@@ -135,16 +156,7 @@ describe('caller-supplied JSON Schemas', () => {
     for (let i = 0; i < N; i++) oai.enqueue({ toolCalls: [{ name: 'lookup', arguments: args }] });
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
-    const healthTimes: number[] = [];
-    let done = false;
-    const probe = (async () => {
-      while (!done) {
-        const t0 = performance.now();
-        const r = await fetch(`${keel.url}/healthz`);
-        await r.body?.cancel();
-        healthTimes.push(performance.now() - t0);
-      }
-    })();
+    const health = probeHealth();
     const unsafe = Array.from({ length: N }, (_, i) =>
       chat({
         tools: [
@@ -156,8 +168,7 @@ describe('caller-supplied JSON Schemas', () => {
       ...Array.from({ length: N }, () => chat({ tools: [tool(schema)] })),
       ...unsafe,
     ]);
-    done = true;
-    await probe;
+    const healthTimes = await health.stop();
     delay.disable();
     const statuses = results.map((r) => r.status);
     await Promise.all(results.map((r) => r.body?.cancel()));
@@ -206,20 +217,10 @@ describe('caller-supplied JSON Schemas', () => {
       longest = Math.max(longest, now - last);
       last = now;
     }, 2);
-    const healthTimes: number[] = [];
-    let done = false;
-    const probe = (async () => {
-      while (!done) {
-        const t0 = performance.now();
-        const r = await fetch(`${keel.url}/healthz`);
-        await r.body?.cancel();
-        healthTimes.push(performance.now() - t0);
-      }
-    })();
+    const health = probeHealth();
     const schemas = Array.from({ length: N }, (_, i) => (i % 2 ? patterned(i) : wide(i)));
     const results = await Promise.all(schemas.map((s) => chat({ tools: [tool(s)] })));
-    done = true;
-    await probe;
+    const healthTimes = await health.stop();
     clearInterval(tick);
     const bodies = await Promise.all(results.map((r) => r.json()));
     expect(results.map((r) => r.status)).toEqual(Array(N).fill(502));
