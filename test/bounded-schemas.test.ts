@@ -243,4 +243,30 @@ describe('caller-supplied JSON Schemas', () => {
     // Wall clock, with the margin a loaded machine needs.
     expect(Math.max(...healthTimes)).toBeLessThan(1000);
   });
+
+  it('a schema with no verdict within json_schema.timeout_ms is a 400 before any upstream call', async () => {
+    const strict = await startKeel(
+      standardConfig({ openai: oai, anthropic: ant }, { json_schema: { timeout_ms: 1 } }),
+    );
+    try {
+      const properties: Record<string, object> = {};
+      for (let k = 0; k < 600; k++) properties[`p${k}`] = { type: 'string' };
+      const res = await fetch(`${strict.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'gpt-4o',
+          messages: [{ role: 'user', content: 'hi' }],
+          tools: [tool({ type: 'object', properties })],
+        }),
+      });
+      expect(res.status).toBe(400);
+      const body = obj(await res.json());
+      expect(body.error).toMatchObject({ code: 'invalid_request', param: 'tools[0].function.parameters' });
+      expect(String(obj(body.error).message)).toMatch(/too expensive to evaluate: no verdict within 1 ms/);
+      expect(oai.requests).toHaveLength(0);
+    } finally {
+      await strict.close();
+    }
+  });
 });
