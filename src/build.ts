@@ -21,7 +21,7 @@ import { startBudgetReconciler } from './pipeline/reconcile.js';
 import type { UsageObserver } from './pipeline/record.js';
 import { createProviders } from './providers/registry.js';
 import { createRouter } from './routing/router.js';
-import { createSchemaCompiler } from './schemas/index.js';
+import { createSchemaPool } from './schemas/index.js';
 import { createChangeWatcher } from './store/changes.js';
 import { createCounters } from './store/counters/index.js';
 import { openDatabase, SERVING_BUSY_TIMEOUT_MS } from './store/db.js';
@@ -156,8 +156,9 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     metric: (detector, direction, action) => metrics.recordGuardDecision(detector, direction, action),
     audit,
   });
-  // Caller-supplied JSON Schemas: checked at admission, compiled for guards and output checks.
-  const schemas = createSchemaCompiler(config.json_schema);
+  // Caller-supplied JSON Schemas: checked at admission, compiled for guards and output checks, in
+  // worker threads started on the first schema.
+  const schemas = createSchemaPool(config.json_schema);
   const pipeline = createPipeline({
     onStoreFailure: createStoreFailureReporter({
       logger,
@@ -270,6 +271,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       }
       await tracing.shutdown();
       await Promise.all([...providers.values()].map((p) => p.close?.()));
+      await schemas.close();
       await limits.close();
       await database.close();
     },

@@ -212,6 +212,10 @@ export const configSchema = z
         cache_size: z.number().int().positive().default(1000),
         /** Schema JSON text the cache may hold, in bytes. */
         cache_bytes: z.number().int().positive().default(16_777_216),
+        /** Worker threads that check, compile and validate schemas off the event loop. */
+        threads: z.number().int().min(1).max(16).default(1),
+        /** A schema job unanswered after this long is refused as too expensive; its thread is replaced. */
+        timeout_ms: z.number().int().positive().default(2000),
       })
       .strict()
       .default({
@@ -225,6 +229,8 @@ export const configSchema = z
         max_instance_depth: 64,
         cache_size: 1000,
         cache_bytes: 16_777_216,
+        threads: 1,
+        timeout_ms: 2000,
       }),
     /** Where rate-limit windows and budget reservations live (src/store/counters). */
     limits: z

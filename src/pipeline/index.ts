@@ -12,7 +12,7 @@ import type {
 import type { GuardPolicy } from '../config/guards.js';
 import { toKeelError } from '../errors.js';
 import { newDispatchOutcome } from '../routing/outcome.js';
-import type { SchemaCompiler } from '../schemas/index.js';
+import type { SchemaPool } from '../schemas/index.js';
 import type { UsageSink } from '../store/types.js';
 import { type AdmitDeps, admit, release } from './admit.js';
 import { attribute } from './attribute.js';
@@ -24,6 +24,7 @@ import { failureMode } from './failure-policy.js';
 import { checkExternal } from './guard/external.js';
 import { createStreamGuard, screenOutput } from './guard/output.js';
 import { guardRequest } from './guard/stage.js';
+import { verifyToolArguments } from './guard/tools.js';
 import type { GuardEvent } from './guard/types.js';
 import { record, type UsageObserver } from './record.js';
 import { checkRequestSchemas } from './schemas.js';
@@ -46,8 +47,8 @@ export interface PipelineDeps extends AdmitDeps {
     policyFor(ctx: RequestContext): GuardPolicy | null;
     onEvents(ctx: RequestContext, events: readonly GuardEvent[]): void;
   };
-  /** Checks and compiles caller-supplied JSON Schemas with bounded work. Absent = not checked. */
-  schemas?: SchemaCompiler;
+  /** Checks, compiles and validates caller-supplied JSON Schemas off the event loop. Absent = not checked. */
+  schemas?: SchemaPool;
   /** Metrics, traces, request logs: told about every finished request. */
   observers?: readonly UsageObserver[];
   /** Told when an upstream's reported usage was not believed and Keel's estimate billed instead. */
@@ -151,7 +152,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       attributionRules.check(ctx);
       if (chat) choicesOf(chat);
       authorizeRequest(ctx, model, chat);
-      if (chat && deps.schemas) checkRequestSchemas(chat, ctx.apiShape, deps.schemas);
+      if (chat && deps.schemas) await checkRequestSchemas(chat, ctx.apiShape, deps.schemas);
       await admit(deps, ctx, model, estimate);
       // The reservation assumed the default output limit: send it upstream, or a call with no
       // max_tokens (a reasoning model above all) could produce more than was reserved.
@@ -252,7 +253,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         res = await deps.router.chat(req, ctx.dispatch, signal);
         if (!vetUsage(ctx)) delete res.usage;
         screen(ctx, res);
-        if (ctx.guardOutput) screenOutput(res, ctx.guardOutput, ctx.guardEvents);
+        if (ctx.guardOutput)
+          screenOutput(
+            res,
+            ctx.guardOutput,
+            ctx.guardEvents,
+            await verifyToolArguments(res, ctx.guardOutput),
+          );
       } catch (e) {
         finish(ctx, 0, e, null);
         throw e;

@@ -17,9 +17,8 @@ type RegExpEngine = NonNullable<NonNullable<Options['code']>['regExp']>;
 /**
  * Compiles caller-supplied JSON Schemas with bounded work: static limits first (analyze.ts), then
  * ajv with RE2JS as its regex engine (regex.ts), then validation that refuses instances nested
- * deeper than the schema analysis covered. One instance per Keel (built in build.ts), holding a
- * bounded LRU of compiled schemas keyed by a hash of their JSON text, so the hot path is one
- * JSON.stringify and one hash per schema.
+ * deeper than the schema analysis covered. One instance per schema thread (worker.ts, run by the
+ * pool in pool.ts), holding a bounded LRU of compiled schemas keyed by a hash of their JSON text.
  */
 
 /** `draft-07` for tool parameters (what OpenAI and Anthropic document), `2020-12` with formats for outputs. */

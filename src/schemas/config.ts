@@ -1,9 +1,11 @@
 import type { KeelConfig } from '../config/schema.js';
-import { SchemaCompiler } from './compiler.js';
+import { SchemaPool } from './pool.js';
 
-/** The compiler a Keel instance owns, sized by `json_schema` in the config. */
-export function createSchemaCompiler(c: KeelConfig['json_schema']): SchemaCompiler {
-  return new SchemaCompiler({
+/** The schema threads a Keel instance owns, sized by `json_schema` in the config. */
+export function createSchemaPool(c: KeelConfig['json_schema']): SchemaPool {
+  return new SchemaPool({
+    threads: c.threads,
+    timeoutMs: c.timeout_ms,
     maxBytes: c.max_bytes,
     maxNodes: c.max_nodes,
     maxDepth: c.max_depth,

@@ -8,5 +8,7 @@ export {
   type SchemaDialect,
   type SchemaError,
 } from './compiler.js';
-export { createSchemaCompiler } from './config.js';
+export { createSchemaPool } from './config.js';
+export { DEFAULT_SCHEMA_POOL_OPTIONS, SchemaPool, type SchemaPoolOptions } from './pool.js';
+export type { ValidationResult } from './protocol.js';
 export { compileSafeRegex, MAX_PATTERN_LENGTH, type SafeRegex, UnsafePatternError } from './regex.js';

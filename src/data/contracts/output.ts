@@ -1,11 +1,11 @@
-import { InvalidSchemaError, type SchemaCompiler } from '../../schemas/index.js';
+import { InvalidSchemaError, type SchemaPool } from '../../schemas/index.js';
 import type { Contract } from './schema.js';
 
 /**
  * Validation of structured model outputs: does a response that was asked for JSON matching a
  * schema (`response_format: {type: 'json_schema'}`) actually parse and conform? Schemas go through
- * the bounded compiler (src/schemas: linear-time regexes, size and recursion limits, its own LRU),
- * so the per-response cost is one JSON.parse and one compiled check.
+ * the schema threads (src/schemas/pool.ts: linear-time regexes, size and recursion limits, a time
+ * limit, off the event loop), so the per-response cost on the caller's thread is one round trip.
  */
 
 export interface OutputError {
@@ -21,26 +21,22 @@ export interface OutputValidation {
 
 /** A reusable checker for one schema: what the pipeline holds per use case. */
 export function compileOutputValidator(
-  schemas: SchemaCompiler,
+  schemas: SchemaPool,
   schema: object | string,
-): (text: string) => OutputValidation {
-  let fn: ReturnType<SchemaCompiler['compile']>;
-  try {
-    fn = schemas.compile(schema, '2020-12');
-  } catch (e) {
-    if (!(e instanceof InvalidSchemaError)) throw e;
-    const msg = `invalid schema: ${e.message}`;
-    return () => ({ valid: false, errors: [{ path: '', message: msg }] });
-  }
-  return (text: string) => {
-    let doc: unknown;
+): (text: string) => Promise<OutputValidation> {
+  return async (text: string) => {
     try {
-      doc = JSON.parse(text);
+      JSON.parse(text);
     } catch {
       return { valid: false, errors: [{ path: '', message: 'output is not valid JSON' }] };
     }
-    const r = fn.validate(doc);
-    return r.valid ? { valid: true, errors: [] } : { valid: false, errors: r.errors };
+    try {
+      const r = await schemas.validate(schema, '2020-12', text);
+      return r.valid ? { valid: true, errors: [] } : { valid: false, errors: r.errors };
+    } catch (e) {
+      if (!(e instanceof InvalidSchemaError)) throw e;
+      return { valid: false, errors: [{ path: '', message: `invalid schema: ${e.message}` }] };
+    }
   };
 }
 
@@ -49,10 +45,10 @@ export function compileOutputValidator(
  * Accepts OpenAI's `response_format.json_schema` wrapper ({name, schema, strict}) as well.
  */
 export function validateOutput(
-  schemas: SchemaCompiler,
+  schemas: SchemaPool,
   schema: object | string,
   text: string,
-): OutputValidation {
+): Promise<OutputValidation> {
   const s =
     typeof schema === 'object' && schema !== null && 'schema' in schema && 'name' in schema
       ? (schema as { schema: object }).schema

@@ -13,9 +13,9 @@ import {
   unmask,
 } from '../../guards/index.js';
 import type { DetectorResult, Span } from '../../guards/types.js';
-import type { SchemaCompiler } from '../../schemas/index.js';
+import type { SchemaPool } from '../../schemas/index.js';
 import { event } from './input.js';
-import { checkToolCall } from './tools.js';
+import { type ArgumentProblems, checkToolCall } from './tools.js';
 import type { GuardEvent } from './types.js';
 
 type OutputDetector = 'secrets' | 'pii' | 'leak';
@@ -29,8 +29,8 @@ export interface OutputContext {
   /** Placeholders masked on the way in, restored on the way out. */
   restore: Map<string, string> | null;
   req: ChatRequest;
-  /** Compiles the tools' parameter schemas to check the model's arguments; null = not checked. */
-  schemas: SchemaCompiler | null;
+  /** Validates the model's arguments against the tools' parameter schemas; null = not checked. */
+  schemas: SchemaPool | null;
 }
 
 /** System prompts shorter than this hold nothing worth a verbatim-leak check. */
@@ -64,8 +64,16 @@ function outputBlocked(d: OutputDetector, labels: string[]): KeelError {
   );
 }
 
-/** Screen a complete answer: block, redact or flag; restore masked values; check tool calls. */
-export function screenOutput(res: ChatResponse, oc: OutputContext, events: GuardEvent[]): void {
+/**
+ * Screen a complete answer: block, redact or flag; restore masked values; check tool calls.
+ * `args` holds what verifyToolArguments found wrong with their arguments (null = not checked).
+ */
+export function screenOutput(
+  res: ChatResponse,
+  oc: OutputContext,
+  events: GuardEvent[],
+  args: ArgumentProblems | null = null,
+): void {
   const dets = detectors(oc);
   for (const choice of res.choices) {
     let text = choice.message.content;
@@ -82,7 +90,7 @@ export function screenOutput(res: ChatResponse, oc: OutputContext, events: Guard
     }
     const calls = choice.message.toolCalls;
     if (calls?.length) {
-      const kept = calls.filter((c) => keepToolCall(c, oc, events, choice.index));
+      const kept = calls.filter((c) => keepToolCall(c, oc, events, choice.index, args));
       if (kept.length !== calls.length) {
         if (kept.length === 0) {
           delete choice.message.toolCalls;
@@ -95,8 +103,14 @@ export function screenOutput(res: ChatResponse, oc: OutputContext, events: Guard
   }
 }
 
-function keepToolCall(call: ToolCall, oc: OutputContext, events: GuardEvent[], index: number): boolean {
-  const problem = checkToolCall(call, oc.req, oc.policy, oc.schemas);
+function keepToolCall(
+  call: ToolCall,
+  oc: OutputContext,
+  events: GuardEvent[],
+  index: number,
+  args: ArgumentProblems | null,
+): boolean {
+  const problem = checkToolCall(call, oc.req, oc.policy) ?? args?.get(call) ?? null;
   if (!problem) return true;
   const action = oc.policy.tools.action;
   if (action === 'off') return true;
@@ -169,7 +183,7 @@ export function createStreamGuard(
       return emit(ev.index, holds ? released : ev.text, s);
     }
     if (ev.type === 'tool_call_start' && oc.policy.tools.action !== 'off') {
-      const problem = checkToolCall({ id: ev.id, name: ev.name, arguments: '' }, oc.req, oc.policy, null);
+      const problem = checkToolCall({ id: ev.id, name: ev.name, arguments: '' }, oc.req, oc.policy);
       if (problem) {
         events.push(
           event(

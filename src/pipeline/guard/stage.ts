@@ -1,7 +1,7 @@
 import type { ChatRequest } from '../../canonical/types.js';
 import type { GuardPolicy } from '../../config/guards.js';
 import { createCanary } from '../../guards/index.js';
-import type { SchemaCompiler } from '../../schemas/index.js';
+import type { SchemaPool } from '../../schemas/index.js';
 import { screenInput, systemPromptOf } from './input.js';
 import type { OutputContext } from './output.js';
 import type { GuardEvent } from './types.js';
@@ -20,7 +20,7 @@ export function guardRequest(
   req: ChatRequest,
   policy: GuardPolicy,
   state: { events: GuardEvent[] },
-  schemas?: SchemaCompiler,
+  schemas?: SchemaPool,
 ): GuardState {
   let canary: string | null = null;
   const system = req.messages.find((m) => m.role === 'system');

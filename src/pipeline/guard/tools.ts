@@ -1,52 +1,86 @@
-import type { ChatRequest, ToolCall } from '../../canonical/types.js';
+import type { ChatRequest, ChatResponse, ToolCall } from '../../canonical/types.js';
 import type { GuardPolicy } from '../../config/guards.js';
-import { InvalidSchemaError, type SchemaCompiler } from '../../schemas/index.js';
+import { InvalidSchemaError, type SchemaPool } from '../../schemas/index.js';
+import type { OutputContext } from './output.js';
+
+export interface ToolProblem {
+  label: string;
+  message: string;
+}
+
+/** What is wrong with the arguments of each tool call that has a problem. */
+export type ArgumentProblems = Map<ToolCall, ToolProblem>;
 
 /**
- * Excessive agency: a tool call must name a tool the request offered (and the policy allows), and
- * its arguments must be JSON that satisfies the tool's schema. Returns the problem, or null.
- * `schemas` is the bounded compiler (src/schemas); null checks names only (a stream's tool call
- * before its arguments have arrived).
+ * Excessive agency: a tool call must name a tool the request offered (and the policy allows).
+ * Returns the problem, or null. Its arguments are checked apart (verifyToolArguments), since
+ * validating them is a round trip to the schema threads.
  */
-export function checkToolCall(
-  call: ToolCall,
-  req: ChatRequest,
-  policy: GuardPolicy,
-  schemas: SchemaCompiler | null,
-): { label: string; message: string } | null {
+export function checkToolCall(call: ToolCall, req: ChatRequest, policy: GuardPolicy): ToolProblem | null {
   if (policy.tools.allowed && !policy.tools.allowed.includes(call.name))
     return {
       label: 'tools.not_allowed',
       message: `the model called \`${call.name}\`, which the guard policy does not allow.`,
     };
-  const tool = req.tools?.find((t) => t.name === call.name);
-  if (req.tools && !tool)
+  if (req.tools && !req.tools.some((t) => t.name === call.name))
     return {
       label: 'tools.not_offered',
       message: `the model called \`${call.name}\`, which the request did not offer.`,
     };
-  if (!schemas || !policy.tools.validate_arguments || !tool) return null;
-  let args: unknown;
+  return null;
+}
+
+/**
+ * The arguments of every tool call of a complete answer must be JSON that satisfies the tool's
+ * schema; validated in the schema threads (src/schemas/pool.ts), all calls at once. Null when the
+ * policy does not ask for it.
+ */
+export async function verifyToolArguments(
+  res: ChatResponse,
+  oc: OutputContext,
+): Promise<ArgumentProblems | null> {
+  const { policy, req, schemas } = oc;
+  if (!schemas || !policy.tools.validate_arguments || policy.tools.action === 'off') return null;
+  const problems: ArgumentProblems = new Map();
+  const checks: Array<Promise<void>> = [];
+  for (const choice of res.choices)
+    for (const call of choice.message.toolCalls ?? []) {
+      const tool = req.tools?.find((t) => t.name === call.name);
+      if (!tool || checkToolCall(call, req, policy)) continue;
+      checks.push(
+        argumentProblem(call, tool.parameters, schemas).then((p) => {
+          if (p) problems.set(call, p);
+        }),
+      );
+    }
+  await Promise.all(checks);
+  return problems;
+}
+
+async function argumentProblem(
+  call: ToolCall,
+  schema: unknown,
+  schemas: SchemaPool,
+): Promise<ToolProblem | null> {
+  const text = call.arguments || '{}';
   try {
-    args = JSON.parse(call.arguments || '{}');
+    JSON.parse(text);
   } catch {
     return { label: 'tools.invalid_json', message: `the arguments of \`${call.name}\` are not valid JSON.` };
   }
-  let result: ReturnType<ReturnType<SchemaCompiler['compile']>['validate']>;
+  let result: Awaited<ReturnType<SchemaPool['validate']>>;
   try {
-    // Admission already refused unsafe schemas; this is a cache hit for the check, one compile.
-    result = schemas.compile(tool.parameters).validate(args);
+    // Admission compiled the schema in the same threads: this is a cache hit and one validation.
+    result = await schemas.validate(schema, 'draft-07', text);
   } catch (e) {
     // A schema ajv cannot compile is the client's business; the call is not judged by it.
     if (e instanceof InvalidSchemaError) return null;
     throw e;
   }
-  if (!result.valid) {
-    const first = result.errors[0];
-    return {
-      label: 'tools.schema_violation',
-      message: `the arguments of \`${call.name}\` do not match its schema (${first?.path || '/'} ${first?.message ?? ''}).`,
-    };
-  }
-  return null;
+  if (result.valid) return null;
+  const first = result.errors[0];
+  return {
+    label: 'tools.schema_violation',
+    message: `the arguments of \`${call.name}\` do not match its schema (${first?.path || '/'} ${first?.message ?? ''}).`,
+  };
 }

@@ -1,13 +1,14 @@
 import type { Hono } from 'hono';
 import { validateOutput } from '../../../data/contracts/output.js';
 import { KeelError } from '../../../errors.js';
-import { SchemaCompiler } from '../../../schemas/index.js';
+import { SchemaPool } from '../../../schemas/index.js';
 import type { AppEnv } from '../../types.js';
 import { onlyFields, readAdminBody } from '../body.js';
 import { actorOf, type DataRoutesDeps, invalid, str } from './shared.js';
 
 export function registerHealthMonitorRoutes(app: Hono<AppEnv>, deps: DataRoutesDeps): void {
-  const schemas = deps.schemas ?? new SchemaCompiler();
+  // Without the app's pool (route tests), in-process: nothing would end a thread started here.
+  const schemas = deps.schemas ?? new SchemaPool({ workerUrl: null });
   const { data } = deps;
   app.get('/data/health', async (c) => {
     const useCase = c.req.query('use_case');
@@ -47,6 +48,6 @@ export function registerHealthMonitorRoutes(app: Hono<AppEnv>, deps: DataRoutesD
       throw invalid('schema (a JSON Schema) is required.', 'schema');
     if (typeof body.output !== 'string')
       throw invalid('output (the model output text) is required.', 'output');
-    return c.json(validateOutput(schemas, body.schema as object, body.output));
+    return c.json(await validateOutput(schemas, body.schema as object, body.output));
   });
 }

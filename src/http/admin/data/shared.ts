@@ -3,7 +3,7 @@ import { ContractError } from '../../../data/contracts/schema.js';
 import type { DataServices } from '../../../data/index.js';
 import { DataJobError } from '../../../data/jobs.js';
 import { KeelError } from '../../../errors.js';
-import type { SchemaCompiler } from '../../../schemas/index.js';
+import type { SchemaPool } from '../../../schemas/index.js';
 import type { AppEnv } from '../../types.js';
 
 export interface DataRoutesDeps {
@@ -14,7 +14,7 @@ export interface DataRoutesDeps {
   maxUploadBytes?: number;
   now?: () => number;
   /** Compiles schemas given to POST /data/validate-output (default: one owned by these routes). */
-  schemas?: SchemaCompiler;
+  schemas?: SchemaPool;
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString();
