@@ -61,7 +61,9 @@ function config(dir: string, extra: Record<string, unknown> = {}): Record<string
         { scope: 'use_case', id: 'lenient', usd: 100 },
       ],
       failure_policy: { timeout_ms: 1000, use_cases: { lenient: { budgets: 'open' } } },
-      limits: { reconcile_every_s: 1 },
+      // Per-call reservations: with a leased slice (the default) a replica keeps admitting from the
+      // allowance it already holds through a short outage, and the closed policy would never be asked.
+      limits: { reconcile_every_s: 1, budget_lease_fraction: 0 },
       cluster: { lease_poll_ms: 200 },
       logging: { level: 'warn' },
       ...extra,
