@@ -1,6 +1,6 @@
+import { Mulberry32 } from '../../prng.js';
 import type { UsageEvent } from '../../store/types.js';
 import type { DatasetProfile } from '../datasets/profile.js';
-import { Mulberry32 } from '../drift/prng.js';
 import { FrequentItems } from '../sketches/frequent.js';
 import { KllSketch, type KllState } from '../sketches/kll.js';
 
