@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, ChatRequest } from '../canonical/types.js';
-import { countTextTokens, EXACT_TOKEN_LIMIT, estimateChatInputTokens } from './tokens.js';
+import {
+  countTextTokens,
+  EXACT_TOKEN_LIMIT,
+  encodingFor,
+  estimateChatInputTokens,
+  estimateEmbeddingInputTokens,
+} from './tokens.js';
 
 const text = (role: ChatMessage['role'], t: string, extra: Partial<ChatMessage> = {}): ChatMessage => ({
   role,
@@ -94,5 +100,21 @@ describe('estimateChatInputTokens', () => {
       responseFormat: { type: 'json_schema', name: 's', schema },
     });
     expect(estimateChatInputTokens(withSchema)).toBe(base + countTextTokens(JSON.stringify(schema)));
+  });
+});
+
+describe('one counter, encoding by model family', () => {
+  it('counts OpenAI embedding models in cl100k_base and every other model in o200k_base', () => {
+    expect(encodingFor('text-embedding-3-small')).toBe('cl100k_base');
+    expect(encodingFor('text-embedding-ada-002')).toBe('cl100k_base');
+    expect(encodingFor('gpt-4o-mini')).toBe('o200k_base');
+    expect(encodingFor('gemini-embedding-001')).toBe('o200k_base');
+    // The two encodings split this differently, so the family decides the count.
+    const s = 'ünïcödé ðata 12345678';
+    expect(countTextTokens(s, 'cl100k_base')).not.toBe(countTextTokens(s, 'o200k_base'));
+    expect(estimateEmbeddingInputTokens('text-embedding-3-small', [s, [1, 2, 3]])).toBe(
+      countTextTokens(s, 'cl100k_base') + 3,
+    );
+    expect(estimateEmbeddingInputTokens('gemini-embedding-001', [s])).toBe(countTextTokens(s));
   });
 });

@@ -6,6 +6,7 @@
 import type { CancelSignal } from '../../canonical/cancel.js';
 import type { ChatStreamEvent, EmbeddingsResponse } from '../../canonical/types.js';
 import type { ProviderConfig } from '../../config/schema.js';
+import { estimateEmbeddingInputTokens } from '../../value/tokens.js';
 import type { ProviderDeps } from '../index.js';
 import {
   createHttpClient,
@@ -124,7 +125,10 @@ export function createOpenAIBaseAdapter(
         secrets,
       );
       if (inputTokens !== null) return { ...out, usage: { inputTokens } } satisfies EmbeddingsResponse;
-      return { ...out, usage: { inputTokens: await estimateInputTokens(req.input), estimated: true } };
+      return {
+        ...out,
+        usage: { inputTokens: estimateEmbeddingInputTokens(call.model, req.input), estimated: true },
+      };
     },
 
     close() {
@@ -151,25 +155,4 @@ async function* guardStream(
       cause: err,
     });
   }
-}
-
-type CountTokens = (text: string) => number;
-let countTokens: Promise<CountTokens> | undefined;
-
-/**
- * Only for upstreams whose embeddings response carries no usage. The tokenizer is loaded lazily
- * because most deployments never need it on this path.
- */
-async function estimateInputTokens(input: string[] | number[][]): Promise<number> {
-  let total = 0;
-  let strings = false;
-  for (const item of input) {
-    if (typeof item === 'string') strings = true;
-    else total += item.length;
-  }
-  if (!strings) return total;
-  countTokens ??= import('gpt-tokenizer/encoding/cl100k_base').then((m) => m.countTokens as CountTokens);
-  const count = await countTokens;
-  for (const item of input) if (typeof item === 'string') total += count(item);
-  return total;
 }
