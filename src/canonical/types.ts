@@ -136,10 +136,6 @@ export interface EmbeddingsResponse {
   usage: { inputTokens: number; estimated?: boolean };
 }
 
-export function emptyUsage(): Usage {
-  return { inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0 };
-}
-
 /** Plain text of a message's parts (images dropped), for token estimation and guards. */
 export function messageText(m: ChatMessage): string {
   let out = '';

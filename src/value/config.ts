@@ -62,11 +62,9 @@ export const useCaseAccessSchema = z
     teams: z.array(z.string().min(1).max(200)).max(1000).default([]),
   })
   .strict();
-export type UseCaseAccess = z.infer<typeof useCaseAccessSchema>;
 
 /** A keel.yaml `use_cases:` entry: the registry's fields plus `access`. */
 export const useCaseEntrySchema = useCaseConfigSchema.extend({ access: useCaseAccessSchema.optional() });
-export type UseCaseEntry = z.infer<typeof useCaseEntrySchema>;
 
 export const useCasesConfigSchema = z
   .array(useCaseEntrySchema)
@@ -232,6 +230,3 @@ export const valueConfigSchema = z
   })
   .strict()
   .prefault({});
-
-export type ValueConfig = z.infer<typeof valueConfigSchema>;
-export type RetentionConfig = z.infer<typeof retentionConfigSchema>;

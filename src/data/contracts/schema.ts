@@ -28,7 +28,6 @@ import { STAT_TESTS } from '../drift/stattests.js';
  */
 
 export const COLUMN_TYPES = ['number', 'integer', 'string', 'boolean', 'date', 'datetime', 'any'] as const;
-export type ContractColumnType = (typeof COLUMN_TYPES)[number];
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 const duration = z.union([

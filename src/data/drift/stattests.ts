@@ -59,9 +59,6 @@ export const DEFAULT_THRESHOLD: Record<StatTestName, number> = {
   kl: 0.1,
 };
 
-/** Tests whose score is a p-value (drift when small) rather than a distance (drift when large). */
-export const P_VALUE_TESTS: ReadonlySet<StatTestName> = new Set(['ks', 'chisquare', 'z']);
-
 export interface TestOutcome {
   statistic: number;
   pValue: number | null;
@@ -70,11 +67,6 @@ export interface TestOutcome {
   flags: string[];
   ksMethod?: 'exact' | 'asymp';
   referenceStd?: number;
-}
-
-/** The score Evidently compares with the threshold. */
-export function driftScore(o: TestOutcome): number {
-  return o.pValue ?? o.statistic;
 }
 
 function isConstantAndEqual(ref: Map<Key, number>, cur: Map<Key, number>): boolean {

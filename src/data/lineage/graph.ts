@@ -14,7 +14,6 @@ import { newId } from '../datasets/registry.js';
  */
 
 export type NodeType = 'dataset' | 'prompt' | 'model' | 'use_case' | 'output';
-export const NODE_TYPES: readonly NodeType[] = ['dataset', 'prompt', 'model', 'use_case', 'output'];
 
 export interface LineageNode {
   id: string;

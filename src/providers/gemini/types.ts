@@ -52,26 +52,3 @@ export interface GeminiRequest {
   toolConfig?: { functionCallingConfig: { mode: 'AUTO' | 'ANY' | 'NONE'; allowedFunctionNames?: string[] } };
   generationConfig?: GeminiGenerationConfig;
 }
-
-export interface GeminiUsageMetadata {
-  promptTokenCount?: number;
-  cachedContentTokenCount?: number;
-  candidatesTokenCount?: number;
-  thoughtsTokenCount?: number;
-  toolUsePromptTokenCount?: number;
-  totalTokenCount?: number;
-}
-
-export interface GeminiCandidate {
-  index?: number;
-  content?: { role?: string; parts?: GeminiPart[] };
-  finishReason?: string;
-}
-
-export interface GeminiResponse {
-  candidates?: GeminiCandidate[];
-  promptFeedback?: { blockReason?: string; blockReasonMessage?: string };
-  usageMetadata?: GeminiUsageMetadata;
-  modelVersion?: string;
-  responseId?: string;
-}

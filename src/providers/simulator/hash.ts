@@ -34,10 +34,6 @@ export class Hasher {
   }
 }
 
-export function hashString(s: string): number {
-  return new Hasher().str(s).digest();
-}
-
 /** Mix two 32-bit values into one (used to derive per-choice and per-token seeds). */
 export function mix(a: number, b: number): number {
   let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ b;
