@@ -15,7 +15,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 export const CHECKPOINT_ALG = 'HMAC-SHA256';
 
 /** The hashed fields of one entry; `details` is already canonical JSON text (as stored). */
-export interface ChainFields {
+interface ChainFields {
   seq: number;
   ts: number;
   actor: string;
@@ -108,7 +108,7 @@ export function entryHash(f: ChainFields): string {
 }
 
 /** What a checkpoint asserts: the chain held `count` entries through `seq`, whose hash is `headHash`. */
-export interface CheckpointBody {
+interface CheckpointBody {
   seq: number;
   count: number;
   headHash: string;

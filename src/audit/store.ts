@@ -47,7 +47,7 @@ export interface WritePlan {
   now: () => number;
 }
 
-export interface WriteResult {
+interface WriteResult {
   head: Head | null;
   /** Checkpoints this write created (not ones that already existed). */
   checkpoints: Checkpoint[];

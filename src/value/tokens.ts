@@ -9,7 +9,7 @@ import type { ChatRequest } from '../canonical/types.js';
  * why usage records computed here are marked `tokensEstimated`.
  */
 
-export type Encoding = 'o200k_base' | 'cl100k_base';
+type Encoding = 'o200k_base' | 'cl100k_base';
 
 /** The encoding a model's tokens are estimated in. */
 export function encodingFor(model: string): Encoding {
@@ -19,7 +19,7 @@ export function encodingFor(model: string): Encoding {
 type CountTokens = (text: string, opts?: { disallowedSpecial?: Set<string> }) => number;
 
 /** A BPE tokenizer (encode/decode), for the simulator and estimators. */
-export interface Bpe {
+interface Bpe {
   encode(text: string, opts?: { disallowedSpecial?: Set<string> }): number[];
   decode(tokens: number[]): string;
   countTokens: CountTokens;
@@ -33,8 +33,7 @@ const loaded = new Map<Encoding, Bpe>();
 
 /**
  * An encoding's tokenizer costs ~130 ms and ~65 MB RSS to load, so it is loaded on first use instead
- * of at start-up: a deployment whose providers always report usage never pays for it. Call
- * warmTokenizer() at start-up to move the one-off cost out of the first request that needs it.
+ * of at start-up: a deployment whose providers always report usage never pays for it.
  */
 export function loadBpe(encoding: Encoding = 'o200k_base'): Bpe {
   let bpe = loaded.get(encoding);
@@ -50,10 +49,6 @@ export function loadBpe(encoding: Encoding = 'o200k_base'): Bpe {
     loaded.set(encoding, bpe);
   }
   return bpe;
-}
-
-export function warmTokenizer(): void {
-  loadBpe();
 }
 
 // Special-token text ("<|endoftext|>") inside user content is ordinary text to count, not an error.
@@ -102,7 +97,7 @@ export const IMAGE_TOKENS_MAX = 1_600;
 export const TOOL_PROMPT_TOKENS_MAX = 346;
 
 /** A chat request's input tokens: the likely count, and an upper estimate for budget reservations. */
-export interface ChatInputEstimate {
+interface ChatInputEstimate {
   tokens: number;
   /** Images at IMAGE_TOKENS_MAX each, plus the tool-use system prompt when tools are offered. */
   maxTokens: number;

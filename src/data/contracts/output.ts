@@ -8,13 +8,13 @@ import type { Contract } from './schema.js';
  * so the per-response cost is one JSON.parse and one compiled check.
  */
 
-export interface OutputError {
+interface OutputError {
   /** JSON Pointer into the output ('' = the whole document). */
   path: string;
   message: string;
 }
 
-export interface OutputValidation {
+interface OutputValidation {
   valid: boolean;
   errors: OutputError[];
 }

@@ -130,7 +130,7 @@ export function zTest(ref: Sample, cur: Sample, threshold: number): TestOutcome 
 }
 
 /** Python's ordering of a homogeneous key list: numbers numerically, text by code point. */
-export function compareKeys(a: Key, b: Key): number {
+function compareKeys(a: Key, b: Key): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   const sa = String(a);
   const sb = String(b);
@@ -165,7 +165,7 @@ export function wassersteinDistance(a: Float64Array, b: Float64Array): number {
   return sum + comp;
 }
 
-export const WASSERSTEIN_STD_FLOOR = 0.001;
+const WASSERSTEIN_STD_FLOOR = 0.001;
 
 export function wassersteinTest(ref: Sample, cur: Sample, threshold: number, refStd: number): TestOutcome {
   if (ref.kind !== 'numeric' || cur.kind !== 'numeric')
@@ -180,7 +180,7 @@ export function wassersteinTest(ref: Sample, cur: Sample, threshold: number, ref
 }
 
 /** Evidently's get_binned_data: the shares of each bin or category on each side. */
-export function binnedShares(
+function binnedShares(
   ref: Sample,
   cur: Sample,
   numerical: boolean,

@@ -21,7 +21,7 @@ export function toMessageId(id: string): string {
 }
 
 /** Tool input must be an object on the Anthropic wire; malformed arguments from a model become `{}`. */
-export function toToolInput(args: string): JsonValue {
+function toToolInput(args: string): JsonValue {
   if (!args) return {};
   try {
     const v = JSON.parse(args) as JsonValue;

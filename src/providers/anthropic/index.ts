@@ -18,7 +18,7 @@ import { fromAnthropicResponse } from './response.js';
 import { anthropicStreamEvents } from './stream.js';
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
-export const ANTHROPIC_VERSION = '2023-06-01';
+const ANTHROPIC_VERSION = '2023-06-01';
 
 /** Accepts both `https://api.anthropic.com` (the SDK's form) and `…/v1` (the OpenAI habit). */
 export function messagesUrl(baseUrl: string | undefined): string {

@@ -4,13 +4,13 @@
  */
 import type { JsonObject, JsonValue } from '../../canonical/types.js';
 
-export type AnthropicImageSource =
+type AnthropicImageSource =
   | { type: 'base64'; media_type: string; data: string }
   | { type: 'url'; url: string };
 
 export type AnthropicTextBlock = { type: 'text'; text: string };
 export type AnthropicImageBlock = { type: 'image'; source: AnthropicImageSource };
-export type AnthropicToolUseBlock = { type: 'tool_use'; id: string; name: string; input: JsonValue };
+type AnthropicToolUseBlock = { type: 'tool_use'; id: string; name: string; input: JsonValue };
 export type AnthropicToolResultBlock = {
   type: 'tool_result';
   tool_use_id: string;

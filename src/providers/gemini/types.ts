@@ -5,7 +5,7 @@
 
 import type { JsonObject } from '../../canonical/types.js';
 
-export interface GeminiFunctionCall {
+interface GeminiFunctionCall {
   id?: string;
   name: string;
   args?: JsonObject;
@@ -28,7 +28,7 @@ export interface GeminiContent {
   parts: GeminiPart[];
 }
 
-export interface GeminiFunctionDeclaration {
+interface GeminiFunctionDeclaration {
   name: string;
   description?: string;
   parameters?: JsonObject;

@@ -25,7 +25,7 @@ import { eventsFromResponse, eventsFromSSE } from './stream.js';
 
 export type OpenAIPath = 'chat/completions' | 'embeddings';
 
-export interface OpenAIBaseOptions {
+interface OpenAIBaseOptions {
   url(path: OpenAIPath, model: string): string;
   /** Auth and extra headers; read once when the adapter is built. */
   headers(): Record<string, string>;

@@ -12,7 +12,7 @@ import { valueForSchema } from './schema-values.js';
  * non-streaming and streaming paths share it and tests can call it directly.
  */
 
-export interface SimChoice {
+interface SimChoice {
   index: number;
   text: string | null;
   toolCalls?: ToolCall[];
@@ -29,7 +29,7 @@ export interface SimAnswer {
   choices: SimChoice[];
 }
 
-export interface PlanState {
+interface PlanState {
   memo: TokenMemo;
   cache: PrefixCache;
   /** Typical answer length in tokens (config `answer_tokens`). */
@@ -80,7 +80,7 @@ function chosenTool(req: ChatRequest): ToolDef | undefined {
 }
 
 /** Cut `text` at the earliest stop sequence, then at `maxTokens`, like a model generating left to right. */
-export function applyLimits(
+function applyLimits(
   text: string,
   stop: readonly string[] | undefined,
   maxTokens: number | undefined,

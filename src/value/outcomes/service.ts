@@ -33,7 +33,7 @@ export interface Feedback {
   receivedAt: number;
 }
 
-export interface OutcomeServiceDeps {
+interface OutcomeServiceDeps {
   database: Database;
   /** Write buffered usage events, so an outcome reported right after its call can find it. */
   flushUsage?: () => Promise<void>;
