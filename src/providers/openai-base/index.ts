@@ -48,6 +48,31 @@ function isJsonContentType(v: string | string[] | undefined): boolean {
   return ct?.includes('json') === true && !ct.includes('event-stream');
 }
 
+/**
+ * An upstream that serves the OpenAI paths under `baseUrl` with a bearer key when one is set: OpenAI
+ * itself and the OpenAI-compatible servers differ only in the base URL and the max-tokens field.
+ */
+export function createBearerOpenAIAdapter(
+  cfg: ProviderConfig,
+  deps: ProviderDeps,
+  baseUrl: string,
+  maxTokensField: MaxTokensField,
+): ProviderAdapter {
+  const base = stripTrailingSlash(baseUrl);
+  const chatUrl = `${base}/chat/completions`;
+  const embeddingsUrl = `${base}/embeddings`;
+  return createOpenAIBaseAdapter(cfg, deps, {
+    url: (path) => (path === 'chat/completions' ? chatUrl : embeddingsUrl),
+    headers: () => {
+      const h: Record<string, string> = { ...cfg.headers };
+      if (cfg.api_key) h.authorization = `Bearer ${cfg.api_key}`;
+      return h;
+    },
+    sendModel: true,
+    maxTokensField,
+  });
+}
+
 export function createOpenAIBaseAdapter(
   cfg: ProviderConfig,
   deps: ProviderDeps,

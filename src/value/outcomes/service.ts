@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { KeelError } from '../../errors.js';
 import type { Principal } from '../../pipeline/context.js';
 import type { Database, KeelSchema } from '../../store/db.js';
@@ -293,7 +293,11 @@ async function findByKey(
     .where('reporter', '=', reporter)
     .where('idempotency_key', '=', key)
     .executeTakeFirst();
-  if (!r) return undefined;
+  return r ? outcomeFromRow(r) : undefined;
+}
+
+/** An outcomes row as an Outcome (SQLite and PostgreSQL return numbers in different shapes). */
+export function outcomeFromRow(r: Selectable<KeelSchema['outcomes']>): Outcome {
   return {
     id: r.id,
     requestId: r.request_id,
