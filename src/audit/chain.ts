@@ -150,9 +150,9 @@ export function signatureValid(c: CheckpointBody, signature: string, key: string
   return given !== null && timingSafeEqual(expected, given);
 }
 
-/** One line of the checkpoint file (snake_case, like the table). */
-export function checkpointLine(c: Checkpoint): string {
-  return `${JSON.stringify({
+/** A checkpoint in the table's snake_case columns (also the checkpoint file's field names). */
+export function checkpointRow(c: Checkpoint) {
+  return {
     seq: c.seq,
     count: c.count,
     head_hash: c.headHash,
@@ -160,5 +160,10 @@ export function checkpointLine(c: Checkpoint): string {
     signature: c.signature,
     key_id: c.keyId,
     alg: c.alg,
-  })}\n`;
+  };
+}
+
+/** One line of the checkpoint file (snake_case, like the table). */
+export function checkpointLine(c: Checkpoint): string {
+  return `${JSON.stringify(checkpointRow(c))}\n`;
 }

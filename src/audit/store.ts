@@ -3,7 +3,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import { type Database, sqliteHandleOf } from '../store/db.js';
 import type { KeelSchema } from '../store/schema.js';
 import { writeTransaction } from '../store/write-transaction.js';
-import { type Checkpoint, entryHash, GENESIS_HASH, makeCheckpoint } from './chain.js';
+import { type Checkpoint, checkpointRow, entryHash, GENESIS_HASH, makeCheckpoint } from './chain.js';
 
 /**
  * The audit tables' I/O. Every write reads the chain head inside a transaction that holds the chain
@@ -176,15 +176,7 @@ export async function chainInTransaction(
   for (const c of plannedCheckpoints(rows, h, lastCp, plan)) {
     const r = await trx
       .insertInto('audit_checkpoints')
-      .values({
-        seq: c.seq,
-        count: c.count,
-        head_hash: c.headHash,
-        ts: c.ts,
-        signature: c.signature,
-        key_id: c.keyId,
-        alg: c.alg,
-      })
+      .values(checkpointRow(c))
       .onConflict((oc) => oc.column('seq').doNothing())
       .executeTakeFirst();
     if (Number(r.numInsertedOrUpdatedRows ?? 0n) > 0) created.push(c);
