@@ -142,3 +142,17 @@ export function messageText(m: ChatMessage): string {
   for (const p of m.content) if (p.type === 'text') out += p.text;
   return out;
 }
+
+/**
+ * A tool call's `arguments` (JSON text) as the object Anthropic's wire requires for `tool_use.input`:
+ * empty, malformed or non-object arguments from a model become `{}`.
+ */
+export function toolInputObject(args: string): JsonObject {
+  if (!args) return {};
+  try {
+    const v = JSON.parse(args) as JsonValue;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
+}
