@@ -16,13 +16,13 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { memoryAudit } from '#keel/access/memory-audit.js';
-import { rng } from '#keel/cli/demo/history.js';
 import { parseConfig } from '#keel/config/load.js';
+import { seeded } from '#keel/prng.js';
 import { openDatabase, sqliteHandleOf } from '#keel/store/db.js';
+import { createRollupJob } from '#keel/store/rollups/job.js';
 import { usageEvent } from '#keel/store/usage-event.js';
 import * as usageQueries from '#keel/store/usage-queries.js';
 import { prepareRowInsert, rowValues, toRow } from '#keel/store/usage-rows.js';
-import { createRollupJob } from '#keel/store/rollups/job.js';
 import { readUsage } from '#keel/value/rollups/read.js';
 import { createValueService } from '#keel/value/service.js';
 import { loadAvgNow, runStamp, writeResultsSection } from './lib/report.js';
@@ -63,7 +63,7 @@ let loadBefore = [0, 0, 0];
  */
 
 /** Keel's deterministic PRNG (mulberry32), so every run loads the same data. */
-const rand = rng(42);
+const rand = seeded(42);
 /**
  * @template T
  * @typedef {{ items: [T, number][], total: number }} Weighted

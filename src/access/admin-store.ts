@@ -15,7 +15,7 @@ import {
 import { generateAdminToken, hashKey, newId } from './keys.js';
 import { invalid } from './validate.js';
 
-export interface AdminStoreOptions {
+interface AdminStoreOptions {
   audit: AuditLog;
   now?: () => number;
 }

@@ -29,7 +29,7 @@ export function isValidCidr(c: string): boolean {
 }
 
 /** Strip the IPv4-mapped IPv6 prefix Node reports for v4 clients on dual-stack sockets. */
-export function normalizeIp(ip: string): string {
+function normalizeIp(ip: string): string {
   return ip.startsWith('::ffff:') && isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
 }
 

@@ -8,7 +8,7 @@ import { type BudgetPeriod, ENDPOINTS, type EndpointScope, publicKey, type Virtu
 import type { KeyLookup, KeyStore } from './store.js';
 import { checkGraceSeconds, checkLabel, validateKeyFields } from './validate.js';
 
-export interface KeyStoreOptions {
+interface KeyStoreOptions {
   audit: AuditLog;
   now?: () => number;
 }
@@ -264,7 +264,7 @@ function strings(text: string): string[] {
 
 const num = (v: number | string | bigint | null): number | null => (v === null ? null : Number(v));
 
-export function rowToKey(r: Row): VirtualKey {
+function rowToKey(r: Row): VirtualKey {
   return {
     id: r.id,
     name: r.name,

@@ -1,14 +1,14 @@
 import { hash, randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-export const KEY_PREFIX = 'sk-keel-';
+const KEY_PREFIX = 'sk-keel-';
 /** Characters of a key shown to humans after creation (prefix + a few). */
 const VISIBLE = KEY_PREFIX.length + 6;
 
-export const ADMIN_TOKEN_PREFIX = 'keel-admin-';
+const ADMIN_TOKEN_PREFIX = 'keel-admin-';
 
 /** `n` uniformly random base62 characters from the OS CSPRNG. */
-export function randomBase62(n: number): string {
+function randomBase62(n: number): string {
   let out = '';
   while (out.length < n) {
     // Rejection sampling keeps base62 uniform: bytes ≥ 248 would bias the first characters.

@@ -17,7 +17,7 @@ import type { KeyInput } from './store.js';
 const UNSAFE =
   /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\p{Zl}\p{Zp}\u115F\u1160\u3164\uFFA0\u2800]|\u034F|(?! )\p{Zs}/u;
 
-export const MAX_INT = 2_147_483_647;
+const MAX_INT = 2_147_483_647;
 /** 9999-12-31: anything later is a typo, and stays inside every date API. */
 const MAX_TIME = 253_402_300_799_999;
 const MAX_LIST = 1000;

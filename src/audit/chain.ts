@@ -15,7 +15,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 export const CHECKPOINT_ALG = 'HMAC-SHA256';
 
 /** The hashed fields of one entry; `details` is already canonical JSON text (as stored). */
-export interface ChainFields {
+interface ChainFields {
   seq: number;
   ts: number;
   actor: string;
@@ -108,7 +108,7 @@ export function entryHash(f: ChainFields): string {
 }
 
 /** What a checkpoint asserts: the chain held `count` entries through `seq`, whose hash is `headHash`. */
-export interface CheckpointBody {
+interface CheckpointBody {
   seq: number;
   count: number;
   headHash: string;
@@ -150,9 +150,9 @@ export function signatureValid(c: CheckpointBody, signature: string, key: string
   return given !== null && timingSafeEqual(expected, given);
 }
 
-/** One line of the checkpoint file (snake_case, like the table). */
-export function checkpointLine(c: Checkpoint): string {
-  return `${JSON.stringify({
+/** A checkpoint in the table's snake_case columns (also the checkpoint file's field names). */
+export function checkpointRow(c: Checkpoint) {
+  return {
     seq: c.seq,
     count: c.count,
     head_hash: c.headHash,
@@ -160,5 +160,10 @@ export function checkpointLine(c: Checkpoint): string {
     signature: c.signature,
     key_id: c.keyId,
     alg: c.alg,
-  })}\n`;
+  };
+}
+
+/** One line of the checkpoint file (snake_case, like the table). */
+export function checkpointLine(c: Checkpoint): string {
+  return `${JSON.stringify(checkpointRow(c))}\n`;
 }

@@ -19,7 +19,7 @@ export async function appendCheckpointLines(file: string, checkpoints: Checkpoin
   }
 }
 
-export interface FileCheckpoints {
+interface FileCheckpoints {
   checkpoints: Checkpoint[];
   /** Lines that are not a well-formed checkpoint (1-based line numbers). */
   badLines: Array<{ line: number; reason: string }>;

@@ -16,7 +16,7 @@ import {
 } from './store.js';
 import type { AuditEntryInput, AuditedChange, AuditLog } from './types.js';
 
-export interface AuditLogOptions {
+interface AuditLogOptions {
   /** HMAC-SHA256 key for checkpoints; without it checkpoints are written unsigned. */
   signingKey?: string;
   /** Checkpoint every N entries (and on close). */

@@ -26,7 +26,7 @@ interface RangeScan {
   hashesAt: Array<[number, string]>;
 }
 
-export interface FastScan {
+interface FastScan {
   /** Rows read through `through` (including those before `from`). */
   rows: number;
   /** The last verified entry; the exact walker resumes after it. Null: nothing verified. */
@@ -37,7 +37,7 @@ export interface FastScan {
 }
 
 /** Below this many entries one thread is as fast as starting workers. */
-export const PARALLEL_MIN_ENTRIES = 50_000;
+const PARALLEL_MIN_ENTRIES = 50_000;
 
 // Plain CommonJS for an eval'd worker (no TypeScript at run time under tests). The canonical text
 // must equal canonicalEntryText in chain.ts; the parallel verify tests check they agree.

@@ -2,7 +2,7 @@ import type { Database } from '../store/db.js';
 import { toNumber } from './store.js';
 import type { AuditEntry } from './types.js';
 
-export interface AuditQuery {
+interface AuditQuery {
   actor?: string;
   /** Exact action, or a prefix ending in `.*` (`key.*`). */
   action?: string;
@@ -24,7 +24,7 @@ export interface AuditPage {
   next_cursor: number | null;
 }
 
-export const DEFAULT_LIMIT = 50;
+const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
 
 /** Entries newest first, filtered, paged by seq (stable while new entries arrive). */

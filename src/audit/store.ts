@@ -4,7 +4,7 @@ import { type Database, sqliteHandleOf } from '../store/db.js';
 import type { KeelSchema } from '../store/schema.js';
 import type { PendingEntry } from '../store/spool/audit-journal.js';
 import { writeTransaction } from '../store/write-transaction.js';
-import { type Checkpoint, entryHash, GENESIS_HASH, makeCheckpoint } from './chain.js';
+import { type Checkpoint, checkpointRow, entryHash, GENESIS_HASH, makeCheckpoint } from './chain.js';
 
 export type { PendingEntry };
 
@@ -41,7 +41,7 @@ export interface WritePlan {
   now: () => number;
 }
 
-export interface WriteResult {
+interface WriteResult {
   head: Head | null;
   /** Checkpoints this write created (not ones that already existed). */
   checkpoints: Checkpoint[];
@@ -170,15 +170,7 @@ export async function chainInTransaction(
   for (const c of plannedCheckpoints(rows, h, lastCp, plan)) {
     const r = await trx
       .insertInto('audit_checkpoints')
-      .values({
-        seq: c.seq,
-        count: c.count,
-        head_hash: c.headHash,
-        ts: c.ts,
-        signature: c.signature,
-        key_id: c.keyId,
-        alg: c.alg,
-      })
+      .values(checkpointRow(c))
       .onConflict((oc) => oc.column('seq').doNothing())
       .executeTakeFirst();
     if (Number(r.numInsertedOrUpdatedRows ?? 0n) > 0) created.push(c);

@@ -8,7 +8,7 @@ import { ChainWalker, type WalkResult, type WalkStart } from './walk.js';
 
 export type { AuditProblem, ProblemKind } from './types.js';
 
-export interface VerifyOptions {
+interface VerifyOptions {
   /** The key checkpoints were signed with; without it signatures are not checked. */
   signingKey?: string;
   /** The checkpoint file kept outside the database, when there is one. */

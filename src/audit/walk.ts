@@ -2,7 +2,7 @@ import { canonicalEntryText, GENESIS_HASH, sha256Hex } from './chain.js';
 import type { AuditRow } from './store.js';
 import type { AuditProblem, ProblemKind } from './types.js';
 
-export interface RowSource {
+interface RowSource {
   /** Rows with seq > afterSeq in seq order, at most `limit`. */
   page(afterSeq: number, limit: number): Promise<AuditRow[]>;
   rowAt(seq: number): Promise<AuditRow | undefined>;
@@ -10,7 +10,7 @@ export interface RowSource {
   copyOf(hash: string, exceptSeq: number): Promise<number | null>;
 }
 
-export interface WalkHooks {
+interface WalkHooks {
   /** Every accepted row's stored hash, with its original seq and the chain's entry count through it. */
   onEntry(hash: string, origSeq: number, count: number): void;
   report(p: AuditProblem): void;

@@ -136,13 +136,23 @@ export interface EmbeddingsResponse {
   usage: { inputTokens: number; estimated?: boolean };
 }
 
-export function emptyUsage(): Usage {
-  return { inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0 };
-}
-
 /** Plain text of a message's parts (images dropped), for token estimation and guards. */
 export function messageText(m: ChatMessage): string {
   let out = '';
   for (const p of m.content) if (p.type === 'text') out += p.text;
   return out;
+}
+
+/**
+ * A tool call's `arguments` (JSON text) as the object Anthropic's wire requires for `tool_use.input`:
+ * empty, malformed or non-object arguments from a model become `{}`.
+ */
+export function toolInputObject(args: string): JsonObject {
+  if (!args) return {};
+  try {
+    const v = JSON.parse(args) as JsonValue;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
 }

@@ -58,7 +58,7 @@ async function withStore<T>(
 }
 
 /** "audit chain broken at entry 4812: altered (hash mismatch)" */
-export function describeProblem(p: AuditProblem): string {
+function describeProblem(p: AuditProblem): string {
   const where = p.seq === null ? '' : ` at entry ${p.seq}`;
   const what = CHAIN_KINDS.has(p.kind)
     ? 'audit chain broken'

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { KeelApp } from '../app.types.js';
 import { buildKeel } from '../build.js';
 import { loadConfig } from '../config/load.js';
+import { seeded as rng } from '../prng.js';
 import { summarizeUsage } from '../store/usage.js';
 import { createLogger } from '../telemetry/logger.js';
 import {
@@ -53,18 +54,6 @@ const ORDER_TOOL = {
     },
   },
 };
-
-/** A deterministic pseudo-random sequence so two demo runs produce the same workload. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function demoWorkload(n: number, models: Set<string>, seed = 7): DemoCall[] {
   const rand = rng(seed);

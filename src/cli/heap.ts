@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
  * the price of more frequent full collections while a large report or drift job builds its data.
  * A `--heap-growing-percent` given to node explicitly wins.
  */
-export const HEAP_GROWING_PERCENT = 30;
+const HEAP_GROWING_PERCENT = 30;
 
 export function tuneHeap(execArgv: readonly string[] = process.execArgv): boolean {
   if (execArgv.some((a) => /^--heap[-_]growing[-_]percent\b/.test(a))) return false;

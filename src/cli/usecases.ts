@@ -164,10 +164,7 @@ export function openAudit(config: KeelConfig, database: Database): AuditLogWrite
 }
 
 /** The store and audit log the way `keel start` opens them; keel.yaml's use cases are synced first. */
-export async function withRegistry<T>(
-  config: KeelConfig,
-  fn: (r: UseCaseRegistry) => Promise<T>,
-): Promise<T> {
+async function withRegistry<T>(config: KeelConfig, fn: (r: UseCaseRegistry) => Promise<T>): Promise<T> {
   const database = await openDatabase(config.database.url);
   const audit = openAudit(config, database);
   try {

@@ -10,9 +10,8 @@ export const USE_CASE_STAGES = ['pilot', 'production', 'paused', 'retired'] as c
 export type UseCaseStage = (typeof USE_CASE_STAGES)[number];
 
 /** Same characters usage attribution accepts in practice, minus spaces and slashes (ids appear in URLs). */
-export const USE_CASE_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
-export const USE_CASE_ID_HINT =
-  'use 1-64 letters, digits, "_", "-", "." or ":" (starting with a letter or digit)';
+const USE_CASE_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+const USE_CASE_ID_HINT = 'use 1-64 letters, digits, "_", "-", "." or ":" (starting with a letter or digit)';
 
 const useCaseId = z.string().regex(USE_CASE_ID, USE_CASE_ID_HINT);
 
@@ -56,17 +55,15 @@ export type UseCaseConfig = z.infer<typeof useCaseConfigSchema>;
  * case without `access` stays open to every key. Declared in keel.yaml only (not in the registry
  * API), like key bindings.
  */
-export const useCaseAccessSchema = z
+const useCaseAccessSchema = z
   .object({
     keys: z.array(z.string().min(1).max(200)).max(1000).default([]),
     teams: z.array(z.string().min(1).max(200)).max(1000).default([]),
   })
   .strict();
-export type UseCaseAccess = z.infer<typeof useCaseAccessSchema>;
 
 /** A keel.yaml `use_cases:` entry: the registry's fields plus `access`. */
-export const useCaseEntrySchema = useCaseConfigSchema.extend({ access: useCaseAccessSchema.optional() });
-export type UseCaseEntry = z.infer<typeof useCaseEntrySchema>;
+const useCaseEntrySchema = useCaseConfigSchema.extend({ access: useCaseAccessSchema.optional() });
 
 export const useCasesConfigSchema = z
   .array(useCaseEntrySchema)
@@ -232,6 +229,3 @@ export const valueConfigSchema = z
   })
   .strict()
   .prefault({});
-
-export type ValueConfig = z.infer<typeof valueConfigSchema>;
-export type RetentionConfig = z.infer<typeof retentionConfigSchema>;

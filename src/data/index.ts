@@ -44,7 +44,7 @@ export interface DataServices {
   startMonitors(lease?: Pick<LeaderLease, 'isLeader'>): Promise<() => void>;
 }
 
-export interface DataServicesDeps {
+interface DataServicesDeps {
   config: object;
   database: Database;
   /** Dataset, prompt, lineage and monitor-reference changes are committed with their audit entries. */

@@ -30,7 +30,7 @@ export interface JobDeps {
   now?: () => number;
 }
 
-export interface Side {
+interface Side {
   drift: DriftProfile;
   ref: DatasetRef;
   version: DatasetVersion | null;
@@ -56,7 +56,7 @@ function refOf(a: Analysed, location: string, v: DatasetVersion | null): Dataset
 }
 
 /** Load one side: a file (read and profiled now) or a registered version (cached profile). */
-export async function loadSide(arg: string, deps: Pick<JobDeps, 'registry'>, format?: string): Promise<Side> {
+async function loadSide(arg: string, deps: Pick<JobDeps, 'registry'>, format?: string): Promise<Side> {
   if (isFile(arg)) {
     const a = await analyseForDrift(arg, format);
     const known = deps.registry ? await deps.registry.findBySha(a.read.sha256) : [];
@@ -85,7 +85,7 @@ export async function loadSide(arg: string, deps: Pick<JobDeps, 'registry'>, for
   );
 }
 
-export interface DriftJobResult {
+interface DriftJobResult {
   report: DriftReport;
   reference: Side;
   current: Side;
@@ -127,7 +127,7 @@ export async function driftJob(
   return { report, reference, current, storedId };
 }
 
-export interface CheckJobResult {
+interface CheckJobResult {
   report: CheckReport;
   version: DatasetVersion | null;
   storedId: string | null;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { PSI_THRESHOLD } from './drift/stattests.js';
 
 /**
  * The data foundation's settings, read from the `data`, `lineage` and `monitors` sections of
@@ -66,7 +67,7 @@ export function dataSettings(config: object, env: Record<string, string | undefi
       intervalMs: num(monitors?.interval_minutes, 15) * 6e4,
       minEvents: num(monitors?.min_events, 200),
       pValue: num(monitors?.p_value, 0.01),
-      psi: num(monitors?.psi, 0.2),
+      psi: num(monitors?.psi, PSI_THRESHOLD),
       pinned: (monitors?.pinned as Record<string, string> | undefined) ?? {},
     },
   };

@@ -60,14 +60,14 @@ export function runInputDetectors(text: string, opts: { indirect?: boolean } = {
   ];
 }
 
-export interface CliScanOptions {
+interface CliScanOptions {
   /** Treat the text as content that is not the user's (tool result, document). */
   indirect?: boolean;
   /** Also check for a system-prompt leak (canary / verbatim prompt), as for a model's output. */
   leak?: LeakOptions;
 }
 
-export interface CliScanResult {
+interface CliScanResult {
   flagged: boolean;
   /** Highest detector score. */
   score: number;
@@ -88,7 +88,7 @@ export function scanForCli(text: string, opts: CliScanOptions = {}): CliScanResu
 }
 
 /** Kinds of rows that are content not written by the user (the indirect detector applies). */
-export const INDIRECT_KINDS: readonly string[] = ['indirect', 'document', 'tool', 'rag', 'retrieved'];
+const INDIRECT_KINDS: readonly string[] = ['indirect', 'document', 'tool', 'rag', 'retrieved'];
 
 /**
  * Injection detector for `keel guard eval`. By default every row goes through the direct detector;

@@ -63,7 +63,7 @@ const NAMED_ENTITIES: Record<string, string> = {
 };
 
 /** Zero-width, bidi control and other format characters that render as nothing. */
-export function isInvisible(cp: number): boolean {
+function isInvisible(cp: number): boolean {
   return (
     (cp >= 0x200b && cp <= 0x200f) ||
     (cp >= 0x202a && cp <= 0x202e) ||

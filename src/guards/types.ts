@@ -36,13 +36,6 @@ export type Detector<O extends DetectorOptions = DetectorOptions> = (
   opts?: O,
 ) => DetectorResult;
 
-/** Distinct labels of spans, in first-seen order. */
-export function labelsOf(spans: readonly Span[], extra: readonly string[] = []): string[] {
-  const seen = new Set<string>(extra);
-  for (const s of spans) seen.add(s.label);
-  return [...seen];
-}
-
 /** Sort by start, then longest first, and drop spans fully contained in an earlier kept one. */
 export function dedupeSpans(spans: Span[]): Span[] {
   if (spans.length < 2) return spans;

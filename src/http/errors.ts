@@ -4,7 +4,7 @@ import { type KeelError, toKeelError } from '../errors.js';
  * The one place KeelErrors become HTTP: status from the error table, body in the caller's API shape.
  */
 
-export type ApiShape = 'openai' | 'anthropic';
+type ApiShape = 'openai' | 'anthropic';
 
 /** Anthropic's error `type` values, by HTTP status. */
 function anthropicType(e: KeelError): string {
@@ -34,7 +34,7 @@ export function errorBody(e: KeelError, shape: ApiShape): Record<string, unknown
   return { error: { message: e.message, type: e.type, code: e.code, param: e.param } };
 }
 
-export function errorHeaders(e: KeelError, requestId: string): Record<string, string> {
+function errorHeaders(e: KeelError, requestId: string): Record<string, string> {
   const h: Record<string, string> = { 'content-type': 'application/json', 'x-keel-request-id': requestId };
   if (e.retryAfter !== undefined) h['retry-after'] = String(Math.max(1, Math.ceil(e.retryAfter)));
   return h;

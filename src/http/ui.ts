@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import type { AppEnv } from './types.js';
 
-export interface UiOptions {
+interface UiOptions {
   /** The Vite build output (web/dist): index.html and assets/. */
   distDir: string;
 }

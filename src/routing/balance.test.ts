@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { seeded } from '../prng.js';
 import { weightedOrder } from './balance.js';
-import { seeded } from './testkit.js';
 
 const t = (name: string, weight: number) => ({ name, weight });
 

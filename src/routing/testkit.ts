@@ -177,18 +177,6 @@ export const err = {
   interrupted: () => new UpstreamError('stream_interrupted', 'socket closed'),
 };
 
-/** A deterministic uniform [0, 1) generator (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A sleep that only records what it was asked to wait and advances the fake clock. */
 export function fakeClock(start = 1000) {
   const clock = { t: start, slept: [] as number[] };

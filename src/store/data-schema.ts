@@ -4,7 +4,7 @@ import type { ColumnType } from 'kysely';
 type Int8 = ColumnType<number | string | bigint, number, number>;
 
 /** Dataset registry: one row per named dataset (005_data). */
-export interface DataDatasetsTable {
+interface DataDatasetsTable {
   id: string;
   name: string;
   owner: string | null;
@@ -20,7 +20,7 @@ export interface DataDatasetsTable {
 }
 
 /** Immutable dataset versions, addressed by the SHA-256 of their bytes. */
-export interface DataDatasetVersionsTable {
+interface DataDatasetVersionsTable {
   id: string;
   dataset_id: string;
   version: number;
@@ -36,7 +36,7 @@ export interface DataDatasetVersionsTable {
   created_by: string;
 }
 
-export interface DataCheckResultsTable {
+interface DataCheckResultsTable {
   id: string;
   dataset_version_id: string | null;
   file_sha256: string;
@@ -48,7 +48,7 @@ export interface DataCheckResultsTable {
   created_by: string;
 }
 
-export interface DataDriftRunsTable {
+interface DataDriftRunsTable {
   id: string;
   reference_version_id: string | null;
   current_version_id: string | null;
@@ -62,7 +62,7 @@ export interface DataDriftRunsTable {
   created_by: string;
 }
 
-export interface DataPromptTemplatesTable {
+interface DataPromptTemplatesTable {
   id: string;
   name: string;
   description: string | null;
@@ -73,7 +73,7 @@ export interface DataPromptTemplatesTable {
   created_by: string;
 }
 
-export interface DataPromptVersionsTable {
+interface DataPromptVersionsTable {
   id: string;
   prompt_id: string;
   version: number;
@@ -87,7 +87,7 @@ export interface DataPromptVersionsTable {
 }
 
 /** Lineage edges between typed node ids such as `dataset:wine@2` or `prompt:triage@3`. */
-export interface DataLineageEdgesTable {
+interface DataLineageEdgesTable {
   id: string;
   from_node: string;
   to_node: string;

@@ -15,7 +15,7 @@ import { buildValueReport, type ValueQuery, type ValueReport } from './roi/repor
 import { readLedger, readUsage } from './rollups/read.js';
 import { createUseCaseRegistry, type UseCaseBudget, type UseCaseRegistry } from './usecases/registry.js';
 
-export interface ValueServiceDeps {
+interface ValueServiceDeps {
   config: KeelConfig;
   database: Database;
   audit: AuditLog;

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, ChatRequest } from '../canonical/types.js';
-import { countTextTokens, EXACT_TOKEN_LIMIT, estimateChatInputTokens } from './tokens.js';
+import {
+  countTextTokens,
+  EXACT_TOKEN_LIMIT,
+  encodingFor,
+  estimateChatInputTokens,
+  estimateEmbeddingInputTokens,
+} from './tokens.js';
 
 const text = (role: ChatMessage['role'], t: string, extra: Partial<ChatMessage> = {}): ChatMessage => ({
   role,
@@ -94,5 +100,24 @@ describe('estimateChatInputTokens', () => {
       responseFormat: { type: 'json_schema', name: 's', schema },
     });
     expect(estimateChatInputTokens(withSchema)).toBe(base + countTextTokens(JSON.stringify(schema)));
+  });
+});
+
+describe('one counter, encoding by model family', () => {
+  it('counts OpenAI embedding models in cl100k_base and every other model in o200k_base', () => {
+    const models = [
+      'text-embedding-3-small',
+      'text-embedding-ada-002',
+      'gpt-4o-mini',
+      'gemini-embedding-001',
+    ];
+    expect(models.map(encodingFor)).toEqual(['cl100k_base', 'cl100k_base', 'o200k_base', 'o200k_base']);
+    // The two encodings split this differently, so the family decides the count.
+    const s = 'ünïcödé ðata 12345678';
+    expect(countTextTokens(s, 'cl100k_base')).not.toBe(countTextTokens(s, 'o200k_base'));
+    expect(estimateEmbeddingInputTokens('text-embedding-3-small', [s, [1, 2, 3]])).toBe(
+      countTextTokens(s, 'cl100k_base') + 3,
+    );
+    expect(estimateEmbeddingInputTokens('gemini-embedding-001', [s])).toBe(countTextTokens(s));
   });
 });

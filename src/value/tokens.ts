@@ -2,50 +2,53 @@ import { createRequire } from 'node:module';
 import type { ChatRequest } from '../canonical/types.js';
 
 /**
- * Token estimation for when a provider reports no usage (and, later, for budget reservations).
- * Counts use OpenAI's o200k_base encoding (gpt-4o family); for other model families they are an
- * estimate, which is why usage records computed here are marked `tokensEstimated`.
+ * Token estimation for when a provider reports no usage (and for budget reservations). Keel's one
+ * token counter: the encoding is chosen by model family (encodingFor). OpenAI's embedding models
+ * count in cl100k_base; everything else — chat on every family, other providers' embeddings — in
+ * o200k_base (gpt-4o family). For families other than OpenAI's the counts are an estimate, which is
+ * why usage records computed here are marked `tokensEstimated`.
  */
+
+type Encoding = 'o200k_base' | 'cl100k_base';
+
+/** The encoding a model's tokens are estimated in. */
+export function encodingFor(model: string): Encoding {
+  return /^text-(embedding|similarity|search)-/.test(model) ? 'cl100k_base' : 'o200k_base';
+}
 
 type CountTokens = (text: string, opts?: { disallowedSpecial?: Set<string> }) => number;
 
-let counter: CountTokens | undefined;
-
-/** The o200k_base BPE tokenizer, loaded on first use (see tokenizer()). */
-export interface Bpe {
+/** A BPE tokenizer (encode/decode), for the simulator and estimators. */
+interface Bpe {
   encode(text: string, opts?: { disallowedSpecial?: Set<string> }): number[];
   decode(tokens: number[]): string;
+  countTokens: CountTokens;
 }
 
-let bpe: Bpe | undefined;
-
-/** The full tokenizer (encode/decode) for the simulator and estimators, loaded on first use. */
-export function loadBpe(): Bpe {
-  if (!bpe) {
-    const require = createRequire(import.meta.url);
-    const m = require('gpt-tokenizer') as Bpe;
-    // Special-token text in a prompt is ordinary text to Keel, never a reason to throw.
-    const noSpecial = { disallowedSpecial: new Set<string>() };
-    bpe = { encode: (text) => m.encode(text, noSpecial), decode: (t) => m.decode(t) };
-  }
-  return bpe;
-}
+const MODULES: Record<Encoding, string> = {
+  o200k_base: 'gpt-tokenizer',
+  cl100k_base: 'gpt-tokenizer/encoding/cl100k_base',
+};
+const loaded = new Map<Encoding, Bpe>();
 
 /**
- * The tokenizer costs ~130 ms and ~65 MB RSS to load, so it is loaded on first use instead of at
- * start-up: a deployment whose providers always report usage never pays for it. Call
- * warmTokenizer() at start-up to move the one-off cost out of the first request that needs it.
+ * An encoding's tokenizer costs ~130 ms and ~65 MB RSS to load, so it is loaded on first use instead
+ * of at start-up: a deployment whose providers always report usage never pays for it.
  */
-function tokenizer(): CountTokens {
-  if (!counter) {
+export function loadBpe(encoding: Encoding = 'o200k_base'): Bpe {
+  let bpe = loaded.get(encoding);
+  if (!bpe) {
     const require = createRequire(import.meta.url);
-    counter = (require('gpt-tokenizer') as { countTokens: CountTokens }).countTokens;
+    const m = require(MODULES[encoding]) as Bpe;
+    // Special-token text in a prompt is ordinary text to Keel, never a reason to throw.
+    bpe = {
+      encode: (text) => m.encode(text, PLAIN_TEXT),
+      decode: (t) => m.decode(t),
+      countTokens: (text) => m.countTokens(text, PLAIN_TEXT),
+    };
+    loaded.set(encoding, bpe);
   }
-  return counter;
-}
-
-export function warmTokenizer(): void {
-  tokenizer();
+  return bpe;
 }
 
 // Special-token text ("<|endoftext|>") inside user content is ordinary text to count, not an error.
@@ -57,22 +60,22 @@ const SAMPLES = 4;
 const SAMPLE_LENGTH = EXACT_TOKEN_LIMIT / SAMPLES;
 
 /**
- * Number of o200k tokens in `text`. Exact up to EXACT_TOKEN_LIMIT characters. Longer texts are
+ * Number of tokens in `text` (o200k_base unless another encoding is asked for). Exact up to EXACT_TOKEN_LIMIT characters. Longer texts are
  * estimated from four evenly spaced 4,096-character samples scaled to the full length, which bounds
  * the work at about 16k characters of BPE (BPE on unusual text such as CJK or random symbols runs
  * near 1 ms per 1k characters, so an exact count of a 4 MB body would stall the event loop for
  * seconds). On homogeneous text the estimate is within a few percent; text whose density changes
  * sharply between the samples (e.g. prose followed by base64) can be off by more.
  */
-export function countTextTokens(text: string): number {
+export function countTextTokens(text: string, encoding: Encoding = 'o200k_base'): number {
   if (text.length === 0) return 0;
-  const count = tokenizer();
-  if (text.length <= EXACT_TOKEN_LIMIT) return count(text, PLAIN_TEXT);
+  const count = loadBpe(encoding).countTokens;
+  if (text.length <= EXACT_TOKEN_LIMIT) return count(text);
   const stride = (text.length - SAMPLE_LENGTH) / (SAMPLES - 1);
   let tokens = 0;
   for (let i = 0; i < SAMPLES; i++) {
     const start = Math.floor(i * stride);
-    tokens += count(text.slice(start, start + SAMPLE_LENGTH), PLAIN_TEXT);
+    tokens += count(text.slice(start, start + SAMPLE_LENGTH));
   }
   return Math.ceil((tokens / EXACT_TOKEN_LIMIT) * text.length);
 }
@@ -94,7 +97,7 @@ export const IMAGE_TOKENS_MAX = 1_600;
 export const TOOL_PROMPT_TOKENS_MAX = 346;
 
 /** A chat request's input tokens: the likely count, and an upper estimate for budget reservations. */
-export interface ChatInputEstimate {
+interface ChatInputEstimate {
   tokens: number;
   /** Images at IMAGE_TOKENS_MAX each, plus the tool-use system prompt when tools are offered. */
   maxTokens: number;
@@ -146,4 +149,15 @@ export function estimateChatInput(req: ChatRequest): ChatInputEstimate {
     tokens: tokens + imageTokens,
     maxTokens: tokens + images * IMAGE_TOKENS_MAX + (hasTools ? TOOL_PROMPT_TOKENS_MAX : 0),
   };
+}
+
+/** Input tokens of an embeddings request: token-id arrays count as given, texts in the model's encoding. */
+export function estimateEmbeddingInputTokens(
+  model: string,
+  input: readonly (string | readonly number[])[],
+): number {
+  const encoding = encodingFor(model);
+  let total = 0;
+  for (const item of input) total += typeof item === 'string' ? countTextTokens(item, encoding) : item.length;
+  return total;
 }

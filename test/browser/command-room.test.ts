@@ -45,7 +45,6 @@ interface UsageReport {
 /** The UI's routes that the API may not serve in this Keel: answered 404 on purpose, shown as empty states. */
 const OPTIONAL_APIS = [
   '/api/security-events',
-  '/api/redteam/runs',
   '/api/datasets',
   '/api/contracts/checks',
   '/api/monitors',

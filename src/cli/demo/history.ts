@@ -1,5 +1,6 @@
 import type { KeelServices } from '../../app.types.js';
 import type { KeelConfig } from '../../config/schema.js';
+import { seeded as rng } from '../../prng.js';
 import { createSecurityEventWriter } from '../../store/security-events.js';
 import type { UsageEvent } from '../../store/types.js';
 import { createUsageWriter } from '../../store/usage.js';
@@ -11,18 +12,6 @@ export { DEMO_USE_CASES, type DemoUseCase, registerUseCases } from './use-cases.
 
 export const DAY = 86_400_000;
 const HOUR = 3_600_000;
-
-/** A deterministic pseudo-random sequence so two demo runs produce the same workload. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface BackfillResult {
   events: number;

@@ -8,13 +8,13 @@ import type { Contract } from './schema.js';
  * limit, off the event loop), so the per-response cost on the caller's thread is one round trip.
  */
 
-export interface OutputError {
+interface OutputError {
   /** JSON Pointer into the output ('' = the whole document). */
   path: string;
   message: string;
 }
 
-export interface OutputValidation {
+interface OutputValidation {
   valid: boolean;
   errors: OutputError[];
 }

@@ -27,8 +27,7 @@ import { STAT_TESTS } from '../drift/stattests.js';
  * `required: false`; columns not listed are allowed unless `rules.unknown_columns: fail`.
  */
 
-export const COLUMN_TYPES = ['number', 'integer', 'string', 'boolean', 'date', 'datetime', 'any'] as const;
-export type ContractColumnType = (typeof COLUMN_TYPES)[number];
+const COLUMN_TYPES = ['number', 'integer', 'string', 'boolean', 'date', 'datetime', 'any'] as const;
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 const duration = z.union([
@@ -36,7 +35,7 @@ const duration = z.union([
   z.string().regex(/^\d+(?:\.\d+)?\s*(?:ms|s|m|h|d|w)$/, 'use a duration such as 30m, 24h or 7d'),
 ]);
 
-export const columnRuleSchema = z
+const columnRuleSchema = z
   .object({
     type: z.enum(COLUMN_TYPES).default('any'),
     nullable: z.boolean().default(true),

@@ -41,7 +41,7 @@ const INFINITIES: ReadonlyMap<string, number> = new Map([
 ]);
 
 /** Result of parsing one token as a number: NaN when it is not numeric. */
-export interface NumberToken {
+interface NumberToken {
   value: number;
   integer: boolean;
 }
@@ -51,7 +51,7 @@ export interface NumberToken {
  * < 2^53 scaled by an exactly representable power of ten is one correctly rounded operation);
  * anything else goes through Number(), so results always equal JavaScript's own parsing.
  */
-export function parseNumberBytes(buf: Uint8Array, start: number, end: number, out: NumberToken): boolean {
+function parseNumberBytes(buf: Uint8Array, start: number, end: number, out: NumberToken): boolean {
   let i = start;
   let neg = false;
   const c0 = buf[i];

@@ -31,12 +31,12 @@ export interface DatasetProfile {
   columns: ColumnProfile[];
 }
 
-export const PROFILE_QUANTILES = [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99] as const;
+const PROFILE_QUANTILES = [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99] as const;
 const TOP_VALUES = 10;
 const SKETCH_K = 200;
 
 /** Quantile with linear interpolation between order statistics (NumPy's default). */
-export function quantileSorted(a: Float64Array, q: number): number {
+function quantileSorted(a: Float64Array, q: number): number {
   if (a.length === 0) return Number.NaN;
   const pos = (a.length - 1) * q;
   const lo = Math.floor(pos);

@@ -6,7 +6,7 @@ import { ColumnBuilder, MAX_COLUMNS, tooManyColumns } from './builder.js';
 import { CsvReader } from './csv.js';
 import type { Table } from './table.js';
 
-export type DataFormat = 'csv' | 'tsv' | 'jsonl';
+type DataFormat = 'csv' | 'tsv' | 'jsonl';
 
 export interface ReadResult {
   table: Table;
@@ -61,7 +61,7 @@ export async function readTable(file: string, opts: { format?: string } = {}): P
  * is null for the earlier rows). JSON strings stay text even when they look numeric; nested values
  * are kept as their JSON text.
  */
-export class JsonLinesReader {
+class JsonLinesReader {
   private carry = '';
   private readonly builders = new Map<string, ColumnBuilder>();
   private rows = 0;

@@ -88,7 +88,7 @@ export interface DatasetRegistry {
   readonly dataDir: string;
 }
 
-export interface DatasetRegistryOptions {
+interface DatasetRegistryOptions {
   dataDir: string;
   /** Registrations and new versions are committed with their audit entries (`dataset.*`). */
   audit: AuditLog;

@@ -5,7 +5,7 @@ import { newId } from './registry.js';
 
 /** Data-check and drift results, stored against the dataset versions they ran on. */
 
-export interface StoredCheck {
+interface StoredCheck {
   id: string;
   datasetVersionId: string | null;
   fileSha256: string;
@@ -17,7 +17,7 @@ export interface StoredCheck {
   createdBy: string;
 }
 
-export interface StoredDrift {
+interface StoredDrift {
   id: string;
   referenceVersionId: string | null;
   currentVersionId: string | null;

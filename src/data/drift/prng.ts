@@ -1,31 +1,13 @@
+import { Mulberry32 } from '../../prng.js';
+
 /**
- * A small deterministic generator (mulberry32) and sample recipes that use only +, −, ×, ÷ and
- * floor, so Python (scripts/data/gen_golden.py) and JavaScript produce bit-identical samples from
- * the same seed. The golden vectors therefore store recipes, not megabytes of numbers; the monitors
- * and the benchmark use it for reproducible sampling too.
+ * Sample recipes that use only +, −, ×, ÷ and floor over Keel's seeded generator, so Python
+ * (scripts/data/gen_golden.py) and JavaScript produce bit-identical samples from the same seed. The
+ * golden vectors therefore store recipes, not megabytes of numbers.
  */
-export class Mulberry32 {
-  private a: number;
 
-  constructor(seed: number) {
-    this.a = seed | 0;
-  }
-
-  next32(): number {
-    this.a = (this.a + 0x6d2b79f5) | 0;
-    const a = this.a;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-
-  /** Uniform on [0, 1) with 53 random bits. */
-  uniform(): number {
-    const x1 = this.next32();
-    const x2 = this.next32();
-    return ((x1 >>> 5) * 67108864 + (x2 >>> 6)) / 9007199254740992;
-  }
-}
+// bench/drift.js loads the generator from this compiled module.
+export { Mulberry32 };
 
 /** How a golden-vector sample is drawn; mirrored exactly by gen_golden.py. */
 export type SampleRecipe =

@@ -27,7 +27,7 @@ interface HeaderColumn {
   counts?: [Key, number][];
 }
 
-export function encodeDriftProfile(p: DriftProfile): Buffer {
+function encodeDriftProfile(p: DriftProfile): Buffer {
   const cols: HeaderColumn[] = [];
   const blocks: Float64Array[] = [];
   let offset = 0;
@@ -64,7 +64,7 @@ export function encodeDriftProfile(p: DriftProfile): Buffer {
   return out;
 }
 
-export function decodeDriftProfile(buf: Buffer): DriftProfile {
+function decodeDriftProfile(buf: Buffer): DriftProfile {
   if (buf.toString('latin1', 0, 4) !== MAGIC) throw new Error('not a Keel drift profile');
   const len = buf.readUInt32LE(4);
   const head = JSON.parse(buf.toString('utf8', 8, 8 + len)) as { rows: number; columns: HeaderColumn[] };
@@ -94,7 +94,7 @@ export function decodeDriftProfile(buf: Buffer): DriftProfile {
   return { rows: head.rows, columns };
 }
 
-export function profilePath(dir: string, sha256: string): string {
+function profilePath(dir: string, sha256: string): string {
   return path.join(dir, 'profiles', `${sha256}.kdp`);
 }
 

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { Mulberry32 } from '../../prng.js';
 import { parseCsv } from '../datasets/csv.js';
 import { readTable } from '../datasets/read.js';
 import { filterRows, type Table } from '../datasets/table.js';
-import { Mulberry32 } from './prng.js';
 import { driftProfile, runDrift } from './run.js';
 
 const csv = (header: string[], rows: (string | number)[][]) =>

@@ -53,7 +53,7 @@ export interface ColumnDrift {
   flags?: string[];
 }
 
-export interface ColumnDriftError {
+interface ColumnDriftError {
   column: string;
   error: string;
 }

@@ -6,7 +6,7 @@ import { populationStd } from './special/numpy.js';
 export type Key = number | string;
 
 /** A numeric column with nulls and ±∞ removed (as Evidently drops them), sorted ascending. */
-export interface NumericSample {
+interface NumericSample {
   kind: 'numeric';
   sorted: Float64Array;
   /** pandas int64 dtype: decides integer bin widths and the ≤ 5-unique categorical rule. */
@@ -14,7 +14,7 @@ export interface NumericSample {
 }
 
 /** A text / boolean column as value counts (nulls removed). */
-export interface CategoricalSample {
+interface CategoricalSample {
   kind: 'categorical';
   counts: Map<Key, number>;
   n: number;
@@ -46,7 +46,7 @@ export function sampleSize(s: Sample): number {
   return s.kind === 'numeric' ? s.sorted.length : s.n;
 }
 
-export function distinctSorted(a: Float64Array): number {
+function distinctSorted(a: Float64Array): number {
   let u = 0;
   for (let i = 0; i < a.length; i++) if (i === 0 || a[i] !== a[i - 1]) u++;
   return u;

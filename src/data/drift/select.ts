@@ -21,14 +21,14 @@ import type { StatTestName } from './stattests.js';
 
 export type FeatureType = 'numerical' | 'categorical';
 
-export const NUMBER_UNIQUE_AS_CATEGORICAL = 5;
-export const SMALL_REFERENCE_ROWS = 1000;
+const NUMBER_UNIQUE_AS_CATEGORICAL = 5;
+const SMALL_REFERENCE_ROWS = 1000;
 export const DEFAULT_DRIFT_SHARE = 0.5;
 
 const NUMERIC: ReadonlySet<ColumnKind> = new Set(['int', 'float', 'empty']);
 
 /** The pandas dtype Evidently settles on when reference and current disagree. */
-export function resolvedDtype(ref: ColumnKind, cur: ColumnKind): ColumnKind {
+function resolvedDtype(ref: ColumnKind, cur: ColumnKind): ColumnKind {
   if (ref === cur) return ref;
   if (NUMERIC.has(ref) && NUMERIC.has(cur)) return cur === 'empty' ? 'float' : cur;
   return ref;

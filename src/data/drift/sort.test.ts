@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Mulberry32 } from './prng.js';
+import { Mulberry32 } from '../../prng.js';
 import { sortFloat64 } from './sort.js';
 
 describe('sortFloat64', () => {

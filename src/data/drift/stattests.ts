@@ -19,6 +19,7 @@ import { histogramSorted, npSum, sturgesEdges } from './special/numpy.js';
  *   log (so the distance ranges over [0, √ln 2 ≈ 0.8326], not [0, 1]); no epsilon for empty bins;
  *   drift if ≥ t.
  * - psi: Σ (p_ref − p_cur)·ln(p_ref / p_cur) with empty bins replaced by an epsilon; drift if ≥ t.
+ *   The same function (psi()) scores the live monitors' decile PSI, with the same default bar.
  * - kl: scipy.stats.entropy(p_ref, p_cur) (natural log, after renormalising), same epsilon; drift
  *   if ≥ t.
  *
@@ -41,18 +42,22 @@ export const STAT_TESTS: readonly StatTestName[] = [
   'kl',
 ];
 
+/**
+ * PSI at or above which a distribution has shifted: the conventional "significant shift" bar, used
+ * by dataset drift and the live monitors alike (Evidently's own psi default is 0.1; Keel's monitors
+ * alert only on a change worth acting on, and one bar keeps the two views of a column consistent).
+ */
+export const PSI_THRESHOLD = 0.2;
+
 export const DEFAULT_THRESHOLD: Record<StatTestName, number> = {
   ks: 0.05,
   chisquare: 0.05,
   z: 0.05,
   wasserstein: 0.1,
   jensenshannon: 0.1,
-  psi: 0.1,
+  psi: PSI_THRESHOLD,
   kl: 0.1,
 };
-
-/** Tests whose score is a p-value (drift when small) rather than a distance (drift when large). */
-export const P_VALUE_TESTS: ReadonlySet<StatTestName> = new Set(['ks', 'chisquare', 'z']);
 
 export interface TestOutcome {
   statistic: number;
@@ -62,11 +67,6 @@ export interface TestOutcome {
   flags: string[];
   ksMethod?: 'exact' | 'asymp';
   referenceStd?: number;
-}
-
-/** The score Evidently compares with the threshold. */
-export function driftScore(o: TestOutcome): number {
-  return o.pValue ?? o.statistic;
 }
 
 function isConstantAndEqual(ref: Map<Key, number>, cur: Map<Key, number>): boolean {
@@ -130,7 +130,7 @@ export function zTest(ref: Sample, cur: Sample, threshold: number): TestOutcome 
 }
 
 /** Python's ordering of a homogeneous key list: numbers numerically, text by code point. */
-export function compareKeys(a: Key, b: Key): number {
+function compareKeys(a: Key, b: Key): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   const sa = String(a);
   const sb = String(b);
@@ -165,7 +165,7 @@ export function wassersteinDistance(a: Float64Array, b: Float64Array): number {
   return sum + comp;
 }
 
-export const WASSERSTEIN_STD_FLOOR = 0.001;
+const WASSERSTEIN_STD_FLOOR = 0.001;
 
 export function wassersteinTest(ref: Sample, cur: Sample, threshold: number, refStd: number): TestOutcome {
   if (ref.kind !== 'numeric' || cur.kind !== 'numeric')
@@ -180,7 +180,7 @@ export function wassersteinTest(ref: Sample, cur: Sample, threshold: number, ref
 }
 
 /** Evidently's get_binned_data: the shares of each bin or category on each side. */
-export function binnedShares(
+function binnedShares(
   ref: Sample,
   cur: Sample,
   numerical: boolean,
@@ -263,15 +263,27 @@ export function psiTest(
   numerical: boolean,
   refUnique: number,
 ): TestOutcome {
-  const b = binnedShares(ref, cur, numerical, refUnique, true);
-  const terms = new Float64Array(b.ref.length);
+  const b = binnedShares(ref, cur, numerical, refUnique, false);
+  const value = psi(b.ref, b.cur);
+  return { statistic: value, pValue: null, drifted: value >= threshold, flags: [] };
+}
+
+/**
+ * Population stability index of two share vectors over the same bins. Empty bins get the epsilon
+ * of fillEmpty (on copies; the inputs are not changed).
+ */
+export function psi(refShares: Float64Array, curShares: Float64Array): number {
+  const r = Float64Array.from(refShares);
+  const c = Float64Array.from(curShares);
+  fillEmpty(r);
+  fillEmpty(c);
+  const terms = new Float64Array(r.length);
   for (let i = 0; i < terms.length; i++) {
-    const r = b.ref[i] as number;
-    const c = b.cur[i] as number;
-    terms[i] = (r - c) * Math.log(r / c);
+    const x = r[i] as number;
+    const y = c[i] as number;
+    terms[i] = (x - y) * Math.log(x / y);
   }
-  const psi = npSum(terms);
-  return { statistic: psi, pValue: null, drifted: psi >= threshold, flags: [] };
+  return npSum(terms);
 }
 
 export function klTest(

@@ -7,7 +7,7 @@ import type { OLRunEvent } from './openlineage.js';
  * retry cannot help). Emission never throws into the data job: the outcome is returned and logged.
  */
 
-export interface LineageEmitterOptions {
+interface LineageEmitterOptions {
   endpoint: string;
   /** Sent as `Authorization: Bearer …` when set; never logged. */
   apiKey?: string;
@@ -20,7 +20,7 @@ export interface LineageEmitterOptions {
   onError?: (message: string) => void;
 }
 
-export interface EmitOutcome {
+interface EmitOutcome {
   ok: boolean;
   status: number | null;
   attempts: number;
@@ -34,7 +34,7 @@ export interface LineageEmitter {
   emitRun(events: { start: OLRunEvent; end: OLRunEvent }): Promise<EmitOutcome[]>;
 }
 
-export function lineageUrl(endpoint: string): string {
+function lineageUrl(endpoint: string): string {
   return `${endpoint.replace(/\/+$/, '')}/api/v1/lineage`;
 }
 

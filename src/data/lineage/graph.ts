@@ -13,8 +13,7 @@ import { newId } from '../datasets/registry.js';
  * `produces` its outputs.
  */
 
-export type NodeType = 'dataset' | 'prompt' | 'model' | 'use_case' | 'output';
-export const NODE_TYPES: readonly NodeType[] = ['dataset', 'prompt', 'model', 'use_case', 'output'];
+type NodeType = 'dataset' | 'prompt' | 'model' | 'use_case' | 'output';
 
 export interface LineageNode {
   id: string;
@@ -24,7 +23,7 @@ export interface LineageNode {
   meta?: Record<string, unknown>;
 }
 
-export interface LineageEdge {
+interface LineageEdge {
   from: string;
   to: string;
   relation: string;

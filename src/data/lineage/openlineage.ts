@@ -12,7 +12,7 @@ import type { CheckReport } from '../quality/check.js';
  * COMPLETE run whose assertions say so (the run itself worked); FAIL means the job could not run.
  */
 
-export const PRODUCER = 'https://github.com/keel-ai/keel/tree/main/src/data/lineage';
+const PRODUCER = 'https://github.com/keel-ai/keel/tree/main/src/data/lineage';
 const SPEC = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent';
 const FACET = {
   schema: 'https://openlineage.io/spec/facets/1-2-0/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet',
@@ -33,9 +33,9 @@ const FACET = {
     'https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet',
 } as const;
 
-export type RunState = 'START' | 'COMPLETE' | 'FAIL';
+type RunState = 'START' | 'COMPLETE' | 'FAIL';
 
-export interface OLDataset {
+interface OLDataset {
   namespace: string;
   name: string;
   facets?: Record<string, object>;
@@ -86,7 +86,7 @@ function toUri(location: string): string {
 }
 
 /** The dataset as OpenLineage names it: registered datasets under `keel`, files under `file`. */
-export function olDataset(ref: DatasetRef, namespace: string): OLDataset {
+function olDataset(ref: DatasetRef, namespace: string): OLDataset {
   const uri = toUri(ref.location);
   const facets: Record<string, object> = {
     dataSource: facet('dataSource', {
@@ -114,7 +114,7 @@ export function olDataset(ref: DatasetRef, namespace: string): OLDataset {
 }
 
 /** dataQualityMetrics from a version profile. */
-export function qualityMetrics(profile: DatasetProfile, bytes?: number): object {
+function qualityMetrics(profile: DatasetProfile, bytes?: number): object {
   const columnMetrics: Record<string, object> = {};
   for (const c of profile.columns) {
     const m: Record<string, unknown> = {
@@ -138,7 +138,7 @@ export function qualityMetrics(profile: DatasetProfile, bytes?: number): object 
   });
 }
 
-export interface RunContext {
+interface RunContext {
   runId?: string;
   namespace: string;
   now?: () => number;

@@ -12,7 +12,7 @@ import { insertEdge } from './graph.js';
  * the dataset versions that ground it, the model it runs on, and the use case it serves.
  */
 
-export interface PromptTemplate {
+interface PromptTemplate {
   id: string;
   name: string;
   description: string | null;
@@ -23,7 +23,7 @@ export interface PromptTemplate {
   createdBy: string;
 }
 
-export interface PromptVersion {
+interface PromptVersion {
   id: string;
   promptId: string;
   name: string;
@@ -36,7 +36,7 @@ export interface PromptVersion {
   createdBy: string;
 }
 
-export interface PromptInput {
+interface PromptInput {
   name: string;
   template: string;
   model?: string;
@@ -49,7 +49,7 @@ export interface PromptInput {
 
 const VARIABLE = /\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}/g;
 
-export function templateVariables(template: string): string[] {
+function templateVariables(template: string): string[] {
   return [...new Set([...template.matchAll(VARIABLE)].map((m) => m[1] as string))];
 }
 

@@ -40,9 +40,9 @@ export interface ClusterMonitors {
   pinReference(useCase: string, version: PinnedVersion, now: number, actor: string): Promise<void>;
 }
 
-export type PinnedVersion = Pick<DatasetVersion, 'profile' | 'datasetName' | 'version' | 'sha256'>;
+type PinnedVersion = Pick<DatasetVersion, 'profile' | 'datasetName' | 'version' | 'sha256'>;
 
-export interface ClusterMonitorsDeps {
+interface ClusterMonitorsDeps {
   database: Database;
   /** Reference freezes and pins are committed with their audit entries. */
   audit: AuditLog;

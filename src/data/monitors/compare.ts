@@ -1,7 +1,7 @@
 import { ndtr } from '../drift/special/cephes.js';
 import { kolmogornSf } from '../drift/special/kolmogorov.js';
 import { roundHalfEven } from '../drift/special/numpy.js';
-import { jensenShannon } from '../drift/stattests.js';
+import { jensenShannon, psi } from '../drift/stattests.js';
 import type { FrequentItems } from '../sketches/frequent.js';
 import type { KllSketch } from '../sketches/kll.js';
 import type { Rate } from './window.js';
@@ -22,10 +22,9 @@ export interface Comparison {
   current: Record<string, number>;
 }
 
-const EPS = 1e-4;
-
 /**
- * Numeric feature: PSI over the reference deciles (from the reference sketch) and a KS statistic
+ * Numeric feature: PSI over the reference deciles (from the reference sketch; the dataset-drift psi(),
+ * so the empty-bin epsilon is the same) and a KS statistic
  * over the union of both sketches' quantiles, with the asymptotic KS p-value.
  */
 export function compareNumeric(
@@ -36,18 +35,19 @@ export function compareNumeric(
   const edges: number[] = [];
   for (let q = 0.1; q < 0.95; q += 0.1) edges.push(ref.quantile(q));
   const cuts = [...new Set(edges)].sort((a, b) => a - b);
-  let psi = 0;
+  const refShares = new Float64Array(cuts.length + 1);
+  const curShares = new Float64Array(cuts.length + 1);
   let prevR = 0;
   let prevC = 0;
   for (let i = 0; i <= cuts.length; i++) {
     const r = i < cuts.length ? ref.cdf(cuts[i] as number) : 1;
     const c = i < cuts.length ? cur.cdf(cuts[i] as number) : 1;
-    const pr = Math.max(r - prevR, EPS);
-    const pc = Math.max(c - prevC, EPS);
-    psi += (pr - pc) * Math.log(pr / pc);
+    refShares[i] = Math.max(r - prevR, 0);
+    curShares[i] = Math.max(c - prevC, 0);
     prevR = r;
     prevC = c;
   }
+  const index = psi(refShares, curShares);
   let d = 0;
   for (const s of [ref, cur])
     for (let q = 0.01; q < 1; q += 0.01) {
@@ -58,9 +58,9 @@ export function compareNumeric(
   const p = d > 0 ? kolmogornSf(Math.max(1, roundHalfEven(en)), Math.min(d, 1)) : 1;
   return {
     method: 'psi+ks',
-    statistic: psi,
+    statistic: index,
     p_value: p,
-    drifted: psi >= opts.psi && p < opts.pValue,
+    drifted: index >= opts.psi && p < opts.pValue,
     reference: { n: ref.n, p50: ref.quantile(0.5), p90: ref.quantile(0.9) },
     current: { n: cur.n, p50: cur.quantile(0.5), p90: cur.quantile(0.9), ks: d },
   };

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { NEVER_CANCELLED } from '../../canonical/cancel.js';
 import type { ChatRequest } from '../../canonical/types.js';
+import { Mulberry32 } from '../../prng.js';
 import { createSimulatorProvider } from '../../providers/simulator/index.js';
 import type { UsageEvent } from '../../store/types.js';
 import { parseCsv } from '../datasets/csv.js';
 import { profileFromSamples } from '../datasets/profile.js';
-import { Mulberry32 } from '../drift/prng.js';
 import { driftProfile } from '../drift/run.js';
 import { dataSettings } from '../settings.js';
 import { createTrafficMonitors, type DriftAlert } from './monitor.js';

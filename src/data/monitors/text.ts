@@ -6,7 +6,7 @@ import { murmur3 } from '../sketches/hash.js';
  * vector of hashed character trigrams, and a language is a short code.
  */
 
-export const EMBED_DIM = 256;
+const EMBED_DIM = 256;
 const MAX_CHARS = 2000;
 
 /**

@@ -1,6 +1,6 @@
+import { Mulberry32 } from '../../prng.js';
 import type { UsageEvent } from '../../store/types.js';
 import type { DatasetProfile } from '../datasets/profile.js';
-import { Mulberry32 } from '../drift/prng.js';
 import { FrequentItems } from '../sketches/frequent.js';
 import { KllSketch, type KllState } from '../sketches/kll.js';
 
@@ -33,9 +33,9 @@ export const RATE_FEATURES = [
   'guard_flag_rate',
 ] as const;
 export const CATEGORICAL_FEATURES = ['language', 'model'] as const;
-export type NumericFeature = (typeof NUMERIC_FEATURES)[number];
-export type RateFeature = (typeof RATE_FEATURES)[number];
-export type CategoricalFeature = (typeof CATEGORICAL_FEATURES)[number];
+type NumericFeature = (typeof NUMERIC_FEATURES)[number];
+type RateFeature = (typeof RATE_FEATURES)[number];
+type CategoricalFeature = (typeof CATEGORICAL_FEATURES)[number];
 
 export interface Rate {
   n: number;

@@ -140,7 +140,7 @@ function checkColumn(col: Column, rule: ContractColumn): RuleResult[] {
   return out;
 }
 
-export interface CheckOptions {
+interface CheckOptions {
   now?: number;
   /** Drift of this table against the contract's reference, computed by the caller. */
   drift?: DriftReport;

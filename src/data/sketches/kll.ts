@@ -1,4 +1,4 @@
-import { Mulberry32 } from '../drift/prng.js';
+import { Mulberry32 } from '../../prng.js';
 
 /**
  * KLL quantile sketch (Karnin, Lang & Liberty 2016). A stack of compactors: level h holds items of

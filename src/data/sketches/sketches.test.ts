@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Mulberry32 } from '../drift/prng.js';
+import { Mulberry32 } from '../../prng.js';
 import { FrequentItems } from './frequent.js';
 import { HyperLogLog } from './hll.js';
 import { KllSketch } from './kll.js';

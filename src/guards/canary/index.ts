@@ -60,7 +60,7 @@ export interface PreparedSystemPrompt {
   length: number;
 }
 
-export interface PrepareOptions {
+interface PrepareOptions {
   /** Words per shingle (default 5). Smaller catches shorter copies but costs more memory. */
   shingle?: number;
 }

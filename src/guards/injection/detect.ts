@@ -37,7 +37,7 @@ export interface InjectionAnalysis {
 }
 
 /** Signature evidence never exceeds this, so a pile of weak hits cannot outvote everything. */
-export const SIGNATURE_CAP = 8;
+const SIGNATURE_CAP = 8;
 /** Hiding text in an encoding is itself suspicious. */
 const ENCODED_BONUS = 0.5;
 /** Past this, the classifier scores the first and last parts only (signatures still see everything). */

@@ -31,7 +31,7 @@ export interface InjectionModel {
 }
 
 /** How the two models' outputs and signature evidence combine into one logit, per mode. */
-export interface Combiner {
+interface Combiner {
   /** Added to the best segment's logit: one segment needs stronger evidence than a whole text. */
   segOffset: number;
   /** Multiplies the (capped) signature evidence. */

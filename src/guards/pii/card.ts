@@ -45,7 +45,7 @@ const IIN: Array<[from: number, to: number, digits: number, lengths: number[]]> 
   [67, 67, 2, [12, 13, 14, 15, 16, 17, 18, 19]],
 ];
 
-export function knownIssuer(digits: string): boolean {
+function knownIssuer(digits: string): boolean {
   for (const [from, to, n, lengths] of IIN) {
     const p = Number(digits.slice(0, n));
     if (p >= from && p <= to && lengths.includes(digits.length)) return true;

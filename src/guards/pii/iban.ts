@@ -96,7 +96,7 @@ const IBAN_LENGTHS: Record<string, number> = {
 const CANDIDATE = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{1,4}){3,9}\b/gi;
 
 /** ISO 7064 mod 97-10 over the rearranged IBAN, computed in chunks (no BigInt). */
-export function ibanChecksumOk(iban: string): boolean {
+function ibanChecksumOk(iban: string): boolean {
   const s = iban.slice(4) + iban.slice(0, 4);
   let rem = 0;
   for (let i = 0; i < s.length; i++) {

@@ -35,7 +35,7 @@ function digitCount(s: string): number {
   return n;
 }
 
-export function looksLikePhone(raw: string, contextBefore: string): boolean {
+function looksLikePhone(raw: string, contextBefore: string): boolean {
   const digits = digitCount(raw);
   if (DATE.test(raw) || SSN_SHAPE.test(raw)) return false;
   // More than three dots is a version or an OID, never a phone grouping.

@@ -1,4 +1,9 @@
-import type { ChatResponse, FinishReason, JsonObject, JsonValue } from '../../canonical/types.js';
+import {
+  type ChatResponse,
+  type FinishReason,
+  type JsonObject,
+  toolInputObject,
+} from '../../canonical/types.js';
 
 const STOP_REASON: Record<FinishReason, string> = {
   stop: 'end_turn',
@@ -20,17 +25,6 @@ export function toMessageId(id: string): string {
   return id.startsWith('msg_') ? id : `msg_${id}`;
 }
 
-/** Tool input must be an object on the Anthropic wire; malformed arguments from a model become `{}`. */
-export function toToolInput(args: string): JsonValue {
-  if (!args) return {};
-  try {
-    const v = JSON.parse(args) as JsonValue;
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
-  } catch {
-    return {};
-  }
-}
-
 /** Canonical response → Anthropic `message` JSON. Only the first choice is used (Anthropic has no `n`). */
 export function toMessagesResponse(res: ChatResponse): object {
   const choice = res.choices[0];
@@ -38,7 +32,7 @@ export function toMessagesResponse(res: ChatResponse): object {
   const text = choice?.message.content || choice?.message.refusal || '';
   if (text) content.push({ type: 'text', text });
   for (const c of choice?.message.toolCalls ?? []) {
-    content.push({ type: 'tool_use', id: c.id, name: c.name, input: toToolInput(c.arguments) });
+    content.push({ type: 'tool_use', id: c.id, name: c.name, input: toolInputObject(c.arguments) });
   }
   const u = res.usage;
   return {

@@ -8,7 +8,7 @@ import { KeelError } from '../../errors.js';
 type Issue = z.core.$ZodIssue;
 type Path = readonly PropertyKey[];
 
-export function paramPath(path: Path): string {
+function paramPath(path: Path): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;

@@ -46,7 +46,7 @@ export const message = z.discriminatedUnion('role', [
   z.object({ role: z.literal('tool'), content: textContent, tool_call_id: z.string() }),
   z.object({ role: z.literal('function'), content: z.string().nullable(), name: z.string() }),
 ]);
-export type WireMessage = z.infer<typeof message>;
+type WireMessage = z.infer<typeof message>;
 
 function unsupported(msg: string, param: string): KeelError {
   return new KeelError('unsupported_feature', msg, { param });

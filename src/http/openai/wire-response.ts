@@ -3,13 +3,13 @@ import { endianness } from 'node:os';
 import type { ChatResponse, EmbeddingsResponse, Usage } from '../../canonical/types.js';
 import type { ModelInfo } from '../../routing/types.js';
 
-export interface OpenAIToolCall {
+interface OpenAIToolCall {
   id: string;
   type: 'function';
   function: { name: string; arguments: string };
 }
 
-export interface OpenAIUsage {
+interface OpenAIUsage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
@@ -17,7 +17,7 @@ export interface OpenAIUsage {
   completion_tokens_details: { reasoning_tokens: number };
 }
 
-export interface OpenAIChatCompletion {
+interface OpenAIChatCompletion {
   id: string;
   object: 'chat.completion';
   created: number;
@@ -81,7 +81,7 @@ export function toChatCompletion(res: ChatResponse): OpenAIChatCompletion {
   return out;
 }
 
-export interface OpenAIEmbeddingsResponse {
+interface OpenAIEmbeddingsResponse {
   object: 'list';
   data: { object: 'embedding'; index: number; embedding: number[] | string }[];
   model: string;
@@ -116,7 +116,7 @@ export function toEmbeddingsResponse(
   return { object: 'list', data, model: res.model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
 }
 
-export interface OpenAIModel {
+interface OpenAIModel {
   id: string;
   object: 'model';
   created: number;

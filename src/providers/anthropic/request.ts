@@ -1,4 +1,10 @@
-import type { ChatMessage, ChatRequest, ContentPart, JsonObject, JsonValue } from '../../canonical/types.js';
+import {
+  type ChatMessage,
+  type ChatRequest,
+  type ContentPart,
+  type JsonObject,
+  toolInputObject,
+} from '../../canonical/types.js';
 import { UpstreamError } from '../types.js';
 import type {
   AnthropicImageBlock,
@@ -132,7 +138,7 @@ function assistantBlocks(m: ChatMessage): AnthropicRequestBlock[] {
   for (const p of m.content) if (p.type === 'text' && p.text) out.push({ type: 'text', text: p.text });
   if (m.toolCalls) {
     for (const c of m.toolCalls)
-      out.push({ type: 'tool_use', id: c.id, name: c.name, input: parseArguments(c.arguments) });
+      out.push({ type: 'tool_use', id: c.id, name: c.name, input: toolInputObject(c.arguments) });
   }
   return out;
 }
@@ -177,14 +183,4 @@ function imageSource(url: string): AnthropicImageBlock['source'] {
     media_type: mediaType,
     data: Buffer.from(decodeURIComponent(payload)).toString('base64'),
   };
-}
-
-function parseArguments(args: string): JsonValue {
-  if (!args) return {};
-  try {
-    const v = JSON.parse(args) as JsonValue;
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
-  } catch {
-    return {};
-  }
 }

@@ -4,13 +4,13 @@
  */
 import type { JsonObject, JsonValue } from '../../canonical/types.js';
 
-export type AnthropicImageSource =
+type AnthropicImageSource =
   | { type: 'base64'; media_type: string; data: string }
   | { type: 'url'; url: string };
 
 export type AnthropicTextBlock = { type: 'text'; text: string };
 export type AnthropicImageBlock = { type: 'image'; source: AnthropicImageSource };
-export type AnthropicToolUseBlock = { type: 'tool_use'; id: string; name: string; input: JsonValue };
+type AnthropicToolUseBlock = { type: 'tool_use'; id: string; name: string; input: JsonValue };
 export type AnthropicToolResultBlock = {
   type: 'tool_result';
   tool_use_id: string;
@@ -55,15 +55,6 @@ export interface AnthropicRequestBody {
   stream?: boolean;
 }
 
-export type AnthropicStopReason =
-  | 'end_turn'
-  | 'max_tokens'
-  | 'stop_sequence'
-  | 'tool_use'
-  | 'pause_turn'
-  | 'refusal'
-  | 'model_context_window_exceeded';
-
 /** Usage as Anthropic reports it: `input_tokens` EXCLUDES cache reads and cache writes. */
 export interface AnthropicUsage {
   input_tokens: number;
@@ -71,26 +62,4 @@ export interface AnthropicUsage {
   cache_creation_input_tokens?: number | null;
   cache_read_input_tokens?: number | null;
   output_tokens_details?: { thinking_tokens?: number } | null;
-}
-
-export type AnthropicResponseBlock =
-  | AnthropicTextBlock
-  | AnthropicToolUseBlock
-  | { type: 'thinking' | 'redacted_thinking' | string; [k: string]: unknown };
-
-export interface AnthropicMessageResponse {
-  id: string;
-  type: 'message';
-  role: 'assistant';
-  model: string;
-  content: AnthropicResponseBlock[];
-  stop_reason: AnthropicStopReason | null;
-  stop_sequence: string | null;
-  usage: AnthropicUsage;
-}
-
-/** `{type:'error', error:{type, message}}`, both as an HTTP error body and as a stream `error` event. */
-export interface AnthropicErrorBody {
-  type: 'error';
-  error: { type: string; message: string };
 }

@@ -6,7 +6,7 @@
 
 import type { ChatRequest, EmbeddingsResponse } from '../../canonical/types.js';
 import { GEMINI_BASE_URL } from '../../config/base-urls.js';
-import { loadBpe } from '../../value/tokens.js';
+import { estimateEmbeddingInputTokens, loadBpe } from '../../value/tokens.js';
 import type { ProviderFactory } from '../index.js';
 import {
   createHttpClient,
@@ -153,9 +153,8 @@ export const createGeminiProvider: ProviderFactory = (cfg, deps) => {
         batches.push(embedBatch(url, req, texts.slice(i, i + EMBED_BATCH), call));
       }
       const vectors = (await Promise.all(batches)).flat();
-      // Gemini reports no token usage for embeddings; count with the same tokenizer Keel estimates with.
-      let inputTokens = 0;
-      for (const t of texts) inputTokens += loadBpe().encode(t).length;
+      // Gemini reports no token usage for embeddings.
+      const inputTokens = estimateEmbeddingInputTokens(call.model, texts);
       const out: EmbeddingsResponse = {
         model: call.model,
         data: vectors.map((embedding, index) => ({ index, embedding })),

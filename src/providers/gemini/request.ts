@@ -26,7 +26,7 @@ const NO_SIGNATURE_CHECK_RE = /gemini-[12][.-]/;
 const QUERY_RE = /[?#]/;
 const NUMBER_START_RE = /^-?\d/;
 
-export interface RequestOptions {
+interface RequestOptions {
   model: string;
   /** Thought signatures Gemini sent with earlier tool calls, by Keel's tool call id. */
   signatureFor?: (toolCallId: string) => string | undefined;

@@ -70,7 +70,7 @@ export function promptBlocked(body: Obj): UpstreamError | undefined {
   return new UpstreamError('bad_request', message, { status: 400, upstreamMessage: message });
 }
 
-export interface ParsedParts {
+interface ParsedParts {
   text: string;
   hasText: boolean;
   toolCalls: ToolCall[];

@@ -5,7 +5,7 @@
 
 import type { JsonObject } from '../../canonical/types.js';
 
-export interface GeminiFunctionCall {
+interface GeminiFunctionCall {
   id?: string;
   name: string;
   args?: JsonObject;
@@ -28,7 +28,7 @@ export interface GeminiContent {
   parts: GeminiPart[];
 }
 
-export interface GeminiFunctionDeclaration {
+interface GeminiFunctionDeclaration {
   name: string;
   description?: string;
   parameters?: JsonObject;
@@ -51,27 +51,4 @@ export interface GeminiRequest {
   tools?: { functionDeclarations: GeminiFunctionDeclaration[] }[];
   toolConfig?: { functionCallingConfig: { mode: 'AUTO' | 'ANY' | 'NONE'; allowedFunctionNames?: string[] } };
   generationConfig?: GeminiGenerationConfig;
-}
-
-export interface GeminiUsageMetadata {
-  promptTokenCount?: number;
-  cachedContentTokenCount?: number;
-  candidatesTokenCount?: number;
-  thoughtsTokenCount?: number;
-  toolUsePromptTokenCount?: number;
-  totalTokenCount?: number;
-}
-
-export interface GeminiCandidate {
-  index?: number;
-  content?: { role?: string; parts?: GeminiPart[] };
-  finishReason?: string;
-}
-
-export interface GeminiResponse {
-  candidates?: GeminiCandidate[];
-  promptFeedback?: { blockReason?: string; blockReasonMessage?: string };
-  usageMetadata?: GeminiUsageMetadata;
-  modelVersion?: string;
-  responseId?: string;
 }

@@ -6,6 +6,7 @@
 import type { CancelSignal } from '../../canonical/cancel.js';
 import type { ChatStreamEvent, EmbeddingsResponse } from '../../canonical/types.js';
 import type { ProviderConfig } from '../../config/schema.js';
+import { estimateEmbeddingInputTokens } from '../../value/tokens.js';
 import type { ProviderDeps } from '../index.js';
 import {
   createHttpClient,
@@ -24,7 +25,7 @@ import { eventsFromResponse, eventsFromSSE } from './stream.js';
 
 export type OpenAIPath = 'chat/completions' | 'embeddings';
 
-export interface OpenAIBaseOptions {
+interface OpenAIBaseOptions {
   url(path: OpenAIPath, model: string): string;
   /** Auth and extra headers; read once when the adapter is built. */
   headers(): Record<string, string>;
@@ -45,6 +46,31 @@ export function stripTrailingSlash(url: string): string {
 function isJsonContentType(v: string | string[] | undefined): boolean {
   const ct = Array.isArray(v) ? v[0] : v;
   return ct?.includes('json') === true && !ct.includes('event-stream');
+}
+
+/**
+ * An upstream that serves the OpenAI paths under `baseUrl` with a bearer key when one is set: OpenAI
+ * itself and the OpenAI-compatible servers differ only in the base URL and the max-tokens field.
+ */
+export function createBearerOpenAIAdapter(
+  cfg: ProviderConfig,
+  deps: ProviderDeps,
+  baseUrl: string,
+  maxTokensField: MaxTokensField,
+): ProviderAdapter {
+  const base = stripTrailingSlash(baseUrl);
+  const chatUrl = `${base}/chat/completions`;
+  const embeddingsUrl = `${base}/embeddings`;
+  return createOpenAIBaseAdapter(cfg, deps, {
+    url: (path) => (path === 'chat/completions' ? chatUrl : embeddingsUrl),
+    headers: () => {
+      const h: Record<string, string> = { ...cfg.headers };
+      if (cfg.api_key) h.authorization = `Bearer ${cfg.api_key}`;
+      return h;
+    },
+    sendModel: true,
+    maxTokensField,
+  });
 }
 
 export function createOpenAIBaseAdapter(
@@ -124,7 +150,10 @@ export function createOpenAIBaseAdapter(
         secrets,
       );
       if (inputTokens !== null) return { ...out, usage: { inputTokens } } satisfies EmbeddingsResponse;
-      return { ...out, usage: { inputTokens: await estimateInputTokens(req.input), estimated: true } };
+      return {
+        ...out,
+        usage: { inputTokens: estimateEmbeddingInputTokens(call.model, req.input), estimated: true },
+      };
     },
 
     close() {
@@ -151,25 +180,4 @@ async function* guardStream(
       cause: err,
     });
   }
-}
-
-type CountTokens = (text: string) => number;
-let countTokens: Promise<CountTokens> | undefined;
-
-/**
- * Only for upstreams whose embeddings response carries no usage. The tokenizer is loaded lazily
- * because most deployments never need it on this path.
- */
-async function estimateInputTokens(input: string[] | number[][]): Promise<number> {
-  let total = 0;
-  let strings = false;
-  for (const item of input) {
-    if (typeof item === 'string') strings = true;
-    else total += item.length;
-  }
-  if (!strings) return total;
-  countTokens ??= import('gpt-tokenizer/encoding/cl100k_base').then((m) => m.countTokens as CountTokens);
-  const count = await countTokens;
-  for (const item of input) if (typeof item === 'string') total += count(item);
-  return total;
 }

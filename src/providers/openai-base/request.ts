@@ -10,7 +10,7 @@ import type {
 
 export type MaxTokensField = 'max_tokens' | 'max_completion_tokens';
 
-export interface ChatBodyOptions {
+interface ChatBodyOptions {
   /** Sent as `model`; undefined for Azure, where the deployment in the URL picks the model. */
   model: string | undefined;
   maxTokensField: MaxTokensField;
@@ -54,7 +54,7 @@ function hasText(parts: ContentPart[]): boolean {
   return false;
 }
 
-export function toWireMessage(m: ChatMessage): WireBody {
+function toWireMessage(m: ChatMessage): WireBody {
   switch (m.role) {
     case 'system': {
       // System prompts go as strings: the most widely accepted form across compatible servers.

@@ -22,7 +22,7 @@ BLOCKED.addSubnet('fe80::', 10, 'ipv6'); // IPv6 link-local
 BLOCKED.addAddress('fd00:ec2::254', 'ipv6'); // AWS metadata over IPv6
 BLOCKED.addSubnet('::ffff:169.254.0.0', 112, 'ipv6'); // v4-mapped link-local
 
-export function isBlockedAddress(ip: string): boolean {
+function isBlockedAddress(ip: string): boolean {
   const family = isIP(ip);
   if (family === 4) return BLOCKED.check(ip, 'ipv4');
   if (family === 6) return BLOCKED.check(ip, 'ipv6');

@@ -11,7 +11,7 @@ import { type UpstreamBody, UpstreamCall, type UpstreamResponse } from './upstre
 
 export type { UpstreamBody, UpstreamResponse } from './upstream-call.js';
 
-export interface UpstreamRequest {
+interface UpstreamRequest {
   url: string;
   method: 'GET' | 'POST';
   headers: Record<string, string>;

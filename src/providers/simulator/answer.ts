@@ -1,8 +1,9 @@
 import type { ChatMessage, ChatRequest, FinishReason, ToolCall, ToolDef } from '../../canonical/types.js';
 import { messageText } from '../../canonical/types.js';
+import { Mulberry32 } from '../../prng.js';
 import { loadBpe } from '../../value/tokens.js';
 import { composeText, toolResultLead, type Understanding, understand } from './compose.js';
-import { Hasher, mix, Rng } from './hash.js';
+import { Hasher, mix } from './hash.js';
 import { countPrompt, type PrefixCache, type TokenMemo } from './prompt.js';
 import { valueForSchema } from './schema-values.js';
 
@@ -11,7 +12,7 @@ import { valueForSchema } from './schema-values.js';
  * non-streaming and streaming paths share it and tests can call it directly.
  */
 
-export interface SimChoice {
+interface SimChoice {
   index: number;
   text: string | null;
   toolCalls?: ToolCall[];
@@ -28,7 +29,7 @@ export interface SimAnswer {
   choices: SimChoice[];
 }
 
-export interface PlanState {
+interface PlanState {
   memo: TokenMemo;
   cache: PrefixCache;
   /** Typical answer length in tokens (config `answer_tokens`). */
@@ -79,7 +80,7 @@ function chosenTool(req: ChatRequest): ToolDef | undefined {
 }
 
 /** Cut `text` at the earliest stop sequence, then at `maxTokens`, like a model generating left to right. */
-export function applyLimits(
+function applyLimits(
   text: string,
   stop: readonly string[] | undefined,
   maxTokens: number | undefined,
@@ -113,11 +114,11 @@ export function applyLimits(
   return { text: out, tokens: tokens.length, finishReason: 'length', stopSequence: null };
 }
 
-function naturalLength(rng: Rng, answerTokens: number): number {
+function naturalLength(rng: Mulberry32, answerTokens: number): number {
   return Math.max(1, Math.round(answerTokens * (0.7 + 0.6 * rng.next())));
 }
 
-function jsonAnswer(req: ChatRequest, u: Understanding, rng: Rng, answerTokens: number): string {
+function jsonAnswer(req: ChatRequest, u: Understanding, rng: Mulberry32, answerTokens: number): string {
   const rf = req.responseFormat;
   if (rf?.type === 'json_schema')
     return JSON.stringify(valueForSchema(rf.schema, rng, u, { allProperties: true }));
@@ -145,7 +146,7 @@ export function planChat(req: ChatRequest, model: string, state: PlanState): Sim
   const choices: SimChoice[] = [];
   let outputTokens = 0;
   for (let index = 0; index < n; index++) {
-    const rng = new Rng(mix(seed, index + 1));
+    const rng = new Mulberry32(mix(seed, index + 1));
     let choice: SimChoice;
     if (tool) {
       choice = toolChoice(index, tool, rng, u, req.maxTokens, seed);
@@ -171,7 +172,7 @@ export function planChat(req: ChatRequest, model: string, state: PlanState): Sim
 function toolChoice(
   index: number,
   tool: ToolDef,
-  rng: Rng,
+  rng: Mulberry32,
   u: Understanding,
   maxTokens: number | undefined,
   seed: number,

@@ -1,4 +1,4 @@
-import type { Rng } from './hash.js';
+import type { Mulberry32 } from '../../prng.js';
 import { CLOSERS, GENERIC_SENTENCES, OPENERS, STOP_WORDS, TOPICS, type Topic } from './phrases.js';
 
 /** What the simulator understood from the conversation, computed once per request. */
@@ -54,7 +54,7 @@ function pickTopic(keywords: readonly string[]): Topic | null {
   return best;
 }
 
-function shuffled<T>(items: readonly T[], rng: Rng): T[] {
+function shuffled<T>(items: readonly T[], rng: Mulberry32): T[] {
   const out = items.slice();
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rng.next() * (i + 1));
@@ -73,7 +73,7 @@ function fill(sentence: string, keyword: string): string {
  * Prose of roughly `targetTokens` tokens (chars/4 while building; the caller counts exactly with the
  * tokenizer afterwards). `lead` is put first, e.g. a remark about a tool result.
  */
-export function composeText(u: Understanding, rng: Rng, targetTokens: number, lead?: string): string {
+export function composeText(u: Understanding, rng: Mulberry32, targetTokens: number, lead?: string): string {
   const targetChars = Math.max(1, targetTokens) * 4;
   const keyword = u.keywords.length > 0 ? rng.pick(u.keywords) : 'this';
   const parts: string[] = [];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { NEVER_CANCELLED } from '../../canonical/cancel.js';
 import type { ChatRequest, JsonObject, JsonValue } from '../../canonical/types.js';
+import { Mulberry32 } from '../../prng.js';
 import { understand } from './compose.js';
-import { Rng } from './hash.js';
 import { createSimulatorProvider } from './index.js';
 import { valueForSchema } from './schema-values.js';
 
@@ -158,14 +158,14 @@ describe('valueForSchema', () => {
   it('produces values that conform to a rich schema for many seeds', () => {
     const u = understand('Please file a report about the Berlin outage');
     for (let seed = 0; seed < 200; seed++) {
-      const v = valueForSchema(RICH_SCHEMA, new Rng(seed), u, { allProperties: seed % 2 === 0 });
+      const v = valueForSchema(RICH_SCHEMA, new Mulberry32(seed), u, { allProperties: seed % 2 === 0 });
       expect(schemaErrors(v, RICH_SCHEMA)).toEqual([]);
     }
   });
 
   it('uses words from the question for string arguments', () => {
     const u = understand("What's the weather like in Lisbon this weekend?");
-    const v = valueForSchema(weatherTool.parameters as unknown as JsonObject, new Rng(1), u, {
+    const v = valueForSchema(weatherTool.parameters as unknown as JsonObject, new Mulberry32(1), u, {
       allProperties: false,
     });
     expect(v).toMatchObject({ city: 'Lisbon' });

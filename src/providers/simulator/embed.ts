@@ -12,7 +12,7 @@ import { mix } from './hash.js';
 /** Dimensions each token touches: dense enough to look real, cheap for long inputs. */
 const SLOTS_PER_TOKEN = 16;
 
-export function embedTokens(tokens: readonly number[], dims: number): number[] {
+function embedTokens(tokens: readonly number[], dims: number): number[] {
   const v = new Float64Array(dims);
   const slots = Math.min(SLOTS_PER_TOKEN, dims);
   for (let i = 0; i < tokens.length; i++) {

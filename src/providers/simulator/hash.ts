@@ -1,6 +1,6 @@
 /**
- * Small, fast, dependency-free hashing and a seeded PRNG. The simulator must answer identically for
- * identical requests, so every random choice flows from one of these.
+ * Small, fast, dependency-free hashing. The simulator must answer identically for
+ * identical requests, so every random choice is seeded (src/prng.ts) from one of these hashes.
  */
 
 const FNV_OFFSET = 0x811c9dc5;
@@ -34,10 +34,6 @@ export class Hasher {
   }
 }
 
-export function hashString(s: string): number {
-  return new Hasher().str(s).digest();
-}
-
 /** Mix two 32-bit values into one (used to derive per-choice and per-token seeds). */
 export function mix(a: number, b: number): number {
   let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ b;
@@ -46,37 +42,4 @@ export function mix(a: number, b: number): number {
   h = Math.imul(h, 0x27d4eb2f);
   h ^= h >>> 16;
   return h >>> 0;
-}
-
-/** mulberry32: tiny, fast and good enough for choosing phrases. */
-export class Rng {
-  private s: number;
-
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** Integer in [min, max] inclusive. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  pick<T>(items: readonly T[]): T {
-    const v = items[Math.floor(this.next() * items.length)];
-    if (v === undefined) throw new Error('pick from an empty list');
-    return v;
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
 }

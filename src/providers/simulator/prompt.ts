@@ -14,8 +14,8 @@ const REPLY_PRIMING = 3;
 /** What OpenAI bills for a low-detail image; the simulator never looks at images. */
 const IMAGE_TOKENS = 85;
 /** OpenAI caches prompts of at least 1024 tokens, in 128-token steps. */
-export const CACHE_MIN_TOKENS = 1024;
-export const CACHE_STEP = 128;
+const CACHE_MIN_TOKENS = 1024;
+const CACHE_STEP = 128;
 
 /** Synthetic token ids for structure (roles, images), outside the tokenizer's vocabulary. */
 const ROLE_TOKEN: Record<string, number> = {
@@ -95,7 +95,7 @@ class PrefixHasher {
   }
 }
 
-export interface PromptCount {
+interface PromptCount {
   tokens: number;
   /** Hashes of the prompt's 1024/1152/… token prefixes, for the prefix cache. */
   checkpoints: number[];

@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from '../../canonical/types.js';
+import type { Mulberry32 } from '../../prng.js';
 import type { Understanding } from './compose.js';
-import type { Rng } from './hash.js';
 import { SAMPLE_CITIES } from './phrases.js';
 
 /**
@@ -11,7 +11,7 @@ import { SAMPLE_CITIES } from './phrases.js';
  */
 
 interface Ctx {
-  rng: Rng;
+  rng: Mulberry32;
   u: Understanding;
   root: JsonObject;
   /** Include optional properties too (structured outputs look complete; tool calls stay lean). */
@@ -58,7 +58,7 @@ function typeOf(schema: JsonObject): string {
 
 export function valueForSchema(
   schema: JsonObject,
-  rng: Rng,
+  rng: Mulberry32,
   u: Understanding,
   opts: { allProperties: boolean },
 ): JsonValue {
@@ -143,7 +143,7 @@ function genArray(schema: JsonObject, ctx: Ctx, propName: string): JsonValue[] {
   return out;
 }
 
-function genNumber(schema: JsonObject, rng: Rng, integer: boolean): number {
+function genNumber(schema: JsonObject, rng: Mulberry32, integer: boolean): number {
   const exMin = num(schema.exclusiveMinimum);
   const exMax = num(schema.exclusiveMaximum);
   const step = integer ? 1 : 0.01;
@@ -211,12 +211,12 @@ function stringFor(schema: JsonObject, ctx: Ctx, name: string): string {
   return 'example';
 }
 
-function hex(rng: Rng, n: number): string {
+function hex(rng: Mulberry32, n: number): string {
   let s = '';
   for (let i = 0; i < n; i++) s += ID_CHARS[rng.int(0, 15)];
   return s;
 }
 
-function uuidish(rng: Rng): string {
+function uuidish(rng: Mulberry32): string {
   return `${hex(rng, 8)}-${hex(rng, 4)}-4${hex(rng, 3)}-a${hex(rng, 3)}-${hex(rng, 12)}`;
 }

@@ -4,9 +4,9 @@ import type { Alert, AlertEvent } from './service.js';
 import { cutShortByShutdown, deliver, type WebhookDeps, webhookLabel } from './webhook.js';
 
 /** How long an attempt in flight may still finish once Keel shuts down. */
-export const DELIVERY_SHUTDOWN_GRACE_MS = 2000;
+const DELIVERY_SHUTDOWN_GRACE_MS = 2000;
 
-export interface NotifierDeps {
+interface NotifierDeps {
   database: Database;
   config: AlertsConfig;
   /** The body fields of an alert's notification (besides id, type and sent_at). */

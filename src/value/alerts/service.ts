@@ -48,7 +48,7 @@ export interface EvaluationResult {
   failed: Array<{ rule: RuleName; error: string }>;
 }
 
-export interface AlertServiceDeps {
+interface AlertServiceDeps {
   database: Database;
   audit: AuditLog;
   config: AlertsConfig;

@@ -1,12 +1,12 @@
 import { createHmac, randomUUID } from 'node:crypto';
 
-export interface WebhookTarget {
+interface WebhookTarget {
   url: string;
   secret: string;
   name?: string | undefined;
 }
 
-export interface DeliveryPolicy {
+interface DeliveryPolicy {
   maxAttempts: number;
   backoffMs: number;
   maxBackoffMs: number;
@@ -57,7 +57,7 @@ function retryable(status: number): boolean {
  * Shutdown controls of a delivery: once `noRetry` is aborted no further attempt starts (a backoff
  * sleep ends at once); `abort` also cancels the attempt in flight.
  */
-export interface DeliveryStop {
+interface DeliveryStop {
   noRetry: AbortSignal;
   abort: AbortSignal;
 }

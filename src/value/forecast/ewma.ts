@@ -1,6 +1,6 @@
 import { DAY_MS } from '../../store/rollups/sql.js';
 
-export interface ForecastInput {
+interface ForecastInput {
   /** Spend of each complete day before today, oldest first (the lookback window; zeros included). */
   daily: readonly number[];
   /** Spend so far today. */
@@ -14,7 +14,7 @@ export interface ForecastInput {
   alpha: number;
 }
 
-export interface MonthForecast {
+interface MonthForecast {
   mtdUsd: number;
   /** Expected spend at month end. */
   forecastUsd: number;

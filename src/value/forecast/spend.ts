@@ -26,7 +26,7 @@ export interface SpendForecast {
   status: 'no_budget' | 'ok' | 'at_risk' | 'over';
 }
 
-export interface ForecastDeps {
+interface ForecastDeps {
   database: Database;
   rollups: RollupJob;
   useCases: { cachedAll(): readonly UseCase[] };

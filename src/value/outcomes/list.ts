@@ -1,6 +1,6 @@
 import type { Database } from '../../store/db.js';
 import { exec } from '../../store/rollups/job.js';
-import { publicOutcome } from './service.js';
+import { outcomeFromRow, publicOutcome } from './service.js';
 
 export interface OutcomeListQuery {
   useCase?: string;
@@ -71,19 +71,7 @@ export async function listOutcomes(
           ? byRequest.get(r.request_id)
           : undefined;
     return {
-      ...publicOutcome({
-        id: r.id,
-        requestId: r.request_id,
-        traceId: r.trace_id,
-        useCase: r.use_case,
-        type: r.type,
-        success: Number(r.success) === 1,
-        valueUsd: r.value_usd === null ? null : Number(r.value_usd),
-        occurredAt: Number(r.occurred_at),
-        receivedAt: Number(r.received_at),
-        metadata: r.metadata === null ? null : (JSON.parse(r.metadata) as Record<string, unknown>),
-        idempotencyKey: r.idempotency_key,
-      }),
+      ...publicOutcome(outcomeFromRow(r)),
       linked_calls: linked?.calls ?? 0,
       linked_cost_usd: linked ? Number(linked.cost.toFixed(10)) : 0,
       linked_unpriced_calls: linked?.unpriced ?? 0,

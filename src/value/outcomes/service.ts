@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Principal } from '../../access/principal.js';
 import { KeelError } from '../../errors.js';
 import type { Database, KeelSchema } from '../../store/db.js';
@@ -33,7 +33,7 @@ export interface Feedback {
   receivedAt: number;
 }
 
-export interface OutcomeServiceDeps {
+interface OutcomeServiceDeps {
   database: Database;
   /** Write buffered usage events, so an outcome reported right after its call can find it. */
   flushUsage?: () => Promise<void>;
@@ -293,7 +293,11 @@ async function findByKey(
     .where('reporter', '=', reporter)
     .where('idempotency_key', '=', key)
     .executeTakeFirst();
-  if (!r) return undefined;
+  return r ? outcomeFromRow(r) : undefined;
+}
+
+/** An outcomes row as an Outcome (SQLite and PostgreSQL return numbers in different shapes). */
+export function outcomeFromRow(r: Selectable<KeelSchema['outcomes']>): Outcome {
   return {
     id: r.id,
     requestId: r.request_id,

@@ -5,9 +5,9 @@ import { compileSafeRegex, type SafeRegex } from '../../schemas/regex.js';
 import { BUNDLED_SEEDS, type PriceSeed, type SeedModel, validateSeed } from './seed.js';
 import type { ModelPrice, PriceBook, PriceQuote } from './types.js';
 
-export type PriceOverride = KeelConfig['pricing']['overrides'][number];
+type PriceOverride = KeelConfig['pricing']['overrides'][number];
 
-export interface PriceBookOptions {
+interface PriceBookOptions {
   /** One or several price-table versions (default: the tables shipped with Keel). */
   seed?: PriceSeed | readonly PriceSeed[];
   /** From keel.yaml; USD per 1M tokens; win over the seed. */

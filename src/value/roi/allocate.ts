@@ -1,12 +1,12 @@
 import type { CostAllocationRule } from '../../config/value.js';
 
 /** What allocation needs of one use case in one period: its own priced cost and request count. */
-export interface AllocationBasis {
+interface AllocationBasis {
   costUsd: number;
   requests: number;
 }
 
-export interface AllocationMove {
+interface AllocationMove {
   from: string;
   to: string;
   usd: number;

@@ -1,7 +1,7 @@
 import { KeelError } from '../../errors.js';
 import { DAY_MS } from '../../store/rollups/sql.js';
 
-export const GRANULARITIES = ['day', 'week', 'month', 'total'] as const;
+const GRANULARITIES = ['day', 'week', 'month', 'total'] as const;
 export type Granularity = (typeof GRANULARITIES)[number];
 
 export interface Period {

@@ -16,7 +16,7 @@ import {
 } from './figures.js';
 import { type Granularity, type Period, periodsOf } from './periods.js';
 
-export interface ValueReportDeps {
+interface ValueReportDeps {
   database: Database;
   rollups: RollupJob;
   /** Registered use cases (names, stages, value per outcome, baselines). */

@@ -49,7 +49,7 @@ export interface UseCaseRegistry {
   registeredBudgets(): readonly UseCaseBudget[];
 }
 
-export interface UseCaseRegistryOptions {
+interface UseCaseRegistryOptions {
   audit: AuditLog;
   now?: () => number;
 }

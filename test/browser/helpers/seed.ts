@@ -1,5 +1,6 @@
 import type { KeelApp } from '../../../src/app.types.js';
 import { demoWorkload } from '../../../src/cli/demo.js';
+import { seeded as rng } from '../../../src/prng.js';
 import type { UsageEvent } from '../../../src/store/types.js';
 import { createUsageWriter, listUsageEvents } from '../../../src/store/usage.js';
 import { ADMIN_TOKEN } from './constants.js';
@@ -28,18 +29,6 @@ type Api = <T>(
   opts?: { token?: string; method?: string; body?: unknown },
 ) => Promise<{ status: number; body: T }>;
 type V1 = (path: string, key: string, init?: { method?: string; body?: unknown }) => Promise<Response>;
-
-/** A deterministic sequence, so two runs seed the same workload shape. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const USE_CASES = [
   {

@@ -17,12 +17,6 @@ const usdSmall = new Intl.NumberFormat(LOCALE, {
   minimumFractionDigits: 2,
   maximumFractionDigits: 4,
 });
-const usdCompactFmt = new Intl.NumberFormat(LOCALE, {
-  style: 'currency',
-  currency: 'USD',
-  notation: 'compact',
-  maximumFractionDigits: 1,
-});
 const intFmt = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 });
 const compactFmt = new Intl.NumberFormat(LOCALE, { notation: 'compact', maximumFractionDigits: 1 });
 const pctFmt = new Intl.NumberFormat(LOCALE, { style: 'percent', maximumFractionDigits: 1 });
@@ -58,11 +52,6 @@ function isNum(v: Num): v is number {
 export function usd(v: Num): string {
   if (!isNum(v)) return DASH;
   return Math.abs(v) < 1 && v !== 0 ? usdSmall.format(v) : usdWhole.format(v);
-}
-
-/** Axis ticks: $1.2K. */
-export function usdCompact(v: Num): string {
-  return isNum(v) ? usdCompactFmt.format(v) : DASH;
 }
 
 export function int(v: Num): string {

@@ -10,7 +10,7 @@ import { PeriodPicker } from '../components/PeriodPicker';
 import { dateTime, int, pct } from '../lib/format';
 import { apiRange, describePeriod, qs } from '../lib/period';
 import { AuditLog } from './AuditLog';
-import { GuardEvents, RedTeam } from './SecurityGuards';
+import { GuardEvents } from './SecurityGuards';
 import { keyLabel } from './shared';
 
 interface Refusal {
@@ -188,7 +188,6 @@ export function Security() {
         </Load>
       </Section>
 
-      <RedTeam />
       <AuditLog />
     </Page>
   );

@@ -14,16 +14,7 @@ export function GuardEvents({ from, to }: { from: string; to: string }) {
       title="Guard events"
       description="Prompt injection, PII, secrets and leak detections: what was found and what the guard did."
     >
-      <Load
-        res={events}
-        what="guard events"
-        missing={
-          <p>
-            This Keel does not serve <Code>GET /api/security-events</Code> yet. Blocked calls above and
-            refusals below still come from the usage rollups and the audit log.
-          </p>
-        }
-      >
+      <Load res={events} what="guard events">
         {(e) => (
           <GenericTable
             caption="Guard events"
@@ -38,33 +29,6 @@ export function GuardEvents({ from, to }: { from: string; to: string }) {
                 </p>
               </Empty>
             }
-          />
-        )}
-      </Load>
-    </Section>
-  );
-}
-
-/** Results of red-team runs (attack suites played against a use case's guard policy). */
-export function RedTeam() {
-  const [runs] = useResource<{ data: Row[] }>('/redteam/runs');
-  return (
-    <Section title="Red-team runs">
-      <Load
-        res={runs}
-        what="red-team results"
-        missing={
-          <p>
-            Red-team results appear here once this Keel serves <Code>GET /api/redteam/runs</Code>.
-          </p>
-        }
-      >
-        {(r) => (
-          <GenericTable
-            caption="Red-team runs"
-            rows={r.data}
-            filename="keel-redteam-runs"
-            empty={<Empty title="No red-team runs yet" />}
           />
         )}
       </Load>

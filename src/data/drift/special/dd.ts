@@ -20,57 +20,11 @@ export function twoSum(a: number, b: number): [number, number] {
   return [s, a - (s - bb) + (b - bb)];
 }
 
-function quickTwoSum(a: number, b: number): [number, number] {
-  const s = a + b;
-  return [s, b - (s - a)];
-}
-
 export function twoProd(a: number, b: number): [number, number] {
   const p = a * b;
   const [ah, al] = split(a);
   const [bh, bl] = split(b);
   return [p, ah * bh - p + ah * bl + al * bh + al * bl];
-}
-
-export function ddAdd(a: DD, b: DD): DD {
-  let [s1, s2] = twoSum(a[0], b[0]);
-  const [t1, t2] = twoSum(a[1], b[1]);
-  s2 += t1;
-  [s1, s2] = quickTwoSum(s1, s2);
-  s2 += t2;
-  return quickTwoSum(s1, s2);
-}
-
-export function ddAddD(a: DD, b: number): DD {
-  const [s1, s2] = twoSum(a[0], b);
-  return quickTwoSum(s1, s2 + a[1]);
-}
-
-export function ddMul(a: DD, b: DD): DD {
-  const [p1, p2] = twoProd(a[0], b[0]);
-  return quickTwoSum(p1, p2 + (a[0] * b[1] + a[1] * b[0]));
-}
-
-export function ddMulD(a: DD, b: number): DD {
-  const [p1, p2] = twoProd(a[0], b);
-  return quickTwoSum(p1, p2 + a[1] * b);
-}
-
-export function ddDivD(a: DD, b: number): DD {
-  const q1 = a[0] / b;
-  const [p1, p2] = twoProd(q1, b);
-  const [s, e0] = twoSum(a[0], -p1);
-  const e = e0 - p2 + a[1];
-  return quickTwoSum(q1, (s + e) / b);
-}
-
-export function ddDiv(a: DD, b: DD): DD {
-  const q1 = a[0] / b[0];
-  let r = ddAdd(a, ddMulD(b, -q1));
-  const q2 = r[0] / b[0];
-  r = ddAdd(r, ddMulD(b, -q2));
-  const q3 = r[0] / b[0];
-  return ddAddD(quickTwoSum(q1, q2), q3);
 }
 
 const F64 = new Float64Array(1);
@@ -97,11 +51,6 @@ export function frexp(x: number): [number, number] {
   return [F64[0] as number, biased - 1022 + adjust];
 }
 
-export function ddFrexp(a: DD): [DD, number] {
-  const [m, e] = frexp(a[0]);
-  return [[m, ldexpSafe(a[1], -e)], e];
-}
-
 /** x·2^e without intermediate overflow or underflow. */
 export function ldexpSafe(x: number, e: number): number {
   if (e >= -1022 && e <= 1023) return x * (POW2[e + 1074] as number);
@@ -116,8 +65,4 @@ export function ldexpSafe(x: number, e: number): number {
     k += 1022;
   }
   return v * (POW2[k + 1074] as number);
-}
-
-export function ddLdexp(a: DD, e: number): DD {
-  return [ldexpSafe(a[0], e), ldexpSafe(a[1], e)];
 }

@@ -9,7 +9,7 @@ import { roundHalfEven } from './numpy.js';
 
 export type KsMethod = 'auto' | 'exact' | 'asymp';
 
-export interface KsResult {
+interface KsResult {
   statistic: number;
   pValue: number;
   /** The method that produced the p-value (auto resolves to exact or asymp; exact may fall back). */

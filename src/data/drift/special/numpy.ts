@@ -88,7 +88,7 @@ export function sturgesEdges(min: number, max: number, size: number, integer: bo
 }
 
 /** np.linspace(start, stop, num) with endpoint: i·step + start, last element pinned to stop. */
-export function linspace(start: number, stop: number, num: number): Float64Array {
+function linspace(start: number, stop: number, num: number): Float64Array {
   const out = new Float64Array(num);
   const div = num - 1;
   if (div <= 0) {
@@ -103,7 +103,7 @@ export function linspace(start: number, stop: number, num: number): Float64Array
 }
 
 /** First index whose value is ≥ v (side='left') or > v (side='right') in a sorted array. */
-export function searchSorted(a: Float64Array, v: number, side: 'left' | 'right'): number {
+function searchSorted(a: Float64Array, v: number, side: 'left' | 'right'): number {
   let lo = 0;
   let hi = a.length;
   if (side === 'left') {
