@@ -1,7 +1,7 @@
 import { publicAdmin } from '../../access/admin.js';
 import { invalid } from '../../access/validate.js';
 import { KeelError } from '../../errors.js';
-import { created, defineGroup } from './api/declare.js';
+import { created, defineGroup, route } from './api/declare.js';
 import { onlyFields, readAdminBody } from './body.js';
 
 const FIELDS = new Set(['name', 'role']);
@@ -10,14 +10,9 @@ const FIELDS = new Set(['name', 'role']);
 export const adminsApi = defineGroup({
   title: 'admins',
   routes: {
-    create: {
-      method: 'POST',
-      path: '/admins',
-      role: 'admin',
-      summary: 'Create a named admin (its token is shown once)',
-    },
-    list: { method: 'GET', path: '/admins', role: 'admin', summary: 'List named admins (`include_revoked`)' },
-    revoke: { method: 'DELETE', path: '/admins/:id', role: 'admin', summary: 'Revoke a named admin' },
+    create: route('POST', '/admins', 'admin', 'Create a named admin (its token is shown once)'),
+    list: route('GET', '/admins', 'admin', 'List named admins (`include_revoked`)'),
+    revoke: route('DELETE', '/admins/:id', 'admin', 'Revoke a named admin'),
   },
   needs: (s) => s.admins,
   handlers: (admins) => ({

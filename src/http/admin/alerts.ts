@@ -1,26 +1,16 @@
 import { KeelError } from '../../errors.js';
 import { ALERT_STATES, type AlertState, publicAlert } from '../../value/alerts/service.js';
-import { defineGroup } from './api/declare.js';
+import { defineGroup, route } from './api/declare.js';
 
 /** Alerts: list and read (viewer); acknowledge, resolve and evaluate now (operator, audited). */
 export const alertsApi = defineGroup({
   title: 'alerts',
   routes: {
-    list: {
-      method: 'GET',
-      path: '/alerts',
-      role: 'viewer',
-      summary: 'Alerts (`state` open, acknowledged or resolved; `limit`)',
-    },
-    evaluate: {
-      method: 'POST',
-      path: '/alerts/evaluate',
-      role: 'operator',
-      summary: 'Run the alert rules now; the open alerts',
-    },
-    get: { method: 'GET', path: '/alerts/:id', role: 'viewer', summary: 'One alert' },
-    ack: { method: 'POST', path: '/alerts/:id/ack', role: 'operator', summary: 'Acknowledge an alert' },
-    resolve: { method: 'POST', path: '/alerts/:id/resolve', role: 'operator', summary: 'Resolve an alert' },
+    list: route('GET', '/alerts', 'viewer', 'Alerts (`state` open, acknowledged or resolved; `limit`)'),
+    evaluate: route('POST', '/alerts/evaluate', 'operator', 'Run the alert rules now; the open alerts'),
+    get: route('GET', '/alerts/:id', 'viewer', 'One alert'),
+    ack: route('POST', '/alerts/:id/ack', 'operator', 'Acknowledge an alert'),
+    resolve: route('POST', '/alerts/:id/resolve', 'operator', 'Resolve an alert'),
   },
   needs: (s) => (s.value ? { value: s.value, now: s.now ?? Date.now } : undefined),
   handlers: ({ value, now }) => {

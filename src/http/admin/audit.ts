@@ -2,7 +2,7 @@ import { queryAudit } from '../../audit/query.js';
 import type { AuditEntry } from '../../audit/types.js';
 import { type VerifyResult, verifyAudit } from '../../audit/verify.js';
 import { KeelError } from '../../errors.js';
-import { defineGroup } from './api/declare.js';
+import { defineGroup, route } from './api/declare.js';
 
 const MAX_LIMIT = 500;
 const MAX_FILTER = 512;
@@ -17,18 +17,8 @@ const INTEGER = /^\d{1,16}$/;
 export const auditApi = defineGroup({
   title: 'audit',
   routes: {
-    list: {
-      method: 'GET',
-      path: '/audit',
-      role: 'viewer',
-      summary: 'Audit entries, newest first (filters, cursor)',
-    },
-    verify: {
-      method: 'POST',
-      path: '/audit/verify',
-      role: 'operator',
-      summary: 'Re-walk the hash chain and checkpoints',
-    },
+    list: route('GET', '/audit', 'viewer', 'Audit entries, newest first (filters, cursor)'),
+    verify: route('POST', '/audit/verify', 'operator', 'Re-walk the hash chain and checkpoints'),
   },
   needs: (s) => s,
   handlers: ({ database, config }) => {

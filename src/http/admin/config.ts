@@ -2,7 +2,7 @@ import type { KeelConfig } from '../../config/schema.js';
 import { KeelError } from '../../errors.js';
 import type { UsageEvent } from '../../store/types.js';
 import { listUsageEvents } from '../../store/usage.js';
-import { defineGroup } from './api/declare.js';
+import { defineGroup, route } from './api/declare.js';
 
 export const MASK = '***';
 
@@ -78,19 +78,9 @@ function parseSince(v: string | undefined): number | undefined {
 export const infoApi = defineGroup({
   title: 'info',
   routes: {
-    whoami: {
-      method: 'GET',
-      path: '/whoami',
-      role: 'viewer',
-      summary: 'The calling admin: name, role, actor',
-    },
-    config: { method: 'GET', path: '/config', role: 'viewer', summary: 'The running config, secrets masked' },
-    usage: {
-      method: 'GET',
-      path: '/usage',
-      role: 'viewer',
-      summary: 'Recent usage events (`limit`, `since`, `use_case`)',
-    },
+    whoami: route('GET', '/whoami', 'viewer', 'The calling admin: name, role, actor'),
+    config: route('GET', '/config', 'viewer', 'The running config, secrets masked'),
+    usage: route('GET', '/usage', 'viewer', 'Recent usage events (`limit`, `since`, `use_case`)'),
   },
   needs: (s) => s,
   handlers: ({ config, database }) => {

@@ -2,7 +2,7 @@ import { publicKey, type VirtualKey } from '../../access/model.js';
 import type { KeyInput } from '../../access/store.js';
 import { checkGraceSeconds, invalid } from '../../access/validate.js';
 import { KeelError } from '../../errors.js';
-import { created, defineGroup } from './api/declare.js';
+import { created, defineGroup, route } from './api/declare.js';
 import { onlyFields, readAdminBody } from './body.js';
 
 /** Admin API field → KeyInput field. */
@@ -55,27 +55,12 @@ function withSecret(key: VirtualKey, secret: string) {
 export const keysApi = defineGroup({
   title: 'keys',
   routes: {
-    create: {
-      method: 'POST',
-      path: '/keys',
-      role: 'operator',
-      summary: 'Create a virtual key (its value is shown once)',
-    },
-    list: { method: 'GET', path: '/keys', role: 'viewer', summary: 'List virtual keys (`include_revoked`)' },
-    get: { method: 'GET', path: '/keys/:id', role: 'viewer', summary: 'One virtual key' },
-    update: {
-      method: 'PATCH',
-      path: '/keys/:id',
-      role: 'operator',
-      summary: "Change a key's scopes and limits",
-    },
-    rotate: {
-      method: 'POST',
-      path: '/keys/:id/rotate',
-      role: 'operator',
-      summary: 'New key value; the old one works for `grace_s`',
-    },
-    revoke: { method: 'DELETE', path: '/keys/:id', role: 'operator', summary: 'Revoke a key' },
+    create: route('POST', '/keys', 'operator', 'Create a virtual key (its value is shown once)'),
+    list: route('GET', '/keys', 'viewer', 'List virtual keys (`include_revoked`)'),
+    get: route('GET', '/keys/:id', 'viewer', 'One virtual key'),
+    update: route('PATCH', '/keys/:id', 'operator', "Change a key's scopes and limits"),
+    rotate: route('POST', '/keys/:id/rotate', 'operator', 'New key value; the old one works for `grace_s`'),
+    revoke: route('DELETE', '/keys/:id', 'operator', 'Revoke a key'),
   },
   needs: (s) => (s.keys ? { keys: s.keys, config: s.config } : undefined),
   handlers: ({ keys, config }) => ({

@@ -19,7 +19,7 @@ import {
   type UsageMeasures,
 } from '../../value/rollups/read.js';
 import { BLOCKED_CODES, DAY_MS, DIMENSION_NAMES, type Dimension } from '../../value/rollups/sql.js';
-import { defineGroup } from './api/declare.js';
+import { defineGroup, route } from './api/declare.js';
 
 interface ReportDeps {
   database: Database;
@@ -95,31 +95,10 @@ function dimJson(v: string | undefined): string | null {
 export const reportsApi = defineGroup({
   title: 'reports',
   routes: {
-    usage: {
-      method: 'GET',
-      path: '/reports/usage',
-      role: 'viewer',
-      summary:
-        'Requests, errors, cost, tokens, latency per group (`from`, `to`, `by`, `use_case`, `granularity`)',
-    },
-    top: {
-      method: 'GET',
-      path: '/reports/top',
-      role: 'viewer',
-      summary: 'Heaviest users or features (`by`, `use_case`, `from`, `to`, `limit`)',
-    },
-    refusals: {
-      method: 'GET',
-      path: '/reports/refusals',
-      role: 'viewer',
-      summary: 'Refused calls per day and reason (`from`, `to`)',
-    },
-    keys: {
-      method: 'GET',
-      path: '/reports/keys',
-      role: 'viewer',
-      summary: 'Per key: last call, budget spend, calls and spend over 30 days',
-    },
+    usage: route('GET', '/reports/usage', 'viewer', 'Requests, cost, tokens, latency per group'),
+    top: route('GET', '/reports/top', 'viewer', 'Heaviest users or features'),
+    refusals: route('GET', '/reports/refusals', 'viewer', 'Refused calls per day and reason (`from`, `to`)'),
+    keys: route('GET', '/reports/keys', 'viewer', 'Per key: last use, budget spend'),
   },
   needs: (s) => ({
     database: s.database,

@@ -1,6 +1,6 @@
 import { KeelError } from '../../errors.js';
 import { querySecurityEvents } from '../../store/security-events.js';
-import { defineGroup } from './api/declare.js';
+import { defineGroup, route } from './api/declare.js';
 
 function time(v: string | undefined, param: string): number | undefined {
   if (v === undefined) return undefined;
@@ -14,12 +14,7 @@ function time(v: string | undefined, param: string): number | undefined {
 export const securityApi = defineGroup({
   title: 'security',
   routes: {
-    events: {
-      method: 'GET',
-      path: '/security-events',
-      role: 'viewer',
-      summary: 'Guard decisions (`from`, `to`, `detector`, `action`, `use_case`, `key_id`, `limit`)',
-    },
+    events: route('GET', '/security-events', 'viewer', 'Guard decisions, newest first'),
   },
   needs: (s) => s.database,
   handlers: (database) => ({

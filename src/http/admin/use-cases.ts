@@ -1,26 +1,16 @@
 import { KeelError } from '../../errors.js';
 import { isStage, parseCreate, parsePatch, publicUseCase } from '../../value/usecases/model.js';
-import { created, defineGroup } from './api/declare.js';
+import { created, defineGroup, route } from './api/declare.js';
 import { readAdminBody } from './body.js';
 
 /** The use-case registry. Fields declared in keel.yaml are refused with 400. */
 export const useCasesApi = defineGroup({
   title: 'use cases',
   routes: {
-    create: { method: 'POST', path: '/use-cases', role: 'operator', summary: 'Register a use case' },
-    list: { method: 'GET', path: '/use-cases', role: 'viewer', summary: 'List use cases (`stage`)' },
-    get: {
-      method: 'GET',
-      path: '/use-cases/:id',
-      role: 'viewer',
-      summary: 'One use case with its stage history',
-    },
-    update: {
-      method: 'PATCH',
-      path: '/use-cases/:id',
-      role: 'operator',
-      summary: 'Change a use case (`reason` is kept with a stage change)',
-    },
+    create: route('POST', '/use-cases', 'operator', 'Register a use case'),
+    list: route('GET', '/use-cases', 'viewer', 'List use cases (`stage`)'),
+    get: route('GET', '/use-cases/:id', 'viewer', 'One use case with its stage history'),
+    update: route('PATCH', '/use-cases/:id', 'operator', 'Change a use case (and its stage)'),
   },
   needs: (s) => s.value?.useCases,
   handlers: (useCases) => ({

@@ -2,7 +2,7 @@ import { KeelError } from '../../errors.js';
 import type { ForecastScope } from '../../value/forecast/spend.js';
 import { dayStart, monthStart, parseDay, parseGranularity, periodsOf } from '../../value/roi/periods.js';
 import { DAY_MS } from '../../value/rollups/sql.js';
-import { defineGroup } from './api/declare.js';
+import { defineGroup, route } from './api/declare.js';
 
 /** Longest range a day-granular report may cover (keeps one response bounded). */
 const MAX_PERIODS = 1000;
@@ -12,19 +12,9 @@ const FORECAST_SCOPES = new Set(['use_case', 'team', 'key']);
 export const valueApi = defineGroup({
   title: 'value',
   routes: {
-    report: {
-      method: 'GET',
-      path: '/value',
-      role: 'viewer',
-      summary: 'Cost and value per use case (`use_case`, `from`, `to`, `granularity`)',
-    },
-    forecasts: { method: 'GET', path: '/forecasts', role: 'viewer', summary: 'Spend forecasts (`scope`)' },
-    outcomes: {
-      method: 'GET',
-      path: '/outcomes',
-      role: 'viewer',
-      summary: 'Reported outcomes (`use_case`, `from`, `to`, `limit`)',
-    },
+    report: route('GET', '/value', 'viewer', 'Cost and value per use case'),
+    forecasts: route('GET', '/forecasts', 'viewer', 'Spend forecasts (`scope`)'),
+    outcomes: route('GET', '/outcomes', 'viewer', 'Reported outcomes (`use_case`, `from`, `to`, `limit`)'),
   },
   needs: (s) => (s.value ? { value: s.value, now: s.now ?? Date.now } : undefined),
   handlers: ({ value, now }) => ({

@@ -31,6 +31,21 @@ export interface RouteSpec {
   body?: z.ZodType;
 }
 
+/** A route spec on one line: `route('GET', '/keys/:id', 'viewer', 'One virtual key')`. */
+export function route<
+  const M extends AdminMethod,
+  const P extends string,
+  const I extends Pick<RouteSpec, 'query' | 'body'>,
+>(
+  method: M,
+  path: P,
+  role: AdminRole,
+  summary: string,
+  input?: I,
+): { method: M; path: P; role: AdminRole; summary: string } & I {
+  return { method, path, role, summary, ...(input as I) };
+}
+
 type Parsed<S, K extends 'query' | 'body'> =
   S extends Record<K, infer Z extends z.ZodType> ? z.output<Z> : undefined;
 

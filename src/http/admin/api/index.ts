@@ -11,7 +11,7 @@ import { securityApi } from '../security.js';
 import type { AdminEnv } from '../types.js';
 import { useCasesApi } from '../use-cases.js';
 import { valueApi } from '../value.js';
-import { type AdminServices, defineGroup, type RouteGroup, type RouteSpec } from './declare.js';
+import { type AdminServices, defineGroup, type RouteGroup, type RouteSpec, route } from './declare.js';
 import { type AdminApiOptions, mountAdminApi } from './mount.js';
 
 export type { AdminServices, ResponseOf, RouteSpec } from './declare.js';
@@ -39,12 +39,7 @@ function capabilitiesApi(mounted: () => readonly RouteSpec[]) {
   return defineGroup({
     title: 'info',
     routes: {
-      capabilities: {
-        method: 'GET',
-        path: '/capabilities',
-        role: 'viewer',
-        summary: 'Every admin route mounted, and whether your role may call it',
-      },
+      capabilities: route('GET', '/capabilities', 'viewer', 'Routes mounted; which ones your role may call'),
     },
     needs: () => mounted,
     handlers: (list) => ({

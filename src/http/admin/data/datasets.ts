@@ -46,6 +46,16 @@ function publicVersion(
   };
 }
 
+/** A registration's answer: 201 when it made a new version, 200 when the bytes were known. */
+function registered(r: { dataset: Dataset; version: DatasetVersion; created: boolean }) {
+  const out = {
+    dataset: publicDataset(r.dataset),
+    version: publicVersion(r.version, true),
+    created: r.created,
+  };
+  return r.created ? created(out) : out;
+}
+
 export function datasetHandlers(deps: DataRoutesDeps) {
   const { data } = deps;
   const maxUpload = deps.maxUploadBytes ?? 256 * 1024 * 1024;
@@ -118,12 +128,7 @@ export function datasetHandlers(deps: DataRoutesDeps) {
           actorOf(c),
         ),
       );
-      const out = {
-        dataset: publicDataset(r.dataset),
-        version: publicVersion(r.version, true),
-        created: r.created,
-      };
-      return r.created ? created(out) : out;
+      return registered(r);
     },
 
     /** Upload the bytes of a new version (CSV, TSV or JSON lines) as the request body. */
@@ -159,12 +164,7 @@ export function datasetHandlers(deps: DataRoutesDeps) {
       const file = path.join(dir, `${createHash('sha256').update(buf).digest('hex')}.${format}`);
       await rename(tmp, file);
       const r = await guarded(() => data.registry.register({ name, file, format }, actorOf(c)));
-      const out = {
-        dataset: publicDataset(r.dataset),
-        version: publicVersion(r.version, true),
-        created: r.created,
-      };
-      return r.created ? created(out) : out;
+      return registered(r);
     },
 
     getDataset: async (c: Ctx) => {
@@ -176,7 +176,7 @@ export function datasetHandlers(deps: DataRoutesDeps) {
 
     getVersion: async (c: Ctx) => publicVersion(await versionOf(c), true),
 
-    versionResults: async (c: Ctx) => {
+    results: async (c: Ctx) => {
       const v = await versionOf(c);
       const [checks, drifts] = await Promise.all([data.results.checks(v.id), data.results.drifts(v.id)]);
       return {

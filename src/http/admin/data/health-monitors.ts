@@ -25,7 +25,7 @@ export function healthMonitorHandlers(deps: DataRoutesDeps) {
       return { alerts };
     },
 
-    freezeReference: async (c: Ctx) => {
+    freeze: async (c: Ctx) => {
       await data.cluster.freezeReference(pathParam(c, 'useCase'), (deps.now ?? Date.now)(), actorOf(c));
       return { use_case: pathParam(c, 'useCase'), frozen: true };
     },

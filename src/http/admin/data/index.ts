@@ -1,4 +1,4 @@
-import { defineGroup } from '../api/declare.js';
+import { defineGroup, route } from '../api/declare.js';
 import { datasetHandlers } from './datasets.js';
 import { healthMonitorHandlers } from './health-monitors.js';
 import { promptLineageHandlers } from './prompts-lineage.js';
@@ -12,105 +12,25 @@ export type { DataRoutesDeps } from './shared.js';
 export const dataApi = defineGroup({
   title: 'data',
   routes: {
-    listDatasets: { method: 'GET', path: '/datasets', role: 'viewer', summary: 'Registered datasets' },
-    registerDataset: {
-      method: 'POST',
-      path: '/datasets',
-      role: 'operator',
-      summary: 'Register a dataset from a server-side file',
-    },
-    drift: {
-      method: 'POST',
-      path: '/datasets/drift',
-      role: 'operator',
-      summary: 'Drift between two versions or files',
-    },
-    getDataset: {
-      method: 'GET',
-      path: '/datasets/:name',
-      role: 'viewer',
-      summary: 'One dataset and its versions',
-    },
-    uploadVersion: {
-      method: 'POST',
-      path: '/datasets/:name/versions',
-      role: 'operator',
-      summary: 'Upload a new version (CSV, TSV or JSON lines) as the body',
-    },
-    getVersion: {
-      method: 'GET',
-      path: '/datasets/:name/versions/:version',
-      role: 'viewer',
-      summary: 'One version with its profile',
-    },
-    versionResults: {
-      method: 'GET',
-      path: '/datasets/:name/versions/:version/results',
-      role: 'viewer',
-      summary: "A version's check and drift results",
-    },
-    checkVersion: {
-      method: 'POST',
-      path: '/datasets/:name/check',
-      role: 'operator',
-      summary: 'Check a version against a data contract',
-    },
-    listPrompts: { method: 'GET', path: '/prompts', role: 'viewer', summary: 'Prompt templates' },
-    registerPrompt: {
-      method: 'POST',
-      path: '/prompts',
-      role: 'operator',
-      summary: 'Register a prompt template version',
-    },
-    getPrompt: {
-      method: 'GET',
-      path: '/prompts/:name',
-      role: 'viewer',
-      summary: 'One prompt template and its versions',
-    },
-    lineage: {
-      method: 'GET',
-      path: '/lineage',
-      role: 'viewer',
-      summary: 'The lineage graph (`node`, `depth`)',
-    },
-    addEdge: { method: 'POST', path: '/lineage/edges', role: 'operator', summary: 'Add a lineage edge' },
-    removeEdge: {
-      method: 'DELETE',
-      path: '/lineage/edges',
-      role: 'operator',
-      summary: 'Remove a lineage edge',
-    },
-    health: {
-      method: 'GET',
-      path: '/data/health',
-      role: 'viewer',
-      summary: 'Live-monitor health (`use_case`)',
-    },
-    runMonitors: {
-      method: 'POST',
-      path: '/data/monitors/run',
-      role: 'operator',
-      summary: 'Sync and evaluate the monitors now',
-    },
-    freezeReference: {
-      method: 'POST',
-      path: '/data/monitors/:useCase/freeze-reference',
-      role: 'operator',
-      summary: "Freeze a monitor's reference window",
-    },
-    pinReference: {
-      method: 'POST',
-      path: '/data/monitors/:useCase/pin',
-      role: 'operator',
-      summary: "Pin a dataset version as a monitor's reference",
-    },
-    validateOutput: {
-      method: 'POST',
-      path: '/data/validate-output',
-      role: 'viewer',
-      summary: 'Validate model output against a JSON Schema',
-    },
+    listDatasets: route('GET', '/datasets', 'viewer', 'Registered datasets'),
+    registerDataset: route('POST', '/datasets', 'operator', 'Register a dataset from a server-side file'),
+    drift: route('POST', '/datasets/drift', 'operator', 'Drift between two versions or files'),
+    getDataset: route('GET', '/datasets/:name', 'viewer', 'One dataset and its versions'),
+    uploadVersion: route('POST', '/datasets/:name/versions', 'operator', 'Upload a version as the body'),
+    getVersion: route('GET', '/datasets/:name/versions/:version', 'viewer', 'One version with its profile'),
+    results: route('GET', '/datasets/:name/versions/:version/results', 'viewer', 'Its results'),
+    checkVersion: route('POST', '/datasets/:name/check', 'operator', 'Check against a contract'),
+    listPrompts: route('GET', '/prompts', 'viewer', 'Prompt templates'),
+    registerPrompt: route('POST', '/prompts', 'operator', 'Register a prompt template version'),
+    getPrompt: route('GET', '/prompts/:name', 'viewer', 'One prompt template and its versions'),
+    lineage: route('GET', '/lineage', 'viewer', 'The lineage graph (`node`, `depth`)'),
+    addEdge: route('POST', '/lineage/edges', 'operator', 'Add a lineage edge'),
+    removeEdge: route('DELETE', '/lineage/edges', 'operator', 'Remove a lineage edge'),
+    health: route('GET', '/data/health', 'viewer', 'Live-monitor health (`use_case`)'),
+    runMonitors: route('POST', '/data/monitors/run', 'operator', 'Sync and evaluate the monitors now'),
+    freeze: route('POST', '/data/monitors/:useCase/freeze-reference', 'operator', 'Freeze'),
+    pinReference: route('POST', '/data/monitors/:useCase/pin', 'operator', 'Pin a reference version'),
+    validateOutput: route('POST', '/data/validate-output', 'viewer', 'Validate output vs schema'),
   },
   needs: (s) =>
     s.data
