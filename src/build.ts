@@ -7,12 +7,7 @@ import type { KeelApp } from './app.types.js';
 import { openRecords } from './build/records.js';
 import type { KeelConfig } from './config/schema.js';
 import { createDataServices, readDrifting } from './data/index.js';
-import { auditRoutes } from './http/admin/audit.js';
-import { DATA_ROUTE_ROLES, dataRoutes } from './http/admin/data.js';
-import { ADMIN_ROUTE_ROLES, adminRoutes } from './http/admin/index.js';
-import { REPORT_ADMIN_ROUTE_ROLES, reportRoutes } from './http/admin/reports.js';
-import { SECURITY_ROUTE_ROLES, securityRoutes } from './http/admin/security.js';
-import { VALUE_ADMIN_ROUTE_ROLES, valueAdminRoutes } from './http/admin/value.js';
+import { createAdminApi } from './http/admin/index.js';
 import { createAuthenticator } from './pipeline/authenticate.js';
 import { createStoreFailureReporter } from './pipeline/failure-report.js';
 import { createGuardHooks } from './pipeline/guard-hooks.js';
@@ -195,40 +190,17 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     now: Date.now,
     perfNow: () => performance.now(),
   });
-  const rules = [
-    ...SECURITY_ROUTE_ROLES,
-    ...VALUE_ADMIN_ROUTE_ROLES,
-    ...DATA_ROUTE_ROLES,
-    ...REPORT_ADMIN_ROUTE_ROLES,
-  ];
-  const adminApi = adminRoutes({
+  const adminApi = createAdminApi({
     config,
     keys,
     admins: createAdminStore(database, { audit }),
     audit,
     database,
-    rules,
-    extra: [
-      (api) => api.route('/', securityRoutes({ database })),
-      (api) => api.route('/', valueAdminRoutes({ value })),
-      (api) => api.route('/', dataRoutes({ data, schemas })),
-      reportRoutes({
-        database,
-        rollups: value.rollups,
-        priceTableVersions: prices.versions,
-        routeRules: [...ADMIN_ROUTE_ROLES, ...rules],
-      }),
-      (api) =>
-        api.route(
-          '/',
-          auditRoutes({
-            database,
-            ...(config.audit.signing_key ? { signingKey: config.audit.signing_key } : {}),
-            ...(config.audit.checkpoint_file ? { checkpointFile: config.audit.checkpoint_file } : {}),
-          }),
-        ),
-    ],
-  });
+    value,
+    data,
+    schemas,
+    priceTableVersions: prices.versions,
+  }).app;
   value.start({ rollups: writerThread === null, lease });
   // Shared budgets: the leader adds back the cost of calls whose replica died before settling.
   const reconciler = startBudgetReconciler({

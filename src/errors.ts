@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   body_too_large: { status: 413, type: 'invalid_request_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'invalid_request_error' },
+  /** No route at that method and path (as opposed to `not_found`: no such id on a route that exists). */
+  route_not_found: { status: 404, type: 'invalid_request_error' },
   method_not_allowed: { status: 405, type: 'invalid_request_error' },
   // access
   missing_api_key: { status: 401, type: 'authentication_error' },

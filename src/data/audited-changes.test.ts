@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Hono } from 'hono';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAdminStore } from '../access/admin-store.js';
 import { createKeyStore } from '../access/key-store.js';
@@ -9,11 +8,7 @@ import { type AuditLogWriter, createAuditLog } from '../audit/log.js';
 import { allRows, auditTargets, breakAuditInserts, clearAudit } from '../audit/testkit.js';
 import { verifyAudit } from '../audit/verify.js';
 import { parseConfig } from '../config/load.js';
-import { KeelError } from '../errors.js';
-import { DATA_ROUTE_ROLES, dataRoutes } from '../http/admin/data.js';
-import { adminRoutes } from '../http/admin/index.js';
-import { errorResponse } from '../http/errors.js';
-import type { AppEnv } from '../http/types.js';
+import { adminTestApp } from '../http/admin/testkit.js';
 import { type Database, openDatabase } from '../store/db.js';
 import { createDataServices, type DataServices } from './index.js';
 
@@ -211,25 +206,15 @@ describe.each(auditTargets(tmp, 'data.db'))('audited data changes on $name', ({ 
   it('the admin API answers a failed audit write with its error shape, and the change is not made', async () => {
     const BOOT = 'bootstrap-token-0123456789abcdef';
     const admins = createAdminStore(database, { audit });
-    const app = new Hono<AppEnv>();
-    app.use('*', async (c, next) => {
-      c.set('requestId', 'req_audit');
-      await next();
+    const app = adminTestApp({
+      config: parseConfig({ admin: { token: BOOT } }, {}),
+      keys: createKeyStore(database, { audit }),
+      admins,
+      audit,
+      database,
+      data,
+      dataAllowedRoots: [tmp],
     });
-    app.route(
-      '/api',
-      adminRoutes({
-        config: parseConfig({ admin: { token: BOOT } }, {}),
-        keys: createKeyStore(database, { audit }),
-        admins,
-        audit,
-        database,
-        extra: [(a) => a.route('/', dataRoutes({ data, allowedRoots: [tmp] }))],
-        rules: DATA_ROUTE_ROLES,
-      }),
-    );
-    app.onError((err, c) => errorResponse(err, 'openai', c.get('requestId')));
-    app.notFound(() => errorResponse(new KeelError('not_found', 'Unknown route'), 'openai', 'req_audit'));
     const { token } = await admins.create({ name: 'ops', role: 'operator' }, 'test');
     const call = (method: string, p: string, body: unknown) =>
       app.request(`/api${p}`, {

@@ -1,13 +1,12 @@
-import { Hono } from 'hono';
 import type { AdminRole } from '../access/admin.js';
 import { memoryAudit } from '../access/memory-audit.js';
 import type { EndpointScope } from '../access/model.js';
 import type { AuditEntryInput, AuditLog } from '../audit/types.js';
 import { parseConfig } from '../config/load.js';
-import { ADMIN_ROUTE_ROLES, installRoleTable } from '../http/admin/roles.js';
-import type { AdminEnv } from '../http/admin/types.js';
-import { VALUE_ADMIN_ROUTE_ROLES, valueAdminRoutes } from '../http/admin/value.js';
-import { errorResponse } from '../http/errors.js';
+import { alertsApi } from '../http/admin/alerts.js';
+import { adminTestApp, fixedAdmin } from '../http/admin/testkit.js';
+import { useCasesApi } from '../http/admin/use-cases.js';
+import { valueApi } from '../http/admin/value.js';
 import { outcomeRoutes } from '../http/outcomes.js';
 import { createAuthenticator } from '../pipeline/authenticate.js';
 import { authorizeEndpoint } from '../pipeline/authorize.js';
@@ -16,6 +15,9 @@ import type { UsageEvent } from '../store/types.js';
 import { createUsageWriter, type UsageWriter } from '../store/usage.js';
 import type { WebhookDeps } from './alerts/webhook.js';
 import { createValueService, type ValueService } from './service.js';
+
+/** The admin groups the value features own. */
+const VALUE_GROUPS = [useCasesApi, alertsApi, valueApi];
 
 /** Both dialects the value features must work on; tests run each case on each. */
 export const DIALECTS = [
@@ -130,24 +132,15 @@ export async function valueHarness(
       return p;
     },
   };
-  const app = new Hono<AdminEnv>();
-  app.use('*', async (c, next) => {
-    c.set('requestId', 'req_harness');
-    c.set('admin', {
-      actor: 'admin:tester',
-      name: 'tester',
-      role: opts.role ?? 'admin',
-      id: null,
-      via: 'bootstrap',
-    });
-    await next();
-  });
-  app.route('/v1', outcomeRoutes({ pipeline, outcomes: value.outcomes, trustProxy: false }));
-  const admin = new Hono<AdminEnv>();
-  installRoleTable(admin, [...ADMIN_ROUTE_ROLES, ...VALUE_ADMIN_ROUTE_ROLES], audit, false);
-  admin.route('/', valueAdminRoutes({ value, now: opts.now }));
-  app.route('/api', admin);
-  app.onError((err) => errorResponse(err, 'openai', 'req_harness'));
+  const app = adminTestApp(
+    { config, audit, database, value, now: opts.now },
+    {
+      groups: VALUE_GROUPS,
+      // A fixed caller: these tests are about the value routes, not admin authentication.
+      authenticate: fixedAdmin(opts.role),
+      mount: (a) => a.route('/v1', outcomeRoutes({ pipeline, outcomes: value.outcomes, trustProxy: false })),
+    },
+  );
   return {
     database,
     value,

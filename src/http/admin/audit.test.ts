@@ -1,13 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Hono } from 'hono';
+import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryAudit } from '../../access/memory-audit.js';
 import { allRows, auditTargets, clearAudit, SIGNING_KEY, seedAudit, setRow } from '../../audit/testkit.js';
+import { parseConfig } from '../../config/load.js';
 import { type Database, openDatabase } from '../../store/db.js';
-import { errorResponse } from '../errors.js';
 import type { AppEnv } from '../types.js';
-import { auditRoutes } from './audit.js';
+import { auditApi } from './audit.js';
+import { adminTestApp, fixedAdmin } from './testkit.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'keel-audit-http-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -21,13 +23,11 @@ describe.each(auditTargets(tmp))('audit admin routes on $name', ({ url }) => {
     database = await openDatabase(url);
     await clearAudit(database);
     await seedAudit(database, 23, { checkpointEvery: 10, signingKey: SIGNING_KEY, checkpointFile: file });
-    app = new Hono<AppEnv>();
-    app.use('*', async (c, next) => {
-      c.set('requestId', 'req_test');
-      await next();
-    });
-    app.route('/api', auditRoutes({ database, signingKey: SIGNING_KEY, checkpointFile: file }));
-    app.onError((err, c) => errorResponse(err, 'openai', c.get('requestId')));
+    const config = parseConfig({ audit: { signing_key: SIGNING_KEY, checkpoint_file: file } }, {});
+    app = adminTestApp(
+      { config, database, audit: memoryAudit() },
+      { groups: [auditApi], authenticate: fixedAdmin() },
+    );
   });
   afterAll(async () => {
     await database?.close();

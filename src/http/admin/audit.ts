@@ -1,16 +1,8 @@
-import { Hono } from 'hono';
 import { queryAudit } from '../../audit/query.js';
 import type { AuditEntry } from '../../audit/types.js';
 import { type VerifyResult, verifyAudit } from '../../audit/verify.js';
 import { KeelError } from '../../errors.js';
-import type { Database } from '../../store/db.js';
-import type { AppEnv } from '../types.js';
-
-export interface AuditRoutesDeps {
-  database: Database;
-  signingKey?: string;
-  checkpointFile?: string;
-}
+import { defineGroup, route } from './api/declare.js';
 
 const MAX_LIMIT = 500;
 const MAX_FILTER = 512;
@@ -20,45 +12,51 @@ const INTEGER = /^\d{1,16}$/;
 
 /**
  * `GET /audit` pages entries newest first with filters; `POST /audit/verify` re-walks the chain and
- * checkpoints. Roles are enforced by the admin middleware this is mounted behind (viewer may list,
- * operator may verify), not here.
+ * checkpoints (with the configured signing key and checkpoint file).
  */
-export function auditRoutes(deps: AuditRoutesDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  // A verify walks the whole log: concurrent requests share one run instead of stacking up.
-  let running: Promise<VerifyResult> | null = null;
-
-  app.get('/audit', async (c) => {
-    const q = parseQuery(new URL(c.req.url).searchParams);
-    const page = await queryAudit(deps.database, q);
-    return c.json({
-      object: 'list',
-      data: page.entries.map(wireEntry),
-      next_cursor: page.next_cursor,
-      has_more: page.next_cursor !== null,
-    });
-  });
-
-  app.post('/audit/verify', async (c) => {
-    running ??= verifyAudit(deps.database, {
-      ...(deps.signingKey ? { signingKey: deps.signingKey } : {}),
-      ...(deps.checkpointFile ? { checkpointFile: deps.checkpointFile } : {}),
-    }).finally(() => {
-      running = null;
-    });
-    const r = await running;
-    return c.json({
-      ok: r.ok,
-      entries: r.entries,
-      checkpoints: r.checkpoints,
-      problems: r.problems,
-      head: r.head,
-      warnings: r.warnings,
-    });
-  });
-
-  return app;
-}
+export const auditApi = defineGroup({
+  title: 'audit',
+  routes: {
+    list: route('GET', '/audit', 'viewer', 'Audit entries, newest first (filters, cursor)'),
+    verify: route('POST', '/audit/verify', 'operator', 'Re-walk the hash chain and checkpoints'),
+  },
+  needs: (s) => s,
+  handlers: ({ database, config }) => {
+    const signingKey = config.audit.signing_key;
+    const checkpointFile = config.audit.checkpoint_file;
+    // A verify walks the whole log: concurrent requests share one run instead of stacking up.
+    let running: Promise<VerifyResult> | null = null;
+    return {
+      list: async (c) => {
+        const q = parseQuery(new URL(c.req.url).searchParams);
+        const page = await queryAudit(database, q);
+        return {
+          object: 'list' as const,
+          data: page.entries.map(wireEntry),
+          next_cursor: page.next_cursor,
+          has_more: page.next_cursor !== null,
+        };
+      },
+      verify: async () => {
+        running ??= verifyAudit(database, {
+          ...(signingKey ? { signingKey } : {}),
+          ...(checkpointFile ? { checkpointFile } : {}),
+        }).finally(() => {
+          running = null;
+        });
+        const r = await running;
+        return {
+          ok: r.ok,
+          entries: r.entries,
+          checkpoints: r.checkpoints,
+          problems: r.problems,
+          head: r.head,
+          warnings: r.warnings,
+        };
+      },
+    };
+  },
+});
 
 function wireEntry(e: AuditEntry) {
   return {

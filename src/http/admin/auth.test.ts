@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AdminRole } from '../../access/admin.js';
+import { defineGroup } from './api/declare.js';
 import { type AdminHarness, adminHarness, PLANTED } from './testkit.js';
 
 let h: AdminHarness;
@@ -172,33 +173,35 @@ describe.each(['viewer', 'operator', 'admin'] as const)('the %s role', (role) =>
   });
 });
 
-describe('routes outside the table', () => {
-  it('need the admin role, so a forgotten rule fails closed', async () => {
-    h = await adminHarness({
-      extra: {
-        extra: [(app) => app.get('/secret-report', (c) => c.json({ ok: true }))],
-      },
-    });
+describe('routes no declaration matches', () => {
+  it('need the admin role, then answer route_not_found', async () => {
+    h = await adminHarness();
     const viewer = (await h.admins.create({ name: 'v', role: 'viewer' }, 'cli')).token;
-    const operator = (await h.admins.create({ name: 'o', role: 'operator' }, 'cli')).token;
-    expect((await h.call('GET', '/secret-report', { token: viewer })).status).toBe(403);
-    expect((await h.call('GET', '/secret-report', { token: operator })).status).toBe(403);
-    expect((await h.call('GET', '/secret-report', { token: PLANTED.bootstrap })).status).toBe(200);
-    // Unknown paths: refused below admin, plain 404 for an admin; trailing-slash and case tricks too.
+    // Unknown paths: refused below admin; trailing-slash and case tricks too.
     for (const p of ['/nope', '/keys/', '/KEYS', '/keys/x/y', '/keys/../admins']) {
       expect((await h.call('GET', p, { token: viewer })).status).toBe(403);
     }
-    expect((await h.call('GET', '/nope', { token: PLANTED.bootstrap })).status).toBe(404);
+    const res = await h.call('GET', '/nope', { token: PLANTED.bootstrap });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('route_not_found');
+    // A declared route with an unknown id is a plain not_found, so clients can tell the two apart.
+    const missing = await h.call('GET', '/keys/key_0123456789abcdef', { token: PLANTED.bootstrap });
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 
-  it('extra groups can declare their own rules', async () => {
-    h = await adminHarness({
-      extra: {
-        extra: [(app) => app.get('/reports', (c) => c.json({ ok: true }))],
-        rules: [{ method: 'GET', path: '/reports', role: 'viewer' }],
-      },
+  it("a group's declared role is the rule enforced", async () => {
+    const group = defineGroup({
+      title: 'test',
+      routes: { ping: { method: 'GET', path: '/ping', role: 'operator', summary: 'test' } },
+      needs: () => true,
+      handlers: () => ({ ping: () => ({ ok: true }) }),
     });
+    h = await adminHarness({ api: { groups: [group] } });
     const viewer = (await h.admins.create({ name: 'v', role: 'viewer' }, 'cli')).token;
-    expect((await h.call('GET', '/reports', { token: viewer })).status).toBe(200);
+    const operator = (await h.admins.create({ name: 'o', role: 'operator' }, 'cli')).token;
+    expect((await h.call('GET', '/ping', { token: viewer })).status).toBe(403);
+    expect(await (await h.call('GET', '/ping', { token: operator })).json()).toEqual({ ok: true });
+    // Groups not given are not mounted: their paths are unknown routes.
+    expect((await h.call('GET', '/keys', { token: PLANTED.bootstrap })).status).toBe(404);
   });
 });

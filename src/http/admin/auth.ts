@@ -1,10 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
-import { adminActor, BOOTSTRAP_NAME } from '../../access/admin.js';
+import { type AdminStore, adminActor, BOOTSTRAP_NAME } from '../../access/admin.js';
 import { hashKey } from '../../access/keys.js';
+import type { AuditLog } from '../../audit/types.js';
+import type { KeelConfig } from '../../config/schema.js';
 import { KeelError } from '../../errors.js';
 import { clientIp } from '../client-ip.js';
-import type { AdminEnv, AdminPrincipal, AdminRoutesDeps } from './types.js';
+import type { AdminEnv, AdminPrincipal } from './types.js';
 
 const BOOTSTRAP: Omit<AdminPrincipal, 'role'> = {
   actor: adminActor(BOOTSTRAP_NAME),
@@ -24,9 +26,11 @@ export function requestFacts(c: Context, trustProxy: boolean): Record<string, un
  * constant time over SHA-256 digests (equal length whatever was sent); named admins' tokens are
  * looked up by hash. Refusals are audited without the presented value.
  */
-export function adminAuth(
-  deps: Pick<AdminRoutesDeps, 'config' | 'admins' | 'audit'>,
-): MiddlewareHandler<AdminEnv> {
+export function adminAuth(deps: {
+  config: KeelConfig;
+  admins: AdminStore;
+  audit: AuditLog;
+}): MiddlewareHandler<AdminEnv> {
   const { admins, audit } = deps;
   const trustProxy = deps.config.server.trust_proxy;
   const bootstrap = deps.config.admin.token

@@ -1,9 +1,8 @@
-import type { Hono } from 'hono';
 import type { KeelConfig } from '../../config/schema.js';
 import { KeelError } from '../../errors.js';
 import type { UsageEvent } from '../../store/types.js';
 import { listUsageEvents } from '../../store/usage.js';
-import type { AdminEnv, AdminRoutesDeps } from './types.js';
+import { defineGroup, route } from './api/declare.js';
 
 export const MASK = '***';
 
@@ -76,27 +75,34 @@ function parseSince(v: string | undefined): number | undefined {
 }
 
 /** Read-only views: who am I, the masked config, recent usage events. */
-export function infoRoutes(app: Hono<AdminEnv>, deps: AdminRoutesDeps): void {
-  const masked = maskConfig(deps.config);
-
-  app.get('/whoami', (c) => {
-    const a = c.get('admin');
-    return c.json({ actor: a.actor, name: a.name, role: a.role, id: a.id, via: a.via });
-  });
-
-  app.get('/config', (c) => c.json(masked));
-
-  app.get('/usage', async (c) => {
-    const limit = parseLimit(c.req.query('limit'));
-    const since = parseSince(c.req.query('since'));
-    const useCase = c.req.query('use_case');
-    if (useCase !== undefined && (useCase.length === 0 || useCase.length > 200))
-      throw new KeelError('invalid_request', 'use_case must be 1 to 200 characters.', { param: 'use_case' });
-    const events = await listUsageEvents(deps.database, {
-      ...(limit !== undefined ? { limit } : {}),
-      ...(since !== undefined ? { since } : {}),
-      ...(useCase !== undefined ? { useCase } : {}),
-    });
-    return c.json({ object: 'list', data: events.map(usageJson) });
-  });
-}
+export const infoApi = defineGroup({
+  title: 'info',
+  routes: {
+    whoami: route('GET', '/whoami', 'viewer', 'The calling admin: name, role, actor'),
+    config: route('GET', '/config', 'viewer', 'The running config, secrets masked'),
+    usage: route('GET', '/usage', 'viewer', 'Recent usage events (`limit`, `since`, `use_case`)'),
+  },
+  needs: (s) => s,
+  handlers: ({ config, database }) => {
+    const masked = maskConfig(config);
+    return {
+      whoami: (_c, { admin: a }) => ({ actor: a.actor, name: a.name, role: a.role, id: a.id, via: a.via }),
+      config: () => masked,
+      usage: async (c) => {
+        const limit = parseLimit(c.req.query('limit'));
+        const since = parseSince(c.req.query('since'));
+        const useCase = c.req.query('use_case');
+        if (useCase !== undefined && (useCase.length === 0 || useCase.length > 200))
+          throw new KeelError('invalid_request', 'use_case must be 1 to 200 characters.', {
+            param: 'use_case',
+          });
+        const events = await listUsageEvents(database, {
+          ...(limit !== undefined ? { limit } : {}),
+          ...(since !== undefined ? { since } : {}),
+          ...(useCase !== undefined ? { useCase } : {}),
+        });
+        return { object: 'list' as const, data: events.map(usageJson) };
+      },
+    };
+  },
+});

@@ -1,19 +1,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Hono } from 'hono';
+import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminStore } from '../../access/admin-store.js';
 import { createKeyStore } from '../../access/key-store.js';
 import { memoryAudit } from '../../access/memory-audit.js';
 import { parseConfig } from '../../config/load.js';
 import { createDataServices, type DataServices } from '../../data/index.js';
-import { KeelError } from '../../errors.js';
 import { type Database, openDatabase } from '../../store/db.js';
-import { errorResponse } from '../errors.js';
 import type { AppEnv } from '../types.js';
-import { DATA_ROUTE_ROLES, dataRoutes } from './data.js';
-import { adminRoutes } from './index.js';
+import { adminTestApp } from './testkit.js';
 
 const BOOT = 'bootstrap-token-0123456789abcdef';
 /** A JSON response body, typed by the caller. */
@@ -32,25 +29,15 @@ beforeAll(async () => {
   const audit = memoryAudit();
   const admins = createAdminStore(database, { audit });
   data = createDataServices({ config: { data: { dir: path.join(dir, 'data') } }, database, audit });
-  app = new Hono<AppEnv>();
-  app.use('*', async (c, next) => {
-    c.set('requestId', 'req_test');
-    await next();
+  app = adminTestApp({
+    config,
+    keys: createKeyStore(database, { audit }),
+    admins,
+    audit,
+    database,
+    data,
+    dataAllowedRoots: [dir],
   });
-  app.route(
-    '/api',
-    adminRoutes({
-      config,
-      keys: createKeyStore(database, { audit }),
-      admins,
-      audit,
-      database,
-      extra: [(a) => a.route('/', dataRoutes({ data, allowedRoots: [dir] }))],
-      rules: DATA_ROUTE_ROLES,
-    }),
-  );
-  app.onError((err, c) => errorResponse(err, 'openai', c.get('requestId')));
-  app.notFound((_c) => errorResponse(new KeelError('not_found', 'Unknown route'), 'openai', 'req_test'));
   for (const role of ['viewer', 'operator'] as const)
     tokens[role] = (await admins.create({ name: role, role }, 'test')).token;
   writeFileSync(

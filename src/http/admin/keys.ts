@@ -1,10 +1,9 @@
-import type { Hono } from 'hono';
 import { publicKey, type VirtualKey } from '../../access/model.js';
 import type { KeyInput } from '../../access/store.js';
 import { checkGraceSeconds, invalid } from '../../access/validate.js';
 import { KeelError } from '../../errors.js';
+import { created, defineGroup, route } from './api/declare.js';
 import { onlyFields, readAdminBody } from './body.js';
-import type { AdminEnv, AdminRoutesDeps } from './types.js';
 
 /** Admin API field → KeyInput field. */
 const FIELDS: Record<string, keyof KeyInput> = {
@@ -49,55 +48,56 @@ export function toKeyInput(body: Record<string, unknown>): Partial<KeyInput> {
 }
 
 /** The only responses that carry a key value: create and rotate. */
-function withSecret(key: VirtualKey, secret: string): Record<string, unknown> {
+function withSecret(key: VirtualKey, secret: string) {
   return { id: key.id, key: secret, ...publicKey(key) };
 }
 
-export function keyRoutes(app: Hono<AdminEnv>, deps: AdminRoutesDeps): void {
-  const { keys, config } = deps;
-
-  app.post('/keys', async (c) => {
-    const input = toKeyInput(await readAdminBody(c.req.raw));
-    if (input.name === undefined) throw invalid('name', 'name is required.');
-    const { key, secret } = await keys.create(input as KeyInput, c.get('admin').actor);
-    return c.json(withSecret(key, secret), 201);
-  });
-
-  app.get('/keys', async (c) => {
-    const includeRevoked = ['true', '1'].includes(c.req.query('include_revoked') ?? '');
-    const list = await keys.list({ includeRevoked });
-    return c.json({ object: 'list', data: list.map(publicKey) });
-  });
-
-  app.get('/keys/:id', async (c) => {
-    const key = await keys.get(c.req.param('id'));
-    if (!key) throw notFound();
-    return c.json(publicKey(key));
-  });
-
-  app.patch('/keys/:id', async (c) => {
-    const patch = toKeyInput(await readAdminBody(c.req.raw));
-    const key = await keys.update(c.req.param('id'), patch, c.get('admin').actor);
-    return c.json(publicKey(key));
-  });
-
-  app.post('/keys/:id/rotate', async (c) => {
-    const body = await readAdminBody(c.req.raw, { optional: true });
-    onlyFields(body, new Set(['grace_s']));
-    const grace = checkGraceSeconds(body.grace_s ?? config.access.rotation_grace_s);
-    const { key, secret } = await keys.rotate(c.req.param('id'), grace, c.get('admin').actor);
-    return c.json({
-      ...withSecret(key, secret),
-      // The store stamps updatedAt with the rotation time; earlier rotations may end sooner.
-      previous_key_expires_at: new Date(key.updatedAt + grace * 1000).toISOString(),
-    });
-  });
-
-  app.delete('/keys/:id', async (c) => {
-    const key = await keys.revoke(c.req.param('id'), c.get('admin').actor);
-    return c.json(publicKey(key));
-  });
-}
+export const keysApi = defineGroup({
+  title: 'keys',
+  routes: {
+    create: route('POST', '/keys', 'operator', 'Create a virtual key (its value is shown once)'),
+    list: route('GET', '/keys', 'viewer', 'List virtual keys (`include_revoked`)'),
+    get: route('GET', '/keys/:id', 'viewer', 'One virtual key'),
+    update: route('PATCH', '/keys/:id', 'operator', "Change a key's scopes and limits"),
+    rotate: route('POST', '/keys/:id/rotate', 'operator', 'New key value; the old one works for `grace_s`'),
+    revoke: route('DELETE', '/keys/:id', 'operator', 'Revoke a key'),
+  },
+  needs: (s) => (s.keys ? { keys: s.keys, config: s.config } : undefined),
+  handlers: ({ keys, config }) => ({
+    create: async (c, { admin }) => {
+      const input = toKeyInput(await readAdminBody(c.req.raw));
+      if (input.name === undefined) throw invalid('name', 'name is required.');
+      const { key, secret } = await keys.create(input as KeyInput, admin.actor);
+      return created(withSecret(key, secret));
+    },
+    list: async (c) => {
+      const includeRevoked = ['true', '1'].includes(c.req.query('include_revoked') ?? '');
+      const list = await keys.list({ includeRevoked });
+      return { object: 'list' as const, data: list.map(publicKey) };
+    },
+    get: async (_c, { params }) => {
+      const key = await keys.get(params.id);
+      if (!key) throw notFound();
+      return publicKey(key);
+    },
+    update: async (c, { params, admin }) => {
+      const patch = toKeyInput(await readAdminBody(c.req.raw));
+      return publicKey(await keys.update(params.id, patch, admin.actor));
+    },
+    rotate: async (c, { params, admin }) => {
+      const body = await readAdminBody(c.req.raw, { optional: true });
+      onlyFields(body, new Set(['grace_s']));
+      const grace = checkGraceSeconds(body.grace_s ?? config.access.rotation_grace_s);
+      const { key, secret } = await keys.rotate(params.id, grace, admin.actor);
+      return {
+        ...withSecret(key, secret),
+        // The store stamps updatedAt with the rotation time; earlier rotations may end sooner.
+        previous_key_expires_at: new Date(key.updatedAt + grace * 1000).toISOString(),
+      };
+    },
+    revoke: async (_c, { params, admin }) => publicKey(await keys.revoke(params.id, admin.actor)),
+  }),
+});
 
 function notFound(): KeelError {
   return new KeelError('not_found', 'No key with that id.', { param: 'id' });

@@ -1,5 +1,3 @@
-import type { Hono } from 'hono';
-import { roleAllows } from '../../access/admin.js';
 import { KeelError } from '../../errors.js';
 import type { Database } from '../../store/db.js';
 import {
@@ -21,25 +19,14 @@ import {
   readUsage,
   type UsageMeasures,
 } from '../../value/rollups/read.js';
-import type { AdminEnv, AdminRouteRule } from './types.js';
+import { defineGroup, route } from './api/declare.js';
 
-/** Every report is read-only: viewers may read them all. */
-export const REPORT_ADMIN_ROUTE_ROLES: readonly AdminRouteRule[] = [
-  { method: 'GET', path: '/reports/*', role: 'viewer' },
-  { method: 'GET', path: '/capabilities', role: 'viewer' },
-];
-
-export interface ReportRoutesDeps {
+interface ReportDeps {
   database: Database;
   /** The value service's rollup job: refreshed before a read so the raw tail stays short. */
   rollups?: { refresh(): Promise<unknown> };
   /** Price-table versions Keel ships, newest first (the price book's `versions`). */
   priceTableVersions?: readonly string[];
-  /**
-   * The whole role table the admin API enforces (ADMIN_ROUTE_ROLES plus the `rules` given to
-   * adminRoutes), for GET /capabilities.
-   */
-  routeRules?: readonly AdminRouteRule[];
   now?: () => number;
 }
 
@@ -102,225 +89,217 @@ function dimJson(v: string | undefined): string | null {
 
 /**
  * Aggregates the Command Room reads that the value report does not give, all from the usage
- * rollups plus the raw tail (so they stay fast on a large store):
- *
- * - `GET /reports/usage?from&to&by=model,provider,team,key_id,use_case&use_case&granularity=total|day`
- *   requests, errors, blocked, unpriced, cost, tokens, p50/p95 latency per group (per day with
- *   granularity=day), the total, and the price-table versions of the newest calls in the range.
- * - `GET /reports/top?by=user|feature&use_case&from&to&limit` heaviest users or features (raw events).
- * - `GET /reports/refusals?from&to` refused calls per day and reason (error code: bad key, scope,
- *   rate limit, budget, guard_*), from raw events.
- * - `GET /reports/keys` per key: last call, spend in its budget period, calls and spend over 30 days.
- * - `GET /capabilities` the role table: every admin route and whether the caller's role may call it,
- *   so a client asks only for what exists and what it may see (a refused call is an audit entry).
+ * rollups plus the raw tail (so they stay fast on a large store). Every report is read-only:
+ * viewers may read them all.
  */
-export function reportRoutes(deps: ReportRoutesDeps): (app: Hono<AdminEnv>) => void {
-  const { database } = deps;
-  const now = deps.now ?? Date.now;
+export const reportsApi = defineGroup({
+  title: 'reports',
+  routes: {
+    usage: route('GET', '/reports/usage', 'viewer', 'Requests, cost, tokens, latency per group'),
+    top: route('GET', '/reports/top', 'viewer', 'Heaviest users or features'),
+    refusals: route('GET', '/reports/refusals', 'viewer', 'Refused calls per day and reason (`from`, `to`)'),
+    keys: route('GET', '/reports/keys', 'viewer', 'Per key: last use, budget spend'),
+  },
+  needs: (s) => ({
+    database: s.database,
+    ...(s.value ? { rollups: s.value.rollups } : {}),
+    ...(s.priceTableVersions ? { priceTableVersions: s.priceTableVersions } : {}),
+    ...(s.now ? { now: s.now } : {}),
+  }),
+  handlers: (deps: ReportDeps) => {
+    const { database } = deps;
+    const now = deps.now ?? Date.now;
 
-  /** Bring the rollups up to date before a report reads them (readLedger gives the snapshot). */
-  async function refresh(): Promise<void> {
-    if (deps.rollups) await deps.rollups.refresh();
-  }
+    /** Bring the rollups up to date before a report reads them (readLedger gives the snapshot). */
+    async function refresh(): Promise<void> {
+      if (deps.rollups) await deps.rollups.refresh();
+    }
 
-  return (app) => {
-    app.get('/capabilities', (c) => {
-      const { role } = c.get('admin');
-      return c.json({
-        object: 'capabilities',
-        role,
-        routes: (deps.routeRules ?? []).map((r) => ({
-          method: r.method,
-          path: r.path,
-          role: r.role,
-          allowed: roleAllows(role, r.role),
-        })),
-      });
-    });
+    return {
+      usage: async (c) => {
+        const qs = c.req.query();
+        only(qs, USAGE_PARAMS);
+        const { from, to } = range(qs, now());
+        const by = (qs.by ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        for (const d of by)
+          if (!(DIMENSION_NAMES as string[]).includes(d))
+            bad('by', `by must be a comma-separated list of ${DIMENSION_NAMES.join(', ')}.`);
+        const dims = [...new Set(by)] as Dimension[];
+        const granularity = qs.granularity ?? 'total';
+        if (granularity !== 'total' && granularity !== 'day')
+          bad('granularity', 'granularity must be total or day.');
+        const useCase = useCaseOf(qs);
 
-    app.get('/reports/usage', async (c) => {
-      const qs = c.req.query();
-      only(qs, USAGE_PARAMS);
-      const { from, to } = range(qs, now());
-      const by = (qs.by ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-      for (const d of by)
-        if (!(DIMENSION_NAMES as string[]).includes(d))
-          bad('by', `by must be a comma-separated list of ${DIMENSION_NAMES.join(', ')}.`);
-      const dims = [...new Set(by)] as Dimension[];
-      const granularity = qs.granularity ?? 'total';
-      if (granularity !== 'total' && granularity !== 'day')
-        bad('granularity', 'granularity must be total or day.');
-      const useCase = useCaseOf(qs);
+        await refresh();
+        const [groups, versions] = await Promise.all([
+          readLedger(database, (ledger, wm) =>
+            readUsage(ledger, wm, {
+              from,
+              to,
+              grain: 'day',
+              by: dims,
+              ...(useCase !== undefined ? { where: { use_case: useCase } } : {}),
+            }),
+          ),
+          priceVersionsInUse(database, { from, to }),
+        ]);
 
-      await refresh();
-      const [groups, versions] = await Promise.all([
-        readLedger(database, (ledger, wm) =>
-          readUsage(ledger, wm, {
-            from,
-            to,
-            grain: 'day',
-            by: dims,
-            ...(useCase !== undefined ? { where: { use_case: useCase } } : {}),
-          }),
-        ),
-        priceVersionsInUse(database, { from, to }),
-      ]);
-
-      const rows = new Map<
-        string,
-        { dims: Partial<Record<Dimension, string>>; t: number | null; m: UsageMeasures }
-      >();
-      const total = emptyMeasures();
-      for (const g of groups) {
-        const t = granularity === 'day' ? g.t : null;
-        const key = `${t ?? ''}\u0000${dims.map((d) => g.dims[d] ?? '').join('\u0000')}`;
-        const row = rows.get(key) ?? { dims: g.dims, t, m: emptyMeasures() };
-        rows.set(key, row);
-        addMeasures(row.m, g.m);
-        addMeasures(total, g.m);
-      }
-      const data = [...rows.values()]
-        .sort(
-          (a, b) =>
-            (a.t ?? 0) - (b.t ?? 0) ||
-            b.m.costUsd - a.m.costUsd ||
-            b.m.requests - a.m.requests ||
-            dims
-              .map((d) => a.dims[d] ?? '')
-              .join()
-              .localeCompare(dims.map((d) => b.dims[d] ?? '').join()),
-        )
-        .map((r) => ({
-          ...(r.t !== null ? { period_start: new Date(r.t).toISOString() } : {}),
-          ...Object.fromEntries(dims.map((d) => [d, dimJson(r.dims[d])])),
-          ...measuresJson(r.m),
-        }));
-
-      return c.json({
-        object: 'usage_report',
-        from: new Date(from).toISOString(),
-        to: new Date(to).toISOString(),
-        by: dims,
-        granularity,
-        use_case: useCase ?? null,
-        data,
-        total: measuresJson(total),
-        price_versions: {
-          sample: PRICE_VERSION_SAMPLE,
-          in_use: versions,
-          shipped: deps.priceTableVersions ?? [],
-        },
-      });
-    });
-
-    app.get('/reports/top', async (c) => {
-      const qs = c.req.query();
-      only(qs, TOP_PARAMS);
-      const by = qs.by ?? 'user';
-      if (by !== 'user' && by !== 'feature') bad('by', 'by must be user or feature.');
-      const limit = qs.limit === undefined ? 10 : Number(qs.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-        bad('limit', 'limit must be a whole number from 1 to 100.');
-      const { from, to } = range(qs, now());
-      const useCase = useCaseOf(qs);
-      const rows = await topUsage(database, {
-        by: by as TopDimension,
-        from,
-        to,
-        limit,
-        ...(useCase !== undefined ? { useCase } : {}),
-      });
-      return c.json({
-        object: 'list',
-        by,
-        from: new Date(from).toISOString(),
-        to: new Date(to).toISOString(),
-        data: rows.map((r) => ({
-          [by]: r.id,
-          requests: r.requests,
-          cost_usd: r.cost_usd,
-          unpriced: r.unpriced,
-          errors: r.errors,
-        })),
-      });
-    });
-
-    app.get('/reports/refusals', async (c) => {
-      const qs = c.req.query();
-      only(qs, new Set(['from', 'to']));
-      const { from, to } = range(qs, now());
-      const rows = await refusalsByDay(database, { from, to, codes: BLOCKED_CODES });
-      const byCode = new Map<string, number>();
-      for (const r of rows) byCode.set(r.code, (byCode.get(r.code) ?? 0) + r.requests);
-      return c.json({
-        object: 'refusal_report',
-        from: new Date(from).toISOString(),
-        to: new Date(to).toISOString(),
-        data: rows.map((r) => ({ day: new Date(r.day).toISOString(), code: r.code, requests: r.requests })),
-        by_code: [...byCode.entries()]
-          .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-          .map(([code, requests]) => ({ code, requests })),
-      });
-    });
-
-    app.get('/reports/keys', async (c) => {
-      only(c.req.query(), new Set());
-      const at = now();
-      const today = dayStart(at);
-      const tomorrow = today + DAY_MS;
-      const keys = await keyBudgets(database);
-      await refresh();
-      const spend = async (ledger: Database, wm: number, from: number) => {
-        const groups = await readUsage(ledger, wm, { from, to: tomorrow, grain: 'day', by: ['key_id'] });
-        const out = new Map<string, UsageMeasures>();
+        const rows = new Map<
+          string,
+          { dims: Partial<Record<Dimension, string>>; t: number | null; m: UsageMeasures }
+        >();
+        const total = emptyMeasures();
         for (const g of groups) {
-          const id = g.dims.key_id ?? '';
-          if (id === '') continue;
-          const m = out.get(id) ?? emptyMeasures();
-          out.set(id, m);
-          addMeasures(m, g.m);
+          const t = granularity === 'day' ? g.t : null;
+          const key = `${t ?? ''}\u0000${dims.map((d) => g.dims[d] ?? '').join('\u0000')}`;
+          const row = rows.get(key) ?? { dims: g.dims, t, m: emptyMeasures() };
+          rows.set(key, row);
+          addMeasures(row.m, g.m);
+          addMeasures(total, g.m);
         }
-        return out;
-      };
-      const periods = new Set(keys.map((k) => k.budgetPeriod));
-      const none = new Map<string, UsageMeasures>();
-      const [lastUsed, [last30, day, month, total]] = await Promise.all([
-        keysLastUsed(
-          database,
-          keys.map((k) => k.id),
-        ),
-        readLedger(database, (ledger, wm) =>
-          Promise.all([
-            spend(ledger, wm, tomorrow - DEFAULT_DAYS * DAY_MS),
-            periods.has('day') ? spend(ledger, wm, today) : none,
-            periods.has('month') ? spend(ledger, wm, monthStart(at)) : none,
-            periods.has('total') ? spend(ledger, wm, 0) : none,
-          ]),
-        ),
-      ]);
-      const byPeriod: Record<string, Map<string, UsageMeasures>> = { day, month, total };
-      const usd = (m: UsageMeasures | undefined) => Number((m?.costUsd ?? 0).toFixed(10));
-      return c.json({
-        object: 'list',
-        generated_at: new Date(at).toISOString(),
-        data: keys.map((k) => {
-          const last = lastUsed.get(k.id);
-          const spent = usd(byPeriod[k.budgetPeriod]?.get(k.id));
-          return {
-            key_id: k.id,
-            last_used_at: last === undefined ? null : new Date(last).toISOString(),
-            budget_usd: k.budgetUsd,
-            budget_period: k.budgetPeriod,
-            budget_spent_usd: spent,
-            budget_used: k.budgetUsd ? spent / k.budgetUsd : null,
-            requests_30d: last30.get(k.id)?.requests ?? 0,
-            cost_30d_usd: usd(last30.get(k.id)),
-          };
-        }),
-      });
-    });
-  };
-}
+        const data = [...rows.values()]
+          .sort(
+            (a, b) =>
+              (a.t ?? 0) - (b.t ?? 0) ||
+              b.m.costUsd - a.m.costUsd ||
+              b.m.requests - a.m.requests ||
+              dims
+                .map((d) => a.dims[d] ?? '')
+                .join()
+                .localeCompare(dims.map((d) => b.dims[d] ?? '').join()),
+          )
+          .map((r) => ({
+            ...(r.t !== null ? { period_start: new Date(r.t).toISOString() } : {}),
+            ...Object.fromEntries(dims.map((d) => [d, dimJson(r.dims[d])])),
+            ...measuresJson(r.m),
+          }));
+
+        return {
+          object: 'usage_report' as const,
+          from: new Date(from).toISOString(),
+          to: new Date(to).toISOString(),
+          by: dims,
+          granularity,
+          use_case: useCase ?? null,
+          data,
+          total: measuresJson(total),
+          price_versions: {
+            sample: PRICE_VERSION_SAMPLE,
+            in_use: versions,
+            shipped: deps.priceTableVersions ?? [],
+          },
+        };
+      },
+
+      top: async (c) => {
+        const qs = c.req.query();
+        only(qs, TOP_PARAMS);
+        const by = qs.by ?? 'user';
+        if (by !== 'user' && by !== 'feature') bad('by', 'by must be user or feature.');
+        const limit = qs.limit === undefined ? 10 : Number(qs.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+          bad('limit', 'limit must be a whole number from 1 to 100.');
+        const { from, to } = range(qs, now());
+        const useCase = useCaseOf(qs);
+        const rows = await topUsage(database, {
+          by: by as TopDimension,
+          from,
+          to,
+          limit,
+          ...(useCase !== undefined ? { useCase } : {}),
+        });
+        return {
+          object: 'list' as const,
+          by,
+          from: new Date(from).toISOString(),
+          to: new Date(to).toISOString(),
+          data: rows.map((r) => ({
+            [by]: r.id,
+            requests: r.requests,
+            cost_usd: r.cost_usd,
+            unpriced: r.unpriced,
+            errors: r.errors,
+          })),
+        };
+      },
+
+      refusals: async (c) => {
+        const qs = c.req.query();
+        only(qs, new Set(['from', 'to']));
+        const { from, to } = range(qs, now());
+        const rows = await refusalsByDay(database, { from, to, codes: BLOCKED_CODES });
+        const byCode = new Map<string, number>();
+        for (const r of rows) byCode.set(r.code, (byCode.get(r.code) ?? 0) + r.requests);
+        return {
+          object: 'refusal_report' as const,
+          from: new Date(from).toISOString(),
+          to: new Date(to).toISOString(),
+          data: rows.map((r) => ({ day: new Date(r.day).toISOString(), code: r.code, requests: r.requests })),
+          by_code: [...byCode.entries()]
+            .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+            .map(([code, requests]) => ({ code, requests })),
+        };
+      },
+
+      keys: async (c) => {
+        only(c.req.query(), new Set());
+        const at = now();
+        const today = dayStart(at);
+        const tomorrow = today + DAY_MS;
+        const keys = await keyBudgets(database);
+        await refresh();
+        const spend = async (ledger: Database, wm: number, from: number) => {
+          const groups = await readUsage(ledger, wm, { from, to: tomorrow, grain: 'day', by: ['key_id'] });
+          const out = new Map<string, UsageMeasures>();
+          for (const g of groups) {
+            const id = g.dims.key_id ?? '';
+            if (id === '') continue;
+            const m = out.get(id) ?? emptyMeasures();
+            out.set(id, m);
+            addMeasures(m, g.m);
+          }
+          return out;
+        };
+        const periods = new Set(keys.map((k) => k.budgetPeriod));
+        const none = new Map<string, UsageMeasures>();
+        const [lastUsed, [last30, day, month, total]] = await Promise.all([
+          keysLastUsed(
+            database,
+            keys.map((k) => k.id),
+          ),
+          readLedger(database, (ledger, wm) =>
+            Promise.all([
+              spend(ledger, wm, tomorrow - DEFAULT_DAYS * DAY_MS),
+              periods.has('day') ? spend(ledger, wm, today) : none,
+              periods.has('month') ? spend(ledger, wm, monthStart(at)) : none,
+              periods.has('total') ? spend(ledger, wm, 0) : none,
+            ]),
+          ),
+        ]);
+        const byPeriod: Record<string, Map<string, UsageMeasures>> = { day, month, total };
+        const usd = (m: UsageMeasures | undefined) => Number((m?.costUsd ?? 0).toFixed(10));
+        return {
+          object: 'list' as const,
+          generated_at: new Date(at).toISOString(),
+          data: keys.map((k) => {
+            const last = lastUsed.get(k.id);
+            const spent = usd(byPeriod[k.budgetPeriod]?.get(k.id));
+            return {
+              key_id: k.id,
+              last_used_at: last === undefined ? null : new Date(last).toISOString(),
+              budget_usd: k.budgetUsd,
+              budget_period: k.budgetPeriod,
+              budget_spent_usd: spent,
+              budget_used: k.budgetUsd ? spent / k.budgetUsd : null,
+              requests_30d: last30.get(k.id)?.requests ?? 0,
+              cost_30d_usd: usd(last30.get(k.id)),
+            };
+          }),
+        };
+      },
+    };
+  },
+});

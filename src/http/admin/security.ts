@@ -1,12 +1,6 @@
-import { Hono } from 'hono';
 import { KeelError } from '../../errors.js';
-import type { Database } from '../../store/db.js';
 import { querySecurityEvents } from '../../store/security-events.js';
-import type { AdminRouteRule } from './types.js';
-
-export const SECURITY_ROUTE_ROLES: AdminRouteRule[] = [
-  { method: 'GET', path: '/security-events', role: 'viewer' },
-];
+import { defineGroup, route } from './api/declare.js';
 
 function time(v: string | undefined, param: string): number | undefined {
   if (v === undefined) return undefined;
@@ -17,39 +11,44 @@ function time(v: string | undefined, param: string): number | undefined {
 }
 
 /** `GET /security-events`: guard decisions, newest first — positions and labels, never the text. */
-export function securityRoutes(deps: { database: Database }) {
-  const app = new Hono();
-  app.get('/security-events', async (c) => {
-    const q = c.req.query();
-    const limit = q.limit === undefined ? undefined : Number(q.limit);
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
-      throw new KeelError('invalid_request', 'limit: expected a positive whole number', { param: 'limit' });
-    const events = await querySecurityEvents(deps.database, {
-      ...(q.from ? { from: time(q.from, 'from') } : {}),
-      ...(q.to ? { to: time(q.to, 'to') } : {}),
-      ...(q.detector ? { detector: q.detector } : {}),
-      ...(q.action ? { action: q.action } : {}),
-      ...(q.use_case ? { useCase: q.use_case } : {}),
-      ...(q.key_id ? { keyId: q.key_id } : {}),
-      ...(limit !== undefined ? { limit } : {}),
-    });
-    return c.json({
-      object: 'list',
-      data: events.map((e) => ({
-        ts: new Date(e.ts).toISOString(),
-        request_id: e.requestId,
-        use_case: e.useCase,
-        key_id: e.keyId,
-        model: e.model,
-        detector: e.detector,
-        direction: e.direction,
-        action: e.action,
-        score: e.score,
-        labels: e.labels,
-        spans: e.spans,
-        message_index: e.index,
-      })),
-    });
-  });
-  return app;
-}
+export const securityApi = defineGroup({
+  title: 'security',
+  routes: {
+    events: route('GET', '/security-events', 'viewer', 'Guard decisions, newest first'),
+  },
+  needs: (s) => s.database,
+  handlers: (database) => ({
+    events: async (c) => {
+      const q = c.req.query();
+      const limit = q.limit === undefined ? undefined : Number(q.limit);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+        throw new KeelError('invalid_request', 'limit: expected a positive whole number', { param: 'limit' });
+      const events = await querySecurityEvents(database, {
+        ...(q.from ? { from: time(q.from, 'from') } : {}),
+        ...(q.to ? { to: time(q.to, 'to') } : {}),
+        ...(q.detector ? { detector: q.detector } : {}),
+        ...(q.action ? { action: q.action } : {}),
+        ...(q.use_case ? { useCase: q.use_case } : {}),
+        ...(q.key_id ? { keyId: q.key_id } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+      });
+      return {
+        object: 'list' as const,
+        data: events.map((e) => ({
+          ts: new Date(e.ts).toISOString(),
+          request_id: e.requestId,
+          use_case: e.useCase,
+          key_id: e.keyId,
+          model: e.model,
+          detector: e.detector,
+          direction: e.direction,
+          action: e.action,
+          score: e.score,
+          labels: e.labels,
+          spans: e.spans,
+          message_index: e.index,
+        })),
+      };
+    },
+  }),
+});

@@ -1,5 +1,5 @@
-import { Hono } from 'hono';
-import type { AdminStore } from '../../access/admin.js';
+import { Hono, type MiddlewareHandler } from 'hono';
+import type { AdminRole, AdminStore } from '../../access/admin.js';
 import { createAdminStore } from '../../access/admin-store.js';
 import { createKeyStore } from '../../access/key-store.js';
 import { type MemoryAudit, memoryAudit } from '../../access/memory-audit.js';
@@ -10,8 +10,8 @@ import { KeelError } from '../../errors.js';
 import { type Database, openDatabase } from '../../store/db.js';
 import { errorResponse } from '../errors.js';
 import type { AppEnv } from '../types.js';
-import { adminRoutes } from './index.js';
-import type { AdminRoutesDeps } from './types.js';
+import { type AdminApiOptions, type AdminServices, createAdminApi } from './index.js';
+import type { AdminEnv } from './types.js';
 
 /** Secrets planted in the test config, so tests can prove none of them ever comes back out. */
 export const PLANTED = {
@@ -38,12 +38,44 @@ export interface AdminHarness {
   close(): Promise<void>;
 }
 
+/** A fixed caller instead of token authentication, for tests about a group's behaviour. */
+export function fixedAdmin(role: AdminRole = 'admin'): MiddlewareHandler<AdminEnv> {
+  return async (c, next) => {
+    c.set('admin', { actor: 'admin:tester', name: 'tester', role, id: null, via: 'bootstrap' });
+    await next();
+  };
+}
+
+/**
+ * An app wired like src/app.ts around the admin API (request ids, errors in the OpenAI shape,
+ * `/api` built by createAdminApi), for every harness that tests admin routes. `mount` adds other
+ * routes (e.g. /v1/outcomes) to the same app.
+ */
+export function adminTestApp(
+  services: AdminServices,
+  opts: AdminApiOptions & { mount?: (app: Hono<AppEnv>) => void } = {},
+): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  let n = 0;
+  app.use('*', async (c, next) => {
+    c.set('requestId', `req_test_${++n}`);
+    await next();
+  });
+  app.route('/api', createAdminApi(services, opts).app);
+  opts.mount?.(app);
+  app.notFound((c) =>
+    errorResponse(new KeelError('not_found', 'Unknown route'), 'openai', c.get('requestId')),
+  );
+  app.onError((err, c) => errorResponse(err, 'openai', c.get('requestId')));
+  return app;
+}
+
 /**
  * The admin API on a real `sqlite::memory:` store with real key and admin stores, mounted at /api
  * the way the app mounts it, and an in-memory audit log to inspect.
  */
 export async function adminHarness(
-  opts: { bootstrap?: boolean; extra?: Partial<AdminRoutesDeps> } = {},
+  opts: { bootstrap?: boolean; services?: Partial<AdminServices>; api?: AdminApiOptions } = {},
 ): Promise<AdminHarness> {
   const config = parseConfig(
     {
@@ -67,17 +99,7 @@ export async function adminHarness(
   const audit = memoryAudit();
   const keys = createKeyStore(database, { audit });
   const admins = createAdminStore(database, { audit });
-  const app = new Hono<AppEnv>();
-  let n = 0;
-  app.use('*', async (c, next) => {
-    c.set('requestId', `req_test_${++n}`);
-    await next();
-  });
-  app.route('/api', adminRoutes({ config, keys, admins, audit, database, ...opts.extra }));
-  app.notFound((c) =>
-    errorResponse(new KeelError('not_found', 'Unknown route'), 'openai', c.get('requestId')),
-  );
-  app.onError((err, c) => errorResponse(err, 'openai', c.get('requestId')));
+  const app = adminTestApp({ config, keys, admins, audit, database, ...opts.services }, opts.api);
   return {
     config,
     database,

@@ -5,7 +5,6 @@ import { defaultConfigInput } from '../../../src/config/defaults.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { serve } from '../../../src/server.js';
 import { ADMIN_TOKEN, SIGNING_KEY } from './constants.js';
-import { interimWiring } from './interim.js';
 import { type Seeded, seedWorkload } from './seed.js';
 
 export interface CommandRoom {
@@ -45,8 +44,7 @@ export async function startCommandRoom(): Promise<CommandRoom> {
     },
     {},
   );
-  const built = await buildKeel(config, { logger: pino({ level: 'silent' }) });
-  const { app, close: closeInterim } = await interimWiring(built);
+  const app = await buildKeel(config, { logger: pino({ level: 'silent' }) });
   const server = await serve(app, { host: '127.0.0.1', port: 0 });
   const url = server.url;
 
@@ -87,7 +85,6 @@ export async function startCommandRoom(): Promise<CommandRoom> {
     v1,
     close: async () => {
       await server.close();
-      await closeInterim();
       await app.close();
     },
   };

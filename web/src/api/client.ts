@@ -14,7 +14,7 @@ export class ApiError extends Error {
 
   /** The route does not exist in this Keel (a feature not built or not enabled), not "no such id". */
   get routeMissing(): boolean {
-    return this.status === 404 && this.message.startsWith('Unknown route');
+    return this.code === 'route_not_found';
   }
 }
 

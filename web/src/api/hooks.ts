@@ -33,7 +33,11 @@ export function useResource<T>(path: string | null): [Resource<T>, () => void] {
     if (g !== 'ok') {
       const error =
         g === 'missing'
-          ? new ApiError(404, `Unknown route: GET /api${path.split('?')[0]} (not offered to your role)`)
+          ? new ApiError(
+              404,
+              `Unknown route: GET /api${path.split('?')[0]} (not offered to your role)`,
+              'route_not_found',
+            )
           : new ApiError(403, `Your admin role may not read ${path.split('?')[0]}.`, 'forbidden_role');
       setState({
         path,
@@ -87,6 +91,7 @@ export function useResources<T>(paths: readonly string[] | null): Resource<T[]> 
       const error = new ApiError(
         404,
         `Unknown route: GET /api${blocked.split('?')[0]} (not offered to your role)`,
+        'route_not_found',
       );
       setState({ key, res: { status: 'missing', error } });
       return;

@@ -33,10 +33,10 @@ function compile(pattern: string): RegExp {
 }
 
 /**
- * Decides, before asking, whether a request can succeed: a route the role table does not list is
- * not served to this role (viewers and operators would get 403, and every refusal is an audit
- * entry), a route it lists for a higher role is refused. Admins may call unlisted routes, so for
- * them only an answer tells. Without a role table (older Keel) every request is tried.
+ * Decides, before asking, whether a request can succeed: the table lists every route this Keel
+ * mounts, so one it does not list is missing (asking would be a 403 below admin, and every
+ * refusal is an audit entry), and one it lists for a higher role is refused. Without a table
+ * (older Keel) every request is tried.
  */
 export function createGate(caps: Capabilities | null): (method: string, path: string) => Gate {
   if (!caps) return () => 'ok';
@@ -45,11 +45,10 @@ export function createGate(caps: Capabilities | null): (method: string, path: st
     re: compile(r.path),
     allowed: r.allowed,
   }));
-  const admin = caps.role === 'admin';
   return (method, path) => {
     const p = path.split('?')[0] ?? path;
     const matching = rules.filter((r) => r.method === method && r.re.test(p));
-    if (matching.length === 0) return admin ? 'ok' : 'missing';
+    if (matching.length === 0) return 'missing';
     return matching.every((r) => r.allowed) ? 'ok' : 'forbidden';
   };
 }

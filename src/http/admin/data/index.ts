@@ -1,44 +1,50 @@
-import { Hono } from 'hono';
-import type { AppEnv } from '../../types.js';
-import type { AdminRouteRule } from '../types.js';
-import { registerDatasetRoutes } from './datasets.js';
-import { registerHealthMonitorRoutes } from './health-monitors.js';
-import { registerPromptLineageRoutes } from './prompts-lineage.js';
-import type { DataRoutesDeps } from './shared.js';
+import { defineGroup, route } from '../api/declare.js';
+import { datasetHandlers } from './datasets.js';
+import { healthMonitorHandlers } from './health-monitors.js';
+import { promptLineageHandlers } from './prompts-lineage.js';
 
 export type { DataRoutesDeps } from './shared.js';
 
 /**
- * Data foundation admin API, mounted under /api behind admin authentication and the role table:
- * the dataset registry, checks and drift runs, the prompt registry, lineage, live-monitor health
- * and structured-output validation. DATA_ROUTE_ROLES is the least role per route.
+ * Data foundation admin API: the dataset registry, checks and drift runs, the prompt registry,
+ * lineage, live-monitor health and structured-output validation.
  */
-export const DATA_ROUTE_ROLES: readonly AdminRouteRule[] = [
-  { method: 'GET', path: '/datasets', role: 'viewer' },
-  { method: 'POST', path: '/datasets', role: 'operator' },
-  { method: 'POST', path: '/datasets/drift', role: 'operator' },
-  { method: 'GET', path: '/datasets/:name', role: 'viewer' },
-  { method: 'POST', path: '/datasets/:name/versions', role: 'operator' },
-  { method: 'GET', path: '/datasets/:name/versions/:version', role: 'viewer' },
-  { method: 'GET', path: '/datasets/:name/versions/:version/results', role: 'viewer' },
-  { method: 'POST', path: '/datasets/:name/check', role: 'operator' },
-  { method: 'GET', path: '/prompts', role: 'viewer' },
-  { method: 'POST', path: '/prompts', role: 'operator' },
-  { method: 'GET', path: '/prompts/:name', role: 'viewer' },
-  { method: 'GET', path: '/lineage', role: 'viewer' },
-  { method: 'POST', path: '/lineage/edges', role: 'operator' },
-  { method: 'DELETE', path: '/lineage/edges', role: 'operator' },
-  { method: 'GET', path: '/data/health', role: 'viewer' },
-  { method: 'POST', path: '/data/monitors/run', role: 'operator' },
-  { method: 'POST', path: '/data/monitors/:useCase/freeze-reference', role: 'operator' },
-  { method: 'POST', path: '/data/monitors/:useCase/pin', role: 'operator' },
-  { method: 'POST', path: '/data/validate-output', role: 'viewer' },
-];
-
-export function dataRoutes(deps: DataRoutesDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  registerDatasetRoutes(app, deps);
-  registerPromptLineageRoutes(app, deps);
-  registerHealthMonitorRoutes(app, deps);
-  return app;
-}
+export const dataApi = defineGroup({
+  title: 'data',
+  routes: {
+    listDatasets: route('GET', '/datasets', 'viewer', 'Registered datasets'),
+    registerDataset: route('POST', '/datasets', 'operator', 'Register a dataset from a server-side file'),
+    drift: route('POST', '/datasets/drift', 'operator', 'Drift between two versions or files'),
+    getDataset: route('GET', '/datasets/:name', 'viewer', 'One dataset and its versions'),
+    uploadVersion: route('POST', '/datasets/:name/versions', 'operator', 'Upload a version as the body'),
+    getVersion: route('GET', '/datasets/:name/versions/:version', 'viewer', 'One version with its profile'),
+    results: route('GET', '/datasets/:name/versions/:version/results', 'viewer', 'Its results'),
+    checkVersion: route('POST', '/datasets/:name/check', 'operator', 'Check against a contract'),
+    listPrompts: route('GET', '/prompts', 'viewer', 'Prompt templates'),
+    registerPrompt: route('POST', '/prompts', 'operator', 'Register a prompt template version'),
+    getPrompt: route('GET', '/prompts/:name', 'viewer', 'One prompt template and its versions'),
+    lineage: route('GET', '/lineage', 'viewer', 'The lineage graph (`node`, `depth`)'),
+    addEdge: route('POST', '/lineage/edges', 'operator', 'Add a lineage edge'),
+    removeEdge: route('DELETE', '/lineage/edges', 'operator', 'Remove a lineage edge'),
+    health: route('GET', '/data/health', 'viewer', 'Live-monitor health (`use_case`)'),
+    runMonitors: route('POST', '/data/monitors/run', 'operator', 'Sync and evaluate the monitors now'),
+    freeze: route('POST', '/data/monitors/:useCase/freeze-reference', 'operator', 'Freeze'),
+    pinReference: route('POST', '/data/monitors/:useCase/pin', 'operator', 'Pin a reference version'),
+    validateOutput: route('POST', '/data/validate-output', 'viewer', 'Validate output vs schema'),
+  },
+  needs: (s) =>
+    s.data
+      ? {
+          data: s.data,
+          ...(s.dataAllowedRoots ? { allowedRoots: s.dataAllowedRoots } : {}),
+          ...(s.dataMaxUploadBytes ? { maxUploadBytes: s.dataMaxUploadBytes } : {}),
+          ...(s.schemas ? { schemas: s.schemas } : {}),
+          ...(s.now ? { now: s.now } : {}),
+        }
+      : undefined,
+  handlers: (deps) => ({
+    ...datasetHandlers(deps),
+    ...promptLineageHandlers(deps),
+    ...healthMonitorHandlers(deps),
+  }),
+});

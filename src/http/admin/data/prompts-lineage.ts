@@ -1,106 +1,12 @@
-import type { Context, Hono } from 'hono';
 import { parseNode } from '../../../data/lineage/graph.js';
 import { KeelError } from '../../../errors.js';
-import type { AppEnv } from '../../types.js';
+import { created } from '../api/declare.js';
 import { onlyFields, readAdminBody } from '../body.js';
-import { actorOf, type DataRoutesDeps, guarded, invalid, iso, str } from './shared.js';
+import { actorOf, type Ctx, type DataRoutesDeps, guarded, invalid, iso, pathParam, str } from './shared.js';
 
-export function registerPromptLineageRoutes(app: Hono<AppEnv>, deps: DataRoutesDeps): void {
+export function promptLineageHandlers(deps: DataRoutesDeps) {
   const { data } = deps;
-  app.get('/prompts', async (c) => {
-    const all = await data.prompts.list();
-    return c.json({
-      object: 'list',
-      data: all.map((p) => ({
-        id: p.id,
-        name: p.name,
-        description: p.description,
-        owner: p.owner,
-        use_case: p.useCase,
-        latest_version: p.latestVersion,
-        updated_at: iso(p.updatedAt),
-      })),
-    });
-  });
-
-  app.post('/prompts', async (c) => {
-    const body = await readAdminBody(c.req.raw);
-    onlyFields(body, new Set(['name', 'template', 'model', 'use_case', 'description', 'owner', 'datasets']));
-    if (
-      body.datasets !== undefined &&
-      !(Array.isArray(body.datasets) && body.datasets.every((d) => typeof d === 'string'))
-    )
-      throw invalid('datasets must be a list of dataset versions such as "faq@3".', 'datasets');
-    const datasets: string[] = [];
-    for (const d of (body.datasets as string[] | undefined) ?? []) {
-      const v = await data.registry.resolve(d.replace(/^dataset:/, ''));
-      if (!v) throw invalid(`No registered dataset version "${d}".`, 'datasets');
-      datasets.push(`dataset:${v.datasetName}@${v.version}`);
-    }
-    const r = await guarded(() =>
-      data.prompts.register(
-        {
-          name: str(body.name, 'name', true) as string,
-          template: str(body.template, 'template', true) as string,
-          ...(str(body.model, 'model') ? { model: body.model as string } : {}),
-          ...(str(body.use_case, 'use_case') ? { useCase: body.use_case as string } : {}),
-          ...(str(body.description, 'description') ? { description: body.description as string } : {}),
-          ...(str(body.owner, 'owner') ? { owner: body.owner as string } : {}),
-          datasets,
-        },
-        actorOf(c),
-      ),
-    );
-    return c.json(
-      {
-        name: r.prompt.name,
-        version: r.version.version,
-        ref: `${r.prompt.name}@${r.version.version}`,
-        sha256: r.version.sha256,
-        model: r.version.model,
-        variables: r.version.variables,
-        created: r.created,
-      },
-      r.created ? 201 : 200,
-    );
-  });
-
-  app.get('/prompts/:name', async (c) => {
-    const p = await data.prompts.get(c.req.param('name'));
-    if (!p) throw new KeelError('not_found', 'No prompt template with that name.', { param: 'name' });
-    return c.json({
-      id: p.prompt.id,
-      name: p.prompt.name,
-      description: p.prompt.description,
-      owner: p.prompt.owner,
-      use_case: p.prompt.useCase,
-      versions: p.versions.map((v) => ({
-        version: v.version,
-        sha256: v.sha256,
-        model: v.model,
-        variables: v.variables,
-        template: v.template,
-        created_at: iso(v.createdAt),
-        created_by: v.createdBy,
-      })),
-    });
-  });
-
-  app.get('/lineage', async (c) => {
-    const node = c.req.query('node');
-    if (node !== undefined && !parseNode(node))
-      throw invalid(
-        'node looks like dataset:name[@version], prompt:name[@version], model:name, use_case:id or output:id.',
-        'node',
-      );
-    const depthText = c.req.query('depth');
-    const depth = depthText === undefined ? 6 : Number(depthText);
-    if (!Number.isInteger(depth) || depth < 1 || depth > 20)
-      throw invalid('depth must be a whole number from 1 to 20.', 'depth');
-    return c.json(await data.lineage.graph({ ...(node ? { node } : {}), depth }));
-  });
-
-  const edgeBody = async (c: Context<AppEnv>) => {
+  const edgeBody = async (c: Ctx) => {
     const body = await readAdminBody(c.req.raw);
     onlyFields(body, new Set(['from', 'to', 'relation']));
     const from = str(body.from, 'from', true) as string;
@@ -114,16 +20,112 @@ export function registerPromptLineageRoutes(app: Hono<AppEnv>, deps: DataRoutesD
     return { from, to, relation };
   };
 
-  app.post('/lineage/edges', async (c) => {
-    const e = await edgeBody(c);
-    await guarded(() => data.lineage.addEdge(e.from, e.to, e.relation, actorOf(c)));
-    return c.json(e, 201);
-  });
+  return {
+    listPrompts: async (_c: Ctx) => {
+      const all = await data.prompts.list();
+      return {
+        object: 'list' as const,
+        data: all.map((p) => ({
+          id: p.id,
+          name: p.name,
+          description: p.description,
+          owner: p.owner,
+          use_case: p.useCase,
+          latest_version: p.latestVersion,
+          updated_at: iso(p.updatedAt),
+        })),
+      };
+    },
 
-  app.delete('/lineage/edges', async (c) => {
-    const e = await edgeBody(c);
-    if (!(await data.lineage.removeEdge(e.from, e.to, e.relation, actorOf(c))))
-      throw new KeelError('not_found', 'No such edge.');
-    return c.json({ ...e, deleted: true });
-  });
+    registerPrompt: async (c: Ctx) => {
+      const body = await readAdminBody(c.req.raw);
+      onlyFields(
+        body,
+        new Set(['name', 'template', 'model', 'use_case', 'description', 'owner', 'datasets']),
+      );
+      if (
+        body.datasets !== undefined &&
+        !(Array.isArray(body.datasets) && body.datasets.every((d) => typeof d === 'string'))
+      )
+        throw invalid('datasets must be a list of dataset versions such as "faq@3".', 'datasets');
+      const datasets: string[] = [];
+      for (const d of (body.datasets as string[] | undefined) ?? []) {
+        const v = await data.registry.resolve(d.replace(/^dataset:/, ''));
+        if (!v) throw invalid(`No registered dataset version "${d}".`, 'datasets');
+        datasets.push(`dataset:${v.datasetName}@${v.version}`);
+      }
+      const r = await guarded(() =>
+        data.prompts.register(
+          {
+            name: str(body.name, 'name', true) as string,
+            template: str(body.template, 'template', true) as string,
+            ...(str(body.model, 'model') ? { model: body.model as string } : {}),
+            ...(str(body.use_case, 'use_case') ? { useCase: body.use_case as string } : {}),
+            ...(str(body.description, 'description') ? { description: body.description as string } : {}),
+            ...(str(body.owner, 'owner') ? { owner: body.owner as string } : {}),
+            datasets,
+          },
+          actorOf(c),
+        ),
+      );
+      const out = {
+        name: r.prompt.name,
+        version: r.version.version,
+        ref: `${r.prompt.name}@${r.version.version}`,
+        sha256: r.version.sha256,
+        model: r.version.model,
+        variables: r.version.variables,
+        created: r.created,
+      };
+      return r.created ? created(out) : out;
+    },
+
+    getPrompt: async (c: Ctx) => {
+      const p = await data.prompts.get(pathParam(c, 'name'));
+      if (!p) throw new KeelError('not_found', 'No prompt template with that name.', { param: 'name' });
+      return {
+        id: p.prompt.id,
+        name: p.prompt.name,
+        description: p.prompt.description,
+        owner: p.prompt.owner,
+        use_case: p.prompt.useCase,
+        versions: p.versions.map((v) => ({
+          version: v.version,
+          sha256: v.sha256,
+          model: v.model,
+          variables: v.variables,
+          template: v.template,
+          created_at: iso(v.createdAt),
+          created_by: v.createdBy,
+        })),
+      };
+    },
+
+    lineage: async (c: Ctx) => {
+      const node = c.req.query('node');
+      if (node !== undefined && !parseNode(node))
+        throw invalid(
+          'node looks like dataset:name[@version], prompt:name[@version], model:name, use_case:id or output:id.',
+          'node',
+        );
+      const depthText = c.req.query('depth');
+      const depth = depthText === undefined ? 6 : Number(depthText);
+      if (!Number.isInteger(depth) || depth < 1 || depth > 20)
+        throw invalid('depth must be a whole number from 1 to 20.', 'depth');
+      return data.lineage.graph({ ...(node ? { node } : {}), depth });
+    },
+
+    addEdge: async (c: Ctx) => {
+      const e = await edgeBody(c);
+      await guarded(() => data.lineage.addEdge(e.from, e.to, e.relation, actorOf(c)));
+      return created(e);
+    },
+
+    removeEdge: async (c: Ctx) => {
+      const e = await edgeBody(c);
+      if (!(await data.lineage.removeEdge(e.from, e.to, e.relation, actorOf(c))))
+        throw new KeelError('not_found', 'No such edge.');
+      return { ...e, deleted: true };
+    },
+  };
 }

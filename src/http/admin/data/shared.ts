@@ -4,7 +4,7 @@ import type { DataServices } from '../../../data/index.js';
 import { DataJobError } from '../../../data/jobs.js';
 import { KeelError } from '../../../errors.js';
 import type { SchemaPool } from '../../../schemas/index.js';
-import type { AppEnv } from '../../types.js';
+import type { AdminEnv } from '../types.js';
 
 export interface DataRoutesDeps {
   data: DataServices;
@@ -19,10 +19,16 @@ export interface DataRoutesDeps {
 
 export const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The admin principal's audit name, set by the admin auth middleware of the parent app. */
-export function actorOf(c: Context<AppEnv>): string {
-  const admin = (c.var as Record<string, unknown>).admin as { actor?: string } | undefined;
-  return admin?.actor ?? 'admin';
+export type Ctx = Context<AdminEnv>;
+
+/** A path parameter of the matched route (always present once the route matched). */
+export function pathParam(c: Ctx, name: string): string {
+  return c.req.param(name) ?? '';
+}
+
+/** The calling admin's audit name. */
+export function actorOf(c: Ctx): string {
+  return c.get('admin').actor;
 }
 
 export function invalid(message: string, param?: string): KeelError {

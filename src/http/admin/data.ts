@@ -1,1 +1,0 @@
-export { DATA_ROUTE_ROLES, type DataRoutesDeps, dataRoutes } from './data/index.js';
