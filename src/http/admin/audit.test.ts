@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allRows, auditTargets, clearAudit, SIGNING_KEY, seedAudit, setRow } from '../../audit/testkit.js';
-import { type Database, openDatabase } from '../../store/db.js';
+import { allRows, clearAudit, SIGNING_KEY, seedAudit, setRow } from '../../audit/testkit.js';
+import type { Database } from '../../store/db.js';
+import { STORES } from '../../store/testkit.js';
 import { errorResponse } from '../errors.js';
 import type { AppEnv } from '../types.js';
 import { auditRoutes } from './audit.js';
@@ -12,13 +13,13 @@ import { auditRoutes } from './audit.js';
 const tmp = mkdtempSync(path.join(tmpdir(), 'keel-audit-http-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe.each(auditTargets(tmp))('audit admin routes on $name', ({ url }) => {
+describe.each(STORES)('audit admin routes on $name', (store) => {
   let database: Database;
   let app: Hono<AppEnv>;
-  const file = path.join(tmp, `cp-${url.slice(0, 6)}.jsonl`);
+  const file = path.join(tmp, `cp-${store.name}.jsonl`);
 
   beforeAll(async () => {
-    database = await openDatabase(url);
+    database = await store.open();
     await clearAudit(database);
     await seedAudit(database, 23, { checkpointEvery: 10, signingKey: SIGNING_KEY, checkpointFile: file });
     app = new Hono<AppEnv>();

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../store/db.js';
+import { STORES } from '../../store/testkit.js';
 import type { UsageEvent } from '../../store/types.js';
-import { DIALECTS, openTestDb, usageEvent, writeEvents } from '../testkit.js';
+import { usageEvent, writeEvents } from '../testkit.js';
 import { histogramQuantile, LATENCY_BOUNDS_MS, LATENCY_BUCKETS, latencyBucket } from './buckets.js';
 import { createRollupJob } from './job.js';
 import { readActiveUsers, readUsage } from './read.js';
@@ -31,7 +32,7 @@ describe('latency histogram', () => {
   });
 });
 
-describe.each(DIALECTS)('usage rollups (%s)', (_name, url) => {
+describe.each(STORES)('usage rollups ($name)', (store) => {
   let db: Database;
   afterEach(async () => {
     await db?.close();
@@ -74,12 +75,12 @@ describe.each(DIALECTS)('usage rollups (%s)', (_name, url) => {
   }
 
   it('rolls up incrementally and reads rollups + raw tail exactly', async () => {
-    db = await openTestDb(url);
+    db = await store.open();
     const ev = workload();
     const job = createRollupJob(db, { chunk: 7, yieldFn: async () => {} });
     await writeEvents(db, ev.slice(0, 40));
     const first = await job.refresh();
-    expect(first.rolledUp).toBe(url.startsWith('pglite') ? 0 : 40); // Postgres lags one pass
+    expect(first.rolledUp).toBe(store.dialect === 'postgres' ? 0 : 40); // Postgres lags one pass
     await job.refresh();
     await writeEvents(db, ev.slice(40));
     // Half in the rollups, the rest raw above the watermark: the reader must see all of it once.
@@ -136,7 +137,7 @@ describe.each(DIALECTS)('usage rollups (%s)', (_name, url) => {
   });
 
   it('purges raw events past retention but keeps them in the rollups', async () => {
-    db = await openTestDb(url);
+    db = await store.open();
     const old = Array.from({ length: 10 }, (_, i) => usageEvent({ ts: T0 + i * HOUR_MS, useCase: 'alpha' }));
     const recent = Array.from({ length: 5 }, (_, i) =>
       usageEvent({ ts: T0 + 40 * DAY_MS + i * HOUR_MS, useCase: 'alpha' }),
