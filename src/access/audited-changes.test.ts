@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AuditLogWriter, createAuditLog } from '../audit/log.js';
 import { allRows, breakAuditInserts, clearAudit } from '../audit/testkit.js';
@@ -10,9 +7,6 @@ import { STORES } from '../store/testkit.js';
 import { createAdminStore } from './admin-store.js';
 import { createKeyStore } from './key-store.js';
 import { hashKey } from './keys.js';
-
-const tmp = mkdtempSync(path.join(tmpdir(), 'keel-access-audited-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Key and admin changes are stored with their audit entry or not at all. */
 describe.each(STORES)('audited access changes on $name', (store) => {

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../store/db.js';
 import { GENESIS_HASH } from './chain.js';
@@ -21,9 +18,6 @@ import { verifyAudit } from './verify.js';
 
 // Every kind of tampering at every position of a short chain, so no offset (first entry, page
 // boundary, checkpoint, worker seam, last entry) escapes the verifier's naming.
-const tmp = mkdtempSync(path.join(tmpdir(), 'keel-audit-sweep-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
 describe.each(verifyModes())('verifyAudit names every position on $name', ({ store, extra }) => {
   let database: Database;
   let snapshot: Awaited<ReturnType<typeof allRows>>;
