@@ -1,9 +1,10 @@
 import type OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { textOf } from './fakes/common.js';
-import { type FakeUpstream, fakeEmbedding, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
-import { arr, obj, openaiClient, standardConfig, WEATHER_TOOL } from './helpers/fixtures.js';
-import { type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { type FakeUpstream, fakeEmbedding } from './fakes/index.js';
+import { arr, obj, standardConfig, WEATHER_TOOL } from './helpers/fixtures.js';
+import { setupGateway } from './helpers/gateway.js';
+import { type StartedKeel, TEST_ENV } from './helpers/keel.js';
 
 // openai SDK → Keel → fake OpenAI: the SDK must work unchanged, and the upstream must see the request it sent.
 
@@ -12,21 +13,7 @@ let ant: FakeUpstream;
 let keel: StartedKeel;
 let client: OpenAI;
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  keel = await startKeel(standardConfig({ openai: oai, anthropic: ant }));
-  client = openaiClient(keel.url);
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
-beforeEach(() => {
-  oai.reset();
-  ant.reset();
-});
+setupGateway(standardConfig, (g) => ({ oai, ant, keel, openai: client } = g));
 
 describe('chat completions', () => {
   it('answers a chat and records usage', async () => {

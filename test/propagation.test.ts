@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryAudit } from '../src/access/memory-audit.js';
@@ -8,21 +5,13 @@ import type { KeelApp } from '../src/app.types.js';
 import { buildKeel } from '../src/build.js';
 import { parseConfig } from '../src/config/load.js';
 import { openDatabase } from '../src/store/db.js';
+import { SHARED_STORES } from '../src/store/testkit.js';
 import { createUseCaseRegistry } from '../src/value/usecases/registry.js';
 
 /**
  * Two running Keels on one store: a change made on one (or by another process) holds on the other
  * within 2 s. The key cache is set far longer than that, so only change propagation can explain it.
  */
-const tmp = mkdtempSync(path.join(tmpdir(), 'keel-propagation-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-const stores: Array<{ name: string; url: string }> = [
-  { name: 'a SQLite file shared by both', url: `sqlite:${path.join(tmp, 'shared.db')}` },
-];
-if (process.env.KEEL_TEST_POSTGRES_URL)
-  stores.push({ name: 'PostgreSQL', url: process.env.KEEL_TEST_POSTGRES_URL });
-
 const LIMIT_MS = 2000;
 
 function build(url: string): Promise<KeelApp> {
@@ -48,10 +37,13 @@ async function timeUntil(check: () => Promise<boolean> | boolean, limit = LIMIT_
   }
 }
 
-describe.each(stores)('change propagation over $name', ({ url }) => {
+// Stores two processes share (PGlite is in-process only).
+describe.each(SHARED_STORES)('change propagation over $name', (store) => {
+  let url: string;
   let a: KeelApp;
   let b: KeelApp;
   beforeAll(async () => {
+    url = await store.fresh();
     a = await build(url);
     b = await build(url);
   });
@@ -71,7 +63,7 @@ describe.each(stores)('change propagation over $name', ({ url }) => {
     expect(await models(b, secret)).toBe(200); // now cached on B for key_cache_ms
     await a.services.keys.revoke(key.id, 'admin:test');
     const ms = await timeUntil(async () => (await models(b, secret)) === 401);
-    console.info(`key revocation propagated in ${ms.toFixed(0)} ms (${url.split(':')[0]})`);
+    console.info(`key revocation propagated in ${ms.toFixed(0)} ms (${store.name})`);
     expect(ms).toBeLessThan(LIMIT_MS);
   });
 
@@ -91,7 +83,7 @@ describe.each(stores)('change propagation over $name', ({ url }) => {
       expect(b.services.value.useCases.cached(id)).toBeUndefined();
       await registry.create(id, { name: 'Propagated' }, 'admin:cli');
       const ms = await timeUntil(() => b.services.value.useCases.cached(id) !== undefined);
-      console.info(`use-case registration propagated in ${ms.toFixed(0)} ms (${url.split(':')[0]})`);
+      console.info(`use-case registration propagated in ${ms.toFixed(0)} ms (${store.name})`);
       expect(b.services.value.useCases.cached(id)?.name).toBe('Propagated');
       expect(a.services.value.useCases.cached(id)?.name).toBe('Propagated');
     } finally {

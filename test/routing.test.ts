@@ -1,8 +1,9 @@
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeUpstream } from './fakes/index.js';
 import { openaiClient } from './helpers/fixtures.js';
-import { eventually, type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { setupGateway } from './helpers/gateway.js';
+import { eventually, type StartedKeel, startKeel } from './helpers/keel.js';
 import { routingConfig } from './helpers/routing-config.js';
 
 // Retries, fallbacks, timeouts, the response cache and the circuit breaker, seen from the openai SDK.
@@ -12,21 +13,7 @@ let ant: FakeUpstream;
 let keel: StartedKeel;
 let client: OpenAI;
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  keel = await startKeel(routingConfig({ openai: oai, anthropic: ant }));
-  client = openaiClient(keel.url);
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
-beforeEach(() => {
-  oai.reset();
-  ant.reset();
-});
+setupGateway(routingConfig, (g) => ({ oai, ant, keel, openai: client } = g));
 
 const ask = (model: string, content: string) =>
   client.chat.completions.create({ model, messages: [{ role: 'user', content }] }).withResponse();

@@ -1,8 +1,9 @@
 import type OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
-import { arr, obj, openaiClient, standardConfig, WEATHER_TOOL } from './helpers/fixtures.js';
-import { type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeUpstream } from './fakes/index.js';
+import { arr, obj, standardConfig, WEATHER_TOOL } from './helpers/fixtures.js';
+import { setupGateway } from './helpers/gateway.js';
+import type { StartedKeel } from './helpers/keel.js';
 
 // The openai SDK's own agent loop (runTools: call, run the tool locally, send the result, repeat) works
 // unchanged through Keel, whichever provider family answers.
@@ -12,21 +13,7 @@ let ant: FakeUpstream;
 let keel: StartedKeel;
 let client: OpenAI;
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  keel = await startKeel(standardConfig({ openai: oai, anthropic: ant }));
-  client = openaiClient(keel.url);
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
-beforeEach(() => {
-  oai.reset();
-  ant.reset();
-});
+setupGateway(standardConfig, (g) => ({ oai, ant, keel, openai: client } = g));
 
 function runWeatherLoop(model: string, stream: boolean) {
   const calls: unknown[] = [];

@@ -1,9 +1,9 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
-import { anthropicClient, openaiClient } from './helpers/fixtures.js';
-import { eventually, type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeUpstream } from './fakes/index.js';
+import { setupGateway } from './helpers/gateway.js';
+import { eventually, type StartedKeel } from './helpers/keel.js';
 import { routingConfig } from './helpers/routing-config.js';
 
 // A stream the upstream cuts mid-answer must end in an error the SDK throws, never a clean finish; a stream
@@ -15,22 +15,7 @@ let keel: StartedKeel;
 let openai: OpenAI;
 let anthropic: Anthropic;
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  keel = await startKeel(routingConfig({ openai: oai, anthropic: ant }));
-  openai = openaiClient(keel.url);
-  anthropic = anthropicClient(keel.url);
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
-beforeEach(() => {
-  oai.reset();
-  ant.reset();
-});
+setupGateway(routingConfig, (g) => ({ oai, ant, keel, openai, anthropic } = g));
 
 const LONG = 'one two three four five six seven eight nine ten';
 

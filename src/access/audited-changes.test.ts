@@ -1,25 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AuditLogWriter, createAuditLog } from '../audit/log.js';
-import { allRows, auditTargets, breakAuditInserts, clearAudit } from '../audit/testkit.js';
+import { allRows, breakAuditInserts, clearAudit } from '../audit/testkit.js';
 import { verifyAudit } from '../audit/verify.js';
-import { type Database, openDatabase } from '../store/db.js';
+import type { Database } from '../store/db.js';
+import { STORES } from '../store/testkit.js';
 import { createAdminStore } from './admin-store.js';
 import { createKeyStore } from './key-store.js';
 import { hashKey } from './keys.js';
 
-const tmp = mkdtempSync(path.join(tmpdir(), 'keel-access-audited-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
 /** Key and admin changes are stored with their audit entry or not at all. */
-describe.each(auditTargets(tmp, 'access.db'))('audited access changes on $name', ({ url }) => {
+describe.each(STORES)('audited access changes on $name', (store) => {
   let database: Database;
   let audit: AuditLogWriter;
 
   beforeAll(async () => {
-    database = await openDatabase(url);
+    database = await store.open();
   });
   afterAll(async () => {
     await database?.close();

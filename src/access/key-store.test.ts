@@ -1,27 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KeelError } from '../errors.js';
-import { type Database, openDatabase } from '../store/db.js';
+import type { Database } from '../store/db.js';
+import { STORES } from '../store/testkit.js';
 import { createKeyStore } from './key-store.js';
 import { hashKey } from './keys.js';
 import { type MemoryAudit, memoryAudit } from './memory-audit.js';
 import { ENDPOINTS } from './model.js';
 import type { KeyStore } from './store.js';
-
-const tmp = mkdtempSync(path.join(tmpdir(), 'keel-keys-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-const targets: Array<{ name: string; url: () => string }> = [
-  { name: 'sqlite file', url: () => `sqlite:${path.join(tmp, 'keys.db')}` },
-  { name: 'pglite (in-process postgres)', url: () => 'pglite:' },
-];
-if (process.env.KEEL_TEST_POSTGRES_URL) {
-  const url = process.env.KEEL_TEST_POSTGRES_URL;
-  targets.push({ name: 'postgres server', url: () => url });
-}
 
 const T0 = 1_800_000_000_000;
 
@@ -46,14 +32,14 @@ async function rejects(p: Promise<unknown>, code: string, param?: string): Promi
   return k;
 }
 
-describe.each(targets)('key store on $name', ({ url }) => {
+describe.each(STORES)('key store on $name', (backend) => {
   let database: Database;
   let audit: MemoryAudit;
   let store: KeyStore;
   let clock = T0;
 
   beforeAll(async () => {
-    database = await openDatabase(url());
+    database = await backend.open();
   });
   afterAll(async () => {
     await database?.close();

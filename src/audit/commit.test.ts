@@ -9,9 +9,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KeelError } from '../errors.js';
 import { type Database, openDatabase } from '../store/db.js';
 import type { KeelSchema } from '../store/schema.js';
+import { STORES } from '../store/testkit.js';
 import { createAuditLog } from './log.js';
 import { readCheckpoints } from './store.js';
-import { allRows, auditTargets, breakAuditInserts, clearAudit } from './testkit.js';
+import { allRows, breakAuditInserts, clearAudit } from './testkit.js';
 import { verifyAudit } from './verify.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'keel-audit-commit-'));
@@ -40,12 +41,15 @@ async function adminNames(database: Database): Promise<string[]> {
 
 const created = (name: string) => ({ actor: 'admin:root', action: 'admin.create', target: name });
 
-describe.each(auditTargets(tmp, 'commit.db'))('audited changes on $name', ({ name, url }) => {
+describe.each(STORES)('audited changes on $name', (store) => {
   let database: Database;
   const errors: unknown[] = [];
   const onError = (e: unknown) => errors.push(e);
 
+  let url: string;
+
   beforeAll(async () => {
+    url = await store.fresh();
     database = await openDatabase(url);
   });
   afterAll(async () => {
@@ -126,7 +130,7 @@ describe.each(auditTargets(tmp, 'commit.db'))('audited changes on $name', ({ nam
 
   it('refuses a change once the log is closed, or on another database', async () => {
     const log = createAuditLog(database, { checkpointEvery: 1000, onError });
-    const other = await openDatabase(`sqlite:${path.join(tmp, `other-${name}.db`)}`);
+    const other = await openDatabase(`sqlite:${path.join(tmp, `other-${store.name}.db`)}`);
     try {
       await expect(
         log.commit(other, async () => ({ result: undefined, entries: [created('x')] })),
@@ -147,8 +151,8 @@ describe.each(auditTargets(tmp, 'commit.db'))('audited changes on $name', ({ nam
   it('interleaves buffered appends and audited changes into one chain, checkpointed every N', async () => {
     // On a Postgres server the changes come through a second connection pool; SQLite and PGlite have one
     // connection per process (other processes are covered below).
-    const second = name === 'postgres' ? await openDatabase(url) : database;
-    const file = path.join(tmp, `cp-interleave-${name}.jsonl`);
+    const second = store.name === 'postgres' ? await openDatabase(url) : database;
+    const file = path.join(tmp, `cp-interleave-${store.name}.jsonl`);
     try {
       const a = createAuditLog(database, {
         checkpointEvery: 7,

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../store/db.js';
+import type { Database } from '../store/db.js';
+import { STORES } from '../store/testkit.js';
 import {
   canonicalJson,
   checkpointCanonical,
@@ -14,20 +15,20 @@ import {
 } from './chain.js';
 import { createAuditLog } from './log.js';
 import { readCheckpoints } from './store.js';
-import { allRows, auditTargets, clearAudit, SIGNING_KEY } from './testkit.js';
+import { allRows, clearAudit, SIGNING_KEY } from './testkit.js';
 import { verifyAudit } from './verify.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'keel-audit-log-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe.each(auditTargets(tmp))('audit log writer on $name', ({ url }) => {
+describe.each(STORES)('audit log writer on $name', (store) => {
   let database: Database;
   let run = 0;
   const errors: unknown[] = [];
   const onError = (e: unknown) => errors.push(e);
 
   beforeAll(async () => {
-    database = await openDatabase(url);
+    database = await store.open();
   });
   afterAll(async () => {
     await database?.close();
@@ -186,7 +187,7 @@ describe.each(auditTargets(tmp))('audit log writer on $name', ({ url }) => {
   });
 
   it('checkpoints every N entries and on close, signed, into the table and the file', async () => {
-    const file = path.join(tmp, `cp-${url.slice(0, 6)}-${run++}.jsonl`);
+    const file = path.join(tmp, `cp-${store.name}-${run++}.jsonl`);
     let t = 5_000;
     const log = createAuditLog(database, {
       checkpointEvery: 4,

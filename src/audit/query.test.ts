@@ -1,19 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../store/db.js';
+import type { Database } from '../store/db.js';
+import { STORES } from '../store/testkit.js';
 import { queryAudit } from './query.js';
-import { allRows, auditTargets, clearAudit, seedAudit, setRow } from './testkit.js';
+import { allRows, clearAudit, seedAudit, setRow } from './testkit.js';
 
-const tmp = mkdtempSync(path.join(tmpdir(), 'keel-audit-query-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-describe.each(auditTargets(tmp))('queryAudit on $name', ({ url }) => {
+describe.each(STORES)('queryAudit on $name', (store) => {
   let database: Database;
 
   beforeAll(async () => {
-    database = await openDatabase(url);
+    database = await store.open();
     await clearAudit(database);
     await seedAudit(database, 60);
   });

@@ -1,19 +1,9 @@
 import { sql } from 'kysely';
 import type { Database } from '../store/db.js';
+import { STORES, type TestStore } from '../store/testkit.js';
 import { entryHash } from './chain.js';
 import { createAuditLog } from './log.js';
 import { type AuditRow, toNumber } from './store.js';
-
-/** Stores the audit tests run against: SQLite and Postgres (PGlite in-process, or a server when configured). */
-export function auditTargets(dir: string, file = 'audit.db'): Array<{ name: string; url: string }> {
-  const targets = [
-    { name: 'sqlite', url: `sqlite:${dir}/${file}` },
-    { name: 'pglite', url: 'pglite:' },
-  ];
-  if (process.env.KEEL_TEST_POSTGRES_URL)
-    targets.push({ name: 'postgres', url: process.env.KEEL_TEST_POSTGRES_URL });
-  return targets;
-}
 
 export const SIGNING_KEY = 'test-signing-key-0123456789abcdef';
 
@@ -139,21 +129,19 @@ export type VerifyExtra = { workers?: number; parallelMinEntries?: number; handB
  * inside ranges and on seams; the exact walker hands back after 3 clean entries, so stretches after a
  * break, renumbered or not, go through the workers again).
  */
-export function verifyModes(
-  tmp: string,
-  file: string,
-): Array<{ name: string; url: string; extra: VerifyExtra }> {
-  return auditTargets(tmp, file).flatMap((t) =>
-    t.name === 'sqlite'
-      ? [
-          { ...t, extra: { workers: 0 } },
-          {
-            name: 'sqlite, parallel',
-            url: t.url.replace('.db', '-parallel.db'),
-            extra: { workers: 3, parallelMinEntries: 1, handBackAfter: 3 },
-          },
-        ]
-      : [{ ...t, extra: {} }],
+export function verifyModes(): Array<{ name: string; store: TestStore; extra: VerifyExtra }> {
+  return STORES.flatMap(
+    (store): Array<{ name: string; store: TestStore; extra: VerifyExtra }> =>
+      store.name === 'sqlite'
+        ? [
+            { name: 'sqlite', store, extra: { workers: 0 } },
+            {
+              name: 'sqlite, parallel',
+              store,
+              extra: { workers: 3, parallelMinEntries: 1, handBackAfter: 3 },
+            },
+          ]
+        : [{ name: store.name, store, extra: {} }],
   );
 }
 

@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../store/db.js';
+import type { Database } from '../store/db.js';
 import { GENESIS_HASH } from './chain.js';
 import {
   allRows,
@@ -21,16 +18,13 @@ import { verifyAudit } from './verify.js';
 
 // Every kind of tampering at every position of a short chain, so no offset (first entry, page
 // boundary, checkpoint, worker seam, last entry) escapes the verifier's naming.
-const tmp = mkdtempSync(path.join(tmpdir(), 'keel-audit-sweep-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-describe.each(verifyModes(tmp, 'sweep.db'))('verifyAudit names every position on $name', ({ url, extra }) => {
+describe.each(verifyModes())('verifyAudit names every position on $name', ({ store, extra }) => {
   let database: Database;
   let snapshot: Awaited<ReturnType<typeof allRows>>;
   const M = 12;
 
   beforeAll(async () => {
-    database = await openDatabase(url);
+    database = await store.open();
     await clearAudit(database);
     await seedAudit(database, M, { checkpointEvery: 5, signingKey: SIGNING_KEY });
     snapshot = await allRows(database);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../store/db.js';
+import type { Database } from '../store/db.js';
 import { GENESIS_HASH } from './chain.js';
 import {
   allRows,
@@ -31,7 +31,7 @@ function first(r: VerifyResult) {
   return r.problems[0];
 }
 
-describe.each(verifyModes(tmp, 'audit.db'))('verifyAudit on $name', ({ url, extra }) => {
+describe.each(verifyModes())('verifyAudit on $name', ({ name, store, extra }) => {
   let database: Database;
   let file: string;
   let run = 0;
@@ -40,14 +40,14 @@ describe.each(verifyModes(tmp, 'audit.db'))('verifyAudit on $name', ({ url, extr
     verifyAudit(database, { ...extra, signingKey: SIGNING_KEY, checkpointFile: file, pageSize });
 
   beforeAll(async () => {
-    database = await openDatabase(url);
+    database = await store.open();
   });
   afterAll(async () => {
     await database?.close();
   });
   beforeEach(async () => {
     await clearAudit(database);
-    file = path.join(tmp, `checkpoints-${url.replace(/\W/g, '')}-${run++}.jsonl`);
+    file = path.join(tmp, `checkpoints-${name.replace(/\W/g, '')}-${run++}.jsonl`);
     await seedAudit(database, N, { checkpointEvery: 10, signingKey: SIGNING_KEY, checkpointFile: file });
   });
 

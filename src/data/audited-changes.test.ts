@@ -5,11 +5,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAdminStore } from '../access/admin-store.js';
 import { createKeyStore } from '../access/key-store.js';
 import { type AuditLogWriter, createAuditLog } from '../audit/log.js';
-import { allRows, auditTargets, breakAuditInserts, clearAudit } from '../audit/testkit.js';
+import { allRows, breakAuditInserts, clearAudit } from '../audit/testkit.js';
 import { verifyAudit } from '../audit/verify.js';
 import { parseConfig } from '../config/load.js';
 import { adminTestApp } from '../http/admin/testkit.js';
-import { type Database, openDatabase } from '../store/db.js';
+import type { Database } from '../store/db.js';
+import { STORES } from '../store/testkit.js';
 import { createDataServices, type DataServices } from './index.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'keel-data-audited-'));
@@ -28,14 +29,14 @@ const TABLES = [
 ] as const;
 
 /** Dataset, prompt, lineage and monitor-reference changes are stored with their audit entries or not at all. */
-describe.each(auditTargets(tmp, 'data.db'))('audited data changes on $name', ({ name, url }) => {
+describe.each(STORES)('audited data changes on $name', (store) => {
   let database: Database;
   let audit: AuditLogWriter;
   let data: DataServices;
-  const file = path.join(tmp, `${name}-faq.csv`);
+  const file = path.join(tmp, `${store.name}-faq.csv`);
 
   beforeAll(async () => {
-    database = await openDatabase(url);
+    database = await store.open();
   });
   afterAll(async () => {
     await database?.close();
@@ -46,7 +47,7 @@ describe.each(auditTargets(tmp, 'data.db'))('audited data changes on $name', ({ 
     // No background writes during a test: whatever is in audit_log came with its change.
     audit = createAuditLog(database, { checkpointEvery: 1000, flushIntervalMs: 600_000 });
     data = createDataServices({
-      config: { data: { dir: path.join(tmp, `${name}-data`) } },
+      config: { data: { dir: path.join(tmp, `${store.name}-data`) } },
       database,
       audit,
     });

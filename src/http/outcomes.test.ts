@@ -1,23 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../access/principal.js';
+import { openDatabase } from '../store/db.js';
 import { DAY_MS, HOUR_MS } from '../store/rollups/sql.js';
+import { STORES } from '../store/testkit.js';
 import { normaliseScore } from '../value/outcomes/parse.js';
 import { createOutcomeService } from '../value/outcomes/service.js';
-import {
-  clock,
-  DIALECTS,
-  openTestDb,
-  usageEvent,
-  type ValueHarness,
-  valueHarness,
-  writeEvents,
-} from '../value/testkit.js';
+import { clock, usageEvent, type ValueHarness, valueHarness, writeEvents } from '../value/testkit.js';
 
 const T0 = Date.UTC(2026, 2, 10, 12);
 const KEY = 'sk-outcomes-0123456789';
 const BOUND = 'sk-bound-0123456789ab';
 
-describe.each(DIALECTS)('POST /v1/outcomes and /v1/feedback (%s)', (_name, url) => {
+describe.each(STORES)('POST /v1/outcomes and /v1/feedback ($name)', (store) => {
   let h: ValueHarness;
   afterEach(async () => {
     await h?.close();
@@ -26,7 +20,7 @@ describe.each(DIALECTS)('POST /v1/outcomes and /v1/feedback (%s)', (_name, url) 
   it('links outcomes to calls and traces, is idempotent, and answers errors in the OpenAI shape', async () => {
     const c = clock(T0);
     h = await valueHarness(
-      url,
+      await store.fresh(),
       {
         auth: {
           keys: [
@@ -208,7 +202,7 @@ describe('outcome rules', () => {
   });
 
   it('keeps a key restricted to use cases inside them, and to its own calls', async () => {
-    const db = await openTestDb('sqlite::memory:');
+    const db = await openDatabase('sqlite::memory:');
     try {
       await writeEvents(db, [
         usageEvent({ requestId: 'mine', ts: T0, useCase: 'a', keyId: 'key_1' }),

@@ -1,31 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChangeDomain, type ChangeWatcher, createChangeWatcher } from './changes.js';
-import { type Database, openDatabase } from './db.js';
+import type { Database } from './db.js';
+import { STORES } from './testkit.js';
 
-const tmp = mkdtempSync(path.join(tmpdir(), 'keel-changes-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-const targets: Array<{ name: string; url: () => string }> = [
-  { name: 'sqlite file', url: () => `sqlite:${path.join(tmp, 'changes.db')}` },
-  { name: 'pglite (in-process postgres)', url: () => 'pglite:' },
-];
-if (process.env.KEEL_TEST_POSTGRES_URL) {
-  const url = process.env.KEEL_TEST_POSTGRES_URL;
-  targets.push({ name: 'postgres server', url: () => url });
-}
-
-describe.each(targets)('change versions on $name', ({ url }) => {
+describe.each(STORES)('change versions on $name', (store) => {
   let database: Database;
   let watcher: ChangeWatcher;
   const calls: ChangeDomain[] = [];
   const suffix = `${Date.now()}`;
 
   beforeAll(async () => {
-    database = await openDatabase(url());
+    database = await store.open();
     // A long interval: the test drives poll() itself.
     watcher = createChangeWatcher(database, { pollMs: 60_000 });
     for (const d of ['keys', 'admins', 'use_cases'] as const) watcher.subscribe(d, () => void calls.push(d));

@@ -1,7 +1,8 @@
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from './db.js';
 import { createLeaderLease, LEADER_LOCK_KEY, type LeaderLease } from './lease.js';
+import { POSTGRES, STORES, type TestStore } from './testkit.js';
 
 /** Resolves when `lease` reports `leader`, rejects after `ms`. */
 function becomes(lease: LeaderLease, leader: boolean, ms: number): Promise<void> {
@@ -30,7 +31,8 @@ describe('leader lease on one node', () => {
     }
   });
 
-  it.each(['sqlite::memory:', 'pglite:'])('leads alone on %s and gives it up on close', async (url) => {
+  it.each(STORES)('leads alone on $name and gives it up on close', async (store) => {
+    const url = await store.fresh();
     const database = await openDatabase(url);
     const lease = createLeaderLease({ url, database, pollMs: 50 });
     open.push({ lease, database });
@@ -39,9 +41,11 @@ describe('leader lease on one node', () => {
   });
 });
 
-const PG = process.env.KEEL_TEST_POSTGRES_URL;
-describe.skipIf(!PG)('leader lease on a PostgreSQL server', () => {
-  const url = PG ?? '';
+describe.runIf(POSTGRES)('leader lease on a PostgreSQL server', () => {
+  let url = '';
+  beforeAll(async () => {
+    url = await (POSTGRES as TestStore).fresh();
+  });
   const leases: LeaderLease[] = [];
   const databases: Database[] = [];
   afterEach(async () => {

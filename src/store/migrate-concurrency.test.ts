@@ -1,29 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, pendingMigrations } from './db.js';
+import { POSTGRES, type TestStore } from './testkit.js';
 
 /**
  * Replicas starting together on a fresh PostgreSQL database: Kysely's Migrator takes an advisory
  * lock, so each migration is applied once and every opener succeeds. Needs a real server.
  */
-const base = process.env.KEEL_TEST_POSTGRES_URL;
-
-describe.skipIf(!base)('concurrent migrations on a fresh PostgreSQL database', () => {
-  const name = `keel_mig_${randomBytes(4).toString('hex')}`;
+describe.runIf(POSTGRES)('concurrent migrations on a fresh PostgreSQL database', () => {
   let url = '';
-  let admin: Awaited<ReturnType<typeof openDatabase>>;
-
   beforeAll(async () => {
-    admin = await openDatabase(base!, { migrate: false });
-    await sql.raw(`create database ${name}`).execute(admin.db);
-    const u = new URL(base!);
-    u.pathname = `/${name}`;
-    url = u.toString();
-  });
-  afterAll(async () => {
-    await sql.raw(`drop database if exists ${name} with (force)`).execute(admin.db);
-    await admin.close();
+    url = await (POSTGRES as TestStore).fresh();
   });
 
   it('three openDatabase() at once all succeed and each migration is applied once', async () => {

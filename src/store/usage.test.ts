@@ -1,24 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from './db.js';
+import { STORES } from './testkit.js';
 import type { UsageEvent } from './types.js';
 import { createUsageWriter, isRowFault, listUsageEvents, summarizeUsage } from './usage.js';
 import { toRow } from './usage-rows.js';
-
-const tmp = mkdtempSync(path.join(tmpdir(), 'keel-store-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-const targets: Array<{ name: string; url: () => string }> = [
-  { name: 'sqlite file', url: () => `sqlite:${path.join(tmp, 'nested', 'dir', 'keel.db')}` },
-  { name: 'pglite (in-process postgres)', url: () => 'pglite:' },
-];
-if (process.env.KEEL_TEST_POSTGRES_URL) {
-  const url = process.env.KEEL_TEST_POSTGRES_URL;
-  targets.push({ name: 'postgres server', url: () => url });
-}
 
 let seq = 0;
 function event(over: Partial<UsageEvent> = {}): UsageEvent {
@@ -73,11 +59,13 @@ async function until(check: () => Promise<boolean>, timeoutMs = 3000): Promise<v
   }
 }
 
-describe.each(targets)('usage store on $name', ({ url }) => {
+describe.each(STORES)('usage store on $name', (store) => {
   let database: Database;
+  let url: string;
 
   beforeAll(async () => {
-    database = await openDatabase(url());
+    url = await store.fresh();
+    database = await openDatabase(url);
   });
   afterAll(async () => {
     await database?.close();
@@ -90,8 +78,8 @@ describe.each(targets)('usage store on $name', ({ url }) => {
     await database.ping();
     expect(['sqlite', 'postgres']).toContain(database.dialect);
     // A second open runs the migrator again against the same database: nothing to do, no error.
-    if (!url().startsWith('pglite:')) {
-      const again = await openDatabase(url());
+    if (store.shared) {
+      const again = await openDatabase(url);
       await again.ping();
       await again.close();
     }

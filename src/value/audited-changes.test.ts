@@ -1,25 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AuditLogWriter, createAuditLog } from '../audit/log.js';
-import { allRows, auditTargets, breakAuditInserts, clearAudit } from '../audit/testkit.js';
+import { allRows, breakAuditInserts, clearAudit } from '../audit/testkit.js';
 import { verifyAudit } from '../audit/verify.js';
 import { parseConfig } from '../config/load.js';
-import { type Database, openDatabase } from '../store/db.js';
+import type { Database } from '../store/db.js';
+import { STORES } from '../store/testkit.js';
 import { createAlertService } from './alerts/service.js';
 import { createUseCaseRegistry } from './usecases/registry.js';
 
-const tmp = mkdtempSync(path.join(tmpdir(), 'keel-value-audited-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
 /** Use-case and alert changes made by an admin are stored with their audit entries or not at all. */
-describe.each(auditTargets(tmp, 'value.db'))('audited value changes on $name', ({ url }) => {
+describe.each(STORES)('audited value changes on $name', (store) => {
   let database: Database;
   let audit: AuditLogWriter;
 
   beforeAll(async () => {
-    database = await openDatabase(url);
+    database = await store.open();
   });
   afterAll(async () => {
     await database?.close();
@@ -89,7 +84,7 @@ describe.each(auditTargets(tmp, 'value.db'))('audited value changes on $name', (
     const alerts = createAlertService({
       database,
       audit,
-      config: parseConfig({ database: { url } }, {}).alerts,
+      config: parseConfig({}, {}).alerts,
       context: () => {
         throw new Error('no rule evaluation in this test');
       },

@@ -19,12 +19,6 @@ import { createValueService, type ValueService } from './service.js';
 /** The admin groups the value features own. */
 const VALUE_GROUPS = [useCasesApi, alertsApi, valueApi];
 
-/** Both dialects the value features must work on; tests run each case on each. */
-export const DIALECTS = [
-  ['sqlite', 'sqlite::memory:'],
-  ['pglite', 'pglite:'],
-] as const;
-
 let seq = 0;
 
 /** A usage event with sensible defaults: a successful, priced chat call. */
@@ -68,10 +62,6 @@ export async function writeEvents(database: Database, events: UsageEvent[]): Pro
   const w = createUsageWriter(database, { flushIntervalMs: 60_000, batchSize: 10_000 });
   for (const e of events) w.record(e);
   await w.close();
-}
-
-export async function openTestDb(url: string): Promise<Database> {
-  return openDatabase(url);
 }
 
 export function memoryAuditLog(): AuditLog & { entries: AuditEntryInput[] } {

@@ -1,11 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { UsageEvent } from '../../src/store/types.js';
 import { FAULT_NAMES, FAULTS, type FaultName } from '../fakes/faults.js';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from '../fakes/index.js';
-import { anthropicClient, openaiClient } from '../helpers/fixtures.js';
-import { eventually, type StartedKeel, startKeel, TEST_ENV } from '../helpers/keel.js';
+import type { FakeUpstream } from '../fakes/index.js';
+import { setupGateway } from '../helpers/gateway.js';
+import { eventually, type StartedKeel } from '../helpers/keel.js';
 import { expectNoInternals, faultsConfig, parseSse, streamError, streamText } from './harness.js';
 
 // Every upstream fault × streaming or not × OpenAI or Anthropic (client API shape and upstream wire
@@ -72,22 +72,7 @@ let keel: StartedKeel;
 let openai: OpenAI;
 let anthropic: Anthropic;
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  keel = await startKeel(faultsConfig({ openai: oai, anthropic: ant }));
-  openai = openaiClient(keel.url);
-  anthropic = anthropicClient(keel.url);
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
-beforeEach(() => {
-  oai.reset();
-  ant.reset();
-});
+setupGateway(faultsConfig, (g) => ({ oai, ant, keel, openai, anthropic } = g));
 
 const PROMPT = 'one two three four five six seven';
 const ANSWER = `Echo: ${PROMPT}`;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { memoryAudit } from '../../access/memory-audit.js';
-import { openDatabase } from '../../store/db.js';
+import { STORES } from '../../store/testkit.js';
 import { createLineageStore } from '../lineage/graph.js';
 import { createPromptRegistry } from '../lineage/prompts.js';
 import { createDatasetRegistry } from './registry.js';
@@ -12,13 +12,12 @@ import { createResultStore } from './results.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'keel-registry-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// The same code on both dialects: SQLite and Postgres (PGlite in-process).
-describe.each(['sqlite::memory:', 'pglite:'])('dataset registry on %s', (url) => {
+describe.each(STORES)('dataset registry on $name', (store) => {
   it('versions by content hash, resolves refs, caches drift profiles, stores results and lineage', async () => {
-    const database = await openDatabase(url);
+    const database = await store.open();
     const audit = memoryAudit();
     try {
-      const dataDir = path.join(dir, url.replace(/\W/g, ''));
+      const dataDir = path.join(dir, store.name);
       const reg = createDatasetRegistry(database, { dataDir, audit });
       const f1 = path.join(dir, 'a.csv');
       writeFileSync(f1, 'x,y\n1,a\n2,b\n3,a\n');

@@ -1,54 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.js';
-import { type Database, openDatabase } from '../../store/db.js';
+import type { Database } from '../../store/db.js';
+import { connectTo, STORES } from '../../store/testkit.js';
 import { createAlertService } from '../../value/alerts/service.js';
 import { memoryAuditLog, usageEvent } from '../../value/testkit.js';
 import { dataSettings } from '../settings.js';
 import { type ClusterMonitors, createClusterMonitors } from './cluster.js';
 import { createTrafficMonitors, type DriftAlert, type TrafficMonitors } from './monitor.js';
-
-const tmp = mkdtempSync(path.join(tmpdir(), 'keel-monitors-cluster-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-// Each target opens one connection per replica to the same store (PGlite: one session, shared).
-let n = 0;
-const targets: Array<{ name: string; store: () => Promise<() => Promise<Database>> }> = [
-  {
-    name: 'sqlite file',
-    store: async () => {
-      const url = `sqlite:${path.join(tmp, `monitors-${++n}.db`)}`;
-      return () => openDatabase(url);
-    },
-  },
-  {
-    name: 'pglite',
-    store: async () => {
-      const db = await openDatabase('pglite:');
-      let first = true;
-      return async () => {
-        const close = first ? db.close : async () => {};
-        first = false;
-        return { ...db, close };
-      };
-    },
-  },
-];
-if (process.env.KEEL_TEST_POSTGRES_URL) {
-  const url = process.env.KEEL_TEST_POSTGRES_URL;
-  targets.push({
-    name: 'postgres server',
-    store: async () => {
-      const db = await openDatabase(url);
-      for (const t of ['monitor_windows', 'monitor_references', 'monitor_status', 'alerts'] as const)
-        await db.db.deleteFrom(t).execute();
-      await db.close();
-      return () => openDatabase(url);
-    },
-  });
-}
 
 const T0 = Date.UTC(2026, 2, 1);
 const HOUR = 3_600_000;
@@ -63,7 +21,7 @@ interface Replica {
   drift: DriftAlert[];
 }
 
-describe.each(targets)('live drift across replicas on $name', ({ store }) => {
+describe.each(STORES)('live drift across replicas on $name', (store) => {
   const replicas: Replica[] = [];
   afterEach(async () => {
     for (const r of replicas.splice(0).reverse()) await r.database.close();
@@ -98,7 +56,7 @@ describe.each(targets)('live drift across replicas on $name', ({ store }) => {
   };
 
   it('judges drift on the merged traffic, keeps the alert open, and survives a restart', async () => {
-    const connect = await store();
+    const connect = await connectTo(store);
     const a = await replica(connect);
     const b = await replica(connect);
     // Both see the reference day; then only A sees errors, and B sees too little to judge alone.
@@ -171,7 +129,7 @@ describe.each(targets)('live drift across replicas on $name', ({ store }) => {
   }, 60_000);
 
   it('shares reference freezes through the store', async () => {
-    const connect = await store();
+    const connect = await connectTo(store);
     const a = await replica(connect);
     const b = await replica(connect);
     observe(a, 10, T0, false);

@@ -4,9 +4,10 @@ import path from 'node:path';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryAudit } from '../../access/memory-audit.js';
-import { allRows, auditTargets, clearAudit, SIGNING_KEY, seedAudit, setRow } from '../../audit/testkit.js';
+import { allRows, clearAudit, SIGNING_KEY, seedAudit, setRow } from '../../audit/testkit.js';
 import { parseConfig } from '../../config/load.js';
-import { type Database, openDatabase } from '../../store/db.js';
+import type { Database } from '../../store/db.js';
+import { STORES } from '../../store/testkit.js';
 import type { AppEnv } from '../types.js';
 import { auditApi } from './audit.js';
 import { adminTestApp, fixedAdmin } from './testkit.js';
@@ -14,13 +15,13 @@ import { adminTestApp, fixedAdmin } from './testkit.js';
 const tmp = mkdtempSync(path.join(tmpdir(), 'keel-audit-http-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe.each(auditTargets(tmp))('audit admin routes on $name', ({ url }) => {
+describe.each(STORES)('audit admin routes on $name', (store) => {
   let database: Database;
   let app: Hono<AppEnv>;
-  const file = path.join(tmp, `cp-${url.slice(0, 6)}.jsonl`);
+  const file = path.join(tmp, `cp-${store.name}.jsonl`);
 
   beforeAll(async () => {
-    database = await openDatabase(url);
+    database = await store.open();
     await clearAudit(database);
     await seedAudit(database, 23, { checkpointEvery: 10, signingKey: SIGNING_KEY, checkpointFile: file });
     const config = parseConfig({ audit: { signing_key: SIGNING_KEY, checkpoint_file: file } }, {});

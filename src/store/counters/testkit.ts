@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { type Database, openDatabase } from '../db.js';
+import type { Database } from '../db.js';
+import { STORES, type TestStore } from '../testkit.js';
 import { type Counters, createMemoryCounters } from './memory.js';
 import { createPostgresCounters } from './postgres.js';
 import { connectRedis, createRedisCounters } from './redis.js';
@@ -24,13 +25,13 @@ export interface CounterTarget {
   teardown(): Promise<void>;
 }
 
-function postgresTarget(name: string, url: string): CounterTarget {
+function postgresTarget(store: TestStore): CounterTarget {
   let database: Database;
   return {
-    name,
+    name: store.name,
     shared: true,
     async setup() {
-      database = await openDatabase(url);
+      database = await store.open();
     },
     async instance(now, ttlMs, leases) {
       return createPostgresCounters(database, {
@@ -87,7 +88,7 @@ function redisTarget(url: string): CounterTarget {
   };
 }
 
-/** In process, PGlite, and the PostgreSQL / Redis servers given by KEEL_TEST_POSTGRES_URL / KEEL_TEST_REDIS_URL. */
+/** In process, the PostgreSQL stores of STORES, and the Redis server given by KEEL_TEST_REDIS_URL. */
 export function counterTargets(): CounterTarget[] {
   const targets: CounterTarget[] = [
     {
@@ -108,10 +109,8 @@ export function counterTargets(): CounterTarget[] {
       },
       teardown: async () => {},
     },
-    postgresTarget('pglite (in-process postgres)', 'pglite:'),
+    ...STORES.filter((s) => s.dialect === 'postgres').map(postgresTarget),
   ];
-  if (process.env.KEEL_TEST_POSTGRES_URL)
-    targets.push(postgresTarget('postgres server', process.env.KEEL_TEST_POSTGRES_URL));
   if (process.env.KEEL_TEST_REDIS_URL) targets.push(redisTarget(process.env.KEEL_TEST_REDIS_URL));
   return targets;
 }

@@ -5,21 +5,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../audit/log.js';
 import { verifyAudit } from '../../audit/verify.js';
 import { usageEvent } from '../../value/testkit.js';
-import { type Database, openDatabase } from '../db.js';
+import type { Database } from '../db.js';
 import { createSecurityEventWriter, type SecurityEvent } from '../security-events.js';
+import { STORES } from '../testkit.js';
 import { createUsageWriter } from '../usage.js';
 import { createDurableRecords } from './durable.js';
 import { listSegments, openSpool } from './spool.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'keel-durable-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-const targets: Array<{ name: string; url: string }> = [
-  { name: 'sqlite file', url: `sqlite:${path.join(tmp, 'keel.db')}` },
-  { name: 'pglite (in-process postgres)', url: 'pglite:' },
-];
-if (process.env.KEEL_TEST_POSTGRES_URL)
-  targets.push({ name: 'postgres server', url: process.env.KEEL_TEST_POSTGRES_URL });
 
 const HOUR = 3_600_000;
 let keys = 0;
@@ -71,9 +65,9 @@ function guardEvent(requestId: string): SecurityEvent {
   };
 }
 
-describe.each(targets)('spool replay on $name', ({ url }) => {
+describe.each(STORES)('spool replay on $name', (store) => {
   it('writes what a killed process had not committed, and duplicates nothing it had', async () => {
-    const database = await openDatabase(url);
+    const database = await store.open();
     try {
       await database.db.deleteFrom('usage_events').execute();
       await database.db.deleteFrom('security_events').execute();

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.js';
 import { DAY_MS, HOUR_MS } from '../../store/rollups/sql.js';
-import { clock, DIALECTS, memoryAuditLog, usageEvent, type ValueHarness, valueHarness } from '../testkit.js';
+import { STORES } from '../../store/testkit.js';
+import { clock, memoryAuditLog, usageEvent, type ValueHarness, valueHarness } from '../testkit.js';
 import { createAlertService } from './service.js';
 
 const MARCH = Date.UTC(2026, 2, 1);
@@ -93,7 +94,7 @@ function verify(r: Received): Record<string, unknown> {
   return body;
 }
 
-describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
+describe.each(STORES)('alerts and webhooks ($name)', (store) => {
   let h: ValueHarness;
   let rx: Awaited<ReturnType<typeof receiver>> | undefined;
   afterEach(async () => {
@@ -114,7 +115,7 @@ describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
       rules: { spend_spike: { enabled: false }, unpriced_calls: { enabled: false } },
     };
     h = await valueHarness(
-      url,
+      await store.fresh(),
       { use_cases: [{ id: 'ramp', monthly_budget_usd: 300 }], alerts },
       { now: c.now },
     );
@@ -150,7 +151,7 @@ describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
     const next = createAlertService({
       database: h.database,
       audit: memoryAuditLog(),
-      config: parseConfig({ database: { url }, alerts }, {}).alerts,
+      config: parseConfig({ alerts }, {}).alerts,
       context: () => {
         throw new Error('no rule evaluation in this test');
       },
@@ -171,7 +172,7 @@ describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
     rx = await receiver();
     const c = clock(MARCH);
     h = await valueHarness(
-      url,
+      await store.fresh(),
       {
         use_cases: [{ id: 'ramp', monthly_budget_usd: 300 }],
         alerts: {
@@ -266,7 +267,7 @@ describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
 
   it('spend spikes, error-rate spikes and unpriced calls open alerts that resolve when they stop', async () => {
     const c = clock(MARCH);
-    h = await valueHarness(url, { use_cases: [{ id: 'flaky' }] }, { now: c.now });
+    h = await valueHarness(await store.fresh(), { use_cases: [{ id: 'flaky' }] }, { now: c.now });
     const base = MARCH + 2 * DAY_MS;
     // 48 quiet hours: $0.10 and 10 good calls per hour each.
     for (let hr = 0; hr < 48; hr++)
@@ -306,7 +307,7 @@ describe.each(DIALECTS)('alerts and webhooks (%s)', (_name, url) => {
     });
 
     // Viewers may read alerts but not act on them.
-    const viewer = await valueHarness(url, {}, { now: c.now, role: 'viewer' });
+    const viewer = await valueHarness(await store.fresh(), {}, { now: c.now, role: 'viewer' });
     try {
       expect((await viewer.request('/api/alerts')).status).toBe(200);
       const refused = await viewer.request(`/api/alerts/${byRule.spend_spike!.id}/resolve`, {

@@ -1,50 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Migrator } from 'kysely';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.js';
 import { type Database, migrateToLatest, openDatabase } from '../../store/db.js';
 import { migrationProvider } from '../../store/migrations/index.js';
+import { connectTo, STORES } from '../../store/testkit.js';
 import { memoryAuditLog } from '../testkit.js';
 import type { DriftState } from './rules.js';
 import { type AlertService, createAlertService } from './service.js';
-
-const tmp = mkdtempSync(path.join(tmpdir(), 'keel-alerts-cluster-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-// Two replicas on one store: two connections to a SQLite file or a PostgreSQL server; PGlite is one
-// session, so both use it (the race is then between two evaluations interleaved on one event loop).
-let n = 0;
-const targets: Array<{ name: string; open: () => Promise<[Database, Database]> }> = [
-  {
-    name: 'sqlite file',
-    open: async () => {
-      const url = `sqlite:${path.join(tmp, `alerts-${++n}.db`)}`;
-      return [await openDatabase(url), await openDatabase(url)];
-    },
-  },
-  {
-    name: 'pglite',
-    open: async () => {
-      const db = await openDatabase('pglite:');
-      return [db, { ...db, close: async () => {} }];
-    },
-  },
-];
-if (process.env.KEEL_TEST_POSTGRES_URL) {
-  const url = process.env.KEEL_TEST_POSTGRES_URL;
-  targets.push({
-    name: 'postgres server',
-    open: async () => {
-      const a = await openDatabase(url);
-      await a.db.deleteFrom('alerts').execute();
-      return [a, await openDatabase(url)];
-    },
-  });
-}
 
 const T0 = Date.UTC(2026, 2, 1);
 
@@ -80,7 +44,11 @@ const drifting: DriftState = {
   current: { rate: 0.4 },
 };
 
-describe.each(targets)('alerts from two replicas on $name', ({ open }) => {
+describe.each(STORES)('alerts from two replicas on $name', (store) => {
+  const open = async (): Promise<[Database, Database]> => {
+    const connect = await connectTo(store);
+    return [await connect(), await connect()];
+  };
   let stores: [Database, Database] | undefined;
   let rx: Awaited<ReturnType<typeof receiver>> | undefined;
   afterEach(async () => {

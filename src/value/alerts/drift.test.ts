@@ -1,12 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.js';
 import { createTrafficMonitors } from '../../data/monitors/monitor.js';
 import { dataSettings } from '../../data/settings.js';
 import { Mulberry32 } from '../../prng.js';
 import { type Database, openDatabase } from '../../store/db.js';
+import { STORES } from '../../store/testkit.js';
 import { createValueService, type ValueService } from '../service.js';
 import { memoryAuditLog, usageEvent } from '../testkit.js';
 
@@ -14,19 +12,16 @@ const HOUR = 36e5;
 const DAY = 24 * HOUR;
 const T0 = Date.UTC(2024, 0, 1);
 
-describe('data_drift alert rule', () => {
-  let dir: string | undefined;
+describe.each(STORES)('data_drift alert rule on $name', (store) => {
   let database: Database | undefined;
   let value: ValueService | undefined;
   afterEach(async () => {
     await value?.close();
     await database?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('opens an alert when a live monitor starts drifting, refreshes it, and resolves it when drift stops', async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'keel-drift-alert-'));
-    const url = `sqlite:${path.join(dir, 'keel.db')}`;
+    const url = await store.fresh();
     const config = parseConfig({ database: { url } }, {});
     expect(config.alerts.rules.data_drift.enabled).toBe(true);
     database = await openDatabase(url);

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DAY_MS, HOUR_MS } from '../../store/rollups/sql.js';
+import { STORES } from '../../store/testkit.js';
 import type { UsageEvent } from '../../store/types.js';
-import { clock, DIALECTS, usageEvent, type ValueHarness, valueHarness } from '../testkit.js';
+import { clock, usageEvent, type ValueHarness, valueHarness } from '../testkit.js';
 import { DAYS_PER_MONTH, type ValueFigures } from './figures.js';
 
 /**
@@ -125,7 +126,7 @@ async function supportOutcomes(h: ValueHarness, d: number) {
     );
 }
 
-describe.each(DIALECTS)('the scripted month (%s)', (_name, url) => {
+describe.each(STORES)('the scripted month ($name)', (store) => {
   let h: ValueHarness;
   afterEach(async () => {
     await h?.close();
@@ -133,7 +134,7 @@ describe.each(DIALECTS)('the scripted month (%s)', (_name, url) => {
 
   it('produces the hand-computed value table, reconciles, and alerts before the budget is crossed', async () => {
     const c = clock(MARCH);
-    h = await valueHarness(url, CONFIG, { now: c.now });
+    h = await valueHarness(await store.fresh(), CONFIG, { now: c.now });
     let budgetAlert: { day: number; mtd: number } | null = null;
     let crossedDay: number | null = null;
     let unpricedAlertDay: number | null = null;

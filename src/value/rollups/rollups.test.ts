@@ -8,8 +8,9 @@ import {
 } from '../../store/rollups/buckets.js';
 import { createRollupJob } from '../../store/rollups/job.js';
 import { DAY_MS, HOUR_MS } from '../../store/rollups/sql.js';
+import { STORES } from '../../store/testkit.js';
 import type { UsageEvent } from '../../store/types.js';
-import { DIALECTS, openTestDb, usageEvent, writeEvents } from '../testkit.js';
+import { usageEvent, writeEvents } from '../testkit.js';
 import { readActiveUsers, readUsage } from './read.js';
 
 const T0 = Date.UTC(2026, 2, 1); // 2026-03-01
@@ -36,7 +37,7 @@ describe('latency histogram', () => {
   });
 });
 
-describe.each(DIALECTS)('usage rollups (%s)', (_name, url) => {
+describe.each(STORES)('usage rollups ($name)', (store) => {
   let db: Database;
   afterEach(async () => {
     await db?.close();
@@ -79,12 +80,12 @@ describe.each(DIALECTS)('usage rollups (%s)', (_name, url) => {
   }
 
   it('rolls up incrementally and reads rollups + raw tail exactly', async () => {
-    db = await openTestDb(url);
+    db = await store.open();
     const ev = workload();
     const job = createRollupJob(db, { chunk: 7, yieldFn: async () => {} });
     await writeEvents(db, ev.slice(0, 40));
     const first = await job.refresh();
-    expect(first.rolledUp).toBe(url.startsWith('pglite') ? 0 : 40); // Postgres lags one pass
+    expect(first.rolledUp).toBe(store.dialect === 'postgres' ? 0 : 40); // Postgres lags one pass
     await job.refresh();
     await writeEvents(db, ev.slice(40));
     // Half in the rollups, the rest raw above the watermark: the reader must see all of it once.
@@ -141,7 +142,7 @@ describe.each(DIALECTS)('usage rollups (%s)', (_name, url) => {
   });
 
   it('purges raw events past retention but keeps them in the rollups', async () => {
-    db = await openTestDb(url);
+    db = await store.open();
     const old = Array.from({ length: 10 }, (_, i) => usageEvent({ ts: T0 + i * HOUR_MS, useCase: 'alpha' }));
     const recent = Array.from({ length: 5 }, (_, i) =>
       usageEvent({ ts: T0 + 40 * DAY_MS + i * HOUR_MS, useCase: 'alpha' }),

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import {
   type Kysely,
   type KyselyPlugin,
@@ -9,21 +6,17 @@ import {
   SelectQueryNode,
   TableNode,
 } from 'kysely';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../store/db.js';
 import { createRollupJob } from '../../store/rollups/job.js';
 import { DAY_MS } from '../../store/rollups/sql.js';
 import type { KeelSchema } from '../../store/schema.js';
+import { SHARED_STORES } from '../../store/testkit.js';
 import { usageEvent, writeEvents } from '../testkit.js';
 import { readLedger, readUsage } from './read.js';
 
-const tmp = mkdtempSync(path.join(tmpdir(), 'keel-ledger-snapshot-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
 // Two connections to one store: a SQLite file, or a PostgreSQL server when one is configured. (PGlite
 // is one session: a second job cannot commit while a report's transaction is open on it.)
-const targets: Array<[string, string]> = [['sqlite', `sqlite:${path.join(tmp, 'ledger.db')}`]];
-if (process.env.KEEL_TEST_POSTGRES_URL) targets.push(['postgres', process.env.KEEL_TEST_POSTGRES_URL]);
 
 const T0 = Date.UTC(2026, 2, 1);
 const N = 40;
@@ -53,13 +46,14 @@ function afterWatermarkRead(between: () => Promise<unknown>) {
   return { plugin, arm: () => (armed = true) };
 }
 
-describe.each(targets)('reading the ledger while a rollup pass commits (%s)', (_name, url) => {
+describe.each(SHARED_STORES)('reading the ledger while a rollup pass commits ($name)', (store) => {
   const open: Database[] = [];
   afterEach(async () => {
     for (const d of open.splice(0)) await d.close();
   });
 
   async function setup() {
+    const url = await store.fresh();
     const writer = await openDatabase(url);
     open.push(writer);
     for (const t of [

@@ -1,30 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMemoryCounters } from '../../store/counters/memory.js';
 import { type Database, openDatabase } from '../../store/db.js';
-import { createRollupJob } from '../../store/rollups/job.js';
-import { DAY_MS } from '../../store/rollups/sql.js';
+import { STORES } from '../../store/testkit.js';
 import { usageEvent, writeEvents } from '../testkit.js';
 import { readSpend } from './spend.js';
-
-const tmp = mkdtempSync(path.join(tmpdir(), 'keel-spend-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-const targets: Array<[string, string]> = [
-  ['sqlite', `sqlite:${path.join(tmp, 'spend.db')}`],
-  ['pglite', 'pglite:'],
-];
-if (process.env.KEEL_TEST_POSTGRES_URL) targets.push(['postgres server', process.env.KEEL_TEST_POSTGRES_URL]);
 
 const NOW = Date.UTC(2026, 2, 20, 12);
 const MONTH = Date.UTC(2026, 2, 1);
 
-describe.each(targets)('budget spend of the current period (%s)', (_name, url) => {
+describe.each(STORES)('budget spend of the current period ($name)', (store) => {
   it('comes from the rollups: events rolled up and then purged by retention still count', async () => {
-    const database: Database = await openDatabase(url);
+    const database: Database = await store.open();
     try {
       // Distinct subjects per run: a PostgreSQL server keeps rows from earlier runs.
       const keyId = `key_${randomUUID()}`;

@@ -2,18 +2,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { useCasesConfigSchema } from '../../config/value.js';
 import { KeelError } from '../../errors.js';
 import type { Database } from '../../store/db.js';
-import { DIALECTS, memoryAuditLog, openTestDb } from '../testkit.js';
+import { STORES } from '../../store/testkit.js';
+import { memoryAuditLog } from '../testkit.js';
 import { parseCreate, parsePatch } from './model.js';
 import { createUseCaseRegistry } from './registry.js';
 
-describe.each(DIALECTS)('use-case registry (%s)', (_name, url) => {
+describe.each(STORES)('use-case registry ($name)', (store) => {
   let db: Database;
   afterEach(async () => {
     await db?.close();
   });
 
   it('creates, lists, updates, keeps stage history and audits every change', async () => {
-    db = await openTestDb(url);
+    db = await store.open();
     const audit = memoryAuditLog();
     let t = 1_000;
     const reg = createUseCaseRegistry(db, { audit, now: () => t });
@@ -75,7 +76,7 @@ describe.each(DIALECTS)('use-case registry (%s)', (_name, url) => {
   });
 
   it('syncs keel.yaml: config wins for the fields it declares, the API owns the rest', async () => {
-    db = await openTestDb(url);
+    db = await store.open();
     const audit = memoryAuditLog();
     const reg = createUseCaseRegistry(db, { audit });
     await reg.create('legacy', parseCreate({ id: 'legacy', owner: 'zed' }).patch, 'admin:ann');
