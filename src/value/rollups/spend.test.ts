@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createMemoryCounters } from '../../store/counters/memory.js';
 import { type Database, openDatabase } from '../../store/db.js';
+import { createRollupJob } from '../../store/rollups/job.js';
+import { DAY_MS } from '../../store/rollups/sql.js';
 import { STORES } from '../../store/testkit.js';
 import { usageEvent, writeEvents } from '../testkit.js';
 import { readSpend } from './spend.js';
