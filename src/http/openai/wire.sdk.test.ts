@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEVER_CANCELLED } from '../../canonical/cancel.js';
-import { providerSchema } from '../../config/schema.js';
+import { providerSchema } from '../../config/providers.js';
 import { KeelError } from '../../errors.js';
 import { createOpenAICompatibleProvider } from '../../providers/openai-compatible/index.js';
 import { type FakeUpstream, sendJson, sendSSE, startFakeUpstream } from '../../providers/shared/testkit.js';

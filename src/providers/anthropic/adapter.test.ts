@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fromAbortSignal } from '../../canonical/cancel.js';
 import type { ChatRequest, ChatStreamEvent } from '../../canonical/types.js';
-import { providerSchema } from '../../config/schema.js';
+import { providerSchema } from '../../config/providers.js';
 import type { ProviderAdapter } from '../types.js';
 import { UpstreamError } from '../types.js';
 import { createAnthropicProvider, messagesUrl } from './index.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEVER_CANCELLED } from '../../canonical/cancel.js';
 import type { ChatRequest } from '../../canonical/types.js';
-import { providerSchema } from '../../config/schema.js';
+import { providerSchema } from '../../config/providers.js';
 import { type FakeUpstream, sendJson, sendSSE, startFakeUpstream } from '../shared/testkit.js';
 import type { ProviderAdapter } from '../types.js';
 import { createAzureOpenAIProvider } from './index.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CancelSignal, fromAbortSignal, NEVER_CANCELLED } from '../../canonical/cancel.js';
 import type { ChatRequest, ChatStreamEvent } from '../../canonical/types.js';
-import { providerSchema } from '../../config/schema.js';
+import { providerSchema } from '../../config/providers.js';
 import { closedPort, type FakeUpstream, sendJson, sendSSE, startFakeUpstream } from '../shared/testkit.js';
 import { type ProviderAdapter, UpstreamError } from '../types.js';
 import { createOpenAICompatibleProvider } from './index.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEVER_CANCELLED } from '../../canonical/cancel.js';
 import type { ChatRequest } from '../../canonical/types.js';
 import { OPENAI_DEFAULT_BASE_URL } from '../../config/base-urls.js';
-import { providerSchema } from '../../config/schema.js';
+import { providerSchema } from '../../config/providers.js';
 import { type FakeUpstream, sendJson, startFakeUpstream } from '../shared/testkit.js';
 import { type ProviderAdapter, UpstreamError } from '../types.js';
 import { createOpenAIProvider } from './index.js';
