@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../store/db.js';
 import { createRollupJob } from '../../store/rollups/job.js';
 import { usageEvent, writeEvents } from '../../value/testkit.js';
 import { type AdminHarness, adminHarness, PLANTED } from './testkit.js';

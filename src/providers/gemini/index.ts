@@ -6,7 +6,7 @@
 
 import type { ChatRequest, EmbeddingsResponse } from '../../canonical/types.js';
 import { GEMINI_BASE_URL } from '../../config/base-urls.js';
-import { estimateEmbeddingInputTokens, loadBpe } from '../../value/tokens.js';
+import { estimateEmbeddingInputTokens } from '../../value/tokens.js';
 import type { ProviderFactory } from '../index.js';
 import {
   createHttpClient,
