@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/db.js';
+import { type Database, isSqliteBusy } from '../store/db.js';
 import type { KeelSchema } from '../store/schema.js';
 import type { AuditJournal } from '../store/spool/audit-journal.js';
 import { writeTransaction } from '../store/write-transaction.js';
@@ -55,6 +55,7 @@ export type AuditLogWriter = AuditLog & {
 
 const ERROR_REPORT_INTERVAL_MS = 30_000;
 const MAX_BACKOFF_MS = 5_000;
+const BUSY_RETRY_MS = 20;
 const FLUSH_RETRY_DELAYS_MS = [50, 250];
 const MAX_FIELD = 512;
 
@@ -93,7 +94,7 @@ export function createAuditLog(database: Database, opts: AuditLogOptions): Audit
 
   const timer = setInterval(() => {
     if (queued > 0 || (pending() === 0 && fileBacklog.length === 0) || Date.now() < nextAttemptAt) return;
-    void enqueue(drainOnce).catch(report);
+    void enqueue(() => drainOnce()).catch(report);
   }, opts.flushIntervalMs ?? 50);
   timer.unref();
 
@@ -169,7 +170,7 @@ export function createAuditLog(database: Database, opts: AuditLogOptions): Audit
       earlyFlushScheduled = true;
       setImmediate(() => {
         earlyFlushScheduled = false;
-        if (queued === 0) void enqueue(drainOnce).catch(report);
+        if (queued === 0) void enqueue(() => drainOnce()).catch(report);
       });
     }
   }
@@ -191,19 +192,19 @@ export function createAuditLog(database: Database, opts: AuditLogOptions): Audit
     }
   }
 
-  async function write(batch: Buffered[], force: boolean): Promise<Checkpoint[]> {
-    const result = await writeEntries(database, batch, force ? { ...plan, force } : plan);
+  async function write(batch: Buffered[], force: boolean, wait = true): Promise<Checkpoint[]> {
+    const result = await writeEntries(database, batch, force ? { ...plan, force } : plan, { wait });
     if (opts.journal) for (const e of batch) if (e.token >= 0) opts.journal.committed(e.token);
     if (result.checkpoints.length > 0) fileBacklog.push(...result.checkpoints);
     return result.checkpoints;
   }
 
   /** Write what is buffered now (not what arrives meanwhile: under load flush() must still end). */
-  async function drain(): Promise<void> {
+  async function drain(wait: boolean): Promise<void> {
     let remaining = pending();
     while (remaining > 0 && pending() > 0) {
       const n = Math.min(batchSize, pending());
-      await write(buffer.slice(start, start + n), false);
+      await write(buffer.slice(start, start + n), false, wait);
       start += n;
       remaining -= n;
       if (start >= 4096 && start * 2 >= buffer.length) {
@@ -228,12 +229,18 @@ export function createAuditLog(database: Database, opts: AuditLogOptions): Audit
     await writeFileBacklog();
   }
 
-  async function drainOnce(): Promise<void> {
+  /** Background drains (timer, full batch) never wait for a lock on the event loop; flush() and close() do. */
+  async function drainOnce(wait = false): Promise<void> {
     try {
-      await drain();
+      await drain(wait);
       failures = 0;
       nextAttemptAt = 0;
     } catch (e) {
+      // Another connection (the writer thread) held the lock for its few ms: not a failure, try again soon.
+      if (!wait && isSqliteBusy(e)) {
+        nextAttemptAt = Date.now() + BUSY_RETRY_MS;
+        return;
+      }
       failures++;
       nextAttemptAt = Date.now() + Math.min(MAX_BACKOFF_MS, 50 * 2 ** failures);
       throw e;
@@ -243,7 +250,7 @@ export function createAuditLog(database: Database, opts: AuditLogOptions): Audit
   async function drainWithRetry(): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await drainOnce();
+        await drainOnce(true);
         return;
       } catch (e) {
         const delay = FLUSH_RETRY_DELAYS_MS[attempt];

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { type Kysely, sql, type Transaction } from 'kysely';
-import { type Database, sqliteHandleOf } from '../store/db.js';
+import { type Database, sqliteHandleOf, withoutBusyWait } from '../store/db.js';
 import type { KeelSchema } from '../store/schema.js';
 import type { PendingEntry } from '../store/spool/audit-journal.js';
 import { writeTransaction } from '../store/write-transaction.js';
@@ -180,14 +180,22 @@ export async function chainInTransaction(
 }
 
 /** Append a batch (may be empty, to only force a checkpoint) as one transaction. */
+/**
+ * `wait: false` (background batches on SQLite): a lock held by another connection fails the write
+ * with SQLITE_BUSY at once instead of holding the event loop in SQLite's busy handler.
+ */
 export async function writeEntries(
   database: Database,
   batch: PendingEntry[],
   plan: WritePlan,
+  { wait = true }: { wait?: boolean } = {},
 ): Promise<WriteResult> {
   const sqlite = sqliteHandleOf(database);
   // Synchronous fast path, unless a Kysely transaction is open on the same connection (it would join it).
-  if (sqlite && !sqlite.inTransaction) return sqliteStatements(sqlite).write.immediate(batch, plan);
+  if (sqlite && !sqlite.inTransaction) {
+    const write = () => sqliteStatements(sqlite).write.immediate(batch, plan);
+    return wait ? write() : withoutBusyWait(sqlite, write);
+  }
   return writeTransaction(database, (trx) => chainInTransaction(trx, database.dialect, batch, plan));
 }
 

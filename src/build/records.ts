@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AuditLogWriter, createAuditLog } from '../audit/log.js';
 import type { KeelConfig } from '../config/schema.js';
-import type { Database } from '../store/db.js';
+import { type Database, sqliteHandleOf } from '../store/db.js';
 import { createSecurityEventWriter, type SecurityEvent } from '../store/security-events.js';
 import { createDurableRecords } from '../store/spool/durable.js';
 import { openSpool, type Spool, spoolEnabled } from '../store/spool/spool.js';
@@ -40,11 +40,19 @@ export async function openRecords(config: KeelConfig, database: Database, logger
   const durable = spool ? createDurableRecords(spool, randomUUID) : null;
   // SQLite file stores: usage inserts and the periodic rollups run on a writer thread, off the event
   // loop (null for other stores, in-memory SQLite, or when running from sources).
-  const writerThread = await startWriterThread({
+  const sqlite = sqliteHandleOf(database);
+  const writerThread: WriterThread | null = await startWriterThread({
     url: config.database.url,
     rollups: { intervalMs: config.value.rollup_interval_ms, chunk: config.value.rollup_chunk },
-    onError: (err: unknown) => logger.error({ err }, 'SQLite writer thread'),
+    onError: (err: unknown) => {
+      logger.error({ err }, 'SQLite writer thread');
+      // Writes are back on this connection: so are WAL checkpoints.
+      if (sqlite && writerThread && !writerThread.alive) sqlite.pragma('wal_autocheckpoint = 1000');
+    },
   });
+  // WAL checkpoints (an fsync of the log and the database file) run on whichever connection's commit
+  // crosses the threshold: let it be the writer thread's, never a commit on the event loop.
+  if (sqlite && writerThread) sqlite.pragma('wal_autocheckpoint = 0');
   const usage = createUsageWriter(database, {
     flushIntervalMs: config.usage.flush_interval_ms,
     batchSize: config.usage.batch_size,
@@ -61,6 +69,7 @@ export async function openRecords(config: KeelConfig, database: Database, logger
   });
   const securityEvents = createSecurityEventWriter(database, {
     flushIntervalMs: 500,
+    thread: writerThread,
     onError: (err: unknown) => logger.error({ err }, 'security event write failed; will retry'),
     ...(durable ? { onCommitted: durable.securityCommitted } : {}),
   });

@@ -1,11 +1,20 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type FromThread, type ThreadError, toError, type WriterThreadData } from './protocol.js';
+import {
+  type FromThread,
+  type ThreadError,
+  type ThreadTable,
+  toError,
+  type WriterThreadData,
+} from './protocol.js';
 
 export interface WriterThread {
-  /** Inserts rows (rowValues() arrays) in one transaction on the thread; settles when committed. */
-  insert(rows: unknown[][]): Promise<void>;
+  /**
+   * Inserts rows (rowValues() or securityRowValues() arrays) into `table` in one transaction on the
+   * thread; settles when committed.
+   */
+  insert(rows: unknown[][], table?: ThreadTable): Promise<void>;
   /** False once the thread has stopped: callers write on their own connection instead. */
   readonly alive: boolean;
   /** Stops the periodic rollups, closes the thread's connection and ends the thread. */
@@ -89,12 +98,12 @@ export async function startWriterThread(opts: WriterThreadOptions): Promise<Writ
     get alive() {
       return alive;
     },
-    insert(rows) {
+    insert(rows, table = 'usage_events') {
       if (!alive) return Promise.reject(new Error('writer thread stopped'));
       const id = nextId++;
       return new Promise<void>((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        worker.postMessage({ type: 'insert', id, rows });
+        worker.postMessage({ type: 'insert', id, table, rows });
       });
     },
     close() {

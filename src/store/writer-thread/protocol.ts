@@ -7,7 +7,12 @@ export interface WriterThreadData {
   rollups: { intervalMs: number; chunk: number } | null;
 }
 
-export type ToThread = { type: 'insert'; id: number; rows: unknown[][] } | { type: 'close' };
+/** The tables the thread inserts into (each with its own prepared statement). */
+export type ThreadTable = 'usage_events' | 'security_events';
+
+export type ToThread =
+  | { type: 'insert'; id: number; table: ThreadTable; rows: unknown[][] }
+  | { type: 'close' };
 
 export type FromThread =
   | { type: 'ready' }

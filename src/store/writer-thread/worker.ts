@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase, sqliteHandleOf } from '../db.js';
 import { createRollupJob } from '../rollups/job.js';
+import { prepareSecurityInsert } from '../security-events.js';
 import { prepareRowInsert } from '../usage-rows.js';
 import { lowerThreadPriority } from './priority.js';
 import { describeError, type FromThread, type ToThread, type WriterThreadData } from './protocol.js';
@@ -21,7 +22,7 @@ const post = (m: FromThread) => port.postMessage(m);
 const database = await openDatabase(data.url, { migrate: false });
 const sqlite = sqliteHandleOf(database);
 if (!sqlite) throw new Error('the writer thread only serves SQLite stores');
-const insert = prepareRowInsert(sqlite);
+const inserts = { usage_events: prepareRowInsert(sqlite), security_events: prepareSecurityInsert(sqlite) };
 
 let rollupTimer: NodeJS.Timeout | undefined;
 let rollupRun: Promise<unknown> = Promise.resolve();
@@ -35,7 +36,7 @@ if (data.rollups) {
 port.on('message', (m: ToThread) => {
   if (m.type === 'insert') {
     try {
-      insert(m.rows);
+      inserts[m.table](m.rows);
       post({ type: 'done', id: m.id });
     } catch (e) {
       post({ type: 'done', id: m.id, error: describeError(e) });

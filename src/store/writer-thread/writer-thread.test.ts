@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { usageEvent } from '../../telemetry/testkit.js';
 import { type Database, openDatabase } from '../db.js';
+import { createSecurityEventWriter, querySecurityEvents } from '../security-events.js';
 import type { UsageEvent } from '../types.js';
 import { createUsageWriter } from '../usage.js';
 import { rowValues, toRow } from '../usage-rows.js';
@@ -74,6 +75,41 @@ describe('SQLite writer thread', () => {
     writer.record(event({ requestId: again }));
     await writer.close();
     expect(await rows(database)).toBe(100);
+    expect(errors).toEqual([]);
+  });
+
+  it('inserts security events on the thread, idempotent on their key like the main-thread insert', async () => {
+    const { database, thread, errors } = await setup('security');
+    const writer = createSecurityEventWriter(database, {
+      flushIntervalMs: 60_000,
+      onError: (e) => errors.push(e),
+      thread,
+    });
+    const base = {
+      requestId: 'req_s1',
+      useCase: 'support',
+      keyId: null,
+      model: 'gpt-4o-mini',
+      detector: 'injection',
+      direction: 'input' as const,
+      action: 'block',
+      score: 0.97,
+      labels: ['injection'],
+      spans: [{ start: 0, end: 6, label: 'injection' }],
+      index: 0,
+    };
+    writer.record({ ...base, ts: 1_790_000_000_000, key: 'evt-1' });
+    writer.record({ ...base, ts: 1_790_000_000_001, key: 'evt-2' });
+    await writer.flush();
+    // A replayed spool entry carries the same key: skipped, not written twice.
+    writer.record({ ...base, ts: 1_790_000_000_000, key: 'evt-1' });
+    await writer.close();
+    const keys = await sql<{
+      event_key: string;
+    }>`select event_key from security_events order by event_key`.execute(database.db);
+    expect(keys.rows.map((r) => r.event_key)).toEqual(['evt-1', 'evt-2']);
+    const stored = await querySecurityEvents(database, {});
+    expect(stored[0]).toMatchObject({ detector: 'injection', labels: ['injection'], spans: base.spans });
     expect(errors).toEqual([]);
   });
 
