@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../store/db.js';
 import { STORES } from '../store/testkit.js';
 import { type MemoryAudit, memoryAudit } from './memory-audit.js';
@@ -15,25 +15,23 @@ const ALICE = {
 
 describe.each(STORES)('session store on $name', (backend) => {
   let database: Database;
-  let audit: MemoryAudit;
-  let store: SessionStore;
   let clock = T0;
-
   beforeAll(async () => {
     database = await backend.open();
   });
-  afterAll(async () => {
-    await database?.close();
-  });
-  beforeEach(async () => {
-    await database.db.deleteFrom('admin_sessions').execute();
-    await database.db.deleteFrom('sso_logins').execute();
+  afterAll(() => database?.close());
+
+  /** A store over emptied tables, its clock at T0, recording its audit entries in memory. */
+  async function fresh(): Promise<{ store: SessionStore; audit: MemoryAudit }> {
+    for (const table of ['admin_sessions', 'sso_logins'] as const)
+      await database.db.deleteFrom(table).execute();
     clock = T0;
-    audit = memoryAudit();
-    store = createSessionStore(database, { audit, now: () => clock });
-  });
+    const audit = memoryAudit();
+    return { store: createSessionStore(database, { audit, now: () => clock }), audit };
+  }
 
   it('starts a session found by its id until it expires, storing only a hash of the id', async () => {
+    const { store } = await fresh();
     const { id, expiresAt } = await store.create(ALICE, HOUR, { groups: ['ops'] });
     expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(expiresAt).toBe(T0 + HOUR);
@@ -48,6 +46,7 @@ describe.each(STORES)('session store on $name', (backend) => {
   });
 
   it('chains the sign-in with the session, and the sign-out once', async () => {
+    const { store, audit } = await fresh();
     const { id } = await store.create(ALICE, HOUR, { groups: ['ops'], matched_groups: ['ops'] });
     expect(audit.entries).toEqual([
       {
@@ -70,6 +69,7 @@ describe.each(STORES)('session store on $name', (backend) => {
   });
 
   it('finds nothing for ids it never issued, malformed or not', async () => {
+    const { store } = await fresh();
     await store.create(ALICE, HOUR, {});
     for (const id of ['', 'x', 'a'.repeat(43), `${'a'.repeat(42)}!`, 'a'.repeat(10_000)])
       expect(await store.find(id)).toBeUndefined();
@@ -77,6 +77,7 @@ describe.each(STORES)('session store on $name', (backend) => {
   });
 
   it('hands a sign-in under way back once, and not after it expired', async () => {
+    const { store } = await fresh();
     const login = { state: 's1', nonce: 'n1', codeVerifier: 'v1' };
     const id = await store.beginLogin(login, 600_000);
     const taken = await Promise.all([store.takeLogin(id), store.takeLogin(id)]);
@@ -88,15 +89,16 @@ describe.each(STORES)('session store on $name', (backend) => {
   });
 
   it('purges what expired and keeps what did not', async () => {
+    const { store } = await fresh();
     const old = await store.create(ALICE, HOUR, {});
     await store.beginLogin({ state: 's', nonce: 'n', codeVerifier: 'v' }, 1000);
     clock = T0 + HOUR / 2;
-    const fresh = await store.create(ALICE, HOUR, {});
+    const young = await store.create(ALICE, HOUR, {});
     clock = T0 + HOUR;
     await store.purgeExpired();
     expect(await database.db.selectFrom('sso_logins').selectAll().execute()).toHaveLength(0);
     expect(await database.db.selectFrom('admin_sessions').selectAll().execute()).toHaveLength(1);
-    expect(await store.find(fresh.id)).toBeDefined();
+    expect(await store.find(young.id)).toBeDefined();
     expect(await store.find(old.id)).toBeUndefined();
   });
 });

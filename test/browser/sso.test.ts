@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import path from 'node:path';
 import { pino } from 'pino';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +10,7 @@ import {
   type Browser,
   browserAvailability,
   type ConsoleLog,
+  ensureCommandRoomBuilt,
   launchBrowser,
   watchConsole,
 } from './helpers/browser.js';
@@ -26,7 +25,6 @@ import { startTestIdp, type TestIdp } from './helpers/idp.js';
  * tokens keep working as before. Every sign-in, refusal and sign-out is in the audit log.
  */
 const availability = browserAvailability();
-const DIST = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../web/dist');
 
 const USERS = {
   olivia: { email: 'olivia@example.test', groups: ['staff', 'keel-ops'] },
@@ -59,10 +57,7 @@ describe.skipIf(!availability.run)('Command Room single sign-on in chromium', ()
   const log: ConsoleLog = { errors: [], failedResources: [] };
 
   beforeAll(async () => {
-    if (!existsSync(path.join(DIST, 'index.html'))) {
-      const { build } = await import('vite');
-      await build({ configFile: path.resolve(DIST, '../vite.config.ts'), logLevel: 'warn' });
-    }
+    await ensureCommandRoomBuilt();
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     idp = await startTestIdp({ redirectUri: `${url}/auth/callback`, users: USERS });
@@ -176,10 +171,16 @@ describe.skipIf(!availability.run)('Command Room single sign-on in chromium', ()
     const keysBefore = await app.services.keys.list();
     expect(keysBefore.some((k) => k.name === body.name)).toBe(false);
 
+    // Another site cannot sign the user out either.
+    const logout = await request.post(`${url}/auth/logout`);
+    expect(logout.status()).toBe(403);
+    expect((await request.get(`${url}/api/whoami`)).status()).toBe(200);
+
     const made = await request.post(`${url}/api/keys`, { data: body, headers: { 'x-keel-csrf': csrf } });
     expect(made.status()).toBe(201);
     const refusals = (await audit('admin.refused')).filter((e) => e.details.reason === 'csrf');
     expect(refusals).toHaveLength(3);
+    expect((await audit('sso.refused')).filter((e) => e.details.reason === 'csrf')).toHaveLength(1);
     const [created] = await audit('key.create');
     expect(created?.actor).toBe('sso:olivia@example.test');
   });

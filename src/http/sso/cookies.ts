@@ -6,13 +6,14 @@ export const SESSION_COOKIE = 'keel_session';
 /** The session's CSRF token, readable by the Command Room, which echoes it in CSRF_HEADER. */
 export const CSRF_COOKIE = 'keel_csrf';
 export const CSRF_HEADER = 'x-keel-csrf';
-/** A sign-in under way, sent back only to /auth/callback. */
+/** A sign-in under way, sent back only to the callback. */
 export const LOGIN_COOKIE = 'keel_login';
-const LOGIN_PATH = '/auth/callback';
 
 export interface CookiePolicy {
   /** Secure cookies when Keel is reached over https (the redirect URI says how). */
   secure: boolean;
+  /** The redirect URI's path as the browser sees it (a proxy may serve Keel below a prefix). */
+  callbackPath: string;
 }
 
 /**
@@ -24,12 +25,12 @@ function base(policy: CookiePolicy, path: string, maxAgeS: number) {
 }
 
 export function setLoginCookie(c: Context, policy: CookiePolicy, id: string, maxAgeS: number): void {
-  setCookie(c, LOGIN_COOKIE, id, { ...base(policy, LOGIN_PATH, maxAgeS), httpOnly: true });
+  setCookie(c, LOGIN_COOKIE, id, { ...base(policy, policy.callbackPath, maxAgeS), httpOnly: true });
 }
 
 export function takeLoginCookie(c: Context, policy: CookiePolicy): string | undefined {
   const id = getCookie(c, LOGIN_COOKIE);
-  if (id !== undefined) deleteCookie(c, LOGIN_COOKIE, { path: LOGIN_PATH, secure: policy.secure });
+  if (id !== undefined) deleteCookie(c, LOGIN_COOKIE, { path: policy.callbackPath, secure: policy.secure });
   return id;
 }
 

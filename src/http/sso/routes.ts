@@ -47,8 +47,9 @@ export function ssoRoutes(deps: SsoDeps | undefined): Hono<AppEnv> {
   const { oidc, sessions, audit, trustProxy } = deps;
   const client = deps.client ?? createOidcClient(oidc);
   const now = deps.now ?? Date.now;
-  const policy: CookiePolicy = { secure: new URL(oidc.redirect_uri).protocol === 'https:' };
-  const ownOrigin = new URL(oidc.redirect_uri).origin;
+  const redirect = new URL(oidc.redirect_uri);
+  const policy: CookiePolicy = { secure: redirect.protocol === 'https:', callbackPath: redirect.pathname };
+  const ownOrigin = redirect.origin;
   let lastPurge = 0;
 
   const describeError = (err: unknown): Record<string, unknown> => {
@@ -87,51 +88,45 @@ export function ssoRoutes(deps: SsoDeps | undefined): Hono<AppEnv> {
   app.get('/callback', async (c) => {
     c.header('cache-control', 'no-store');
     const ip = clientIp(c, trustProxy);
-    const refuse = (reason: RefusalReason, status: 400 | 403 | 502, facts: Record<string, unknown> = {}) => {
-      audit.append({
-        actor: 'anonymous',
-        action: 'sso.refused',
-        target: null,
-        details: { reason, ip, ...facts },
-      });
-      return status;
+    /** Audit the refusal and answer with a page that says what happened. */
+    const refuse = (
+      reason: RefusalReason,
+      status: 400 | 403 | 502,
+      page: [title: string, text: string],
+      facts: Record<string, unknown> = {},
+      who: { actor: string; target: string | null } = { actor: 'anonymous', target: null },
+    ) => {
+      audit.append({ ...who, action: 'sso.refused', details: { reason, ip, ...facts } });
+      return c.html(refusalPage(...page), status);
     };
     const loginId = takeLoginCookie(c, policy);
-    const idpError = c.req.query('error');
-    if (idpError !== undefined) {
-      refuse('idp_error', 400, { error: idpError.slice(0, 100) });
-      return c.html(
-        refusalPage(
-          'Sign-in was not completed',
-          `The identity provider answered "${idpError.slice(0, 100)}".`,
-        ),
+    const idpError = c.req.query('error')?.slice(0, 100);
+    if (idpError !== undefined)
+      return refuse(
+        'idp_error',
         400,
+        ['Sign-in was not completed', `The identity provider answered "${idpError}".`],
+        {
+          error: idpError,
+        },
       );
-    }
     const login = loginId === undefined ? undefined : await sessions.takeLogin(loginId);
-    if (!login) {
-      refuse('no_login', 400);
-      return c.html(
-        refusalPage(
-          'This sign-in has expired',
-          'It took longer than 10 minutes, was already used, or was started in another browser. Sign in again.',
-        ),
-        400,
-      );
-    }
+    if (!login)
+      return refuse('no_login', 400, [
+        'This sign-in has expired',
+        'It took longer than 10 minutes, was already used, or was started in another browser. Sign in again.',
+      ]);
     let signedIn: Awaited<ReturnType<OidcClient['finish']>>;
     try {
       signedIn = await client.finish(new URL(c.req.url).search, login);
     } catch (err) {
       const facts = describeError(err);
       deps.onError?.('sign-in could not be completed with the identity provider', facts);
-      refuse('token_exchange_failed', 502, facts);
-      return c.html(
-        refusalPage(
-          'Sign-in failed',
-          'Keel could not confirm this sign-in with the identity provider. Sign in again.',
-        ),
+      return refuse(
+        'token_exchange_failed',
         502,
+        ['Sign-in failed', 'Keel could not confirm this sign-in with the identity provider. Sign in again.'],
+        facts,
       );
     }
     const { claims, issuer } = signedIn;
@@ -139,26 +134,22 @@ export function ssoRoutes(deps: SsoDeps | undefined): Hono<AppEnv> {
     const nameClaim = claims[oidc.name_claim];
     const name = (typeof nameClaim === 'string' && nameClaim ? nameClaim : subject).slice(0, 200);
     const decision = decideRole(claims, oidc.role_claim, oidc.roles);
-    const facts = { issuer, subject, name, ip, claim: oidc.role_claim, groups: decision.groups.slice(0, 50) };
-    if (decision.role === null) {
-      audit.append({
-        actor: ssoActor(name),
-        action: 'sso.refused',
-        target: subject,
-        details: { reason: 'no_role', ...facts },
-      });
-      return c.html(
-        refusalPage(
+    const facts = { issuer, subject, name, claim: oidc.role_claim, groups: decision.groups.slice(0, 50) };
+    if (decision.role === null)
+      return refuse(
+        'no_role',
+        403,
+        [
           'No Command Room role for this account',
           `You signed in as ${name}, but none of your groups gives a role in Keel. Ask your Keel administrator to map one of your groups under auth.oidc.roles.`,
-        ),
-        403,
+        ],
+        facts,
+        { actor: ssoActor(name), target: subject },
       );
-    }
     const { id } = await sessions.create(
       { subject, issuer, name, role: decision.role },
       oidc.session_ttl_s * 1000,
-      { ...facts, matched_groups: decision.matched },
+      { ...facts, ip, matched_groups: decision.matched },
     );
     setSessionCookies(c, policy, { id, csrf: csrfTokenOf(id), maxAgeS: oidc.session_ttl_s });
     return c.redirect('/', 302);
