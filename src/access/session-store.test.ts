@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../store/db.js';
-import { STORES } from '../store/testkit.js';
+import { connectTo, SHARED_STORES, STORES } from '../store/testkit.js';
 import { type MemoryAudit, memoryAudit } from './memory-audit.js';
 import { createSessionStore, csrfTokenOf, type SessionStore } from './session-store.js';
 
@@ -100,6 +100,27 @@ describe.each(STORES)('session store on $name', (backend) => {
     expect(await database.db.selectFrom('admin_sessions').selectAll().execute()).toHaveLength(1);
     expect(await store.find(young.id)).toBeDefined();
     expect(await store.find(old.id)).toBeUndefined();
+  });
+});
+
+describe.each(SHARED_STORES)('sessions across replicas on $name', (backend) => {
+  it('are honoured and ended by any replica on the store', async () => {
+    const connect = await connectTo(backend);
+    const [one, two] = await Promise.all([connect(), connect()]);
+    try {
+      const audit = memoryAudit();
+      const a = createSessionStore(one, { audit });
+      const b = createSessionStore(two, { audit });
+      const { id } = await a.create(ALICE, HOUR, {});
+      expect((await b.find(id))?.role).toBe('operator');
+      const login = await b.beginLogin({ state: 's', nonce: 'n', codeVerifier: 'v' }, 600_000);
+      expect(await a.takeLogin(login)).toEqual({ state: 's', nonce: 'n', codeVerifier: 'v' });
+      expect(await b.end(id, {})).toBe(true);
+      expect(await a.find(id)).toBeUndefined();
+    } finally {
+      await one.close();
+      await two.close();
+    }
   });
 });
 

@@ -12,6 +12,7 @@ import {
   type ConsoleLog,
   ensureCommandRoomBuilt,
   launchBrowser,
+  seriousA11yViolations,
   watchConsole,
 } from './helpers/browser.js';
 import { ADMIN_TOKEN } from './helpers/constants.js';
@@ -171,6 +172,17 @@ describe.skipIf(!availability.run)('Command Room single sign-on in chromium', ()
     const keysBefore = await app.services.keys.list();
     expect(keysBefore.some((k) => k.name === body.name)).toBe(false);
 
+    // A bearer token wins over the cookie: automation from a signed-in browser needs no CSRF token.
+    const bearer = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    expect(await (await request.get(`${url}/api/whoami`, { headers: bearer })).json()).toMatchObject({
+      via: 'bootstrap',
+    });
+    expect(
+      (
+        await request.post(`${url}/api/keys`, { data: { name: 'bearer-in-a-browser' }, headers: bearer })
+      ).status(),
+    ).toBe(201);
+
     // Another site cannot sign the user out either.
     const logout = await request.post(`${url}/auth/logout`);
     expect(logout.status()).toBe(403);
@@ -203,6 +215,7 @@ describe.skipIf(!availability.run)('Command Room single sign-on in chromium', ()
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('link', { name: 'Sign in with single sign-on' }).waitFor();
     expect((await browser.context.cookies(url)).map((c) => c.name)).not.toContain('keel_session');
+    expect(await seriousA11yViolations(page)).toEqual([]);
     const replay = await fetch(`${url}/api/whoami`, { headers: { cookie: `keel_session=${old}` } });
     expect(replay.status).toBe(401);
     const [signout] = await audit('sso.signout');
