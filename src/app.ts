@@ -27,6 +27,8 @@ export interface AppDeps {
   logger: Logger;
   /** The admin API (`/api`), already guarded by admin authentication and the role table. */
   adminApi: Hono<AdminEnv>;
+  /** Command Room sign-in (`/auth`: OIDC login, callback, logout, info). */
+  sso?: Hono<AppEnv>;
   metrics: KeelMetrics;
   /** Outcomes and feedback reported by applications (`/v1/outcomes`, `/v1/feedback`). */
   outcomes: OutcomeService;
@@ -65,6 +67,7 @@ export function createApp(deps: AppDeps): KeelApp {
   app.route('/v1', anthropicRoutes({ pipeline, maxBodyBytes, trustProxy, lifecycle }));
   app.route('/v1', outcomeRoutes({ pipeline, outcomes: deps.outcomes, trustProxy }));
   app.route('/api', deps.adminApi);
+  if (deps.sso) app.route('/auth', deps.sso);
   // Last: the Command Room's single-page app never shadows the API.
   app.route('/', uiRoutes({ distDir: defaultUiDir() }));
 

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { createAdminStore } from './access/admin-store.js';
 import { createKeyStore } from './access/key-store.js';
+import { createSessionStore } from './access/session-store.js';
 import type { KeyStore } from './access/store.js';
 import { createApp } from './app.js';
 import type { KeelApp } from './app.types.js';
@@ -8,6 +9,7 @@ import { openRecords } from './build/records.js';
 import type { KeelConfig } from './config/schema.js';
 import { createDataServices, readDrifting } from './data/index.js';
 import { createAdminApi } from './http/admin/index.js';
+import { ssoRoutes } from './http/sso/routes.js';
 import { createAuthenticator } from './pipeline/authenticate.js';
 import { createStoreFailureReporter } from './pipeline/failure-report.js';
 import { createGuardHooks } from './pipeline/guard-hooks.js';
@@ -190,10 +192,14 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     now: Date.now,
     perfNow: () => performance.now(),
   });
+  // Command Room sessions live in the store, so any replica honours a sign-in made on another.
+  const oidc = config.auth.oidc;
+  const sessions = oidc ? createSessionStore(database, { audit }) : undefined;
   const adminApi = createAdminApi({
     config,
     keys,
     admins: createAdminStore(database, { audit }),
+    ...(sessions ? { sessions } : {}),
     audit,
     database,
     value,
@@ -219,6 +225,17 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     pipeline,
     router,
     adminApi,
+    sso: ssoRoutes(
+      oidc && sessions
+        ? {
+            oidc,
+            sessions,
+            audit,
+            trustProxy: config.server.trust_proxy,
+            onError: (message, facts) => logger.warn({ idp: facts }, message),
+          }
+        : undefined,
+    ),
     metrics,
     outcomes: value.outcomes,
     services: { database, usage, audit, keys, value },

@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   admin_auth_required: { status: 401, type: 'authentication_error' },
   /** /api: the admin's role is below what the route needs. */
   forbidden_role: { status: 403, type: 'permission_error' },
+  /** /api and /auth/logout with a session cookie: a state-changing request without the session's x-keel-csrf token. */
+  csrf_failed: { status: 403, type: 'permission_error' },
   tool_not_allowed: { status: 403, type: 'permission_error' },
   // guards: input refused before any upstream call, or an answer stopped on its way back
   prompt_injection_detected: { status: 400, type: 'invalid_request_error' },

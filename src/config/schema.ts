@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { failurePolicySchema } from './failure-policy.js';
 import { guardsSchema } from './guards.js';
+import { oidcSchema } from './oidc.js';
 import { modelSchema, priceOverride, providerSchema } from './providers.js';
 import { TELEMETRY_DEFAULTS, telemetrySchema } from './telemetry.js';
 import {
@@ -73,6 +74,8 @@ export const configSchema = z
               .strict(),
           )
           .default([]),
+        /** Command Room sign-in with an OpenID Connect IdP (config/oidc.ts). */
+        oidc: oidcSchema.optional(),
       })
       .strict()
       .default({ keys: [] }),

@@ -30,8 +30,8 @@ const TYPES: Record<string, string> = {
 };
 
 /** Paths other parts of Keel own: the UI never answers for them, not even with index.html. */
-const RESERVED_PREFIXES = ['/v1/', '/api/'];
-const RESERVED_EXACT = new Set(['/v1', '/api', '/healthz', '/readyz', '/metrics']);
+const RESERVED_PREFIXES = ['/v1/', '/api/', '/auth/'];
+const RESERVED_EXACT = new Set(['/v1', '/api', '/auth', '/healthz', '/readyz', '/metrics']);
 
 const HASHED_ASSET = /^\/assets\/[^/]+-[A-Za-z0-9_-]{6,}\.[a-z0-9]+$/;
 

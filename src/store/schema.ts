@@ -1,6 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { DataSchema } from './data-schema.js';
 import type { ValueSchema } from './rollups-schema.js';
+import type { SessionSchema } from './sessions-schema.js';
 
 /**
  * Row shapes as Kysely sees them. Integer columns come back as numbers from SQLite but as strings
@@ -156,7 +157,7 @@ export interface MonitorStatusTable {
   last_run: Int8;
 }
 
-export interface KeelSchema extends ValueSchema, DataSchema {
+export interface KeelSchema extends ValueSchema, DataSchema, SessionSchema {
   monitor_windows: MonitorWindowsTable;
   monitor_references: MonitorReferencesTable;
   monitor_status: MonitorStatusTable;

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { duration, int, pct, usd } from '../../web/src/lib/format.js';
@@ -7,6 +5,7 @@ import {
   type Browser,
   browserAvailability,
   type ConsoleLog,
+  ensureCommandRoomBuilt,
   launchBrowser,
   screenshot,
   seriousA11yViolations,
@@ -21,7 +20,6 @@ import { type CommandRoom, startCommandRoom } from './helpers/command-room.js';
  * a serious accessibility violation, and every view is photographed in both themes.
  */
 const availability = browserAvailability();
-const DIST = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../web/dist');
 const DAY = 86_400_000;
 
 /** The UI's default period: the last 30 UTC days through today (the API's `to` is exclusive). */
@@ -59,11 +57,7 @@ describe.skipIf(!availability.run)('the Command Room in chromium', () => {
   const log: ConsoleLog = { errors: [], failedResources: [] };
 
   beforeAll(async () => {
-    if (!existsSync(path.join(DIST, 'index.html'))) {
-      // `npm install` builds it; a fresh checkout running only this file builds it here.
-      const { build } = await import('vite');
-      await build({ configFile: path.resolve(DIST, '../vite.config.ts'), logLevel: 'warn' });
-    }
+    await ensureCommandRoomBuilt();
     [room, browser] = await Promise.all([startCommandRoom(), launchBrowser()]);
     page = await browser.context.newPage();
     watchConsole(page, log);

@@ -2,10 +2,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { type AdminStore, adminActor, BOOTSTRAP_NAME } from '../../access/admin.js';
 import { hashKey } from '../../access/keys.js';
+import type { SessionStore } from '../../access/session-store.js';
 import type { AuditLog } from '../../audit/types.js';
 import type { KeelConfig } from '../../config/schema.js';
 import { KeelError } from '../../errors.js';
 import { clientIp } from '../client-ip.js';
+import { checkSession } from '../sso/session.js';
 import type { AdminEnv, AdminPrincipal } from './types.js';
 
 const BOOTSTRAP: Omit<AdminPrincipal, 'role'> = {
@@ -20,30 +22,45 @@ export function requestFacts(c: Context, trustProxy: boolean): Record<string, un
   return { method: c.req.method, path: c.req.path.slice(0, 200), ip: clientIp(c, trustProxy) };
 }
 
+type Refusal = 'missing_token' | 'invalid_token' | 'closed' | 'invalid_session' | 'csrf';
+
 /**
- * Admin authentication: `Authorization: Bearer <token>` only, never a header a client or proxy
- * could spoof into meaning something else. The bootstrap token (KEEL_ADMIN_TOKEN) is compared in
- * constant time over SHA-256 digests (equal length whatever was sent); named admins' tokens are
- * looked up by hash. Refusals are audited without the presented value.
+ * Admin authentication: `Authorization: Bearer <token>`, never a header a client or proxy could
+ * spoof into meaning something else, or else (with auth.oidc) the Command Room's session cookie.
+ * The bootstrap token (KEEL_ADMIN_TOKEN) is compared in constant time over SHA-256 digests (equal
+ * length whatever was sent); named admins' tokens are looked up by hash. A bearer token wins over a
+ * cookie, so automation behaves exactly as without SSO. Refusals are audited without the presented
+ * value.
  */
 export function adminAuth(deps: {
   config: KeelConfig;
   admins: AdminStore;
   audit: AuditLog;
+  /** Command Room sessions (auth.oidc); absent: bearer tokens only. */
+  sessions?: SessionStore;
 }): MiddlewareHandler<AdminEnv> {
-  const { admins, audit } = deps;
+  const { admins, audit, sessions } = deps;
+  const oidc = deps.config.auth.oidc;
+  const ownOrigin = oidc ? new URL(oidc.redirect_uri).origin : '';
   const trustProxy = deps.config.server.trust_proxy;
   const bootstrap = deps.config.admin.token
     ? createHash('sha256').update(deps.config.admin.token).digest()
     : null;
 
-  function refuse(c: Context, reason: 'missing_token' | 'invalid_token' | 'closed'): KeelError {
+  function refuse(c: Context, reason: Refusal): KeelError {
     audit.append({
       actor: 'anonymous',
       action: 'admin.refused',
       target: null,
-      details: { ...requestFacts(c, trustProxy), status: 401, reason },
+      details: { ...requestFacts(c, trustProxy), status: reason === 'csrf' ? 403 : 401, reason },
     });
+    if (reason === 'csrf')
+      return new KeelError(
+        'csrf_failed',
+        'A change made with a Command Room session needs its CSRF token in the x-keel-csrf header.',
+      );
+    if (reason === 'invalid_session')
+      return new KeelError('admin_auth_required', 'Your Command Room session has ended. Sign in again.');
     if (reason === 'closed')
       return new KeelError(
         'admin_auth_required',
@@ -53,14 +70,24 @@ export function adminAuth(deps: {
     if (reason === 'missing_token')
       return new KeelError(
         'admin_auth_required',
-        'The admin API needs "Authorization: Bearer <admin token>".',
+        sessions
+          ? 'The admin API needs "Authorization: Bearer <admin token>" or a Command Room session (sign in at /auth/login).'
+          : 'The admin API needs "Authorization: Bearer <admin token>".',
       );
     return new KeelError('admin_auth_required', 'The admin token is not valid (unknown or revoked).');
   }
 
   return async (c, next) => {
     const token = bearerToken(c.req.header('authorization'));
-    const open = async () => bootstrap !== null || (await admins.hasActive());
+    const open = async () => bootstrap !== null || sessions !== undefined || (await admins.hasActive());
+    if (!token && sessions) {
+      const checked = await checkSession(c, sessions, ownOrigin);
+      if (checked.kind === 'refused') throw refuse(c, checked.reason);
+      if (checked.kind === 'ok') {
+        c.set('admin', checked.principal);
+        return next();
+      }
+    }
     if (!token) throw refuse(c, (await open()) ? 'missing_token' : 'closed');
     // No credential Keel issues is that long; do not hash whatever a client chose to send.
     const hash = token.length <= 512 ? hashKey(token) : null;

@@ -4,6 +4,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, type ConsoleMessage, chromium, type Page } from 'playwright-core';
 
+const DIST = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../web/dist');
+
+/** The Command Room's build: `npm install` makes it; a fresh checkout running only a browser test builds it here. */
+export async function ensureCommandRoomBuilt(): Promise<void> {
+  if (existsSync(path.join(DIST, 'index.html'))) return;
+  const { build } = await import('vite');
+  await build({ configFile: path.resolve(DIST, '../vite.config.ts'), logLevel: 'warn' });
+}
+
 /** Debian's chromium (installed by .ci/run). Never a downloaded browser. */
 export const CHROMIUM = '/usr/bin/chromium';
 

@@ -25,21 +25,47 @@ export interface Api {
   del<T>(path: string): Promise<T>;
 }
 
+/** The readable companion of the HttpOnly session cookie: the session's CSRF token, echoed on changes. */
+const CSRF_COOKIE = 'keel_csrf';
+
+function csrfToken(): string | null {
+  for (const part of document.cookie.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === CSRF_COOKIE) return decodeURIComponent(v.join('='));
+  }
+  return null;
+}
+
+/** Whether this browser holds a Command Room session from single sign-on (its cookie is HttpOnly). */
+export function hasSsoSession(): boolean {
+  return csrfToken() !== null;
+}
+
 /**
- * The admin API with one bearer token. The token lives in sessionStorage (see auth.tsx), is sent
- * only to this origin's /api, and a 401 signs the user out (token revoked or Keel restarted with
- * another bootstrap token).
+ * How a request authenticates: a bearer token (null: the SSO session cookie, with the CSRF token on
+ * anything but a GET).
  */
-export function createApi(token: string, onUnauthorized: (message: string) => void): Api {
+function authHeaders(token: string | null, method: string): Record<string, string> {
+  if (token !== null) return { authorization: `Bearer ${token}` };
+  const csrf = method === 'GET' ? null : csrfToken();
+  return csrf ? { 'x-keel-csrf': csrf } : {};
+}
+
+/**
+ * The admin API with one bearer token, or (token null) with the session cookie single sign-on set.
+ * A token lives in sessionStorage (see App.tsx), is sent only to this origin's /api, and a 401 signs
+ * the user out (token revoked, session ended, or Keel restarted with another bootstrap token).
+ */
+export function createApi(token: string | null, onUnauthorized: (message: string) => void): Api {
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+    const headers: Record<string, string> = { ...authHeaders(token, method), accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
       res = await fetch(`/api${path}`, {
         method,
         headers,
-        credentials: 'omit',
+        credentials: token === null ? 'same-origin' : 'omit',
         cache: 'no-store',
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
@@ -74,14 +100,14 @@ export function createApi(token: string, onUnauthorized: (message: string) => vo
   };
 }
 
-/** Sign-in check: who the token belongs to, without a session yet. */
+/** Sign-in check: who the token (null: the SSO session cookie) belongs to. */
 export async function whoami(
-  token: string,
+  token: string | null,
 ): Promise<{ ok: true; body: unknown } | { ok: false; message: string }> {
   try {
     const res = await fetch('/api/whoami', {
-      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-      credentials: 'omit',
+      headers: { ...authHeaders(token, 'GET'), accept: 'application/json' },
+      credentials: token === null ? 'same-origin' : 'omit',
       cache: 'no-store',
     });
     const json = (await res.json().catch(() => null)) as KeelErrorBody | null;
@@ -90,5 +116,29 @@ export async function whoami(
     return { ok: true, body: json };
   } catch {
     return { ok: false, message: 'Keel did not answer. Is it running?' };
+  }
+}
+
+/** Whether this Keel offers single sign-on, and where it starts. */
+export async function ssoInfo(): Promise<{ sso: boolean; login_url?: string }> {
+  try {
+    const res = await fetch('/auth/info', { credentials: 'omit', cache: 'no-store' });
+    return res.ok ? ((await res.json()) as { sso: boolean; login_url?: string }) : { sso: false };
+  } catch {
+    return { sso: false };
+  }
+}
+
+/** End the SSO session on the server; its cookies are cleared by the answer. */
+export async function ssoSignOut(): Promise<void> {
+  try {
+    await fetch('/auth/logout', {
+      method: 'POST',
+      headers: authHeaders(null, 'POST'),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    // Keel unreachable: the session ends on the server at its expiry.
   }
 }

@@ -1,5 +1,5 @@
 import { lazy, type ReactNode, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
-import { type Api, createApi, whoami } from '../api/client';
+import { type Api, createApi, hasSsoSession, ssoSignOut, whoami } from '../api/client';
 import { useResource } from '../api/hooks';
 import { type Capabilities, createGate } from '../api/routes';
 import type { Alert, List, Whoami } from '../api/types';
@@ -40,14 +40,15 @@ function writeToken(t: string | null): void {
 }
 
 export function App() {
-  const [auth, setAuth] = useState<{ token: string; me: Whoami } | null>(null);
-  const [checking, setChecking] = useState(() => readToken() !== null);
+  // token null: signed in through single sign-on, the session cookie authenticates.
+  const [auth, setAuth] = useState<{ token: string | null; me: Whoami } | null>(null);
+  const [checking, setChecking] = useState(() => readToken() !== null || hasSsoSession());
   const [message, setMessage] = useState<string | null>(null);
 
-  // A token kept from earlier in this tab is checked again: it may have been revoked meanwhile.
+  // A token kept from earlier in this tab, or an SSO session, is checked again: it may have ended meanwhile.
   useEffect(() => {
     const t = readToken();
-    if (!t) return;
+    if (!t && !hasSsoSession()) return;
     void whoami(t).then((r) => {
       setChecking(false);
       const me = r.ok ? (r.body as Whoami) : null;
@@ -60,9 +61,13 @@ export function App() {
   }, []);
 
   const signOut = useCallback((msg?: string) => {
+    const sso = readToken() === null && hasSsoSession();
     writeToken(null);
-    setAuth(null);
-    setMessage(msg ?? null);
+    // An SSO session ends on the server first, so the sign-in page never shows while it still works.
+    void (sso ? ssoSignOut() : Promise.resolve()).then(() => {
+      setAuth(null);
+      setMessage(msg ?? null);
+    });
   }, []);
 
   const api = useMemo<Api | null>(

@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
-import { whoami } from '../api/client';
+import { ssoInfo, whoami } from '../api/client';
 import type { Whoami } from '../api/types';
 import { isRole } from './session';
 
@@ -17,12 +17,18 @@ export function SignIn({
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [sso, setSso] = useState<string | null>(null);
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     document.title = 'Sign in — Keel Command Room';
     input.current?.focus();
+    let live = true;
+    void ssoInfo().then((i) => live && setSso(i.sso ? (i.login_url ?? '/auth/login') : null));
+    return () => {
+      live = false;
+    };
   }, []);
 
   const submit = async (e: FormEvent) => {
@@ -63,6 +69,13 @@ export function SignIn({
         {message ? (
           <p className="notice notice-warn" role="status">
             {message}
+          </p>
+        ) : null}
+        {sso ? (
+          <p>
+            <a className="btn btn-primary" href={sso}>
+              Sign in with single sign-on
+            </a>
           </p>
         ) : null}
         <form onSubmit={submit} noValidate>

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { ParamKeys } from 'hono/types';
 import type { z } from 'zod';
 import type { AdminRole, AdminStore } from '../../../access/admin.js';
+import type { SessionStore } from '../../../access/session-store.js';
 import type { KeyStore } from '../../../access/store.js';
 import type { AuditLog } from '../../../audit/types.js';
 import type { KeelConfig } from '../../../config/schema.js';
@@ -80,6 +81,8 @@ export interface AdminServices {
   database: Database;
   keys?: KeyStore;
   admins?: AdminStore;
+  /** Command Room sessions signed in through the IdP (auth.oidc): a session cookie authenticates too. */
+  sessions?: SessionStore;
   value?: ValueService;
   data?: DataServices;
   /** Directories a `path` given to POST /datasets may point into. */

@@ -65,7 +65,12 @@ export function mountAdminApi(
 function authenticator(services: AdminServices): MiddlewareHandler<AdminEnv> {
   const { admins } = services;
   if (!admins) throw new Error('the admin API needs the admin store to authenticate');
-  return adminAuth({ config: services.config, admins, audit: services.audit });
+  return adminAuth({
+    config: services.config,
+    admins,
+    audit: services.audit,
+    ...(services.sessions ? { sessions: services.sessions } : {}),
+  });
 }
 
 /** Refuse (and audit) a caller whose role is below `required`. */
