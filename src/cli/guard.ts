@@ -6,7 +6,7 @@ import type { Io } from './main.js';
 
 const HELP = `Usage:
   keel guard scan [--file F | --jsonl F] [--indirect]   one JSON result per input (stdin when no file)
-  keel guard eval FILE.jsonl [--route] [--json]          precision, recall, false-positive rate, latency
+  keel guard eval [--file] FILE.jsonl [--route] [--json] precision, recall, false-positive rate, latency
 
 scan prints {"flagged": bool, "score": number, "detectors": [...]} per input: plain text is one input;
 with --jsonl every line's "text" field is one. --indirect scores the text as retrieved or tool content.
@@ -68,7 +68,7 @@ export async function runGuard(argv: string[], io: Io): Promise<number> {
       return 0;
     }
     if (sub === 'eval') {
-      const file = positionals[0];
+      const file = values.file ?? positionals[0];
       if (!file) {
         io.err('keel guard eval: name a .jsonl file\n');
         return 2;
