@@ -161,6 +161,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       recordSecurity: records.recordSecurity,
     }),
     guards,
+    onExternalClassifier: (outcome, seconds) => metrics.recordGuardExternal(outcome, seconds),
     schemas,
     config,
     authenticate,
