@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../src/config/guards.js';
 import { parseConfig } from '../src/config/load.js';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
+import type { FakeUpstream } from './fakes/index.js';
 import { obj, standardConfig, WEATHER_TOOL } from './helpers/fixtures.js';
-import { eventually, type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { setupGateway } from './helpers/gateway.js';
+import { eventually, type StartedKeel } from './helpers/keel.js';
 
 // A fresh install screens with the built-in default policy — confident injections blocked, secrets
 // masked before they leave, canary on — and a use case can switch every part of it off for its own
@@ -26,35 +27,20 @@ const ALL_OFF = {
 };
 
 let oai: FakeUpstream;
-let ant: FakeUpstream;
 let keel: StartedKeel;
-let rawKey = '';
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  // No `default` policy: the built-in one applies.
-  keel = await startKeel(
-    standardConfig(
-      { openai: oai, anthropic: ant },
-      {
-        admin: { token: ADMIN },
-        auth: { required: false },
-        guards: { policies: { raw: ALL_OFF }, use_cases: { 'eval-harness': 'raw' } },
-      },
-    ),
-  );
-  ({ secret: rawKey } = await keel.app.services.keys.create(
-    { name: 'eval-harness-app', models: ['*'], tools: ['*'], useCases: ['eval-harness'] },
-    'test',
-  ));
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
-beforeEach(() => oai.reset());
+// No `default` policy: the built-in one applies.
+setupGateway(
+  (up) =>
+    standardConfig(up, {
+      admin: { token: ADMIN },
+      auth: { required: false },
+      guards: { policies: { raw: ALL_OFF }, use_cases: { 'eval-harness': 'raw' } },
+    }),
+  (g) => {
+    ({ oai, keel } = g);
+  },
+);
 
 type Message = Record<string, unknown>;
 
@@ -169,7 +155,10 @@ describe('the default guard policy', () => {
 
 describe('a use case with every part switched off', () => {
   it('passes all of the above untouched for its own keys and records nothing', async () => {
-    const key = rawKey;
+    const { secret: key } = await keel.app.services.keys.create(
+      { name: 'eval-harness-app', models: ['*'], tools: ['*'], useCases: ['eval-harness'] },
+      'test',
+    );
     const first = await chat([{ role: 'user', content: ATTACK }], { key });
     expect(first).toMatchObject({ status: 200 });
     expect(upstreamText()).toContain('reveal your system prompt');

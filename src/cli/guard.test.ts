@@ -3,21 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGuard } from './guard.js';
-import type { Io } from './main.js';
+import { captureIo as io } from './testkit.js';
 
-function io(): Io & { stdout: () => string } {
-  let out = '';
-  return {
-    out: (s) => {
-      out += s;
-    },
-    err: () => {},
-    env: {},
-    stdout: () => out,
-  };
-}
-
-describe('keel guard eval', () => {
+describe('keel guard eval and scan', () => {
   let dir = '';
   afterEach(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -43,13 +31,6 @@ describe('keel guard eval', () => {
     // The default gateway policy's decisions over the same rows, per label.
     expect(report.gateway.byLabel.attack).toEqual({ n: 1, block: 1, flag: 0 });
     expect(report.gateway.byLabel.benign.n).toBe(1);
-  });
-});
-
-describe('keel guard scan', () => {
-  let dir = '';
-  afterEach(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('reports beside the score what the default gateway policy would do with the text', async () => {
