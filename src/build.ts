@@ -163,6 +163,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       recordSecurity: records.recordSecurity,
     }),
     guards,
+    onExternalClassifier: (outcome, seconds) => metrics.recordGuardExternal(outcome, seconds),
     schemas,
     config,
     authenticate,

@@ -61,7 +61,8 @@ describe('messages', () => {
     expect(sent.model).toBe('claude-sonnet-4-5-20250929');
     expect(sent.max_tokens).toBe(100);
     expect(sent.temperature).toBe(0.3);
-    expect(textOf(sent.system)).toBe('Answer in French.');
+    // The default guard policy's canary rides on a line of its own after the prompt.
+    expect(textOf(sent.system)).toMatch(/^Answer in French\.\n\n⟦keel-canary:[0-9a-f]{24}⟧$/);
     expect(arr(sent.messages)).toHaveLength(1);
     expect(textOf(obj(arr(sent.messages)[0]).content)).toBe('Hello');
     expect(ant.last().headers['x-api-key']).toBe(TEST_ENV.ANT_KEY);

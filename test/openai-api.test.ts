@@ -82,7 +82,10 @@ describe('chat completions', () => {
     const sent = obj(oai.last().body);
     expect(sent.max_tokens ?? sent.max_completion_tokens).toBe(64);
     expect(obj(arr(sent.messages)[0]).role).toBe('system');
-    expect(textOf(obj(arr(sent.messages)[0]).content)).toBe('You are terse.');
+    // The default guard policy's canary rides on a line of its own after the prompt.
+    expect(textOf(obj(arr(sent.messages)[0]).content)).toMatch(
+      /^You are terse\.\n\n⟦keel-canary:[0-9a-f]{24}⟧$/,
+    );
   });
 
   it('passes JSON mode and json_schema through', async () => {

@@ -48,7 +48,8 @@ describe('non-streaming', () => {
 
     const req = ant.last();
     const sent = obj(req.body);
-    expect(textOf(sent.system)).toBe('You are terse.');
+    // The default guard policy's canary rides on a line of its own after the prompt.
+    expect(textOf(sent.system)).toMatch(/^You are terse\.\n\n⟦keel-canary:[0-9a-f]{24}⟧$/);
     const msgs = arr(sent.messages);
     expect(msgs).toHaveLength(1);
     expect(obj(msgs[0]).role).toBe('user');

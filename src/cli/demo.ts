@@ -5,6 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { seeded as rng } from '../prng.js';
 import { summarizeUsage } from '../store/usage.js';
 import { createLogger } from '../telemetry/logger.js';
+import { GUARDED_EVERY, guardedCall } from './demo/guarded.js';
 import {
   type BackfillResult,
   backfillHistory,
@@ -22,11 +23,12 @@ Fills the store with a living example: registers five use cases (profitable, los
 with no outcomes yet, one under attack, one with drifting inputs), writes --days days of simulated
 history (usage, outcomes, feedback, guard refusals), then sends a realistic mixed workload (chat,
 streaming, tools, embeddings, the Anthropic API) through Keel's full request path and refreshes the
-value rollups. History is written once: a second run skips it unless --force (or --days 0).
+value rollups. One live call in twelve meets the guards (an injection, a secret, personal data, an
+instruction planted in a tool result, a leaking answer), so the Security view shows real decisions. History is written once: a second run skips it unless --force (or --days 0).
 With no config, everything is answered by the built-in simulator: no provider account needed.
 `;
 
-interface DemoCall {
+export interface DemoCall {
   path: string;
   body: Record<string, unknown>;
   headers: Record<string, string>;
@@ -65,6 +67,10 @@ export function demoWorkload(n: number, models: Set<string>, seed = 7): DemoCall
   const calls: DemoCall[] = [];
   for (let i = 0; i < n; i++) {
     const user = `user-${1 + Math.floor(rand() * 25)}`;
+    if (i % GUARDED_EVERY === GUARDED_EVERY - 1) {
+      calls.push(guardedCall(Math.floor(i / GUARDED_EVERY), chat as string, user));
+      continue;
+    }
     const trace = `trace-${Math.floor(i / 3)}`;
     const r = rand();
     if (r < 0.4) {
@@ -225,8 +231,14 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
   else if (skipped)
     io.out('History already present: backfill skipped (pass --force to write another copy)\n');
   io.out(
-    `Sent ${calls.length} requests in ${((Date.now() - started) / 1000).toFixed(1)} s; statuses: ${[...statuses].map(([s, c]) => `${s}×${c}`).join(', ')}\n\n`,
+    `Sent ${calls.length} requests in ${((Date.now() - started) / 1000).toFixed(1)} s; statuses: ${[...statuses].map(([s, c]) => `${s}×${c}`).join(', ')}\n`,
   );
+  const guarded = Math.floor(calls.length / GUARDED_EVERY);
+  if (guarded > 0)
+    io.out(
+      `${guarded} of them met the guards (injections, a secret, personal data, a planted instruction, a leaking answer): see Security.\n`,
+    );
+  io.out('\n');
   io.out(
     formatTable(rows, [
       'use_case',

@@ -2,16 +2,20 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { EvalRow } from '../guards/eval.js';
 import { evaluate, formatEvalReport, injectionEvalDetector, scanForCli } from '../guards/index.js';
+import { formatGatewayRates, gatewayAction, gatewayRates, INDIRECT_ROW_KINDS } from './guard-policy.js';
 import type { Io } from './main.js';
 
 const HELP = `Usage:
   keel guard scan [--file F | --jsonl F] [--indirect]   one JSON result per input (stdin when no file)
-  keel guard eval FILE.jsonl [--route] [--json]          precision, recall, false-positive rate, latency
+  keel guard eval [--file] FILE.jsonl [--route] [--json] precision, recall, false-positive rate, latency
 
-scan prints {"flagged": bool, "score": number, "detectors": [...]} per input: plain text is one input;
+scan prints {"flagged": bool, "score": number, "gateway": action, "detectors": [...]} per input: plain text is one input;
 with --jsonl every line's "text" field is one. --indirect scores the text as retrieved or tool content.
+"flagged" is score >= 0.5; "gateway" is what the default gateway policy does with the same text (block
+from 0.85, flag from 0.5; secrets masked; PII flagged): block, redact, mask, flag or allow.
 eval reads rows {text, label, source?, kind?} (label attack = positive; benign = negative; harmful is
-reported separately). --route sends indirect/document rows to the indirect detector, as the gateway does.
+reported separately) and adds the default gateway policy's block and flag rates per label. --route sends
+indirect/document rows to the indirect detector, as the gateway does.
 `;
 
 async function readStdin(): Promise<string> {
@@ -37,6 +41,11 @@ function jsonlRows(text: string, file: string): EvalRow[] {
   return rows;
 }
 
+function scanned(text: string, indirect: boolean) {
+  const { flagged, score, detectors } = scanForCli(text, indirect ? { indirect: true } : {});
+  return { flagged, score, gateway: gatewayAction(text, indirect), detectors };
+}
+
 export async function runGuard(argv: string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
   const { values, positionals } = parseArgs({
@@ -57,27 +66,32 @@ export async function runGuard(argv: string[], io: Io): Promise<number> {
   }
   try {
     if (sub === 'scan') {
-      const opts = values.indirect ? { indirect: true } : {};
       if (values.jsonl) {
         for (const row of jsonlRows(readFileSync(values.jsonl, 'utf8'), values.jsonl))
-          io.out(`${JSON.stringify(scanForCli(row.text, opts))}\n`);
+          io.out(`${JSON.stringify(scanned(row.text, values.indirect === true))}\n`);
         return 0;
       }
       const text = values.file ? readFileSync(values.file, 'utf8') : await readStdin();
-      io.out(`${JSON.stringify(scanForCli(text, opts))}\n`);
+      io.out(`${JSON.stringify(scanned(text, values.indirect === true))}\n`);
       return 0;
     }
     if (sub === 'eval') {
-      const file = positionals[0];
+      const file = values.file ?? positionals[0];
       if (!file) {
         io.err('keel guard eval: name a .jsonl file\n');
         return 2;
       }
-      const report = evaluate(
-        jsonlRows(readFileSync(file, 'utf8'), file),
-        injectionEvalDetector({ routeByKind: values.route === true }),
+      const rows = jsonlRows(readFileSync(file, 'utf8'), file);
+      const report = evaluate(rows, injectionEvalDetector({ routeByKind: values.route === true }));
+      const gateway = gatewayRates(
+        rows,
+        (kind) => values.route === true && kind !== undefined && INDIRECT_ROW_KINDS.includes(kind),
       );
-      io.out(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatEvalReport(report));
+      io.out(
+        values.json
+          ? `${JSON.stringify({ ...report, gateway }, null, 2)}\n`
+          : formatEvalReport(report) + formatGatewayRates(gateway),
+      );
       return 0;
     }
   } catch (e) {

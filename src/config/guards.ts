@@ -6,6 +6,16 @@ import { z } from 'zod';
  * placeholders go upstream, originals come back in the answer), `flag` (allow and record) or `off`.
  */
 const action = z.enum(['block', 'redact', 'mask', 'flag', 'off']);
+
+/**
+ * One scale for every injection decision. Detectors report a calibrated score where 0.5 is the tuned
+ * decision point: `keel guard scan` calls a text `flagged` from there, and the gateway records a
+ * `flag` from there. A `block` policy blocks only from `threshold` (default INJECTION_BLOCK_AT), the
+ * scores it is confident of; between the two it flags. Without a policy threshold, both numbers are
+ * the same everywhere (CLI, gateway, strictness comparisons).
+ */
+export const INJECTION_FLAG_AT = 0.5;
+export const INJECTION_BLOCK_AT = 0.85;
 const decision = z.enum(['block', 'flag', 'off']);
 
 /** An external classifier for high-risk use cases: POST {"text"} → {"score": 0..1}. */
@@ -23,7 +33,7 @@ const external = z
   })
   .strict();
 
-/** `threshold`: the score at or above which `block` blocks (default 0.85); lower scores over 0.5 are flagged. */
+/** `threshold`: the score at or above which `block` blocks (default INJECTION_BLOCK_AT); lower scores from INJECTION_FLAG_AT are flagged. */
 const injection = z
   .object({
     input: decision.default('block'),
@@ -35,7 +45,8 @@ const indirect = z
   .object({ input: decision.default('flag'), threshold: z.number().min(0).max(1).optional() })
   .strict();
 const pii = z.object({ input: action.default('flag'), output: action.default('off') }).strict();
-const secrets = z.object({ input: action.default('flag'), output: action.default('flag') }).strict();
+/** Secrets typed into prompts are masked by default: the provider never sees them, the caller's answer gets them back. */
+const secrets = z.object({ input: action.default('mask'), output: action.default('flag') }).strict();
 const leak = z.object({ output: z.enum(['block', 'redact', 'flag', 'off']).default('block') }).strict();
 const tools = z
   .object({
@@ -53,11 +64,15 @@ export const guardPolicySchema = z
     injection: injection.default({ input: 'block' }),
     indirect_injection: indirect.default({ input: 'flag' }),
     pii: pii.default({ input: 'flag', output: 'off' }),
-    secrets: secrets.default({ input: 'flag', output: 'flag' }),
+    secrets: secrets.default({ input: 'mask', output: 'flag' }),
     leak: leak.default({ output: 'block' }),
     tools: tools.default({ action: 'block', validate_arguments: true }),
-    /** Insert a canary token into the system prompt and block answers that repeat it. */
-    canary: z.boolean().default(false),
+    /**
+     * Append a canary token to the system prompt (requests without one carry none) and treat answers
+     * that repeat it as a leak (`leak.output`). The token is derived from the prompt, so the same
+     * prompt keeps the same token and providers' prompt caches keep working.
+     */
+    canary: z.boolean().default(true),
     /**
      * Honour the application's context marks (<keel:context>…</keel:context>, user messages named
      * `context`, `document`, `retrieval`, `rag`): marked text is screened as retrieved content

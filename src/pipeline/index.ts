@@ -21,7 +21,7 @@ import { authorizeEndpoint, authorizeRequest, authorizeToolCall } from './author
 import type { RequestContext } from './context.js';
 import { type CallEstimate, choicesOf, estimateChatCall, estimateEmbeddingsCall } from './estimate.js';
 import { failureMode } from './failure-policy.js';
-import { checkExternal } from './guard/external.js';
+import { checkExternal, type ExternalOutcome } from './guard/external.js';
 import { createStreamGuard, screenOutput } from './guard/output.js';
 import { guardRequest } from './guard/stage.js';
 import { verifyToolArguments } from './guard/tools.js';
@@ -51,6 +51,8 @@ export interface PipelineDeps extends AdmitDeps {
   schemas?: SchemaPool;
   /** Metrics, traces, request logs: told about every finished request. */
   observers?: readonly UsageObserver[];
+  /** Told how each call to a policy's external injection classifier ended and how long it took. */
+  onExternalClassifier?: (outcome: ExternalOutcome, seconds: number) => void;
   /** Told when an upstream's reported usage was not believed and Keel's estimate billed instead. */
   onImplausibleUsage?: (ctx: RequestContext, reason: string) => void;
   perfNow: () => number;
@@ -192,7 +194,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const before = ctx.guardEvents.length;
     const fallback = failureMode(deps.config.failure_policy, ctx, 'guards') === 'closed' ? 'block' : 'allow';
     try {
-      await checkExternal(chat, policy, ctx.guardEvents, fallback);
+      await checkExternal(chat, policy, ctx.guardEvents, fallback, deps.onExternalClassifier);
     } finally {
       for (let i = before; i < ctx.guardEvents.length; i++) {
         const ev = ctx.guardEvents[i]!;

@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 /** Seconds. Cache hits answer in milliseconds, long generations take minutes. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
 const TTFT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30];
+/** Seconds. A classifier on the same host answers in milliseconds; the default timeout is 2 s. */
+const EXTERNAL_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
 
 export type MetricFamilies = ReturnType<typeof metricFamilies>;
 
@@ -81,6 +83,13 @@ export function metricFamilies(registry: Registry, beforeScrape: () => void, usa
       name: 'keel_guard_decisions_total',
       help: 'Guard detector decisions, by detector, direction (input or output) and action taken.',
       labelNames: ['detector', 'direction', 'action'],
+      registers,
+    }),
+    guardExternal: new Histogram({
+      name: 'keel_guard_external_seconds',
+      help: 'Time the external injection classifier took, by outcome: below or above its threshold, timeout, or error (unreachable, bad status or answer).',
+      labelNames: ['outcome'],
+      buckets: EXTERNAL_BUCKETS,
       registers,
     }),
     budgetRefusals: new Counter({

@@ -9,6 +9,8 @@ export interface KeelMetrics {
   observe(event: UsageEvent): void;
   /** Called by the guard stage for each detector that decided something. */
   recordGuardDecision(detector: string, direction: GuardDirection, action: string): void;
+  /** One call to a policy's external injection classifier: how it ended and how long it took. */
+  recordGuardExternal(outcome: ExternalOutcome, seconds: number): void;
   /**
    * A store that could not answer a check: the call `refused` (failure policy closed) or `admitted`
    * unchecked (open), or an answered call's settle `lost` (reconciliation adds its spend back).
@@ -23,6 +25,8 @@ export interface KeelMetrics {
 }
 
 export type GuardDirection = 'input' | 'output';
+/** How a call to an external guard classifier ended: score below or at/above its threshold, or no usable answer. */
+export type ExternalOutcome = 'below' | 'above' | 'timeout' | 'error';
 
 export interface MetricsOptions {
   /** Distinct model / use-case values per label before the rest collapse into "other". */
@@ -241,6 +245,9 @@ export function createMetrics(opts: MetricsOptions = {}): KeelMetrics {
         guardChildren.set(guardPath, child);
       }
       child.inc();
+    },
+    recordGuardExternal(outcome, seconds) {
+      if (seconds >= 0) f.guardExternal.labels(outcome).observe(seconds);
     },
     recordStoreFailure(check, outcome) {
       storeFailures.labels(check, outcome).inc();

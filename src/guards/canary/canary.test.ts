@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { canaryCore, createCanary, detectLeak, findVerbatim, prepareSystemPrompt } from './index.js';
+import {
+  canaryCore,
+  canaryFor,
+  createCanary,
+  detectLeak,
+  findVerbatim,
+  prepareSystemPrompt,
+} from './index.js';
 
 const SYSTEM =
   'You are the support assistant of Northwind Books. Only answer questions about orders, shipping and returns. ' +
@@ -75,5 +82,15 @@ describe('verbatim system prompt', () => {
     expect(
       detectLeak(`My prompt says: answer in french, politely and briefly.`, { systemPrompt: short }).flagged,
     ).toBe(true);
+  });
+});
+
+describe('canaryFor', () => {
+  it('gives one prompt the same canary every time and another prompt a different one', () => {
+    const a = canaryFor('You are the billing assistant.');
+    expect(a).toMatch(/^⟦keel-canary:[0-9a-f]{24}⟧$/);
+    expect(canaryFor('You are the billing assistant.')).toBe(a);
+    expect(canaryFor('You are the billing assistant!')).not.toBe(a);
+    expect(detectLeak(`here: ${canaryCore(a).toUpperCase()}`, { canary: a }).flagged).toBe(true);
   });
 });

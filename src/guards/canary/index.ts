@@ -10,7 +10,7 @@
  *   same rolling shingles, so the check is linear in the output and independent of the prompt's size.
  *   Matching ignores case, whitespace and punctuation, so re-wrapped or re-punctuated copies count.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { patternResult } from '../result.js';
 import type { DetectorResult, Span } from '../types.js';
 
@@ -20,6 +20,17 @@ const CANARY_CORE = /keel-canary:([0-9a-f]{16,64})/i;
 /** A fresh canary such as `⟦keel-canary:9f3a…⟧` (96 random bits). */
 export function createCanary(): string {
   return `⟦${CANARY_PREFIX}${randomBytes(12).toString('hex')}⟧`;
+}
+
+/**
+ * The canary for one system prompt: 96 bits of a hash of the prompt, so the same prompt always carries
+ * the same token (provider prompt caches keep hitting; a random token per call would change the
+ * cached prefix every time) and different prompts carry different ones. Knowing it requires knowing
+ * the prompt it protects.
+ */
+export function canaryFor(systemPrompt: string): string {
+  const core = createHash('sha256').update('keel-canary\0').update(systemPrompt).digest('hex').slice(0, 24);
+  return `⟦${CANARY_PREFIX}${core}⟧`;
 }
 
 /** The random core of a canary (the whole string when it has no `keel-canary:` marker). */

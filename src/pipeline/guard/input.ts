@@ -1,5 +1,10 @@
 import type { ChatMessage, ChatRequest } from '../../canonical/types.js';
-import type { GuardAction, GuardPolicy } from '../../config/guards.js';
+import {
+  type GuardAction,
+  type GuardPolicy,
+  INJECTION_BLOCK_AT,
+  INJECTION_FLAG_AT,
+} from '../../config/guards.js';
 import { KeelError } from '../../errors.js';
 import {
   detectIndirectInjection,
@@ -65,14 +70,6 @@ export function screenInput(
   return masked ? session.restore : null;
 }
 
-/**
- * Score at or above which a `block` policy blocks, unless the policy sets its own threshold. Scores
- * between the detector's decision point (0.5) and this are recorded as `flag`: short, ordinary
- * prompts ("tell me a joke") can land just over 0.5, and a gateway that refuses them gets turned
- * off; confident detections — every signature hit, most real attacks — score far higher.
- */
-const DEFAULT_BLOCK_AT = 0.85;
-
 function checkInjection(
   text: string,
   indirectMessage: boolean,
@@ -110,8 +107,10 @@ function decide(
   index: number,
   events: GuardEvent[],
 ): void {
-  const blockAt = threshold ?? DEFAULT_BLOCK_AT;
-  if (!r.flagged && r.score < blockAt) return;
+  // Short, ordinary prompts ("tell me a joke") can land just over the decision point, and a gateway
+  // that refuses them gets turned off: only confident scores block, the rest are recorded as flags.
+  const blockAt = threshold ?? INJECTION_BLOCK_AT;
+  if (r.score < INJECTION_FLAG_AT && r.score < blockAt) return;
   const effective = action === 'block' && r.score >= blockAt ? 'block' : 'flag';
   events.push(event(detector, 'input', effective, r, index));
   if (effective === 'block') throw blocked(detector, r);

@@ -1,6 +1,6 @@
 import type { ChatRequest } from '../../canonical/types.js';
 import type { GuardPolicy } from '../../config/guards.js';
-import { createCanary } from '../../guards/index.js';
+import { canaryFor } from '../../guards/canary/index.js';
 import type { SchemaPool } from '../../schemas/index.js';
 import { screenInput, systemPromptOf } from './input.js';
 import type { OutputContext } from './output.js';
@@ -24,8 +24,9 @@ export function guardRequest(
 ): GuardState {
   let canary: string | null = null;
   const system = req.messages.find((m) => m.role === 'system');
+  // The canary rides in the system prompt: a request without one has nothing to leak and gets none.
   if (policy.canary && system) {
-    canary = createCanary();
+    canary = canaryFor(systemPromptOf(req.messages));
     const part = system.content.find((p) => p.type === 'text');
     // A line of its own, so a model that repeats its instructions repeats the canary too.
     if (part && part.type === 'text') part.text = `${part.text}\n\n${canary}`;

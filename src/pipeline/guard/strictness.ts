@@ -1,4 +1,4 @@
-import type { GuardPolicy } from '../../config/guards.js';
+import { type GuardPolicy, INJECTION_BLOCK_AT } from '../../config/guards.js';
 
 /**
  * How strict a guard policy is, dimension by dimension, so a policy a caller could select by
@@ -15,7 +15,6 @@ import type { GuardPolicy } from '../../config/guards.js';
  * `strictest(a, b)` takes the stricter value of each dimension: a policy at least as strict as both.
  */
 const RANK: Record<string, number> = { off: 0, flag: 1, mask: 2, redact: 3, strip: 4, block: 5 };
-const DEFAULT_BLOCK_AT = 0.85;
 
 function stricterAction<T extends string>(a: T, b: T): T {
   return (RANK[b] ?? 0) > (RANK[a] ?? 0) ? b : a;
@@ -23,7 +22,7 @@ function stricterAction<T extends string>(a: T, b: T): T {
 
 function lowerThreshold(a: number | undefined, b: number | undefined): number | undefined {
   if (a === undefined && b === undefined) return undefined;
-  return Math.min(a ?? DEFAULT_BLOCK_AT, b ?? DEFAULT_BLOCK_AT);
+  return Math.min(a ?? INJECTION_BLOCK_AT, b ?? INJECTION_BLOCK_AT);
 }
 
 function intersect(a: string[] | undefined, b: string[] | undefined): string[] | undefined {

@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * Builds scripts/guards/data/benign-instructions.jsonl, the benign instruction-following evaluation set,
+ * from checked-out copies of two public repositories (commits pinned in README.md beside this file):
+ *
+ *   node scripts/guards/data/build-benign-instructions.mjs \
+ *     --followbench DIR --llmbar DIR [--shared ../shared/data/guard] [--out FILE]
+ *
+ * Deterministic: no randomness, input order kept, the Chinese subset chosen by a content hash. Rows that
+ * duplicate or nearly duplicate a row of the shared guard corpora (train, extra, dev) are dropped so the
+ * set measures prompts the detector was not fitted on.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    followbench: { type: 'string' },
+    llmbar: { type: 'string' },
+    shared: { type: 'string', default: '../shared/data/guard' },
+    out: { type: 'string', default: 'scripts/guards/data/benign-instructions.jsonl' },
+  },
+});
+if (!values.followbench || !values.llmbar) {
+  process.stderr.write(
+    'usage: build-benign-instructions.mjs --followbench DIR --llmbar DIR [--shared DIR]\n',
+  );
+  process.exit(2);
+}
+
+/** @param {string} file */
+const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
+
+// FollowBench: every English instruction of the five constraint categories a user writes in their own
+// turn. "example" is left out: its rows are few-shot transcripts, not one user's instruction.
+const FB_CATEGORIES = ['format', 'style', 'situation', 'content', 'mixed'];
+// The Chinese files translate the English ones; a hash-chosen third of format and style adds another
+// language without repeating every English row.
+const FB_ZH_CATEGORIES = ['format', 'style'];
+const ZH_KEEP_MOD = 3;
+
+/** @type {{text: string, source: string}[]} */
+const candidates = [];
+for (const cat of FB_CATEGORIES) {
+  for (const row of readJson(join(values.followbench, 'data', `${cat}_constraints.json`)))
+    candidates.push({ text: row.instruction, source: `followbench/${cat}` });
+}
+for (const cat of FB_ZH_CATEGORIES) {
+  for (const row of readJson(join(values.followbench, 'data_zh', `${cat}_constraints.json`))) {
+    const h = createHash('sha256').update(row.instruction).digest();
+    if (h.readUInt32BE(0) % ZH_KEEP_MOD === 0)
+      candidates.push({ text: row.instruction, source: `followbench-zh/${cat}` });
+  }
+}
+// LLMBar: the constraint case study (explicit output rules such as fixed words at fixed positions) and
+// the natural set (ordinary user requests, many with a length or format requirement).
+for (const [dir, source] of [
+  ['Dataset/CaseStudy/Constraint', 'llmbar/constraint'],
+  ['Dataset/LLMBar/Natural', 'llmbar/natural'],
+]) {
+  for (const row of readJson(join(values.llmbar, dir, 'dataset.json')))
+    candidates.push({ text: row.input, source });
+}
+
+/** @param {string} s */
+const norm = (s) => s.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+// Word 8-grams; CJK text has no spaces, so it falls back to character 8-grams.
+/** @param {string} s */
+function grams(s) {
+  const n = norm(s);
+  const units = /[\u3000-\u9fff]/.test(n) ? [...n.replace(/\s/g, '')] : n.split(' ');
+  const out = new Set();
+  for (let i = 0; i + 8 <= units.length; i++) out.add(units.slice(i, i + 8).join(' '));
+  return out;
+}
+
+/** @type {Set<string>} */
+const sharedExact = new Set();
+/** @type {Map<string, number[]>} */
+const gramIndex = new Map();
+/** @type {number[]} */
+const sharedSizes = [];
+for (const name of ['train', 'extra', 'dev']) {
+  const lines = readFileSync(join(values.shared, `${name}.jsonl`), 'utf8').split('\n');
+  for (const line of lines) {
+    if (!line.trim()) continue;
+    const { text } = JSON.parse(line);
+    sharedExact.add(norm(text));
+    const g = grams(text);
+    const id = sharedSizes.push(g.size) - 1;
+    for (const k of g) {
+      const list = gramIndex.get(k);
+      if (list) list.push(id);
+      else gramIndex.set(k, [id]);
+    }
+  }
+}
+
+// Same rule as the shared corpora used against each other: Jaccard ≥ 0.6, or one text holding ≥ 80 %
+// of the other's 8-grams.
+/** @param {string} text */
+function nearShared(text) {
+  if (sharedExact.has(norm(text))) return true;
+  const g = grams(text);
+  if (g.size === 0) return false;
+  /** @type {Map<number, number>} */
+  const overlap = new Map();
+  for (const k of g) for (const id of gramIndex.get(k) ?? []) overlap.set(id, (overlap.get(id) ?? 0) + 1);
+  for (const [id, inter] of overlap) {
+    const other = sharedSizes[id];
+    if (inter / (g.size + other - inter) >= 0.6 || inter / Math.min(g.size, other) >= 0.8) return true;
+  }
+  return false;
+}
+
+const seen = new Set();
+/** @type {Record<string, {kept: number, dropped: number}>} */
+const stats = {};
+const out = [];
+for (const c of candidates) {
+  const text = c.text.trim();
+  stats[c.source] ??= { kept: 0, dropped: 0 };
+  const s = stats[c.source];
+  const key = norm(text);
+  if (!text || seen.has(key) || nearShared(text)) {
+    s.dropped++;
+    continue;
+  }
+  seen.add(key);
+  s.kept++;
+  out.push(JSON.stringify({ text, label: 'benign', source: c.source, kind: 'instruction' }));
+}
+writeFileSync(values.out, `${out.join('\n')}\n`);
+for (const [source, s] of Object.entries(stats))
+  process.stdout.write(`${source.padEnd(24)} kept ${String(s.kept).padStart(4)}  dropped ${s.dropped}\n`);
+process.stdout.write(`${out.length} rows -> ${values.out}\n`);
