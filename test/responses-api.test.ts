@@ -325,6 +325,17 @@ describe('streaming', () => {
       }),
     ]);
   });
+  it('an upstream cut mid-stream ends with an error event, not response.completed', async () => {
+    oai.enqueue({ text: 'one two three four five', cutAfter: 3 });
+    const stream = await client.responses.create({ model: 'gpt-4o', input: 'count', stream: true });
+    const seen: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const ev of stream) seen.push(ev);
+    expect(seen.map((e) => e.type)).toContain('response.output_text.delta');
+    expect(seen.map((e) => e.type)).not.toContain('response.completed');
+    const last = seen.at(-1);
+    expect(last?.type).toBe('error');
+    expect(last).toMatchObject({ code: 'stream_interrupted', sequence_number: seen.length - 1 });
+  });
 });
 
 describe('refusals in the OpenAI error shape', () => {
