@@ -42,18 +42,17 @@ function sentMessages(up: FakeUpstream): Record<string, unknown>[] {
 describe('responses.create', () => {
   it('answers text with instructions and records usage under the responses endpoint', async () => {
     oai.enqueue({ text: 'Bonjour', usage: { input: 40, output: 3, cached: 32, reasoning: 1 } });
-    const { data, response } = await client.responses
-      .create({
-        model: 'gpt-4o',
-        instructions: 'Answer in French.',
-        input: 'Hello',
-        max_output_tokens: 64,
-        temperature: 0.3,
-        top_p: 0.9,
-        metadata: { ticket: 'T-1' },
-        reasoning: { effort: 'low' },
-      })
-      .withResponse();
+    const call = client.responses.create({
+      model: 'gpt-4o',
+      instructions: 'Answer in French.',
+      input: 'Hello',
+      max_output_tokens: 64,
+      temperature: 0.3,
+      top_p: 0.9,
+      metadata: { ticket: 'T-1' },
+      reasoning: { effort: 'low' },
+    });
+    const { data, response } = await call.withResponse();
     expect(data.object).toBe('response');
     expect(data.id).toMatch(/^resp_/);
     expect(data.status).toBe('completed');

@@ -1,7 +1,8 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Database } from './db.js';
+import { type Database, openDatabase } from './db.js';
 import { createResponseStore, type ResponseStore, type StoredResponse } from './responses.js';
-import { STORES } from './testkit.js';
+import { SQLITE, STORES } from './testkit.js';
 
 const T0 = 1_800_000_000_000;
 const DAY = 86_400_000;
@@ -19,20 +20,18 @@ function stored(id: string, keyId: string | null, createdAt = T0): StoredRespons
 }
 
 describe.each(STORES)('response store on $name', (backend) => {
+  let clock = T0;
   let database: Database;
   let store: ResponseStore;
-  let clock = T0;
-
+  // One store per suite, emptied and given a fresh clock before each case.
   beforeAll(async () => {
     database = await backend.open();
   });
-  afterAll(async () => {
-    await database?.close();
-  });
+  afterAll(() => database?.close());
   beforeEach(async () => {
-    await database.db.deleteFrom('responses').execute();
     clock = T0;
     store = createResponseStore(database, { now: () => clock });
+    await database.db.deleteFrom('responses').execute();
   });
 
   it('keeps a response for the key that made it, and for no other', async () => {
@@ -67,5 +66,45 @@ describe.each(STORES)('response store on $name', (backend) => {
     await store.save(stored('resp_new', 'key_1', clock));
     const ids = (await database.db.selectFrom('responses').select('id').execute()).map((r) => r.id);
     expect(ids).toEqual(['resp_new']);
+  });
+});
+
+describe('response store on a SQLite file another connection is writing', () => {
+  let database: Database;
+  let other: BetterSqlite3.Database;
+
+  beforeAll(async () => {
+    const url = await SQLITE.fresh();
+    database = await openDatabase(url);
+    other = new BetterSqlite3(url.slice('sqlite:'.length));
+  });
+  afterAll(async () => {
+    other?.close();
+    await database?.close();
+  });
+
+  it('waits for the lock on timers, never in SQLite on the event loop', async () => {
+    const store = createResponseStore(database);
+    other.exec('begin immediate');
+    const t0 = performance.now();
+    const saving = store.save(stored('resp_busy', 'key_1', Date.now()));
+    // The first attempt met the lock and gave up at once (a busy handler would sleep here ≥100 ms).
+    expect(performance.now() - t0).toBeLessThan(50);
+    await new Promise((r) => setTimeout(r, 30));
+    other.exec('commit');
+    await saving;
+    expect(await store.get('resp_busy', 'key_1')).not.toBeNull();
+  });
+
+  it('gives up with the lock still held after its bounded retries', async () => {
+    const store = createResponseStore(database);
+    other.exec('begin immediate');
+    try {
+      await expect(store.save(stored('resp_stuck', 'key_1', Date.now()))).rejects.toMatchObject({
+        code: 'SQLITE_BUSY',
+      });
+    } finally {
+      other.exec('commit');
+    }
   });
 });

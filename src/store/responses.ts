@@ -1,4 +1,5 @@
-import type { Database } from './db.js';
+import type BetterSqlite3 from 'better-sqlite3';
+import { type Database, sqliteHandleOf } from './db.js';
 
 /** One stored Responses API answer. JSON values are kept as given (OpenAI wire form). */
 export interface StoredResponse {
@@ -31,10 +32,47 @@ export interface ResponseStore {
 
 /** How often save() also purges expired rows, at most. */
 const PURGE_EVERY_MS = 60_000;
+/** SQLite: waits between attempts while another connection holds the write lock (~0.4 s in all). */
+const BUSY_RETRIES_MS = [2, 5, 10, 20, 40, 80, 120, 150];
+
+const INSERT =
+  'insert into responses (id, key_id, created_at, expires_at, context, input, response) values (?, ?, ?, ?, ?, ?, ?)';
+
+function isBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}
+
+/**
+ * A write on the event loop's SQLite connection that never sleeps in SQLite's busy handler (which
+ * would hold every request while the writer thread commits a batch): busy_timeout 0 for the write,
+ * and the wait for the lock is a timer between attempts instead.
+ */
+async function writeWithoutBusyWait(
+  sqlite: BetterSqlite3.Database,
+  write: () => void,
+  retries: readonly number[] = BUSY_RETRIES_MS,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const before = sqlite.pragma('busy_timeout', { simple: true }) as number;
+    sqlite.pragma('busy_timeout = 0');
+    try {
+      return write();
+    } catch (e) {
+      const delay = retries[attempt];
+      if (!isBusy(e) || delay === undefined) throw e;
+      await new Promise((r) => setTimeout(r, delay));
+    } finally {
+      sqlite.pragma(`busy_timeout = ${before}`);
+    }
+  }
+}
 
 export function createResponseStore(database: Database, opts: { now?: () => number } = {}): ResponseStore {
   const { db } = database;
   const now = opts.now ?? Date.now;
+  const sqlite = sqliteHandleOf(database);
+  let insert: BetterSqlite3.Statement | undefined;
   let lastPurge = 0;
 
   function owned(id: string, keyId: string | null) {
@@ -43,28 +81,48 @@ export function createResponseStore(database: Database, opts: { now?: () => numb
   }
 
   async function purge(): Promise<number> {
-    lastPurge = now();
-    const r = await db.deleteFrom('responses').where('expires_at', '<=', lastPurge).executeTakeFirst();
-    return Number(r.numDeletedRows);
+    const at = now();
+    let deleted = 0;
+    if (sqlite)
+      // One attempt: a purge that meets the lock is left to the next save.
+      await writeWithoutBusyWait(sqlite, () => {
+        deleted = sqlite.prepare('delete from responses where expires_at <= ?').run(at).changes;
+      }, []);
+    else {
+      const r = await db.deleteFrom('responses').where('expires_at', '<=', at).executeTakeFirst();
+      deleted = Number(r.numDeletedRows);
+    }
+    lastPurge = at;
+    return deleted;
   }
 
   return {
     async save(r) {
-      await db
-        .insertInto('responses')
-        .values({
-          id: r.id,
-          key_id: r.keyId,
-          created_at: r.createdAt,
-          expires_at: r.expiresAt,
-          context: JSON.stringify(r.context),
-          input: JSON.stringify(r.input),
-          response: JSON.stringify(r.response),
-        })
-        .execute();
+      const context = JSON.stringify(r.context);
+      const input = JSON.stringify(r.input);
+      const response = JSON.stringify(r.response);
+      if (sqlite) {
+        insert ??= sqlite.prepare(INSERT);
+        const stmt = insert;
+        await writeWithoutBusyWait(sqlite, () => {
+          stmt.run(r.id, r.keyId, r.createdAt, r.expiresAt, context, input, response);
+        });
+      } else
+        await db
+          .insertInto('responses')
+          .values({
+            id: r.id,
+            key_id: r.keyId,
+            created_at: r.createdAt,
+            expires_at: r.expiresAt,
+            context,
+            input,
+            response,
+          })
+          .execute();
       // Expired rows go on the write path, bounded by time: no background job, and reads filter
-      // them out meanwhile.
-      if (now() - lastPurge >= PURGE_EVERY_MS) await purge();
+      // them out meanwhile. A purge that fails (the lock was busy) is tried again at the next save.
+      if (now() - lastPurge >= PURGE_EVERY_MS) await purge().catch(() => undefined);
     },
     async get(id, keyId) {
       const row = await owned(id, keyId).executeTakeFirst();

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { StoreDialect } from '../schema.js';
 
 /**
@@ -11,20 +11,20 @@ import type { StoreDialect } from '../schema.js';
 export function responsesMigration(_dialect: StoreDialect) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema
-        .createTable('responses')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('key_id', 'text')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('expires_at', 'bigint', (c) => c.notNull())
-        .addColumn('context', 'text', (c) => c.notNull())
-        .addColumn('input', 'text', (c) => c.notNull())
-        .addColumn('response', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('responses_expires_at').on('responses').column('expires_at').execute();
+      // The same DDL on SQLite and PostgreSQL: bigint epoch ms, JSON as text.
+      await sql`create table responses (
+        id text primary key,
+        key_id text,
+        created_at bigint not null,
+        expires_at bigint not null,
+        context text not null,
+        input text not null,
+        response text not null
+      )`.execute(db);
+      await sql`create index responses_expires_at on responses (expires_at)`.execute(db);
     },
     async down(db: Kysely<unknown>): Promise<void> {
-      await db.schema.dropTable('responses').execute();
+      await sql`drop table responses`.execute(db);
     },
   };
 }
