@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { textOf } from './fakes/common.js';
 import type { FakeUpstream } from './fakes/index.js';
-import { arr, obj, standardConfig } from './helpers/fixtures.js';
+import { arr, obj, openaiClient, standardConfig } from './helpers/fixtures.js';
 import { setupGateway } from './helpers/gateway.js';
 import { eventually, type StartedKeel } from './helpers/keel.js';
 
@@ -77,9 +77,12 @@ describe('Vercel AI SDK default provider (createOpenAI()(model) → /v1/response
     expect(await lastRow(true)).toMatchObject({ endpoint: 'responses', status: 200, outputTokens: 3 });
   });
 
-  it('tools: the model calls a tool, the SDK runs it and sends the result back', async () => {
+  it('tools: the model calls a tool, the SDK runs it and sends the result back (with an item_reference)', async () => {
     oai.enqueue(
-      { toolCalls: [{ id: 'call_ai1', name: 'weather', arguments: '{"city":"Paris"}' }] },
+      {
+        text: 'Let me check.',
+        toolCalls: [{ id: 'call_ai1', name: 'weather', arguments: '{"city":"Paris"}' }],
+      },
       { text: 'It is 21 degrees in Paris.' },
     );
     const r = await generateText({
@@ -103,9 +106,14 @@ describe('Vercel AI SDK default provider (createOpenAI()(model) → /v1/response
     expect(obj(fn.parameters).properties).toEqual({ city: { type: 'string' } });
     const msgs = sentMessages(oai);
     expect(msgs.map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
+    // The SDK sends the stored first answer back as an item_reference: Keel resolves it.
+    expect(textOf(msgs[1]?.content)).toBe('Let me check.');
     expect(arr(msgs[1]?.tool_calls)[0]).toMatchObject({ id: 'call_ai1', function: { name: 'weather' } });
     expect(msgs[2]).toMatchObject({ tool_call_id: 'call_ai1' });
     expect(JSON.parse(textOf(msgs[2]?.content))).toEqual({ city: 'Paris', temp: 21 });
+    const firstId = r.steps[0]?.response.id ?? '';
+    const items = await openaiClient(keel.url).responses.inputItems.list(r.steps[1]?.response.id ?? '');
+    expect(items.data.map((i) => i.id)).toContain(`msg_${firstId.slice('resp_'.length)}_o0`);
   });
 
   it('streamText with tools: the tool call streams through the typed events', async () => {
