@@ -125,6 +125,10 @@ describe('Responses request → canonical chat request', () => {
       param: 'input[0].type',
     });
     expect(refusal(() => parseResponsesBody({ model: 'm' }))).toMatchObject({ param: 'input' });
+    const metadata = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v']));
+    expect(refusal(() => parseResponsesBody({ model: 'm', input: 'x', metadata }))).toMatchObject({
+      param: 'metadata',
+    });
   });
 
   it('refuses previous_response_id and item_reference when responses are not kept', async () => {

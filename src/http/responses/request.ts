@@ -53,7 +53,11 @@ const bodySchema = z.strictObject({
   max_output_tokens: z.int().min(1).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
-  metadata: z.record(z.string().max(64), z.string().max(512)).nullish(),
+  // OpenAI's bounds: at most 16 pairs, keys up to 64 characters, values up to 512.
+  metadata: z
+    .record(z.string().max(64), z.string().max(512))
+    .refine((m) => Object.keys(m).length <= 16, 'at most 16 key-value pairs')
+    .nullish(),
   reasoning: z
     .strictObject({
       effort: z.enum(EFFORTS).nullish(),
