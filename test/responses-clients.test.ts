@@ -191,6 +191,22 @@ describe('LangChain ChatOpenAI with useResponsesApi', () => {
     expect(await lastRow(false)).toMatchObject({ endpoint: 'responses', status: 200, inputTokens: 15 });
   });
 
+  it('tools (bindTools) and structured output (withStructuredOutput)', async () => {
+    oai.enqueue({ toolCalls: [{ id: 'call_lc', name: 'weather', arguments: '{"city":"Rome"}' }] });
+    const weather = { name: 'weather', description: 'Weather', schema: z.object({ city: z.string() }) };
+    const msg = await chat().bindTools([weather]).invoke('Weather in Rome?');
+    expect(msg.tool_calls).toEqual([
+      expect.objectContaining({ id: 'call_lc', name: 'weather', args: { city: 'Rome' } }),
+    ]);
+    expect(obj(obj(arr(obj(oai.last().body).tools)[0]).function).name).toBe('weather');
+
+    const structured = await chat()
+      .withStructuredOutput(z.object({ echo: z.string() }), { name: 'echo' })
+      .invoke('shape this');
+    expect(structured).toEqual({ echo: 'shape this' });
+    expect(obj(obj(oai.last().body).response_format).type).toBe('json_schema');
+  });
+
   it('stream', async () => {
     oai.enqueue({ text: 'chunked reply', usage: { input: 6, output: 2 } });
     let text = '';
