@@ -30,18 +30,14 @@ describe('Responses request → canonical chat request', () => {
         { type: 'function_call_output', call_id: 'b', output: '-3' },
       ],
     });
-    expect(req.messages).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'Weather in Paris and Oslo?' }] },
-      {
-        role: 'assistant',
-        content: [{ type: 'text', text: 'Checking.' }],
-        toolCalls: [
-          { id: 'a', name: 'w', arguments: '{"c":"Paris"}' },
-          { id: 'b', name: 'w', arguments: '{"c":"Oslo"}' },
-        ],
-      },
-      { role: 'tool', content: [{ type: 'text', text: '21' }], toolCallId: 'a' },
-      { role: 'tool', content: [{ type: 'text', text: '-3' }], toolCallId: 'b' },
+    const paris = { id: 'a', name: 'w', arguments: '{"c":"Paris"}' };
+    const oslo = { id: 'b', name: 'w', arguments: '{"c":"Oslo"}' };
+    expect(req.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'tool']);
+    expect(req.messages[1]?.toolCalls).toEqual([paris, oslo]);
+    expect(req.messages[1]?.content).toEqual([{ type: 'text', text: 'Checking.' }]);
+    expect(req.messages.slice(2).map((m) => [m.toolCallId, m.content])).toEqual([
+      ['a', [{ type: 'text', text: '21' }]],
+      ['b', [{ type: 'text', text: '-3' }]],
     ]);
   });
 
