@@ -11,10 +11,12 @@ import { Lifecycle } from './http/lifecycle.js';
 import { metricsRoute } from './http/metrics-route.js';
 import { openaiRoutes } from './http/openai/routes.js';
 import { outcomeRoutes } from './http/outcomes.js';
+import { responsesRoutes } from './http/responses/routes.js';
 import type { AppEnv } from './http/types.js';
 import { defaultUiDir, uiRoutes } from './http/ui.js';
 import type { Pipeline } from './pipeline/index.js';
 import type { Router } from './routing/types.js';
+import type { ResponseStore } from './store/responses.js';
 import type { Logger } from './telemetry/logger.js';
 import type { KeelMetrics } from './telemetry/metrics.js';
 import type { OutcomeService } from './value/outcomes/service.js';
@@ -32,6 +34,8 @@ export interface AppDeps {
   metrics: KeelMetrics;
   /** Outcomes and feedback reported by applications (`/v1/outcomes`, `/v1/feedback`). */
   outcomes: OutcomeService;
+  /** Stored Responses API answers; null when `responses.retention_days` is 0. */
+  responses?: { store: ResponseStore; retentionDays: number } | null;
   /** Called by close(): providers, writers, the store. */
   onClose: () => Promise<void>;
 }
@@ -64,6 +68,18 @@ export function createApp(deps: AppDeps): KeelApp {
   if (config.telemetry.metrics_enabled)
     app.route('/', metricsRoute(deps.metrics, { token: config.telemetry.metrics_token }));
   app.route('/v1', openaiRoutes({ pipeline, router, maxBodyBytes, trustProxy, lifecycle }));
+  app.route(
+    '/v1',
+    responsesRoutes({
+      pipeline,
+      store: deps.responses?.store ?? null,
+      retentionDays: deps.responses?.retentionDays ?? 0,
+      maxBodyBytes,
+      trustProxy,
+      lifecycle,
+      onStoreError: (err, responseId) => logger.warn({ err, responseId }, 'response not stored'),
+    }),
+  );
   app.route('/v1', anthropicRoutes({ pipeline, maxBodyBytes, trustProxy, lifecycle }));
   app.route('/v1', outcomeRoutes({ pipeline, outcomes: deps.outcomes, trustProxy }));
   app.route('/api', deps.adminApi);

@@ -23,6 +23,7 @@ import { createChangeWatcher } from './store/changes.js';
 import { createCounters } from './store/counters/index.js';
 import { openDatabase, SERVING_BUSY_TIMEOUT_MS } from './store/db.js';
 import { createLeaderLease } from './store/lease.js';
+import { createResponseStore } from './store/responses.js';
 import { spanExtra } from './telemetry/genai.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { createMetrics } from './telemetry/metrics.js';
@@ -239,6 +240,10 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     ),
     metrics,
     outcomes: value.outcomes,
+    responses:
+      config.responses.retention_days > 0
+        ? { store: createResponseStore(database), retentionDays: config.responses.retention_days }
+        : null,
     services: { database, usage, audit, keys, value },
     logger,
     onClose: async () => {

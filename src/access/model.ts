@@ -4,6 +4,8 @@ export type EndpointScope = (typeof ENDPOINTS)[number];
 
 const PATHS: Record<string, EndpointScope> = {
   '/v1/chat/completions': 'chat',
+  // The Responses API is served under the chat scope (pipeline/authorize.ts scopeOf).
+  '/v1/responses': 'chat',
   '/v1/messages': 'messages',
   '/v1/embeddings': 'embeddings',
   '/v1/models': 'models',

@@ -299,6 +299,14 @@ export const configSchema = z
       })
       .strict()
       .default({ poll_ms: 500, lease_poll_ms: 1500 }),
+    /** The Responses API (`/v1/responses`): how long stored responses are kept, per key. */
+    responses: z
+      .object({
+        /** Days a stored response stays readable (previous_response_id, GET); 0 = never stored. */
+        retention_days: z.number().int().min(0).max(3650).default(30),
+      })
+      .strict()
+      .default({ retention_days: 30 }),
     guards: guardsSchema.default({ enabled: true, policies: {}, use_cases: {}, keys: {} }),
     /**
      * What a call does when the store behind a check cannot answer (docs/deployment.md, "When the

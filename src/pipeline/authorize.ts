@@ -26,6 +26,15 @@ export function authorizeEndpoint(
     throw denied('endpoints', `This API key may not call the ${endpoint} endpoint.`);
 }
 
+/**
+ * The endpoint scope a route is checked against. The Responses API is another wire for the same
+ * capability as chat completions, so a key's `chat` scope covers it: keys made before it existed
+ * keep working from the AI SDK's default provider.
+ */
+export function scopeOf(endpoint: RequestContext['endpoint']): EndpointScope {
+  return endpoint === 'responses' ? 'chat' : endpoint;
+}
+
 /** Model, use case, max tokens and declared tools, checked against the key before any spend. */
 export function authorizeRequest(ctx: RequestContext, model: string, chat: ChatRequest | undefined): void {
   const s = ctx.principal?.scopes;

@@ -30,7 +30,8 @@ export interface RequestContext {
   receivedAt: number;
   /** performance.now() at arrival, for latency. */
   startedAt: number;
-  endpoint: 'chat' | 'messages' | 'embeddings';
+  /** `responses` is served under the key's `chat` endpoint scope (scopeOf). */
+  endpoint: 'chat' | 'messages' | 'embeddings' | 'responses';
   apiShape: 'openai' | 'anthropic';
   /** Client-supplied headers the pipeline may read (lower-case names). */
   headers: Record<string, string | undefined>;

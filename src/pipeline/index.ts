@@ -17,7 +17,7 @@ import type { UsageSink } from '../store/types.js';
 import { type AdmitDeps, admit, release } from './admit.js';
 import { attribute } from './attribute.js';
 import type { Authenticator } from './authenticate.js';
-import { authorizeEndpoint, authorizeRequest, authorizeToolCall } from './authorize.js';
+import { authorizeEndpoint, authorizeRequest, authorizeToolCall, scopeOf } from './authorize.js';
 import type { RequestContext } from './context.js';
 import { type CallEstimate, choicesOf, estimateChatCall, estimateEmbeddingsCall } from './estimate.js';
 import { failureMode } from './failure-policy.js';
@@ -154,7 +154,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       attributionRules.check(ctx);
       if (chat) choicesOf(chat);
       authorizeRequest(ctx, model, chat);
-      if (chat && deps.schemas) await checkRequestSchemas(chat, ctx.apiShape, deps.schemas);
+      if (chat && deps.schemas)
+        await checkRequestSchemas(
+          chat,
+          ctx.endpoint === 'responses' ? 'responses' : ctx.apiShape,
+          deps.schemas,
+        );
       await admit(deps, ctx, model, estimate);
       // The reservation assumed the default output limit: send it upstream, or a call with no
       // max_tokens (a reasoning model above all) could produce more than was reserved.
@@ -238,7 +243,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       };
       try {
         ctx.principal = await deps.authenticate(init.headers);
-        authorizeEndpoint(ctx.principal, init.endpoint, init.clientIp);
+        authorizeEndpoint(ctx.principal, scopeOf(init.endpoint), init.clientIp);
       } catch (e) {
         ctx.attribution = attribute(ctx.headers, ctx.principal, undefined);
         finish(ctx, 0, e, null);

@@ -11,18 +11,27 @@ import { InvalidSchemaError, type SchemaPool } from '../schemas/index.js';
  */
 export async function checkRequestSchemas(
   req: ChatRequest,
-  shape: 'openai' | 'anthropic',
+  shape: 'openai' | 'anthropic' | 'responses',
   schemas: SchemaPool,
 ): Promise<void> {
   const checks: Array<Promise<void>> = [];
   const tools = req.tools ?? [];
   for (let i = 0; i < tools.length; i++) {
-    const param = shape === 'anthropic' ? `tools.${i}.input_schema` : `tools[${i}].function.parameters`;
+    const param =
+      shape === 'anthropic'
+        ? `tools.${i}.input_schema`
+        : shape === 'responses'
+          ? `tools[${i}].parameters`
+          : `tools[${i}].function.parameters`;
     checks.push(check(schemas, tools[i]?.parameters, 'draft-07', param));
   }
   if (req.responseFormat?.type === 'json_schema') {
     const param =
-      shape === 'anthropic' ? 'output_config.format.schema' : 'response_format.json_schema.schema';
+      shape === 'anthropic'
+        ? 'output_config.format.schema'
+        : shape === 'responses'
+          ? 'text.format.schema'
+          : 'response_format.json_schema.schema';
     checks.push(check(schemas, req.responseFormat.schema, '2020-12', param));
   }
   // All settle before the first refusal (in request order) is thrown: none is left unobserved.

@@ -157,7 +157,19 @@ export interface MonitorStatusTable {
   last_run: Int8;
 }
 
+/** Stored Responses API answers (012_responses); JSON text columns in OpenAI's wire form. */
+export interface ResponsesTable {
+  id: string;
+  key_id: string | null;
+  created_at: Int8;
+  expires_at: Int8;
+  context: string;
+  input: string;
+  response: string;
+}
+
 export interface KeelSchema extends ValueSchema, DataSchema, SessionSchema {
+  responses: ResponsesTable;
   monitor_windows: MonitorWindowsTable;
   monitor_references: MonitorReferencesTable;
   monitor_status: MonitorStatusTable;

@@ -6,7 +6,7 @@ export interface UsageEvent {
   requestId: string;
   /** Epoch milliseconds when the request arrived. */
   ts: number;
-  endpoint: 'chat' | 'messages' | 'embeddings';
+  endpoint: 'chat' | 'messages' | 'embeddings' | 'responses';
   apiShape: 'openai' | 'anthropic';
   stream: boolean;
   modelRequested: string;

@@ -36,6 +36,7 @@ const STATE_TABLES = [
   'data_prompt_templates',
   'data_prompt_versions',
   'monitor_references',
+  'responses',
 ] as const;
 
 export interface FuzzKeel {

@@ -88,7 +88,7 @@ const CASE_TIMEOUT_MS = 15_000;
 
 /** 5xx a gateway may rightly answer when its upstream fails; the fake answers, but guards may still refuse an answer. */
 const UPSTREAM_STATUSES = new Set([502, 503, 504]);
-const PROXIED = new Set(['/v1/chat/completions', '/v1/messages', '/v1/embeddings']);
+const PROXIED = new Set(['/v1/chat/completions', '/v1/messages', '/v1/embeddings', '/v1/responses']);
 
 function fail(req: FuzzRequest, what: string, detail: string): never {
   throw new Error(`${what}\n  ${describeRequest(req)}\n  ${detail.slice(0, 1500)}`);

@@ -63,11 +63,43 @@ const messages: fc.Arbitrary<JValue> = fc
     }),
   );
 
+const responses: fc.Arbitrary<JValue> = fc
+  .record({
+    model: fc.constantFrom('gpt-4o', 'claude'),
+    stream: opt(fc.boolean()),
+    store: opt(fc.boolean()),
+    tools: opt(schema.map((s) => fromPlain([{ type: 'function', name: 'get_weather', parameters: s }]))),
+    text: opt(
+      fc.oneof(
+        plain({ format: { type: 'json_object' } }),
+        schema.map((s) => fromPlain({ format: { type: 'json_schema', name: 'r', schema: s, strict: true } })),
+      ),
+    ),
+    input: fc.constantFrom<unknown>('Weather in Oslo?', [
+      { role: 'user', content: [{ type: 'input_text', text: 'Weather in Oslo?' }] },
+      { type: 'function_call', call_id: 'c1', name: 'get_weather', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'c1', output: 'sunny' },
+    ]),
+  })
+  .map((r) =>
+    compact({
+      model: r.model,
+      input: fromPlain(r.input),
+      instructions: fromPlain('Be brief.'),
+      max_output_tokens: 16,
+      stream: r.stream,
+      store: r.store,
+      tools: r.tools,
+      text: r.text,
+    }),
+  );
+
 /** A valid (or nearly valid) body per route, as the starting point for mutations. */
 export function templates(known: Known): Record<string, fc.Arbitrary<JValue>> {
   return {
     'POST /v1/chat/completions': chat,
     'POST /v1/messages': messages,
+    'POST /v1/responses': responses,
     'POST /v1/embeddings': fc
       .constantFrom<unknown>('hello', ['a', 'b'], [1, 2, 3], [[1, 2]])
       .chain((input) =>

@@ -11,6 +11,7 @@ import { durableRecordsMigration } from './008_durable_records.js';
 import { clusterMigration } from './009_cluster.js';
 import { changeVersionsMigration } from './010_change_versions.js';
 import { budgetLeasesMigration } from './011_budget_leases.js';
+import { responsesMigration } from './012_responses.js';
 import { sessionsMigration } from './013_sessions.js';
 
 /**
@@ -32,6 +33,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '009_cluster': clusterMigration(dialect),
         '010_change_versions': changeVersionsMigration(dialect),
         '011_budget_leases': budgetLeasesMigration(dialect),
+        '012_responses': responsesMigration(dialect),
         '013_sessions': sessionsMigration(dialect),
       };
     },
