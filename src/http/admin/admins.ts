@@ -1,4 +1,4 @@
-import { publicAdmin } from '../../access/admin.js';
+import { publicAdmin, publicAdminWithToken } from '../../access/admin.js';
 import { invalid } from '../../access/validate.js';
 import { KeelError } from '../../errors.js';
 import { created, defineGroup, route } from './api/declare.js';
@@ -26,7 +26,7 @@ export const adminsApi = defineGroup({
         caller.actor,
       );
       // The only time the token is shown; Keel keeps its SHA-256.
-      return created({ id: admin.id, token, ...publicAdmin(admin) });
+      return created(publicAdminWithToken(admin, token));
     },
     list: async (c) => {
       const includeRevoked = ['true', '1'].includes(c.req.query('include_revoked') ?? '');

@@ -48,10 +48,17 @@ function snake(k: string): string {
   return k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
 }
 
-function usageJson(e: UsageEvent): Record<string, unknown> {
+type Snake<S extends string> = S extends `${infer H}${infer T}`
+  ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${Snake<T>}`
+  : S;
+
+/** A usage event as GET /usage lists it: its fields in snake_case. */
+type UsageEventJson = { [K in keyof UsageEvent as Snake<K & string>]: UsageEvent[K] };
+
+function usageJson(e: UsageEvent): UsageEventJson {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(e)) out[snake(k)] = v;
-  return out;
+  return out as UsageEventJson;
 }
 
 function parseLimit(v: string | undefined): number | undefined {

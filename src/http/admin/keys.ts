@@ -1,4 +1,4 @@
-import { publicKey, type VirtualKey } from '../../access/model.js';
+import { publicKey, publicKeyWithSecret } from '../../access/model.js';
 import type { KeyInput } from '../../access/store.js';
 import { checkGraceSeconds, invalid } from '../../access/validate.js';
 import { KeelError } from '../../errors.js';
@@ -47,11 +47,6 @@ export function toKeyInput(body: Record<string, unknown>): Partial<KeyInput> {
   return out as Partial<KeyInput>;
 }
 
-/** The only responses that carry a key value: create and rotate. */
-function withSecret(key: VirtualKey, secret: string) {
-  return { id: key.id, key: secret, ...publicKey(key) };
-}
-
 export const keysApi = defineGroup({
   title: 'keys',
   routes: {
@@ -68,7 +63,7 @@ export const keysApi = defineGroup({
       const input = toKeyInput(await readAdminBody(c.req.raw));
       if (input.name === undefined) throw invalid('name', 'name is required.');
       const { key, secret } = await keys.create(input as KeyInput, admin.actor);
-      return created(withSecret(key, secret));
+      return created(publicKeyWithSecret(key, secret));
     },
     list: async (c) => {
       const includeRevoked = ['true', '1'].includes(c.req.query('include_revoked') ?? '');
@@ -90,7 +85,7 @@ export const keysApi = defineGroup({
       const grace = checkGraceSeconds(body.grace_s ?? config.access.rotation_grace_s);
       const { key, secret } = await keys.rotate(params.id, grace, admin.actor);
       return {
-        ...withSecret(key, secret),
+        ...publicKeyWithSecret(key, secret),
         // The store stamps updatedAt with the rotation time; earlier rotations may end sooner.
         previous_key_expires_at: new Date(key.updatedAt + grace * 1000).toISOString(),
       };

@@ -61,7 +61,7 @@ function useCaseOf(qs: Record<string, string>): string | undefined {
 }
 
 /** Measures as the API shows them: USD rounded past float noise, latency percentiles, rates. */
-function measuresJson(m: UsageMeasures): Record<string, number | null> {
+function measuresJson(m: UsageMeasures) {
   const q = (p: number) => {
     const v = histogramQuantile(m.hist, p);
     return v === null ? null : Math.round(v * 1000) / 1000;
@@ -173,7 +173,9 @@ export const reportsApi = defineGroup({
           )
           .map((r) => ({
             ...(r.t !== null ? { period_start: new Date(r.t).toISOString() } : {}),
-            ...Object.fromEntries(dims.map((d) => [d, dimJson(r.dims[d])])),
+            ...(Object.fromEntries(dims.map((d) => [d, dimJson(r.dims[d])])) as Partial<
+              Record<Dimension, string | null>
+            >),
             ...measuresJson(r.m),
           }));
 
@@ -217,7 +219,7 @@ export const reportsApi = defineGroup({
           from: new Date(from).toISOString(),
           to: new Date(to).toISOString(),
           data: rows.map((r) => ({
-            [by]: r.id,
+            ...(by === 'user' ? { user: r.id } : { feature: r.id }),
             requests: r.requests,
             cost_usd: r.cost_usd,
             unpriced: r.unpriced,
