@@ -29,13 +29,15 @@ export interface RouteSpec {
   query?: z.ZodType;
   /** Parsed from the JSON body (read with the admin body rules: JSON content type, size cap). */
   body?: z.ZodType;
+  /** No body at all is read as `{}`. */
+  optionalBody?: boolean;
 }
 
 /** A route spec on one line: `route('GET', '/keys/:id', 'viewer', 'One virtual key')`. */
 export function route<
   const M extends AdminMethod,
   const P extends string,
-  const I extends Pick<RouteSpec, 'query' | 'body'>,
+  const I extends Pick<RouteSpec, 'query' | 'body' | 'optionalBody'>,
 >(
   method: M,
   path: P,
