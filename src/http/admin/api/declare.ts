@@ -59,6 +59,9 @@ export interface RouteInput<S extends RouteSpec> {
   admin: AdminPrincipal;
 }
 
+/** The input of a handler written apart from its declaration, from the schemas it declares. */
+export type InputOf<I extends Pick<RouteSpec, 'query' | 'body'>> = RouteInput<RouteSpec & I>;
+
 /** A handler's answer with a status other than 200. */
 export interface Reply<T> {
   readonly reply: true;

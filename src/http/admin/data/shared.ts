@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { z } from 'zod';
 import { ContractError } from '../../../data/contracts/schema.js';
 import type { DataServices } from '../../../data/index.js';
 import { DataJobError } from '../../../data/jobs.js';
@@ -54,12 +55,19 @@ export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export const str = (v: unknown, field: string, required = false): string | undefined => {
-  if (v === undefined || v === null) {
-    if (required) throw invalid(`${field} is required.`, field);
-    return undefined;
-  }
-  if (typeof v !== 'string' || v.length === 0 || v.length > 4096)
-    throw invalid(`${field} must be a non-empty string.`, field);
-  return v;
-};
+/** A string field of a data route's body: 1 to 4096 characters. */
+export function textField(field: string) {
+  const bad = `${field} must be a non-empty string.`;
+  return z
+    .string({
+      error: (iss) => (iss.input === undefined || iss.input === null ? `${field} is required.` : bad),
+    })
+    .min(1, bad)
+    .max(4096, bad);
+}
+
+/** The same, optional: absent or null is undefined. */
+export const optionalText = (field: string) =>
+  textField(field)
+    .nullish()
+    .transform((v) => v ?? undefined);
