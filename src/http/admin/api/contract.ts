@@ -31,9 +31,9 @@ export type RotatedKey = ResponseOf<typeof keysApi, 'rotate'>;
 export type AdminList = ResponseOf<typeof adminsApi, 'list'>;
 export type AdminInfo = Item<AdminList>;
 
+export type VerifyResult = ResponseOf<typeof auditApi, 'verify'>;
 export type AuditPage = ResponseOf<typeof auditApi, 'list'>;
 export type AuditEntry = Item<AuditPage>;
-export type VerifyResult = ResponseOf<typeof auditApi, 'verify'>;
 
 export type UseCaseList = ResponseOf<typeof useCasesApi, 'list'>;
 export type UseCaseInfo = Item<UseCaseList>;
@@ -61,8 +61,7 @@ export type TopRow = Item<TopReport>;
 export type RefusalReport = ResponseOf<typeof reportsApi, 'refusals'>;
 export type KeyActivityReport = ResponseOf<typeof reportsApi, 'keys'>;
 export type KeyActivity = Item<KeyActivityReport>;
-export type SecurityEventList = ResponseOf<typeof securityApi, 'events'>;
-export type SecurityEvent = Item<SecurityEventList>;
+export type SecurityEvent = Item<ResponseOf<typeof securityApi, 'events'>>;
 
 export type DatasetList = ResponseOf<typeof dataApi, 'listDatasets'>;
 export type DatasetInfo = Item<DatasetList>;

@@ -32,6 +32,23 @@ export function text(message: string, max: number) {
   return z.string({ error: message }).min(1, message).max(max, message);
 }
 
+/** A required string field of a body: 1 to 4096 characters. */
+export function textField(field: string) {
+  const bad = `${field} must be a non-empty string.`;
+  return z
+    .string({
+      error: (iss) => (iss.input === undefined || iss.input === null ? `${field} is required.` : bad),
+    })
+    .min(1, bad)
+    .max(4096, bad);
+}
+
+/** The same, optional: absent or null is undefined. */
+export const optionalText = (field: string) =>
+  textField(field)
+    .nullish()
+    .transform((v) => v ?? undefined);
+
 /** A field the route requires, its value checked further on (by the store, which owns the rule). */
 export function required(message: string) {
   return z.custom<unknown>((v) => v !== undefined, message);

@@ -9,17 +9,8 @@ import { STAT_TESTS } from '../../../data/drift/stattests.js';
 import { checkJob, driftJob, type JobDeps } from '../../../data/jobs.js';
 import { KeelError } from '../../../errors.js';
 import { created, type InputOf } from '../api/declare.js';
-import {
-  actorOf,
-  type Ctx,
-  type DataRoutesDeps,
-  guarded,
-  invalid,
-  iso,
-  optionalText,
-  pathParam,
-  textField,
-} from './shared.js';
+import { optionalText, textField } from '../api/inputs.js';
+import { actorOf, type Ctx, type DataRoutesDeps, guarded, invalid, iso, pathParam } from './shared.js';
 
 function publicDataset(d: Dataset) {
   return {

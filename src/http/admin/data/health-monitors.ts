@@ -3,7 +3,8 @@ import { validateOutput } from '../../../data/contracts/output.js';
 import { KeelError } from '../../../errors.js';
 import { SchemaPool } from '../../../schemas/index.js';
 import type { InputOf } from '../api/declare.js';
-import { actorOf, type Ctx, type DataRoutesDeps, pathParam, textField } from './shared.js';
+import { textField } from '../api/inputs.js';
+import { actorOf, type Ctx, type DataRoutesDeps, pathParam } from './shared.js';
 
 /** The declared inputs of the health and monitor routes (data/index.ts). */
 export const healthMonitorInputs = {

@@ -2,18 +2,8 @@ import { z } from 'zod';
 import { parseNode } from '../../../data/lineage/graph.js';
 import { KeelError } from '../../../errors.js';
 import { created, type InputOf } from '../api/declare.js';
-import { wholeNumber } from '../api/inputs.js';
-import {
-  actorOf,
-  type Ctx,
-  type DataRoutesDeps,
-  guarded,
-  invalid,
-  iso,
-  optionalText,
-  pathParam,
-  textField,
-} from './shared.js';
+import { optionalText, textField, wholeNumber } from '../api/inputs.js';
+import { actorOf, type Ctx, type DataRoutesDeps, guarded, invalid, iso, pathParam } from './shared.js';
 
 const node = (field: string) =>
   textField(field).refine((v) => parseNode(v) !== null, `${field} is not a lineage node id.`);

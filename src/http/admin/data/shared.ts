@@ -1,5 +1,4 @@
 import type { Context } from 'hono';
-import { z } from 'zod';
 import { ContractError } from '../../../data/contracts/schema.js';
 import type { DataServices } from '../../../data/index.js';
 import { DataJobError } from '../../../data/jobs.js';
@@ -54,20 +53,3 @@ export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
     throw e;
   }
 }
-
-/** A string field of a data route's body: 1 to 4096 characters. */
-export function textField(field: string) {
-  const bad = `${field} must be a non-empty string.`;
-  return z
-    .string({
-      error: (iss) => (iss.input === undefined || iss.input === null ? `${field} is required.` : bad),
-    })
-    .min(1, bad)
-    .max(4096, bad);
-}
-
-/** The same, optional: absent or null is undefined. */
-export const optionalText = (field: string) =>
-  textField(field)
-    .nullish()
-    .transform((v) => v ?? undefined);
