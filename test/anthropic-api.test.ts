@@ -1,13 +1,13 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { textOf } from './fakes/common.js';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
+import type { FakeUpstream } from './fakes/index.js';
 import { anthropicClient, arr, obj, standardConfig } from './helpers/fixtures.js';
-import { type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { setupGateway } from './helpers/gateway.js';
+import { type StartedKeel, TEST_ENV } from './helpers/keel.js';
 
 // anthropic SDK → Keel → fake Anthropic: same family both sides, so the upstream sees what the client sent.
 
-let oai: FakeUpstream;
 let ant: FakeUpstream;
 let keel: StartedKeel;
 let client: Anthropic;
@@ -18,21 +18,13 @@ const WEATHER: Anthropic.Tool = {
   input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
 };
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  keel = await startKeel(standardConfig({ openai: oai, anthropic: ant }));
-  client = anthropicClient(keel.url);
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
-beforeEach(() => {
-  oai.reset();
-  ant.reset();
-});
+setupGateway(
+  (up) => standardConfig(up),
+  (g) => {
+    ({ ant, keel } = g);
+    client = anthropicClient(keel.url);
+  },
+);
 
 describe('messages', () => {
   it('creates a message with a system prompt and reports cache usage in Anthropic terms', async () => {
