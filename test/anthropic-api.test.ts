@@ -2,7 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import { textOf } from './fakes/common.js';
 import type { FakeUpstream } from './fakes/index.js';
-import { anthropicClient, arr, obj, standardConfig } from './helpers/fixtures.js';
+import { ANTHROPIC_WEATHER_TOOL, arr, obj, standardConfig } from './helpers/fixtures.js';
 import { setupGateway } from './helpers/gateway.js';
 import { type StartedKeel, TEST_ENV } from './helpers/keel.js';
 
@@ -12,17 +12,10 @@ let ant: FakeUpstream;
 let keel: StartedKeel;
 let client: Anthropic;
 
-const WEATHER: Anthropic.Tool = {
-  name: 'get_weather',
-  description: 'Current weather for a city',
-  input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-};
-
 setupGateway(
   (up) => standardConfig(up),
   (g) => {
-    ({ ant, keel } = g);
-    client = anthropicClient(keel.url);
+    ({ ant, keel, anthropic: client } = g);
   },
 );
 
@@ -93,7 +86,7 @@ describe('messages', () => {
     const first = await client.messages.create({
       model: 'claude',
       max_tokens: 200,
-      tools: [WEATHER],
+      tools: [ANTHROPIC_WEATHER_TOOL],
       tool_choice: { type: 'any' },
       messages: [{ role: 'user', content: 'Weather in Lima?' }],
     });
@@ -103,13 +96,13 @@ describe('messages', () => {
       { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Lima' } },
     ]);
     const sent = obj(ant.last().body);
-    expect(sent.tools).toMatchObject([WEATHER]);
+    expect(sent.tools).toMatchObject([ANTHROPIC_WEATHER_TOOL]);
     expect(sent.tool_choice).toMatchObject({ type: 'any' });
 
     const second = await client.messages.create({
       model: 'claude',
       max_tokens: 200,
-      tools: [WEATHER],
+      tools: [ANTHROPIC_WEATHER_TOOL],
       messages: [
         { role: 'user', content: 'Weather in Lima?' },
         { role: 'assistant', content: first.content },
@@ -183,7 +176,7 @@ describe('streaming', () => {
     const stream = client.messages.stream({
       model: 'claude',
       max_tokens: 100,
-      tools: [WEATHER],
+      tools: [ANTHROPIC_WEATHER_TOOL],
       messages: [{ role: 'user', content: 'Weather in Kyiv?' }],
     });
     let json = '';

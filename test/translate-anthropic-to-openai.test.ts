@@ -2,7 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import { textOf } from './fakes/common.js';
 import type { FakeUpstream } from './fakes/index.js';
-import { anthropicClient, arr, obj, standardConfig } from './helpers/fixtures.js';
+import { ANTHROPIC_WEATHER_TOOL, anthropicClient, arr, obj, standardConfig } from './helpers/fixtures.js';
 import { setupGateway } from './helpers/gateway.js';
 import { type StartedKeel, TEST_ENV } from './helpers/keel.js';
 
@@ -12,12 +12,6 @@ import { type StartedKeel, TEST_ENV } from './helpers/keel.js';
 let oai: FakeUpstream;
 let keel: StartedKeel;
 let client: Anthropic;
-
-const WEATHER: Anthropic.Tool = {
-  name: 'get_weather',
-  description: 'Current weather for a city',
-  input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-};
 
 setupGateway(
   (up) => standardConfig(up),
@@ -89,7 +83,7 @@ describe('non-streaming', () => {
     const first = await client.messages.create({
       model: 'gpt-4o',
       max_tokens: 200,
-      tools: [WEATHER],
+      tools: [ANTHROPIC_WEATHER_TOOL],
       tool_choice: { type: 'any' },
       messages: [{ role: 'user', content: 'Weather in Lima?' }],
     });
@@ -100,7 +94,7 @@ describe('non-streaming', () => {
         function: {
           name: 'get_weather',
           description: 'Current weather for a city',
-          parameters: WEATHER.input_schema,
+          parameters: ANTHROPIC_WEATHER_TOOL.input_schema,
         },
       },
     ]);
@@ -117,7 +111,7 @@ describe('non-streaming', () => {
     await client.messages.create({
       model: 'gpt-4o',
       max_tokens: 200,
-      tools: [WEATHER],
+      tools: [ANTHROPIC_WEATHER_TOOL],
       tool_choice: { type: 'tool', name: 'get_weather' },
       messages: [
         { role: 'user', content: 'Weather in Lima?' },
@@ -170,7 +164,7 @@ describe('streaming', () => {
     const stream = client.messages.stream({
       model: 'gpt-4o',
       max_tokens: 100,
-      tools: [WEATHER],
+      tools: [ANTHROPIC_WEATHER_TOOL],
       messages: [{ role: 'user', content: 'Kyiv?' }],
     });
     const final = await stream.finalMessage();

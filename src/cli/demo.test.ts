@@ -6,23 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../store/db.js';
 import { DAY } from './demo/history.js';
 import { runDemo } from './demo.js';
-import type { Io } from './main.js';
+import { captureIo } from './testkit.js';
 
-function io(env: Io['env']): Io & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    env,
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
+const io = captureIo;
 
 describe('keel demo', () => {
   let dir = '';

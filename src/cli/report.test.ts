@@ -5,27 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../store/db.js';
 import { createOutcomeService } from '../value/outcomes/service.js';
 import { usageEvent, writeEvents } from '../value/testkit.js';
-import type { Io } from './main.js';
 import { runReport } from './report.js';
+import { captureIo } from './testkit.js';
 import { runUseCases } from './usecases.js';
 
 const MARCH = Date.UTC(2026, 2, 1);
 
-function io(): Io & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    env: {},
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
+const io = () => captureIo();
 
 describe('keel usecases and keel report', () => {
   let dir = '';
