@@ -3,7 +3,6 @@ import { KeelError } from '../../errors.js';
 import { parseCreate, parsePatch, publicUseCase, USE_CASE_STAGES } from '../../value/usecases/model.js';
 import { created, defineGroup, route } from './api/declare.js';
 import { oneOf } from './api/inputs.js';
-import { readAdminBody } from './body.js';
 
 const REASON = 'reason must be a string of at most 500 characters.';
 
@@ -11,7 +10,10 @@ const REASON = 'reason must be a string of at most 500 characters.';
 export const useCasesApi = defineGroup({
   title: 'use cases',
   routes: {
-    create: route('POST', '/use-cases', 'operator', 'Register a use case'),
+    // The use case's fields are checked by its model (parseCreate), as for keel.yaml.
+    create: route('POST', '/use-cases', 'operator', 'Register a use case', {
+      body: z.record(z.string(), z.unknown()),
+    }),
     list: route('GET', '/use-cases', 'viewer', 'List use cases (`stage`)', {
       query: z.object({
         stage: oneOf(USE_CASE_STAGES, 'stage must be one of pilot, production, paused, retired.').optional(),
@@ -32,8 +34,8 @@ export const useCasesApi = defineGroup({
   },
   needs: (s) => s.value?.useCases,
   handlers: (useCases) => ({
-    create: async (c, { admin }) => {
-      const { id, patch } = parseCreate(await readAdminBody(c.req.raw));
+    create: async (_c, { body, admin }) => {
+      const { id, patch } = parseCreate(body);
       return created(publicUseCase(await useCases.create(id, patch, admin.actor)));
     },
     list: async (_c, { query: { stage } }) => {

@@ -96,6 +96,8 @@ export function parseInput<S extends z.ZodType>(
       { param: unknownKey },
     );
   const issue = r.error.issues[0];
+  if (issue?.code === 'invalid_type' && issue.path.length === 0)
+    throw new KeelError('invalid_request', 'The request body must be a JSON object.');
   const param = issue?.path[0];
   throw new KeelError('invalid_request', issue?.message ?? 'Invalid request.', {
     param: typeof param === 'string' ? param.slice(0, 64) : null,

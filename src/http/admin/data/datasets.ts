@@ -70,6 +70,7 @@ export const datasetInputs = {
     schema: z.unknown().optional(),
     format: optionalText('format'),
   }),
+  upload: z.object({ format: z.string().optional() }),
   check: z.strictObject({
     contract: z.union([z.string(), z.record(z.string(), z.unknown())], { error: CONTRACT_REQUIRED }),
     version: optionalText('version'),
@@ -168,11 +169,11 @@ export function datasetHandlers(deps: DataRoutesDeps) {
     },
 
     /** Upload the bytes of a new version (CSV, TSV or JSON lines) as the request body. */
-    uploadVersion: async (c: Ctx) => {
+    uploadVersion: async (c: Ctx, { query }: InputOf<{ query: Inputs['upload'] }>) => {
       const name = pathParam(c, 'name');
       const type = (c.req.header('content-type') ?? '').toLowerCase();
       const requested =
-        c.req.query('format') ??
+        query.format ??
         (type.includes('ndjson') || type.includes('jsonl')
           ? 'jsonl'
           : type.includes('tab-separated')

@@ -20,7 +20,9 @@ export const dataApi = defineGroup({
       body: datasetInputs.drift,
     }),
     getDataset: route('GET', '/datasets/:name', 'viewer', 'One dataset and its versions'),
-    uploadVersion: route('POST', '/datasets/:name/versions', 'operator', 'Upload a version as the body'),
+    uploadVersion: route('POST', '/datasets/:name/versions', 'operator', 'Upload a version as the body', {
+      query: datasetInputs.upload,
+    }),
     getVersion: route('GET', '/datasets/:name/versions/:version', 'viewer', 'One version with its profile'),
     results: route('GET', '/datasets/:name/versions/:version/results', 'viewer', 'Its results'),
     checkVersion: route('POST', '/datasets/:name/check', 'operator', 'Check against a contract', {
