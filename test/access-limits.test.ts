@@ -1,9 +1,10 @@
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KeyInput } from '../src/access/store.js';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
+import type { FakeUpstream } from './fakes/index.js';
 import { obj, openaiClient, standardConfig } from './helpers/fixtures.js';
-import { type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { setupGateway } from './helpers/gateway.js';
+import type { StartedKeel } from './helpers/keel.js';
 
 // Budgets and rate limits hold before the call: the call that would cross a limit is refused with
 // no upstream spend, and concurrent calls cannot jointly overspend.
@@ -13,28 +14,18 @@ const PRICES = { overrides: [{ model: 'gpt-4o', provider: 'oai', input: 1, outpu
 const PROMPT = { role: 'user', content: 'hello' };
 
 let oai: FakeUpstream;
-let ant: FakeUpstream;
 let keel: StartedKeel;
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  keel = await startKeel(
-    standardConfig(
-      { openai: oai, anthropic: ant },
-      { pricing: PRICES, budgets: [{ scope: 'use_case', id: 'capped', usd: 0.002, period: 'month' }] },
-    ),
-  );
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
-beforeEach(() => {
-  oai.reset();
-  ant.reset();
-});
+setupGateway(
+  (up) =>
+    standardConfig(up, {
+      pricing: PRICES,
+      budgets: [{ scope: 'use_case', id: 'capped', usd: 0.002, period: 'month' }],
+    }),
+  (g) => {
+    ({ oai, keel } = g);
+  },
+);
 
 async function newKey(input: Partial<KeyInput>): Promise<string> {
   return (await keel.app.services.keys.create({ name: 'limits', models: ['*'], ...input }, 'test')).secret;

@@ -1,9 +1,10 @@
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KeyInput } from '../src/access/store.js';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
+import type { FakeUpstream } from './fakes/index.js';
 import { obj, openaiClient, standardConfig, WEATHER_TOOL } from './helpers/fixtures.js';
-import { type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { setupGateway } from './helpers/gateway.js';
+import type { StartedKeel } from './helpers/keel.js';
 
 // Least privilege on /v1: a virtual key can do what it was granted and nothing else, and every
 // refusal says which scope refused it.
@@ -12,20 +13,12 @@ let oai: FakeUpstream;
 let ant: FakeUpstream;
 let keel: StartedKeel;
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  keel = await startKeel(standardConfig({ openai: oai, anthropic: ant }));
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
-beforeEach(() => {
-  oai.reset();
-  ant.reset();
-});
+setupGateway(
+  (up) => standardConfig(up),
+  (g) => {
+    ({ oai, ant, keel } = g);
+  },
+);
 
 async function newKey(input: Partial<KeyInput>): Promise<{ id: string; secret: string }> {
   const { key, secret } = await keel.app.services.keys.create({ name: 'test', ...input }, 'test');

@@ -1,38 +1,23 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { textOf } from './fakes/common.js';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
-import { anthropicClient, arr, obj, standardConfig } from './helpers/fixtures.js';
-import { type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import type { FakeUpstream } from './fakes/index.js';
+import { ANTHROPIC_WEATHER_TOOL, arr, obj, standardConfig } from './helpers/fixtures.js';
+import { setupGateway } from './helpers/gateway.js';
+import { type StartedKeel, TEST_ENV } from './helpers/keel.js';
 
 // anthropic SDK → Keel → fake Anthropic: same family both sides, so the upstream sees what the client sent.
 
-let oai: FakeUpstream;
 let ant: FakeUpstream;
 let keel: StartedKeel;
 let client: Anthropic;
 
-const WEATHER: Anthropic.Tool = {
-  name: 'get_weather',
-  description: 'Current weather for a city',
-  input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-};
-
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  keel = await startKeel(standardConfig({ openai: oai, anthropic: ant }));
-  client = anthropicClient(keel.url);
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
-beforeEach(() => {
-  oai.reset();
-  ant.reset();
-});
+setupGateway(
+  (up) => standardConfig(up),
+  (g) => {
+    ({ ant, keel, anthropic: client } = g);
+  },
+);
 
 describe('messages', () => {
   it('creates a message with a system prompt and reports cache usage in Anthropic terms', async () => {
@@ -102,7 +87,7 @@ describe('messages', () => {
     const first = await client.messages.create({
       model: 'claude',
       max_tokens: 200,
-      tools: [WEATHER],
+      tools: [ANTHROPIC_WEATHER_TOOL],
       tool_choice: { type: 'any' },
       messages: [{ role: 'user', content: 'Weather in Lima?' }],
     });
@@ -112,13 +97,13 @@ describe('messages', () => {
       { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Lima' } },
     ]);
     const sent = obj(ant.last().body);
-    expect(sent.tools).toMatchObject([WEATHER]);
+    expect(sent.tools).toMatchObject([ANTHROPIC_WEATHER_TOOL]);
     expect(sent.tool_choice).toMatchObject({ type: 'any' });
 
     const second = await client.messages.create({
       model: 'claude',
       max_tokens: 200,
-      tools: [WEATHER],
+      tools: [ANTHROPIC_WEATHER_TOOL],
       messages: [
         { role: 'user', content: 'Weather in Lima?' },
         { role: 'assistant', content: first.content },
@@ -192,7 +177,7 @@ describe('streaming', () => {
     const stream = client.messages.stream({
       model: 'claude',
       max_tokens: 100,
-      tools: [WEATHER],
+      tools: [ANTHROPIC_WEATHER_TOOL],
       messages: [{ role: 'user', content: 'Weather in Kyiv?' }],
     });
     let json = '';

@@ -1,9 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeUpstream } from './fakes/index.js';
 import { anthropicClient, CLIENT_KEY, obj, openaiClient, standardConfig } from './helpers/fixtures.js';
-import { type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { setupGateway } from './helpers/gateway.js';
+import { type StartedKeel, TEST_ENV } from './helpers/keel.js';
 
 // With client keys configured, /v1 needs a key; and no secret (provider key, client key) ever shows up in an
 // error body or a usage row, even when an upstream echoes it back.
@@ -18,32 +19,20 @@ let keel: StartedKeel;
 /** Every response body this file saw, checked for secrets at the end. */
 const seen: string[] = [];
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  keel = await startKeel(
-    standardConfig(
-      { openai: oai, anthropic: ant },
-      {
-        auth: {
-          keys: [
-            { name: 'app-one', key: CLIENT_KEY, use_case: 'chatbot', team: 'growth' },
-            { name: 'app-two', key: SECOND_KEY },
-          ],
-        },
+setupGateway(
+  (up) =>
+    standardConfig(up, {
+      auth: {
+        keys: [
+          { name: 'app-one', key: CLIENT_KEY, use_case: 'chatbot', team: 'growth' },
+          { name: 'app-two', key: SECOND_KEY },
+        ],
       },
-    ),
-  );
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
-beforeEach(() => {
-  oai.reset();
-  ant.reset();
-});
+    }),
+  (g) => {
+    ({ oai, ant, keel } = g);
+  },
+);
 
 async function call(path: string, headers: Record<string, string>, body?: unknown) {
   const res = await fetch(keel.url + path, {

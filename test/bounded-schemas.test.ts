@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SchemaCompiler } from '../src/schemas/index.js';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
+import type { FakeUpstream } from './fakes/index.js';
 import { obj, standardConfig } from './helpers/fixtures.js';
-import { type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { setupGateway } from './helpers/gateway.js';
+import { type StartedKeel, startKeel } from './helpers/keel.js';
 
 // Caller-supplied JSON Schemas cost bounded work: an unsafe one is refused with a 400 before any
 // upstream call (nothing billed), and a regex that backtracks for seconds in V8 is matched in
@@ -21,29 +22,17 @@ let oai: FakeUpstream;
 let ant: FakeUpstream;
 let keel: StartedKeel;
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  keel = await startKeel(
-    standardConfig(
-      { openai: oai, anthropic: ant },
-      {
-        guards: { policies: { default: { tools: { action: 'block', validate_arguments: true } } } },
-        // A loaded 2-core machine must not turn these legitimate compiles into refusals.
-        json_schema: { timeout_ms: 15_000 },
-      },
-    ),
-  );
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
-beforeEach(() => {
-  oai.reset();
-  ant.reset();
-});
+setupGateway(
+  (up) =>
+    standardConfig(up, {
+      guards: { policies: { default: { tools: { action: 'block', validate_arguments: true } } } },
+      // A loaded 2-core machine must not turn these legitimate compiles into refusals.
+      json_schema: { timeout_ms: 15_000 },
+    }),
+  (g) => {
+    ({ oai, ant, keel } = g);
+  },
+);
 
 /** /healthz asked again and again until stop(), which returns how long each answer took. */
 function probeHealth(): { stop(): Promise<number[]> } {

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KeyInput } from '../src/access/store.js';
 import { countTextTokens, IMAGE_TOKENS_MAX } from '../src/value/tokens.js';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
+import type { FakeUpstream } from './fakes/index.js';
 import { obj, standardConfig } from './helpers/fixtures.js';
-import { type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { setupGateway } from './helpers/gateway.js';
+import type { StartedKeel } from './helpers/keel.js';
 
 // Budgets and the key's max_tokens count everything a call can cost: every choice, tool
 // definitions and results, reasoning at its own rate, images at their largest, every item of an
@@ -25,26 +26,20 @@ let oai: FakeUpstream;
 let ant: FakeUpstream;
 let keel: StartedKeel;
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  const base = standardConfig({ openai: oai, anthropic: ant });
-  keel = await startKeel({
-    ...base,
-    models: [...(base.models as unknown[]), { name: 'o3', targets: [{ provider: 'oai', model: 'o3' }] }],
-    pricing: PRICES,
-    access: { default_max_output_tokens: DEFAULT_MAX_OUTPUT },
-  });
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
-beforeEach(() => {
-  oai.reset();
-  ant.reset();
-});
+setupGateway(
+  (up) => {
+    const base = standardConfig(up);
+    return {
+      ...base,
+      models: [...(base.models as unknown[]), { name: 'o3', targets: [{ provider: 'oai', model: 'o3' }] }],
+      pricing: PRICES,
+      access: { default_max_output_tokens: DEFAULT_MAX_OUTPUT },
+    };
+  },
+  (g) => {
+    ({ oai, ant, keel } = g);
+  },
+);
 
 async function newKey(input: Partial<KeyInput>): Promise<string> {
   return (await keel.app.services.keys.create({ name: 'dims', models: ['*'], ...input }, 'test')).secret;

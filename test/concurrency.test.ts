@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeUpstream } from './fakes/index.js';
 import { anthropicClient, openaiClient, standardConfig } from './helpers/fixtures.js';
-import { type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { setupGateway } from './helpers/gateway.js';
+import type { StartedKeel } from './helpers/keel.js';
 
 // Many calls at once, mixed shapes and providers: every one answered correctly, one usage row each.
 
@@ -9,18 +10,12 @@ let oai: FakeUpstream;
 let ant: FakeUpstream;
 let keel: StartedKeel;
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  keel = await startKeel(
-    standardConfig({ openai: oai, anthropic: ant }, { usage: { flush_interval_ms: 20, batch_size: 7 } }),
-  );
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
+setupGateway(
+  (up) => standardConfig(up, { usage: { flush_interval_ms: 20, batch_size: 7 } }),
+  (g) => {
+    ({ oai, ant, keel } = g);
+  },
+);
 
 describe('concurrency', () => {
   it('answers 120 mixed concurrent calls and records exactly one row per call', async () => {

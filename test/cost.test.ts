@@ -1,9 +1,10 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
-import { anthropicClient, openaiClient, standardConfig } from './helpers/fixtures.js';
-import { eventually, type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { FakeUpstream } from './fakes/index.js';
+import { standardConfig } from './helpers/fixtures.js';
+import { setupGateway } from './helpers/gateway.js';
+import { eventually, type StartedKeel } from './helpers/keel.js';
 
 // A scripted workload with fixed upstream usage; every cost is computed by hand below from the seed prices
 // (langfuse-default-model-prices.json, USD per token) or the config override (USD per 1M tokens).
@@ -18,29 +19,25 @@ let keel: StartedKeel;
 let openai: OpenAI;
 let anthropic: Anthropic;
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  const base = standardConfig({ openai: oai, anthropic: ant });
-  keel = await startKeel({
-    ...base,
-    models: [
-      ...(base.models as unknown[]),
-      { name: 'house-1', targets: [{ provider: 'oai', model: 'house-1' }] },
-      { name: 'mystery', targets: [{ provider: 'oai', model: 'mystery-model-xyz' }] },
-    ],
-    pricing: {
-      overrides: [{ model: 'house-1', provider: 'oai', input: 1.0, output: 2.0, cached_input: 0.5 }],
-    },
-  });
-  openai = openaiClient(keel.url);
-  anthropic = anthropicClient(keel.url);
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
+setupGateway(
+  (up) => {
+    const base = standardConfig(up);
+    return {
+      ...base,
+      models: [
+        ...(base.models as unknown[]),
+        { name: 'house-1', targets: [{ provider: 'oai', model: 'house-1' }] },
+        { name: 'mystery', targets: [{ provider: 'oai', model: 'mystery-model-xyz' }] },
+      ],
+      pricing: {
+        overrides: [{ model: 'house-1', provider: 'oai', input: 1.0, output: 2.0, cached_input: 0.5 }],
+      },
+    };
+  },
+  (g) => {
+    ({ oai, ant, keel, openai, anthropic } = g);
+  },
+);
 
 interface Case {
   name: string;

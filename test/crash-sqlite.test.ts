@@ -5,10 +5,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/store/db.js';
 import { type FakeUpstream, startFakeOpenAI } from './fakes/index.js';
 import { openaiClient, standardConfig } from './helpers/fixtures.js';
 import { TEST_ENV } from './helpers/keel.js';
+import { usageCounts } from './helpers/usage-counts.js';
 
 /**
  * kill -9 in the middle of load on the single-node default (a SQLite file): every answer a client
@@ -146,22 +146,6 @@ function load(client: OpenAI, workers: number) {
   };
 }
 
-async function usageCounts(ids: readonly string[]): Promise<Map<string, number>> {
-  const database = await openDatabase(dbUrl, { migrate: false });
-  try {
-    const rows = await database.db
-      .selectFrom('usage_events')
-      .select(['request_id'])
-      .where('request_id', 'in', ids.length > 0 ? [...ids] : [''])
-      .execute();
-    const counts = new Map<string, number>();
-    for (const r of rows) counts.set(r.request_id, (counts.get(r.request_id) ?? 0) + 1);
-    return counts;
-  } finally {
-    await database.close();
-  }
-}
-
 describe('kill -9 under load (SQLite file store)', () => {
   it('every answer the clients received has exactly one usage event after a restart', async () => {
     // 1. Nothing reaches the store before the kill (the writer would flush in a minute): every
@@ -172,13 +156,13 @@ describe('kill -9 under load (SQLite file store)', () => {
     first.child.kill('SIGKILL');
     expect(await first.exited).toBe(null);
     await l1.stop();
-    const beforeReplay = await usageCounts(l1.received);
+    const beforeReplay = await usageCounts(dbUrl, l1.received);
     expect(beforeReplay.size).toBe(0);
 
     // 2. Restart on the same file and spool (the dead process's lock is stale), load again with
     //    frequent flushes so that the next kill leaves committed and uncommitted events behind.
     const second = await startKeel({ flush_interval_ms: 20, batch_size: 10 });
-    const afterReplay = await usageCounts(l1.received);
+    const afterReplay = await usageCounts(dbUrl, l1.received);
     expect(l1.received.filter((id) => afterReplay.get(id) !== 1)).toEqual([]);
     const l2 = load(openaiClient(second.url), 12);
     await l2.until(150, 10_000);
@@ -190,7 +174,7 @@ describe('kill -9 under load (SQLite file store)', () => {
     const third = await startKeel({ flush_interval_ms: 250, batch_size: 250 });
     const all = [...l1.received, ...l2.received];
     expect(new Set(all).size).toBe(all.length);
-    const counts = await usageCounts(all);
+    const counts = await usageCounts(dbUrl, all);
     expect(all.filter((id) => counts.get(id) !== 1)).toEqual([]);
     third.child.kill('SIGTERM');
     expect(await third.exited, third.describe()).toBe(0);

@@ -1,8 +1,9 @@
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeUpstream } from './fakes/index.js';
 import { obj, openaiClient, standardConfig, WEATHER_TOOL } from './helpers/fixtures.js';
-import { type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { setupGateway } from './helpers/gateway.js';
+import type { StartedKeel } from './helpers/keel.js';
 
 // Guardrails on the request path, through the official SDK: what is blocked never reaches the
 // upstream, masked values come back to the caller, and answers are screened — streams included.
@@ -12,47 +13,34 @@ const CARD = '4111 1111 1111 1111';
 const KEY = `sk-proj-${'A1b2C3d4E5f6G7h8'.repeat(3)}`;
 
 let oai: FakeUpstream;
-let ant: FakeUpstream;
 let keel: StartedKeel;
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  keel = await startKeel(
-    standardConfig(
-      { openai: oai, anthropic: ant },
-      {
-        admin: { token: ADMIN },
-        // Calls without a key stay allowed; the lenient use case's test sends a virtual key.
-        auth: { required: false },
-        guards: {
-          policies: {
-            default: {
-              injection: { input: 'block' },
-              indirect_injection: { input: 'block' },
-              pii: { input: 'mask', output: 'off' },
-              secrets: { input: 'flag', output: 'block' },
-              leak: { output: 'block' },
-              tools: { action: 'block', allowed: ['get_weather'] },
-              canary: true,
-            },
-            lenient: { injection: { input: 'flag' }, indirect_injection: { input: 'flag' } },
+setupGateway(
+  (up) =>
+    standardConfig(up, {
+      admin: { token: ADMIN },
+      // Calls without a key stay allowed; the lenient use case's test sends a virtual key.
+      auth: { required: false },
+      guards: {
+        policies: {
+          default: {
+            injection: { input: 'block' },
+            indirect_injection: { input: 'block' },
+            pii: { input: 'mask', output: 'off' },
+            secrets: { input: 'flag', output: 'block' },
+            leak: { output: 'block' },
+            tools: { action: 'block', allowed: ['get_weather'] },
+            canary: true,
           },
-          use_cases: { research: 'lenient' },
+          lenient: { injection: { input: 'flag' }, indirect_injection: { input: 'flag' } },
         },
+        use_cases: { research: 'lenient' },
       },
-    ),
-  );
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
-beforeEach(() => {
-  oai.reset();
-  ant.reset();
-});
+    }),
+  (g) => {
+    ({ oai, keel } = g);
+  },
+);
 
 const client = () => openaiClient(keel.url);
 type Params = OpenAI.ChatCompletionCreateParamsNonStreaming;

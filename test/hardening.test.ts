@@ -1,14 +1,13 @@
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KeelApp } from '../src/app.types.js';
 import { queryAudit } from '../src/audit/query.js';
 import { buildKeel } from '../src/build.js';
 import { parseConfig } from '../src/config/load.js';
-import { serve } from '../src/server.js';
 import { listUsageEvents } from '../src/store/usage.js';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
+import type { FakeUpstream } from './fakes/index.js';
 import { obj, standardConfig } from './helpers/fixtures.js';
+import { setupGateway } from './helpers/gateway.js';
 import { TEST_ENV } from './helpers/keel.js';
 
 // The peers' worst mistakes, as tests: credentials in logs, errors, usage rows or audit entries;
@@ -18,49 +17,27 @@ const ADMIN_TOKEN = 'keel-bootstrap-admin-SECRET-0d9e8f7a';
 const STATIC_KEY = 'keel-static-client-SECRET-3c4d';
 
 let oai: FakeUpstream;
-let ant: FakeUpstream;
 let app: KeelApp;
 let url: string;
-let closeServer: () => Promise<void>;
 const logLines: string[] = [];
 const bodies: string[] = [];
 const secrets: string[] = [TEST_ENV.OAI_KEY, TEST_ENV.ANT_KEY, ADMIN_TOKEN, STATIC_KEY];
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  const config = parseConfig(
-    {
-      ...standardConfig(
-        { openai: oai, anthropic: ant },
-        {
-          auth: { keys: [{ name: 'static', key: STATIC_KEY }] },
-          admin: { token: ADMIN_TOKEN },
-          audit: { signing_key: 'audit-signing-key-SECRET-aa11bb22' },
-        },
-      ),
-      database: { url: 'sqlite::memory:' },
-      logging: { level: 'trace', requests: true },
-    },
-    TEST_ENV,
-  );
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      logLines.push(String(chunk));
-      cb();
-    },
-  });
-  app = await buildKeel(config, { logger: pino({ level: 'trace' }, sink) });
-  const server = await serve(app, { host: '127.0.0.1', port: 0 });
-  url = server.url;
-  closeServer = server.close;
-});
-afterAll(async () => {
-  await closeServer?.();
-  await app?.close();
-  await oai?.close();
-  await ant?.close();
-});
+setupGateway(
+  (up) => ({
+    ...standardConfig(up, {
+      auth: { keys: [{ name: 'static', key: STATIC_KEY }] },
+      admin: { token: ADMIN_TOKEN },
+      audit: { signing_key: 'audit-signing-key-SECRET-aa11bb22' },
+    }),
+    logging: { level: 'trace', requests: true },
+  }),
+  (g) => {
+    oai = g.oai;
+    ({ app, url } = g.keel);
+  },
+  { logLines },
+);
 
 async function send(path: string, init: RequestInit & { headers?: Record<string, string> }) {
   const res = await fetch(url + path, init);

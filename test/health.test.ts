@@ -1,22 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeUpstream } from './fakes/index.js';
 import { standardConfig } from './helpers/fixtures.js';
-import { type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { setupGateway } from './helpers/gateway.js';
+import { type StartedKeel, startKeel } from './helpers/keel.js';
 
 let oai: FakeUpstream;
 let ant: FakeUpstream;
 let keel: StartedKeel;
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  keel = await startKeel(standardConfig({ openai: oai, anthropic: ant }));
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
+setupGateway(
+  (up) => standardConfig(up),
+  (g) => {
+    ({ oai, ant, keel } = g);
+  },
+);
 
 describe('health', () => {
   it('/healthz answers 200 with a request id', async () => {

@@ -1,15 +1,11 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KeyInput } from '../src/access/store.js';
 import type { KeelApp } from '../src/app.types.js';
-import { buildKeel } from '../src/build.js';
-import { parseConfig } from '../src/config/load.js';
-import { serve } from '../src/server.js';
 import { listUsageEvents } from '../src/store/usage.js';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
+import type { FakeUpstream } from './fakes/index.js';
 import { arr, obj, standardConfig } from './helpers/fixtures.js';
-import { eventually, TEST_ENV } from './helpers/keel.js';
+import { setupGateway } from './helpers/gateway.js';
+import { eventually } from './helpers/keel.js';
 
 // The attacker's probe of issue #13, replayed: a caller cannot choose a weaker guard policy, soften
 // its own injection by marking it as context, book to a use case or team it was not given, or push
@@ -24,64 +20,39 @@ let oai: FakeUpstream;
 let ant: FakeUpstream;
 let app: KeelApp;
 let url: string;
-let closeServer: () => Promise<void>;
 const logLines: string[] = [];
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  const config = parseConfig(
-    {
-      ...standardConfig(
-        { openai: oai, anthropic: ant },
-        {
-          auth: { keys: [{ name: 'unscoped', key: UNSCOPED }] },
-          admin: { token: ADMIN },
-          guards: {
-            policies: {
-              default: { injection: { input: 'block' }, indirect_injection: { input: 'flag' } },
-              lenient: { injection: { input: 'off' }, indirect_injection: { input: 'off' } },
-              marked: { context_marking: true },
-            },
-            use_cases: { research: 'lenient', 'rag-app': 'marked' },
-          },
-          use_cases: [
-            {
-              id: 'payments',
-              monthly_budget_usd: 1,
-              access: { keys: ['payments-app'], teams: ['payments-team'] },
-            },
-            { id: 'open-uc' },
-          ],
-          budgets: [{ scope: 'team', id: 'finance', usd: 1 }],
+setupGateway(
+  (up) => ({
+    ...standardConfig(up, {
+      auth: { keys: [{ name: 'unscoped', key: UNSCOPED }] },
+      admin: { token: ADMIN },
+      guards: {
+        policies: {
+          default: { injection: { input: 'block' }, indirect_injection: { input: 'flag' } },
+          lenient: { injection: { input: 'off' }, indirect_injection: { input: 'off' } },
+          marked: { context_marking: true },
         },
-      ),
-      database: { url: 'sqlite::memory:' },
-      logging: { level: 'trace', requests: true },
-    },
-    TEST_ENV,
-  );
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      logLines.push(String(chunk));
-      cb();
-    },
-  });
-  app = await buildKeel(config, { logger: pino({ level: 'trace' }, sink) });
-  const server = await serve(app, { host: '127.0.0.1', port: 0 });
-  url = server.url;
-  closeServer = server.close;
-});
-afterAll(async () => {
-  await closeServer?.();
-  await app?.close();
-  await oai?.close();
-  await ant?.close();
-});
-beforeEach(() => {
-  oai.reset();
-  ant.reset();
-});
+        use_cases: { research: 'lenient', 'rag-app': 'marked' },
+      },
+      use_cases: [
+        {
+          id: 'payments',
+          monthly_budget_usd: 1,
+          access: { keys: ['payments-app'], teams: ['payments-team'] },
+        },
+        { id: 'open-uc' },
+      ],
+      budgets: [{ scope: 'team', id: 'finance', usd: 1 }],
+    }),
+    logging: { level: 'trace', requests: true },
+  }),
+  (g) => {
+    ({ oai, ant } = g);
+    ({ app, url } = g.keel);
+  },
+  { logLines },
+);
 
 async function newKey(input: Partial<KeyInput>): Promise<string> {
   const { secret } = await app.services.keys.create({ name: 'test', models: ['*'], ...input }, 'test');

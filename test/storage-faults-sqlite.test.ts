@@ -10,6 +10,7 @@ import { type FakeUpstream, startFakeOpenAI } from './fakes/index.js';
 import { standardConfig } from './helpers/fixtures.js';
 import { eventually, startKeel } from './helpers/keel.js';
 import { type KeelProcess, requireBuild, startKeelProcess } from './helpers/keel-process.js';
+import { usageCounts } from './helpers/usage-counts.js';
 
 /**
  * SQLite faults under load: another process holding the write lock longer than Keel's busy timeout,
@@ -82,22 +83,6 @@ async function worstHealthLatency(url: string, during: Promise<unknown>): Promis
     await new Promise((r) => setTimeout(r, 50));
   }
   return worst;
-}
-
-async function usageCounts(dbUrl: string, ids: readonly string[]): Promise<Map<string, number>> {
-  const database = await openDatabase(dbUrl, { migrate: false });
-  try {
-    const rows = await database.db
-      .selectFrom('usage_events')
-      .select(['request_id'])
-      .where('request_id', 'in', ids.length > 0 ? [...ids] : [''])
-      .execute();
-    const counts = new Map<string, number>();
-    for (const r of rows) counts.set(r.request_id, (counts.get(r.request_id) ?? 0) + 1);
-    return counts;
-  } finally {
-    await database.close();
-  }
 }
 
 async function integrity(dbUrl: string): Promise<string> {

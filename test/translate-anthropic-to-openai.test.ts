@@ -1,39 +1,25 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { textOf } from './fakes/common.js';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
-import { anthropicClient, arr, obj, standardConfig } from './helpers/fixtures.js';
-import { type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import type { FakeUpstream } from './fakes/index.js';
+import { ANTHROPIC_WEATHER_TOOL, anthropicClient, arr, obj, standardConfig } from './helpers/fixtures.js';
+import { setupGateway } from './helpers/gateway.js';
+import { type StartedKeel, TEST_ENV } from './helpers/keel.js';
 
 // anthropic SDK → Keel → fake OpenAI: the upstream must see a valid Chat Completions request, the client an
 // Anthropic message.
 
 let oai: FakeUpstream;
-let ant: FakeUpstream;
 let keel: StartedKeel;
 let client: Anthropic;
 
-const WEATHER: Anthropic.Tool = {
-  name: 'get_weather',
-  description: 'Current weather for a city',
-  input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-};
-
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  keel = await startKeel(standardConfig({ openai: oai, anthropic: ant }));
-  client = anthropicClient(keel.url, 'client-side-key-not-for-upstream');
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
-beforeEach(() => {
-  oai.reset();
-  ant.reset();
-});
+setupGateway(
+  (up) => standardConfig(up),
+  (g) => {
+    ({ oai, keel } = g);
+    client = anthropicClient(keel.url, 'client-side-key-not-for-upstream');
+  },
+);
 
 describe('non-streaming', () => {
   it('turns the system prompt into a system message and maps usage to Anthropic terms', async () => {
@@ -98,7 +84,7 @@ describe('non-streaming', () => {
     const first = await client.messages.create({
       model: 'gpt-4o',
       max_tokens: 200,
-      tools: [WEATHER],
+      tools: [ANTHROPIC_WEATHER_TOOL],
       tool_choice: { type: 'any' },
       messages: [{ role: 'user', content: 'Weather in Lima?' }],
     });
@@ -109,7 +95,7 @@ describe('non-streaming', () => {
         function: {
           name: 'get_weather',
           description: 'Current weather for a city',
-          parameters: WEATHER.input_schema,
+          parameters: ANTHROPIC_WEATHER_TOOL.input_schema,
         },
       },
     ]);
@@ -126,7 +112,7 @@ describe('non-streaming', () => {
     await client.messages.create({
       model: 'gpt-4o',
       max_tokens: 200,
-      tools: [WEATHER],
+      tools: [ANTHROPIC_WEATHER_TOOL],
       tool_choice: { type: 'tool', name: 'get_weather' },
       messages: [
         { role: 'user', content: 'Weather in Lima?' },
@@ -179,7 +165,7 @@ describe('streaming', () => {
     const stream = client.messages.stream({
       model: 'gpt-4o',
       max_tokens: 100,
-      tools: [WEATHER],
+      tools: [ANTHROPIC_WEATHER_TOOL],
       messages: [{ role: 'user', content: 'Kyiv?' }],
     });
     const final = await stream.finalMessage();

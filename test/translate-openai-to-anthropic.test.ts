@@ -1,32 +1,24 @@
 import type OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { textOf } from './fakes/common.js';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
+import type { FakeUpstream } from './fakes/index.js';
 import { arr, obj, openaiClient, standardConfig, WEATHER_TOOL } from './helpers/fixtures.js';
-import { type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { setupGateway } from './helpers/gateway.js';
+import { type StartedKeel, TEST_ENV } from './helpers/keel.js';
 
 // openai SDK → Keel → fake Anthropic: the upstream must see a valid Anthropic request, the client an OpenAI answer.
 
-let oai: FakeUpstream;
 let ant: FakeUpstream;
 let keel: StartedKeel;
 let client: OpenAI;
 
-beforeAll(async () => {
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  keel = await startKeel(standardConfig({ openai: oai, anthropic: ant }));
-  client = openaiClient(keel.url, 'client-side-key-not-for-upstream');
-});
-afterAll(async () => {
-  await keel?.close();
-  await oai?.close();
-  await ant?.close();
-});
-beforeEach(() => {
-  oai.reset();
-  ant.reset();
-});
+setupGateway(
+  (up) => standardConfig(up),
+  (g) => {
+    ({ ant, keel } = g);
+    client = openaiClient(keel.url, 'client-side-key-not-for-upstream');
+  },
+);
 
 describe('non-streaming', () => {
   it('hoists the system prompt, sends Keel’s provider key, and maps usage with cached tokens', async () => {

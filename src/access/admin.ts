@@ -33,14 +33,20 @@ export function adminActor(name: string): string {
 
 export const BOOTSTRAP_NAME = 'bootstrap';
 
-export function publicAdmin(a: AdminUser): Record<string, unknown> {
+/** The one answer that carries an admin's token: its creation (the id first, then the token). */
+export function publicAdminWithToken(a: AdminUser, token: string) {
+  const { id, ...rest } = publicAdmin(a);
+  return { id, token, ...rest };
+}
+
+export function publicAdmin(a: AdminUser) {
   return {
     id: a.id,
     name: a.name,
     role: a.role,
     created_at: new Date(a.createdAt).toISOString(),
     revoked_at: a.revokedAt === null ? null : new Date(a.revokedAt).toISOString(),
-    status: a.revokedAt === null ? 'active' : 'revoked',
+    status: a.revokedAt === null ? ('active' as const) : ('revoked' as const),
     created_by: a.createdBy,
   };
 }

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AuditLogWriter, createAuditLog } from '../audit/log.js';
-import { allRows, breakAuditInserts, clearAudit } from '../audit/testkit.js';
+import { describe, expect, it } from 'vitest';
+import type { AuditLogWriter } from '../audit/log.js';
+import { allRows, auditActions, auditedChangesSuite, breakAuditInserts } from '../audit/testkit.js';
 import { verifyAudit } from '../audit/verify.js';
 import type { Database } from '../store/db.js';
 import { STORES } from '../store/testkit.js';
@@ -13,22 +13,12 @@ describe.each(STORES)('audited access changes on $name', (store) => {
   let database: Database;
   let audit: AuditLogWriter;
 
-  beforeAll(async () => {
-    database = await store.open();
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
-  beforeEach(async () => {
-    await clearAudit(database);
-    await database.db.deleteFrom('key_secrets').execute();
-    await database.db.deleteFrom('virtual_keys').execute();
-    await database.db.deleteFrom('admin_users').execute();
-    // No background writes during a test: whatever is in audit_log came with its change.
-    audit = createAuditLog(database, { checkpointEvery: 1000, flushIntervalMs: 600_000 });
+  auditedChangesSuite(store, ['key_secrets', 'virtual_keys', 'admin_users'], (d, a) => {
+    database = d;
+    audit = a;
   });
 
-  const actions = async () => (await allRows(database)).map((r) => `${r.action} ${r.target}`);
+  const actions = () => auditActions(database);
 
   it('key create, update, rotate and revoke: the entry is in the chain when the call returns', async () => {
     const keys = createKeyStore(database, { audit });

@@ -49,8 +49,14 @@ export interface VirtualKey {
   createdBy: string;
 }
 
+/** The only answers that carry a key's value, once: create and rotate (the id first, then the value). */
+export function publicKeyWithSecret(k: VirtualKey, secret: string) {
+  const { id, ...rest } = publicKey(k);
+  return { id, key: secret, ...rest };
+}
+
 /** What the admin API shows for a key: everything but secrets (there are none left to show). */
-export function publicKey(k: VirtualKey): Record<string, unknown> {
+export function publicKey(k: VirtualKey) {
   return {
     id: k.id,
     name: k.name,
@@ -72,10 +78,10 @@ export function publicKey(k: VirtualKey): Record<string, unknown> {
     revoked_at: k.revokedAt === null ? null : new Date(k.revokedAt).toISOString(),
     status:
       k.revokedAt !== null
-        ? 'revoked'
+        ? ('revoked' as const)
         : k.expiresAt !== null && k.expiresAt <= Date.now()
-          ? 'expired'
-          : 'active',
+          ? ('expired' as const)
+          : ('active' as const),
     created_by: k.createdBy,
   };
 }

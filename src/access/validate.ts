@@ -1,6 +1,7 @@
+import { z } from 'zod';
 import { KeelError } from '../errors.js';
 import { isValidCidr } from './ip.js';
-import { type BudgetPeriod, type EndpointScope, normalizeEndpoint } from './model.js';
+import { type EndpointScope, normalizeEndpoint } from './model.js';
 import type { KeyInput } from './store.js';
 
 /**
@@ -26,96 +27,128 @@ export function invalid(param: string, message: string): KeelError {
   return new KeelError('invalid_request', message, { param });
 }
 
+/** Written into messages where the field's name goes: `use_cases[2]` for an item of a list. */
+const P = '{param}';
+
 /** A human-readable label (key name, team, use case, model or tool name): printable, no tricks. */
+const labelSchema = (max: number) =>
+  z
+    .string({ error: `${P} must be a string.` })
+    .refine((v) => [...v].length >= 1 && [...v].length <= max, `${P} must be 1 to ${max} characters long.`)
+    .refine(
+      (v) => !UNSAFE.test(v),
+      `${P} contains control, invisible or bidirectional characters, or unusual spaces; use printable text.`,
+    )
+    .refine((v) => v.trim() === v, `${P} must not start or end with a space.`);
+
+/** Order matters for use_cases (the first is the default attribution), so dedupe keeps first wins. */
+const listSchema = <T extends z.ZodType<string>>(item: T) =>
+  z
+    .array(z.unknown(), { error: `${P} must be an array of strings.` })
+    .max(MAX_LIST, `${P} may hold at most ${MAX_LIST} entries.`)
+    .pipe(z.array(item))
+    .transform((v) => [...new Set(v)]);
+
+const oneMessage = (message: string) => ({ error: message });
+
+const positiveInt = (() => {
+  const m = oneMessage(`${P} must be a whole number from 1 to ${MAX_INT}, or null.`);
+  return z.number(m).int(m).min(1, m).max(MAX_INT, m).nullable();
+})();
+
+const budget = (() => {
+  const m = oneMessage(`${P} must be a positive number of US dollars, or null.`);
+  return z.number(m).positive(m).max(1e12, m).nullable();
+})();
+
+const expiry = (() => {
+  const m = oneMessage(`${P} must be a date (epoch milliseconds) or null.`);
+  return z.number(m).int(m).max(MAX_TIME, m).nullable();
+})();
+
+const endpoint = z.unknown().transform((v, ctx): EndpointScope => {
+  const e = typeof v === 'string' ? normalizeEndpoint(v) : undefined;
+  if (e) return e;
+  ctx.addIssue({ code: 'custom', message: `${P} must be one of chat, messages, embeddings, models.` });
+  return z.NEVER;
+});
+
+const cidr = z
+  .string({ error: `${P} must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8.` })
+  .refine((v) => v.length <= 64 && isValidCidr(v), `${P} must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8.`);
+
+const pattern = labelSchema(200);
+const label = labelSchema(100);
+
+/** Key fields in the order they are checked, with the name the admin API gives each. */
+const keyFields = z.object({
+  name: label.optional(),
+  models: listSchema(pattern).optional(),
+  endpoints: listSchema(endpoint).optional(),
+  useCases: listSchema(label).optional(),
+  tools: listSchema(pattern).optional(),
+  team: label.nullable().optional(),
+  maxTokens: positiveInt.optional(),
+  rpm: positiveInt.optional(),
+  tpm: positiveInt.optional(),
+  budgetUsd: budget.optional(),
+  budgetPeriod: z
+    .enum(['day', 'month', 'total'], { error: `${P} must be one of day, month, total.` })
+    .optional(),
+  expiresAt: expiry.optional(),
+  allowedCidrs: listSchema(cidr).optional(),
+});
+
+const PARAM: Partial<Record<string, string>> = {
+  useCases: 'use_cases',
+  maxTokens: 'max_tokens',
+  budgetUsd: 'budget_usd',
+  budgetPeriod: 'budget_period',
+  expiresAt: 'expires_at',
+  allowedCidrs: 'allowed_cidrs',
+};
+
+/** Zod's first complaint as `invalid_request`, naming the field as the admin API spells it. */
+function firstIssue(e: z.ZodError, rename: (key: string) => string = (k) => k): KeelError {
+  const issue = e.issues[0];
+  const [head, ...rest] = issue?.path ?? [];
+  const param = `${rename(String(head ?? 'body'))}${rest.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`;
+  return invalid(param, (issue?.message ?? `${P} is invalid.`).replaceAll(P, param));
+}
+
+/** A label checked on its own (a key's name is required on create). */
 export function checkLabel(value: unknown, param: string, max = 100): string {
-  if (typeof value !== 'string') throw invalid(param, `${param} must be a string.`);
-  const length = [...value].length;
-  if (length < 1 || length > max) throw invalid(param, `${param} must be 1 to ${max} characters long.`);
-  if (UNSAFE.test(value))
-    throw invalid(
-      param,
-      `${param} contains control, invisible or bidirectional characters, or unusual spaces; use printable text.`,
-    );
-  if (value.trim() !== value) throw invalid(param, `${param} must not start or end with a space.`);
-  return value;
+  const r = (max === 100 ? label : labelSchema(max)).safeParse(value);
+  if (!r.success) throw firstIssue(r.error, () => param);
+  return r.data;
 }
-
-function checkList<T extends string>(value: unknown, param: string, item: (v: unknown, p: string) => T): T[] {
-  if (!Array.isArray(value)) throw invalid(param, `${param} must be an array of strings.`);
-  if (value.length > MAX_LIST) throw invalid(param, `${param} may hold at most ${MAX_LIST} entries.`);
-  // Order matters for use_cases (the first is the default attribution), so dedupe keeps first wins.
-  return [...new Set(value.map((v, i) => item(v, `${param}[${i}]`)))];
-}
-
-function checkPositiveInt(value: unknown, param: string): number | null {
-  if (value === null) return null;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_INT)
-    throw invalid(param, `${param} must be a whole number from 1 to ${MAX_INT}, or null.`);
-  return value;
-}
-
-function checkBudget(value: unknown, param: string): number | null {
-  if (value === null) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 1e12)
-    throw invalid(param, `${param} must be a positive number of US dollars, or null.`);
-  return value;
-}
-
-function checkPeriod(value: unknown, param: string): BudgetPeriod {
-  if (value !== 'day' && value !== 'month' && value !== 'total')
-    throw invalid(param, `${param} must be one of day, month, total.`);
-  return value;
-}
-
-function checkExpiry(value: unknown, param: string, now: number): number | null {
-  if (value === null) return null;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value > MAX_TIME)
-    throw invalid(param, `${param} must be a date (epoch milliseconds) or null.`);
-  if (value <= now) throw invalid(param, `${param} must be in the future.`);
-  return value;
-}
-
-function checkEndpoint(value: unknown, param: string): EndpointScope {
-  const e = typeof value === 'string' ? normalizeEndpoint(value) : undefined;
-  if (!e) throw invalid(param, `${param} must be one of chat, messages, embeddings, models.`);
-  return e;
-}
-
-function checkCidr(value: unknown, param: string): string {
-  if (typeof value !== 'string' || value.length > 64 || !isValidCidr(value))
-    throw invalid(param, `${param} must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8.`);
-  return value;
-}
-
-const pattern = (v: unknown, p: string) => checkLabel(v, p, 200);
-const label = (v: unknown, p: string) => checkLabel(v, p, 100);
 
 /**
  * Validate the fields present in `input` (absent = not being set; null = cleared). Returns a copy
  * holding only the validated fields, normalised (endpoint paths → scope names, lists deduped).
  */
 export function validateKeyFields(input: Partial<KeyInput>, now: number): Partial<KeyInput> {
+  const r = keyFields.safeParse(input);
+  if (!r.success) throw firstIssue(r.error, (k) => PARAM[k] ?? k);
   const out: Partial<KeyInput> = {};
-  if (input.name !== undefined) out.name = label(input.name, 'name');
-  if (input.models !== undefined) out.models = checkList(input.models, 'models', pattern);
-  if (input.endpoints !== undefined) out.endpoints = checkList(input.endpoints, 'endpoints', checkEndpoint);
-  if (input.useCases !== undefined) out.useCases = checkList(input.useCases, 'use_cases', label);
-  if (input.tools !== undefined) out.tools = checkList(input.tools, 'tools', pattern);
-  if (input.team !== undefined) out.team = input.team === null ? null : label(input.team, 'team');
-  if (input.maxTokens !== undefined) out.maxTokens = checkPositiveInt(input.maxTokens, 'max_tokens');
-  if (input.rpm !== undefined) out.rpm = checkPositiveInt(input.rpm, 'rpm');
-  if (input.tpm !== undefined) out.tpm = checkPositiveInt(input.tpm, 'tpm');
-  if (input.budgetUsd !== undefined) out.budgetUsd = checkBudget(input.budgetUsd, 'budget_usd');
-  if (input.budgetPeriod !== undefined) out.budgetPeriod = checkPeriod(input.budgetPeriod, 'budget_period');
-  if (input.expiresAt !== undefined) out.expiresAt = checkExpiry(input.expiresAt, 'expires_at', now);
-  if (input.allowedCidrs !== undefined)
-    out.allowedCidrs = checkList(input.allowedCidrs, 'allowed_cidrs', checkCidr);
+  for (const [k, v] of Object.entries(r.data)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  if (typeof out.expiresAt === 'number' && out.expiresAt <= now)
+    throw invalid('expires_at', 'expires_at must be in the future.');
   return out;
 }
 
+const graceSeconds = (() => {
+  const m = oneMessage(`${P} must be a whole number of seconds from 0 to ${366 * 86_400}.`);
+  return z
+    .number(m)
+    .int(m)
+    .min(0, m)
+    .max(366 * 86_400, m);
+})();
+
 /** A grace period for rotation, in whole seconds (at most a year). */
 export function checkGraceSeconds(value: unknown, param = 'grace_s'): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 366 * 86_400)
-    throw invalid(param, `${param} must be a whole number of seconds from 0 to ${366 * 86_400}.`);
-  return value;
+  const r = graceSeconds.safeParse(value);
+  if (!r.success) throw firstIssue(r.error, () => param);
+  return r.data;
 }

@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { Database } from '../store/db.js';
+import type { KeelSchema } from '../store/schema.js';
 import { STORES, type TestStore } from '../store/testkit.js';
 import { entryHash } from './chain.js';
-import { createAuditLog } from './log.js';
+import { type AuditLogWriter, createAuditLog } from './log.js';
 import { type AuditRow, toNumber } from './store.js';
 
 export const SIGNING_KEY = 'test-signing-key-0123456789abcdef';
@@ -37,6 +39,36 @@ export async function seedAudit(
     });
   if (opts.close ?? true) await log.close();
   else await log.flush();
+}
+
+/**
+ * The hooks of an audited-changes suite: `store` open for the whole describe; before each test
+ * `tables` and the audit log emptied and a new audit log that writes nothing in the background (so
+ * whatever is in audit_log came with its change), handed to `ready`.
+ */
+export function auditedChangesSuite(
+  store: TestStore,
+  tables: readonly (keyof KeelSchema)[],
+  ready: (database: Database, audit: AuditLogWriter) => void,
+): void {
+  let database: Database | undefined;
+  beforeAll(async () => {
+    database = await store.open();
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+  beforeEach(async () => {
+    if (!database) throw new Error('the store did not open');
+    await clearAudit(database);
+    for (const t of tables) await database.db.deleteFrom(t).execute();
+    ready(database, createAuditLog(database, { checkpointEvery: 1000, flushIntervalMs: 600_000 }));
+  });
+}
+
+/** `action target` of every audit entry, in order. */
+export async function auditActions(database: Database): Promise<string[]> {
+  return (await allRows(database)).map((r) => `${r.action} ${r.target}`);
 }
 
 export async function allRows(database: Database): Promise<AuditRow[]> {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ADMIN_ROLES, type AdminRole, publicAdmin } from '../access/admin.js';
+import { ADMIN_ROLES, type AdminRole, publicAdmin, publicAdminWithToken } from '../access/admin.js';
 import { createAdminStore } from '../access/admin-store.js';
 import { KeelError } from '../errors.js';
 import { cliGuard, withAccessStore } from './keys.js';
@@ -60,8 +60,7 @@ export async function runAdmins(argv: string[], io: Io): Promise<number> {
           { name: values.name as string, role: values.role as AdminRole },
           'cli',
         );
-        if (values.json)
-          io.out(`${JSON.stringify({ id: admin.id, token, ...publicAdmin(admin) }, null, 2)}\n`);
+        if (values.json) io.out(`${JSON.stringify(publicAdminWithToken(admin, token), null, 2)}\n`);
         else {
           io.out(`Created ${admin.role} ${admin.id} "${admin.name}"\n\n    ${token}\n\n`);
           io.out('Store this token now: Keel keeps only its hash and cannot show it again.\n');

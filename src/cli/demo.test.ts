@@ -6,7 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../store/db.js';
 import { DAY } from './demo/history.js';
 import { runDemo } from './demo.js';
-import { captureIo as io } from './testkit.js';
+import { captureIo } from './testkit.js';
+
+const io = captureIo;
 
 describe('keel demo', () => {
   let dir = '';

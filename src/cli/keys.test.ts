@@ -10,6 +10,7 @@ import { openDatabase } from '../store/db.js';
 import { runAdmins } from './admins.js';
 import { flagsToInput, parseExpiry, runKeys } from './keys.js';
 import type { Io } from './main.js';
+import { runCommand } from './testkit.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'keel-cli-keys-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -20,24 +21,8 @@ beforeEach(() => {
   dbUrl = `sqlite:${path.join(tmp, `keel-${++n}.db`)}`;
 });
 
-async function run(
-  cmd: (argv: string[], io: Io) => Promise<number>,
-  argv: string[],
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    env: { KEEL_DATABASE_URL: dbUrl },
-  };
-  const code = await cmd(argv, io);
-  return { code, out, err };
-}
+const run = (cmd: (argv: string[], io: Io) => Promise<number>, argv: string[]) =>
+  runCommand(cmd, argv, { KEEL_DATABASE_URL: dbUrl });
 
 async function auditRows(): Promise<
   Array<{ actor: string; action: string; target: string | null; details: string }>

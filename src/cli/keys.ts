@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createKeyStore } from '../access/key-store.js';
-import { publicKey, type VirtualKey } from '../access/model.js';
+import { publicKey, publicKeyWithSecret, type VirtualKey } from '../access/model.js';
 import type { KeyInput } from '../access/store.js';
 import { createAuditLog } from '../audit/log.js';
 import type { AuditLog } from '../audit/types.js';
@@ -202,8 +202,7 @@ export async function runKeys(argv: string[], io: Io): Promise<number> {
         case 'create': {
           if (input.name === undefined) throw new KeelError('invalid_request', '--name is required.');
           const { key, secret } = await keys.create(input as KeyInput, 'cli');
-          if (values.json)
-            io.out(`${JSON.stringify({ id: key.id, key: secret, ...publicKey(key) }, null, 2)}\n`);
+          if (values.json) io.out(`${JSON.stringify(publicKeyWithSecret(key, secret), null, 2)}\n`);
           else showSecret(io, 'Created', key, secret);
           return 0;
         }
@@ -228,7 +227,7 @@ export async function runKeys(argv: string[], io: Io): Promise<number> {
           const until = new Date(key.updatedAt + grace * 1000).toISOString();
           if (values.json)
             io.out(
-              `${JSON.stringify({ id: key.id, key: secret, ...publicKey(key), previous_key_expires_at: until }, null, 2)}\n`,
+              `${JSON.stringify({ ...publicKeyWithSecret(key, secret), previous_key_expires_at: until }, null, 2)}\n`,
             );
           else {
             showSecret(io, 'Rotated', key, secret);

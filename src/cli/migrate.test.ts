@@ -5,31 +5,14 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildKeel } from '../build.js';
 import { loadConfig } from '../config/load.js';
-import type { Io } from './main.js';
 import { runMigrate } from './migrate.js';
 import { runStart } from './start.js';
+import { runCommand } from './testkit.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'keel-cli-migrate-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function run(
-  cmd: (argv: string[], io: Io) => Promise<number>,
-  argv: string[],
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    env: {},
-  };
-  const code = await cmd(argv, io);
-  return { code, out, err };
-}
+const run = runCommand;
 
 function configFile(name: string, migrate: 'auto' | 'off'): string {
   const file = path.join(tmp, `${name}.yaml`);

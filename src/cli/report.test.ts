@@ -6,10 +6,12 @@ import { openDatabase } from '../store/db.js';
 import { createOutcomeService } from '../value/outcomes/service.js';
 import { usageEvent, writeEvents } from '../value/testkit.js';
 import { runReport } from './report.js';
-import { captureIo as io } from './testkit.js';
+import { captureIo } from './testkit.js';
 import { runUseCases } from './usecases.js';
 
 const MARCH = Date.UTC(2026, 2, 1);
+
+const io = () => captureIo();
 
 describe('keel usecases and keel report', () => {
   let dir = '';

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAdminStore } from '../access/admin-store.js';
 import { createKeyStore } from '../access/key-store.js';
-import { type AuditLogWriter, createAuditLog } from '../audit/log.js';
-import { allRows, breakAuditInserts, clearAudit } from '../audit/testkit.js';
+import type { AuditLogWriter } from '../audit/log.js';
+import { allRows, auditActions, auditedChangesSuite, breakAuditInserts } from '../audit/testkit.js';
 import { verifyAudit } from '../audit/verify.js';
 import { parseConfig } from '../config/load.js';
 import { adminTestApp } from '../http/admin/testkit.js';
@@ -35,17 +35,11 @@ describe.each(STORES)('audited data changes on $name', (store) => {
   let data: DataServices;
   const file = path.join(tmp, `${store.name}-faq.csv`);
 
-  beforeAll(async () => {
-    database = await store.open();
-  });
-  afterAll(async () => {
-    await database?.close();
+  auditedChangesSuite(store, TABLES, (d, a) => {
+    database = d;
+    audit = a;
   });
   beforeEach(async () => {
-    await clearAudit(database);
-    for (const t of TABLES) await database.db.deleteFrom(t).execute();
-    // No background writes during a test: whatever is in audit_log came with its change.
-    audit = createAuditLog(database, { checkpointEvery: 1000, flushIntervalMs: 600_000 });
     data = createDataServices({
       config: { data: { dir: path.join(tmp, `${store.name}-data`) } },
       database,
@@ -55,7 +49,7 @@ describe.each(STORES)('audited data changes on $name', (store) => {
   });
 
   const rows = () => allRows(database);
-  const actions = async () => (await rows()).map((r) => `${r.action} ${r.target}`);
+  const actions = () => auditActions(database);
   const count = async (table: (typeof TABLES)[number]) =>
     (await database.db.selectFrom(table).selectAll().execute()).length;
 

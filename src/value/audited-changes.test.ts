@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AuditLogWriter, createAuditLog } from '../audit/log.js';
-import { allRows, breakAuditInserts, clearAudit } from '../audit/testkit.js';
+import { describe, expect, it } from 'vitest';
+import type { AuditLogWriter } from '../audit/log.js';
+import { auditActions, auditedChangesSuite, breakAuditInserts } from '../audit/testkit.js';
 import { verifyAudit } from '../audit/verify.js';
 import { parseConfig } from '../config/load.js';
 import type { Database } from '../store/db.js';
@@ -13,21 +13,12 @@ describe.each(STORES)('audited value changes on $name', (store) => {
   let database: Database;
   let audit: AuditLogWriter;
 
-  beforeAll(async () => {
-    database = await store.open();
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
-  beforeEach(async () => {
-    await clearAudit(database);
-    await database.db.deleteFrom('use_case_stages').execute();
-    await database.db.deleteFrom('use_cases').execute();
-    await database.db.deleteFrom('alerts').execute();
-    audit = createAuditLog(database, { checkpointEvery: 1000, flushIntervalMs: 600_000 });
+  auditedChangesSuite(store, ['use_case_stages', 'use_cases', 'alerts'], (d, a) => {
+    database = d;
+    audit = a;
   });
 
-  const actions = async () => (await allRows(database)).map((r) => `${r.action} ${r.target}`);
+  const actions = () => auditActions(database);
 
   it('use case create, update and stage change: entries in the chain when the call returns', async () => {
     const registry = createUseCaseRegistry(database, { audit });

@@ -9,7 +9,7 @@ import type { DriftState } from './alerts/rules.js';
 import { type AlertService, createAlertService, type EvaluationResult } from './alerts/service.js';
 import type { WebhookDeps } from './alerts/webhook.js';
 import { type ForecastScope, forecastSpend, type SpendForecast } from './forecast/spend.js';
-import { listOutcomes, type OutcomeListQuery } from './outcomes/list.js';
+import { type ListedOutcome, listOutcomes, type OutcomeListQuery } from './outcomes/list.js';
 import { createOutcomeService, type OutcomeService } from './outcomes/service.js';
 import { buildValueReport, type ValueQuery, type ValueReport } from './roi/report.js';
 import { readLedger, readUsage } from './rollups/read.js';
@@ -37,7 +37,7 @@ export interface ValueService {
   alerts: AlertService;
   report(q: ValueQuery): Promise<ValueReport>;
   /** Outcomes with the cost of their linked call or trace. */
-  listOutcomes(q: OutcomeListQuery): Promise<Record<string, unknown>[]>;
+  listOutcomes(q: OutcomeListQuery): Promise<ListedOutcome[]>;
   forecast(scope: ForecastScope, now?: number): Promise<SpendForecast[]>;
   /** What the lead's timer calls (every alerts.evaluate_every_s), or start() does. */
   evaluateAlerts(now?: number): Promise<EvaluationResult>;

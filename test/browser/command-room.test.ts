@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AlertList } from '../../src/http/admin/api/contract.js';
 import { duration, int, pct, usd } from '../../web/src/lib/format.js';
 import {
   type Browser,
@@ -458,13 +459,17 @@ describe.skipIf(!availability.run)('the Command Room in chromium', () => {
 
   it('Alerts lists the open alerts of GET /api/alerts', async () => {
     await open(page, '/alerts');
-    const { body } = await room.api<{ data: Array<{ id: string; title: string }> }>(
-      '/alerts?state=open&limit=500',
-    );
+    const { body } = await room.api<AlertList>('/alerts?state=open&limit=500');
     expect(body.data.length).toBeGreaterThan(0);
     expect(await page.locator('section[aria-label="open alerts"] tbody tr').count()).toBe(body.data.length);
-    for (const a of body.data)
+    for (const a of body.data) {
       expect(await cell(page, 'open alerts', a.id, 'title').textContent()).toContain(a.title);
+      const sent = a.delivery.length;
+      const failed = a.delivery.filter((d) => d.status === 'failed').length;
+      expect(await cell(page, 'open alerts', a.id, 'delivery').textContent()).toContain(
+        sent === 0 ? 'none sent' : failed === 0 ? `${sent} delivered` : `${failed} of ${sent} failed`,
+      );
+    }
   });
 
   it('every view renders in light and dark theme with no serious accessibility violations', async () => {

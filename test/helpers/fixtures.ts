@@ -60,6 +60,13 @@ export function arr(v: unknown): unknown[] {
   return v;
 }
 
+/** get_weather (WEATHER_TOOL below, without `unit`) in the Messages API's shape. */
+export const ANTHROPIC_WEATHER_TOOL: Anthropic.Tool = {
+  name: 'get_weather',
+  description: 'Current weather for a city',
+  input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+};
+
 export const WEATHER_TOOL = {
   type: 'function' as const,
   function: {

@@ -3,7 +3,7 @@ import type OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from '../fakes/index.js';
 import { anthropicClient, openaiClient, type Upstreams } from './fixtures.js';
-import { type StartedKeel, startKeel, TEST_ENV } from './keel.js';
+import { type KeelOptions, type StartedKeel, startKeel, TEST_ENV } from './keel.js';
 
 /** A fake OpenAI and a fake Anthropic upstream, Keel in front of them, and an SDK client of each shape. */
 export interface Gateway {
@@ -21,6 +21,7 @@ export interface Gateway {
 export function setupGateway(
   config: (up: Upstreams) => Record<string, unknown>,
   ready: (g: Gateway) => void,
+  opts: KeelOptions = {},
 ): void {
   let oai: FakeUpstream | undefined;
   let ant: FakeUpstream | undefined;
@@ -28,7 +29,7 @@ export function setupGateway(
   beforeAll(async () => {
     oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
     ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-    keel = await startKeel(config({ openai: oai, anthropic: ant }));
+    keel = await startKeel(config({ openai: oai, anthropic: ant }), TEST_ENV, opts);
     ready({ oai, ant, keel, openai: openaiClient(keel.url), anthropic: anthropicClient(keel.url) });
   });
   afterAll(async () => {

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { KeelApp } from '../../src/app.types.js';
 import { buildKeel } from '../../src/build.js';
@@ -17,6 +18,20 @@ export interface StartedKeel {
   close(): Promise<void>;
 }
 
+export interface KeelOptions {
+  /** Every log line Keel writes, at trace level, is pushed here (to look for leaks). */
+  logLines?: string[];
+}
+
+function lineSink(lines: string[]): Writable {
+  return new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+}
+
 /** Provider keys the fixtures use; tests assert they never leak. */
 export const TEST_ENV = {
   OAI_KEY: 'sk-upstream-openai-SECRET-7f3a9c',
@@ -30,6 +45,7 @@ export const TEST_ENV = {
 export async function startKeel(
   configInput: Record<string, unknown>,
   env: Record<string, string | undefined> = TEST_ENV,
+  opts: KeelOptions = {},
 ): Promise<StartedKeel> {
   const input = {
     database: { url: 'sqlite::memory:' },
@@ -37,7 +53,10 @@ export async function startKeel(
     ...configInput,
   };
   const config = parseConfig(input, env);
-  const app = await buildKeel(config, { logger: pino({ level: 'silent' }) });
+  const logger = opts.logLines
+    ? pino({ level: 'trace' }, lineSink(opts.logLines))
+    : pino({ level: 'silent' });
+  const app = await buildKeel(config, { logger });
   const server = await serve(app, { host: '127.0.0.1', port: 0 });
 
   const usage = async (): Promise<UsageEvent[]> => {

@@ -1,36 +1,37 @@
-import { publicAdmin } from '../../access/admin.js';
-import { invalid } from '../../access/validate.js';
+import { z } from 'zod';
+import { publicAdmin, publicAdminWithToken } from '../../access/admin.js';
 import { KeelError } from '../../errors.js';
 import { created, defineGroup, route } from './api/declare.js';
-import { onlyFields, readAdminBody } from './body.js';
-
-const FIELDS = new Set(['name', 'role']);
+import { flag, required } from './api/inputs.js';
 
 /** Named admin users: all of these need the `admin` role. */
 export const adminsApi = defineGroup({
   title: 'admins',
   routes: {
-    create: route('POST', '/admins', 'admin', 'Create a named admin (its token is shown once)'),
-    list: route('GET', '/admins', 'admin', 'List named admins (`include_revoked`)'),
+    create: route('POST', '/admins', 'admin', 'Create a named admin (its token is shown once)', {
+      // The store checks the values (the CLI creates admins too).
+      body: z.strictObject({
+        name: required('name is required.'),
+        role: required('role is required (viewer, operator or admin).'),
+      }),
+    }),
+    list: route('GET', '/admins', 'admin', 'List named admins (`include_revoked`)', {
+      query: z.object({ include_revoked: flag }),
+    }),
     revoke: route('DELETE', '/admins/:id', 'admin', 'Revoke a named admin'),
   },
   needs: (s) => s.admins,
   handlers: (admins) => ({
-    create: async (c, { admin: caller }) => {
-      const body = await readAdminBody(c.req.raw);
-      onlyFields(body, FIELDS);
-      if (body.name === undefined) throw invalid('name', 'name is required.');
-      if (body.role === undefined) throw invalid('role', 'role is required (viewer, operator or admin).');
+    create: async (_c, { body, admin: caller }) => {
       const { admin, token } = await admins.create(
         { name: body.name as string, role: body.role as 'viewer' },
         caller.actor,
       );
       // The only time the token is shown; Keel keeps its SHA-256.
-      return created({ id: admin.id, token, ...publicAdmin(admin) });
+      return created(publicAdminWithToken(admin, token));
     },
-    list: async (c) => {
-      const includeRevoked = ['true', '1'].includes(c.req.query('include_revoked') ?? '');
-      const list = await admins.list({ includeRevoked });
+    list: async (_c, { query }) => {
+      const list = await admins.list({ includeRevoked: query.include_revoked });
       return { object: 'list' as const, data: list.map(publicAdmin) };
     },
     revoke: async (_c, { params, admin }) => {

@@ -1,12 +1,19 @@
+import { z } from 'zod';
 import { KeelError } from '../../errors.js';
-import { ALERT_STATES, type AlertState, publicAlert } from '../../value/alerts/service.js';
+import { ALERT_STATES, publicAlert } from '../../value/alerts/service.js';
 import { defineGroup, route } from './api/declare.js';
+import { oneOf, wholeNumber } from './api/inputs.js';
 
 /** Alerts: list and read (viewer); acknowledge, resolve and evaluate now (operator, audited). */
 export const alertsApi = defineGroup({
   title: 'alerts',
   routes: {
-    list: route('GET', '/alerts', 'viewer', 'Alerts (`state` open, acknowledged or resolved; `limit`)'),
+    list: route('GET', '/alerts', 'viewer', 'Alerts (`state` open, acknowledged or resolved; `limit`)', {
+      query: z.object({
+        state: oneOf(ALERT_STATES, 'state must be one of open, acknowledged, resolved.').optional(),
+        limit: wholeNumber('limit must be a whole number from 1 to 1000.', 1, 1000).optional(),
+      }),
+    }),
     evaluate: route('POST', '/alerts/evaluate', 'operator', 'Run the alert rules now; the open alerts'),
     get: route('GET', '/alerts/:id', 'viewer', 'One alert'),
     ack: route('POST', '/alerts/:id/ack', 'operator', 'Acknowledge an alert'),
@@ -16,20 +23,9 @@ export const alertsApi = defineGroup({
   handlers: ({ value, now }) => {
     const { alerts } = value;
     return {
-      list: async (c) => {
-        const state = c.req.query('state');
-        if (state !== undefined && !(ALERT_STATES as readonly string[]).includes(state))
-          throw new KeelError('invalid_request', 'state must be one of open, acknowledged, resolved.', {
-            param: 'state',
-          });
-        const limitText = c.req.query('limit');
-        const limit = limitText === undefined ? undefined : Number(limitText);
-        if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000))
-          throw new KeelError('invalid_request', 'limit must be a whole number from 1 to 1000.', {
-            param: 'limit',
-          });
+      list: async (_c, { query: { state, limit } }) => {
         const list = await alerts.list({
-          ...(state ? { state: state as AlertState } : {}),
+          ...(state ? { state } : {}),
           ...(limit !== undefined ? { limit } : {}),
         });
         return { object: 'list' as const, data: list.map(publicAlert) };

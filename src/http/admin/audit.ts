@@ -1,14 +1,51 @@
+import { z } from 'zod';
 import { queryAudit } from '../../audit/query.js';
 import type { AuditEntry } from '../../audit/types.js';
 import { type VerifyResult, verifyAudit } from '../../audit/verify.js';
 import { KeelError } from '../../errors.js';
 import { defineGroup, route } from './api/declare.js';
+import { text, wholeNumber } from './api/inputs.js';
 
 const MAX_LIMIT = 500;
 const MAX_FILTER = 512;
-const STRING_PARAMS = ['actor', 'action', 'target'] as const;
-const KNOWN = new Set(['actor', 'action', 'target', 'from', 'to', 'before_seq', 'limit']);
 const INTEGER = /^\d{1,16}$/;
+
+const filter = (name: string) =>
+  text(`"${name}" must be 1 to ${MAX_FILTER} characters.`, MAX_FILTER).optional();
+
+/** Epoch milliseconds or an ISO 8601 date. */
+const time = (name: string) =>
+  z
+    .string()
+    .transform((v) =>
+      INTEGER.test(v)
+        ? Number(v)
+        : v.length <= 40 && /^\d{4}-\d{2}-\d{2}/.test(v)
+          ? Date.parse(v)
+          : Number.NaN,
+    )
+    .refine((t) => !Number.isNaN(t), `"${name}" must be epoch milliseconds or an ISO 8601 date.`)
+    .optional();
+
+const auditQuery = z
+  .strictObject({
+    actor: filter('actor'),
+    action: filter('action'),
+    target: filter('target'),
+    from: time('from'),
+    to: time('to'),
+    before_seq: wholeNumber(
+      '"before_seq" must be a positive integer (a next_cursor).',
+      1,
+      Number.MAX_SAFE_INTEGER,
+      true,
+    ).optional(),
+    limit: wholeNumber(`"limit" must be an integer from 1 to ${MAX_LIMIT}.`, 1, MAX_LIMIT, true).optional(),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
+    message: '"from" must not be after "to".',
+    path: ['from'],
+  });
 
 /**
  * `GET /audit` pages entries newest first with filters; `POST /audit/verify` re-walks the chain and
@@ -17,7 +54,9 @@ const INTEGER = /^\d{1,16}$/;
 export const auditApi = defineGroup({
   title: 'audit',
   routes: {
-    list: route('GET', '/audit', 'viewer', 'Audit entries, newest first (filters, cursor)'),
+    list: route('GET', '/audit', 'viewer', 'Audit entries, newest first (filters, cursor)', {
+      query: auditQuery,
+    }),
     verify: route('POST', '/audit/verify', 'operator', 'Re-walk the hash chain and checkpoints'),
   },
   needs: (s) => s,
@@ -27,9 +66,9 @@ export const auditApi = defineGroup({
     // A verify walks the whole log: concurrent requests share one run instead of stacking up.
     let running: Promise<VerifyResult> | null = null;
     return {
-      list: async (c) => {
-        const q = parseQuery(new URL(c.req.url).searchParams);
-        const page = await queryAudit(database, q);
+      list: async (c, { query }) => {
+        onceEach(new URL(c.req.url).searchParams);
+        const page = await queryAudit(database, query);
         return {
           object: 'list' as const,
           data: page.entries.map(wireEntry),
@@ -72,59 +111,14 @@ function wireEntry(e: AuditEntry) {
   };
 }
 
-function bad(param: string, message: string): never {
-  throw new KeelError('invalid_request', message, { param });
-}
-
-interface ParsedQuery {
-  actor?: string;
-  action?: string;
-  target?: string;
-  from?: number;
-  to?: number;
-  before_seq?: number;
-  limit?: number;
-}
-
-export function parseQuery(params: URLSearchParams): ParsedQuery {
-  const out: ParsedQuery = {};
+/** Every parameter once: a repeated filter would otherwise silently keep only one of its values. */
+function onceEach(params: URLSearchParams): void {
   const seen = new Set<string>();
   for (const name of params.keys()) {
-    if (!KNOWN.has(name)) bad(name.slice(0, 64), `Unknown query parameter "${name.slice(0, 64)}".`);
-    if (seen.has(name)) bad(name, `Query parameter "${name}" may appear once.`);
+    if (seen.has(name))
+      throw new KeelError('invalid_request', `Query parameter "${name.slice(0, 64)}" may appear once.`, {
+        param: name.slice(0, 64),
+      });
     seen.add(name);
   }
-  for (const name of STRING_PARAMS) {
-    const v = params.get(name);
-    if (v === null) continue;
-    if (v === '' || v.length > MAX_FILTER) bad(name, `"${name}" must be 1 to ${MAX_FILTER} characters.`);
-    out[name] = v;
-  }
-  const from = params.get('from');
-  if (from !== null) out.from = time('from', from);
-  const to = params.get('to');
-  if (to !== null) out.to = time('to', to);
-  if (out.from !== undefined && out.to !== undefined && out.from > out.to)
-    bad('from', '"from" must not be after "to".');
-  const before = params.get('before_seq');
-  if (before !== null) {
-    if (!INTEGER.test(before) || Number(before) < 1)
-      bad('before_seq', '"before_seq" must be a positive integer (a next_cursor).');
-    out.before_seq = Number(before);
-  }
-  const limit = params.get('limit');
-  if (limit !== null) {
-    if (!INTEGER.test(limit) || Number(limit) < 1 || Number(limit) > MAX_LIMIT)
-      bad('limit', `"limit" must be an integer from 1 to ${MAX_LIMIT}.`);
-    out.limit = Number(limit);
-  }
-  return out;
-}
-
-/** Epoch milliseconds or an ISO 8601 date. */
-function time(param: string, v: string): number {
-  if (INTEGER.test(v)) return Number(v);
-  const t = v.length <= 40 && /^\d{4}-\d{2}-\d{2}/.test(v) ? Date.parse(v) : Number.NaN;
-  if (Number.isNaN(t)) bad(param, `"${param}" must be epoch milliseconds or an ISO 8601 date.`);
-  return t;
 }

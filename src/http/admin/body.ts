@@ -30,15 +30,6 @@ export async function readAdminBody(
   return (await readJsonBody(req, max)) as Record<string, unknown>;
 }
 
-/** Reject fields the route does not know, naming the first, so typos do not pass silently. */
-export function onlyFields(body: Record<string, unknown>, allowed: ReadonlySet<string>): void {
-  for (const k of Object.keys(body))
-    if (!allowed.has(k))
-      throw new KeelError('invalid_request', `Unknown field ${JSON.stringify(k.slice(0, 64))}.`, {
-        param: k.slice(0, 64),
-      });
-}
-
 /** Whether a body without a Content-Type is empty; stops at the first byte. */
 async function isEmpty(req: Request): Promise<boolean> {
   if (!req.body) return true;

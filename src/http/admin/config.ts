@@ -1,8 +1,9 @@
+import { z } from 'zod';
 import type { KeelConfig } from '../../config/schema.js';
-import { KeelError } from '../../errors.js';
 import type { UsageEvent } from '../../store/types.js';
 import { listUsageEvents } from '../../store/usage.js';
 import { defineGroup, route } from './api/declare.js';
+import { text, wholeNumber } from './api/inputs.js';
 
 export const MASK = '***';
 
@@ -48,31 +49,32 @@ function snake(k: string): string {
   return k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
 }
 
-function usageJson(e: UsageEvent): Record<string, unknown> {
+type Snake<S extends string> = S extends `${infer H}${infer T}`
+  ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${Snake<T>}`
+  : S;
+
+/** A usage event as GET /usage lists it: its fields in snake_case. */
+type UsageEventJson = { [K in keyof UsageEvent as Snake<K & string>]: UsageEvent[K] };
+
+function usageJson(e: UsageEvent): UsageEventJson {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(e)) out[snake(k)] = v;
-  return out;
+  return out as UsageEventJson;
 }
 
-function parseLimit(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n < 1 || n > 10_000)
-    throw new KeelError('invalid_request', 'limit must be a whole number from 1 to 10000.', {
-      param: 'limit',
-    });
-  return n;
-}
+const SINCE = 'since must be an ISO 8601 date or epoch milliseconds.';
 
-function parseSince(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const t = /^\d{1,15}$/.test(v) ? Number(v) : /^\d{4}-\d{2}-\d{2}/.test(v) ? Date.parse(v) : Number.NaN;
-  if (Number.isNaN(t))
-    throw new KeelError('invalid_request', 'since must be an ISO 8601 date or epoch milliseconds.', {
-      param: 'since',
-    });
-  return t;
-}
+const usageQuery = z.object({
+  limit: wholeNumber('limit must be a whole number from 1 to 10000.', 1, 10_000, true).optional(),
+  since: z
+    .string()
+    .transform((v) =>
+      /^\d{1,15}$/.test(v) ? Number(v) : /^\d{4}-\d{2}-\d{2}/.test(v) ? Date.parse(v) : Number.NaN,
+    )
+    .refine((t) => !Number.isNaN(t), SINCE)
+    .optional(),
+  use_case: text('use_case must be 1 to 200 characters.', 200).optional(),
+});
 
 /** Read-only views: who am I, the masked config, recent usage events. */
 export const infoApi = defineGroup({
@@ -80,7 +82,9 @@ export const infoApi = defineGroup({
   routes: {
     whoami: route('GET', '/whoami', 'viewer', 'The calling admin: name, role, actor'),
     config: route('GET', '/config', 'viewer', 'The running config, secrets masked'),
-    usage: route('GET', '/usage', 'viewer', 'Recent usage events (`limit`, `since`, `use_case`)'),
+    usage: route('GET', '/usage', 'viewer', 'Recent usage events (`limit`, `since`, `use_case`)', {
+      query: usageQuery,
+    }),
   },
   needs: (s) => s,
   handlers: ({ config, database }) => {
@@ -88,14 +92,7 @@ export const infoApi = defineGroup({
     return {
       whoami: (_c, { admin: a }) => ({ actor: a.actor, name: a.name, role: a.role, id: a.id, via: a.via }),
       config: () => masked,
-      usage: async (c) => {
-        const limit = parseLimit(c.req.query('limit'));
-        const since = parseSince(c.req.query('since'));
-        const useCase = c.req.query('use_case');
-        if (useCase !== undefined && (useCase.length === 0 || useCase.length > 200))
-          throw new KeelError('invalid_request', 'use_case must be 1 to 200 characters.', {
-            param: 'use_case',
-          });
+      usage: async (_c, { query: { limit, since, use_case: useCase } }) => {
         const events = await listUsageEvents(database, {
           ...(limit !== undefined ? { limit } : {}),
           ...(since !== undefined ? { since } : {}),

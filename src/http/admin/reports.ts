@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { KeelError } from '../../errors.js';
 import type { Database } from '../../store/db.js';
 import {
@@ -6,12 +7,11 @@ import {
   PRICE_VERSION_SAMPLE,
   priceVersionsInUse,
   refusalsByDay,
-  type TopDimension,
   topUsage,
 } from '../../store/report-queries.js';
 import { histogramQuantile } from '../../store/rollups/buckets.js';
 import { BLOCKED_CODES, DAY_MS, DIMENSION_NAMES, type Dimension } from '../../store/rollups/sql.js';
-import { dayStart, monthStart, parseDay } from '../../value/roi/periods.js';
+import { dayStart, monthStart } from '../../value/roi/periods.js';
 import {
   addMeasures,
   emptyMeasures,
@@ -20,6 +20,7 @@ import {
   type UsageMeasures,
 } from '../../value/rollups/read.js';
 import { defineGroup, route } from './api/declare.js';
+import { day, oneOf, text, wholeNumber } from './api/inputs.js';
 
 interface ReportDeps {
   database: Database;
@@ -32,36 +33,52 @@ interface ReportDeps {
 
 const DEFAULT_DAYS = 30;
 const MAX_DAYS = 3660;
-const USAGE_PARAMS = new Set(['from', 'to', 'by', 'use_case', 'granularity']);
-const TOP_PARAMS = new Set(['from', 'to', 'by', 'use_case', 'limit']);
-
 function bad(param: string, message: string): never {
   throw new KeelError('invalid_request', message, { param });
 }
 
-function only(qs: Record<string, string>, known: Set<string>): void {
-  for (const k of Object.keys(qs))
-    if (!known.has(k)) bad(k.slice(0, 64), `Unknown query parameter "${k.slice(0, 64)}".`);
-}
+const period = { from: day('from'), to: day('to') };
+const useCase = text('use_case must be 1 to 200 characters.', 200).optional();
+const DIMENSIONS_MESSAGE = `by must be a comma-separated list of ${DIMENSION_NAMES.join(', ')}.`;
+
+/** Reports refuse a query parameter they do not know (a typo would silently widen the report). */
+const usageQuery = z.strictObject({
+  ...period,
+  by: z
+    .string()
+    .transform((v) => [
+      ...new Set(
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .pipe(z.array(z.enum(DIMENSION_NAMES as [Dimension, ...Dimension[]], { error: DIMENSIONS_MESSAGE })))
+    .optional()
+    .transform((v) => v ?? []),
+  use_case: useCase,
+  granularity: oneOf(['total', 'day'], 'granularity must be total or day.').default('total'),
+});
+
+const topQuery = z.strictObject({
+  ...period,
+  by: oneOf(['user', 'feature'], 'by must be user or feature.').default('user'),
+  use_case: useCase,
+  limit: wholeNumber('limit must be a whole number from 1 to 100.', 1, 100).default(10),
+});
 
 /** Whole UTC days; default the last 30 days through today. */
-function range(qs: Record<string, string>, now: number): { from: number; to: number } {
-  const to = qs.to ? parseDay(qs.to, 'to', 'to') : dayStart(now) + DAY_MS;
-  const from = qs.from ? parseDay(qs.from, 'from', 'from') : to - DEFAULT_DAYS * DAY_MS;
+function range(qs: { from?: number | undefined; to?: number | undefined }, now: number) {
+  const to = qs.to ?? dayStart(now) + DAY_MS;
+  const from = qs.from ?? to - DEFAULT_DAYS * DAY_MS;
   if (to <= from) bad('to', 'to must be after from.');
   if (to - from > MAX_DAYS * DAY_MS) bad('from', `A report covers at most ${MAX_DAYS} days.`);
   return { from, to };
 }
 
-function useCaseOf(qs: Record<string, string>): string | undefined {
-  const v = qs.use_case;
-  if (v === undefined) return undefined;
-  if (v.length === 0 || v.length > 200) bad('use_case', 'use_case must be 1 to 200 characters.');
-  return v;
-}
-
 /** Measures as the API shows them: USD rounded past float noise, latency percentiles, rates. */
-function measuresJson(m: UsageMeasures): Record<string, number | null> {
+function measuresJson(m: UsageMeasures) {
   const q = (p: number) => {
     const v = histogramQuantile(m.hist, p);
     return v === null ? null : Math.round(v * 1000) / 1000;
@@ -95,10 +112,16 @@ function dimJson(v: string | undefined): string | null {
 export const reportsApi = defineGroup({
   title: 'reports',
   routes: {
-    usage: route('GET', '/reports/usage', 'viewer', 'Requests, cost, tokens, latency per group'),
-    top: route('GET', '/reports/top', 'viewer', 'Heaviest users or features'),
-    refusals: route('GET', '/reports/refusals', 'viewer', 'Refused calls per day and reason (`from`, `to`)'),
-    keys: route('GET', '/reports/keys', 'viewer', 'Per key: last use, budget spend'),
+    usage: route('GET', '/reports/usage', 'viewer', 'Requests, cost, tokens, latency per group', {
+      query: usageQuery,
+    }),
+    top: route('GET', '/reports/top', 'viewer', 'Heaviest users or features', { query: topQuery }),
+    refusals: route('GET', '/reports/refusals', 'viewer', 'Refused calls per day and reason (`from`, `to`)', {
+      query: z.strictObject(period),
+    }),
+    keys: route('GET', '/reports/keys', 'viewer', 'Per key: last use, budget spend', {
+      query: z.strictObject({}),
+    }),
   },
   needs: (s) => ({
     database: s.database,
@@ -116,22 +139,9 @@ export const reportsApi = defineGroup({
     }
 
     return {
-      usage: async (c) => {
-        const qs = c.req.query();
-        only(qs, USAGE_PARAMS);
+      usage: async (_c, { query: qs }) => {
         const { from, to } = range(qs, now());
-        const by = (qs.by ?? '')
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean);
-        for (const d of by)
-          if (!(DIMENSION_NAMES as string[]).includes(d))
-            bad('by', `by must be a comma-separated list of ${DIMENSION_NAMES.join(', ')}.`);
-        const dims = [...new Set(by)] as Dimension[];
-        const granularity = qs.granularity ?? 'total';
-        if (granularity !== 'total' && granularity !== 'day')
-          bad('granularity', 'granularity must be total or day.');
-        const useCase = useCaseOf(qs);
+        const { by: dims, granularity, use_case: useCase } = qs;
 
         await refresh();
         const [groups, versions] = await Promise.all([
@@ -173,7 +183,9 @@ export const reportsApi = defineGroup({
           )
           .map((r) => ({
             ...(r.t !== null ? { period_start: new Date(r.t).toISOString() } : {}),
-            ...Object.fromEntries(dims.map((d) => [d, dimJson(r.dims[d])])),
+            ...(Object.fromEntries(dims.map((d) => [d, dimJson(r.dims[d])])) as Partial<
+              Record<Dimension, string | null>
+            >),
             ...measuresJson(r.m),
           }));
 
@@ -194,18 +206,11 @@ export const reportsApi = defineGroup({
         };
       },
 
-      top: async (c) => {
-        const qs = c.req.query();
-        only(qs, TOP_PARAMS);
-        const by = qs.by ?? 'user';
-        if (by !== 'user' && by !== 'feature') bad('by', 'by must be user or feature.');
-        const limit = qs.limit === undefined ? 10 : Number(qs.limit);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-          bad('limit', 'limit must be a whole number from 1 to 100.');
+      top: async (_c, { query: qs }) => {
+        const { by, limit, use_case: useCase } = qs;
         const { from, to } = range(qs, now());
-        const useCase = useCaseOf(qs);
         const rows = await topUsage(database, {
-          by: by as TopDimension,
+          by,
           from,
           to,
           limit,
@@ -217,7 +222,7 @@ export const reportsApi = defineGroup({
           from: new Date(from).toISOString(),
           to: new Date(to).toISOString(),
           data: rows.map((r) => ({
-            [by]: r.id,
+            ...(by === 'user' ? { user: r.id } : { feature: r.id }),
             requests: r.requests,
             cost_usd: r.cost_usd,
             unpriced: r.unpriced,
@@ -226,10 +231,8 @@ export const reportsApi = defineGroup({
         };
       },
 
-      refusals: async (c) => {
-        const qs = c.req.query();
-        only(qs, new Set(['from', 'to']));
-        const { from, to } = range(qs, now());
+      refusals: async (_c, { query }) => {
+        const { from, to } = range(query, now());
         const rows = await refusalsByDay(database, { from, to, codes: BLOCKED_CODES });
         const byCode = new Map<string, number>();
         for (const r of rows) byCode.set(r.code, (byCode.get(r.code) ?? 0) + r.requests);
@@ -244,8 +247,7 @@ export const reportsApi = defineGroup({
         };
       },
 
-      keys: async (c) => {
-        only(c.req.query(), new Set());
+      keys: async () => {
         const at = now();
         const today = dayStart(at);
         const tomorrow = today + DAY_MS;

@@ -1,31 +1,41 @@
-import { KeelError } from '../../errors.js';
+import { z } from 'zod';
 import { querySecurityEvents } from '../../store/security-events.js';
 import { defineGroup, route } from './api/declare.js';
+import { wholeNumber } from './api/inputs.js';
 
-function time(v: string | undefined, param: string): number | undefined {
-  if (v === undefined) return undefined;
-  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (Number.isNaN(t))
-    throw new KeelError('invalid_request', `${param}: expected an ISO time or epoch ms`, { param });
-  return t;
-}
+/** An ISO time or epoch ms; an empty value is as if absent. */
+const time = (param: string) =>
+  z
+    .string()
+    .transform((v) => (v === '' ? undefined : /^\d+$/.test(v) ? Number(v) : Date.parse(v)))
+    .refine((t) => !Number.isNaN(t), `${param}: expected an ISO time or epoch ms`)
+    .optional();
+
+const eventsQuery = z.object({
+  from: time('from'),
+  to: time('to'),
+  detector: z.string().optional(),
+  action: z.string().optional(),
+  use_case: z.string().optional(),
+  key_id: z.string().optional(),
+  limit: wholeNumber('limit: expected a positive whole number', 1).optional(),
+});
 
 /** `GET /security-events`: guard decisions, newest first — positions and labels, never the text. */
 export const securityApi = defineGroup({
   title: 'security',
   routes: {
-    events: route('GET', '/security-events', 'viewer', 'Guard decisions, newest first'),
+    events: route('GET', '/security-events', 'viewer', 'Guard decisions, newest first', {
+      query: eventsQuery,
+    }),
   },
   needs: (s) => s.database,
   handlers: (database) => ({
-    events: async (c) => {
-      const q = c.req.query();
-      const limit = q.limit === undefined ? undefined : Number(q.limit);
-      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
-        throw new KeelError('invalid_request', 'limit: expected a positive whole number', { param: 'limit' });
+    events: async (_c, { query: q }) => {
+      const { limit } = q;
       const events = await querySecurityEvents(database, {
-        ...(q.from ? { from: time(q.from, 'from') } : {}),
-        ...(q.to ? { to: time(q.to, 'to') } : {}),
+        ...(q.from !== undefined ? { from: q.from } : {}),
+        ...(q.to !== undefined ? { to: q.to } : {}),
         ...(q.detector ? { detector: q.detector } : {}),
         ...(q.action ? { action: q.action } : {}),
         ...(q.use_case ? { useCase: q.use_case } : {}),

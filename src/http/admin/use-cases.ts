@@ -1,29 +1,44 @@
+import { z } from 'zod';
 import { KeelError } from '../../errors.js';
-import { isStage, parseCreate, parsePatch, publicUseCase } from '../../value/usecases/model.js';
+import { parseCreate, parsePatch, publicUseCase, USE_CASE_STAGES } from '../../value/usecases/model.js';
 import { created, defineGroup, route } from './api/declare.js';
-import { readAdminBody } from './body.js';
+import { oneOf } from './api/inputs.js';
+
+const REASON = 'reason must be a string of at most 500 characters.';
 
 /** The use-case registry. Fields declared in keel.yaml are refused with 400. */
 export const useCasesApi = defineGroup({
   title: 'use cases',
   routes: {
-    create: route('POST', '/use-cases', 'operator', 'Register a use case'),
-    list: route('GET', '/use-cases', 'viewer', 'List use cases (`stage`)'),
+    // The use case's fields are checked by its model (parseCreate), as for keel.yaml.
+    create: route('POST', '/use-cases', 'operator', 'Register a use case', {
+      body: z.record(z.string(), z.unknown()),
+    }),
+    list: route('GET', '/use-cases', 'viewer', 'List use cases (`stage`)', {
+      query: z.object({
+        stage: oneOf(USE_CASE_STAGES, 'stage must be one of pilot, production, paused, retired.').optional(),
+      }),
+    }),
     get: route('GET', '/use-cases/:id', 'viewer', 'One use case with its stage history'),
-    update: route('PATCH', '/use-cases/:id', 'operator', 'Change a use case (and its stage)'),
+    update: route('PATCH', '/use-cases/:id', 'operator', 'Change a use case (and its stage)', {
+      // The use case's own fields are checked by its model (parsePatch), as for keel.yaml.
+      body: z.looseObject({
+        reason: z
+          .string({ error: REASON })
+          .max(500, REASON)
+          .nullable()
+          .optional()
+          .transform((r) => r ?? null),
+      }),
+    }),
   },
   needs: (s) => s.value?.useCases,
   handlers: (useCases) => ({
-    create: async (c, { admin }) => {
-      const { id, patch } = parseCreate(await readAdminBody(c.req.raw));
+    create: async (_c, { body, admin }) => {
+      const { id, patch } = parseCreate(body);
       return created(publicUseCase(await useCases.create(id, patch, admin.actor)));
     },
-    list: async (c) => {
-      const stage = c.req.query('stage');
-      if (stage !== undefined && !isStage(stage))
-        throw new KeelError('invalid_request', 'stage must be one of pilot, production, paused, retired.', {
-          param: 'stage',
-        });
+    list: async (_c, { query: { stage } }) => {
       const list = await useCases.list(stage ? { stage } : {});
       return { object: 'list' as const, data: list.map(publicUseCase) };
     },
@@ -42,16 +57,8 @@ export const useCasesApi = defineGroup({
         })),
       };
     },
-    update: async (c, { params, admin }) => {
-      const body = await readAdminBody(c.req.raw);
-      const { reason, ...fields } = body;
-      if (reason !== undefined && reason !== null && (typeof reason !== 'string' || reason.length > 500))
-        throw new KeelError('invalid_request', 'reason must be a string of at most 500 characters.', {
-          param: 'reason',
-        });
-      const u = await useCases.update(params.id, parsePatch(fields), admin.actor, {
-        reason: (reason as string | null | undefined) ?? null,
-      });
+    update: async (_c, { params, body: { reason, ...fields }, admin }) => {
+      const u = await useCases.update(params.id, parsePatch(fields), admin.actor, { reason });
       return publicUseCase(u);
     },
   }),

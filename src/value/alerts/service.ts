@@ -332,11 +332,11 @@ function rowToAlert(r: Selectable<AlertsTable>): Alert {
   };
 }
 
-export function publicAlert(a: Alert): Record<string, unknown> {
+export function publicAlert(a: Alert) {
   const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
   return {
     id: a.id,
-    object: 'alert',
+    object: 'alert' as const,
     rule: a.rule,
     scope: a.scope,
     subject: a.subject,

@@ -11,15 +11,19 @@ export interface OutcomeListQuery {
   limit?: number;
 }
 
+/** An outcome as the admin API lists it: with the calls it is linked to and their cost. */
+export type ListedOutcome = ReturnType<typeof publicOutcome> & {
+  linked_calls: number;
+  linked_cost_usd: number;
+  linked_unpriced_calls: number;
+};
+
 /**
  * Outcomes, newest first, each with the cost of what it is linked to: every call of its trace (a
  * trace links all its calls' cost to its outcome), else its one request. Calls already purged by
  * retention are gone from the raw events, so old outcomes may show less linked cost than they had.
  */
-export async function listOutcomes(
-  database: Database,
-  q: OutcomeListQuery = {},
-): Promise<Record<string, unknown>[]> {
+export async function listOutcomes(database: Database, q: OutcomeListQuery = {}): Promise<ListedOutcome[]> {
   const limit = Math.min(Math.max(1, Math.floor(q.limit ?? 100)), 1000);
   let query = database.db.selectFrom('outcomes').selectAll();
   if (q.useCase !== undefined) query = query.where('use_case', '=', q.useCase);

@@ -313,10 +313,10 @@ export function outcomeFromRow(r: Selectable<KeelSchema['outcomes']>): Outcome {
   };
 }
 
-export function publicOutcome(o: Outcome): Record<string, unknown> {
+export function publicOutcome(o: Outcome) {
   return {
     id: o.id,
-    object: 'outcome',
+    object: 'outcome' as const,
     request_id: o.requestId,
     trace_id: o.traceId,
     use_case: o.useCase,
@@ -330,10 +330,10 @@ export function publicOutcome(o: Outcome): Record<string, unknown> {
   };
 }
 
-export function publicFeedback(f: Feedback): Record<string, unknown> {
+export function publicFeedback(f: Feedback) {
   return {
     id: f.id,
-    object: 'feedback',
+    object: 'feedback' as const,
     request_id: f.requestId,
     trace_id: f.traceId,
     use_case: f.useCase,

@@ -106,7 +106,7 @@ function zodToKeel(e: z.ZodError): KeelError {
 }
 
 /** What the admin API and the CLI show for a use case. */
-export function publicUseCase(u: UseCase): Record<string, unknown> {
+export function publicUseCase(u: UseCase) {
   return {
     id: u.id,
     name: u.name,

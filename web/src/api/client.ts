@@ -1,4 +1,7 @@
-import type { KeelErrorBody } from './types';
+/** Keel's error body, read defensively: whatever answered may not be Keel. */
+interface KeelErrorBody {
+  error?: { message?: string; code?: string | null; param?: string | null; type?: string };
+}
 
 /** An admin API refusal or failure, with Keel's error code when it sent one. */
 export class ApiError extends Error {

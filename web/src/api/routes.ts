@@ -1,18 +1,6 @@
-import type { Role } from './types';
+import type { Capabilities } from '@keel/api';
 
-/** One line of the admin API's role table, as GET /api/capabilities gives it for the caller. */
-export interface RouteRule {
-  method: string;
-  path: string;
-  role: Role;
-  allowed: boolean;
-}
-
-export interface Capabilities {
-  object: 'capabilities';
-  role: Role;
-  routes: RouteRule[];
-}
+export type { Capabilities };
 
 export type Gate = 'ok' | 'missing' | 'forbidden';
 

@@ -1,8 +1,8 @@
+import type { AlertList, Whoami } from '@keel/api';
 import { lazy, type ReactNode, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { type Api, createApi, hasSsoSession, ssoSignOut, whoami } from '../api/client';
 import { useResource } from '../api/hooks';
 import { type Capabilities, createGate } from '../api/routes';
-import type { Alert, List, Whoami } from '../api/types';
 import { Empty, Loading } from '../components/bits';
 import { markNavigated } from '../components/Page';
 import { ErrorBoundary } from './ErrorBoundary';
@@ -133,7 +133,7 @@ function Shell({ session }: { session: Session }) {
   const path = usePath();
   const route = matchRoute(path);
   const [theme, toggleTheme] = useTheme();
-  const [openAlerts] = useResource<List<Alert>>('/alerts?state=open&limit=1000');
+  const [openAlerts] = useResource<AlertList>('/alerts?state=open&limit=1000');
   const openCount = openAlerts.status === 'ok' ? openAlerts.data.data.length : null;
 
   useEffect(() => {

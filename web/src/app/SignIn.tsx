@@ -1,6 +1,6 @@
+import type { Whoami } from '@keel/api';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { ssoInfo, whoami } from '../api/client';
-import type { Whoami } from '../api/types';
 import { isRole } from './session';
 
 /**

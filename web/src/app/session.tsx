@@ -1,7 +1,7 @@
+import type { Role, Whoami } from '@keel/api';
 import { createContext, useContext } from 'react';
 import type { Api } from '../api/client';
 import type { Gate } from '../api/routes';
-import type { Role, Whoami } from '../api/types';
 
 export interface Session {
   api: Api;

@@ -1,4 +1,4 @@
-import type { LineageGraphInfo, LineageNode } from '../api/types';
+import type { LineageGraphInfo, LineageNode } from '@keel/api';
 import { Empty } from './bits';
 import { DataTable } from './DataTable';
 

@@ -1,4 +1,4 @@
-import type { SpendForecast } from '../api/types';
+import type { SpendForecast } from '@keel/api';
 import type { Level } from '../components/bits';
 import { pct } from './format';
 

@@ -1,6 +1,6 @@
+import type { Alert, AlertList, AlertState, Severity } from '@keel/api';
 import { useState } from 'react';
 import { toApiError, useResource } from '../api/hooks';
-import type { Alert, AlertState, List, Severity } from '../api/types';
 import { Link, pathOfUseCase } from '../app/router';
 import { useSession } from '../app/session';
 import { Code, Empty, type Level, Load, Notice, Status } from '../components/bits';
@@ -18,12 +18,32 @@ const TABS: Array<{ state: AlertState | 'all'; label: string }> = [
 const SEVERITY_LEVEL: Record<Severity, Level> = { critical: 'bad', warning: 'warn', info: 'info' };
 const STATE_LEVEL: Record<AlertState, Level> = { open: 'bad', acknowledged: 'warn', resolved: 'ok' };
 
+/** What became of the alert's webhook notifications: one line, the failures named. */
+function deliverySummary(a: Alert): string {
+  if (a.delivery.length === 0) return 'none sent';
+  const failed = a.delivery.filter((d) => d.status === 'failed').length;
+  return failed === 0 ? `${a.delivery.length} delivered` : `${failed} of ${a.delivery.length} failed`;
+}
+
+function Delivery({ a }: { a: Alert }) {
+  if (a.delivery.length === 0) return <span className="muted">{deliverySummary(a)}</span>;
+  const failed = a.delivery.filter((d) => d.status === 'failed');
+  return (
+    <>
+      <Status level={failed.length === 0 ? 'ok' : 'bad'}>{deliverySummary(a)}</Status>
+      {failed.map((d) => (
+        <span key={d.delivery_id} className="cell-sub">
+          {d.webhook}: {d.last_error ?? `HTTP ${d.last_status}`} after {d.attempts} attempt(s)
+        </span>
+      ))}
+    </>
+  );
+}
+
 export function Alerts() {
   const { api, can } = useSession();
   const [tab, setTab] = useState<AlertState | 'all'>('open');
-  const [alerts, reload] = useResource<List<Alert>>(
-    `/alerts?${tab === 'all' ? '' : `state=${tab}&`}limit=500`,
-  );
+  const [alerts, reload] = useResource<AlertList>(`/alerts?${tab === 'all' ? '' : `state=${tab}&`}limit=500`);
   const [message, setMessage] = useState<{ level: Level; text: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const operator = can('operator');
@@ -47,7 +67,7 @@ export function Alerts() {
   const evaluate = async () => {
     setBusy('evaluate');
     try {
-      const open = await api.post<List<Alert>>('/alerts/evaluate');
+      const open = await api.post<AlertList>('/alerts/evaluate');
       setMessage({ level: 'ok', text: `Rules evaluated: ${open.data.length} open alert(s).` });
       reload();
     } catch (e) {
@@ -97,6 +117,7 @@ export function Alerts() {
       value: (a) => a.last_seen_at,
       render: (a) => dateTime(a.last_seen_at),
     },
+    { key: 'delivery', header: 'Webhooks', value: deliverySummary, render: (a) => <Delivery a={a} /> },
   ];
   if (operator)
     columns.push({

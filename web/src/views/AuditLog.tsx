@@ -1,6 +1,6 @@
+import type { AuditEntry, AuditPage, VerifyResult } from '@keel/api';
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { toApiError } from '../api/hooks';
-import type { AuditEntry, AuditPage, VerifyResult } from '../api/types';
 import { useSession } from '../app/session';
 import { Code, Empty, Loading, Notice } from '../components/bits';
 import { type Column, DataTable } from '../components/DataTable';

@@ -1,6 +1,6 @@
+import type { DataHealthInfo, DatasetInfo, DatasetList, DatasetVersionInfo, VersionResults } from '@keel/api';
 import { useMemo } from 'react';
 import { dataOf, useResource, useResources } from '../api/hooks';
-import type { DataHealthInfo, DatasetInfo, DatasetVersionInfo, List, VersionResults } from '../api/types';
 import { Code, Empty, Load, Status } from '../components/bits';
 import { DataTable } from '../components/DataTable';
 import { Page, Section } from '../components/Page';
@@ -18,7 +18,7 @@ type DriftRow = VersionResults['drifts'][number] & { dataset: string; version: s
  * results), and the live traffic monitors (GET /api/data/health).
  */
 export function DataHealth() {
-  const [datasets] = useResource<List<DatasetInfo>>('/datasets');
+  const [datasets] = useResource<DatasetList>('/datasets');
   const [health] = useResource<DataHealthInfo>('/data/health');
   const list = dataOf(datasets)?.data;
   const paths = useMemo(

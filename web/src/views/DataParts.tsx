@@ -1,5 +1,5 @@
+import type { DatasetVersionInfo, MonitorFeature, MonitorStatus, VersionResults } from '@keel/api';
 import { useResource } from '../api/hooks';
-import type { DatasetVersionInfo, MonitorFeature, MonitorStatus, VersionResults } from '../api/types';
 import { Distribution } from '../charts/lazy';
 import { Code, Empty, Status } from '../components/bits';
 import { DataTable } from '../components/DataTable';

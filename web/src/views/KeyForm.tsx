@@ -1,6 +1,6 @@
+import type { CreatedKey } from '@keel/api';
 import { type FormEvent, useId, useState } from 'react';
 import { toApiError } from '../api/hooks';
-import type { CreatedKey } from '../api/types';
 import { useSession } from '../app/session';
 
 const ENDPOINTS = ['chat', 'messages', 'embeddings', 'models', 'outcomes', 'feedback'] as const;

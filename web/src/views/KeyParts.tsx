@@ -1,11 +1,11 @@
+import type { CreatedKey, KeyActivity, KeyInfo, RotatedKey } from '@keel/api';
 import { useState } from 'react';
-import type { CreatedKey, KeyActivity, VirtualKey } from '../api/types';
 import { BudgetUse, Code, Notice, Num, Status } from '../components/bits';
 import type { Column } from '../components/DataTable';
 import { ago, dateTime, int, pct, usd } from '../lib/format';
 
 /** The read-only columns of the keys table: scopes, limits, budget use and recent activity. */
-export function keyColumns(act: Map<string, KeyActivity>): Column<VirtualKey>[] {
+export function keyColumns(act: Map<string, KeyActivity>): Column<KeyInfo>[] {
   return [
     {
       key: 'name',
@@ -92,7 +92,7 @@ export function keyColumns(act: Map<string, KeyActivity>): Column<VirtualKey>[] 
   ];
 }
 
-function Scopes({ k }: { k: VirtualKey }) {
+function Scopes({ k }: { k: KeyInfo }) {
   const list = (label: string, xs: string[], emptyText: string) => (
     <div>
       <span className="muted small">{label}: </span>
@@ -127,7 +127,7 @@ function Scopes({ k }: { k: VirtualKey }) {
   );
 }
 
-function KeyBudget({ k, a }: { k: VirtualKey; a: KeyActivity | undefined }) {
+function KeyBudget({ k, a }: { k: KeyInfo; a: KeyActivity | undefined }) {
   if (k.budget_usd === null)
     return (
       <span className="muted">
@@ -149,7 +149,7 @@ function KeyBudget({ k, a }: { k: VirtualKey; a: KeyActivity | undefined }) {
 }
 
 /** The one time a key value is visible: copy it now, Keel keeps only its hash. */
-export function ShownOnce({ created, onDone }: { created: CreatedKey; onDone: () => void }) {
+export function ShownOnce({ created, onDone }: { created: CreatedKey | RotatedKey; onDone: () => void }) {
   const [copied, setCopied] = useState(false);
   return (
     <>
@@ -175,7 +175,7 @@ export function ShownOnce({ created, onDone }: { created: CreatedKey; onDone: ()
           {copied ? 'Copied' : 'Copy'}
         </button>
       </div>
-      {created.previous_key_expires_at ? (
+      {'previous_key_expires_at' in created ? (
         <p className="muted">
           The previous value keeps working until {dateTime(created.previous_key_expires_at)}.
         </p>

@@ -1,6 +1,14 @@
+import type {
+  AdminInfo,
+  AdminList,
+  CreatedKey,
+  KeyActivityReport,
+  KeyInfo,
+  KeyList,
+  RotatedKey,
+} from '@keel/api';
 import { useState } from 'react';
 import { dataOf, toApiError, useResource } from '../api/hooks';
-import type { AdminUser, CreatedKey, KeyActivity, List, VirtualKey } from '../api/types';
 import { useSession } from '../app/session';
 import { Code, Empty, Load, Notice, Status } from '../components/bits';
 import { DataTable } from '../components/DataTable';
@@ -10,17 +18,15 @@ import { dateTime } from '../lib/format';
 import { CreateKeyForm } from './KeyForm';
 import { keyColumns, ShownOnce } from './KeyParts';
 
-type Pending = { kind: 'revoke' | 'rotate'; key: VirtualKey } | null;
-type Shown = { title: string; key: CreatedKey } | null;
+type Pending = { kind: 'revoke' | 'rotate'; key: KeyInfo } | null;
+type Shown = { title: string; key: CreatedKey | RotatedKey } | null;
 
 export function Keys() {
   const { api, can, me } = useSession();
   const [includeRevoked, setIncludeRevoked] = useState(false);
-  const [keys, reloadKeys] = useResource<List<VirtualKey>>(
-    `/keys${includeRevoked ? '?include_revoked=true' : ''}`,
-  );
-  const [activity, reloadActivity] = useResource<List<KeyActivity>>('/reports/keys');
-  const [admins] = useResource<List<AdminUser>>(can('admin') ? '/admins' : null);
+  const [keys, reloadKeys] = useResource<KeyList>(`/keys${includeRevoked ? '?include_revoked=true' : ''}`);
+  const [activity, reloadActivity] = useResource<KeyActivityReport>('/reports/keys');
+  const [admins] = useResource<AdminList>(can('admin') ? '/admins' : null);
   const [creating, setCreating] = useState(false);
   const [pending, setPending] = useState<Pending>(null);
   const [shown, setShown] = useState<Shown>(null);
@@ -42,11 +48,11 @@ export function Keys() {
     setError(null);
     try {
       if (pending.kind === 'revoke') {
-        await api.del<VirtualKey>(`/keys/${encodeURIComponent(pending.key.id)}`);
+        await api.del<KeyInfo>(`/keys/${encodeURIComponent(pending.key.id)}`);
         setDone(`Key “${pending.key.name}” was revoked. Calls with it are refused from now on.`);
       } else {
         const seconds = Number(grace);
-        const created = await api.post<CreatedKey>(`/keys/${encodeURIComponent(pending.key.id)}/rotate`, {
+        const created = await api.post<RotatedKey>(`/keys/${encodeURIComponent(pending.key.id)}/rotate`, {
           grace_s: Number.isInteger(seconds) && seconds >= 0 ? seconds : 3600,
         });
         setShown({ title: `New value for “${created.name}”`, key: created });
@@ -160,23 +166,23 @@ export function Keys() {
               <DataTable
                 caption="Admin users"
                 columns={[
-                  { key: 'name', header: 'Name', value: (a: AdminUser) => a.name },
-                  { key: 'role', header: 'Role', value: (a: AdminUser) => a.role },
+                  { key: 'name', header: 'Name', value: (a: AdminInfo) => a.name },
+                  { key: 'role', header: 'Role', value: (a: AdminInfo) => a.role },
                   {
                     key: 'status',
                     header: 'Status',
-                    value: (a: AdminUser) => a.status,
-                    render: (a: AdminUser) => (
+                    value: (a: AdminInfo) => a.status,
+                    render: (a: AdminInfo) => (
                       <Status level={a.status === 'active' ? 'ok' : 'bad'}>{a.status}</Status>
                     ),
                   },
                   {
                     key: 'created',
                     header: 'Created',
-                    value: (a: AdminUser) => a.created_at,
-                    render: (a: AdminUser) => dateTime(a.created_at),
+                    value: (a: AdminInfo) => a.created_at,
+                    render: (a: AdminInfo) => dateTime(a.created_at),
                   },
-                  { key: 'by', header: 'Created by', value: (a: AdminUser) => a.created_by },
+                  { key: 'by', header: 'Created by', value: (a: AdminInfo) => a.created_by },
                 ]}
                 rows={list.data}
                 rowKey={(a) => a.id}

@@ -1,13 +1,15 @@
-import { dataOf, useResource } from '../api/hooks';
 import type {
   Alert,
+  AlertList,
   DataHealthInfo,
-  List,
+  ForecastList,
   SpendForecast,
   UsageReport,
-  UseCase,
+  UseCaseInfo,
+  UseCaseList,
   ValueReport,
-} from '../api/types';
+} from '@keel/api';
+import { dataOf, useResource } from '../api/hooks';
 import { usePeriod } from '../app/period';
 import { Link, pathOfUseCase } from '../app/router';
 import { DayLines } from '../charts/lazy';
@@ -46,9 +48,9 @@ export function Overview() {
   const prevRange = apiRange(previousPeriod(period));
   const [value] = useResource<ValueReport>(`/value${qs({ ...range, granularity: 'day' })}`);
   const [prev] = useResource<ValueReport>(compare ? `/value${qs(prevRange)}` : null);
-  const [useCases] = useResource<List<UseCase>>('/use-cases');
-  const [forecasts] = useResource<List<SpendForecast>>('/forecasts?scope=use_case');
-  const [alerts] = useResource<List<Alert>>('/alerts?state=open&limit=1000');
+  const [useCases] = useResource<UseCaseList>('/use-cases');
+  const [forecasts] = useResource<ForecastList>('/forecasts?scope=use_case');
+  const [alerts] = useResource<AlertList>('/alerts?state=open&limit=1000');
   const [health] = useResource<DataHealthInfo>('/data/health');
   // Without the value API, the usage rollups still give calls, spend, latency and errors.
   const [usage] = useResource<UsageReport>(value.status === 'missing' ? `/reports/usage${qs(range)}` : null);
@@ -190,7 +192,7 @@ export function Overview() {
 
 export function portfolioRows(
   v: ValueReport,
-  useCases: UseCase[] | undefined,
+  useCases: UseCaseInfo[] | undefined,
   forecasts: SpendForecast[] | undefined,
   alerts: Alert[] | undefined,
   health: DataHealthInfo | undefined,

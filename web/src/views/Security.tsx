@@ -1,5 +1,5 @@
+import type { AuditPage, KeyList, RefusalReport, UsageReport, UsageRow } from '@keel/api';
 import { dataOf, useResource } from '../api/hooks';
-import type { AuditPage, List, RefusalReport, UsageReport, UsageRow, VirtualKey } from '../api/types';
 import { usePeriod } from '../app/period';
 import { Link, pathOfUseCase } from '../app/router';
 import { DayBars } from '../charts/lazy';
@@ -37,7 +37,7 @@ export function Security() {
   const [refused] = useResource<AuditPage>(
     `/audit${qs({ action: 'request.refused', from: range.from, to: range.to, limit: 15 })}`,
   );
-  const [keys] = useResource<List<VirtualKey>>('/keys?include_revoked=true');
+  const [keys] = useResource<KeyList>('/keys?include_revoked=true');
   const [reasons] = useResource<RefusalReport>(`/reports/refusals${qs(range)}`);
   const names = new Map((dataOf(keys)?.data ?? []).map((k) => [k.id, k.name]));
 

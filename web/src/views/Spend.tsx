@@ -1,5 +1,5 @@
+import type { KeyList, UsageDimension, UsageReport, UsageRow } from '@keel/api';
 import { dataOf, useResource } from '../api/hooks';
-import type { List, UsageDimension, UsageReport, UsageRow, VirtualKey } from '../api/types';
 import { usePeriod } from '../app/period';
 import { Link, pathOfUseCase } from '../app/router';
 import { CategoryBars, DayBars } from '../charts/lazy';
@@ -41,7 +41,7 @@ export function Spend() {
   const [daily] = useResource<UsageReport>(
     `/reports/usage${qs({ ...range, by: 'provider', granularity: 'day' })}`,
   );
-  const [keys] = useResource<List<VirtualKey>>('/keys?include_revoked=true');
+  const [keys] = useResource<KeyList>('/keys?include_revoked=true');
   const names = new Map((dataOf(keys)?.data ?? []).map((k) => [k.id, k.name]));
   const reports: Record<UsageDimension, typeof byModel> = {
     model: byModel,

@@ -1,5 +1,5 @@
+import type { ForecastList, TopReport, TopRow, UsageReport, UseCaseDetail, ValueReport } from '@keel/api';
 import { dataOf, useResource } from '../api/hooks';
-import type { List, SpendForecast, TopRow, UsageReport, UseCaseDetail, ValueReport } from '../api/types';
 import { usePeriod } from '../app/period';
 import { Link } from '../app/router';
 import { useSession } from '../app/session';
@@ -33,15 +33,11 @@ export function UseCaseView({ id }: { id: string }) {
   const [month] = useResource<ValueReport>(
     `/value${qs({ from: mtd.from, to: mtd.to, granularity: 'day', use_case: id })}`,
   );
-  const [forecasts] = useResource<List<SpendForecast>>('/forecasts?scope=use_case');
+  const [forecasts] = useResource<ForecastList>('/forecasts?scope=use_case');
   const [models] = useResource<UsageReport>(`/reports/usage${qs({ ...range, by: 'model', use_case: id })}`);
   const [teams] = useResource<UsageReport>(`/reports/usage${qs({ ...range, by: 'team', use_case: id })}`);
-  const [users] = useResource<{ data: TopRow[] }>(
-    `/reports/top${qs({ ...range, by: 'user', use_case: id })}`,
-  );
-  const [features] = useResource<{ data: TopRow[] }>(
-    `/reports/top${qs({ ...range, by: 'feature', use_case: id })}`,
-  );
+  const [users] = useResource<TopReport>(`/reports/top${qs({ ...range, by: 'user', use_case: id })}`);
+  const [features] = useResource<TopReport>(`/reports/top${qs({ ...range, by: 'feature', use_case: id })}`);
 
   const uc = dataOf(detail);
   const row = dataOf(value)?.use_cases.find((u) => u.use_case === id);
@@ -283,6 +279,9 @@ function mixColumns(
   ];
 }
 
+/** The user or the feature a row of GET /reports/top is about (the report names one of them). */
+const who = (r: TopRow) => ('user' in r ? r.user : r.feature);
+
 function TopTable({
   rows,
   by,
@@ -301,8 +300,8 @@ function TopTable({
         {
           key: by,
           header: by === 'user' ? 'User' : 'Feature',
-          value: (r: TopRow) => r[by] ?? '',
-          render: (r: TopRow) => r[by] ?? `(no ${by})`,
+          value: (r: TopRow) => who(r) ?? '',
+          render: (r: TopRow) => who(r) ?? `(no ${by})`,
         },
         {
           key: 'cost_usd',
@@ -327,7 +326,7 @@ function TopTable({
         },
       ]}
       rows={rows}
-      rowKey={(r) => r[by] ?? '(none)'}
+      rowKey={(r) => who(r) ?? '(none)'}
       filename={filename}
       empty={<Empty title="No calls in this period" />}
     />

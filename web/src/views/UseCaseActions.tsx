@@ -1,12 +1,17 @@
+import type { UseCaseInfo, UseCaseStage } from '@keel/api';
 import { type FormEvent, useId, useState } from 'react';
 import { toApiError } from '../api/hooks';
-import { STAGES, type UseCase } from '../api/types';
 import { useSession } from '../app/session';
 import { Notice } from '../components/bits';
 import { Section } from '../components/Page';
 
+/** Every stage, in lifecycle order; `satisfies` and the check below keep it equal to the server's. */
+const STAGES = ['pilot', 'production', 'paused', 'retired'] as const satisfies readonly UseCaseStage[];
+const allStages: Exclude<UseCaseStage, (typeof STAGES)[number]> extends never ? true : never = true;
+void allStages;
+
 /** PATCH /api/use-cases/:id: stage (with a reason, kept in the stage history), budget, value per outcome. */
-export function UseCaseActions({ uc, onSaved }: { uc: UseCase; onSaved: () => void }) {
+export function UseCaseActions({ uc, onSaved }: { uc: UseCaseInfo; onSaved: () => void }) {
   const { api } = useSession();
   const id = useId();
   const [stage, setStage] = useState(uc.stage);
@@ -32,7 +37,7 @@ export function UseCaseActions({ uc, onSaved }: { uc: UseCase; onSaved: () => vo
     if (body.stage && reason.trim()) body.reason = reason.trim();
     setBusy(true);
     try {
-      await api.patch<UseCase>(`/use-cases/${encodeURIComponent(uc.id)}`, body);
+      await api.patch<UseCaseInfo>(`/use-cases/${encodeURIComponent(uc.id)}`, body);
       setMsg({ ok: true, text: 'Saved. The change is in the audit log.' });
       setReason('');
       onSaved();
@@ -63,7 +68,7 @@ export function UseCaseActions({ uc, onSaved }: { uc: UseCase; onSaved: () => vo
             id={`${id}-stage`}
             value={stage}
             disabled={locked.has('stage')}
-            onChange={(e) => setStage(e.target.value as UseCase['stage'])}
+            onChange={(e) => setStage(e.target.value as UseCaseInfo['stage'])}
           >
             {STAGES.map((s) => (
               <option key={s} value={s}>

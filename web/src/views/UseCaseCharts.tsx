@@ -1,5 +1,5 @@
+import type { PeriodFigures, SpendForecast, ValueReport } from '@keel/api';
 import type { Resource } from '../api/hooks';
-import type { PeriodFigures, SpendForecast, ValueReport } from '../api/types';
 import { BurnDown, DayBars, DayLines } from '../charts/lazy';
 import { Code, Empty, Load } from '../components/bits';
 import { Section } from '../components/Page';

@@ -1,5 +1,5 @@
+import type { DataHealthInfo, LineageGraphInfo } from '@keel/api';
 import { dataOf, useResource } from '../api/hooks';
-import type { DataHealthInfo, LineageGraphInfo } from '../api/types';
 import { Code, Empty, Load } from '../components/bits';
 import { LineageGraph } from '../components/LineageGraph';
 import { Section } from '../components/Page';

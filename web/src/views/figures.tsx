@@ -1,5 +1,5 @@
+import type { ValueFigures } from '@keel/api';
 import type { ReactNode } from 'react';
-import type { ValueFigures } from '../api/types';
 import { Kpi } from '../components/bits';
 import { decimal, duration, int, pct, usd } from '../lib/format';
 

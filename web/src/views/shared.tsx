@@ -1,4 +1,4 @@
-import type { SpendForecast } from '../api/types';
+import type { SpendForecast } from '@keel/api';
 import { BudgetUse, Num } from '../components/bits';
 import { pct, usd } from '../lib/format';
 

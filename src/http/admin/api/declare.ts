@@ -30,13 +30,15 @@ export interface RouteSpec {
   query?: z.ZodType;
   /** Parsed from the JSON body (read with the admin body rules: JSON content type, size cap). */
   body?: z.ZodType;
+  /** No body at all is read as `{}`. */
+  optionalBody?: boolean;
 }
 
 /** A route spec on one line: `route('GET', '/keys/:id', 'viewer', 'One virtual key')`. */
 export function route<
   const M extends AdminMethod,
   const P extends string,
-  const I extends Pick<RouteSpec, 'query' | 'body'>,
+  const I extends Pick<RouteSpec, 'query' | 'body' | 'optionalBody'>,
 >(
   method: M,
   path: P,
@@ -57,6 +59,9 @@ export interface RouteInput<S extends RouteSpec> {
   body: Parsed<S, 'body'>;
   admin: AdminPrincipal;
 }
+
+/** The input of a handler written apart from its declaration, from the schemas it declares. */
+export type InputOf<I extends Pick<RouteSpec, 'query' | 'body'>> = RouteInput<RouteSpec & I>;
 
 /** A handler's answer with a status other than 200. */
 export interface Reply<T> {

@@ -35,7 +35,7 @@ export const ADMIN_GROUPS = [
 ] as const;
 
 /** GET /capabilities: every route mounted and whether the caller's role may call it. */
-function capabilitiesApi(mounted: () => readonly RouteSpec[]) {
+export function capabilitiesApi(mounted: () => readonly RouteSpec[]) {
   return defineGroup({
     title: 'info',
     routes: {

@@ -56,8 +56,18 @@ describe('createAdminApi input and output', () => {
       const { error } = (await res.json()) as { error: Record<string, unknown> };
       expect(error).toMatchObject({ code: 'invalid_request', param, message });
     }
-    const unknown = await a.request('/api/things/t1', post('{"size":3,"colour":"red"}'));
-    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+    const list = await a.request('/api/things/t1', post('[{"size":3}]'));
+    expect(((await list.json()) as { error: unknown }).error).toMatchObject({
+      code: 'invalid_request',
+      message: 'The request body must be a JSON object.',
+    });
+    // A field the route does not know is named first, before the values' complaints.
+    const unknown = await a.request('/api/things/t1', post('{"size":"big","colour":"red"}'));
+    expect(((await unknown.json()) as { error: unknown }).error).toMatchObject({
+      code: 'invalid_request',
+      param: 'colour',
+      message: 'Unknown field "colour".',
+    });
   });
 
   it('checks the role before reading any input', async () => {

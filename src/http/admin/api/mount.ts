@@ -1,5 +1,4 @@
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
-import type { z } from 'zod';
 import { type AdminRole, roleAllows } from '../../../access/admin.js';
 import type { AuditLog } from '../../../audit/types.js';
 import { KeelError } from '../../../errors.js';
@@ -7,6 +6,7 @@ import { adminAuth, requestFacts } from '../auth.js';
 import { readAdminBody } from '../body.js';
 import type { AdminEnv } from '../types.js';
 import type { AdminServices, Handler, Reply, RouteGroup, RouteSpec } from './declare.js';
+import { parseInput } from './inputs.js';
 
 export interface AdminApiOptions {
   /** The groups to mount (default: all of Keel's, ADMIN_GROUPS). */
@@ -46,8 +46,14 @@ export function mountAdminApi(
         enforce(c, spec.role);
         const input = {
           params: c.req.param() as Record<string, string>,
-          query: spec.query ? parse(spec.query, c.req.query()) : undefined,
-          body: spec.body ? parse(spec.body, await readAdminBody(c.req.raw)) : undefined,
+          query: spec.query ? parseInput(spec.query, c.req.query(), 'query') : undefined,
+          body: spec.body
+            ? parseInput(
+                spec.body,
+                await readAdminBody(c.req.raw, { optional: spec.optionalBody === true }),
+                'body',
+              )
+            : undefined,
           admin: c.get('admin'),
         };
         const out = await handler(c, input as never);
@@ -89,17 +95,6 @@ function roleCheck(audit: AuditLog, trustProxy: boolean) {
       `This needs the ${required} role; your admin credential has the ${role} role.`,
     );
   };
-}
-
-/** Zod's first complaint as the one error taxonomy's `invalid_request`, naming the field. */
-function parse(schema: z.ZodType, value: unknown): unknown {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const param = issue?.path[0];
-  throw new KeelError('invalid_request', issue?.message ?? 'Invalid request.', {
-    param: typeof param === 'string' ? param.slice(0, 64) : null,
-  });
 }
 
 function isReply(v: unknown): v is Reply<unknown> {

@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import { mkdir, realpath, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import { type Contract, contractSchema, parseContract } from '../../../data/contracts/schema.js';
 import { formatOf } from '../../../data/datasets/read.js';
 import type { Dataset, DatasetVersion } from '../../../data/datasets/registry.js';
 import { STAT_TESTS } from '../../../data/drift/stattests.js';
 import { checkJob, driftJob, type JobDeps } from '../../../data/jobs.js';
 import { KeelError } from '../../../errors.js';
-import { created } from '../api/declare.js';
-import { onlyFields, readAdminBody } from '../body.js';
-import { actorOf, type Ctx, type DataRoutesDeps, guarded, invalid, iso, pathParam, str } from './shared.js';
+import { created, type InputOf } from '../api/declare.js';
+import { optionalText, textField } from '../api/inputs.js';
+import { actorOf, type Ctx, type DataRoutesDeps, guarded, invalid, iso, pathParam } from './shared.js';
 
 function publicDataset(d: Dataset) {
   return {
@@ -55,6 +56,45 @@ function registered(r: { dataset: Dataset; version: DatasetVersion; created: boo
   };
   return r.created ? created(out) : out;
 }
+
+const CONTRACT_REQUIRED = 'contract (YAML text or an object) is required.';
+const STAT_METHODS = ['auto', ...STAT_TESTS] as const;
+
+/** The declared inputs of the dataset routes (data/index.ts). */
+export const datasetInputs = {
+  register: z.strictObject({
+    name: textField('name'),
+    path: textField('path'),
+    owner: optionalText('owner'),
+    description: optionalText('description'),
+    schema: z.unknown().optional(),
+    format: optionalText('format'),
+  }),
+  upload: z.object({ format: z.string().optional() }),
+  check: z.strictObject({
+    contract: z.union([z.string(), z.record(z.string(), z.unknown())], { error: CONTRACT_REQUIRED }),
+    version: optionalText('version'),
+  }),
+  drift: z.strictObject({
+    reference: textField('reference'),
+    current: textField('current'),
+    method: z
+      .enum(STAT_METHODS, { error: `method must be auto or one of ${STAT_TESTS.join(', ')}.` })
+      .default('auto'),
+    threshold: z
+      .number({ error: 'threshold must be a positive number.' })
+      .positive('threshold must be a positive number.')
+      .optional(),
+    columns: z.array(z.string(), { error: 'columns must be a list of column names.' }).optional(),
+    drift_share: z
+      .number({ error: 'drift_share must be between 0 and 1.' })
+      .min(0, 'drift_share must be between 0 and 1.')
+      .max(1, 'drift_share must be between 0 and 1.')
+      .optional(),
+    store: z.unknown().optional(),
+  }),
+};
+type Inputs = typeof datasetInputs;
 
 export function datasetHandlers(deps: DataRoutesDeps) {
   const { data } = deps;
@@ -110,20 +150,17 @@ export function datasetHandlers(deps: DataRoutesDeps) {
       };
     },
 
-    registerDataset: async (c: Ctx) => {
-      const body = await readAdminBody(c.req.raw);
-      onlyFields(body, new Set(['name', 'path', 'owner', 'description', 'schema', 'format']));
-      const name = str(body.name, 'name', true) as string;
-      const file = await allowedPath(str(body.path, 'path', true) as string);
+    registerDataset: async (c: Ctx, { body }: InputOf<{ body: Inputs['register'] }>) => {
+      const file = await allowedPath(body.path);
       const r = await guarded(() =>
         data.registry.register(
           {
-            name,
+            name: body.name,
             file,
-            ...(str(body.owner, 'owner') ? { owner: body.owner as string } : {}),
-            ...(str(body.description, 'description') ? { description: body.description as string } : {}),
+            ...(body.owner ? { owner: body.owner } : {}),
+            ...(body.description ? { description: body.description } : {}),
             ...(body.schema && typeof body.schema === 'object' ? { schema: body.schema as never } : {}),
-            ...(str(body.format, 'format') ? { format: body.format as string } : {}),
+            ...(body.format ? { format: body.format } : {}),
           },
           actorOf(c),
         ),
@@ -132,11 +169,11 @@ export function datasetHandlers(deps: DataRoutesDeps) {
     },
 
     /** Upload the bytes of a new version (CSV, TSV or JSON lines) as the request body. */
-    uploadVersion: async (c: Ctx) => {
+    uploadVersion: async (c: Ctx, { query }: InputOf<{ query: Inputs['upload'] }>) => {
       const name = pathParam(c, 'name');
       const type = (c.req.header('content-type') ?? '').toLowerCase();
       const requested =
-        c.req.query('format') ??
+        query.format ??
         (type.includes('ndjson') || type.includes('jsonl')
           ? 'jsonl'
           : type.includes('tab-separated')
@@ -204,25 +241,21 @@ export function datasetHandlers(deps: DataRoutesDeps) {
     },
 
     /** Check a registered version (its source file must still hold the registered bytes). */
-    checkVersion: async (c: Ctx) => {
-      const body = await readAdminBody(c.req.raw);
-      onlyFields(body, new Set(['contract', 'version']));
-      const v = await data.registry.resolve(
-        `${pathParam(c, 'name')}@${str(body.version, 'version') ?? 'latest'}`,
-      );
+    checkVersion: async (c: Ctx, { body }: InputOf<{ body: Inputs['check'] }>) => {
+      const v = await data.registry.resolve(`${pathParam(c, 'name')}@${body.version ?? 'latest'}`);
       if (!v) throw new KeelError('not_found', 'No such dataset version.', { param: 'version' });
       let contract: Contract;
-      if (typeof body.contract === 'string')
-        contract = await guarded(async () => parseContract(body.contract as string));
-      else if (body.contract && typeof body.contract === 'object') {
-        const p = contractSchema.safeParse(body.contract);
+      const given = body.contract;
+      if (typeof given === 'string') contract = await guarded(async () => parseContract(given));
+      else {
+        const p = contractSchema.safeParse(given);
         if (!p.success)
           throw invalid(
             `contract: ${p.error.issues[0]?.path.join('.')}: ${p.error.issues[0]?.message}`,
             'contract',
           );
         contract = p.data;
-      } else throw invalid('contract (YAML text or an object) is required.', 'contract');
+      }
       if (!v.source) throw invalid('This version has no source file to check.');
       const source = v.source;
       const r = await guarded(() =>
@@ -235,45 +268,21 @@ export function datasetHandlers(deps: DataRoutesDeps) {
       return { ...r.report, dataset_version: `${v.datasetName}@${v.version}`, result_id: r.storedId };
     },
 
-    drift: async (c: Ctx) => {
-      const body = await readAdminBody(c.req.raw);
-      onlyFields(
-        body,
-        new Set(['reference', 'current', 'method', 'threshold', 'columns', 'drift_share', 'store']),
-      );
-      const side = async (field: string) => {
-        const v = str(body[field], field, true) as string;
-        // Registered versions by reference; files only inside the allowed roots.
-        if ((await data.registry.resolve(v)) !== null) return v;
-        return allowedPath(v);
-      };
-      const reference = await side('reference');
-      const current = await side('current');
-      const method = (body.method ?? 'auto') as string;
-      if (method !== 'auto' && !(STAT_TESTS as readonly string[]).includes(method))
-        throw invalid(`method must be auto or one of ${STAT_TESTS.join(', ')}.`, 'method');
-      if (body.threshold !== undefined && !(typeof body.threshold === 'number' && body.threshold > 0))
-        throw invalid('threshold must be a positive number.', 'threshold');
-      if (
-        body.drift_share !== undefined &&
-        !(typeof body.drift_share === 'number' && body.drift_share >= 0 && body.drift_share <= 1)
-      )
-        throw invalid('drift_share must be between 0 and 1.', 'drift_share');
-      if (
-        body.columns !== undefined &&
-        !(Array.isArray(body.columns) && body.columns.every((x) => typeof x === 'string'))
-      )
-        throw invalid('columns must be a list of column names.', 'columns');
+    drift: async (c: Ctx, { body }: InputOf<{ body: Inputs['drift'] }>) => {
+      // Registered versions by reference; files only inside the allowed roots.
+      const side = async (v: string) => ((await data.registry.resolve(v)) !== null ? v : allowedPath(v));
+      const reference = await side(body.reference);
+      const current = await side(body.current);
       const r = await guarded(() =>
         driftJob(
           reference,
           current,
           {
-            method: method as never,
+            method: body.method,
             store: body.store !== false,
-            ...(typeof body.threshold === 'number' ? { threshold: body.threshold } : {}),
-            ...(typeof body.drift_share === 'number' ? { driftShare: body.drift_share } : {}),
-            ...(Array.isArray(body.columns) ? { columns: body.columns as string[] } : {}),
+            ...(body.threshold !== undefined ? { threshold: body.threshold } : {}),
+            ...(body.drift_share !== undefined ? { driftShare: body.drift_share } : {}),
+            ...(body.columns ? { columns: body.columns } : {}),
           },
           jobDeps(c),
         ),

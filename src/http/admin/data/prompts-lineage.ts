@@ -1,24 +1,49 @@
+import { z } from 'zod';
 import { parseNode } from '../../../data/lineage/graph.js';
 import { KeelError } from '../../../errors.js';
-import { created } from '../api/declare.js';
-import { onlyFields, readAdminBody } from '../body.js';
-import { actorOf, type Ctx, type DataRoutesDeps, guarded, invalid, iso, pathParam, str } from './shared.js';
+import { created, type InputOf } from '../api/declare.js';
+import { optionalText, textField, wholeNumber } from '../api/inputs.js';
+import { actorOf, type Ctx, type DataRoutesDeps, guarded, invalid, iso, pathParam } from './shared.js';
+
+const node = (field: string) =>
+  textField(field).refine((v) => parseNode(v) !== null, `${field} is not a lineage node id.`);
+
+/** The declared inputs of the prompt and lineage routes (data/index.ts). */
+export const promptLineageInputs = {
+  prompt: z.strictObject({
+    name: textField('name'),
+    template: textField('template'),
+    model: optionalText('model'),
+    use_case: optionalText('use_case'),
+    description: optionalText('description'),
+    owner: optionalText('owner'),
+    datasets: z
+      .array(z.string(), { error: 'datasets must be a list of dataset versions such as "faq@3".' })
+      .default([]),
+  }),
+  lineage: z.object({
+    node: z
+      .string()
+      .refine(
+        (v) => parseNode(v) !== null,
+        'node looks like dataset:name[@version], prompt:name[@version], model:name, use_case:id or output:id.',
+      )
+      .optional(),
+    depth: wholeNumber('depth must be a whole number from 1 to 20.', 1, 20).default(6),
+  }),
+  edge: z.strictObject({
+    from: node('from'),
+    to: node('to'),
+    // The store refuses other relations with a plain Error, which would surface as a 500.
+    relation: optionalText('relation')
+      .transform((v) => v ?? 'feeds')
+      .refine((v) => /^[a-z_]{1,40}$/.test(v), 'relation: 1 to 40 lower-case letters and "_" only.'),
+  }),
+};
+type Inputs = typeof promptLineageInputs;
 
 export function promptLineageHandlers(deps: DataRoutesDeps) {
   const { data } = deps;
-  const edgeBody = async (c: Ctx) => {
-    const body = await readAdminBody(c.req.raw);
-    onlyFields(body, new Set(['from', 'to', 'relation']));
-    const from = str(body.from, 'from', true) as string;
-    const to = str(body.to, 'to', true) as string;
-    const relation = str(body.relation, 'relation') ?? 'feeds';
-    if (!parseNode(from)) throw invalid('from is not a lineage node id.', 'from');
-    if (!parseNode(to)) throw invalid('to is not a lineage node id.', 'to');
-    // The store refuses other relations with a plain Error, which would surface as a 500.
-    if (!/^[a-z_]{1,40}$/.test(relation))
-      throw invalid('relation: 1 to 40 lower-case letters and "_" only.', 'relation');
-    return { from, to, relation };
-  };
 
   return {
     listPrompts: async (_c: Ctx) => {
@@ -37,19 +62,9 @@ export function promptLineageHandlers(deps: DataRoutesDeps) {
       };
     },
 
-    registerPrompt: async (c: Ctx) => {
-      const body = await readAdminBody(c.req.raw);
-      onlyFields(
-        body,
-        new Set(['name', 'template', 'model', 'use_case', 'description', 'owner', 'datasets']),
-      );
-      if (
-        body.datasets !== undefined &&
-        !(Array.isArray(body.datasets) && body.datasets.every((d) => typeof d === 'string'))
-      )
-        throw invalid('datasets must be a list of dataset versions such as "faq@3".', 'datasets');
+    registerPrompt: async (c: Ctx, { body }: InputOf<{ body: Inputs['prompt'] }>) => {
       const datasets: string[] = [];
-      for (const d of (body.datasets as string[] | undefined) ?? []) {
+      for (const d of body.datasets) {
         const v = await data.registry.resolve(d.replace(/^dataset:/, ''));
         if (!v) throw invalid(`No registered dataset version "${d}".`, 'datasets');
         datasets.push(`dataset:${v.datasetName}@${v.version}`);
@@ -57,12 +72,12 @@ export function promptLineageHandlers(deps: DataRoutesDeps) {
       const r = await guarded(() =>
         data.prompts.register(
           {
-            name: str(body.name, 'name', true) as string,
-            template: str(body.template, 'template', true) as string,
-            ...(str(body.model, 'model') ? { model: body.model as string } : {}),
-            ...(str(body.use_case, 'use_case') ? { useCase: body.use_case as string } : {}),
-            ...(str(body.description, 'description') ? { description: body.description as string } : {}),
-            ...(str(body.owner, 'owner') ? { owner: body.owner as string } : {}),
+            name: body.name,
+            template: body.template,
+            ...(body.model ? { model: body.model } : {}),
+            ...(body.use_case ? { useCase: body.use_case } : {}),
+            ...(body.description ? { description: body.description } : {}),
+            ...(body.owner ? { owner: body.owner } : {}),
             datasets,
           },
           actorOf(c),
@@ -101,28 +116,15 @@ export function promptLineageHandlers(deps: DataRoutesDeps) {
       };
     },
 
-    lineage: async (c: Ctx) => {
-      const node = c.req.query('node');
-      if (node !== undefined && !parseNode(node))
-        throw invalid(
-          'node looks like dataset:name[@version], prompt:name[@version], model:name, use_case:id or output:id.',
-          'node',
-        );
-      const depthText = c.req.query('depth');
-      const depth = depthText === undefined ? 6 : Number(depthText);
-      if (!Number.isInteger(depth) || depth < 1 || depth > 20)
-        throw invalid('depth must be a whole number from 1 to 20.', 'depth');
-      return data.lineage.graph({ ...(node ? { node } : {}), depth });
-    },
+    lineage: async (_c: Ctx, { query: { node, depth } }: InputOf<{ query: Inputs['lineage'] }>) =>
+      data.lineage.graph({ ...(node ? { node } : {}), depth }),
 
-    addEdge: async (c: Ctx) => {
-      const e = await edgeBody(c);
+    addEdge: async (c: Ctx, { body: e }: InputOf<{ body: Inputs['edge'] }>) => {
       await guarded(() => data.lineage.addEdge(e.from, e.to, e.relation, actorOf(c)));
       return created(e);
     },
 
-    removeEdge: async (c: Ctx) => {
-      const e = await edgeBody(c);
+    removeEdge: async (c: Ctx, { body: e }: InputOf<{ body: Inputs['edge'] }>) => {
       if (!(await data.lineage.removeEdge(e.from, e.to, e.relation, actorOf(c))))
         throw new KeelError('not_found', 'No such edge.');
       return { ...e, deleted: true };

@@ -53,13 +53,3 @@ export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
     throw e;
   }
 }
-
-export const str = (v: unknown, field: string, required = false): string | undefined => {
-  if (v === undefined || v === null) {
-    if (required) throw invalid(`${field} is required.`, field);
-    return undefined;
-  }
-  if (typeof v !== 'string' || v.length === 0 || v.length > 4096)
-    throw invalid(`${field} must be a non-empty string.`, field);
-  return v;
-};
