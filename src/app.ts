@@ -62,20 +62,23 @@ export function createApp(deps: AppDeps): KeelApp {
   if (config.telemetry.metrics_enabled)
     app.route('/', metricsRoute(deps.metrics, { token: config.telemetry.metrics_token }));
   app.route('/v1', openaiRoutes({ pipeline, router, maxBodyBytes, trustProxy, lifecycle }));
-  app.route('/v1', anthropicRoutes({ pipeline, maxBodyBytes, trustProxy, lifecycle }));
+  app.route('/v1', anthropicRoutes({ pipeline, router, maxBodyBytes, trustProxy, lifecycle }));
   app.route('/v1', outcomeRoutes({ pipeline, outcomes: deps.outcomes, trustProxy }));
   app.route('/api', deps.adminApi);
   // Last: the Command Room's single-page app never shadows the API.
   app.route('/', uiRoutes({ distDir: defaultUiDir() }));
 
   app.notFound((c) => {
-    const shape = c.req.path === '/v1/messages' ? 'anthropic' : 'openai';
+    const shape = c.req.path.startsWith('/v1/messages') ? 'anthropic' : 'openai';
     const e = new KeelError('not_found', `Unknown route: ${c.req.method} ${c.req.path.slice(0, 200)}`);
     return errorResponse(e, shape, c.get('requestId'));
   });
 
   app.onError((err, c) => {
-    const shape = c.req.path.startsWith('/v1/messages') ? 'anthropic' : 'openai';
+    const anthropic =
+      c.req.path.startsWith('/v1/messages') ||
+      (c.req.path.startsWith('/v1/models') && c.req.header('anthropic-version') !== undefined);
+    const shape = anthropic ? 'anthropic' : 'openai';
     if (!(err instanceof KeelError)) logger.error({ err, requestId: c.get('requestId') }, 'unhandled error');
     return errorResponse(err, shape, c.get('requestId'));
   });

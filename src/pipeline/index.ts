@@ -11,6 +11,7 @@ import type {
 } from '../canonical/types.js';
 import type { GuardPolicy } from '../config/guards.js';
 import { toKeelError } from '../errors.js';
+import { droppedFields } from '../providers/capabilities.js';
 import { newDispatchOutcome } from '../routing/outcome.js';
 import type { SchemaPool } from '../schemas/index.js';
 import type { UsageSink } from '../store/types.js';
@@ -18,6 +19,7 @@ import { type AdmitDeps, admit, release } from './admit.js';
 import { attribute } from './attribute.js';
 import type { Authenticator } from './authenticate.js';
 import { authorizeEndpoint, authorizeRequest, authorizeToolCall } from './authorize.js';
+import type { OutputFit } from './budget-fit.js';
 import type { RequestContext } from './context.js';
 import { type CallEstimate, choicesOf, estimateChatCall, estimateEmbeddingsCall } from './estimate.js';
 import { failureMode } from './failure-policy.js';
@@ -26,6 +28,7 @@ import { createStreamGuard, screenOutput } from './guard/output.js';
 import { guardRequest } from './guard/stage.js';
 import { verifyToolArguments } from './guard/tools.js';
 import type { GuardEvent } from './guard/types.js';
+import { capOutput, MIN_THINKING_OUTPUT } from './output-cap.js';
 import { record, type UsageObserver } from './record.js';
 import { checkRequestSchemas } from './schemas.js';
 import { createAttributionRules, refuseUnknownModel } from './scope.js';
@@ -93,6 +96,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const latency = (ctx: RequestContext) => Math.round((deps.perfNow() - ctx.startedAt) * 1000) / 1000;
   const defaultMaxOutput = deps.config.access.default_max_output_tokens;
   const attributionRules = createAttributionRules(deps.config);
+  const providerKinds = new Map(deps.config.providers.map((p) => [p.id, p.kind]));
 
   /**
    * The one exit of every request: price what was spent, release the admission, write the usage
@@ -152,8 +156,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       attributionRules.check(ctx);
       if (chat) choicesOf(chat);
       authorizeRequest(ctx, model, chat);
+      const modelMax = chat ? deps.router.resolve(model)?.maxOutputTokens : undefined;
+      if (chat?.maxTokens !== undefined && modelMax !== undefined) capOutput(ctx, chat, modelMax, 'model');
       if (chat && deps.schemas) await checkRequestSchemas(chat, ctx.apiShape, deps.schemas);
-      await admit(deps, ctx, model, estimate);
+      await admit(deps, ctx, model, estimate, chat && outputFit(ctx, chat));
       // The reservation assumed the default output limit: send it upstream, or a call with no
       // max_tokens (a reasoning model above all) could produce more than was reserved.
       if (chat && chat.maxTokens === undefined && ctx.admission?.reservation)
@@ -170,6 +176,29 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       finish(ctx, 0, e, null);
       throw e;
     }
+  }
+
+  /** Lowering max_tokens to fit a budget (budget-fit.ts), from what the call asks for per choice. */
+  function outputFit(ctx: RequestContext, chat: ChatRequest): OutputFit {
+    const min = deps.config.limits.budget_min_output_tokens;
+    return {
+      n: choicesOf(chat),
+      // Extended thinking needs room for its smallest budget plus an answer (output-cap.ts).
+      minTokens: typeof chat.thinking?.budget_tokens === 'number' ? Math.max(min, MIN_THINKING_OUTPUT) : min,
+      apply(perChoice) {
+        capOutput(ctx, chat, perChoice, 'budget');
+        return estimateChatCall(chat, defaultMaxOutput);
+      },
+    };
+  }
+
+  /** Fields the answering target ignored as documented (capabilities.ts), for `x-keel-dropped-fields`. */
+  function reportDropped(ctx: RequestContext, chat: ChatRequest): void {
+    const id = ctx.dispatch.provider;
+    const kind = id === null ? undefined : providerKinds.get(id);
+    if (!kind) return;
+    const dropped = droppedFields(chat, kind);
+    if (dropped.length > 0) ctx.responseHeaders['x-keel-dropped-fields'] = dropped.join(', ');
   }
 
   /**
@@ -251,6 +280,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       let res: ChatResponse;
       try {
         res = await deps.router.chat(req, ctx.dispatch, signal);
+        reportDropped(ctx, req);
         if (!vetUsage(ctx)) delete res.usage;
         screen(ctx, res);
         if (ctx.guardOutput)
@@ -276,6 +306,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       let upstream: AsyncIterable<ChatStreamEvent>;
       try {
         upstream = await deps.router.chatStream(req, ctx.dispatch, signal);
+        reportDropped(ctx, req);
       } catch (e) {
         finish(ctx, 0, e, null);
         throw e;
@@ -292,6 +323,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
             if (ev.type === 'usage' && !vetUsage(ctx)) continue;
             if (ev.type === 'text') text += ev.text;
             else if (ev.type === 'tool_call_delta') text += ev.argumentsDelta;
+            else if (ev.type === 'thinking_delta' && ev.text) text += ev.text;
             else if (ev.type === 'tool_call_start' && screened) authorizeToolCall(ctx, ev);
             else if (ev.type === 'start') ctx.response = { id: ev.id, model: ev.model, finishReasons: [] };
             else if (ev.type === 'finish') ctx.response?.finishReasons.push(ev.finishReason);
@@ -328,6 +360,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       return res;
     },
 
-    fail: (ctx, err) => finish(ctx, 0, err, null),
+    fail(ctx, err) {
+      // A bad body is still booked to the use case, team and user the caller's headers name.
+      ctx.attribution = attribute(ctx.headers, ctx.principal, undefined);
+      finish(ctx, 0, err, null);
+    },
   };
 }

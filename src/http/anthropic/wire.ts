@@ -4,13 +4,26 @@
  * handlers import one module.
  */
 import { z } from 'zod';
-import type { ChatMessage, ChatRequest, ContentPart, JsonObject, ToolChoice } from '../../canonical/types.js';
+import type {
+  ChatMessage,
+  ChatRequest,
+  ContentPart,
+  FilePart,
+  JsonObject,
+  ToolCall,
+  ToolChoice,
+} from '../../canonical/types.js';
 import { KeelError } from '../../errors.js';
 
-export { toMessagesResponse } from './wire-response.js';
+export {
+  isAnthropicClient,
+  toAnthropicModel,
+  toAnthropicModelList,
+  toMessagesResponse,
+} from './wire-response.js';
 export { createMessagesStreamEncoder, type MessagesStreamEncoder } from './wire-stream.js';
 
-const cacheControl = z.unknown().optional();
+const cacheControl = z.record(z.string(), z.unknown()).nullish();
 
 const textBlock = z.object({
   type: z.literal('text'),
@@ -26,6 +39,18 @@ const imageBlock = z.object({
   ]),
   cache_control: cacheControl,
 });
+const documentBlock = z.object({
+  type: z.literal('document'),
+  source: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('base64'), media_type: z.string().min(1), data: z.string() }),
+    z.object({ type: z.literal('url'), url: z.string().min(1) }),
+    z.object({ type: z.literal('text'), media_type: z.string().optional(), data: z.string() }),
+  ]),
+  title: z.string().nullish(),
+  context: z.string().nullish(),
+  citations: z.record(z.string(), z.unknown()).nullish(),
+  cache_control: cacheControl,
+});
 const toolUseBlock = z.object({
   type: z.literal('tool_use'),
   id: z.string().min(1),
@@ -36,19 +61,24 @@ const toolUseBlock = z.object({
 const toolResultBlock = z.object({
   type: z.literal('tool_result'),
   tool_use_id: z.string().min(1),
-  content: z.union([z.string(), z.array(z.discriminatedUnion('type', [textBlock, imageBlock]))]).optional(),
+  content: z
+    .union([z.string(), z.array(z.discriminatedUnion('type', [textBlock, imageBlock, documentBlock]))])
+    .optional(),
   is_error: z.boolean().optional(),
   cache_control: cacheControl,
 });
-// Thinking blocks are echoed back by clients in multi-turn conversations; they carry no canonical meaning.
-const thinkingBlock = z.object({ type: z.enum(['thinking', 'redacted_thinking']) });
+// Clients send thinking blocks back unchanged in later turns; Anthropic checks their signatures.
+const thinkingBlock = z.object({ type: z.literal('thinking'), thinking: z.string(), signature: z.string() });
+const redactedThinkingBlock = z.object({ type: z.literal('redacted_thinking'), data: z.string() });
 
 const contentBlock = z.discriminatedUnion('type', [
   textBlock,
   imageBlock,
+  documentBlock,
   toolUseBlock,
   toolResultBlock,
   thinkingBlock,
+  redactedThinkingBlock,
 ]);
 
 const messagesRequestSchema = z.object({
@@ -66,9 +96,11 @@ const messagesRequestSchema = z.object({
   stop_sequences: z.array(z.string()).optional(),
   temperature: z.number().min(0).max(1).optional(),
   top_p: z.number().min(0).max(1).optional(),
-  // Accepted for compatibility and dropped: no canonical counterpart across providers.
   top_k: z.number().int().min(0).optional(),
-  metadata: z.object({ user_id: z.string().nullish() }).optional(),
+  metadata: z.looseObject({ user_id: z.string().nullish() }).optional(),
+  thinking: z
+    .looseObject({ type: z.string().min(1), budget_tokens: z.number().int().positive().optional() })
+    .optional(),
   stream: z.boolean().optional(),
   tools: z
     .array(
@@ -99,7 +131,7 @@ const messagesRequestSchema = z.object({
     ])
     .optional(),
   output_config: z
-    .object({
+    .looseObject({
       format: z
         .object({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) })
         .nullish(),
@@ -109,8 +141,25 @@ const messagesRequestSchema = z.object({
 });
 
 type MessagesRequest = z.infer<typeof messagesRequestSchema>;
+
+/** `count_tokens` takes a Messages body without `max_tokens` (and without stream). */
+export function parseCountTokensRequest(body: unknown): ChatRequest {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body) && !('max_tokens' in body))
+    return parseMessagesRequest(Object.assign({ max_tokens: 1 }, body));
+  return parseMessagesRequest(body);
+}
+
+/** The `anthropic-beta` header's comma-separated values. */
+export function betasOf(header: string | undefined): string[] | undefined {
+  if (!header) return undefined;
+  const out = header
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
+  return out.length > 0 ? out : undefined;
+}
 type ContentBlock = z.infer<typeof contentBlock>;
-type MediaBlock = z.infer<typeof textBlock> | z.infer<typeof imageBlock>;
+type MediaBlock = z.infer<typeof textBlock> | z.infer<typeof imageBlock> | z.infer<typeof documentBlock>;
 
 /** Validate an Anthropic Messages request body and translate it into the canonical request. */
 export function parseMessagesRequest(body: unknown): ChatRequest {
@@ -132,9 +181,7 @@ function toChatRequest(b: MessagesRequest): ChatRequest {
   const messages: ChatMessage[] = [];
   if (b.system !== undefined) {
     const content: ContentPart[] =
-      typeof b.system === 'string'
-        ? [{ type: 'text', text: b.system }]
-        : b.system.map((t) => ({ type: 'text', text: t.text }));
+      typeof b.system === 'string' ? [{ type: 'text', text: b.system }] : b.system.map((t) => textPart(t));
     if (content.some((p) => p.type === 'text' && p.text)) messages.push({ role: 'system', content });
   }
   for (const m of b.messages) {
@@ -149,6 +196,9 @@ function toChatRequest(b: MessagesRequest): ChatRequest {
   if (b.top_p !== undefined) req.topP = b.top_p;
   if (b.stop_sequences && b.stop_sequences.length > 0) req.stop = b.stop_sequences;
   if (b.metadata?.user_id) req.user = b.metadata.user_id;
+  if (b.metadata && Object.keys(b.metadata).length > 0) req.metadata = b.metadata as JsonObject;
+  if (b.top_k !== undefined) req.topK = b.top_k;
+  if (b.thinking) req.thinking = b.thinking as JsonObject;
   if (b.tools && b.tools.length > 0) {
     req.tools = b.tools.map((t) => {
       const def: NonNullable<ChatRequest['tools']>[number] = {
@@ -157,6 +207,7 @@ function toChatRequest(b: MessagesRequest): ChatRequest {
       };
       if (t.description !== undefined) def.description = t.description;
       if (t.strict !== undefined) def.strict = t.strict;
+      if (t.cache_control) def.cacheControl = t.cache_control as JsonObject;
       return def;
     });
   }
@@ -175,19 +226,25 @@ function toChatRequest(b: MessagesRequest): ChatRequest {
   }
   const fmt = b.output_config?.format;
   if (fmt) req.responseFormat = { type: 'json_schema', name: 'output', schema: fmt.schema as JsonObject };
+  // Kept whole (format included) for Anthropic targets; others read `effort` and responseFormat.
+  if (b.output_config && Object.keys(b.output_config).length > 0)
+    req.outputConfig = b.output_config as JsonObject;
   return req;
 }
 
 function assistantMessage(blocks: ContentBlock[]): ChatMessage {
   const msg: ChatMessage = { role: 'assistant', content: [] };
   for (const b of blocks) {
-    if (b.type === 'text') msg.content.push({ type: 'text', text: b.text });
-    else if (b.type === 'tool_use') {
-      const call = { id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) };
+    if (b.type === 'tool_use') {
+      const call: ToolCall = { id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) };
+      if (b.cache_control) call.cacheControl = b.cache_control as JsonObject;
       if (msg.toolCalls) msg.toolCalls.push(call);
       else msg.toolCalls = [call];
-    } else if (b.type === 'image') msg.content.push(imagePart(b));
-    // tool_result in an assistant turn is invalid for Anthropic too; thinking is dropped.
+    } else if (b.type === 'thinking')
+      msg.content.push({ type: 'thinking', thinking: b.thinking, signature: b.signature });
+    else if (b.type === 'redacted_thinking') msg.content.push({ type: 'redacted_thinking', data: b.data });
+    else if (b.type !== 'tool_result') msg.content.push(mediaPart(b));
+    // tool_result in an assistant turn is invalid for Anthropic too.
   }
   return msg;
 }
@@ -204,26 +261,56 @@ function pushUserBlocks(out: ChatMessage[], blocks: ContentBlock[]): void {
         content: toolResultContent(b.content),
       };
       if (b.is_error) msg.isError = true;
+      if (b.cache_control) msg.cacheControl = b.cache_control as JsonObject;
       out.push(msg);
-    } else if (b.type === 'text' || b.type === 'image') {
+    } else if (b.type === 'text' || b.type === 'image' || b.type === 'document') {
       if (!user) {
         user = { role: 'user', content: [] };
         out.push(user);
       }
-      user.content.push(b.type === 'text' ? { type: 'text', text: b.text } : imagePart(b));
+      user.content.push(mediaPart(b));
     }
+    // Thinking blocks belong to assistant turns; in a user turn they have no meaning.
   }
 }
 
 function toolResultContent(c: string | MediaBlock[] | undefined): ContentPart[] {
   if (c === undefined) return [];
   if (typeof c === 'string') return [{ type: 'text', text: c }];
-  return c.map((b) => (b.type === 'text' ? { type: 'text', text: b.text } : imagePart(b)));
+  return c.map(mediaPart);
 }
 
-function imagePart(b: z.infer<typeof imageBlock>): ContentPart {
+function textPart(b: z.infer<typeof textBlock>): ContentPart {
+  const p: ContentPart = { type: 'text', text: b.text };
+  if (b.cache_control) p.cacheControl = b.cache_control as JsonObject;
+  return p;
+}
+
+function mediaPart(b: MediaBlock): ContentPart {
+  if (b.type === 'text') return textPart(b);
+  if (b.type === 'document') return filePart(b);
   const s = b.source;
-  return { type: 'image', url: s.type === 'url' ? s.url : `data:${s.media_type};base64,${s.data}` };
+  const p: ContentPart = {
+    type: 'image',
+    url: s.type === 'url' ? s.url : `data:${s.media_type};base64,${s.data}`,
+  };
+  if (b.cache_control) p.cacheControl = b.cache_control as JsonObject;
+  return p;
+}
+
+function filePart(b: z.infer<typeof documentBlock>): FilePart {
+  const s = b.source;
+  const p: FilePart =
+    s.type === 'base64'
+      ? { type: 'file', mediaType: s.media_type, data: s.data }
+      : s.type === 'url'
+        ? { type: 'file', mediaType: 'application/pdf', url: s.url }
+        : { type: 'file', mediaType: 'text/plain', text: s.data };
+  if (b.title) p.title = b.title;
+  if (b.context) p.context = b.context;
+  if (b.citations) p.citations = b.citations as JsonObject;
+  if (b.cache_control) p.cacheControl = b.cache_control as JsonObject;
+  return p;
 }
 
 type Issue = z.core.$ZodIssue;
