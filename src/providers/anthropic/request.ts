@@ -94,7 +94,7 @@ export function toAnthropicRequest(req: ChatRequest, model: string, stream: bool
     messages,
   };
   if (system.length === 1 && !system[0]!.cache_control) body.system = system[0]!.text;
-  else if (system.length > 1) body.system = system;
+  else if (system.length > 0) body.system = system;
   if (req.stop && req.stop.length > 0) body.stop_sequences = req.stop;
   if (req.temperature !== undefined) body.temperature = Math.min(1, Math.max(0, req.temperature));
   if (req.topP !== undefined) body.top_p = req.topP;
