@@ -8,26 +8,26 @@ import { capOutput } from './output-cap.js';
 // $1 per 1M input tokens, $15 per 1M output tokens.
 const costAt = (out: number) => 100 * 1e-6 + out * 15e-6;
 const est = (out: number): CallEstimate => ({ inputTokens: 80, maxInputTokens: 100, maxOutputTokens: out });
-const fit = (n = 1, minTokens = 256) => ({ n, minTokens, apply: () => est(0) });
+const lowering = (n = 1, minTokens = 256) => ({ n, minTokens, apply: () => est(0) });
 
 describe('fittingOutput', () => {
   it('is the largest max_tokens whose maximum cost is within the room (the overshoot guarantee)', () => {
-    const per = fittingOutput(costAt, est(128_000), 0.05, fit())!;
+    const per = fittingOutput(costAt, est(128_000), 0.05, lowering())!;
     expect(costAt(per)).toBeLessThanOrEqual(0.05);
     expect(costAt(per + 1)).toBeGreaterThan(0.05);
     // Across choices: n × per fits, one more token per choice would not.
-    const per4 = fittingOutput(costAt, est(4 * 128_000), 0.05, fit(4))!;
+    const per4 = fittingOutput(costAt, est(4 * 128_000), 0.05, lowering(4))!;
     expect(costAt(4 * per4)).toBeLessThanOrEqual(0.05);
     expect(costAt(4 * (per4 + 1))).toBeGreaterThan(0.05);
   });
 
   it('is null below the minimum, when the input alone does not fit, or when nothing needs lowering', () => {
-    expect(fittingOutput(costAt, est(128_000), 0.003, fit())).toBeNull(); // ~193 tokens < 256
-    expect(fittingOutput(costAt, est(100), 0.0001, fit())).toBeNull(); // input costs the whole room
-    expect(fittingOutput(costAt, est(1000), 1, fit())).toBeNull(); // it fits as asked
+    expect(fittingOutput(costAt, est(128_000), 0.003, lowering())).toBeNull(); // ~193 tokens < 256
+    expect(fittingOutput(costAt, est(100), 0.0001, lowering())).toBeNull(); // input costs the whole room
+    expect(fittingOutput(costAt, est(1000), 1, lowering())).toBeNull(); // it fits as asked
     // A call asking for fewer than the minimum is never lowered; one asking for more is, down to it.
-    expect(fittingOutput(costAt, est(200), 0.0025, fit())).toBeNull();
-    expect(fittingOutput(costAt, est(1000), 0.0001 + 300 * 15e-6, fit())).toBe(300);
+    expect(fittingOutput(costAt, est(200), 0.0025, lowering())).toBeNull();
+    expect(fittingOutput(costAt, est(1000), 0.0001 + 300 * 15e-6, lowering())).toBe(300);
   });
 });
 
