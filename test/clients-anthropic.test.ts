@@ -1,11 +1,12 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
 import Anthropic from '@anthropic-ai/sdk';
 import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KeyInput } from '../src/access/store.js';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
+import type { FakeUpstream } from './fakes/index.js';
 import { arr, obj, standardConfig } from './helpers/fixtures.js';
-import { eventually, type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { setupGateway } from './helpers/gateway.js';
+import { eventually, type StartedKeel } from './helpers/keel.js';
 
 // The Anthropic-shaped client matrix: the AI SDK's Anthropic provider, the official SDK (prompt
 // caching, thinking, countTokens), against fake upstreams that record what Keel sends them.
@@ -20,28 +21,20 @@ let ant: FakeUpstream;
 let oai: FakeUpstream;
 let keel: StartedKeel;
 
-beforeAll(async () => {
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  const base = standardConfig({ openai: oai, anthropic: ant });
-  keel = await startKeel({
-    ...base,
+setupGateway(
+  (up) => {
+    const base = standardConfig(up);
     // Named like a current model so @ai-sdk/anthropic applies its own default max_tokens (128,000).
-    models: [
-      ...(base.models as unknown[]),
-      { name: 'claude-sonnet-4-6', targets: [{ provider: 'ant', model: 'claude-sonnet-4-5-20250929' }] },
-    ],
-  });
-});
-afterAll(async () => {
-  await keel?.close();
-  await ant?.close();
-  await oai?.close();
-});
-beforeEach(() => {
-  ant.reset();
-  oai.reset();
-});
+    const current = {
+      name: 'claude-sonnet-4-6',
+      targets: [{ provider: 'ant', model: 'claude-sonnet-4-5-20250929' }],
+    };
+    return { ...base, models: [...(base.models as unknown[]), current] };
+  },
+  (g) => {
+    ({ ant, oai, keel } = g);
+  },
+);
 
 const newKey = async (input: Partial<KeyInput> = {}) =>
   (await keel.app.services.keys.create({ name: 'clients', models: ['*'], tools: ['*'], ...input }, 'test'))

@@ -1,15 +1,17 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { ChatAnthropic } from '@langchain/anthropic';
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { tool as lcTool } from '@langchain/core/tools';
 import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai';
 import { generateObject, generateText, jsonSchema, streamText, tool } from 'ai';
 import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from './fakes/index.js';
+import type { Behaviour, FakeUpstream } from './fakes/index.js';
 import { arr, obj, standardConfig } from './helpers/fixtures.js';
-import { type StartedKeel, startKeel, TEST_ENV } from './helpers/keel.js';
+import { setupGateway } from './helpers/gateway.js';
+import type { StartedKeel } from './helpers/keel.js';
 
 // The OpenAI-shaped client matrix (AI SDK `.chat()`, LangChain ChatOpenAI and OpenAIEmbeddings, the
 // official SDK's parse, logprobs, file parts) and LangChain's ChatAnthropic, against fake upstreams
@@ -20,21 +22,12 @@ let oai: FakeUpstream;
 let keel: StartedKeel;
 let secret: string;
 
+setupGateway(standardConfig, (g) => {
+  ({ ant, oai, keel } = g);
+});
 beforeAll(async () => {
-  ant = await startFakeAnthropic({ apiKey: TEST_ENV.ANT_KEY });
-  oai = await startFakeOpenAI({ apiKey: TEST_ENV.OAI_KEY });
-  keel = await startKeel(standardConfig({ openai: oai, anthropic: ant }));
-  secret = (await keel.app.services.keys.create({ name: 'clients', models: ['*'], tools: ['*'] }, 'test'))
-    .secret;
-});
-afterAll(async () => {
-  await keel?.close();
-  await ant?.close();
-  await oai?.close();
-});
-beforeEach(() => {
-  ant.reset();
-  oai.reset();
+  const key = { name: 'clients', models: ['*'], tools: ['*'] };
+  secret = (await keel.app.services.keys.create(key, 'test')).secret;
 });
 
 const PERSON = z.object({ name: z.string(), age: z.number() });
@@ -96,20 +89,30 @@ describe('LangChain', () => {
     schema: z.object({ city: z.string() }),
   });
 
-  it('ChatOpenAI (chat completions): invoke, stream, tools, withStructuredOutput', async () => {
-    oai.enqueue({ text: 'one' }, { text: 'two three' });
-    expect((await chatOpenAI().invoke('Hi')).content).toBe('one');
+  /**
+   * One row of the matrix for a LangChain chat model: invoke, stream, tools, withStructuredOutput.
+   * `structured` is how the upstream answers a structured-output call: JSON text (ChatOpenAI's
+   * json_schema response format) or a tool call (ChatAnthropic's default).
+   */
+  async function chatModelRow(model: () => BaseChatModel, up: FakeUpstream, structured: Behaviour) {
+    up.enqueue({ text: 'one' }, { text: 'two three' });
+    expect((await model().invoke('Hi')).content).toBe('one');
     let streamed = '';
-    for await (const chunk of await chatOpenAI().stream('Hi')) streamed += String(chunk.content);
+    for await (const chunk of await model().stream('Hi')) streamed += String(chunk.content);
     expect(streamed).toBe('two three');
 
-    oai.enqueue({ toolCalls: [{ id: 'call_2', name: 'weather', arguments: '{"city":"Bergen"}' }] });
-    const called = await chatOpenAI().bindTools([weather]).invoke('Weather in Bergen?');
+    up.enqueue({ toolCalls: [{ id: 'call_2', name: 'weather', arguments: '{"city":"Bergen"}' }] });
+    const called = await model().bindTools!([weather]).invoke('Weather in Bergen?');
     expect(called.tool_calls?.[0]).toMatchObject({ name: 'weather', args: { city: 'Bergen' } });
 
-    oai.enqueue({ text: '{"name":"Ada","age":36}' });
-    const person = await chatOpenAI().withStructuredOutput(PERSON, { name: 'person' }).invoke('Ada, 36');
+    up.enqueue(structured);
+    const person = await model().withStructuredOutput(PERSON, { name: 'person' }).invoke('Ada, 36');
     expect(person).toEqual({ name: 'Ada', age: 36 });
+  }
+
+  it('ChatOpenAI (chat completions): invoke, stream, tools, withStructuredOutput', async () => {
+    await chatModelRow(chatOpenAI, oai, { text: '{"name":"Ada","age":36}' });
+    expect(obj(obj(oai.last().body).response_format).type).toBe('json_schema');
   });
 
   it('OpenAIEmbeddings', async () => {
@@ -126,20 +129,11 @@ describe('LangChain', () => {
   });
 
   it('ChatAnthropic: invoke, stream, tools, withStructuredOutput', async () => {
-    ant.enqueue({ text: 'bonjour' }, { text: 'streamed bonjour' });
-    expect((await chatAnthropic().invoke('Hi')).content).toBe('bonjour');
-    let streamed = '';
-    for await (const chunk of await chatAnthropic().stream('Hi')) streamed += String(chunk.content);
-    expect(streamed).toBe('streamed bonjour');
-
-    ant.enqueue({ toolCalls: [{ id: 'toolu_3', name: 'weather', arguments: '{"city":"Paris"}' }] });
-    const called = await chatAnthropic().bindTools([weather]).invoke('Weather in Paris?');
-    expect(called.tool_calls?.[0]).toMatchObject({ name: 'weather', args: { city: 'Paris' } });
-    expect(obj(arr(obj(ant.last().body).tools)[0]).name).toBe('weather');
-
-    ant.enqueue({ toolCalls: [{ id: 'toolu_4', name: 'person', arguments: '{"name":"Ada","age":36}' }] });
-    const person = await chatAnthropic().withStructuredOutput(PERSON, { name: 'person' }).invoke('Ada, 36');
-    expect(person).toEqual({ name: 'Ada', age: 36 });
+    const args = '{"name":"Ada","age":36}';
+    await chatModelRow(chatAnthropic, ant, {
+      toolCalls: [{ id: 'toolu_4', name: 'person', arguments: args }],
+    });
+    expect(obj(arr(obj(ant.last().body).tools)[0]).name).toBe('person');
   });
 });
 
