@@ -54,7 +54,7 @@ export function unsupportedField(req: ChatRequest, kind: Kind): string | null {
   if (req.thinking) return 'thinking';
   if (kind === 'gemini') {
     if (req.logprobs || req.topLogprobs !== undefined) return 'logprobs';
-    if (req.outputConfig) return 'output_config';
+    if (req.outputConfig && Object.keys(req.outputConfig).some((k) => k !== 'format')) return 'output_config';
     return null;
   }
   if (OPENAI_FAMILY.has(kind)) {

@@ -61,6 +61,29 @@ describe('responseToEvents / eventsToResponse', () => {
     expect(eventsToResponse(events)).toEqual(res);
   });
 
+  it('round-trips thinking blocks with their signatures, so a cached answer replays them', () => {
+    const res: ChatResponse = {
+      id: 'msg_1',
+      model: 'claude',
+      created: 1,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: 'Cold.',
+            thinking: [
+              { type: 'thinking', thinking: 'Oslo in winter', signature: 'sig==' },
+              { type: 'redacted_thinking', data: 'opaque' },
+            ],
+          },
+          finishReason: 'stop',
+        },
+      ],
+    };
+    expect(eventsToResponse(responseToEvents(res))).toEqual(res);
+  });
+
   it('gives empty text content when a choice said nothing, and no usage when none came', () => {
     const res = response('');
     delete res.usage;

@@ -161,6 +161,19 @@ describe('parseMessagesRequest', () => {
     expect(req.responseFormat).toEqual({ type: 'json_schema', name: 'output', schema });
   });
 
+  it('refuses fields no target can honour through Keel, by name', () => {
+    for (const field of ['mcp_servers', 'container', 'context_management']) {
+      const e = (() => {
+        try {
+          parseMessagesRequest({ ...minimal, [field]: [] });
+        } catch (err) {
+          return err;
+        }
+      })();
+      expect(e).toMatchObject({ code: 'unsupported_feature', param: field });
+    }
+  });
+
   it('strips fields that could redirect Keel upstream', () => {
     const req = parseMessagesRequest({
       ...minimal,

@@ -161,11 +161,23 @@ export function betasOf(header: string | undefined): string[] | undefined {
 type ContentBlock = z.infer<typeof contentBlock>;
 type MediaBlock = z.infer<typeof textBlock> | z.infer<typeof imageBlock> | z.infer<typeof documentBlock>;
 
+/**
+ * Messages API fields that run tools or state on Anthropic's side (MCP servers, code-execution
+ * containers, context editing): Keel cannot honour them through any target, so it says so instead
+ * of stripping them.
+ */
+const UNSUPPORTED_FIELDS = ['mcp_servers', 'container', 'context_management'] as const;
+
 /** Validate an Anthropic Messages request body and translate it into the canonical request. */
 export function parseMessagesRequest(body: unknown): ChatRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new KeelError('invalid_request', 'The request body must be a JSON object.', { param: null });
   }
+  for (const field of UNSUPPORTED_FIELDS)
+    if ((body as Record<string, unknown>)[field] != null)
+      throw new KeelError('unsupported_feature', `\`${field}\` is not supported through Keel.`, {
+        param: field,
+      });
   const parsed = messagesRequestSchema.safeParse(body);
   if (!parsed.success) {
     const { path, message } = describeIssue(parsed.error.issues[0], []);
