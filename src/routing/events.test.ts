@@ -62,25 +62,11 @@ describe('responseToEvents / eventsToResponse', () => {
   });
 
   it('round-trips thinking blocks with their signatures, so a cached answer replays them', () => {
-    const res: ChatResponse = {
-      id: 'msg_1',
-      model: 'claude',
-      created: 1,
-      choices: [
-        {
-          index: 0,
-          message: {
-            role: 'assistant',
-            content: 'Cold.',
-            thinking: [
-              { type: 'thinking', thinking: 'Oslo in winter', signature: 'sig==' },
-              { type: 'redacted_thinking', data: 'opaque' },
-            ],
-          },
-          finishReason: 'stop',
-        },
-      ],
-    };
+    const res = response('Cold.');
+    res.choices[0]!.message.thinking = [
+      { type: 'thinking', thinking: 'Oslo in winter', signature: 'sig==' },
+      { type: 'redacted_thinking', data: 'opaque' },
+    ];
     expect(eventsToResponse(responseToEvents(res))).toEqual(res);
   });
 
