@@ -318,9 +318,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         let text = '';
         let finished = false;
         try {
-          for await (const ev of upstream) {
+          for await (let ev of upstream) {
             // An implausible count never reaches the client either; Keel's estimate follows at the end.
             if (ev.type === 'usage' && !vetUsage(ctx)) continue;
+            // Start-of-stream counts (Anthropic's message_start) reach the client only if believable;
+            // the final usage event is vetted and reported as above.
+            if (ev.type === 'start' && ev.usage && implausibleUsage(ev.usage, ctx.chat) !== null) {
+              ev = { type: 'start', id: ev.id, model: ev.model, created: ev.created };
+            }
             if (ev.type === 'text') text += ev.text;
             else if (ev.type === 'tool_call_delta') text += ev.argumentsDelta;
             else if (ev.type === 'thinking_delta' && ev.text) text += ev.text;
