@@ -11,7 +11,6 @@ import type {
 } from '../canonical/types.js';
 import type { GuardPolicy } from '../config/guards.js';
 import { toKeelError } from '../errors.js';
-import { droppedFields } from '../providers/capabilities.js';
 import { newDispatchOutcome } from '../routing/outcome.js';
 import type { SchemaPool } from '../schemas/index.js';
 import type { UsageSink } from '../store/types.js';
@@ -19,7 +18,6 @@ import { type AdmitDeps, admit, release } from './admit.js';
 import { attribute } from './attribute.js';
 import type { Authenticator } from './authenticate.js';
 import { authorizeEndpoint, authorizeRequest, authorizeToolCall } from './authorize.js';
-import type { OutputFit } from './budget-fit.js';
 import type { RequestContext } from './context.js';
 import { type CallEstimate, choicesOf, estimateChatCall, estimateEmbeddingsCall } from './estimate.js';
 import { failureMode } from './failure-policy.js';
@@ -28,7 +26,7 @@ import { createStreamGuard, screenOutput } from './guard/output.js';
 import { guardRequest } from './guard/stage.js';
 import { verifyToolArguments } from './guard/tools.js';
 import type { GuardEvent } from './guard/types.js';
-import { capOutput, MIN_THINKING_OUTPUT } from './output-cap.js';
+import { capOutput, chatOutputFit, createDroppedReporter } from './output-cap.js';
 import { record, type UsageObserver } from './record.js';
 import { checkRequestSchemas } from './schemas.js';
 import { createAttributionRules, refuseUnknownModel } from './scope.js';
@@ -96,7 +94,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const latency = (ctx: RequestContext) => Math.round((deps.perfNow() - ctx.startedAt) * 1000) / 1000;
   const defaultMaxOutput = deps.config.access.default_max_output_tokens;
   const attributionRules = createAttributionRules(deps.config);
-  const providerKinds = new Map(deps.config.providers.map((p) => [p.id, p.kind]));
+  const reportDropped = createDroppedReporter(deps.config);
 
   /**
    * The one exit of every request: price what was spent, release the admission, write the usage
@@ -159,7 +157,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const modelMax = chat ? deps.router.resolve(model)?.maxOutputTokens : undefined;
       if (chat?.maxTokens !== undefined && modelMax !== undefined) capOutput(ctx, chat, modelMax, 'model');
       if (chat && deps.schemas) await checkRequestSchemas(chat, ctx.apiShape, deps.schemas);
-      await admit(deps, ctx, model, estimate, chat && outputFit(ctx, chat));
+      const fit =
+        chat && chatOutputFit(ctx, chat, deps.config.limits.budget_min_output_tokens, defaultMaxOutput);
+      await admit(deps, ctx, model, estimate, fit);
       // The reservation assumed the default output limit: send it upstream, or a call with no
       // max_tokens (a reasoning model above all) could produce more than was reserved.
       if (chat && chat.maxTokens === undefined && ctx.admission?.reservation)
@@ -176,29 +176,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       finish(ctx, 0, e, null);
       throw e;
     }
-  }
-
-  /** Lowering max_tokens to fit a budget (budget-fit.ts), from what the call asks for per choice. */
-  function outputFit(ctx: RequestContext, chat: ChatRequest): OutputFit {
-    const min = deps.config.limits.budget_min_output_tokens;
-    return {
-      n: choicesOf(chat),
-      // Extended thinking needs room for its smallest budget plus an answer (output-cap.ts).
-      minTokens: typeof chat.thinking?.budget_tokens === 'number' ? Math.max(min, MIN_THINKING_OUTPUT) : min,
-      apply(perChoice) {
-        capOutput(ctx, chat, perChoice, 'budget');
-        return estimateChatCall(chat, defaultMaxOutput);
-      },
-    };
-  }
-
-  /** Fields the answering target ignored as documented (capabilities.ts), for `x-keel-dropped-fields`. */
-  function reportDropped(ctx: RequestContext, chat: ChatRequest): void {
-    const id = ctx.dispatch.provider;
-    const kind = id === null ? undefined : providerKinds.get(id);
-    if (!kind) return;
-    const dropped = droppedFields(chat, kind);
-    if (dropped.length > 0) ctx.responseHeaders['x-keel-dropped-fields'] = dropped.join(', ');
   }
 
   /**

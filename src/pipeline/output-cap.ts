@@ -1,6 +1,10 @@
 import type { ChatRequest } from '../canonical/types.js';
+import type { KeelConfig } from '../config/schema.js';
 import { KeelError } from '../errors.js';
+import { droppedFields } from '../providers/capabilities.js';
+import type { OutputFit } from './budget-fit.js';
 import type { RequestContext } from './context.js';
+import { choicesOf, estimateChatCall } from './estimate.js';
 
 /** Anthropic's smallest thinking budget; budget_tokens must also stay below max_tokens. */
 const MIN_THINKING_BUDGET = 1024;
@@ -45,4 +49,40 @@ function fitThinking(chat: ChatRequest, cap: number, by: CapReason): void {
     );
   }
   chat.thinking = Object.assign({}, chat.thinking, { budget_tokens: fitted });
+}
+
+/**
+ * How admission may lower a chat call's max_tokens to fit a budget (budget-fit.ts): per choice,
+ * never below `minTokens` (and, with extended thinking, never below its smallest budget plus an answer).
+ */
+export function chatOutputFit(
+  ctx: RequestContext,
+  chat: ChatRequest,
+  minTokens: number,
+  defaultMaxOutput: number,
+): OutputFit {
+  return {
+    n: choicesOf(chat),
+    minTokens:
+      typeof chat.thinking?.budget_tokens === 'number' ? Math.max(minTokens, MIN_THINKING_OUTPUT) : minTokens,
+    apply(perChoice) {
+      capOutput(ctx, chat, perChoice, 'budget');
+      return estimateChatCall(chat, defaultMaxOutput);
+    },
+  };
+}
+
+/**
+ * Reports in `x-keel-dropped-fields` the fields the answering target ignored as the client's API
+ * documents them ignorable (providers/capabilities.ts).
+ */
+export function createDroppedReporter(config: KeelConfig): (ctx: RequestContext, chat: ChatRequest) => void {
+  const kinds = new Map(config.providers.map((p) => [p.id, p.kind]));
+  return (ctx, chat) => {
+    const id = ctx.dispatch.provider;
+    const kind = id === null ? undefined : kinds.get(id);
+    if (!kind) return;
+    const dropped = droppedFields(chat, kind);
+    if (dropped.length > 0) ctx.responseHeaders['x-keel-dropped-fields'] = dropped.join(', ');
+  };
 }
