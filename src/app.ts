@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { KeelApp, KeelServices } from './app.types.js';
 import type { KeelConfig } from './config/schema.js';
 import { KeelError } from './errors.js';
@@ -80,21 +80,28 @@ export function createApp(deps: AppDeps): KeelApp {
       onStoreError: (err, responseId) => logger.warn({ err, responseId }, 'response not stored'),
     }),
   );
-  app.route('/v1', anthropicRoutes({ pipeline, maxBodyBytes, trustProxy, lifecycle }));
+  app.route('/v1', anthropicRoutes({ pipeline, router, maxBodyBytes, trustProxy, lifecycle }));
   app.route('/v1', outcomeRoutes({ pipeline, outcomes: deps.outcomes, trustProxy }));
   app.route('/api', deps.adminApi);
   if (deps.sso) app.route('/auth', deps.sso);
   // Last: the Command Room's single-page app never shadows the API.
   app.route('/', uiRoutes({ distDir: defaultUiDir() }));
 
+  // Anthropic's shape under /v1/messages, and on /v1/models for callers that speak Anthropic's API.
+  const shapeOf = (c: Context<AppEnv>): 'anthropic' | 'openai' =>
+    c.req.path.startsWith('/v1/messages') ||
+    (c.req.path.startsWith('/v1/models') && c.req.header('anthropic-version') !== undefined)
+      ? 'anthropic'
+      : 'openai';
+
   app.notFound((c) => {
-    const shape = c.req.path === '/v1/messages' ? 'anthropic' : 'openai';
+    const shape = shapeOf(c);
     const e = new KeelError('not_found', `Unknown route: ${c.req.method} ${c.req.path.slice(0, 200)}`);
     return errorResponse(e, shape, c.get('requestId'));
   });
 
   app.onError((err, c) => {
-    const shape = c.req.path.startsWith('/v1/messages') ? 'anthropic' : 'openai';
+    const shape = shapeOf(c);
     if (!(err instanceof KeelError)) logger.error({ err, requestId: c.get('requestId') }, 'unhandled error');
     return errorResponse(err, shape, c.get('requestId'));
   });

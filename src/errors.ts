@@ -34,7 +34,8 @@ export const ERROR_CODES = {
   tool_call_blocked: { status: 502, type: 'api_error' },
   // limits
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error' },
-  budget_exceeded: { status: 429, type: 'rate_limit_error' },
+  /** 402, not 429: SDKs retry 429 (three times by default) but not 402; a budget does not refill in seconds. */
+  budget_exceeded: { status: 402, type: 'insufficient_quota' },
   // upstream
   upstream_error: { status: 502, type: 'api_error' },
   upstream_invalid_response: { status: 502, type: 'api_error' },

@@ -82,7 +82,7 @@ describe('budgets', () => {
       oai.enqueue({ usage: { input: 8, output: 60 }, chunkDelayMs: 0, delayMs: 20 });
     const results = await Promise.all(Array.from({ length: 50 }, () => post(secret, { max_tokens: 100 })));
     const ok = results.filter((r) => r.status === 200);
-    const refused = results.filter((r) => r.status === 429);
+    const refused = results.filter((r) => r.status === 402);
     expect(ok.length + refused.length).toBe(50);
     for (const r of refused) expect(obj(r.body.error).code).toBe('budget_exceeded');
     expect(ok.length).toBeGreaterThan(0);
@@ -102,7 +102,7 @@ describe('budgets', () => {
     // Settlement released the unused part of each reservation: one more call fits exactly when
     // what is left of the budget covers its maximum cost.
     const after = await post(secret, { max_tokens: 100 });
-    expect(after.status).toBe(budget - spent >= 0.001008 ? 200 : 429);
+    expect(after.status).toBe(budget - spent >= 0.001008 ? 200 : 402);
   });
 
   it('a use-case budget from config applies to every key booking to it', async () => {
@@ -112,7 +112,7 @@ describe('budgets', () => {
     expect((await post(secret, { max_tokens: 100 }, h)).status).toBe(200);
     expect((await post(secret, { max_tokens: 100 }, h)).status).toBe(200);
     const r = await post(secret, { max_tokens: 100 }, h);
-    expect(r.status).toBe(429);
+    expect(r.status).toBe(402);
     expect(String(obj(r.body.error).message)).toContain('use case `capped`');
     // Other use cases are not affected.
     expect((await post(secret, { max_tokens: 100 }, { 'x-keel-use-case': 'free' })).status).toBe(200);

@@ -55,7 +55,12 @@ async function call(path: string, secret: string, body: Record<string, unknown>)
     body: JSON.stringify(body),
   });
   const json = (await res.json()) as Record<string, unknown>;
-  return { status: res.status, id: res.headers.get('x-keel-request-id'), body: json };
+  return {
+    status: res.status,
+    id: res.headers.get('x-keel-request-id'),
+    capped: res.headers.get('x-keel-max-tokens-capped'),
+    body: json,
+  };
 }
 
 const chat = (secret: string, body: Record<string, unknown>) =>
@@ -70,11 +75,11 @@ describe('n: every choice is reserved', () => {
     const secret = await budgetKey(0.05);
     // 128 × 100 output tokens × $10/1M = $0.128 for the output alone.
     const r = await chat(secret, { n: 128, max_tokens: 100 });
-    expect(r.status).toBe(429);
+    expect(r.status).toBe(402);
     expect(errorOf(r).code).toBe('budget_exceeded');
     expect(String(errorOf(r).message)).toMatch(/could cost up to \$0\.128/);
     // No max_tokens: 128 × the default.
-    expect((await chat(secret, { n: 128 })).status).toBe(429);
+    expect((await chat(secret, { n: 128 })).status).toBe(402);
     expect(oai.requests).toHaveLength(0);
 
     // The refusals reserved nothing: n=4 (4 × 100 × $10/1M = $0.004) still fits the whole budget.
@@ -105,22 +110,31 @@ describe('n: every choice is reserved', () => {
 });
 
 describe("the key's max_tokens caps output across choices", () => {
-  it('a key capped at max_tokens 100 cannot get 12,800 output tokens', async () => {
+  it('a key capped at max_tokens 100 never gets more than 100 output tokens, whatever n', async () => {
     const secret = await newKey({ maxTokens: 100 });
-    for (const body of [{ n: 128, max_tokens: 100 }, { n: 128 }, { n: 2, max_tokens: 51 }]) {
+    // n × max_tokens over the cap: each choice is capped to cap / n and the response says so.
+    for (const [body, sent] of [
+      [{ n: 128, max_tokens: 100 }, 0],
+      [{ n: 2, max_tokens: 51 }, 50],
+      [{ n: 1, max_tokens: 128_000 }, 100],
+    ] as const) {
+      oai.reset();
       const r = await chat(secret, body);
-      expect(r.status).toBe(403);
-      expect(errorOf(r)).toMatchObject({ code: 'permission_denied', param: 'max_tokens' });
-      expect(String(errorOf(r).message)).toContain('(scope: max_tokens)');
+      if (sent === 0) {
+        // 128 choices cannot each have a whole token under a cap of 100.
+        expect(r.status).toBe(403);
+        expect(errorOf(r)).toMatchObject({ code: 'permission_denied', param: 'n' });
+        expect(oai.requests).toHaveLength(0);
+        continue;
+      }
+      expect(r.status).toBe(200);
+      expect(r.capped).toBe(`${sent}; requested=${body.max_tokens}; by=key`);
+      expect(obj(oai.last().body).max_completion_tokens).toBe(sent);
     }
-    expect(String(errorOf(await chat(secret, { n: 128, max_tokens: 100 })).message)).toContain(
-      'n=128 × max_tokens=100 allows 12800',
-    );
-    expect(oai.requests).toHaveLength(0);
-
-    // n × max_tokens within the cap goes through with those limits.
-    expect((await chat(secret, { n: 2, max_tokens: 50 })).status).toBe(200);
-    expect(obj(oai.last().body)).toMatchObject({ n: 2, max_completion_tokens: 50 });
+    // No max_tokens: the cap per choice is sent, silently.
+    const r = await chat(secret, { n: 3 });
+    expect(r.capped).toBeNull();
+    expect(obj(oai.last().body)).toMatchObject({ n: 3, max_completion_tokens: 33 });
   });
 });
 
@@ -136,7 +150,7 @@ describe('tools: definitions and results are input', () => {
       function: { name: 'lookup', description: big, parameters: { type: 'object', properties: {} } },
     };
     const r = await chat(secret, { max_tokens: 10, tools: [tool] });
-    expect(r.status).toBe(429);
+    expect(r.status).toBe(402);
     expect(errorOf(r).code).toBe('budget_exceeded');
     expect(oai.requests).toHaveLength(0);
     expect((await chat(secret, { max_tokens: 10 })).status).toBe(200);
@@ -154,21 +168,40 @@ describe('tools: definitions and results are input', () => {
       { role: 'tool', tool_call_id: 'c1', content: big },
     ];
     const r = await chat(secret, { max_tokens: 10, messages });
-    expect(r.status).toBe(429);
+    expect(r.status).toBe(402);
     expect(oai.requests).toHaveLength(0);
   });
 });
 
 describe('reasoning: output is reserved at the reasoning rate and bounded upstream', () => {
-  it('refuses a call whose output fits at the output rate but not at the reasoning rate', async () => {
-    // 1,000 output tokens: $0.01 at $10/1M, $0.04 at $40/1M.
+  it('lowers max_tokens to what the budget pays at the reasoning rate, never more', async () => {
+    // 1,000 output tokens: $0.01 at $10/1M, $0.04 at $40/1M. The $0.03 budget pays for fewer than
+    // 750 at $40/1M after the input: the call is served with that max_completion_tokens, so even an
+    // answer that is all reasoning and uses every token stays within the budget.
     const secret = await budgetKey(0.03);
+    oai.enqueue({ usage: { input: 8, output: 700, reasoning: 700 } });
     const r = await call('/v1/chat/completions', secret, {
       model: 'o3',
       messages: [PROMPT],
       max_completion_tokens: 1000,
     });
-    expect(r.status).toBe(429);
+    expect(r.status).toBe(200);
+    const sent = Number(obj(oai.last().body).max_completion_tokens);
+    expect(sent).toBeGreaterThan(700);
+    expect(sent).toBeLessThan(750);
+    expect(r.capped).toBe(`${sent}; requested=1000; by=budget`);
+    expect(sent * 40e-6).toBeLessThanOrEqual(0.03);
+
+    // Below budget_min_output_tokens (256) of room, the call is refused instead.
+    const small = await budgetKey(0.01);
+    oai.reset();
+    const refused = await call('/v1/chat/completions', small, {
+      model: 'o3',
+      messages: [PROMPT],
+      max_completion_tokens: 1000,
+    });
+    expect(refused.status).toBe(402);
+    expect(errorOf(refused)).toMatchObject({ code: 'budget_exceeded', type: 'insufficient_quota' });
     expect(oai.requests).toHaveLength(0);
   });
 
@@ -199,8 +232,8 @@ describe('reasoning: output is reserved at the reasoning rate and bounded upstre
       messages: [PROMPT],
     };
     const r = await call('/v1/messages', secret, body);
-    expect(r.status).toBe(429);
-    expect(obj(r.body.error).type).toBe('rate_limit_error');
+    expect(r.status).toBe(402);
+    expect(obj(r.body.error).type).toBe('billing_error');
     expect(ant.requests).toHaveLength(0);
     expect((await call('/v1/messages', secret, { ...body, max_tokens: 500 })).status).toBe(200);
     expect(obj(ant.last().body).max_tokens).toBe(500);
@@ -221,7 +254,7 @@ describe('images and audio', () => {
       { role: 'user', content: [{ type: 'text', text: 'look' }, image(1), image(2), image(3)] },
     ];
     const r = await chat(secret, { max_tokens: 10, messages });
-    expect(r.status).toBe(429);
+    expect(r.status).toBe(402);
     expect(oai.requests).toHaveLength(0);
     const two = [{ role: 'user', content: [{ type: 'text', text: 'look' }, image(1), image(2)] }];
     expect((await chat(secret, { max_tokens: 10, messages: two })).status).toBe(200);
@@ -244,10 +277,10 @@ describe('embeddings: every item of an array input is reserved', () => {
   it('refuses arrays over the budget, of strings or of token ids', async () => {
     const secret = await budgetKey(0.0005);
     const strings = await embed(secret, Array(400).fill('hello world')); // 800 tokens
-    expect(strings.status).toBe(429);
+    expect(strings.status).toBe(402);
     expect(errorOf(strings).code).toBe('budget_exceeded');
     const ids = await embed(secret, [Array(300).fill(1), Array(300).fill(2)]); // 600 tokens
-    expect(ids.status).toBe(429);
+    expect(ids.status).toBe(402);
     expect(oai.requests).toHaveLength(0);
     expect((await embed(secret, Array(100).fill('hello world'))).status).toBe(200);
   });

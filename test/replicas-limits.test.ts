@@ -84,7 +84,7 @@ describe.runIf(modes.length > 0).each(modes)('two replicas sharing limits throug
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => post(replicas[i % 2]!)));
     const ok = results.filter((r) => r.status === 200);
     for (const r of results.filter((x) => x.status !== 200)) {
-      expect(r.status).toBe(429);
+      expect(r.status).toBe(402);
       expect(obj(r.body.error).code).toBe('budget_exceeded');
     }
     // In-process counters would let each replica spend the whole budget (about 20 calls here).
@@ -96,7 +96,7 @@ describe.runIf(modes.length > 0).each(modes)('two replicas sharing limits throug
     expect(spent).toBeLessThanOrEqual(budget + oneCallEstimationError);
     // Both replicas agree on what is left: the next call is refused or admitted the same way on each.
     const left = budget - spent;
-    const expected = left >= 0.001008 ? 200 : 429;
+    const expected = left >= 0.001008 ? 200 : 402;
     expect((await post(replicas[1]!)).status).toBe(expected);
   });
 });

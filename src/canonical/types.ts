@@ -10,16 +10,53 @@ export type JsonObject = { [k: string]: JsonValue };
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
+/**
+ * Anthropic's prompt-caching marker (`{type:'ephemeral', ttl?}`), kept on the block it was set on.
+ * Only Anthropic targets honour it; OpenAI-family and Gemini targets cache prompts on their own and
+ * drop it (the response's `x-keel-dropped-fields` header says so).
+ */
+export type CacheControl = JsonObject;
+
+/** A file (a PDF above all) in a message: Anthropic `document` blocks and OpenAI `file` parts. */
+export interface FilePart {
+  type: 'file';
+  /** e.g. `application/pdf`, `text/plain`. */
+  mediaType: string;
+  /** Base64 content. Exactly one of data, url and text is set. */
+  data?: string;
+  url?: string;
+  /** Plain-text document content (Anthropic `source.type: text`). */
+  text?: string;
+  filename?: string;
+  /** Anthropic document `title`, `context` and `citations`: forwarded to Anthropic targets only. */
+  title?: string;
+  context?: string;
+  citations?: JsonObject;
+  cacheControl?: CacheControl;
+}
+
+/**
+ * A model's reasoning as Anthropic returns it: clients must send thinking blocks back unchanged,
+ * signature included, in later turns of a tool-using conversation.
+ */
+export type ThinkingPart =
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string };
+
 export type ContentPart =
-  | { type: 'text'; text: string }
+  | { type: 'text'; text: string; cacheControl?: CacheControl }
   /** `url` is an http(s) URL or a `data:` URL. */
-  | { type: 'image'; url: string; detail?: string };
+  | { type: 'image'; url: string; detail?: string; cacheControl?: CacheControl }
+  | FilePart
+  | ThinkingPart;
 
 export interface ToolCall {
   id: string;
   name: string;
   /** JSON text exactly as the model produced it (may be invalid JSON; guards check it). */
   arguments: string;
+  /** cache_control of the tool_use block, when a client set one on a past call. */
+  cacheControl?: CacheControl;
 }
 
 export interface ChatMessage {
@@ -32,6 +69,8 @@ export interface ChatMessage {
   toolCallId?: string;
   /** tool messages: whether the tool reported an error (Anthropic `is_error`) */
   isError?: boolean;
+  /** tool messages: cache_control of the tool_result block */
+  cacheControl?: CacheControl;
 }
 
 export interface ToolDef {
@@ -39,6 +78,7 @@ export interface ToolDef {
   description?: string;
   parameters: JsonObject;
   strict?: boolean;
+  cacheControl?: CacheControl;
 }
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
@@ -74,6 +114,19 @@ export interface ChatRequest {
   stream: boolean;
   /** OpenAI `stream_options.include_usage`; Keel always asks upstream for usage regardless. */
   includeUsage?: boolean;
+  /** Anthropic `top_k`; also Gemini's topK and OpenAI-compatible servers' `top_k`. */
+  topK?: number;
+  /** Anthropic extended thinking (`{type:'enabled', budget_tokens}`, `{type:'adaptive'}`…), verbatim. */
+  thinking?: JsonObject;
+  /** Anthropic `output_config` other than `format` (e.g. `effort`), verbatim. */
+  outputConfig?: JsonObject;
+  /** Anthropic `metadata` (user_id is also `user`), verbatim. */
+  metadata?: JsonObject;
+  /** Values of the client's `anthropic-beta` header, forwarded to Anthropic targets. */
+  betas?: string[];
+  /** OpenAI `logprobs` / `top_logprobs`: returned per choice (and per stream delta) when the target supports them. */
+  logprobs?: boolean;
+  topLogprobs?: number;
   /**
    * Parameters Keel does not model, passed through verbatim to OpenAI-family upstreams
    * (e.g. `logprobs`, `presence_penalty`, `reasoning_effort`). Never read by other providers.
@@ -97,7 +150,16 @@ export interface Usage {
 
 export interface ChatChoice {
   index: number;
-  message: { role: 'assistant'; content: string | null; toolCalls?: ToolCall[]; refusal?: string | null };
+  message: {
+    role: 'assistant';
+    content: string | null;
+    toolCalls?: ToolCall[];
+    refusal?: string | null;
+    /** Reasoning blocks in the order the model produced them, before the answer (Anthropic). */
+    thinking?: ThinkingPart[];
+  };
+  /** OpenAI `logprobs` object as the upstream returned it. */
+  logprobs?: JsonValue;
   finishReason: FinishReason;
   /** The stop sequence that ended generation, when known (Anthropic reports it). */
   stopSequence?: string | null;
@@ -115,8 +177,12 @@ export interface ChatResponse {
 
 /** Streaming deltas, provider-neutral. A provider's stream yields these in order. */
 export type ChatStreamEvent =
-  | { type: 'start'; id: string; model: string; created: number }
-  | { type: 'text'; index: number; text: string }
+  /** `usage`: input (and cache) counts when the upstream reports them at the start (Anthropic). */
+  | { type: 'start'; id: string; model: string; created: number; usage?: Usage }
+  | { type: 'text'; index: number; text: string; logprobs?: JsonValue }
+  /** A new reasoning block begins: redacted blocks arrive whole, thinking blocks as deltas below. */
+  | { type: 'thinking_start'; index: number; redactedData?: string }
+  | { type: 'thinking_delta'; index: number; text?: string; signature?: string }
   | { type: 'tool_call_start'; index: number; toolIndex: number; id: string; name: string }
   | { type: 'tool_call_delta'; index: number; toolIndex: number; argumentsDelta: string }
   | { type: 'finish'; index: number; finishReason: FinishReason; stopSequence?: string | null }

@@ -64,6 +64,11 @@ export const modelSchema = z
     timeout_ms: z.number().int().positive().optional(),
     /** Response cache TTL in seconds for this model; 0 disables. Needs routing.cache.enabled. */
     cache_ttl_s: z.number().int().min(0).optional(),
+    /**
+     * The most output tokens one answer of this model can have. A request asking for more (a client
+     * library's default, say) is capped to it, and budgets reserve no more than it.
+     */
+    max_output_tokens: z.number().int().positive().optional(),
   })
   .strict();
 

@@ -173,6 +173,11 @@ export const configSchema = z
         budget_lease_ttl_s: z.number().int().positive().default(120),
         /** Each replica flushes settled spend to the shared budget and resizes its leases this often. */
         budget_lease_flush_ms: z.number().int().positive().default(1000),
+        /**
+         * A call whose max_tokens does not fit a budget's room is served with max_tokens lowered to
+         * what the room can pay for, when that is at least this many tokens (or what it asked for).
+         */
+        budget_min_output_tokens: z.number().int().positive().default(256),
       })
       .strict()
       .default({
@@ -182,6 +187,7 @@ export const configSchema = z
         budget_lease_fraction: 0.05,
         budget_lease_ttl_s: 120,
         budget_lease_flush_ms: 1000,
+        budget_min_output_tokens: 256,
       }),
     providers: z.array(providerSchema).default([]),
     models: z.array(modelSchema).default([]),

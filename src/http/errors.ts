@@ -15,6 +15,8 @@ function anthropicType(e: KeelError): string {
       return e.status === 413 ? 'request_too_large' : 'invalid_request_error';
     case 401:
       return 'authentication_error';
+    case 402:
+      return 'billing_error';
     case 403:
       return 'permission_error';
     case 404:
@@ -37,6 +39,8 @@ export function errorBody(e: KeelError, shape: ApiShape): Record<string, unknown
 function errorHeaders(e: KeelError, requestId: string): Record<string, string> {
   const h: Record<string, string> = { 'content-type': 'application/json', 'x-keel-request-id': requestId };
   if (e.retryAfter !== undefined) h['retry-after'] = String(Math.max(1, Math.ceil(e.retryAfter)));
+  // The official SDKs obey this header before their status rules: a spent budget is not retried.
+  if (e.code === 'budget_exceeded') h['x-should-retry'] = 'false';
   return h;
 }
 

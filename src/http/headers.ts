@@ -2,6 +2,8 @@
 export const WANTED_HEADERS = [
   'authorization',
   'x-api-key',
+  'anthropic-version',
+  'anthropic-beta',
   'x-keel-use-case',
   'x-keel-team',
   'x-keel-user',

@@ -5,6 +5,7 @@ import { KeelError } from '../errors.js';
 import type { Router } from '../routing/types.js';
 import type { BudgetItem, Counters, WindowResult } from '../store/counters/memory.js';
 import type { KeelPriceBook } from '../value/pricing/price-book.js';
+import { budgetExceeded, fittingOutput, type OutputFit } from './budget-fit.js';
 import type { RequestContext } from './context.js';
 import type { CallEstimate } from './estimate.js';
 import { failureMode, storeUnavailable, withDeadline } from './failure-policy.js';
@@ -148,6 +149,7 @@ export async function admit(
   ctx: RequestContext,
   model: string,
   estimate: () => CallEstimate,
+  fit?: OutputFit,
 ): Promise<void> {
   const p = ctx.principal;
   const s = p?.scopes;
@@ -175,26 +177,36 @@ export async function admit(
     }
   }
   if (budgets.length === 0) return;
-  const maxCost = maxCallCost(deps, model, est, ctx.receivedAt);
-  const items: BudgetItem[] = budgets.map((b) => ({ key: b.key, limitUsd: b.limitUsd, amountUsd: maxCost }));
+  let current = est;
+  let maxCost = maxCallCost(deps, model, current, ctx.receivedAt);
   const byKey = new Map(budgets.map((b) => [b.key, b]));
-  // Admitted unchecked, the call's spend reaches its budgets through the ledger: shared counters
-  // by the leader's reconciliation, in-process ones when they first load the budget.
-  const r = await ask(deps, ctx, 'budgets', () =>
-    deps.counters.reserve(items, (key) => {
-      const b = byKey.get(key)!;
-      return deps.loadSpend(b.subject, b.from);
-    }),
-  );
-  if (r === UNANSWERED) return;
-  if (!r.ok) {
-    const b = byKey.get(r.key)!;
-    throw new KeelError(
-      'budget_exceeded',
-      `Budget exceeded: ${b.describe} has $${(r.spentUsd + r.reservedUsd).toFixed(4)} of $${r.limitUsd.toFixed(2)} spent or reserved; this call could cost up to $${maxCost.toFixed(4)}.`,
+  // A refused reservation may be retried with less output (budget-fit.ts), once per budget at most.
+  for (let attempt = 0; ; attempt++) {
+    const amount = maxCost;
+    const items: BudgetItem[] = budgets.map((b) => ({ key: b.key, limitUsd: b.limitUsd, amountUsd: amount }));
+    // Admitted unchecked, the call's spend reaches its budgets through the ledger: shared counters
+    // by the leader's reconciliation, in-process ones when they first load the budget.
+    const r = await ask(deps, ctx, 'budgets', () =>
+      deps.counters.reserve(items, (key) => {
+        const b = byKey.get(key)!;
+        return deps.loadSpend(b.subject, b.from);
+      }),
     );
+    if (r === UNANSWERED) return;
+    if (r.ok) {
+      ctx.admission.reservation = r.reservation;
+      return;
+    }
+    const b = byKey.get(r.key)!;
+    const room = r.limitUsd - r.spentUsd - r.reservedUsd;
+    const costAt = (out: number) =>
+      maxCallCost(deps, model, { ...current, maxOutputTokens: out }, ctx.receivedAt);
+    const perChoice = fit && attempt < budgets.length ? fittingOutput(costAt, current, room, fit) : null;
+    if (perChoice === null)
+      throw budgetExceeded(b.describe, r, maxCost, parseBudgetKey(b.key)?.until ?? Infinity, ctx.receivedAt);
+    current = fit!.apply(perChoice);
+    maxCost = maxCallCost(deps, model, current, ctx.receivedAt);
   }
-  ctx.admission.reservation = r.reservation;
 }
 
 /** Release what admission held: actual cost replaces the reservation; actual tokens the estimate. */

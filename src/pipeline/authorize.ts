@@ -4,6 +4,7 @@ import type { Principal } from '../access/principal.js';
 import type { ChatRequest, ToolCall } from '../canonical/types.js';
 import { KeelError } from '../errors.js';
 import type { RequestContext } from './context.js';
+import { capOutput } from './output-cap.js';
 
 function denied(scope: string, message: string, param: string | null = null): KeelError {
   return new KeelError('permission_denied', `${message} (scope: ${scope})`, { param });
@@ -47,20 +48,17 @@ export function authorizeRequest(ctx: RequestContext, model: string, chat: ChatR
     );
   if (!chat) return;
   if (s.maxTokens !== null) {
-    // The cap is on the whole answer: each of n choices may produce max_tokens (the cap itself when
-    // the request sets none), so n > 1 needs an explicit max_tokens of at most cap / n.
+    // The cap is on the whole answer: each of n choices may produce max_tokens, so each choice gets
+    // at most cap / n. A larger request is capped, not refused (output-cap.ts); an unbounded one
+    // gets the cap, or the budget reservation would be unbounded too.
     const n = chat.n ?? 1;
-    const perChoice = chat.maxTokens ?? s.maxTokens;
-    if (n * perChoice > s.maxTokens)
+    if (n > s.maxTokens)
       throw denied(
         'max_tokens',
-        n === 1
-          ? `This API key allows at most ${s.maxTokens} output tokens per request.`
-          : `This API key allows at most ${s.maxTokens} output tokens per request, across all choices: n=${n} × max_tokens=${perChoice} allows ${n * perChoice}; ${s.maxTokens >= n ? `set max_tokens to at most ${Math.floor(s.maxTokens / n)}` : `n may be at most ${s.maxTokens}`}.`,
-        'max_tokens',
+        `This API key allows at most ${s.maxTokens} output tokens per request, across all choices: n may be at most ${s.maxTokens}.`,
+        'n',
       );
-    // An unbounded request would make the budget reservation unbounded too.
-    chat.maxTokens ??= s.maxTokens;
+    capOutput(ctx, chat, Math.floor(s.maxTokens / n), 'key');
   }
   for (const t of chat.tools ?? [])
     if (!s.tools(t.name))

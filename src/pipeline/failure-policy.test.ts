@@ -136,7 +136,7 @@ describe('failure policy at admission', () => {
     expect(c.admission?.reservation).not.toBeNull();
   });
 
-  it('keeps real refusals: an exhausted budget is 429 even though the policy is open', async () => {
+  it('keeps real refusals: an exhausted budget is 402 even though the policy is open', async () => {
     const d = deps(createMemoryCounters(), { budgets: 'open' });
     d.loadSpend = async () => 1;
     await expect(admit(d, ctx(principal()), 'm', est)).rejects.toMatchObject({ code: 'budget_exceeded' });

@@ -26,6 +26,7 @@ import { createStreamGuard, screenOutput } from './guard/output.js';
 import { guardRequest } from './guard/stage.js';
 import { verifyToolArguments } from './guard/tools.js';
 import type { GuardEvent } from './guard/types.js';
+import { capOutput, chatOutputFit, createDroppedReporter } from './output-cap.js';
 import { record, type UsageObserver } from './record.js';
 import { checkRequestSchemas } from './schemas.js';
 import { createAttributionRules, refuseUnknownModel } from './scope.js';
@@ -95,6 +96,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const latency = (ctx: RequestContext) => Math.round((deps.perfNow() - ctx.startedAt) * 1000) / 1000;
   const defaultMaxOutput = deps.config.access.default_max_output_tokens;
   const attributionRules = createAttributionRules(deps.config);
+  const reportDropped = createDroppedReporter(deps.config);
 
   /**
    * The one exit of every request: price what was spent, release the admission, write the usage
@@ -154,13 +156,17 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       attributionRules.check(ctx);
       if (chat) choicesOf(chat);
       authorizeRequest(ctx, model, chat);
+      const modelMax = chat ? deps.router.resolve(model)?.maxOutputTokens : undefined;
+      if (chat?.maxTokens !== undefined && modelMax !== undefined) capOutput(ctx, chat, modelMax, 'model');
       if (chat && deps.schemas)
         await checkRequestSchemas(
           chat,
           ctx.endpoint === 'responses' ? 'responses' : ctx.apiShape,
           deps.schemas,
         );
-      await admit(deps, ctx, model, estimate);
+      const fit =
+        chat && chatOutputFit(ctx, chat, deps.config.limits.budget_min_output_tokens, defaultMaxOutput);
+      await admit(deps, ctx, model, estimate, fit);
       // The reservation assumed the default output limit: send it upstream, or a call with no
       // max_tokens (a reasoning model above all) could produce more than was reserved.
       if (chat && chat.maxTokens === undefined && ctx.admission?.reservation)
@@ -258,6 +264,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       let res: ChatResponse;
       try {
         res = await deps.router.chat(req, ctx.dispatch, signal);
+        reportDropped(ctx, req);
         if (!vetUsage(ctx)) delete res.usage;
         screen(ctx, res);
         if (ctx.guardOutput)
@@ -283,6 +290,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       let upstream: AsyncIterable<ChatStreamEvent>;
       try {
         upstream = await deps.router.chatStream(req, ctx.dispatch, signal);
+        reportDropped(ctx, req);
       } catch (e) {
         finish(ctx, 0, e, null);
         throw e;
@@ -294,11 +302,17 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         let text = '';
         let finished = false;
         try {
-          for await (const ev of upstream) {
+          for await (let ev of upstream) {
             // An implausible count never reaches the client either; Keel's estimate follows at the end.
             if (ev.type === 'usage' && !vetUsage(ctx)) continue;
+            // Start-of-stream counts (Anthropic's message_start) reach the client only if believable;
+            // the final usage event is vetted and reported as above.
+            if (ev.type === 'start' && ev.usage && implausibleUsage(ev.usage, ctx.chat) !== null) {
+              ev = { type: 'start', id: ev.id, model: ev.model, created: ev.created };
+            }
             if (ev.type === 'text') text += ev.text;
             else if (ev.type === 'tool_call_delta') text += ev.argumentsDelta;
+            else if (ev.type === 'thinking_delta' && ev.text) text += ev.text;
             else if (ev.type === 'tool_call_start' && screened) authorizeToolCall(ctx, ev);
             else if (ev.type === 'start') ctx.response = { id: ev.id, model: ev.model, finishReasons: [] };
             else if (ev.type === 'finish') ctx.response?.finishReasons.push(ev.finishReason);
@@ -335,6 +349,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       return res;
     },
 
-    fail: (ctx, err) => finish(ctx, 0, err, null),
+    fail(ctx, err) {
+      // A bad body is still booked to the use case, team and user the caller's headers name.
+      ctx.attribution = attribute(ctx.headers, ctx.principal, undefined);
+      finish(ctx, 0, err, null);
+    },
   };
 }

@@ -31,6 +31,8 @@ export interface ProviderAdapter {
    */
   chatStream(req: ChatRequest, call: TargetCall): Promise<AsyncIterable<ChatStreamEvent>>;
   embed(req: EmbeddingsRequest, call: TargetCall): Promise<EmbeddingsResponse>;
+  /** The provider's own input-token count for a request (Anthropic's count_tokens), when it has one. */
+  countTokens?(req: ChatRequest, call: TargetCall): Promise<number>;
   close?(): Promise<void>;
 }
 

@@ -61,6 +61,15 @@ describe('responseToEvents / eventsToResponse', () => {
     expect(eventsToResponse(events)).toEqual(res);
   });
 
+  it('round-trips thinking blocks with their signatures, so a cached answer replays them', () => {
+    const res = response('Cold.');
+    res.choices[0]!.message.thinking = [
+      { type: 'thinking', thinking: 'Oslo in winter', signature: 'sig==' },
+      { type: 'redacted_thinking', data: 'opaque' },
+    ];
+    expect(eventsToResponse(responseToEvents(res))).toEqual(res);
+  });
+
   it('gives empty text content when a choice said nothing, and no usage when none came', () => {
     const res = response('');
     delete res.usage;

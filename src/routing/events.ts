@@ -3,6 +3,7 @@ import type {
   ChatResponse,
   ChatStreamEvent,
   FinishReason,
+  ThinkingPart,
   ToolCall,
 } from '../canonical/types.js';
 
@@ -15,6 +16,14 @@ export function responseToEvents(res: ChatResponse): ChatStreamEvent[] {
   const out: ChatStreamEvent[] = [{ type: 'start', id: res.id, model: res.model, created: res.created }];
   for (const c of res.choices) {
     const { index, message } = c;
+    for (const t of message.thinking ?? []) {
+      if (t.type === 'redacted_thinking') out.push({ type: 'thinking_start', index, redactedData: t.data });
+      else {
+        out.push({ type: 'thinking_start', index });
+        if (t.thinking) out.push({ type: 'thinking_delta', index, text: t.thinking });
+        out.push({ type: 'thinking_delta', index, signature: t.signature });
+      }
+    }
     if (message.content) out.push({ type: 'text', index, text: message.content });
     message.toolCalls?.forEach((tc, toolIndex) => {
       out.push({ type: 'tool_call_start', index, toolIndex, id: tc.id, name: tc.name });
@@ -30,6 +39,7 @@ export function responseToEvents(res: ChatResponse): ChatStreamEvent[] {
 
 interface ChoiceAcc {
   text: string | null;
+  thinking: ThinkingPart[];
   tools: ToolCall[];
   finishReason: FinishReason | null;
   stopSequence: string | null | undefined;
@@ -50,7 +60,7 @@ export function eventsToResponse(events: Iterable<ChatStreamEvent>): ChatRespons
   const choice = (i: number): ChoiceAcc => {
     let c = choices.get(i);
     if (!c) {
-      c = { text: null, tools: [], finishReason: null, stopSequence: undefined };
+      c = { text: null, thinking: [], tools: [], finishReason: null, stopSequence: undefined };
       choices.set(i, c);
     }
     return c;
@@ -84,6 +94,20 @@ export function eventsToResponse(events: Iterable<ChatStreamEvent>): ChatRespons
       case 'usage':
         usage = { ...e.usage };
         break;
+      case 'thinking_start':
+        choice(e.index).thinking.push(
+          e.redactedData === undefined
+            ? { type: 'thinking', thinking: '', signature: '' }
+            : { type: 'redacted_thinking', data: e.redactedData },
+        );
+        break;
+      case 'thinking_delta': {
+        const t = choice(e.index).thinking.at(-1);
+        if (t?.type !== 'thinking') break;
+        if (e.text) t.thinking += e.text;
+        if (e.signature) t.signature += e.signature;
+        break;
+      }
     }
   }
   const out: ChatChoice[] = [];
@@ -96,6 +120,7 @@ export function eventsToResponse(events: Iterable<ChatStreamEvent>): ChatRespons
       content: c.text ?? (tools.length > 0 ? null : ''),
     };
     if (tools.length > 0) message.toolCalls = tools;
+    if (c.thinking.length > 0) message.thinking = c.thinking;
     const ch: ChatChoice = { index, message, finishReason: c.finishReason ?? 'stop' };
     if (c.stopSequence !== undefined) ch.stopSequence = c.stopSequence;
     out.push(ch);

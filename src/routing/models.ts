@@ -66,6 +66,7 @@ export class ModelTable {
         providers: [...new Set(m.targets.map((t) => t.provider))],
       };
       if (m.description !== undefined) info.description = m.description;
+      if (m.max_output_tokens !== undefined) info.maxOutputTokens = m.max_output_tokens;
       this.infos.set(m.name, info);
     }
     const fallbacksOf = new Map(config.models.map((m) => [m.name, m.fallbacks]));

@@ -6,6 +6,7 @@ import { sleep as realSleep } from './attempt.js';
 import { cacheKey, LruTtlCache } from './cache.js';
 import { CircuitBreaker } from './circuit.js';
 import { type DispatchDeps, dispatch } from './dispatch.js';
+import { asUpstreamError, mapUpstreamError } from './errors.js';
 import { eventsToResponse, responseToEvents } from './events.js';
 import { ModelTable } from './models.js';
 import type { DispatchOutcome } from './outcome.js';
@@ -151,6 +152,22 @@ export function createRouter(opts: RouterOptions): Router {
       };
       outcome.usage = value.usage.estimated ? { ...usage, estimated: true } : usage;
       return value;
+    },
+
+    async countTokens(req, signal) {
+      const target = table.candidates(req.model)[0];
+      const adapter = target && providers.get(target.provider);
+      if (!target || !adapter?.countTokens) return null;
+      try {
+        return await adapter.countTokens(req, { model: target.model, signal });
+      } catch (e) {
+        throw mapUpstreamError(asUpstreamError(e), {
+          model: req.model,
+          provider: target.provider,
+          upstreamModel: target.model,
+          attempts: 1,
+        });
+      }
     },
 
     resolve: (model) => table.info(model),

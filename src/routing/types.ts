@@ -14,6 +14,8 @@ export interface ModelInfo {
   description?: string;
   /** provider ids serving it */
   providers: string[];
+  /** `max_output_tokens` from config: the most output one answer can have. */
+  maxOutputTokens?: number;
 }
 
 /**
@@ -35,6 +37,11 @@ export interface Router {
     signal: CancelSignal,
   ): Promise<AsyncIterable<ChatStreamEvent>>;
   embed(req: EmbeddingsRequest, outcome: DispatchOutcome, signal: CancelSignal): Promise<EmbeddingsResponse>;
+  /**
+   * The input tokens of a request as the model's first target counts them, when its provider can
+   * (Anthropic's count_tokens); null when it cannot, so the caller counts with Keel's estimator.
+   */
+  countTokens(req: ChatRequest, signal: CancelSignal): Promise<number | null>;
   /** Does a model with this name exist (and of which type)? */
   resolve(model: string): ModelInfo | undefined;
   models(): ModelInfo[];

@@ -96,6 +96,15 @@ export const IMAGE_TOKENS_MAX = 1_600;
 /** Anthropic's tool-use system prompt, added to the input whenever tools are offered (the largest published). */
 export const TOOL_PROMPT_TOKENS_MAX = 346;
 
+/**
+ * Inline files (PDF pages are rendered as text plus page images): one token per three bytes, above
+ * what providers report for PDFs (~1,500–3,000 tokens per page of 50–100 KB), so a reservation holds. A file given by URL is not fetched and counts as one image.
+ */
+function binaryTokens(base64: string | undefined): number {
+  if (base64 === undefined) return IMAGE_TOKENS_MAX;
+  return Math.ceil((base64.length * 3) / 4 / 3);
+}
+
 /** A chat request's input tokens: the likely count, and an upper estimate for budget reservations. */
 interface ChatInputEstimate {
   tokens: number;
@@ -122,10 +131,12 @@ export function estimateChatInput(req: ChatRequest): ChatInputEstimate {
     let text = '';
     for (const p of m.content) {
       if (p.type === 'text') text += p.text;
-      else {
+      else if (p.type === 'image') {
         images++;
         imageTokens += p.detail === 'low' ? IMAGE_TOKENS_LOW : IMAGE_TOKENS;
-      }
+      } else if (p.type === 'thinking') text += p.thinking;
+      else if (p.type === 'file' && p.text !== undefined) text += p.text;
+      else if (p.type === 'file') tokens += binaryTokens(p.data);
     }
     if (m.toolCalls) {
       for (const c of m.toolCalls) text += `${c.name}${c.arguments}`;

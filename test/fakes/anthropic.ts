@@ -99,7 +99,8 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
       cutConnection(res);
       return;
     }
-    if (req.method !== 'POST' || !req.path.endsWith('/messages')) {
+    const counting = req.method === 'POST' && req.path.endsWith('/messages/count_tokens');
+    if (req.method !== 'POST' || (!req.path.endsWith('/messages') && !counting)) {
       sendJson(res, 404, errorBody(404, 'Not found'));
       return;
     }
@@ -118,6 +119,13 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
       return;
     }
     const body = isObject(req.body) ? req.body : {};
+    if (counting) {
+      // Like the real endpoint: a Messages body without max_tokens; a count of its text.
+      if ('max_tokens' in body)
+        sendJson(res, 400, errorBody(400, 'max_tokens: Extra inputs are not permitted'));
+      else sendJson(res, 200, { input_tokens: b.usage?.input ?? 7 + JSON.stringify(body.messages).length });
+      return;
+    }
     const stream = body.stream === true;
     if (b.garbage) {
       sendGarbage(res, stream);
@@ -144,6 +152,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
 
     if (!stream) {
       const content: unknown[] = [];
+      if (b.thinking) content.push({ type: 'thinking', ...b.thinking });
       if (text !== null) content.push({ type: 'text', text });
       for (const t of toolCalls ?? [])
         content.push({ type: 'tool_use', id: t.id, name: t.name, input: parseInput(t.arguments) });
@@ -183,6 +192,29 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promi
         },
       }),
     );
+    if (b.thinking) {
+      const start = { type: 'thinking', thinking: '', signature: '' };
+      frames.push(
+        sse('content_block_start', { type: 'content_block_start', index: block, content_block: start }),
+      );
+      for (const p of pieces(b.thinking.thinking))
+        frames.push(
+          sse('content_block_delta', {
+            type: 'content_block_delta',
+            index: block,
+            delta: { type: 'thinking_delta', thinking: p },
+          }),
+        );
+      frames.push(
+        sse('content_block_delta', {
+          type: 'content_block_delta',
+          index: block,
+          delta: { type: 'signature_delta', signature: b.thinking.signature },
+        }),
+      );
+      frames.push(sse('content_block_stop', { type: 'content_block_stop', index: block }));
+      block++;
+    }
     if (text !== null) {
       frames.push(
         sse('content_block_start', {

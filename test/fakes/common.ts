@@ -62,6 +62,10 @@ export interface Behaviour {
   toolCalls?: FakeToolCall[];
   /** Model name reported in the answer (defaults to the one requested). */
   model?: string;
+  /** Anthropic: a thinking block (with its signature) before the answer. */
+  thinking?: { thinking: string; signature: string };
+  /** OpenAI: the choice's `logprobs` object, put on the wire verbatim (on the first content chunk when streaming). */
+  logprobs?: Record<string, unknown>;
   /** Raw provider finish / stop reason. */
   finishReason?: string;
   /** Anthropic `stop_sequence`. */

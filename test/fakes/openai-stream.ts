@@ -11,6 +11,8 @@ export interface StreamPlan {
   toolCalls: Required<FakeToolCall>[] | undefined;
   finish: string;
   includeUsage: boolean;
+  /** Put on the first content chunk of each choice (OpenAI sends logprobs per content chunk). */
+  logprobs?: Record<string, unknown>;
   /** The usage object for the final chunk, given the number of deltas streamed. */
   usage: (completion: number) => unknown;
 }
@@ -33,8 +35,12 @@ export function openaiStreamFrames(p: StreamPlan): string[] {
       choices,
       ...(p.includeUsage ? { usage: usage ?? null } : {}),
     })}\n\n`;
-  const delta = (index: number, d: Record<string, unknown>, finish: string | null = null) =>
-    chunk([{ index, delta: d, logprobs: null, finish_reason: finish }]);
+  const delta = (
+    index: number,
+    d: Record<string, unknown>,
+    finish: string | null = null,
+    lp: unknown = null,
+  ) => chunk([{ index, delta: d, logprobs: lp, finish_reason: finish }]);
   const toolStart = (k: number, tc: Required<FakeToolCall>) => ({
     index: k,
     id: tc.id,
@@ -58,10 +64,10 @@ export function openaiStreamFrames(p: StreamPlan): string[] {
       }),
     );
     if (text !== null) {
-      for (const piece of pieces(text)) {
+      pieces(text).forEach((piece, k) => {
         completion++;
-        frames.push(delta(i, { content: piece }));
-      }
+        frames.push(delta(i, { content: piece }, null, k === 0 ? (p.logprobs ?? null) : null));
+      });
     }
     calls.forEach((tc, k) => {
       if (k > 0 || !startsInRoleChunk) frames.push(delta(i, { tool_calls: [toolStart(k, tc)] }));

@@ -217,7 +217,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
                 }
               : {}),
           },
-          logprobs: null,
+          logprobs: b.logprobs ?? null,
           finish_reason: finish,
         })),
         ...(b.omitUsage
@@ -239,6 +239,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       toolCalls,
       finish,
       includeUsage: isObject(so) && so.include_usage === true && !b.omitUsage,
+      ...(b.logprobs ? { logprobs: b.logprobs } : {}),
       usage: (completion) => usageOf(b.usage, body, completion, b.rawUsage),
     });
     const errorFrame = `data: ${JSON.stringify(errorBody(500, 'The server had an error while processing your request.'))}\n\n`;

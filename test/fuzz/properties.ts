@@ -88,7 +88,13 @@ const CASE_TIMEOUT_MS = 15_000;
 
 /** 5xx a gateway may rightly answer when its upstream fails; the fake answers, but guards may still refuse an answer. */
 const UPSTREAM_STATUSES = new Set([502, 503, 504]);
-const PROXIED = new Set(['/v1/chat/completions', '/v1/messages', '/v1/embeddings', '/v1/responses']);
+const PROXIED = new Set([
+  '/v1/chat/completions',
+  '/v1/messages',
+  '/v1/messages/count_tokens',
+  '/v1/embeddings',
+  '/v1/responses',
+]);
 
 function fail(req: FuzzRequest, what: string, detail: string): never {
   throw new Error(`${what}\n  ${describeRequest(req)}\n  ${detail.slice(0, 1500)}`);
@@ -98,15 +104,22 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The error shape of the API the path belongs to: Anthropic on /v1/messages, OpenAI-style elsewhere (and on /api). */
-function shapeProblem(path: string, body: unknown): string | null {
+/**
+ * The error shape of the API the call belongs to: Anthropic on /v1/messages/* and on /v1/models for
+ * callers that send `anthropic-version`, OpenAI-style elsewhere (and on /api).
+ */
+function shapeProblem(path: string, headers: Record<string, string>, body: unknown): string | null {
   if (!isObj(body)) return 'the error body is not a JSON object';
   const err = body.error;
   if (!isObj(err)) return 'no `error` object';
   if (typeof err.message !== 'string' || err.message.length === 0)
     return 'error.message is not a non-empty string';
   if (typeof err.type !== 'string') return 'error.type is not a string';
-  if (path === '/v1/messages') return body.type === 'error' ? null : 'Anthropic errors need type: "error"';
+  const anthropic =
+    path.startsWith('/v1/messages') ||
+    (path.startsWith('/v1/models') &&
+      Object.keys(headers).some((h) => h.toLowerCase() === 'anthropic-version'));
+  if (anthropic) return body.type === 'error' ? null : 'Anthropic errors need type: "error"';
   if (typeof err.code !== 'string') return 'error.code is not a string';
   if (!('param' in err)) return 'error.param is missing';
   return null;
@@ -195,7 +208,7 @@ export async function checkCase(
     } catch {
       fail(req, `error ${res.status} body is not JSON`, text);
     }
-    const problem = shapeProblem(path, body);
+    const problem = shapeProblem(path, req.headers, body);
     if (problem) fail(req, `error ${res.status} is not in the API's error shape: ${problem}`, text);
   }
   if (res.status < 300 && (res.headers.get('content-type') ?? '').includes('text/event-stream')) {

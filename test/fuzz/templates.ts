@@ -100,6 +100,7 @@ export function templates(known: Known): Record<string, fc.Arbitrary<JValue>> {
     'POST /v1/chat/completions': chat,
     'POST /v1/messages': messages,
     'POST /v1/responses': responses,
+    'POST /v1/messages/count_tokens': messages,
     'POST /v1/embeddings': fc
       .constantFrom<unknown>('hello', ['a', 'b'], [1, 2, 3], [[1, 2]])
       .chain((input) =>

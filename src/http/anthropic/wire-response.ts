@@ -4,6 +4,7 @@ import {
   type JsonObject,
   toolInputObject,
 } from '../../canonical/types.js';
+import type { ModelInfo } from '../../routing/types.js';
 
 const STOP_REASON: Record<FinishReason, string> = {
   stop: 'end_turn',
@@ -29,6 +30,7 @@ export function toMessageId(id: string): string {
 export function toMessagesResponse(res: ChatResponse): object {
   const choice = res.choices[0];
   const content: JsonObject[] = [];
+  for (const t of choice?.message.thinking ?? []) content.push({ ...t });
   const text = choice?.message.content || choice?.message.refusal || '';
   if (text) content.push({ type: 'text', text });
   for (const c of choice?.message.toolCalls ?? []) {
@@ -50,4 +52,33 @@ export function toMessagesResponse(res: ChatResponse): object {
       cache_creation_input_tokens: u?.cacheWriteTokens ?? 0,
     },
   };
+}
+
+const LISTED_AT = new Date().toISOString();
+
+/** Anthropic's `GET /v1/models` page: every model on one page. */
+export function toAnthropicModelList(models: ModelInfo[]): object {
+  const data = models.map((m) => ({
+    type: 'model',
+    id: m.name,
+    display_name: m.description ?? m.name,
+    created_at: LISTED_AT,
+  }));
+  return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+}
+
+/** Anthropic's single model object (`GET /v1/models/{id}`). */
+export function toAnthropicModel(m: ModelInfo): object {
+  return { type: 'model', id: m.name, display_name: m.description ?? m.name, created_at: LISTED_AT };
+}
+
+/**
+ * Anthropic SDKs send `anthropic-version` on every call and authenticate with `x-api-key`; OpenAI
+ * clients send neither. Such a caller gets Anthropic's shapes on the shared `/v1/models` routes.
+ */
+export function isAnthropicClient(headers: Record<string, string | undefined>): boolean {
+  return (
+    headers['anthropic-version'] !== undefined ||
+    (headers['x-api-key'] !== undefined && !headers.authorization)
+  );
 }

@@ -28,7 +28,7 @@ export function createMessagesStreamEncoder(opts: { id: string; model: string })
   let nextBlock = 0;
   /** Index of the open block, or -1. */
   let openBlock = -1;
-  /** Tool index of the open block when it is a tool_use block, -1 for text. */
+  /** Tool index of the open block when it is a tool_use block, -1 for text, -2 for thinking. */
   let openTool = -1;
   const toolBlocks = new Map<number, number>();
   let finish: FinishReason | undefined;
@@ -86,7 +86,23 @@ export function createMessagesStreamEncoder(opts: { id: string; model: string })
       if (ev.type !== 'start' && ev.type !== 'usage' && ev.index !== 0) return '';
       switch (ev.type) {
         case 'start':
+          // Anthropic upstreams report input and cache tokens here; message_start carries them.
+          if (ev.usage) usage = ev.usage;
           return start();
+        case 'thinking_start':
+          if (ev.redactedData !== undefined)
+            return start() + openBlockOf({ type: 'redacted_thinking', data: ev.redactedData }, -3);
+          return start() + openBlockOf({ type: 'thinking', thinking: '', signature: '' }, -2);
+        case 'thinking_delta': {
+          let out = start();
+          if (openBlock < 0 || openTool !== -2)
+            out += openBlockOf({ type: 'thinking', thinking: '', signature: '' }, -2);
+          const delta =
+            ev.signature !== undefined
+              ? { type: 'signature_delta', signature: ev.signature }
+              : { type: 'thinking_delta', thinking: ev.text ?? '' };
+          return out + sse('content_block_delta', { type: 'content_block_delta', index: openBlock, delta });
+        }
         case 'text': {
           if (!ev.text) return start();
           let out = start();
@@ -123,6 +139,8 @@ export function createMessagesStreamEncoder(opts: { id: string; model: string })
           return '';
         case 'usage':
           usage = ev.usage;
+          return '';
+        default:
           return '';
       }
     },

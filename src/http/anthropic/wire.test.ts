@@ -28,7 +28,7 @@ describe('parseMessagesRequest', () => {
     });
   });
 
-  it('maps system (string and blocks), sampling, stop, metadata and stream; drops top_k', () => {
+  it('maps system (string and blocks, cache_control kept), sampling, top_k, stop, metadata and stream', () => {
     const req = parseMessagesRequest({
       ...minimal,
       system: [
@@ -45,25 +45,26 @@ describe('parseMessagesRequest', () => {
     expect(req.messages[0]).toEqual({
       role: 'system',
       content: [
-        { type: 'text', text: 'You are terse.' },
+        { type: 'text', text: 'You are terse.', cacheControl: { type: 'ephemeral' } },
         { type: 'text', text: 'Answer in French.' },
       ],
     });
     expect(req).toMatchObject({
       temperature: 0.2,
       topP: 0.8,
+      topK: 40,
       stop: ['\n\nHuman:'],
       user: 'user-7',
+      metadata: { user_id: 'user-7' },
       stream: true,
     });
-    expect(req).not.toHaveProperty('topK');
     expect(parseMessagesRequest({ ...minimal, system: 'sys' }).messages[0]).toEqual({
       role: 'system',
       content: [{ type: 'text', text: 'sys' }],
     });
   });
 
-  it('maps images, tool_use, tool_result (string and blocks, is_error) and ignores thinking', () => {
+  it('maps images, tool_use, tool_result (string and blocks, is_error) and keeps thinking with its signature', () => {
     const req = parseMessagesRequest({
       ...minimal,
       messages: [
@@ -110,7 +111,10 @@ describe('parseMessagesRequest', () => {
       },
       {
         role: 'assistant',
-        content: [{ type: 'text', text: 'Let me look.' }],
+        content: [
+          { type: 'thinking', thinking: 'hmm', signature: 'sig' },
+          { type: 'text', text: 'Let me look.' },
+        ],
         toolCalls: [
           { id: 'toolu_1', name: 'lookup', arguments: '{"q":"cat"}' },
           { id: 'toolu_2', name: 'zoom', arguments: '{}' },
@@ -157,6 +161,19 @@ describe('parseMessagesRequest', () => {
     expect(req.responseFormat).toEqual({ type: 'json_schema', name: 'output', schema });
   });
 
+  it('refuses fields no target can honour through Keel, by name', () => {
+    for (const field of ['mcp_servers', 'container', 'context_management']) {
+      const e = (() => {
+        try {
+          parseMessagesRequest({ ...minimal, [field]: [] });
+        } catch (err) {
+          return err;
+        }
+      })();
+      expect(e).toMatchObject({ code: 'unsupported_feature', param: field });
+    }
+  });
+
   it('strips fields that could redirect Keel upstream', () => {
     const req = parseMessagesRequest({
       ...minimal,
@@ -188,7 +205,7 @@ describe('parseMessagesRequest', () => {
     expect(badBlock.param).toBe('messages.0.content.0.text');
     const unknownBlock = invalid({
       ...minimal,
-      messages: [{ role: 'user', content: [{ type: 'document' }] }],
+      messages: [{ role: 'user', content: [{ type: 'search_result' }] }],
     });
     expect(unknownBlock.param).toBe('messages.0.content.0.type');
     const serverTool = invalid({ ...minimal, tools: [{ type: 'web_search_20250305', name: 'web_search' }] });

@@ -7,49 +7,22 @@ import { z } from 'zod';
 import type { ChatMessage, ChatRequest, ContentPart, JsonObject, ToolChoice } from '../../canonical/types.js';
 import { KeelError } from '../../errors.js';
 
-export { toMessagesResponse } from './wire-response.js';
+export {
+  isAnthropicClient,
+  toAnthropicModel,
+  toAnthropicModelList,
+  toMessagesResponse,
+} from './wire-response.js';
 export { createMessagesStreamEncoder, type MessagesStreamEncoder } from './wire-stream.js';
 
-const cacheControl = z.unknown().optional();
-
-const textBlock = z.object({
-  type: z.literal('text'),
-  text: z.string(),
-  cache_control: cacheControl,
-  citations: z.unknown().optional(),
-});
-const imageBlock = z.object({
-  type: z.literal('image'),
-  source: z.discriminatedUnion('type', [
-    z.object({ type: z.literal('base64'), media_type: z.string().min(1), data: z.string() }),
-    z.object({ type: z.literal('url'), url: z.string().min(1) }),
-  ]),
-  cache_control: cacheControl,
-});
-const toolUseBlock = z.object({
-  type: z.literal('tool_use'),
-  id: z.string().min(1),
-  name: z.string().min(1),
-  input: z.unknown(),
-  cache_control: cacheControl,
-});
-const toolResultBlock = z.object({
-  type: z.literal('tool_result'),
-  tool_use_id: z.string().min(1),
-  content: z.union([z.string(), z.array(z.discriminatedUnion('type', [textBlock, imageBlock]))]).optional(),
-  is_error: z.boolean().optional(),
-  cache_control: cacheControl,
-});
-// Thinking blocks are echoed back by clients in multi-turn conversations; they carry no canonical meaning.
-const thinkingBlock = z.object({ type: z.enum(['thinking', 'redacted_thinking']) });
-
-const contentBlock = z.discriminatedUnion('type', [
+import {
+  assistantMessage,
+  cacheControl,
+  contentBlock,
+  pushUserBlocks,
   textBlock,
-  imageBlock,
-  toolUseBlock,
-  toolResultBlock,
-  thinkingBlock,
-]);
+  textPart,
+} from './wire-content.js';
 
 const messagesRequestSchema = z.object({
   model: z.string().min(1),
@@ -66,9 +39,11 @@ const messagesRequestSchema = z.object({
   stop_sequences: z.array(z.string()).optional(),
   temperature: z.number().min(0).max(1).optional(),
   top_p: z.number().min(0).max(1).optional(),
-  // Accepted for compatibility and dropped: no canonical counterpart across providers.
   top_k: z.number().int().min(0).optional(),
-  metadata: z.object({ user_id: z.string().nullish() }).optional(),
+  metadata: z.looseObject({ user_id: z.string().nullish() }).optional(),
+  thinking: z
+    .looseObject({ type: z.string().min(1), budget_tokens: z.number().int().positive().optional() })
+    .optional(),
   stream: z.boolean().optional(),
   tools: z
     .array(
@@ -99,7 +74,7 @@ const messagesRequestSchema = z.object({
     ])
     .optional(),
   output_config: z
-    .object({
+    .looseObject({
       format: z
         .object({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) })
         .nullish(),
@@ -109,14 +84,41 @@ const messagesRequestSchema = z.object({
 });
 
 type MessagesRequest = z.infer<typeof messagesRequestSchema>;
-type ContentBlock = z.infer<typeof contentBlock>;
-type MediaBlock = z.infer<typeof textBlock> | z.infer<typeof imageBlock>;
+
+/** `count_tokens` takes a Messages body without `max_tokens` (and without stream). */
+export function parseCountTokensRequest(body: unknown): ChatRequest {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body) && !('max_tokens' in body))
+    return parseMessagesRequest(Object.assign({ max_tokens: 1 }, body));
+  return parseMessagesRequest(body);
+}
+
+/** The `anthropic-beta` header's comma-separated values. */
+export function betasOf(header: string | undefined): string[] | undefined {
+  if (!header) return undefined;
+  const out = header
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
+  return out.length > 0 ? out : undefined;
+}
+
+/**
+ * Messages API fields that run tools or state on Anthropic's side (MCP servers, code-execution
+ * containers, context editing): Keel cannot honour them through any target, so it says so instead
+ * of stripping them.
+ */
+const UNSUPPORTED_FIELDS = ['mcp_servers', 'container', 'context_management'] as const;
 
 /** Validate an Anthropic Messages request body and translate it into the canonical request. */
 export function parseMessagesRequest(body: unknown): ChatRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new KeelError('invalid_request', 'The request body must be a JSON object.', { param: null });
   }
+  for (const field of UNSUPPORTED_FIELDS)
+    if ((body as Record<string, unknown>)[field] != null)
+      throw new KeelError('unsupported_feature', `\`${field}\` is not supported through Keel.`, {
+        param: field,
+      });
   const parsed = messagesRequestSchema.safeParse(body);
   if (!parsed.success) {
     const { path, message } = describeIssue(parsed.error.issues[0], []);
@@ -132,9 +134,7 @@ function toChatRequest(b: MessagesRequest): ChatRequest {
   const messages: ChatMessage[] = [];
   if (b.system !== undefined) {
     const content: ContentPart[] =
-      typeof b.system === 'string'
-        ? [{ type: 'text', text: b.system }]
-        : b.system.map((t) => ({ type: 'text', text: t.text }));
+      typeof b.system === 'string' ? [{ type: 'text', text: b.system }] : b.system.map((t) => textPart(t));
     if (content.some((p) => p.type === 'text' && p.text)) messages.push({ role: 'system', content });
   }
   for (const m of b.messages) {
@@ -149,6 +149,9 @@ function toChatRequest(b: MessagesRequest): ChatRequest {
   if (b.top_p !== undefined) req.topP = b.top_p;
   if (b.stop_sequences && b.stop_sequences.length > 0) req.stop = b.stop_sequences;
   if (b.metadata?.user_id) req.user = b.metadata.user_id;
+  if (b.metadata && Object.keys(b.metadata).length > 0) req.metadata = b.metadata as JsonObject;
+  if (b.top_k !== undefined) req.topK = b.top_k;
+  if (b.thinking) req.thinking = b.thinking as JsonObject;
   if (b.tools && b.tools.length > 0) {
     req.tools = b.tools.map((t) => {
       const def: NonNullable<ChatRequest['tools']>[number] = {
@@ -157,6 +160,7 @@ function toChatRequest(b: MessagesRequest): ChatRequest {
       };
       if (t.description !== undefined) def.description = t.description;
       if (t.strict !== undefined) def.strict = t.strict;
+      if (t.cache_control) def.cacheControl = t.cache_control as JsonObject;
       return def;
     });
   }
@@ -175,55 +179,10 @@ function toChatRequest(b: MessagesRequest): ChatRequest {
   }
   const fmt = b.output_config?.format;
   if (fmt) req.responseFormat = { type: 'json_schema', name: 'output', schema: fmt.schema as JsonObject };
+  // Kept whole (format included) for Anthropic targets; others read `effort` and responseFormat.
+  if (b.output_config && Object.keys(b.output_config).length > 0)
+    req.outputConfig = b.output_config as JsonObject;
   return req;
-}
-
-function assistantMessage(blocks: ContentBlock[]): ChatMessage {
-  const msg: ChatMessage = { role: 'assistant', content: [] };
-  for (const b of blocks) {
-    if (b.type === 'text') msg.content.push({ type: 'text', text: b.text });
-    else if (b.type === 'tool_use') {
-      const call = { id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) };
-      if (msg.toolCalls) msg.toolCalls.push(call);
-      else msg.toolCalls = [call];
-    } else if (b.type === 'image') msg.content.push(imagePart(b));
-    // tool_result in an assistant turn is invalid for Anthropic too; thinking is dropped.
-  }
-  return msg;
-}
-
-/** A user turn may mix tool results and new input; each tool_result becomes its own tool message. */
-function pushUserBlocks(out: ChatMessage[], blocks: ContentBlock[]): void {
-  let user: ChatMessage | null = null;
-  for (const b of blocks) {
-    if (b.type === 'tool_result') {
-      user = null;
-      const msg: ChatMessage = {
-        role: 'tool',
-        toolCallId: b.tool_use_id,
-        content: toolResultContent(b.content),
-      };
-      if (b.is_error) msg.isError = true;
-      out.push(msg);
-    } else if (b.type === 'text' || b.type === 'image') {
-      if (!user) {
-        user = { role: 'user', content: [] };
-        out.push(user);
-      }
-      user.content.push(b.type === 'text' ? { type: 'text', text: b.text } : imagePart(b));
-    }
-  }
-}
-
-function toolResultContent(c: string | MediaBlock[] | undefined): ContentPart[] {
-  if (c === undefined) return [];
-  if (typeof c === 'string') return [{ type: 'text', text: c }];
-  return c.map((b) => (b.type === 'text' ? { type: 'text', text: b.text } : imagePart(b)));
-}
-
-function imagePart(b: z.infer<typeof imageBlock>): ContentPart {
-  const s = b.source;
-  return { type: 'image', url: s.type === 'url' ? s.url : `data:${s.media_type};base64,${s.data}` };
 }
 
 type Issue = z.core.$ZodIssue;

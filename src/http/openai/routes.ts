@@ -3,6 +3,7 @@ import { CancelSource } from '../../canonical/cancel.js';
 import { KeelError } from '../../errors.js';
 import type { Pipeline } from '../../pipeline/index.js';
 import type { Router } from '../../routing/types.js';
+import { isAnthropicClient, toAnthropicModel, toAnthropicModelList } from '../anthropic/wire.js';
 import { clientIp } from '../client-ip.js';
 import { streamErrorEvent } from '../errors.js';
 import { beginCall, okJson, okStream, parseBody, requestHeadersOf } from '../gateway.js';
@@ -79,18 +80,21 @@ export function openaiRoutes(deps: {
   // Listing models is not metered, so it authenticates without starting a usage record. A key sees
   // only the models it may use; an unknown and a forbidden model look the same.
   app.get('/models', async (c) => {
-    const principal = await pipeline.authenticate(requestHeadersOf(c), 'models', clientIp(c, trustProxy));
+    const headers = requestHeadersOf(c);
+    const principal = await pipeline.authenticate(headers, 'models', clientIp(c, trustProxy));
     const allowed = principal?.scopes?.models;
-    return c.json(toModelList(allowed ? router.models().filter((m) => allowed(m.name)) : router.models()));
+    const models = allowed ? router.models().filter((m) => allowed(m.name)) : router.models();
+    return c.json(isAnthropicClient(headers) ? toAnthropicModelList(models) : toModelList(models));
   });
 
   app.get('/models/:id', async (c) => {
-    const principal = await pipeline.authenticate(requestHeadersOf(c), 'models', clientIp(c, trustProxy));
+    const headers = requestHeadersOf(c);
+    const principal = await pipeline.authenticate(headers, 'models', clientIp(c, trustProxy));
     const id = c.req.param('id');
     const info = router.resolve(id);
     if (!info || (principal?.scopes && !principal.scopes.models(id)))
       throw new KeelError('model_not_found', `The model \`${id}\` does not exist.`, { param: 'model' });
-    return c.json(toModelList([info]).data[0]);
+    return c.json(isAnthropicClient(headers) ? toAnthropicModel(info) : toModelList([info]).data[0]);
   });
 
   return app;

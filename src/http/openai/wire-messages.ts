@@ -1,6 +1,6 @@
 /** OpenAI chat `messages` (every role and content-part form the API accepts) → canonical messages. */
 import { z } from 'zod';
-import type { ChatMessage, ContentPart, ToolCall } from '../../canonical/types.js';
+import type { ChatMessage, ContentPart, FilePart, ToolCall } from '../../canonical/types.js';
 import { KeelError } from '../../errors.js';
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
@@ -13,7 +13,14 @@ const imagePart = z.object({
 });
 // Recognised so the error can say "not supported" rather than "invalid".
 const audioPart = z.looseObject({ type: z.literal('input_audio') });
-const filePart = z.looseObject({ type: z.literal('file') });
+const filePart = z.object({
+  type: z.literal('file'),
+  file: z.object({
+    file_data: z.string().min(1).optional(),
+    file_id: z.string().min(1).optional(),
+    filename: z.string().optional(),
+  }),
+});
 const refusalPart = z.object({ type: z.literal('refusal'), refusal: z.string() });
 
 const textContent = z.union([z.string(), z.array(textPart)]);
@@ -57,6 +64,27 @@ function textParts(c: string | { text: string }[]): ContentPart[] {
   return c.map((p) => ({ type: 'text', text: p.text }));
 }
 
+/**
+ * A `file` part with inline data (`data:<type>;base64,…`). Uploaded file ids live in one OpenAI
+ * account's storage, which no other target (nor Keel) can read: refused by name.
+ */
+function fileContent(
+  f: { file_data?: string; file_id?: string; filename?: string },
+  param: string,
+): FilePart {
+  if (f.file_data === undefined)
+    throw unsupported(
+      "File parts need inline 'file_data' (a base64 data URL); uploaded 'file_id' references are not supported.",
+      `${param}.file_id`,
+    );
+  const m = /^data:([^;,]+)(?:;[^,]*)?;base64,/.exec(f.file_data);
+  const out: FilePart = m
+    ? { type: 'file', mediaType: m[1]!, data: f.file_data.slice(m[0].length) }
+    : { type: 'file', mediaType: 'application/pdf', data: f.file_data };
+  if (f.filename !== undefined) out.filename = f.filename;
+  return out;
+}
+
 export function translateMessages(list: WireMessage[]): ChatMessage[] {
   const out = new Array<ChatMessage>(list.length);
   // Legacy `function` results carry no id: pair each with the assistant `function_call` before it.
@@ -80,12 +108,12 @@ export function translateMessages(list: WireMessage[]): ChatMessage[] {
               else if (img.detail !== undefined)
                 content.push({ type: 'image', url: img.url, detail: img.detail });
               else content.push({ type: 'image', url: img.url });
-            } else {
+            } else if (p.type === 'input_audio')
               throw unsupported(
-                `Content parts of type '${p.type}' are not supported.`,
-                `messages[${i}].content[${j}].type`,
+                "Audio input is not supported: audio tokens are priced apart from text and Keel's price table does not price them, so budgets could not hold.",
+                `messages[${i}].content[${j}].input_audio`,
               );
-            }
+            else content.push(fileContent(p.file, `messages[${i}].content[${j}].file`));
           }
         }
         const msg: ChatMessage = { role: m.role === 'user' ? 'user' : 'system', content };

@@ -1,6 +1,6 @@
 /** Canonical responses → the exact JSON bodies OpenAI returns (what the official SDKs parse). */
 import { endianness } from 'node:os';
-import type { ChatResponse, EmbeddingsResponse, Usage } from '../../canonical/types.js';
+import type { ChatResponse, EmbeddingsResponse, JsonValue, Usage } from '../../canonical/types.js';
 import type { ModelInfo } from '../../routing/types.js';
 
 interface OpenAIToolCall {
@@ -30,7 +30,7 @@ interface OpenAIChatCompletion {
       refusal: string | null;
       tool_calls?: OpenAIToolCall[];
     };
-    logprobs: null;
+    logprobs: JsonValue;
     finish_reason: string;
   }[];
   usage?: OpenAIUsage;
@@ -67,7 +67,7 @@ export function toChatCompletion(res: ChatResponse): OpenAIChatCompletion {
         function: { name: t.name, arguments: t.arguments },
       }));
     }
-    choices[i] = { index: c.index, message, logprobs: null, finish_reason: c.finishReason };
+    choices[i] = { index: c.index, message, logprobs: c.logprobs ?? null, finish_reason: c.finishReason };
   }
   const out: OpenAIChatCompletion = {
     id: res.id,

@@ -59,7 +59,7 @@ export function createChunkEncoder(opts: {
           );
         case 'text':
           return frame(
-            `${open(ev.index)}"content":${JSON.stringify(ev.text)}},"logprobs":null,"finish_reason":null}`,
+            `${open(ev.index)}"content":${JSON.stringify(ev.text)}},"logprobs":${ev.logprobs === undefined ? 'null' : JSON.stringify(ev.logprobs)},"finish_reason":null}`,
           );
         case 'tool_call_start':
           return frame(
@@ -82,6 +82,9 @@ export function createChunkEncoder(opts: {
         case 'usage':
           if (!opts.includeUsage || usageSent) return '';
           return usageFrame(ev.usage);
+        default:
+          // Anthropic thinking blocks have no Chat Completions counterpart.
+          return '';
       }
     },
     done(usage) {

@@ -96,7 +96,8 @@ describe('parseChatRequest', () => {
       toolChoice: { name: 'f' },
       parallelToolCalls: false,
       responseFormat: { type: 'json_schema', name: 's', schema: { type: 'object' }, strict: true },
-      passthrough: { logprobs: true, top_logprobs: 2 },
+      logprobs: true,
+      topLogprobs: 2,
     });
   });
 
@@ -227,17 +228,23 @@ describe('parseChatRequest', () => {
     );
   });
 
-  it('rejects audio and file parts as unsupported', () => {
-    const e = err(() =>
-      parseChatRequest({
-        model: 'm',
-        messages: [
-          { role: 'user', content: [{ type: 'input_audio', input_audio: { data: '', format: 'wav' } }] },
-        ],
-      }),
-    );
-    expect(e.code).toBe('unsupported_feature');
-    expect(e.param).toBe('messages[0].content[0].type');
+  it('refuses audio input and file ids by name; inline files become file parts', () => {
+    const parse = (part: unknown) =>
+      parseChatRequest({ model: 'm', messages: [{ role: 'user', content: [part] }] });
+    const audio = err(() => parse({ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }));
+    expect(audio.code).toBe('unsupported_feature');
+    expect(audio.param).toBe('messages[0].content[0].input_audio');
+    const id = err(() => parse({ type: 'file', file: { file_id: 'file-1' } }));
+    expect(id).toMatchObject({ code: 'unsupported_feature', param: 'messages[0].content[0].file.file_id' });
+    const pdf = parse({
+      type: 'file',
+      file: { filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBE' },
+    });
+    expect(pdf.messages[0]!.content).toEqual([
+      { type: 'file', mediaType: 'application/pdf', data: 'JVBE', filename: 'a.pdf' },
+    ]);
+    const spoken = err(() => parseChatRequest({ ...minimal, modalities: ['text', 'audio'] }));
+    expect(spoken).toMatchObject({ code: 'unsupported_feature', param: 'audio' });
   });
 });
 

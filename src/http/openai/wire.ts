@@ -49,6 +49,8 @@ const chatSchema = z.object({
     ])
     .nullish(),
   parallel_tool_calls: z.boolean().nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.int().min(0).max(20).nullish(),
   functions: z.array(functionDef).nullish(),
   function_call: z.union([z.enum(['none', 'auto']), z.object({ name: z.string().min(1) })]).nullish(),
   response_format: z
@@ -180,6 +182,13 @@ export function parseChatRequest(body: unknown): ChatRequest {
   if (b.parallel_tool_calls != null) req.parallelToolCalls = b.parallel_tool_calls;
   if (b.response_format != null) req.responseFormat = translateResponseFormat(b.response_format);
   if (b.stream_options?.include_usage === true) req.includeUsage = true;
+  if (b.logprobs != null) req.logprobs = b.logprobs;
+  if (b.top_logprobs != null) req.topLogprobs = b.top_logprobs;
+  // Spoken answers (`audio`, `modalities: ["audio"]`) come back in fields Keel does not relay.
+  if (raw.audio != null || (Array.isArray(raw.modalities) && raw.modalities.includes('audio')))
+    throw new KeelError('unsupported_feature', "Audio output ('audio', 'modalities') is not supported.", {
+      param: 'audio',
+    });
 
   let passthrough: JsonObject | undefined;
   for (const key in raw) {

@@ -165,6 +165,10 @@ export function createResponsesStreamEncoder(shell: ResponseShell): ResponsesStr
         case 'usage':
           usage = ev.usage;
           return '';
+        // Reasoning items are not served on /v1/responses (docs/api.md): the model's thinking stays out.
+        case 'thinking_start':
+        case 'thinking_delta':
+          return '';
       }
     },
     finish(store) {

@@ -46,9 +46,12 @@ export function screenInput(
     if (m.role !== 'user' && m.role !== 'tool') return;
     const indirectMessage =
       m.role === 'tool' || (policy.context_marking && m.name !== undefined && CONTEXT_NAME.test(m.name));
-    for (const part of m.content) {
-      if (part.type !== 'text' || part.text.length === 0) continue;
-      checkInjection(part.text, indirectMessage, policy, index, events);
+    for (const p of m.content) {
+      // Plain-text documents are screened too, as third-party (indirect) content; inline PDFs are binary.
+      const part =
+        p.type === 'text' ? p : p.type === 'file' && p.text !== undefined ? (p as { text: string }) : null;
+      if (!part || part.text.length === 0) continue;
+      checkInjection(part.text, indirectMessage || p.type === 'file', policy, index, events);
       for (const [detector, detect] of [
         ['pii', detectPii],
         ['secrets', detectSecrets],

@@ -86,7 +86,10 @@ export function screenOutput(
         if (action === 'block') throw outputBlocked(d, r.labels);
         if (action === 'redact') text = redact(text, r.spans);
       }
-      choice.message.content = oc.restore ? unmask(text, oc.restore) : text;
+      const out = oc.restore ? unmask(text, oc.restore) : text;
+      // Logprobs spell out the upstream's tokens: once the text changed they would undo the redaction.
+      if (out !== choice.message.content) delete choice.logprobs;
+      choice.message.content = out;
     }
     const calls = choice.message.toolCalls;
     if (calls?.length) {
@@ -167,9 +170,18 @@ export function createStreamGuard(
     return redactAll ? update.redacted : update.released.text;
   };
 
-  const emit = (index: number, text: string, s: ReturnType<typeof stateOf>): ChatStreamEvent[] => {
+  /** Logprobs go along only with text released unchanged and at once: they spell out the upstream's tokens. */
+  const emit = (
+    index: number,
+    text: string,
+    s: ReturnType<typeof stateOf>,
+    from?: ChatStreamEvent & { type: 'text' },
+  ): ChatStreamEvent[] => {
     const out = s.unmasker ? s.unmasker.push(text) : text;
-    return out ? [{ type: 'text', index, text: out }] : [];
+    if (!out) return [];
+    if (from?.logprobs !== undefined && out === from.text)
+      return [{ type: 'text', index, text: out, logprobs: from.logprobs }];
+    return [{ type: 'text', index, text: out }];
   };
 
   // Holding text back delays the stream; only worth it when a finding could change the text.
@@ -178,9 +190,9 @@ export function createStreamGuard(
   return (ev) => {
     if (ev.type === 'text') {
       const s = stateOf(ev.index);
-      if (!s.scanner) return emit(ev.index, ev.text, s);
+      if (!s.scanner) return emit(ev.index, ev.text, s, ev);
       const released = release(ev.index, s.scanner.push(ev.text));
-      return emit(ev.index, holds ? released : ev.text, s);
+      return emit(ev.index, holds ? released : ev.text, s, ev);
     }
     if (ev.type === 'tool_call_start' && oc.policy.tools.action !== 'off') {
       const problem = checkToolCall({ id: ev.id, name: ev.name, arguments: '' }, oc.req, oc.policy);

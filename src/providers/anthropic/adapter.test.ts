@@ -231,7 +231,19 @@ describe('Anthropic adapter against a fake upstream', () => {
     expect(error).toBeUndefined();
     expect((seen[0]!.body as { stream?: boolean }).stream).toBe(true);
     expect(events).toEqual([
-      { type: 'start', id: 'msg_s1', model: 'claude-test', created: 1_700_000_000 },
+      {
+        type: 'start',
+        id: 'msg_s1',
+        model: 'claude-test',
+        created: 1_700_000_000,
+        usage: {
+          inputTokens: 1030,
+          cachedInputTokens: 1000,
+          cacheWriteTokens: 0,
+          outputTokens: 1,
+          reasoningTokens: 0,
+        },
+      },
       { type: 'text', index: 0, text: 'Sure' },
       { type: 'tool_call_start', index: 0, toolIndex: 0, id: 'toolu_9', name: 'lookup' },
       { type: 'tool_call_delta', index: 0, toolIndex: 0, argumentsDelta: '{"q":"x"}' },

@@ -42,13 +42,36 @@ export const createAnthropicProvider: ProviderFactory = (cfg, deps) => {
     allowLinkLocal: cfg.allow_link_local,
   });
 
-  async function send(req: ChatRequest, call: TargetCall, stream: boolean): Promise<UpstreamResponse> {
-    const body = serializeBody(toAnthropicRequest(req, call.model, stream));
-    const res = await client.request({ url, method: 'POST', headers, body, signal: call.signal });
+  /** The client's `anthropic-beta` values join the operator's, once each. */
+  function headersFor(req: ChatRequest): Record<string, string> {
+    if (!req.betas || req.betas.length === 0) return headers;
+    const betas = new Set(headers['anthropic-beta']?.split(',').map((b) => b.trim()) ?? []);
+    for (const b of req.betas) betas.add(b);
+    betas.delete('');
+    return Object.assign({}, headers, { 'anthropic-beta': [...betas].join(',') });
+  }
+
+  async function post(
+    target: string,
+    req: ChatRequest,
+    body: string,
+    call: TargetCall,
+  ): Promise<UpstreamResponse> {
+    const res = await client.request({
+      url: target,
+      method: 'POST',
+      headers: headersFor(req),
+      body,
+      signal: call.signal,
+    });
     if (res.status < 200 || res.status >= 300) {
       await throwForStatus(res, { signal: call.signal, secrets, label: 'Anthropic' });
     }
     return res;
+  }
+
+  function send(req: ChatRequest, call: TargetCall, stream: boolean): Promise<UpstreamResponse> {
+    return post(url, req, serializeBody(toAnthropicRequest(req, call.model, stream)), call);
   }
 
   const adapter: ProviderAdapter = {
@@ -62,6 +85,15 @@ export const createAnthropicProvider: ProviderFactory = (cfg, deps) => {
     async chatStream(req, call) {
       const res = await send(req, call, true);
       return anthropicStreamEvents(parseSSE(res.body), Math.floor(deps.now() / 1000), call.signal);
+    },
+    async countTokens(req, call) {
+      const { max_tokens: _max, stream: _stream, ...body } = toAnthropicRequest(req, call.model, false);
+      const res = await post(`${url}/count_tokens`, req, serializeBody(body), call);
+      const json = await readJson(res, call.signal);
+      const n = (json as { input_tokens?: unknown } | null)?.input_tokens;
+      if (typeof n !== 'number' || !Number.isFinite(n))
+        throw new UpstreamError('invalid_response', 'Anthropic count_tokens returned no input_tokens');
+      return n;
     },
     async embed() {
       throw new UpstreamError('unsupported', 'Anthropic has no embeddings API');

@@ -5,8 +5,10 @@ import {
   type JsonObject,
   toolInputObject,
 } from '../../canonical/types.js';
+import { refuseUnsupported } from '../capabilities.js';
 import { UpstreamError } from '../types.js';
 import type {
+  AnthropicDocumentBlock,
   AnthropicImageBlock,
   AnthropicMessage,
   AnthropicRequestBlock,
@@ -36,8 +38,12 @@ const JSON_ONLY_INSTRUCTION =
  *   malformed call would be worse than losing its arguments.
  * - Temperature is clamped to Anthropic's 0..1 (OpenAI allows up to 2).
  * - `seed`, `passthrough` and `responseFormat.strict` have no Anthropic equivalent and are dropped.
+ * - Anthropic's own fields (cache_control on every block kind, thinking blocks with their
+ *   signatures, documents, top_k, thinking, metadata, output_config) are forwarded as the client sent
+ *   them; a request that arrived with `output_config.format` keeps it instead of the JSON instruction.
  */
 export function toAnthropicRequest(req: ChatRequest, model: string, stream: boolean): AnthropicRequestBody {
+  refuseUnsupported(req, 'anthropic', 'Anthropic');
   if (req.n !== undefined && req.n > 1) {
     throw new UpstreamError(
       'unsupported',
@@ -53,7 +59,8 @@ export function toAnthropicRequest(req: ChatRequest, model: string, stream: bool
   }[] = [];
   for (const m of req.messages) {
     if (m.role === 'system') {
-      for (const p of m.content) if (p.type === 'text' && p.text) system.push({ type: 'text', text: p.text });
+      for (const p of m.content)
+        if (p.type === 'text' && p.text) system.push(cached({ type: 'text', text: p.text }, p.cacheControl));
       continue;
     }
     const role = m.role === 'assistant' ? 'assistant' : 'user';
@@ -72,7 +79,7 @@ export function toAnthropicRequest(req: ChatRequest, model: string, stream: bool
     content: t.results.length === 0 ? t.others : [...t.results, ...t.others],
   }));
 
-  const fmt = req.responseFormat;
+  const fmt = req.outputConfig?.format ? undefined : req.responseFormat;
   if (fmt?.type === 'json_object') system.push({ type: 'text', text: JSON_ONLY_INSTRUCTION });
   else if (fmt?.type === 'json_schema') {
     system.push({
@@ -86,8 +93,8 @@ export function toAnthropicRequest(req: ChatRequest, model: string, stream: bool
     max_tokens: req.maxTokens ?? DEFAULT_MAX_TOKENS,
     messages,
   };
-  if (system.length === 1) body.system = system[0]!.text;
-  else if (system.length > 1) body.system = system;
+  if (system.length === 1 && !system[0]!.cache_control) body.system = system[0]!.text;
+  else if (system.length > 0) body.system = system;
   if (req.stop && req.stop.length > 0) body.stop_sequences = req.stop;
   if (req.temperature !== undefined) body.temperature = Math.min(1, Math.max(0, req.temperature));
   if (req.topP !== undefined) body.top_p = req.topP;
@@ -96,12 +103,21 @@ export function toAnthropicRequest(req: ChatRequest, model: string, stream: bool
     const choice = toAnthropicToolChoice(req.toolChoice, req.parallelToolCalls);
     if (choice) body.tool_choice = choice;
   }
-  if (req.user) body.metadata = { user_id: req.user };
+  if (req.metadata) body.metadata = req.metadata;
+  else if (req.user) body.metadata = { user_id: req.user };
+  if (req.topK !== undefined) body.top_k = req.topK;
+  if (req.thinking) body.thinking = req.thinking;
+  if (req.outputConfig) body.output_config = req.outputConfig;
   if (stream) body.stream = true;
   return body;
 }
 
-function toAnthropicTool(t: { name: string; description?: string; parameters: JsonObject }): AnthropicTool {
+function cached<T extends object>(block: T, cc: JsonObject | undefined): T {
+  if (cc) (block as { cache_control?: JsonObject }).cache_control = cc;
+  return block;
+}
+
+function toAnthropicTool(t: NonNullable<ChatRequest['tools']>[number]): AnthropicTool {
   const tool: AnthropicTool = {
     name: t.name,
     // Anthropic insists on an object schema; OpenAI tools may omit parameters entirely.
@@ -109,7 +125,8 @@ function toAnthropicTool(t: { name: string; description?: string; parameters: Js
       t.parameters.type === undefined ? { type: 'object', properties: {}, ...t.parameters } : t.parameters,
   };
   if (t.description) tool.description = t.description;
-  return tool;
+  if (t.strict !== undefined) tool.strict = t.strict;
+  return cached(tool, t.cacheControl);
 }
 
 function toAnthropicToolChoice(
@@ -133,12 +150,26 @@ function userBlocks(m: ChatMessage): AnthropicRequestBlock[] {
   return out;
 }
 
+/** Thinking blocks go back exactly as they came (signature included), ahead of text and tool calls. */
 function assistantBlocks(m: ChatMessage): AnthropicRequestBlock[] {
   const out: AnthropicRequestBlock[] = [];
-  for (const p of m.content) if (p.type === 'text' && p.text) out.push({ type: 'text', text: p.text });
+  for (const p of m.content) {
+    if (p.type === 'thinking') out.push({ type: 'thinking', thinking: p.thinking, signature: p.signature });
+    else if (p.type === 'redacted_thinking') out.push({ type: 'redacted_thinking', data: p.data });
+  }
+  for (const p of m.content) {
+    if (p.type === 'thinking' || p.type === 'redacted_thinking') continue;
+    const b = partBlock(p);
+    if (b) out.push(b);
+  }
   if (m.toolCalls) {
     for (const c of m.toolCalls)
-      out.push({ type: 'tool_use', id: c.id, name: c.name, input: toolInputObject(c.arguments) });
+      out.push(
+        cached(
+          { type: 'tool_use', id: c.id, name: c.name, input: toolInputObject(c.arguments) },
+          c.cacheControl,
+        ),
+      );
   }
   return out;
 }
@@ -154,7 +185,7 @@ function toolResultBlock(m: ChatMessage): AnthropicToolResultBlock {
   if (onlyText) {
     if (text) block.content = text;
   } else {
-    const parts: (AnthropicTextBlock | AnthropicImageBlock)[] = [];
+    const parts: (AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock)[] = [];
     for (const p of m.content) {
       const b = partBlock(p);
       if (b) parts.push(b);
@@ -162,13 +193,42 @@ function toolResultBlock(m: ChatMessage): AnthropicToolResultBlock {
     block.content = parts;
   }
   if (m.isError) block.is_error = true;
-  return block;
+  return cached(block, m.cacheControl);
 }
 
-/** Empty text parts are dropped: Anthropic rejects empty text blocks. */
-function partBlock(p: ContentPart): AnthropicTextBlock | AnthropicImageBlock | null {
-  if (p.type === 'text') return p.text ? { type: 'text', text: p.text } : null;
-  return { type: 'image', source: imageSource(p.url) };
+/** Empty text parts are dropped: Anthropic rejects empty text blocks. Thinking never sits in user turns. */
+function partBlock(p: ContentPart): AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock | null {
+  switch (p.type) {
+    case 'text':
+      return p.text ? cached<AnthropicTextBlock>({ type: 'text', text: p.text }, p.cacheControl) : null;
+    case 'image':
+      return cached<AnthropicImageBlock>({ type: 'image', source: imageSource(p.url) }, p.cacheControl);
+    case 'file':
+      return documentBlock(p);
+    default:
+      return null;
+  }
+}
+
+/** A non-PDF base64 file (text/plain, CSV…) goes as a plain-text document: Anthropic takes only PDFs as base64. */
+function documentBlock(p: Extract<ContentPart, { type: 'file' }>): AnthropicDocumentBlock {
+  let source: AnthropicDocumentBlock['source'];
+  if (p.url !== undefined) source = { type: 'url', url: p.url };
+  else if (p.text !== undefined) source = { type: 'text', media_type: 'text/plain', data: p.text };
+  else if (p.mediaType === 'application/pdf')
+    source = { type: 'base64', media_type: p.mediaType, data: p.data ?? '' };
+  else
+    source = {
+      type: 'text',
+      media_type: 'text/plain',
+      data: Buffer.from(p.data ?? '', 'base64').toString('utf8'),
+    };
+  const block: AnthropicDocumentBlock = { type: 'document', source };
+  const title = p.title ?? p.filename;
+  if (title !== undefined) block.title = title;
+  if (p.context !== undefined) block.context = p.context;
+  if (p.citations !== undefined) block.citations = p.citations;
+  return cached(block, p.cacheControl);
 }
 
 function imageSource(url: string): AnthropicImageBlock['source'] {

@@ -1,4 +1,4 @@
-import type { ChatResponse, FinishReason, ToolCall, Usage } from '../../canonical/types.js';
+import type { ChatResponse, FinishReason, ThinkingPart, ToolCall, Usage } from '../../canonical/types.js';
 import { UpstreamError, type UpstreamErrorKind } from '../types.js';
 import type { AnthropicUsage } from './types.js';
 
@@ -51,6 +51,7 @@ export function fromAnthropicResponse(body: unknown, created: number): ChatRespo
   let text = '';
   let sawText = false;
   const toolCalls: ToolCall[] = [];
+  const thinking: ThinkingPart[] = [];
   for (const block of body.content as unknown[]) {
     if (!isRecord(block)) continue;
     if (block.type === 'text' && typeof block.text === 'string') {
@@ -62,8 +63,16 @@ export function fromAnthropicResponse(body: unknown, created: number): ChatRespo
         name: String(block.name ?? ''),
         arguments: JSON.stringify(block.input ?? {}),
       });
+    } else if (block.type === 'thinking') {
+      thinking.push({
+        type: 'thinking',
+        thinking: typeof block.thinking === 'string' ? block.thinking : '',
+        signature: typeof block.signature === 'string' ? block.signature : '',
+      });
+    } else if (block.type === 'redacted_thinking') {
+      thinking.push({ type: 'redacted_thinking', data: typeof block.data === 'string' ? block.data : '' });
     }
-    // thinking, redacted_thinking and server-tool blocks have no canonical counterpart.
+    // server-tool blocks have no canonical counterpart.
   }
   const stopReason = typeof body.stop_reason === 'string' ? body.stop_reason : null;
   const message: ChatResponse['choices'][number]['message'] = {
@@ -71,6 +80,7 @@ export function fromAnthropicResponse(body: unknown, created: number): ChatRespo
     content: sawText || toolCalls.length === 0 ? text : null,
   };
   if (toolCalls.length > 0) message.toolCalls = toolCalls;
+  if (thinking.length > 0) message.thinking = thinking;
   const res: ChatResponse = {
     id: body.id,
     model: typeof body.model === 'string' ? body.model : '',

@@ -70,7 +70,20 @@ describe('anthropicStreamEvents', () => {
     ]);
     expect(error).toBeUndefined();
     expect(events).toEqual([
-      { type: 'start', id: 'msg_1', model: 'claude-x', created: 42 },
+      // message_start's counts ride on the start event: Anthropic clients read input tokens there.
+      {
+        type: 'start',
+        id: 'msg_1',
+        model: 'claude-x',
+        created: 42,
+        usage: {
+          inputTokens: 120,
+          cachedInputTokens: 100,
+          cacheWriteTokens: 8,
+          outputTokens: 1,
+          reasoningTokens: 0,
+        },
+      },
       { type: 'text', index: 0, text: 'Checking' },
       { type: 'text', index: 0, text: '…' },
       { type: 'tool_call_start', index: 0, toolIndex: 0, id: 'toolu_a', name: 'get_weather' },
@@ -91,17 +104,20 @@ describe('anthropicStreamEvents', () => {
     ]);
   });
 
-  it('skips thinking blocks without shifting tool indexes', async () => {
+  it('relays thinking (text and signature) and redacted thinking without shifting tool indexes', async () => {
     const { events } = await collect([
       start,
       ev('content_block_start', { index: 0, content_block: { type: 'thinking', thinking: '' } }),
       ev('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: 'secret' } }),
+      ev('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: 'sig==' } }),
       ev('content_block_stop', { index: 0 }),
+      ev('content_block_start', { index: 1, content_block: { type: 'redacted_thinking', data: 'opaque' } }),
+      ev('content_block_stop', { index: 1 }),
       ev('content_block_start', {
-        index: 1,
+        index: 2,
         content_block: { type: 'tool_use', id: 't', name: 'f', input: {} },
       }),
-      ev('content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: '{}' } }),
+      ev('content_block_delta', { index: 2, delta: { type: 'input_json_delta', partial_json: '{}' } }),
       ev('message_delta', {
         delta: { stop_reason: 'tool_use', stop_sequence: null },
         usage: { output_tokens: 3 },
@@ -109,6 +125,10 @@ describe('anthropicStreamEvents', () => {
       ev('message_stop'),
     ]);
     expect(events.filter((e) => e.type !== 'start' && e.type !== 'usage')).toEqual([
+      { type: 'thinking_start', index: 0 },
+      { type: 'thinking_delta', index: 0, text: 'secret' },
+      { type: 'thinking_delta', index: 0, signature: 'sig==' },
+      { type: 'thinking_start', index: 0, redactedData: 'opaque' },
       { type: 'tool_call_start', index: 0, toolIndex: 0, id: 't', name: 'f' },
       { type: 'tool_call_delta', index: 0, toolIndex: 0, argumentsDelta: '{}' },
       { type: 'finish', index: 0, finishReason: 'tool_calls', stopSequence: null },

@@ -22,7 +22,8 @@ export async function* anthropicStreamEvents(
   created: number,
   signal?: CancelSignal,
 ): AsyncGenerator<ChatStreamEvent> {
-  // Block index → tool index (position among tool_use blocks only); -1 for text, absent for others.
+  // Block index → tool index (position among tool_use blocks only); -1 for text, -2 for thinking,
+  // absent for others.
   const blockKinds = new Map<number, number>();
   let toolCount = 0;
   const usage: Partial<AnthropicUsage> = {};
@@ -48,13 +49,18 @@ export async function* anthropicStreamEvents(
         case 'message_start': {
           const m = isRecord(ev.message) ? ev.message : {};
           started = true;
-          if (isRecord(m.usage)) Object.assign(usage, m.usage);
-          yield {
+          const start: ChatStreamEvent = {
             type: 'start',
             id: typeof m.id === 'string' ? m.id : '',
             model: typeof m.model === 'string' ? m.model : '',
             created,
           };
+          if (isRecord(m.usage)) {
+            Object.assign(usage, m.usage);
+            // Input and cache counts are known now: Anthropic clients read them from message_start.
+            start.usage = toCanonicalUsage(usage);
+          }
+          yield start;
           break;
         }
         case 'content_block_start': {
@@ -64,6 +70,15 @@ export async function* anthropicStreamEvents(
             blockKinds.set(index, -1);
             if (typeof block.text === 'string' && block.text)
               yield { type: 'text', index: 0, text: block.text };
+          } else if (block.type === 'thinking' || block.type === 'redacted_thinking') {
+            blockKinds.set(index, -2);
+            if (block.type === 'redacted_thinking')
+              yield { type: 'thinking_start', index: 0, redactedData: String(block.data ?? '') };
+            else {
+              yield { type: 'thinking_start', index: 0 };
+              if (typeof block.thinking === 'string' && block.thinking)
+                yield { type: 'thinking_delta', index: 0, text: block.thinking };
+            }
           } else if (block.type === 'tool_use') {
             const toolIndex = toolCount++;
             blockKinds.set(index, toolIndex);
@@ -80,8 +95,18 @@ export async function* anthropicStreamEvents(
         case 'content_block_delta': {
           const kind = blockKinds.get(Number(ev.index));
           const delta = isRecord(ev.delta) ? ev.delta : {};
-          if (kind === undefined) break; // thinking and server-tool blocks
-          if (delta.type === 'text_delta' && kind === -1 && typeof delta.text === 'string' && delta.text) {
+          if (kind === undefined) break; // server-tool blocks
+          if (kind === -2) {
+            if (delta.type === 'thinking_delta' && typeof delta.thinking === 'string')
+              yield { type: 'thinking_delta', index: 0, text: delta.thinking };
+            else if (delta.type === 'signature_delta' && typeof delta.signature === 'string')
+              yield { type: 'thinking_delta', index: 0, signature: delta.signature };
+          } else if (
+            delta.type === 'text_delta' &&
+            kind === -1 &&
+            typeof delta.text === 'string' &&
+            delta.text
+          ) {
             yield { type: 'text', index: 0, text: delta.text };
           } else if (delta.type === 'input_json_delta' && kind >= 0) {
             const part = typeof delta.partial_json === 'string' ? delta.partial_json : '';

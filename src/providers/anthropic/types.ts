@@ -8,21 +8,37 @@ type AnthropicImageSource =
   | { type: 'base64'; media_type: string; data: string }
   | { type: 'url'; url: string };
 
-export type AnthropicTextBlock = { type: 'text'; text: string };
-export type AnthropicImageBlock = { type: 'image'; source: AnthropicImageSource };
-type AnthropicToolUseBlock = { type: 'tool_use'; id: string; name: string; input: JsonValue };
+type Cached = { cache_control?: JsonObject };
+export type AnthropicTextBlock = { type: 'text'; text: string } & Cached;
+export type AnthropicImageBlock = { type: 'image'; source: AnthropicImageSource } & Cached;
+export type AnthropicDocumentBlock = {
+  type: 'document';
+  source:
+    | { type: 'base64'; media_type: string; data: string }
+    | { type: 'url'; url: string }
+    | { type: 'text'; media_type: 'text/plain'; data: string };
+  title?: string;
+  context?: string;
+  citations?: JsonObject;
+} & Cached;
+type AnthropicToolUseBlock = { type: 'tool_use'; id: string; name: string; input: JsonValue } & Cached;
 export type AnthropicToolResultBlock = {
   type: 'tool_result';
   tool_use_id: string;
-  content?: string | (AnthropicTextBlock | AnthropicImageBlock)[];
+  content?: string | (AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock)[];
   is_error?: boolean;
-};
+} & Cached;
+export type AnthropicThinkingBlock =
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string };
 
 export type AnthropicRequestBlock =
   | AnthropicTextBlock
   | AnthropicImageBlock
+  | AnthropicDocumentBlock
   | AnthropicToolUseBlock
-  | AnthropicToolResultBlock;
+  | AnthropicToolResultBlock
+  | AnthropicThinkingBlock;
 
 export interface AnthropicMessage {
   role: 'user' | 'assistant';
@@ -33,6 +49,8 @@ export interface AnthropicTool {
   name: string;
   description?: string;
   input_schema: JsonObject;
+  strict?: boolean;
+  cache_control?: JsonObject;
 }
 
 export type AnthropicToolChoice =
@@ -51,8 +69,11 @@ export interface AnthropicRequestBody {
   top_p?: number;
   tools?: AnthropicTool[];
   tool_choice?: AnthropicToolChoice;
-  metadata?: { user_id: string };
+  metadata?: JsonObject;
   stream?: boolean;
+  top_k?: number;
+  thinking?: JsonObject;
+  output_config?: JsonObject;
 }
 
 /** Usage as Anthropic reports it: `input_tokens` EXCLUDES cache reads and cache writes. */

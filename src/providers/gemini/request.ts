@@ -6,6 +6,7 @@ import type {
   JsonObject,
   JsonValue,
 } from '../../canonical/types.js';
+import { refuseUnsupported } from '../capabilities.js';
 import { UpstreamError } from '../types.js';
 import { hasProperties, toGeminiSchema } from './schema.js';
 import type { GeminiContent, GeminiGenerationConfig, GeminiPart, GeminiRequest } from './types.js';
@@ -64,12 +65,18 @@ function imagePart(url: string): GeminiPart {
   return { fileData: { mimeType: mimeFromUrl(url), fileUri: url } };
 }
 
+/** Files go inline (or by URI); thinking blocks from Anthropic-shaped history are dropped. */
 function contentParts(content: readonly ContentPart[]): GeminiPart[] {
   const parts: GeminiPart[] = [];
   for (const p of content) {
     if (p.type === 'text') {
       if (p.text.length > 0) parts.push({ text: p.text });
-    } else parts.push(imagePart(p.url));
+    } else if (p.type === 'image') parts.push(imagePart(p.url));
+    else if (p.type === 'file') {
+      if (p.text !== undefined) parts.push({ text: p.text });
+      else if (p.url !== undefined) parts.push({ fileData: { mimeType: p.mediaType, fileUri: p.url } });
+      else parts.push({ inlineData: { mimeType: p.mediaType, data: p.data ?? '' } });
+    }
   }
   return parts;
 }
@@ -127,6 +134,7 @@ function pushContent(contents: GeminiContent[], role: 'user' | 'model', parts: G
 }
 
 export function toGeminiRequest(req: ChatRequest, opts: RequestOptions): GeminiRequest {
+  refuseUnsupported(req, 'gemini', 'Gemini');
   const out: GeminiRequest = { contents: [] };
   const messages = req.messages;
   let i = 0;
@@ -201,6 +209,7 @@ export function toGeminiRequest(req: ChatRequest, opts: RequestOptions): GeminiR
   if (req.maxTokens !== undefined) gc.maxOutputTokens = req.maxTokens;
   if (req.temperature !== undefined) gc.temperature = req.temperature;
   if (req.topP !== undefined) gc.topP = req.topP;
+  if (req.topK !== undefined) gc.topK = req.topK;
   if (req.stop && req.stop.length > 0) gc.stopSequences = req.stop;
   if (req.n !== undefined && req.n !== 1) gc.candidateCount = req.n;
   if (req.seed !== undefined) gc.seed = req.seed;

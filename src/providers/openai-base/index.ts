@@ -119,6 +119,7 @@ export function createOpenAIBaseAdapter(
         model: opts.sendModel ? call.model : undefined,
         maxTokensField,
         stream: false,
+        kind: cfg.kind,
       });
       const res = await post('chat/completions', call, body, false);
       const json = await readJson(res, call.signal);
@@ -130,6 +131,7 @@ export function createOpenAIBaseAdapter(
         model: opts.sendModel ? call.model : undefined,
         maxTokensField,
         stream: true,
+        kind: cfg.kind,
       });
       const res = await post('chat/completions', call, body, true);
       const fb = { model: call.model, now: deps.now() };

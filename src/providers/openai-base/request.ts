@@ -1,4 +1,5 @@
 /** Canonical request → OpenAI Chat Completions / Embeddings wire bodies. */
+
 import type {
   ChatMessage,
   ChatRequest,
@@ -7,6 +8,8 @@ import type {
   ResponseFormat,
   ToolChoice,
 } from '../../canonical/types.js';
+import type { ProviderConfig } from '../../config/schema.js';
+import { refuseUnsupported } from '../capabilities.js';
 
 export type MaxTokensField = 'max_tokens' | 'max_completion_tokens';
 
@@ -15,6 +18,8 @@ interface ChatBodyOptions {
   model: string | undefined;
   maxTokensField: MaxTokensField;
   stream: boolean;
+  /** Decides which Anthropic-only and optional fields this target can honour (capabilities.ts); default openai-compatible. */
+  kind?: ProviderConfig['kind'];
 }
 
 type WireBody = Record<string, unknown>;
@@ -31,12 +36,29 @@ function joinText(parts: ContentPart[], sep: string): string {
   return out;
 }
 
-function wirePart(p: ContentPart): WireBody {
-  if (p.type === 'text') return { type: 'text', text: p.text };
-  return {
-    type: 'image_url',
-    image_url: p.detail === undefined ? { url: p.url } : { url: p.url, detail: p.detail },
-  };
+/**
+ * Files go as Chat Completions `file` parts with inline data (a URL was refused before, see
+ * capabilities.ts); plain-text documents as text. Thinking blocks have no counterpart and are dropped.
+ */
+function wirePart(p: ContentPart): WireBody | null {
+  switch (p.type) {
+    case 'text':
+      return { type: 'text', text: p.text };
+    case 'image':
+      return {
+        type: 'image_url',
+        image_url: p.detail === undefined ? { url: p.url } : { url: p.url, detail: p.detail },
+      };
+    case 'file': {
+      if (p.text !== undefined) return { type: 'text', text: p.text };
+      const file: WireBody = { file_data: `data:${p.mediaType};base64,${p.data ?? ''}` };
+      file.filename =
+        p.filename ?? p.title ?? (p.mediaType === 'application/pdf' ? 'document.pdf' : 'document');
+      return { type: 'file', file };
+    }
+    default:
+      return null;
+  }
 }
 
 /**
@@ -46,7 +68,12 @@ function wirePart(p: ContentPart): WireBody {
 function userContent(parts: ContentPart[]): string | WireBody[] {
   if (parts.length === 1 && parts[0]!.type === 'text') return parts[0]!.text;
   if (parts.length === 0) return '';
-  return parts.map(wirePart);
+  const out: WireBody[] = [];
+  for (const p of parts) {
+    const w = wirePart(p);
+    if (w) out.push(w);
+  }
+  return out;
 }
 
 function hasText(parts: ContentPart[]): boolean {
@@ -101,9 +128,18 @@ function wireResponseFormat(f: ResponseFormat): WireBody {
   return { type: 'json_schema', json_schema: js };
 }
 
+/** Anthropic's `output_config.effort` is the reasoning effort OpenAI reasoning models take. */
+const EFFORT: Record<string, string> = { low: 'low', medium: 'medium', high: 'high', max: 'high' };
+
 export function toWireChatBody(req: ChatRequest, opts: ChatBodyOptions): WireBody {
+  refuseUnsupported(req, opts.kind ?? 'openai-compatible', 'OpenAI-family');
   // Passthrough first so that nothing in it can override what Keel decided (model, stream, …).
   const body: WireBody = req.passthrough ? { ...req.passthrough } : {};
+  if (req.logprobs !== undefined) body.logprobs = req.logprobs;
+  if (req.topLogprobs !== undefined) body.top_logprobs = req.topLogprobs;
+  if (req.topK !== undefined) body.top_k = req.topK;
+  const effort = req.outputConfig?.effort;
+  if (typeof effort === 'string' && EFFORT[effort]) body.reasoning_effort = EFFORT[effort];
   if (opts.model !== undefined) body.model = opts.model;
   else delete body.model;
   const msgs = new Array<WireBody>(req.messages.length);

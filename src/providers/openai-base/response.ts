@@ -8,6 +8,7 @@ import type {
   ChatResponse,
   EmbeddingsResponse,
   FinishReason,
+  JsonObject,
   ToolCall,
   Usage,
 } from '../../canonical/types.js';
@@ -157,7 +158,13 @@ function parseChoice(c: unknown, i: number): ChatChoice {
   else message.refusal = null;
   // Some servers report 'stop' even though the message holds tool calls.
   const finish = calls && c.finish_reason === 'stop' ? 'tool_calls' : mapFinishReason(c.finish_reason);
-  return { index: typeof c.index === 'number' ? c.index : i, message, finishReason: finish };
+  const choice: ChatChoice = {
+    index: typeof c.index === 'number' ? c.index : i,
+    message,
+    finishReason: finish,
+  };
+  if (isObj(c.logprobs)) choice.logprobs = c.logprobs as JsonObject;
+  return choice;
 }
 
 export function fromWireChatCompletion(

@@ -1,5 +1,5 @@
 /** OpenAI `chat.completion.chunk` SSE stream → canonical ChatStreamEvents. */
-import type { ChatResponse, ChatStreamEvent, Usage } from '../../canonical/types.js';
+import type { ChatResponse, ChatStreamEvent, JsonObject, Usage } from '../../canonical/types.js';
 import { randomId } from '../shared/ids.js';
 import type { SSEMessage } from '../shared/sse.js';
 import { UpstreamError } from '../types.js';
@@ -158,7 +158,9 @@ export async function* eventsFromSSE(
       if (delta) {
         if (typeof delta.content === 'string' && delta.content !== '') {
           emittedContent = true;
-          yield { type: 'text', index, text: delta.content };
+          const ev: ChatStreamEvent = { type: 'text', index, text: delta.content };
+          if (isObj(c.logprobs)) ev.logprobs = c.logprobs as JsonObject;
+          yield ev;
         }
         // Canonical streams have no refusal channel; surfacing it as text beats dropping it.
         if (typeof delta.refusal === 'string' && delta.refusal !== '') {

@@ -1,4 +1,11 @@
-import type { ChatMessage, ChatRequest, FinishReason, ToolCall, ToolDef } from '../../canonical/types.js';
+import type {
+  ChatMessage,
+  ChatRequest,
+  ContentPart,
+  FinishReason,
+  ToolCall,
+  ToolDef,
+} from '../../canonical/types.js';
 import { messageText } from '../../canonical/types.js';
 import { Mulberry32 } from '../../prng.js';
 import { loadBpe } from '../../value/tokens.js';
@@ -40,7 +47,7 @@ function requestSeed(req: ChatRequest, model: string): number {
   const h = new Hasher().str(model);
   for (const m of req.messages) {
     h.str(m.role);
-    for (const p of m.content) h.str(p.type === 'text' ? p.text : p.url);
+    for (const p of m.content) h.str(partKey(p));
     if (m.toolCalls) for (const c of m.toolCalls) h.str(c.name).str(c.arguments);
     if (m.toolCallId) h.str(m.toolCallId);
   }
@@ -197,4 +204,20 @@ function toolChoice(
     stopSequence: null,
     outputTokens: nameTokens + argTokens.length,
   };
+}
+
+/** What of a content part identifies the request: its text, URL or data. */
+function partKey(p: ContentPart): string {
+  switch (p.type) {
+    case 'text':
+      return p.text;
+    case 'image':
+      return p.url;
+    case 'file':
+      return p.text ?? p.url ?? p.data ?? '';
+    case 'thinking':
+      return p.thinking;
+    case 'redacted_thinking':
+      return p.data;
+  }
 }
