@@ -1,17 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { EvalRow } from '../guards/eval.js';
-import { evaluate, formatEvalReport, injectionEvalDetector, scanForCli } from '../guards/index.js';
+import {
+  evaluate,
+  formatEvalReport,
+  injectionEvalDetector,
+  scanForCli,
+  sourceGroup,
+} from '../guards/index.js';
 import type { Io } from './main.js';
 
 const HELP = `Usage:
   keel guard scan [--file F | --jsonl F] [--indirect]   one JSON result per input (stdin when no file)
-  keel guard eval FILE.jsonl [--route] [--json]          precision, recall, false-positive rate, latency
+  keel guard eval FILE.jsonl [--route] [--by-source] [--json]
+                                                         precision, recall, false-positive rate, latency
 
 scan prints {"flagged": bool, "score": number, "detectors": [...]} per input: plain text is one input;
 with --jsonl every line's "text" field is one. --indirect scores the text as retrieved or tool content.
 eval reads rows {text, label, source?, kind?} (label attack = positive; benign = negative; harmful is
 reported separately). --route sends indirect/document rows to the indirect detector, as the gateway does.
+--by-source groups sources by their first two path parts (bipia/email/start → bipia/email); the report
+ends with the worst and mean attack-source recall and the highest benign-source FPR. Leave-one-source-out
+evaluation (a model retrained without each source) is \`npm run eval:guards\` in a checkout.
 `;
 
 async function readStdin(): Promise<string> {
@@ -47,6 +57,7 @@ export async function runGuard(argv: string[], io: Io): Promise<number> {
       jsonl: { type: 'string' },
       indirect: { type: 'boolean' },
       route: { type: 'boolean' },
+      'by-source': { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -76,6 +87,7 @@ export async function runGuard(argv: string[], io: Io): Promise<number> {
       const report = evaluate(
         jsonlRows(readFileSync(file, 'utf8'), file),
         injectionEvalDetector({ routeByKind: values.route === true }),
+        values['by-source'] ? { sourceKey: sourceGroup } : {},
       );
       io.out(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatEvalReport(report));
       return 0;

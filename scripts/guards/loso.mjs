@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * Leave-one-source-out evaluation of the injection classifier (`npm run eval:guards`):
+ *
+ *   node scripts/guards/loso.mjs [--data FILE ...] [--families a,b] [--folds K] [--preset shipped|before]
+ *                                [--per-source N] [--json] [--out FILE.md]
+ *
+ * Default data: train.jsonl + extra.jsonl of the guard data directory (lib/data.mjs) plus Keel's
+ * template-generated benign instructions (lib/benign-instructions.mjs). Families and sources:
+ * lib/sources.mjs; method: lib/loso-core.mjs. `--preset before` retrains the pre-LOSO configuration
+ * (for comparison); `--folds K` deals the families into K folds (each family still held out whole,
+ * with others: cheaper and stricter); `--families` runs only the folds holding those families;
+ * `--per-source N` keeps the first N rows of every source (a quick smoke run).
+ * Deterministic: the same data gives the same table. dev.jsonl is never read here.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { benignInstructionRows } from './lib/benign-instructions.mjs';
+import { PRESETS } from './lib/config.mjs';
+import { guardDataDir, readJsonl } from './lib/data.mjs';
+import { formatLoso, leaveOneSourceOut } from './lib/loso-core.mjs';
+import { createTrainer } from './lib/train-core.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    data: { type: 'string', multiple: true },
+    families: { type: 'string' },
+    folds: { type: 'string' },
+    preset: { type: 'string', default: 'shipped' },
+    'per-source': { type: 'string' },
+    json: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+const preset = PRESETS[String(args.preset)];
+if (!preset) {
+  process.stderr.write(`loso: unknown preset ${args.preset} (${Object.keys(PRESETS).join(', ')})\n`);
+  process.exit(2);
+}
+const files = args.data ?? [join(guardDataDir(), 'train.jsonl'), join(guardDataDir(), 'extra.jsonl')];
+if (files.some((f) => /(^|[\\/])dev\.jsonl$/.test(f))) {
+  process.stderr.write('loso: refusing dev.jsonl\n');
+  process.exit(2);
+}
+let rows = (await Promise.all(files.map(readJsonl))).flat();
+if (!args.data && preset.benignInstructions) rows.push(...benignInstructionRows());
+if (args['per-source']) {
+  const cap = Number(args['per-source']);
+  /** @type {Map<string, number>} */
+  const seen = new Map();
+  rows = rows.filter((r) => {
+    const k = `${r.source}/${r.label}`;
+    const n = (seen.get(k) ?? 0) + 1;
+    seen.set(k, n);
+    return n <= cap;
+  });
+}
+
+const t0 = performance.now();
+const trainer = await createTrainer(rows);
+const result = leaveOneSourceOut({
+  rows,
+  families: args.families?.split(','),
+  folds: args.folds ? Number(args.folds) : undefined,
+  train: (idx) =>
+    trainer.createInjectionDetector(
+      trainer.runtimeModel(trainer.trainModels(idx, preset.config), preset.config, preset.combine),
+    ),
+  log: (line) => process.stderr.write(`${line}\n`),
+});
+process.stderr.write(`loso: ${rows.length} rows, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+const table = formatLoso(result);
+if (args.out) await writeFile(String(args.out), table);
+process.stdout.write(
+  args.json
+    ? `${JSON.stringify({ ...result, sources: result.sources.map((s) => ({ ...s, modes: [...s.modes] })) }, null, 2)}\n`
+    : table,
+);
