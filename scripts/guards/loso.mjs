@@ -11,10 +11,11 @@
  * lib/sources.mjs; method: lib/loso-core.mjs. `--preset before` retrains the pre-LOSO configuration
  * (for comparison); `--folds K` deals the families into K folds (each family still held out whole,
  * with others: cheaper and stricter); `--families` runs only the folds holding those families;
- * `--per-source N` keeps the first N rows of every source (a quick smoke run).
+ * `--scores-out F` saves the out-of-family logits; `--scores-in F ...` merges saved shards (runs with
+ * different `--families`, same data and preset) and reports without training. `--per-source N` keeps the first N rows of every source (a quick smoke run).
  * Deterministic: the same data gives the same table. dev.jsonl is never read here.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benignInstructionRows } from './lib/benign-instructions.mjs';
@@ -32,6 +33,8 @@ const { values: args } = parseArgs({
     'per-source': { type: 'string' },
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
+    'scores-out': { type: 'string' },
+    'scores-in': { type: 'string', multiple: true },
   },
 });
 const preset = PRESETS[String(args.preset)];
@@ -59,22 +62,29 @@ if (args['per-source']) {
 }
 
 const t0 = performance.now();
-const trainer = await createTrainer(rows);
+const trainer = args['scores-in'] ? null : await createTrainer(rows);
+const scores = args['scores-in']
+  ? await Promise.all(args['scores-in'].map(async (f) => JSON.parse(await readFile(f, 'utf8'))))
+  : undefined;
 const result = leaveOneSourceOut({
   rows,
+  scores,
   families: args.families?.split(','),
   folds: args.folds ? Number(args.folds) : undefined,
-  train: (idx) =>
-    trainer.createInjectionDetector(
+  train: (idx) => {
+    if (!trainer) throw new Error('no trainer when merging saved scores');
+    return trainer.createInjectionDetector(
       trainer.runtimeModel(trainer.trainModels(idx, preset.config), preset.config, preset.combine),
-    ),
+    );
+  },
   log: (line) => process.stderr.write(`${line}\n`),
 });
 process.stderr.write(`loso: ${rows.length} rows, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
 const table = formatLoso(result);
 if (args.out) await writeFile(String(args.out), table);
+if (args['scores-out']) await writeFile(String(args['scores-out']), JSON.stringify(result.scores));
 process.stdout.write(
   args.json
-    ? `${JSON.stringify({ ...result, sources: result.sources.map((s) => ({ ...s, modes: [...s.modes] })) }, null, 2)}\n`
+    ? `${JSON.stringify({ ...result, scores: undefined, sources: result.sources.map((s) => ({ ...s, modes: [...s.modes] })) }, null, 2)}\n`
     : table,
 );

@@ -111,8 +111,11 @@ export function assignFolds(family, counted, k) {
  *   train: (trainIdx: number[]) => { analyze: (text: string, indirect: boolean) => { logit: number } },
  *   limits?: Limits,
  *   families?: string[],
+ *   scores?: Array<{ direct: Array<number | null>, indirect: Array<number | null> }>,
  *   log?: (line: string) => void,
  * }} o
+ *   `scores`: out-of-family logits saved by earlier runs (`scores` of the result) over the same rows,
+ *   e.g. shards run with different `families`; they are merged and nothing is trained.
  */
 export function leaveOneSourceOut(o) {
   const { rows } = o;
@@ -131,7 +134,16 @@ export function leaveOneSourceOut(o) {
     : folds;
   const direct = new Float64Array(rows.length).fill(Number.NaN);
   const indirect = new Float64Array(rows.length).fill(Number.NaN);
-  for (const f of selected) {
+  for (const saved of o.scores ?? []) {
+    if (saved.direct.length !== rows.length) throw new Error('saved scores are for other rows');
+    saved.direct.forEach((v, i) => {
+      if (v !== null) direct[i] = v;
+    });
+    saved.indirect.forEach((v, i) => {
+      if (v !== null) indirect[i] = v;
+    });
+  }
+  for (const f of o.scores ? [] : selected) {
     const t0 = performance.now();
     const trainIdx = rows.map((_, i) => i).filter((i) => family[i] !== f);
     const det = o.train(trainIdx);
@@ -151,7 +163,8 @@ export function leaveOneSourceOut(o) {
 
   /** @type {Map<string, { direct: number, indirect: number }>} */
   const thresholds = new Map();
-  for (const f of selected) {
+  const scoredFolds = o.scores ? folds.filter((f) => family.some((g, i) => g === f && done(i))) : selected;
+  for (const f of scoredFolds) {
     const use = (/** @type {number} */ i) => done(i) && family[i] !== f;
     thresholds.set(f, {
       direct: pickThresholdBySource(rows, direct, use, limits),
@@ -193,8 +206,12 @@ export function leaveOneSourceOut(o) {
     thresholds: Object.fromEntries(thresholds),
     limits,
     folds: Object.fromEntries(foldOf),
+    scores: { direct: [...direct].map(orNull), indirect: [...indirect].map(orNull) },
   };
 }
+
+/** @param {number} v */
+const orNull = (v) => (Number.isNaN(v) ? null : v);
 
 /**
  * @typedef {{ n: number, hit: number, scanHit: number }} Count
@@ -216,8 +233,8 @@ export function summarize(sources) {
   const side = (k) => {
     const r = attacks.map((s) => ({ source: s.source, v: recall(s.attack, k) }));
     const f = benign.map((s) => ({ source: s.source, v: recall(s.benign, k) }));
-    const worst = r.reduce((a, b) => (b.v < a.v ? b : a), { source: '', v: 1 });
-    const maxFpr = f.reduce((a, b) => (b.v > a.v ? b : a), { source: '', v: 0 });
+    const worst = r.reduce((a, b) => (b.v < a.v ? b : a), r[0] ?? { source: '', v: 1 });
+    const maxFpr = f.reduce((a, b) => (b.v > a.v ? b : a), f[0] ?? { source: '', v: 0 });
     const benignN = benign.reduce((a, s) => a + s.benign.n, 0);
     const benignHit = benign.reduce((a, s) => a + s.benign[k], 0);
     return {
