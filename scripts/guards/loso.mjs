@@ -11,6 +11,7 @@
  * lib/sources.mjs; method: lib/loso-core.mjs. `--preset before` retrains the pre-LOSO configuration
  * (for comparison); `--folds K` deals the families into K folds (each family still held out whole,
  * with others: cheaper and stricter); `--families` runs only the folds holding those families;
+ * `--threshold-on training|out-of-family`: where each fold's threshold is chosen (lib/loso-core.mjs).
  * `--scores-out F` saves the out-of-family logits; `--scores-in F ...` merges saved shards (runs with
  * different `--families`, same data and preset) and reports without training. `--per-source N` keeps the first N rows of every source (a quick smoke run).
  * Deterministic: the same data gives the same table. dev.jsonl is never read here.
@@ -34,6 +35,7 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
     'scores-out': { type: 'string' },
+    'threshold-on': { type: 'string', default: 'training' },
     'scores-in': { type: 'string', multiple: true },
   },
 });
@@ -69,6 +71,7 @@ const scores = args['scores-in']
 const result = leaveOneSourceOut({
   rows,
   scores,
+  thresholdOn: args['threshold-on'] === 'out-of-family' ? 'out-of-family' : 'training',
   families: args.families?.split(','),
   folds: args.folds ? Number(args.folds) : undefined,
   train: (idx) => {

@@ -1,13 +1,16 @@
 /**
  * Trains Keel's prompt-injection classifier and writes src/guards/injection/weights.ts.
  *
- *   node scripts/guards/train-injection.mjs [--data FILE ...] [--out FILE] [--folds 5] [--oof SCORES ...] [--dry-run]
+ *   node scripts/guards/train-injection.mjs [--data FILE ...] [--out FILE] [--threshold-on training|cv]
+ *                                           [--folds 5] [--oof SCORES ...] [--dry-run]
  *
  * Reads train.jsonl + extra.jsonl of the guard data directory (lib/data.mjs; `--data` to choose
  * files) plus Keel's template-generated benign instructions (lib/benign-instructions.mjs); it refuses
- * a file named dev.jsonl. Hyper-parameters: the `shipped` preset of lib/config.mjs. The combiner
- * (segment offset, signature weight) and both decision thresholds are chosen on out-of-fold scores
- * through the real detector, signatures included, with folds grouped by *family* (lib/sources.mjs:
+ * a file named dev.jsonl. Hyper-parameters and combiners: the `shipped` preset of lib/config.mjs.
+ * Thresholds (default `--threshold-on training`): on the final model's scores of its own training
+ * rows, by the rule below — the recipe whose held-out behaviour `loso.mjs` measures, one model per
+ * held-out family. `--threshold-on cv` instead chooses the combiner (segment offset, signature weight)
+ * and thresholds on out-of-fold scores through the real detector, with folds grouped by *family* (lib/sources.mjs:
  * a source, its translations and its clean twins are held out together), so the thresholds are those
  * of sources the model has not seen; `--oof` takes them from saved `loso.mjs --scores-out` files instead
  * (same rows and preset) rather than training the folds again. Threshold rule (lib/loso-core.mjs): the lowest logit holding every
@@ -44,6 +47,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: join(REPO_ROOT, 'src', 'guards', 'injection', 'weights.ts') },
     folds: { type: 'string', default: '5' },
     oof: { type: 'string', multiple: true },
+    'threshold-on': { type: 'string', default: 'training' },
     'dry-run': { type: 'boolean', default: false },
   },
 });
@@ -83,8 +87,34 @@ const pick = (rs, logits) =>
 let direct;
 /** @type {typeof direct} */
 let indirect;
+const final = trainer.trainModels(
+  rows.map((_, i) => i),
+  BASE,
+);
+const bytes = new Int8Array(2 * final.doc.q.length);
+bytes.set(final.doc.q, 0);
+bytes.set(final.seg.q, final.doc.q.length);
+
 let how;
-if (args.oof) {
+if (args['threshold-on'] === 'training') {
+  // The recipe the leave-one-source-out table measures (loso.mjs, default): thresholds on the final
+  // model's scores of its own training rows, with the preset's combiners.
+  const det = trainer.createInjectionDetector(trainer.runtimeModel(final, BASE, preset.combine));
+  /** @param {'direct' | 'indirect'} mode */
+  const own = (mode) => {
+    const logits = Float64Array.from(rows, (r) => det.analyze(r.text, mode === 'indirect').logit);
+    const threshold = pick(rows, logits);
+    return {
+      combiner: preset.combine[mode],
+      threshold,
+      recall: trainer.meanSourceRecall(logits, threshold),
+      logits,
+    };
+  };
+  direct = own('direct');
+  indirect = own('indirect');
+  how = "the model's scores of its training rows (every benign source ≤ 2 %; held-out numbers: loso.mjs)";
+} else if (args.oof) {
   // Out-of-family logits saved by `loso.mjs --preset shipped --scores-out` over the same rows: the
   // combiners are the preset's, the thresholds follow the same rule.
   const saved = await Promise.all(args.oof.map(async (f) => JSON.parse(await readFile(f, 'utf8'))));
@@ -126,14 +156,6 @@ process.stderr.write(
   `thresholds from ${how}, ${((performance.now() - t0) / 1000).toFixed(0)}s\n  direct ${JSON.stringify(direct.combiner)} mean source recall ${direct.recall.toFixed(3)} ${cvDirect}\n  indirect ${JSON.stringify(indirect.combiner)} mean source recall ${indirect.recall.toFixed(3)} ${cvIndirect}\n`,
 );
 
-const final = trainer.trainModels(
-  rows.map((_, i) => i),
-  BASE,
-);
-const bytes = new Int8Array(2 * final.doc.q.length);
-bytes.set(final.doc.q, 0);
-bytes.set(final.seg.q, final.doc.q.length);
-
 /** @param {number} x */
 const round = (x) => Math.round(x * 1e6) / 1e6;
 const serialized = {
@@ -162,7 +184,7 @@ const body = `/**
  * Trained on ${trainedOn}${extraRows > 0 ? ` + ${extraRows} template benign instructions` : ''} (${rows.length} rows).
  * Model: 2 × 2^${FEATURE_BITS} int8 weights (text model + segment model, ${2 * 2 ** FEATURE_BITS} parameters, ${(weights.length / 1024).toFixed(0)} KB as
  * deflated base64). Combiners and thresholds from ${how};
- * out-of-family results at the chosen thresholds (mean per-source recall ${direct.recall.toFixed(3)} direct, ${indirect.recall.toFixed(3)} indirect):
+ * ${args['threshold-on'] === 'training' ? 'in-sample (training-row)' : 'out-of-family'} results at the chosen thresholds (mean per-source recall ${direct.recall.toFixed(3)} direct, ${indirect.recall.toFixed(3)} indirect):
  *   direct:   ${cvDirect}
  *   indirect: ${cvIndirect}
  */

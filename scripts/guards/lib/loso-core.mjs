@@ -4,9 +4,9 @@
  *
  * For every family (sources.mjs) a model is trained on all other families and scores the held-out
  * family's rows through the real detector (signatures and decoded payloads included), in both modes.
- * The decision threshold used for a held-out family is chosen WITHOUT its rows: on the out-of-family
- * scores of every other family, as the lowest threshold holding each training benign source's FPR
- * within the limits. Attack rows count as positives, benign rows as negatives; harmful rows are
+ * The decision threshold used for a held-out family is chosen WITHOUT its rows: by default on the
+ * fold model's scores of its training rows (as train-injection.mjs does for the shipped model), as the
+ * lowest threshold holding each training benign source's FPR within the limits. Attack rows count as positives, benign rows as negatives; harmful rows are
  * neither (reported apart). Rows of kind `document`/`indirect` are routed to the indirect detector,
  * as the gateway routes tool results; the `scan` columns score every row with the direct detector, as
  * `keel guard scan` does.
@@ -111,11 +111,16 @@ export function assignFolds(family, counted, k) {
  *   train: (trainIdx: number[]) => { analyze: (text: string, indirect: boolean) => { logit: number } },
  *   limits?: Limits,
  *   families?: string[],
- *   scores?: Array<{ direct: Array<number | null>, indirect: Array<number | null> }>,
+ *   scores?: Array<{ direct: Array<number | null>, indirect: Array<number | null>, thresholds?: Record<string, { direct: number, indirect: number }> }>,
+ *   thresholdOn?: 'training' | 'out-of-family',
  *   log?: (line: string) => void,
  * }} o
  *   `scores`: out-of-family logits saved by earlier runs (`scores` of the result) over the same rows,
  *   e.g. shards run with different `families`; they are merged and nothing is trained.
+ *   `thresholdOn`: 'training' (default) — each fold's thresholds are chosen on its model's scores of
+ *   its own training rows, the recipe the shipped model follows; 'out-of-family' — on the other
+ *   folds' held-out scores (then one hard benign family, e.g. "act as …" prompts, sets every fold's
+ *   threshold).
  */
 export function leaveOneSourceOut(o) {
   const { rows } = o;
@@ -134,6 +139,9 @@ export function leaveOneSourceOut(o) {
   const selected = o.families
     ? folds.filter((f) => [...foldOf].some(([fam, fold]) => fold === f && o.families?.includes(fam)))
     : folds;
+  const thresholdOn = o.thresholdOn ?? 'training';
+  /** @type {Map<string, { direct: number, indirect: number }>} */
+  const thresholds = new Map();
   const direct = new Float64Array(rows.length).fill(Number.NaN);
   const indirect = new Float64Array(rows.length).fill(Number.NaN);
   for (const saved of o.scores ?? []) {
@@ -154,6 +162,21 @@ export function leaveOneSourceOut(o) {
       direct[i] = det.analyze(r.text, false).logit;
       indirect[i] = det.analyze(r.text, true).logit;
     });
+    if (thresholdOn === 'training') {
+      // The threshold the fold's model would ship with: chosen on its own training rows.
+      const d = new Float64Array(rows.length).fill(Number.NaN);
+      const ind = new Float64Array(rows.length).fill(Number.NaN);
+      for (const i of trainIdx) {
+        const text = /** @type {Row} */ (rows[i]).text;
+        d[i] = det.analyze(text, false).logit;
+        ind[i] = det.analyze(text, true).logit;
+      }
+      const use = (/** @type {number} */ i) => !Number.isNaN(d[i]);
+      thresholds.set(f, {
+        direct: pickThresholdBySource(rows, d, use, limits),
+        indirect: pickThresholdBySource(rows, ind, use, limits),
+      });
+    }
     const members = [...foldOf].filter(([, fold]) => fold === f).map(([fam]) => fam);
     o.log?.(
       `  ${f}${members.length > 1 || members[0] !== f ? ` (${members.join(', ')})` : ''}: trained on ${trainIdx.length} rows, ${((performance.now() - t0) / 1000).toFixed(1)} s`,
@@ -163,10 +186,10 @@ export function leaveOneSourceOut(o) {
   const routed = (i) => (isIndirectRow(/** @type {Row} */ (rows[i])) ? indirect[i] : direct[i]);
   const done = (/** @type {number} */ i) => !Number.isNaN(direct[i]);
 
-  /** @type {Map<string, { direct: number, indirect: number }>} */
-  const thresholds = new Map();
+  for (const saved of o.scores ?? [])
+    for (const [f, t] of Object.entries(saved.thresholds ?? {})) thresholds.set(f, t);
   const scoredFolds = o.scores ? folds.filter((f) => family.some((g, i) => g === f && done(i))) : selected;
-  for (const f of scoredFolds) {
+  for (const f of thresholdOn === 'training' ? [] : scoredFolds) {
     const use = (/** @type {number} */ i) => done(i) && family[i] !== f;
     thresholds.set(f, {
       direct: pickThresholdBySource(rows, direct, use, limits),
@@ -208,7 +231,12 @@ export function leaveOneSourceOut(o) {
     thresholds: Object.fromEntries(thresholds),
     limits,
     folds: Object.fromEntries(foldOf),
-    scores: { direct: [...direct].map(orNull), indirect: [...indirect].map(orNull) },
+    thresholdOn,
+    scores: {
+      direct: [...direct].map(orNull),
+      indirect: [...indirect].map(orNull),
+      thresholds: Object.fromEntries(thresholds),
+    },
   };
 }
 
