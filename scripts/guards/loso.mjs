@@ -3,16 +3,16 @@
 /**
  * Leave-one-source-out evaluation of the injection classifier (`npm run eval:guards`):
  *
- *   node scripts/guards/loso.mjs [--data FILE ...] [--families a,b] [--folds K] [--preset shipped|before]
+ *   node scripts/guards/loso.mjs [--data FILE ...] [--families a,b] [--folds K] [--preset candidate|before]
  *                                [--per-source N] [--json] [--out FILE.md]
  *
  * Default data: train.jsonl + extra.jsonl of the guard data directory (lib/data.mjs) plus Keel's
  * template-generated benign instructions (lib/benign-instructions.mjs). Families and sources:
- * lib/sources.mjs; method: lib/loso-core.mjs. `--preset before` retrains the pre-LOSO configuration
- * (for comparison); `--folds K` deals the families into K folds (each family still held out whole,
+ * lib/sources.mjs; method: lib/loso-core.mjs. `--preset before` retrains the recipe of the committed model, `candidate` (default) the
+ * retrained recipe of issue 15; `--folds K` deals the families into K folds (each family still held out whole,
  * with others: cheaper and stricter); `--families` runs only the folds holding those families;
  * `--threshold-on training|out-of-family`: where each fold's threshold is chosen (lib/loso-core.mjs).
- * `--scores-out F` saves the out-of-family logits; `--scores-in F ...` merges saved shards (runs with
+ * `--scores-out F` saves the held-out logits and fold thresholds; `--scores-in F ...` merges saved shards (runs with
  * different `--families`, same data and preset) and reports without training. `--per-source N` keeps the first N rows of every source (a quick smoke run).
  * Deterministic: the same data gives the same table. dev.jsonl is never read here.
  */
@@ -30,7 +30,7 @@ const { values: args } = parseArgs({
     data: { type: 'string', multiple: true },
     families: { type: 'string' },
     folds: { type: 'string' },
-    preset: { type: 'string', default: 'shipped' },
+    preset: { type: 'string', default: 'candidate' },
     'per-source': { type: 'string' },
     json: { type: 'boolean', default: false },
     out: { type: 'string' },

@@ -1,14 +1,16 @@
 // @ts-check
 /**
- * Training configurations of the injection classifier, shared by train-injection.mjs (which ships
- * `shipped`) and loso.mjs (which evaluates any of them).
+ * Training configurations of the injection classifier evaluated by loso.mjs: `before` is the recipe
+ * of the committed model (scripts/guards/train-injection.mjs, issue 4); `candidate` the retrained
+ * recipe of issue 15, not shipped (bench/RESULTS.md: fewer benign instructions flagged, lower dev
+ * recall).
  */
 
 /** @typedef {import('./train-core.mjs').Config} Config */
 /** @typedef {{ segOffset: number, sigWeight: number }} Combiner */
 /** @typedef {{ config: Config, combine: { direct: Combiner, indirect: Combiner }, benignInstructions: boolean }} Preset */
 
-/** The configuration before leave-one-source-out evaluation (train.jsonl only, issue 4). */
+/** The configuration of the committed model (train-injection.mjs trains it on train.jsonl only). */
 const BEFORE = /** @type {Config} */ ({
   power: 0.5,
   segLineMin: 10,
@@ -33,7 +35,7 @@ const BEFORE = /** @type {Config} */ ({
  * fewer passes suffice, long documents contribute a sample of their segments, and rows are weighted
  * by source size (`sourcePower`) so that no single collection defines "attack" or "benign".
  */
-const SHIPPED = /** @type {Config} */ ({
+const CANDIDATE = /** @type {Config} */ ({
   ...BEFORE,
   epochs: 4,
   milRounds: 1,
@@ -50,12 +52,12 @@ export const PRESETS = {
     benignInstructions: false,
   },
   'no-source-weights': {
-    config: { ...SHIPPED, sourcePower: 0 },
+    config: { ...CANDIDATE, sourcePower: 0 },
     combine: { direct: { segOffset: -2, sigWeight: 0.5 }, indirect: { segOffset: -2.5, sigWeight: 0.75 } },
     benignInstructions: true,
   },
-  shipped: {
-    config: SHIPPED,
+  candidate: {
+    config: CANDIDATE,
     combine: { direct: { segOffset: -2, sigWeight: 0.5 }, indirect: { segOffset: -2.5, sigWeight: 0.75 } },
     benignInstructions: true,
   },

@@ -5,7 +5,7 @@
  * For every family (sources.mjs) a model is trained on all other families and scores the held-out
  * family's rows through the real detector (signatures and decoded payloads included), in both modes.
  * The decision threshold used for a held-out family is chosen WITHOUT its rows: by default on the
- * fold model's scores of its training rows (as train-injection.mjs does for the shipped model), as the
+ * fold model's scores of its own training rows (the threshold it would ship with), as the
  * lowest threshold holding each training benign source's FPR within the limits. Attack rows count as positives, benign rows as negatives; harmful rows are
  * neither (reported apart). Rows of kind `document`/`indirect` are routed to the indirect detector,
  * as the gateway routes tool results; the `scan` columns score every row with the direct detector, as
@@ -118,7 +118,7 @@ export function assignFolds(family, counted, k) {
  *   `scores`: out-of-family logits saved by earlier runs (`scores` of the result) over the same rows,
  *   e.g. shards run with different `families`; they are merged and nothing is trained.
  *   `thresholdOn`: 'training' (default) — each fold's thresholds are chosen on its model's scores of
- *   its own training rows, the recipe the shipped model follows; 'out-of-family' — on the other
+ *   its own training rows, the threshold it would ship with; 'out-of-family' — on the other
  *   folds' held-out scores (then one hard benign family, e.g. "act as …" prompts, sets every fold's
  *   threshold).
  */

@@ -350,10 +350,8 @@ export async function createTrainer(rows) {
    * threshold is the mean of the repeats' thresholds for it.
    * @param {Array<Array<Record<'direct' | 'indirect', Analysis>>>} oofs @param {'direct' | 'indirect'} mode
    * @param {Limits} limits
-   * @param {(rows: Row[], logits: Float64Array, limits: any) => number} [pick] threshold choice
-   *   (default: pickThreshold's per-kind limits)
    */
-  function chooseCombiner(oofs, mode, limits, pick) {
+  function chooseCombiner(oofs, mode, limits) {
     /** @type {{ combiner: { segOffset: number, sigWeight: number }, recall: number, threshold: number, logits: Float64Array } | null} */
     let best = null;
     for (let segOffset = -6; segOffset <= 0; segOffset += 0.5) {
@@ -367,9 +365,7 @@ export async function createTrainer(rows) {
           logits = Float64Array.from(oof, (o) =>
             o ? combineLogit(combiner, o[mode].model, o[mode].signatures) : Number.NaN,
           );
-          const t = pick
-            ? withRecall(logits, pick(rows, logits, limits))
-            : pickThreshold(rows, logits, limits);
+          const t = pickThreshold(rows, logits, limits);
           recall += t.recall / oofs.length;
           threshold += t.threshold / oofs.length;
         }
@@ -380,33 +376,11 @@ export async function createTrainer(rows) {
     return best;
   }
 
-  /**
-   * Recall at `threshold` as the mean over sources of attacks (so a large source does not outvote
-   * the others: the leave-one-source-out objective).
-   * @param {Float64Array} logits @param {number} threshold
-   */
-  function withRecall(logits, threshold) {
-    /** @type {Map<string, [number, number]>} */
-    const by = new Map();
-    rows.forEach((r, i) => {
-      if (r.label !== 'attack' || Number.isNaN(logits[i])) return;
-      const key = sourceOf(r);
-      const c = by.get(key) ?? [0, 0];
-      c[1]++;
-      if (/** @type {number} */ (logits[i]) >= threshold) c[0]++;
-      by.set(key, c);
-    });
-    let sum = 0;
-    for (const [hit, n] of by.values()) sum += hit / n;
-    return { threshold, recall: by.size > 0 ? sum / by.size : 0 };
-  }
-
   return {
     trainModels,
     runtimeModel,
     crossValidate,
     crossValidateFolds,
-    meanSourceRecall: (/** @type {Float64Array} */ l, /** @type {number} */ t) => withRecall(l, t).recall,
     chooseCombiner,
     createInjectionDetector,
     norms,
