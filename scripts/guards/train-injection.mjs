@@ -26,6 +26,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deflateSync } from 'node:zlib';
+import { PRESETS } from './lib/config.mjs';
 import { importGuard, REPO_ROOT } from './lib/load-guards.mjs';
 import { summarize } from './lib/threshold.mjs';
 import { createTrainer } from './lib/train-core.mjs';
@@ -46,26 +47,8 @@ if (/(^|[\\/])dev\.jsonl$/.test(String(args.data))) {
 
 const { FEATURE_BITS } = await importGuard('injection/features.js');
 
-/** Chosen by repeated cross-validation on train (scripts/guards/README.md). */
-/** @type {import('./lib/train-core.mjs').Config} */
-const BASE = {
-  power: 0.5,
-  segLineMin: 10,
-  segMin: 40,
-  segMax: 400,
-  minSegmentedLength: 200,
-  minSegmentFeatures: 30,
-  l2: 1e-4,
-  lr: 0.2,
-  epochs: 8,
-  nb: 5,
-  crops: 2,
-  cropWeight: 0.5,
-  milRounds: 2,
-  posSegments: 1,
-  indirectDocWeight: 0,
-  shortNegWeight: 0,
-};
+/** Chosen by repeated cross-validation on train (scripts/guards/README.md); loso.mjs's `before`. */
+const BASE = /** @type {import('./lib/config.mjs').Preset} */ (PRESETS.before).config;
 
 /** Threshold limits on out-of-fold scores: stricter than the targets (≤2% benign, ≤5% per kind). */
 const DIRECT_LIMITS = { benignFpr: 0.01, kindFpr: { 'trigger-words': 0.02, 'hard-negative': 0.02 } };

@@ -1,13 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { EvalRow } from '../guards/eval.js';
-import { evaluate, formatEvalReport, injectionEvalDetector, scanForCli } from '../guards/index.js';
+import {
+  evaluate,
+  formatEvalReport,
+  injectionEvalDetector,
+  scanForCli,
+  sourceGroup,
+} from '../guards/index.js';
 import { formatGatewayRates, gatewayAction, gatewayRates, INDIRECT_ROW_KINDS } from './guard-policy.js';
 import type { Io } from './main.js';
 
 const HELP = `Usage:
   keel guard scan [--file F | --jsonl F] [--indirect]   one JSON result per input (stdin when no file)
-  keel guard eval [--file] FILE.jsonl [--route] [--json] precision, recall, false-positive rate, latency
+  keel guard eval [--file] FILE.jsonl [--route] [--by-source] [--json]
+                                                         precision, recall, false-positive rate, latency
 
 scan prints {"flagged": bool, "score": number, "gateway": action, "detectors": [...]} per input: plain text is one input;
 with --jsonl every line's "text" field is one. --indirect scores the text as retrieved or tool content.
@@ -16,6 +23,9 @@ from 0.85, flag from 0.5; secrets masked; PII flagged): block, redact, mask, fla
 eval reads rows {text, label, source?, kind?} (label attack = positive; benign = negative; harmful is
 reported separately) and adds the default gateway policy's block and flag rates per label. --route sends
 indirect/document rows to the indirect detector, as the gateway does.
+--by-source groups sources by their first two path parts (bipia/email/start → bipia/email); the report
+ends with the worst and mean attack-source recall and the highest benign-source FPR. Leave-one-source-out
+evaluation (a model retrained without each source) is \`npm run eval:guards\` in a checkout.
 `;
 
 async function readStdin(): Promise<string> {
@@ -56,6 +66,7 @@ export async function runGuard(argv: string[], io: Io): Promise<number> {
       jsonl: { type: 'string' },
       indirect: { type: 'boolean' },
       route: { type: 'boolean' },
+      'by-source': { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -82,7 +93,11 @@ export async function runGuard(argv: string[], io: Io): Promise<number> {
         return 2;
       }
       const rows = jsonlRows(readFileSync(file, 'utf8'), file);
-      const report = evaluate(rows, injectionEvalDetector({ routeByKind: values.route === true }));
+      const report = evaluate(
+        rows,
+        injectionEvalDetector({ routeByKind: values.route === true }),
+        values['by-source'] ? { sourceKey: sourceGroup } : {},
+      );
       const gateway = gatewayRates(
         rows,
         (kind) => values.route === true && kind !== undefined && INDIRECT_ROW_KINDS.includes(kind),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type EvalRow, evaluate, formatEvalReport } from './eval.js';
+import { type EvalRow, evaluate, formatEvalReport, sourceGroup } from './eval.js';
 import { benchmarkDetectors, injectionEvalDetector, scanForCli } from './index.js';
 
 describe('evaluate', () => {
@@ -33,6 +33,33 @@ describe('evaluate', () => {
     expect(r.skipped).toBe(1);
     expect(r.latency.p50).toBeGreaterThanOrEqual(0);
     expect(formatEvalReport(r)).toContain('harmful (not injections, reported separately): 1/1 flagged');
+  });
+
+  it('summarises sources: worst and mean attack recall, highest benign FPR, grouped on request', () => {
+    const grouped: EvalRow[] = [
+      { text: 'A1', label: 'attack', source: 'bipia/email/start' },
+      { text: 'A2', label: 'attack', source: 'bipia/email/end' },
+      { text: 'A3', label: 'attack', source: 'synth-indirect/news+asb' },
+      { text: 'B1', label: 'benign', source: 'tldr/pages-en' },
+      { text: 'B2 flag', label: 'benign', source: 'tldr/pages-en' },
+      { text: 'B3', label: 'benign', source: 'gsm8k/test' },
+    ];
+    const r = evaluate(grouped, detect, { sourceKey: sourceGroup });
+    expect(Object.keys(r.bySource)).toEqual([
+      'bipia/email',
+      'gsm8k/test',
+      'synth-indirect/+asb',
+      'tldr/pages-en',
+    ]);
+    expect(r.sources).toMatchObject({
+      attackSources: 2,
+      benignSources: 2,
+      meanRecall: 0.25,
+      worstRecall: { source: 'synth-indirect/+asb', recall: 0 },
+      maxFpr: { source: 'tldr/pages-en', fpr: 0.5 },
+    });
+    expect(formatEvalReport(r)).toContain('worst 0.0% (synth-indirect/+asb)');
+    expect(Object.keys(evaluate(grouped, detect).bySource)).toContain('bipia/email/start');
   });
 
   it('routes rows by kind when asked', () => {

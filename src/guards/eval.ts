@@ -43,12 +43,36 @@ export interface EvalReport {
   latency: { p50: number; p90: number; p99: number; max: number; mean: number };
   /** Rows with a label that is neither positive, negative nor separate (ignored). */
   skipped: number;
+  /** Worst and mean recall over sources with positives; highest FPR over sources with negatives. */
+  sources: SourceSummary;
+}
+
+export interface SourceSummary {
+  attackSources: number;
+  benignSources: number;
+  /** Unweighted mean of the per-source recalls; null without positives. */
+  meanRecall: number | null;
+  worstRecall: { source: string; recall: number } | null;
+  maxFpr: { source: string; fpr: number } | null;
 }
 
 export interface EvalOptions {
   positiveLabels?: readonly string[];
   negativeLabels?: readonly string[];
   separateLabels?: readonly string[];
+  /** Maps a row's `source` to the source it is reported under (default: as is). */
+  sourceKey?: (source: string) => string;
+}
+
+/**
+ * The reporting source of `keel guard eval --by-source`: the first two parts of the path
+ * (`bipia/email/start` → `bipia/email`), and a synthetic `<document>+<instruction>` row by its
+ * instruction family (`synth-indirect/news+asb` → `synth-indirect/+asb`).
+ */
+export function sourceGroup(source: string): string {
+  const synth = /^synth-indirect\/[^/+]*\+([^/]+)/.exec(source);
+  if (synth) return `synth-indirect/+${synth[1]}`;
+  return source.split('/').slice(0, 2).join('/');
 }
 
 export type EvalDetect = (text: string, row: EvalRow) => Pick<DetectorResult, 'flagged'>;
@@ -119,7 +143,7 @@ export function evaluate(rows: readonly EvalRow[], detect: EvalDetect, opts: Eva
     }
     overall.add(isPos, flagged);
     for (const [map, key] of [
-      [bySource, row.source ?? 'unknown'],
+      [bySource, opts.sourceKey ? opts.sourceKey(row.source ?? 'unknown') : (row.source ?? 'unknown')],
       [byKind, row.kind ?? 'unknown'],
     ] as const) {
       const c = map.get(key) ?? new Counter();
@@ -131,9 +155,11 @@ export function evaluate(rows: readonly EvalRow[], detect: EvalDetect, opts: Eva
   const mean = times.length > 0 ? times.reduce((a, b) => a + b, 0) / times.length : 0;
   const toRecord = (m: Map<string, Counter>) =>
     Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)).map(([k, c]) => [k, c.metrics()]));
+  const sources = toRecord(bySource);
   return {
     overall: overall.metrics(),
-    bySource: toRecord(bySource),
+    bySource: sources,
+    sources: summarizeSources(sources),
     byKind: toRecord(byKind),
     harmful: { ...harmful, rate: harmful.n > 0 ? harmful.flagged / harmful.n : null },
     latency: {
@@ -144,6 +170,32 @@ export function evaluate(rows: readonly EvalRow[], detect: EvalDetect, opts: Eva
       mean,
     },
     skipped,
+  };
+}
+
+export function summarizeSources(bySource: Record<string, EvalMetrics>): SourceSummary {
+  let recallSum = 0;
+  let attackSources = 0;
+  let benignSources = 0;
+  let worstRecall: SourceSummary['worstRecall'] = null;
+  let maxFpr: SourceSummary['maxFpr'] = null;
+  for (const [source, m] of Object.entries(bySource)) {
+    if (m.recall !== null) {
+      attackSources++;
+      recallSum += m.recall;
+      if (!worstRecall || m.recall < worstRecall.recall) worstRecall = { source, recall: m.recall };
+    }
+    if (m.fpr !== null) {
+      benignSources++;
+      if (!maxFpr || m.fpr > maxFpr.fpr) maxFpr = { source, fpr: m.fpr };
+    }
+  }
+  return {
+    attackSources,
+    benignSources,
+    meanRecall: attackSources > 0 ? recallSum / attackSources : null,
+    worstRecall,
+    maxFpr,
   };
 }
 
@@ -161,8 +213,11 @@ export function formatEvalReport(r: EvalReport): string {
   for (const [k, m] of Object.entries(r.byKind)) row(`  ${k}`, m);
   lines.push('', 'by source:');
   for (const [k, m] of Object.entries(r.bySource)) row(`  ${k}`, m);
+  const s = r.sources;
   lines.push(
     '',
+    `sources: ${s.attackSources} with attacks, mean recall ${pct(s.meanRecall)}, worst ${pct(s.worstRecall?.recall ?? null)}` +
+      ` (${s.worstRecall?.source ?? '—'}); ${s.benignSources} with benign rows, max FPR ${pct(s.maxFpr?.fpr ?? null)} (${s.maxFpr?.source ?? '—'})`,
     `harmful (not injections, reported separately): ${r.harmful.flagged}/${r.harmful.n} flagged (${pct(r.harmful.rate)})`,
     `latency per text: p50 ${r.latency.p50.toFixed(3)} ms  p90 ${r.latency.p90.toFixed(3)} ms  p99 ${r.latency.p99.toFixed(3)} ms  max ${r.latency.max.toFixed(3)} ms`,
   );

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { dot, prng, toSparse, trainLogistic } from './linear.mjs';
 import { importGuard } from './load-guards.mjs';
+import { sourceOf } from './sources.mjs';
 import { pickThreshold } from './threshold.mjs';
 import { balance, concat, head, lines, plantedLines, quantize } from './train-data.mjs';
 
@@ -14,7 +15,8 @@ import { balance, concat, head, lines, plantedLines, quantize } from './train-da
  * @typedef {{
  *   power: number, segLineMin: number, segMin: number, segMax: number, minSegmentedLength: number,
  *   l2: number, lr: number, epochs: number, milRounds: number, posSegments: number,
- *   minSegmentFeatures: number, indirectDocWeight: number, shortNegWeight: number, nb: number, crops: number, cropWeight: number
+ *   minSegmentFeatures: number, indirectDocWeight: number, shortNegWeight: number, nb: number, crops: number, cropWeight: number,
+ *   maxNegSegments?: number, sourcePower?: number
  * }} Config
  * @typedef {{ benignFpr: number, kindFpr: Record<string, number> }} Limits
  * @typedef {{ idx: Int32Array, val: Float32Array, y: number, w: number }} Instance
@@ -108,17 +110,35 @@ export async function createTrainer(rows) {
   const segsOf = (i, c) => /** @type {Int32Array[]} */ (rowSegments(c)[i]);
 
   /**
+   * Per-row weights: with `sourcePower` p, a row of a source with n training rows (same label) weighs
+   * (mean n / n)^p, so a few large collections (in-the-wild jailbreaks, man pages) do not decide what
+   * an attack or a benign text looks like; p = 0 (default) weighs every row 1.
+   * @param {number[]} train @param {Config} c @returns {(i: number) => number}
+   */
+  function rowWeights(train, c) {
+    const p = c.sourcePower ?? 0;
+    if (p === 0) return () => 1;
+    /** @type {Map<string, number>} */
+    const count = new Map();
+    const keyOf = (/** @type {number} */ i) => `${ys[i]}:${sourceOf(/** @type {Row} */ (rows[i]))}`;
+    for (const i of train) count.set(keyOf(i), (count.get(keyOf(i)) ?? 0) + 1);
+    const mean = train.length / Math.max(1, count.size);
+    return (i) => (mean / (count.get(keyOf(i)) ?? mean)) ** p;
+  }
+
+  /**
    * Train the two models on row indices `train`: the whole-text model on rows, the segment model on
    * segments (what one line or sentence of a longer text looks like when it is an injection).
    * @param {number[]} train @param {Config} c
    */
   function trainModels(train, c) {
+    const rw = rowWeights(train, c);
     /** @type {Instance[]} */
     /** @type {Instance[]} */
     const docs = train.map((i) => ({
       ...toSparse(concat(segsOf(i, c)), c.power),
       y: /** @type {number} */ (ys[i]),
-      w: 1,
+      w: rw(i),
     }));
     // Crops (a contiguous half of a longer text's segments) keep the label of their row — a part of a
     // jailbreak is still a jailbreak — and teach the text model not to lean on length.
@@ -133,7 +153,7 @@ export async function createTrainer(rows) {
           docs.push({
             ...toSparse(concat(segs.slice(start, start + len)), c.power),
             y: /** @type {number} */ (ys[i]),
-            w: c.cropWeight,
+            w: c.cropWeight * rw(i),
           });
         }
       }
@@ -151,7 +171,7 @@ export async function createTrainer(rows) {
     const negSegs = [];
     /** @type {Instance[]} */
     const fixedPos = [];
-    /** @type {Array<Array<{ idx: Int32Array, val: Float32Array }>>} */
+    /** @type {Array<{ cands: Array<{ idx: Int32Array, val: Float32Array }>, w: number }>} */
     const posCandidates = [];
     // Indirect attacks whose clean twin (same document, no injection) is in the training set: the
     // lines the twin lacks are the planted instruction — exact positives. Others: multiple-instance
@@ -161,10 +181,19 @@ export async function createTrainer(rows) {
       const segs = segsOf(i, c);
       if (ys[i] === 0) {
         if (segs.length >= 2) {
-          for (const s of segs)
-            if (s.length >= c.minSegmentFeatures) negSegs.push({ ...toSparse(s, c.power), y: 0, w: 1 });
+          const long = segs.filter((s) => s.length >= c.minSegmentFeatures);
+          // Long documents (a man page, a news article) would otherwise dominate the negatives and
+          // the training time: an evenly spaced sample of their segments, each weighing for the rest.
+          const cap = c.maxNegSegments ?? long.length;
+          const step = Math.max(1, long.length / cap);
+          for (let k = 0; k < long.length; k += step)
+            negSegs.push({
+              ...toSparse(/** @type {Int32Array} */ (long[Math.floor(k)]), c.power),
+              y: 0,
+              w: step * rw(i),
+            });
         } else if (c.shortNegWeight > 0) {
-          negSegs.push({ ...toSparse(concat(segs), c.power), y: 0, w: c.shortNegWeight });
+          negSegs.push({ ...toSparse(concat(segs), c.power), y: 0, w: c.shortNegWeight * rw(i) });
         }
         continue;
       }
@@ -172,13 +201,13 @@ export async function createTrainer(rows) {
       if (planted && planted.length > 0) {
         for (const line of planted) {
           const b = bucketsOf(line);
-          if (b.length >= c.minSegmentFeatures) fixedPos.push({ ...toSparse(b, c.power), y: 1, w: 1 });
+          if (b.length >= c.minSegmentFeatures) fixedPos.push({ ...toSparse(b, c.power), y: 1, w: rw(i) });
         }
       } else if (segs.length < 2) {
-        fixedPos.push({ ...toSparse(concat(segs), c.power), y: 1, w: 1 });
+        fixedPos.push({ ...toSparse(concat(segs), c.power), y: 1, w: rw(i) });
       } else {
         const cands = segs.filter((s) => s.length >= c.minSegmentFeatures).map((s) => toSparse(s, c.power));
-        if (cands.length > 0) posCandidates.push(cands);
+        if (cands.length > 0) posCandidates.push({ cands, w: rw(i) });
       }
     }
     let ranker = docModel;
@@ -186,11 +215,11 @@ export async function createTrainer(rows) {
     for (let round = 0; round <= c.milRounds; round++) {
       /** @type {Instance[]} */
       const posSegs = [...fixedPos];
-      for (const cands of posCandidates) {
+      for (const { cands, w } of posCandidates) {
         const ranked = cands
           .map((s, k) => ({ s, k, z: dot(ranker.w, ranker.bias, s) }))
           .sort((a, b) => b.z - a.z || a.k - b.k);
-        for (const r of ranked.slice(0, c.posSegments)) posSegs.push({ ...r.s, y: 1, w: 1 });
+        for (const r of ranked.slice(0, c.posSegments)) posSegs.push({ ...r.s, y: 1, w });
       }
       const all = [...negSegs, ...posSegs];
       balance(all);
@@ -236,8 +265,12 @@ export async function createTrainer(rows) {
     return m;
   }
 
-  /** @param {ReturnType<typeof trainModels>} m @param {Config} c */
-  function runtimeModel(m, c) {
+  /**
+   * @param {ReturnType<typeof trainModels>} m @param {Config} c
+   * @param {{ direct: { segOffset: number, sigWeight: number }, indirect: { segOffset: number, sigWeight: number } }} [combine]
+   *   defaults to a neutral placeholder (the trainer reads model outputs and signatures, not the logit)
+   */
+  function runtimeModel(m, c, combine = { direct: PLACEHOLDER, indirect: PLACEHOLDER }) {
     const weights = new Float32Array(2 * BUCKETS);
     for (let b = 0; b < BUCKETS; b++) {
       weights[2 * b] = /** @type {number} */ (m.doc.weights[b]);
@@ -251,7 +284,7 @@ export async function createTrainer(rows) {
       seg: { lineMin: c.segLineMin, min: c.segMin, max: c.segMax },
       minSegmentedLength: c.minSegmentedLength,
       minSegmentFeatures: c.minSegmentFeatures,
-      combine: { direct: PLACEHOLDER, indirect: PLACEHOLDER },
+      combine,
       threshold: 0,
       indirectThreshold: 0,
     };
@@ -289,11 +322,19 @@ export async function createTrainer(rows) {
    * @param {Config} c @param {number} k @param {string} [salt]
    */
   function crossValidate(c, k, salt = '') {
-    const fold = folds(k, salt);
+    return crossValidateFolds(c, folds(k, salt), k);
+  }
+
+  /**
+   * Out-of-fold analyses for a given fold assignment (fold[i] in 0..k-1; -1 = always trained on).
+   * `exclude(i, f)`: row i is also left out of training for fold f (it shares texts with it).
+   * @param {Config} c @param {number[]} fold @param {number} k @param {(i: number, f: number) => boolean} [exclude]
+   */
+  function crossValidateFolds(c, fold, k, exclude) {
     /** @type {Array<{ direct: any, indirect: any }>} */
     const oof = new Array(rows.length);
     for (let f = 0; f < k; f++) {
-      const train = rows.map((_, i) => i).filter((i) => fold[i] !== f);
+      const train = rows.map((_, i) => i).filter((i) => fold[i] !== f && !exclude?.(i, f));
       const det = createInjectionDetector(runtimeModel(trainModels(train, c), c));
       rows.forEach((r, i) => {
         if (fold[i] !== f) return;
@@ -321,7 +362,9 @@ export async function createTrainer(rows) {
         /** @type {Float64Array} */
         let logits = new Float64Array(0);
         for (const oof of oofs) {
-          logits = Float64Array.from(oof, (o) => combineLogit(combiner, o[mode].model, o[mode].signatures));
+          logits = Float64Array.from(oof, (o) =>
+            o ? combineLogit(combiner, o[mode].model, o[mode].signatures) : Number.NaN,
+          );
           const t = pickThreshold(rows, logits, limits);
           recall += t.recall / oofs.length;
           threshold += t.threshold / oofs.length;
@@ -333,5 +376,14 @@ export async function createTrainer(rows) {
     return best;
   }
 
-  return { trainModels, runtimeModel, crossValidate, chooseCombiner, createInjectionDetector, norms, ys };
+  return {
+    trainModels,
+    runtimeModel,
+    crossValidate,
+    crossValidateFolds,
+    chooseCombiner,
+    createInjectionDetector,
+    norms,
+    ys,
+  };
 }

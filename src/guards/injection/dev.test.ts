@@ -1,6 +1,6 @@
 /**
  * The committed classifier against the dev targets of issue 4, on ../shared/data/guard/dev.jsonl
- * (relative to the repository root). Evaluation only: nothing is tuned here, and the trainer never
+ * (relative to the repository root; see DATA_DIRS). Evaluation only: nothing is tuned here, and the trainer never
  * reads this file. Skipped, with a message, only when the file is absent.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,7 +11,18 @@ import { type EvalRow, evaluate } from '../eval.js';
 import { injectionEvalDetector } from '../index.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const DEV = resolve(REPO_ROOT, '..', 'shared', 'data', 'guard', 'dev.jsonl');
+// Same lookup as scripts/guards/lib/data.mjs: $KEEL_GUARD_DATA, else shared/ beside the checkout or
+// beside its parent (a worktree one level deeper).
+const DATA_DIRS = process.env.KEEL_GUARD_DATA
+  ? [resolve(process.env.KEEL_GUARD_DATA)]
+  : [
+      resolve(REPO_ROOT, '..', 'shared', 'data', 'guard'),
+      resolve(REPO_ROOT, '..', '..', 'shared', 'data', 'guard'),
+    ];
+const DEV = resolve(
+  DATA_DIRS.find((d) => existsSync(resolve(d, 'dev.jsonl'))) ?? (DATA_DIRS[0] as string),
+  'dev.jsonl',
+);
 const present = existsSync(DEV);
 if (!present) console.warn(`guards dev evaluation skipped: ${DEV} not found`);
 

@@ -1,0 +1,64 @@
+// @ts-check
+/**
+ * Training configurations of the injection classifier evaluated by loso.mjs: `before` is the recipe
+ * of the committed model (scripts/guards/train-injection.mjs, issue 4); `candidate` the retrained
+ * recipe of issue 15, not shipped (bench/RESULTS.md: fewer benign instructions flagged, lower dev
+ * recall).
+ */
+
+/** @typedef {import('./train-core.mjs').Config} Config */
+/** @typedef {{ segOffset: number, sigWeight: number }} Combiner */
+/** @typedef {{ config: Config, combine: { direct: Combiner, indirect: Combiner }, benignInstructions: boolean }} Preset */
+
+/** The configuration of the committed model (train-injection.mjs trains it on train.jsonl only). */
+const BEFORE = /** @type {Config} */ ({
+  power: 0.5,
+  segLineMin: 10,
+  segMin: 40,
+  segMax: 400,
+  minSegmentedLength: 200,
+  minSegmentFeatures: 30,
+  l2: 1e-4,
+  lr: 0.2,
+  epochs: 8,
+  nb: 5,
+  crops: 2,
+  cropWeight: 0.5,
+  milRounds: 2,
+  posSegments: 1,
+  indirectDocWeight: 0,
+  shortNegWeight: 0,
+});
+
+/**
+ * Trained on train.jsonl + extra.jsonl + Keel's benign instructions (≈ 11,000 rows, 7× the old set):
+ * fewer passes suffice, long documents contribute a sample of their segments, and rows are weighted
+ * by source size (`sourcePower`) so that no single collection defines "attack" or "benign".
+ */
+const CANDIDATE = /** @type {Config} */ ({
+  ...BEFORE,
+  epochs: 4,
+  milRounds: 1,
+  crops: 1,
+  maxNegSegments: 8,
+  sourcePower: 0.5,
+});
+
+/** @type {Record<string, Preset>} */
+export const PRESETS = {
+  before: {
+    config: BEFORE,
+    combine: { direct: { segOffset: -2, sigWeight: 0.5 }, indirect: { segOffset: -2.5, sigWeight: 0.75 } },
+    benignInstructions: false,
+  },
+  'no-source-weights': {
+    config: { ...CANDIDATE, sourcePower: 0 },
+    combine: { direct: { segOffset: -2, sigWeight: 0.5 }, indirect: { segOffset: -2.5, sigWeight: 0.75 } },
+    benignInstructions: true,
+  },
+  candidate: {
+    config: CANDIDATE,
+    combine: { direct: { segOffset: -2, sigWeight: 0.5 }, indirect: { segOffset: -2.5, sigWeight: 0.75 } },
+    benignInstructions: true,
+  },
+};
