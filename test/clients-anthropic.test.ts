@@ -113,7 +113,12 @@ describe('official SDK: prompt caching, thinking, countTokens', () => {
       })
       .withResponse();
     const body = obj(ant.last().body);
-    expect(arr(body.system)[0]).toEqual({ type: 'text', text: 'A long shared prefix.', cache_control: cc });
+    // The default policy's canary is derived from the prompt, so the cached prefix stays the same call to call.
+    expect(arr(body.system)[0]).toEqual({
+      type: 'text',
+      text: expect.stringMatching(/^A long shared prefix\.\n\n⟦keel-canary:[0-9a-f]{24}⟧$/),
+      cache_control: cc,
+    });
     expect(obj(arr(body.tools)[0]).cache_control).toEqual(cc);
     expect(obj(arr(obj(arr(body.messages)[0]).content)[0]).cache_control).toEqual(cc);
     expect(res.data.usage).toMatchObject({ input_tokens: 10, cache_read_input_tokens: 5000 });

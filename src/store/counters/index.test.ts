@@ -32,6 +32,7 @@ describe('choosing where limits live', () => {
       budget_lease_fraction: 0.05,
       budget_lease_ttl_s: 120,
       budget_lease_flush_ms: 1000,
+      budget_min_output_tokens: 256,
     });
     expect(() => config({ store: 'postgres' })).toThrow(/limits\.store/);
   });
