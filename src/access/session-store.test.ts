@@ -84,7 +84,9 @@ describe.each(STORES)('session store on $name', (backend) => {
     expect(taken.filter(Boolean)).toEqual([login]);
 
     const late = await store.beginLogin(login, 600_000);
+    expect(await store.pendingLogins()).toBe(1);
     clock += 600_000;
+    expect(await store.pendingLogins()).toBe(0);
     expect(await store.takeLogin(late)).toBeUndefined();
   });
 

@@ -36,6 +36,8 @@ export interface SessionStore {
   end(id: string, details: Record<string, unknown>): Promise<boolean>;
   /** Keep a sign-in under way for `ttlMs`; returns the id for the browser's login cookie. */
   beginLogin(login: PendingLogin, ttlMs: number): Promise<string>;
+  /** Sign-ins under way and not expired: /auth/login answers without authentication, so it caps them. */
+  pendingLogins(): Promise<number>;
   /** The sign-in under way with this id, once: a second take (a replayed callback) finds nothing. */
   takeLogin(id: string): Promise<PendingLogin | undefined>;
   /** Drop expired sessions and sign-ins. */
@@ -151,6 +153,15 @@ export function createSessionStore(
         })
         .execute();
       return id;
+    },
+
+    async pendingLogins() {
+      const row = await db
+        .selectFrom('sso_logins')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('expires_at', '>', now())
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
     },
 
     async takeLogin(id) {

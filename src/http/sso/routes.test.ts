@@ -52,10 +52,11 @@ describe('sso routes', () => {
   });
   afterAll(() => database?.close());
 
-  function app() {
+  function app(maxPendingLogins?: number) {
     audit = memoryAudit();
     sessions = createSessionStore(database, { audit });
     return ssoRoutes({
+      ...(maxPendingLogins === undefined ? {} : { maxPendingLogins }),
       oidc: OIDC,
       sessions,
       audit,
@@ -75,6 +76,23 @@ describe('sso routes', () => {
     );
     return a.request(`/callback?code=${CODE}&state=st`, { headers: { cookie: cookie.split(';')[0] ?? '' } });
   }
+
+  it('caps the sign-ins under way: an unauthenticated flood of /auth/login cannot grow the store without bound', async () => {
+    behaviour = 'ok';
+    await database.db.deleteFrom('sso_logins').execute();
+    const a = app(3);
+    for (let i = 0; i < 3; i++) expect((await a.request('/login')).status).toBe(302);
+    const full = await a.request('/login');
+    expect(full.status).toBe(503);
+    expect(full.headers.get('retry-after')).toBe('60');
+    expect(full.headers.get('set-cookie')).toBeNull();
+    expect(await full.text()).toContain('Too many sign-ins in progress');
+    expect(await database.db.selectFrom('sso_logins').selectAll().execute()).toHaveLength(3);
+    // A sign-in that ends frees its place.
+    expect((await signIn(app(4))).status).toBe(302);
+    expect(await database.db.selectFrom('sso_logins').selectAll().execute()).toHaveLength(3);
+    await database.db.deleteFrom('sso_logins').execute();
+  });
 
   it('sets HttpOnly, Secure (https), SameSite=Lax cookies that expire with the session', async () => {
     behaviour = 'ok';

@@ -27,6 +27,11 @@ export interface SsoDeps {
   /** IdP failures, described without tokens, codes or claims. */
   onError?: (message: string, facts: Record<string, unknown>) => void;
   now?: () => number;
+  /**
+   * Sign-ins under way (started, not yet back from the IdP) at most: /auth/login writes one row
+   * without authentication, so a flood of it must not grow the store without bound. Default 10,000.
+   */
+  maxPendingLogins?: number;
 }
 
 /** A sign-in must come back from the IdP within this long. */
@@ -51,6 +56,8 @@ export function ssoRoutes(deps: SsoDeps | undefined): Hono<AppEnv> {
   const policy: CookiePolicy = { secure: redirect.protocol === 'https:', callbackPath: redirect.pathname };
   const ownOrigin = redirect.origin;
   let lastPurge = 0;
+  let lastFullReport = 0;
+  const maxPending = deps.maxPendingLogins ?? 10_000;
 
   const describeError = (err: unknown): Record<string, unknown> => {
     // Names and OAuth error codes only: an error's message or cause may quote what the IdP sent.
@@ -71,6 +78,22 @@ export function ssoRoutes(deps: SsoDeps | undefined): Hono<AppEnv> {
           'Keel could not reach the identity provider to start the sign-in. Try again in a moment; if it persists, ask your Keel administrator to check auth.oidc.issuer.',
         ),
         502,
+      );
+    }
+    if ((await sessions.pendingLogins()) >= maxPending) {
+      if (now() - lastFullReport > PURGE_EVERY_MS) {
+        lastFullReport = now();
+        deps.onError?.('too many sign-ins under way; refusing new ones until some end or expire', {
+          max: maxPending,
+        });
+      }
+      c.header('retry-after', '60');
+      return c.html(
+        refusalPage(
+          'Too many sign-ins in progress',
+          'Keel has too many sign-ins waiting for the identity provider right now. Try again in a minute.',
+        ),
+        503,
       );
     }
     const id = await sessions.beginLogin(started.login, LOGIN_TTL_S * 1000);
