@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { type Database, sqliteHandleOf } from './db.js';
+import { type Database, isSqliteBusy, sqliteHandleOf, withoutBusyWait } from './db.js';
 
 /** One stored Responses API answer. JSON values are kept as given (OpenAI wire form). */
 export interface StoredResponse {
@@ -38,15 +38,10 @@ const BUSY_RETRIES_MS = [2, 5, 10, 20, 40, 80, 120, 150];
 const INSERT =
   'insert into responses (id, key_id, created_at, expires_at, context, input, response) values (?, ?, ?, ?, ?, ?, ?)';
 
-function isBusy(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
-}
-
 /**
  * A write on the event loop's SQLite connection that never sleeps in SQLite's busy handler (which
- * would hold every request while the writer thread commits a batch): busy_timeout 0 for the write,
- * and the wait for the lock is a timer between attempts instead.
+ * would hold every request while the writer thread commits a batch): the wait for the lock is a
+ * timer between attempts instead.
  */
 async function writeWithoutBusyWait(
   sqlite: BetterSqlite3.Database,
@@ -54,16 +49,12 @@ async function writeWithoutBusyWait(
   retries: readonly number[] = BUSY_RETRIES_MS,
 ): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    const before = sqlite.pragma('busy_timeout', { simple: true }) as number;
-    sqlite.pragma('busy_timeout = 0');
     try {
-      return write();
+      return withoutBusyWait(sqlite, write);
     } catch (e) {
       const delay = retries[attempt];
-      if (!isBusy(e) || delay === undefined) throw e;
+      if (!isSqliteBusy(e) || delay === undefined) throw e;
       await new Promise((r) => setTimeout(r, delay));
-    } finally {
-      sqlite.pragma(`busy_timeout = ${before}`);
     }
   }
 }
