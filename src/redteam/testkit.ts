@@ -4,7 +4,15 @@
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Check, Probe, ProbeRequest } from './types.js';
+import { byCategory, byStrategy, summarize, tally, worstCases } from './tally.js';
+import {
+  type Attempt,
+  CATEGORY_OWASP,
+  type Check,
+  type Probe,
+  type ProbeRequest,
+  type RedteamReport,
+} from './types.js';
 
 export function fixtureProbe(
   id: string,
@@ -111,5 +119,48 @@ export async function startFakeTarget(
     calls,
     stored,
     close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A finished attempt for report tests; outcome and category decide the rest unless given. */
+export function fixtureAttempt(probeId: string, over: Partial<Attempt> = {}): Attempt {
+  const category = over.category ?? 'direct-injection';
+  const outcome = over.outcome ?? 'resisted';
+  return {
+    probe_id: probeId,
+    category,
+    owasp: CATEGORY_OWASP[category],
+    strategy: 'none',
+    kind: outcome === 'passed' || outcome === 'false_positive' ? 'benign' : 'attack',
+    title: `fixture ${probeId}`,
+    outcome,
+    status: outcome === 'blocked' || outcome === 'false_positive' ? 400 : 200,
+    latency_ms: 12,
+    request_excerpt: 'ask',
+    response_excerpt: 'answer',
+    ...over,
+  };
+}
+
+/** A report over these attempts, counted as the runner counts them. */
+export function fixtureReport(attempts: Attempt[]): RedteamReport {
+  const total = tally(attempts);
+  return {
+    summary: summarize(total),
+    report_version: 1,
+    corpus_version: 'fixture',
+    started_at: '2026-12-06T08:00:00.000Z',
+    finished_at: '2026-12-06T08:00:01.500Z',
+    duration_ms: 1500,
+    target: { url: 'http://127.0.0.1:8700/v1', model: 'gpt-4o-mini' },
+    seed: 1,
+    samples: 2,
+    categories: [...new Set(attempts.map((a) => a.category))],
+    strategies: ['none'],
+    errors: total.errors,
+    by_category: byCategory(attempts, []),
+    by_strategy: byStrategy(attempts, []),
+    worst: worstCases(attempts),
+    attempts,
   };
 }
