@@ -113,25 +113,33 @@ function readPrompt(file: string | undefined): string | undefined {
   }
 }
 
+const STRING_OPTIONS = [
+  'target',
+  'key',
+  'model',
+  'use-case',
+  'system-prompt',
+  'categories',
+  'strategies',
+  'samples',
+  'seed',
+  'concurrency',
+  'report',
+  'json',
+  'junit',
+  'fail-under',
+  'admin-token',
+] as const;
+const stringOptions = Object.fromEntries(STRING_OPTIONS.map((name) => [name, { type: 'string' }])) as Record<
+  (typeof STRING_OPTIONS)[number],
+  { type: 'string' }
+>;
+
 function parse(argv: string[], env: Io['env']) {
   const { values } = parseArgs({
     args: argv,
     options: {
-      target: { type: 'string' },
-      key: { type: 'string' },
-      model: { type: 'string' },
-      'use-case': { type: 'string' },
-      'system-prompt': { type: 'string' },
-      categories: { type: 'string' },
-      strategies: { type: 'string' },
-      samples: { type: 'string' },
-      seed: { type: 'string' },
-      concurrency: { type: 'string' },
-      report: { type: 'string' },
-      json: { type: 'string' },
-      junit: { type: 'string' },
-      'fail-under': { type: 'string' },
-      'admin-token': { type: 'string' },
+      ...stringOptions,
       'no-store': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

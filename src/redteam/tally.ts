@@ -39,18 +39,27 @@ function present<T extends string>(order: readonly T[], listed: readonly T[], us
   return order.filter((id) => wanted.has(id));
 }
 
+/** One tally per id `keyOf` gives the attempts, in the canonical order of `order`. */
+function grouped<T extends string>(
+  attempts: readonly Attempt[],
+  order: readonly T[],
+  listed: readonly T[],
+  keyOf: (a: Attempt) => T,
+): Array<[T, Tally]> {
+  return present(order, listed, attempts.map(keyOf)).map((id) => [
+    id,
+    tally(attempts.filter((a) => keyOf(a) === id)),
+  ]);
+}
+
 export function byCategory(
   attempts: readonly Attempt[],
   listed: readonly CategoryId[],
 ): RedteamReport['by_category'] {
-  return present(
-    CATEGORIES,
-    listed,
-    attempts.map((a) => a.category),
-  ).map((category) => ({
+  return grouped(attempts, CATEGORIES, listed, (a) => a.category).map(([category, t]) => ({
     category,
     owasp: CATEGORY_OWASP[category],
-    ...tally(attempts.filter((a) => a.category === category)),
+    ...t,
   }));
 }
 
@@ -58,13 +67,9 @@ export function byStrategy(
   attempts: readonly Attempt[],
   listed: readonly StrategyId[],
 ): RedteamReport['by_strategy'] {
-  return present(
-    STRATEGIES,
-    listed,
-    attempts.map((a) => a.strategy),
-  ).map((strategy) => ({
+  return grouped(attempts, STRATEGIES, listed, (a) => a.strategy).map(([strategy, t]) => ({
     strategy,
-    ...tally(attempts.filter((a) => a.strategy === strategy)),
+    ...t,
   }));
 }
 
