@@ -21,9 +21,11 @@ function rowAsr(t: Tally): string {
   return judged > 0 ? pct(t.succeeded / judged) : '–';
 }
 
-function table(head: string[], rows: string[][]): string {
-  const th = head.map((h) => `<th>${htmlEscape(h)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('\n');
+/** The first `textColumns` columns hold text (left-aligned), the rest numbers. */
+function table(head: string[], rows: string[][], textColumns: number): string {
+  const cls = (i: number) => (i < textColumns ? ' class="t"' : '');
+  const th = head.map((h, i) => `<th${cls(i)}>${htmlEscape(h)}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${c}</td>`).join('')}</tr>`).join('\n');
   return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
@@ -57,7 +59,7 @@ h1{margin-bottom:.2rem}.sub{color:#57606a;margin-top:0}
 .cards{display:flex;gap:1rem;flex-wrap:wrap;margin:1.5rem 0}.card{border:1px solid #d0d7de;border-radius:8px;padding:.8rem 1.2rem;min-width:8rem}
 .card b{display:block;font-size:1.6rem}.card span{color:#57606a}
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}th,td{border-bottom:1px solid #d0d7de;padding:.35rem .6rem;text-align:right}
-th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}th{background:#f6f8fa}
+th.t,td.t{text-align:left}th{background:#f6f8fa}
 .case{border:1px solid #d0d7de;border-radius:8px;padding:.2rem 1rem 1rem;margin:1rem 0}.case h3{margin:.6rem 0 .2rem}
 .meta{color:#57606a;margin:0}.tag{font-size:.75rem;text-transform:uppercase;padding:.1rem .4rem;border-radius:4px;background:#eee}
 .succeeded .tag{background:#ffd7d5;color:#82071e}.false_positive .tag{background:#fff1c2;color:#7d4e00}
@@ -87,10 +89,12 @@ export function toHtmlReport(report: RedteamReport): string {
       ...counts(c),
       rowAsr(c),
     ]),
+    2,
   );
   const strategies = table(
     ['strategy', ...COUNT_HEAD],
     report.by_strategy.map((r) => [htmlEscape(r.strategy), ...counts(r), rowAsr(r)]),
+    1,
   );
   const worst =
     report.worst.length > 0

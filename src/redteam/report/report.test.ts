@@ -76,7 +76,7 @@ describe('HTML report', () => {
     expect(html).toContain('LLM01:2025 Prompt Injection');
     expect(html).toContain('LLM05:2025 Improper Output Handling');
     expect(html).toMatch(
-      /<td>none<\/td><td>4<\/td><td>1<\/td><td>1<\/td><td>1<\/td><td>2<\/td><td>1<\/td><td>1<\/td><td>33\.3%<\/td>/,
+      /<td class="t">none<\/td><td>4<\/td><td>1<\/td><td>1<\/td><td>1<\/td><td>2<\/td><td>1<\/td><td>1<\/td><td>33\.3%<\/td>/,
     );
     expect(html.indexOf('direct-injection/b/none')).toBeLessThan(html.indexOf('direct-injection/c/none'));
     expect(html).toContain('<b>33.3</b><span>score</span>');
