@@ -7,6 +7,7 @@ import { runGuard } from './guard.js';
 import { runKeys } from './keys.js';
 import { runMigrate } from './migrate.js';
 import { runModels } from './models.js';
+import { runRedteamCli } from './redteam.js';
 import { runReport } from './report.js';
 import { runStart } from './start.js';
 import { runUsage } from './usage.js';
@@ -35,6 +36,7 @@ Commands:
   report    Value per use case: cost, outcomes, ROI (table, csv, json, html)
   data      Datasets, contracts and drift: register, list, show, check, drift
   guard     Run the guard detectors: scan text, evaluate on labelled data
+  redteam   Attack an OpenAI-compatible endpoint with the red-team suite; score, reports, CI gate
 
 Common options:
   --config <file>   keel.yaml to use (default: $KEEL_CONFIG, else the built-in simulator setup)
@@ -57,6 +59,7 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   report: runReport,
   data: runData,
   guard: runGuard,
+  redteam: runRedteamCli,
 };
 
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
