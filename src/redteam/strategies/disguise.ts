@@ -68,9 +68,13 @@ function perChar(segment: string, fn: (ch: string) => string): string {
 function disguiseSegment(segment: string, how: Disguise, rng: Mulberry32): string {
   switch (how) {
     case 'leetspeak':
-      return perChar(segment, (ch) =>
-        LEET[ch] !== undefined && rng.chance(0.55) ? (LEET[ch] as string) : ch,
-      );
+      // A word must keep a letter: "is" as "15" reads as a number, to people and models alike.
+      return segment.replace(/[A-Za-z]+/g, (word) => {
+        const out = perChar(word, (ch) =>
+          LEET[ch] !== undefined && rng.chance(0.55) ? (LEET[ch] as string) : ch,
+        );
+        return /[A-Za-z]/.test(out) ? out : `${word[0]}${out.slice(1)}`;
+      });
     case 'homoglyph':
       return perChar(segment, (ch) => {
         const alts = LOOKALIKES[ch];
