@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Mulberry32 } from '../../prng.js';
 import { applicableStrategies, NOT_APPLICABLE } from '../strategies/index.js';
-import { CATEGORIES, STRATEGIES } from '../types.js';
+import { CATEGORIES } from '../types.js';
 import { buildProbes, CORPORA, CORPUS_VERSION } from './index.js';
 import { canaryLine } from './render.js';
 import { ibanValid, luhnValid, makePlants, suiteCanary } from './values.js';
