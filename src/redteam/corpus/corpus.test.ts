@@ -39,8 +39,8 @@ describe('buildProbes', () => {
       expect(new Set(texts).size, c).toBe(125);
     }
     // Enough templates that 125 samples need not repeat one (strategies vary the rest).
-    for (const c of CATEGORIES) expect(CORPORA[c].attacks.length, c).toBeGreaterThanOrEqual(60);
-    for (const c of CATEGORIES) expect(CORPORA[c].benign.length, c).toBeGreaterThanOrEqual(40);
+    for (const c of CATEGORIES) expect(CORPORA[c].attacks.length, c).toBeGreaterThanOrEqual(100);
+    for (const c of CATEGORIES) expect(CORPORA[c].benign.length, c).toBeGreaterThanOrEqual(100);
   });
 
   it('cycles attacks through every applicable requested strategy, and only those', () => {
