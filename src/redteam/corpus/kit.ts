@@ -85,6 +85,43 @@ export function cross<F extends { id: string }, P extends { id: string }, S>(
   return out;
 }
 
+/**
+ * A phrase table written as a template literal: one row a line, cells split by ` | `, `\n` for a line
+ * break inside a cell. The corpus is mostly prose; tables keep it readable and free of list syntax.
+ */
+export function rows(strings: TemplateStringsArray): string[][] {
+  return (strings.raw[0] ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0)
+    .map((line) => line.split(/ \|(?: |$)/).map((cell) => cell.trim().replace(/\\n/g, '\n')));
+}
+
+/** A two-column table: `id | text`. */
+export function phrases(strings: TemplateStringsArray): Array<{ id: string; text: string }> {
+  return rows(strings).map(([id, text]) => ({ id: id ?? '', text: text ?? '' }));
+}
+
+/** `text` then ` suffix`, or `text` alone when the suffix is empty. */
+export function withSuffix(text: string, suffix: string): string {
+  return suffix ? `${text} ${suffix}` : text;
+}
+
+/** Benign look-alikes of one user turn: each request crossed with each style suffix. */
+export function plainBenign<S extends { id: string; text: string }>(
+  requests: ReadonlyArray<{ id: string; text: string }>,
+  styles: readonly S[],
+  title: string,
+  extra: (ctx: Ctx, style: S) => Partial<BenignSpec> = () => ({}),
+): Template<BenignSpec>[] {
+  return cross(requests, styles, (req, style, ctx) => ({
+    template: `${req.id}-${style.id}`,
+    title: `${title} (${req.id})`,
+    messages: [{ role: 'user', content: withSuffix(req.text, style.text) }],
+    ...extra(ctx, style),
+  }));
+}
+
 /** Fill `{name}` slots. */
 export function fill(text: string, slots: Record<string, string>): string {
   return text.replace(/\{(\w+)\}/g, (m, k: string) => slots[k] ?? m);
