@@ -1,5 +1,6 @@
 import type { ChatMessage, ChatRequest, JsonObject, ToolDef } from '../../canonical/types.js';
 import { messageText } from '../../canonical/types.js';
+import { isIban } from '../../guards/pii/iban.js';
 import { detectPii } from '../../guards/pii/index.js';
 import { detectSecrets } from '../../guards/secrets/index.js';
 import type { Span } from '../../guards/types.js';
@@ -222,18 +223,8 @@ const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
 
 function ibanSpans(text: string): Span[] {
   return spans(IBAN, text)
-    .filter(([s, e]) => ibanChecksum(text.slice(s, e)))
+    .filter(([s, e]) => isIban(text.slice(s, e).replace(/ /g, '')))
     .map(([start, end]) => ({ start, end, label: 'pii.iban' }));
-}
-
-function ibanChecksum(iban: string): boolean {
-  const s = iban.replace(/ /g, '');
-  let r = 0;
-  for (const ch of s.slice(4) + s.slice(0, 4)) {
-    const c = ch.charCodeAt(0);
-    for (const d of c >= 65 ? String(c - 55) : ch) r = (r * 10 + d.charCodeAt(0) - 48) % 97;
-  }
-  return r === 1;
 }
 
 function leakedValues(messages: readonly ChatMessage[], kinds: ReadonlySet<Kind>): string[] {
