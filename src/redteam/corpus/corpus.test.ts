@@ -3,6 +3,7 @@ import { Mulberry32 } from '../../prng.js';
 import { applicableStrategies, NOT_APPLICABLE } from '../strategies/index.js';
 import { CATEGORIES } from '../types.js';
 import { buildProbes, CORPORA, CORPUS_VERSION } from './index.js';
+import { phrases, rows } from './kit.js';
 import { canaryLine } from './render.js';
 import { ibanValid, luhnValid, makePlants, suiteCanary } from './values.js';
 
@@ -112,6 +113,21 @@ describe('buildProbes', () => {
         expect(p.checks).toEqual([{ kind: 'over-consumption', max_completion_tokens: 2000 }]);
       }
     }
+  });
+});
+
+describe('phrase tables', () => {
+  it('split cells on " | ", keep empty cells and turn \\n into a line break', () => {
+    expect(rows`
+      a | one | two words
+      b |  | last\nline
+      c |
+    `).toEqual([
+      ['a', 'one', 'two words'],
+      ['b', '', 'last\nline'],
+      ['c', ''],
+    ]);
+    expect(phrases`x | Say "hi" (twice).`).toEqual([{ id: 'x', text: 'Say "hi" (twice).' }]);
   });
 });
 
