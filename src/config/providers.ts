@@ -19,6 +19,8 @@ const simulatorSettings = z
     /** Length of generated answers in tokens when the request sets no max. */
     answer_tokens: z.number().int().positive().default(60),
     embedding_dimensions: z.number().int().positive().default(256),
+    /** Obey instructions injected anywhere in the conversation (the red-team suite's unprotected model). */
+    naive: z.boolean().optional(),
   })
   .strict();
 

@@ -11,6 +11,7 @@ import { Mulberry32 } from '../../prng.js';
 import { loadBpe } from '../../value/tokens.js';
 import { composeText, toolResultLead, type Understanding, understand } from './compose.js';
 import { Hasher, mix } from './hash.js';
+import { naiveObedience, type Obedience } from './naive.js';
 import { countPrompt, type PrefixCache, type TokenMemo } from './prompt.js';
 import { valueForSchema } from './schema-values.js';
 
@@ -41,6 +42,8 @@ interface PlanState {
   cache: PrefixCache;
   /** Typical answer length in tokens (config `answer_tokens`). */
   answerTokens: number;
+  /** Obey injected instructions (config `naive`, or a model name containing `-naive`). */
+  naive?: boolean;
 }
 
 function requestSeed(req: ChatRequest, model: string): number {
@@ -150,12 +153,18 @@ export function planChat(req: ChatRequest, model: string, state: PlanState): Sim
       : undefined;
   const wantsJson = req.responseFormat?.type === 'json_object' || req.responseFormat?.type === 'json_schema';
   const n = Math.max(1, req.n ?? 1);
+  const obey =
+    state.naive || model.includes('-naive')
+      ? naiveObedience(req, new Mulberry32(mix(seed, 0x9a17e)), u)
+      : null;
   const choices: SimChoice[] = [];
   let outputTokens = 0;
   for (let index = 0; index < n; index++) {
     const rng = new Mulberry32(mix(seed, index + 1));
     let choice: SimChoice;
-    if (tool) {
+    if (obey) {
+      choice = obeyingChoice(index, obey, req, u, rng, state.answerTokens, seed);
+    } else if (tool) {
       choice = toolChoice(index, tool, rng, u, req.maxTokens, seed);
     } else {
       const raw = wantsJson
@@ -174,6 +183,58 @@ export function planChat(req: ChatRequest, model: string, state: PlanState): Sim
     choices.push(choice);
   }
   return { seed, promptTokens: prompt.tokens, cachedTokens, outputTokens, choices };
+}
+
+/** The naive mode's answer: what it was told to write, then ordinary text (or a flood), or the tool calls. */
+function obeyingChoice(
+  index: number,
+  obey: Obedience,
+  req: ChatRequest,
+  u: Understanding,
+  rng: Mulberry32,
+  answerTokens: number,
+  seed: number,
+): SimChoice {
+  // composeText sizes by characters; a flood is composed a little long and cut at its token count.
+  const flood = obey.floodTokens;
+  const body = composeText(
+    u,
+    rng,
+    flood !== undefined ? Math.ceil(flood * 1.3) : naturalLength(rng, answerTokens),
+  );
+  const raw = obey.calls.length > 0 ? obey.text : obey.text.length > 0 ? `${obey.text}\n\n${body}` : body;
+  const cut = applyLimits(
+    raw,
+    req.stop,
+    flood !== undefined ? Math.min(flood, req.maxTokens ?? flood) : req.maxTokens,
+  );
+  const text = cut.text.length > 0 ? cut.text : null;
+  if (obey.calls.length === 0)
+    return {
+      index,
+      text,
+      finishReason: cut.finishReason,
+      stopSequence: cut.stopSequence,
+      outputTokens: cut.tokens,
+    };
+  const bpe = loadBpe();
+  const toolCalls = obey.calls.map((c, k) => ({
+    id: `call_${mix(seed, 0x7001 + index * 8 + k).toString(36)}${rng.int(0, 1e9).toString(36)}`,
+    name: c.name,
+    arguments: c.arguments,
+  }));
+  const callTokens = toolCalls.reduce(
+    (sum, c) => sum + bpe.encode(c.name).length + bpe.encode(c.arguments).length,
+    0,
+  );
+  return {
+    index,
+    text,
+    toolCalls,
+    finishReason: 'tool_calls',
+    stopSequence: null,
+    outputTokens: (text === null ? 0 : cut.tokens) + callTokens,
+  };
 }
 
 function toolChoice(

@@ -15,10 +15,18 @@ import { abortError, sleep } from './timing.js';
  *   `-fail-500`  every call fails with an upstream 500 (exercise retries, fallbacks, breakers)
  *   `-fail-429`  every call is rate limited, with `retry-after: 1`
  *   `-slow`      time to first token is 10× the configured `latency_ms`
+ *   `-naive`     obeys instructions injected anywhere in the conversation (naive.ts), as does
+ *                `simulator: { naive: true }`: the red-team suite's unprotected model
  * See README.md in this folder.
  */
 
-const DEFAULTS = { latency_ms: 20, tokens_per_second: 0, answer_tokens: 60, embedding_dimensions: 256 };
+const DEFAULTS = {
+  latency_ms: 20,
+  tokens_per_second: 0,
+  answer_tokens: 60,
+  embedding_dimensions: 256,
+  naive: false,
+};
 const SLOW_FACTOR = 10;
 const WORD_CHUNK_RE = /\S+\s*|\s+/g;
 /** Words per streamed text chunk: a few tokens each, like real streams. */
@@ -72,7 +80,12 @@ function chunkArgs(args: string): string[] {
 
 export const createSimulatorProvider: ProviderFactory = (cfg, deps): ProviderAdapter => {
   const settings = { ...DEFAULTS, ...cfg.simulator };
-  const state = { memo: new TokenMemo(), cache: new PrefixCache(), answerTokens: settings.answer_tokens };
+  const state = {
+    memo: new TokenMemo(),
+    cache: new PrefixCache(),
+    answerTokens: settings.answer_tokens,
+    naive: settings.naive ?? false,
+  };
   const tps = settings.tokens_per_second;
   let counter = 0;
 
