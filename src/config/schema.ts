@@ -3,6 +3,7 @@ import { failurePolicySchema } from './failure-policy.js';
 import { guardsSchema } from './guards.js';
 import { oidcSchema } from './oidc.js';
 import { modelSchema, priceOverride, providerSchema } from './providers.js';
+import { redteamConfigSchema } from './redteam.js';
 import { TELEMETRY_DEFAULTS, telemetrySchema } from './telemetry.js';
 import {
   alertsConfigSchema,
@@ -334,6 +335,8 @@ export const configSchema = z
     alerts: alertsConfigSchema,
     retention: retentionConfigSchema,
     value: valueConfigSchema,
+    /** Red-team runs: alert thresholds, kept runs, scheduled suites (config/redteam.ts). */
+    redteam: redteamConfigSchema,
   })
   .strict()
   .superRefine((cfg, ctx) => {
