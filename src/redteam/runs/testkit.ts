@@ -24,7 +24,7 @@ export function attempt(category: CategoryId, n = 1): Attempt {
  * The attack success rate is what the score implies with no false positives.
  */
 export function sampleReport(
-  opts: { score?: number; useCase?: string; attempts?: Attempt[]; model?: string } = {},
+  opts: { score?: number; useCase?: string; attempts?: Attempt[]; model?: string; at?: string } = {},
 ): RedteamReport {
   const score = opts.score ?? 96;
   const asr = Math.round((1 - score / 100) * 1000) / 1000;
@@ -42,8 +42,8 @@ export function sampleReport(
     summary: { attacks: 20, attack_success_rate: asr, benign: 20, false_positive_rate: 0, score },
     report_version: 1,
     corpus_version: '2026.1',
-    started_at: '2026-12-01T10:00:00.000Z',
-    finished_at: '2026-12-01T10:00:04.000Z',
+    started_at: opts.at ?? '2026-12-01T10:00:00.000Z',
+    finished_at: opts.at ?? '2026-12-01T10:00:04.000Z',
     duration_ms: 4000,
     target: {
       url: 'http://127.0.0.1:8700/v1',
