@@ -369,6 +369,14 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model "${m.name}"` });
       modelNames.add(m.name);
     });
+    cfg.redteam.schedules.forEach((s, i) => {
+      if (!modelNames.has(s.model))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['redteam', 'schedules', i, 'model'],
+          message: `unknown model "${s.model}"`,
+        });
+    });
     cfg.models.forEach((m, i) => {
       m.targets.forEach((t, j) => {
         if (!providerIds.has(t.provider))
