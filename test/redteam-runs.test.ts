@@ -1,6 +1,4 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   Alert,
@@ -11,6 +9,7 @@ import type {
   RedteamRunList,
 } from '../src/http/admin/api/contract.js';
 import { attempt, sampleReport } from '../src/redteam/runs/testkit.js';
+import { type WebhookReceiver, webhookReceiver } from '../src/value/testkit.js';
 import { type StartedKeel, startKeel } from './helpers/keel.js';
 
 const BOOTSTRAP = 'bootstrap-token-redteam-0123456789';
@@ -20,34 +19,9 @@ interface ApiError {
   error: { code: string; message: string; param: string | null };
 }
 
-/** A webhook receiver on 127.0.0.1:0 that keeps every delivery. */
-async function receiver() {
-  const got: Array<{ signature: string | undefined; body: string }> = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const signature = req.headers['x-keel-signature'];
-      got.push({
-        signature: typeof signature === 'string' ? signature : undefined,
-        body: Buffer.concat(chunks).toString(),
-      });
-      res.statusCode = 204;
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks`,
-    got,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
 describe('stored red-team runs: API, audit and alerts', () => {
   let keel: StartedKeel;
-  let hooks: Awaited<ReturnType<typeof receiver>>;
+  let hooks: WebhookReceiver;
   const tokens: Record<'viewer' | 'operator', string> = { viewer: '', operator: '' };
 
   const call = async <T = ApiError>(method: string, path: string, token: string, body?: unknown) => {
@@ -62,8 +36,12 @@ describe('stored red-team runs: API, audit and alerts', () => {
     return { status: res.status, json: (await res.json()) as T };
   };
 
+  /** Stores a run of `useCase` scoring `score` as the operator. */
+  const postRun = (useCase: string, score: number) =>
+    call<RedteamRun>('POST', '/redteam/runs', tokens.operator, sampleReport({ useCase, score }));
+
   beforeAll(async () => {
-    hooks = await receiver();
+    hooks = await webhookReceiver();
     keel = await startKeel({
       admin: { token: BOOTSTRAP },
       alerts: { webhooks: [{ url: hooks.url, secret: SECRET }] },
@@ -190,12 +168,7 @@ describe('stored red-team runs: API, audit and alerts', () => {
 
   it('opens an alert (and notifies the webhook) when a run scores under its threshold; a passing run resolves it', async () => {
     const alerts = keel.app.services.value.alerts;
-    const low = await call<RedteamRun>(
-      'POST',
-      '/redteam/runs',
-      tokens.operator,
-      sampleReport({ useCase: 'support-assistant', score: 93 }),
-    );
+    const low = await postRun('support-assistant', 93);
     expect(low.status).toBe(201);
     const open = await call<AlertList>('GET', '/alerts?state=open', tokens.viewer);
     const alert = open.json.data.find((a) => a.rule === 'redteam_score');
@@ -215,28 +188,18 @@ describe('stored red-team runs: API, audit and alerts', () => {
       type: 'alert.opened',
       alert: { id: alert?.id, rule: 'redteam_score' },
     });
-    expect(opened[0]!.signature).toBe(
+    expect(opened[0]!.headers['x-keel-signature']).toBe(
       `sha256=${createHmac('sha256', SECRET).update(opened[0]!.body).digest('hex')}`,
     );
 
     // Another low run refreshes the same alert rather than opening a second one.
-    await call(
-      'POST',
-      '/redteam/runs',
-      tokens.operator,
-      sampleReport({ useCase: 'support-assistant', score: 91 }),
-    );
+    await postRun('support-assistant', 91);
     expect((await call<Alert>('GET', `/alerts/${alert?.id}`, tokens.viewer)).json).toMatchObject({
       state: 'open',
       details: { score: 91 },
     });
 
-    await call(
-      'POST',
-      '/redteam/runs',
-      tokens.operator,
-      sampleReport({ useCase: 'support-assistant', score: 95 }),
-    );
+    await postRun('support-assistant', 95);
     expect((await call<Alert>('GET', `/alerts/${alert?.id}`, tokens.viewer)).json).toMatchObject({
       state: 'resolved',
       resolved_by: 'system',

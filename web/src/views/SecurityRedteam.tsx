@@ -46,6 +46,33 @@ function ScoreStatus({ run }: { run: RedteamRun }) {
   );
 }
 
+/** Score, attack success rate and false-positive rate of the run a row stands for. */
+function figureColumns<R>(run: (row: R) => RedteamRun): Column<R>[] {
+  return [
+    {
+      key: 'score',
+      header: 'Score',
+      numeric: true,
+      value: (row) => run(row).summary.score,
+      render: (row) => <ScoreStatus run={run(row)} />,
+    },
+    ...(
+      [
+        ['asr', 'Attack success', 'attack_success_rate'],
+        ['fpr', 'False positives', 'false_positive_rate'],
+      ] as const
+    ).map(
+      ([key, header, field]): Column<R> => ({
+        key,
+        header,
+        numeric: true,
+        value: (row) => run(row).summary[field],
+        render: (row) => <Num value={run(row).summary[field]} fmt={pct} />,
+      }),
+    ),
+  ];
+}
+
 function trendText(delta: number | null): string {
   if (delta === null) return 'first run';
   if (delta === 0) return 'unchanged';
@@ -81,28 +108,8 @@ export function RedteamRuns() {
         </button>
       ),
     },
-    {
-      key: 'score',
-      header: 'Score',
-      numeric: true,
-      value: (g) => g.latest.summary.score,
-      render: (g) => <ScoreStatus run={g.latest} />,
-    },
+    ...figureColumns((g: UseCaseRuns) => g.latest),
     { key: 'min_score', header: 'Threshold', numeric: true, value: (g) => g.latest.min_score },
-    {
-      key: 'asr',
-      header: 'Attack success',
-      numeric: true,
-      value: (g) => g.latest.summary.attack_success_rate,
-      render: (g) => <Num value={g.latest.summary.attack_success_rate} fmt={pct} />,
-    },
-    {
-      key: 'fpr',
-      header: 'False positives',
-      numeric: true,
-      value: (g) => g.latest.summary.false_positive_rate,
-      render: (g) => <Num value={g.latest.summary.false_positive_rate} fmt={pct} />,
-    },
     {
       key: 'attacks',
       header: 'Attacks',
@@ -157,27 +164,7 @@ function UseCaseTrend({ group, onOpen }: { group: UseCaseRuns; onOpen: (id: stri
   const oldestFirst = [...group.runs].reverse();
   const columns: Column<RedteamRun>[] = [
     { key: 'when', header: 'When', value: (r) => r.finished_at, render: (r) => dateTime(r.finished_at) },
-    {
-      key: 'score',
-      header: 'Score',
-      numeric: true,
-      value: (r) => r.summary.score,
-      render: (r) => <ScoreStatus run={r} />,
-    },
-    {
-      key: 'asr',
-      header: 'Attack success',
-      numeric: true,
-      value: (r) => r.summary.attack_success_rate,
-      render: (r) => <Num value={r.summary.attack_success_rate} fmt={pct} />,
-    },
-    {
-      key: 'fpr',
-      header: 'False positives',
-      numeric: true,
-      value: (r) => r.summary.false_positive_rate,
-      render: (r) => <Num value={r.summary.false_positive_rate} fmt={pct} />,
-    },
+    ...figureColumns((r: RedteamRun) => r),
     { key: 'model', header: 'Model', value: (r) => r.target.model },
     { key: 'source', header: 'Source', value: (r) => r.source },
     {
