@@ -5,13 +5,10 @@ import { sampleReport } from '../../src/redteam/runs/testkit.js';
 import { decimal, pct } from '../../web/src/lib/format.js';
 import { type StartedKeel, startKeel } from '../helpers/keel.js';
 import {
-  type Browser,
   browserAvailability,
-  type ConsoleLog,
   ensureCommandRoomBuilt,
-  launchBrowser,
   seriousA11yViolations,
-  watchConsole,
+  signedInBrowser,
 } from './helpers/browser.js';
 import { ADMIN_TOKEN } from './helpers/constants.js';
 
@@ -25,9 +22,8 @@ const LATEST = 'section[aria-label="Latest red-team run per use case"]';
 
 describe.skipIf(!availability.run)('red-team runs in the Command Room', () => {
   let keel: StartedKeel;
-  let browser: Browser;
+  let signedIn: Awaited<ReturnType<typeof signedInBrowser>>;
   let page: Page;
-  const log: ConsoleLog = { errors: [], failedResources: [] };
 
   const post = async (body: unknown): Promise<RedteamRun> => {
     const res = await fetch(`${keel.url}/api/redteam/runs`, {
@@ -46,23 +42,16 @@ describe.skipIf(!availability.run)('red-team runs in the Command Room', () => {
 
   beforeAll(async () => {
     await ensureCommandRoomBuilt();
-    [keel, browser] = await Promise.all([
-      startKeel({
-        admin: { token: ADMIN_TOKEN },
-        redteam: { use_cases: { 'support-assistant': { min_score: 95 } } },
-      }),
-      launchBrowser(),
-    ]);
-    page = await browser.context.newPage();
-    watchConsole(page, log);
-    await page.goto(`${keel.url}/`);
-    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    keel = await startKeel({
+      admin: { token: ADMIN_TOKEN },
+      redteam: { use_cases: { 'support-assistant': { min_score: 95 } } },
+    });
+    signedIn = await signedInBrowser(keel.url, ADMIN_TOKEN);
+    page = signedIn.page;
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await signedIn?.browser.close();
     await keel?.close();
   });
 
@@ -123,6 +112,6 @@ describe.skipIf(!availability.run)('red-team runs in the Command Room', () => {
     expect(await dialog.locator('section[aria-label="Worst cases"]').textContent()).toContain('RT-NONCE-1');
     expect(await seriousA11yViolations(page)).toEqual([]);
     await dialog.getByRole('button', { name: /Close/ }).click();
-    expect(log.errors).toEqual([]);
+    expect(signedIn.log.errors).toEqual([]);
   });
 });

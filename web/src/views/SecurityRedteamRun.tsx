@@ -29,23 +29,30 @@ const tallyColumns: Column<RedteamCategoryTally>[] = [
   ),
 ];
 
+const text = (a: RedteamAttempt, key: 'outcome' | 'category' | 'strategy' | 'title') => a[key];
+const excerpt = (v: string) => <pre className="excerpt small">{v}</pre>;
+
 const worstColumns: Column<RedteamAttempt>[] = [
-  { key: 'outcome', header: 'Outcome', value: (a) => a.outcome },
-  { key: 'category', header: 'Category', value: (a) => a.category },
-  { key: 'strategy', header: 'Strategy', value: (a) => a.strategy },
-  { key: 'title', header: 'Probe', value: (a) => a.title },
+  ...(
+    [
+      ['outcome', 'Outcome'],
+      ['category', 'Category'],
+      ['strategy', 'Strategy'],
+      ['title', 'Probe'],
+    ] as const
+  ).map(([key, header]): Column<RedteamAttempt> => ({ key, header, value: (a) => text(a, key) })),
   { key: 'evidence', header: 'Evidence', value: (a) => a.evidence ?? a.error_code ?? '' },
   {
     key: 'request',
     header: 'Request (masked)',
     value: (a) => a.request_excerpt,
-    render: (a) => <pre className="excerpt small">{a.request_excerpt}</pre>,
+    render: (a) => excerpt(a.request_excerpt),
   },
   {
     key: 'response',
     header: 'Response (masked)',
     value: (a) => a.response_excerpt,
-    render: (a) => <pre className="excerpt small">{a.response_excerpt}</pre>,
+    render: (a) => excerpt(a.response_excerpt),
   },
 ];
 
@@ -63,16 +70,16 @@ export function RedteamRunDialog({ id, onClose }: { id: string | null; onClose: 
               {run.corpus_version}
             </p>
             <dl className="kpis">
-              <Kpi
-                id="rt_score"
-                label="Score"
-                value={run.summary.score}
-                fmt={decimal}
-                hint={`threshold ${run.min_score}`}
-              />
-              <Kpi id="rt_asr" label="Attack success" value={run.summary.attack_success_rate} fmt={pct} />
-              <Kpi id="rt_fpr" label="False positives" value={run.summary.false_positive_rate} fmt={pct} />
-              <Kpi id="rt_attacks" label="Attacks" value={run.summary.attacks} fmt={int} />
+              {(
+                [
+                  ['rt_score', 'Score', run.summary.score, decimal, `threshold ${run.min_score}`],
+                  ['rt_asr', 'Attack success', run.summary.attack_success_rate, pct, undefined],
+                  ['rt_fpr', 'False positives', run.summary.false_positive_rate, pct, undefined],
+                  ['rt_attacks', 'Attacks', run.summary.attacks, int, undefined],
+                ] as const
+              ).map(([kpi, label, value, fmt, hint]) => (
+                <Kpi key={kpi} id={kpi} label={label} value={value} fmt={fmt} hint={hint} />
+              ))}
             </dl>
             <DataTable
               caption="Per category"
