@@ -220,8 +220,9 @@ function NoRuns() {
         <Code>keel redteam --target http://127.0.0.1:8700/v1 --key KEY --model MODEL --use-case ID</Code>.
       </p>
       <p>
-        Each run is stored here (its report is posted to <Code>POST /api/redteam/runs</Code> with an operator
-        token) and its score is checked against <Code>redteam.min_score</Code> in <Code>keel.yaml</Code>.
+        Pointed at Keel, it stores each run here (<Code>POST /api/redteam/runs</Code> with an operator or
+        admin token: <Code>--admin-token</Code> or <Code>KEEL_ADMIN_TOKEN</Code>) and the score is checked
+        against <Code>redteam.min_score</Code> in <Code>keel.yaml</Code>.
       </p>
     </Empty>
   );
