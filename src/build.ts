@@ -17,6 +17,8 @@ import { createPipeline } from './pipeline/index.js';
 import { startBudgetReconciler } from './pipeline/reconcile.js';
 import type { UsageObserver } from './pipeline/record.js';
 import { createProviders } from './providers/registry.js';
+import { createRedteamRuns, redteamScores } from './redteam/runs/service.js';
+import { createRunStore } from './redteam/runs/store.js';
 import { createRouter } from './routing/router.js';
 import { createSchemaPool } from './schemas/index.js';
 import { createChangeWatcher } from './store/changes.js';
@@ -71,6 +73,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
   const keyStore = createKeyStore(database, { audit });
   const authenticate = createAuthenticator(config, keyStore);
   const keys = invalidating(keyStore, () => authenticate.invalidate());
+  const redteamStore = createRunStore(database);
   const value = await createValueService({
     config,
     database,
@@ -79,7 +82,17 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     keys,
     // The data_drift rule reads the verdicts the monitors' leader stored.
     drift: () => readDrifting(database),
+    redteam: () => redteamScores(redteamStore, config.redteam),
     onError: (err: unknown) => logger.error({ err }, 'value job failed'),
+  });
+  // A stored red-team run is judged against its threshold at once, on whichever replica stored it.
+  const redteam = createRedteamRuns({
+    database,
+    audit,
+    config: config.redteam,
+    store: redteamStore,
+    evaluate: (now) => value.alerts.evaluate(now, ['redteam_score']),
+    onError: (err: unknown) => logger.error({ err }, 'red-team alert evaluation failed'),
   });
   // A monitor run fires its alerts together: one alert evaluation shortly after, not one per feature.
   let driftEvaluation: NodeJS.Timeout | undefined;
@@ -207,6 +220,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     value,
     data,
     schemas,
+    redteam,
     priceTableVersions: prices.versions,
   }).app;
   value.start({ rollups: writerThread === null, lease });

@@ -3,6 +3,7 @@ import { failurePolicySchema } from './failure-policy.js';
 import { guardsSchema } from './guards.js';
 import { oidcSchema } from './oidc.js';
 import { modelSchema, priceOverride, providerSchema } from './providers.js';
+import { redteamConfigSchema } from './redteam.js';
 import { TELEMETRY_DEFAULTS, telemetrySchema } from './telemetry.js';
 import {
   alertsConfigSchema,
@@ -334,6 +335,8 @@ export const configSchema = z
     alerts: alertsConfigSchema,
     retention: retentionConfigSchema,
     value: valueConfigSchema,
+    /** Red-team runs: alert thresholds, kept runs, scheduled suites (config/redteam.ts). */
+    redteam: redteamConfigSchema,
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -365,6 +368,14 @@ export const configSchema = z
       if (modelNames.has(m.name))
         ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model "${m.name}"` });
       modelNames.add(m.name);
+    });
+    cfg.redteam.schedules.forEach((s, i) => {
+      if (!modelNames.has(s.model))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['redteam', 'schedules', i, 'model'],
+          message: `unknown model "${s.model}"`,
+        });
     });
     cfg.models.forEach((m, i) => {
       m.targets.forEach((t, j) => {

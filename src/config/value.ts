@@ -13,7 +13,7 @@ export type UseCaseStage = (typeof USE_CASE_STAGES)[number];
 const USE_CASE_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 const USE_CASE_ID_HINT = 'use 1-64 letters, digits, "_", "-", "." or ":" (starting with a letter or digit)';
 
-const useCaseId = z.string().regex(USE_CASE_ID, USE_CASE_ID_HINT);
+export const useCaseId = z.string().regex(USE_CASE_ID, USE_CASE_ID_HINT);
 
 /**
  * Every field but `id` is optional and has no default: a field the file declares is owned by the
@@ -199,6 +199,8 @@ export const alertsConfigSchema = z
           .prefault({}),
         /** Features the live traffic monitors (keel.yaml `monitors`) currently judge as drifting. */
         data_drift: z.object({ enabled }).strict().prefault({}),
+        /** The newest red-team run of a use case scored under its `redteam:` min_score. */
+        redteam_score: z.object({ enabled }).strict().prefault({}),
       })
       .strict()
       .prefault({}),

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { DataSchema } from './data-schema.js';
+import type { RedteamSchema } from './redteam-schema.js';
 import type { ValueSchema } from './rollups-schema.js';
 import type { SessionSchema } from './sessions-schema.js';
 
@@ -168,7 +169,7 @@ export interface ResponsesTable {
   response: string;
 }
 
-export interface KeelSchema extends ValueSchema, DataSchema, SessionSchema {
+export interface KeelSchema extends ValueSchema, DataSchema, SessionSchema, RedteamSchema {
   responses: ResponsesTable;
   monitor_windows: MonitorWindowsTable;
   monitor_references: MonitorReferencesTable;

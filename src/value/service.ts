@@ -5,7 +5,7 @@ import type { Database } from '../store/db.js';
 import type { LeaderLease } from '../store/lease.js';
 import { createRollupJob, type RollupJob } from '../store/rollups/job.js';
 import type { UsageSink } from '../store/types.js';
-import type { DriftState } from './alerts/rules.js';
+import type { DriftState, RedteamScore } from './alerts/rules.js';
 import { type AlertService, createAlertService, type EvaluationResult } from './alerts/service.js';
 import type { WebhookDeps } from './alerts/webhook.js';
 import { type ForecastScope, forecastSpend, type SpendForecast } from './forecast/spend.js';
@@ -27,6 +27,8 @@ interface ValueServiceDeps {
   webhook?: WebhookDeps;
   /** Live traffic monitors' drifting features, for the data_drift alert rule. */
   drift?: () => readonly DriftState[] | Promise<readonly DriftState[]>;
+  /** The newest red-team run per use case with its threshold, for the redteam_score alert rule. */
+  redteam?: () => Promise<readonly RedteamScore[]>;
   onError?: (e: unknown) => void;
 }
 
@@ -111,6 +113,7 @@ export async function createValueService(deps: ValueServiceDeps): Promise<ValueS
         return readLedger(database, (ledger, wm) => readUsage(ledger, wm, { from, to, grain: 'hour', by }));
       },
       ...(deps.drift ? { drift: deps.drift } : {}),
+      ...(deps.redteam ? { redteam: deps.redteam } : {}),
     }),
   });
 

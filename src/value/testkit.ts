@@ -1,3 +1,5 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { AdminRole } from '../access/admin.js';
 import { memoryAudit } from '../access/memory-audit.js';
 import type { EndpointScope } from '../access/model.js';
@@ -152,5 +154,41 @@ export async function valueHarness(
       await usage.close();
       await database.close();
     },
+  };
+}
+
+/** One webhook delivery as a receiver got it. */
+export interface Delivery {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface WebhookReceiver {
+  url: string;
+  got: Delivery[];
+  close(): Promise<void>;
+}
+
+/**
+ * A webhook receiver on 127.0.0.1:0 that keeps every delivery; `status(n)` answers the n-th
+ * (from 1), 204 by default.
+ */
+export async function webhookReceiver(status: (n: number) => number = () => 204): Promise<WebhookReceiver> {
+  const got: Delivery[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      got.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.statusCode = status(got.length);
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    got,
+    close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

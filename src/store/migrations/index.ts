@@ -13,6 +13,7 @@ import { changeVersionsMigration } from './010_change_versions.js';
 import { budgetLeasesMigration } from './011_budget_leases.js';
 import { responsesMigration } from './012_responses.js';
 import { sessionsMigration } from './013_sessions.js';
+import { redteamRunsMigration } from './014_redteam_runs.js';
 
 /**
  * Migrations are code, listed here in order, so a bundled or compiled Keel never depends on reading
@@ -35,6 +36,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '011_budget_leases': budgetLeasesMigration(dialect),
         '012_responses': responsesMigration(dialect),
         '013_sessions': sessionsMigration(dialect),
+        '014_redteam_runs': redteamRunsMigration(dialect),
       };
     },
   };

@@ -1,41 +1,26 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.js';
 import { DAY_MS, HOUR_MS } from '../../store/rollups/sql.js';
 import { STORES } from '../../store/testkit.js';
-import { clock, memoryAuditLog, usageEvent, type ValueHarness, valueHarness } from '../testkit.js';
+import {
+  clock,
+  type Delivery,
+  memoryAuditLog,
+  usageEvent,
+  type ValueHarness,
+  valueHarness,
+  webhookReceiver,
+} from '../testkit.js';
 import { createAlertService } from './service.js';
 
 const MARCH = Date.UTC(2026, 2, 1);
 const SECRET = 'whsec_test_0123456789abcdef';
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A webhook receiver on 127.0.0.1:0 that refuses the first delivery with a 500. */
-async function receiver(): Promise<{ url: string; got: Received[]; close: () => Promise<void> }> {
-  const got: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      got.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.statusCode = got.length === 1 ? 500 : 204;
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks/keel`,
-    got,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
+/** The first delivery is refused with a 500 (and retried). */
+const receiver = () => webhookReceiver((n) => (n === 1 ? 500 : 204));
 
 /** A receiver that answers 503 on /down and never answers on /hang, until it is `healthy` (204). */
 async function unwell(): Promise<{
@@ -84,7 +69,7 @@ function spendDays(h: ValueHarness, from: number, to: number): void {
       );
 }
 
-function verify(r: Received): Record<string, unknown> {
+function verify(r: Delivery): Record<string, unknown> {
   const expected = `sha256=${createHmac('sha256', SECRET).update(r.body).digest('hex')}`;
   expect(r.headers['x-keel-signature']).toBe(expected);
   expect(r.headers['content-type']).toBe('application/json');

@@ -1,36 +1,14 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Migrator } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.js';
 import { type Database, migrateToLatest, openDatabase } from '../../store/db.js';
 import { migrationProvider } from '../../store/migrations/index.js';
 import { connectTo, STORES } from '../../store/testkit.js';
-import { memoryAuditLog } from '../testkit.js';
+import { memoryAuditLog, type WebhookReceiver, webhookReceiver } from '../testkit.js';
 import type { DriftState } from './rules.js';
 import { type AlertService, createAlertService } from './service.js';
 
 const T0 = Date.UTC(2026, 2, 1);
-
-/** A webhook receiver on 127.0.0.1:0 that counts deliveries per event type. */
-async function receiver() {
-  const got: string[] = [];
-  const server: Server = createServer((req, res) => {
-    got.push(String(req.headers['x-keel-event']));
-    req.resume();
-    req.on('end', () => {
-      res.statusCode = 204;
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks`,
-    got,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
 
 const drifting: DriftState = {
   useCase: 'support',
@@ -50,7 +28,8 @@ describe.each(STORES)('alerts from two replicas on $name', (store) => {
     return [await connect(), await connect()];
   };
   let stores: [Database, Database] | undefined;
-  let rx: Awaited<ReturnType<typeof receiver>> | undefined;
+  let rx: WebhookReceiver | undefined;
+  const events = () => rx?.got.map((d) => d.headers['x-keel-event']);
   afterEach(async () => {
     await stores?.[1].close();
     await stores?.[0].close();
@@ -92,13 +71,13 @@ describe.each(STORES)('alerts from two replicas on $name', (store) => {
 
   it('opens one alert and sends one webhook when two evaluators race on the same breach', async () => {
     stores = await open();
-    rx = await receiver();
+    rx = await webhookReceiver();
     const a = replica(stores[0], rx.url, () => [drifting]);
     const b = replica(stores[1], rx.url, () => [drifting]);
     const [ra, rb] = await Promise.all([a.evaluate(T0), b.evaluate(T0)]);
     expect(ra.opened.length + rb.opened.length).toBe(1);
     await Promise.all([a.idle(), b.idle()]);
-    expect(rx.got).toEqual(['alert.opened']);
+    expect(events()).toEqual(['alert.opened']);
     expect(await a.list({ state: 'open' })).toHaveLength(1);
 
     // Both see the condition gone at once: one resolution, one notification.
@@ -107,7 +86,7 @@ describe.each(STORES)('alerts from two replicas on $name', (store) => {
     const [xa, xb] = await Promise.all([ca.evaluate(T0 + 60_000), cb.evaluate(T0 + 60_000)]);
     expect(xa.resolved.length + xb.resolved.length).toBe(1);
     await Promise.all([ca.idle(), cb.idle()]);
-    expect(rx.got).toEqual(['alert.opened', 'alert.resolved']);
+    expect(events()).toEqual(['alert.opened', 'alert.resolved']);
   }, 60_000);
 
   it('refuses a second open alert per fingerprint at the store', async () => {

@@ -17,6 +17,7 @@ export const RULES = [
   'error_rate_spike',
   'unpriced_calls',
   'data_drift',
+  'redteam_score',
 ] as const;
 export type RuleName = (typeof RULES)[number];
 
@@ -42,6 +43,18 @@ export interface RuleContext {
   hourlyUsage(from: number, to: number, by: Dimension[]): Promise<UsageGroup[]>;
   /** Features the live traffic monitors currently judge as drifting; absent when there are no monitors. */
   drift?: () => readonly DriftState[] | Promise<readonly DriftState[]>;
+  /** The newest stored red-team run of each use case with the score it must reach; absent without runs. */
+  redteam?: () => Promise<readonly RedteamScore[]>;
+}
+
+/** The newest red-team run of a use case (null: runs that named none) and its threshold (keel.yaml `redteam:`). */
+export interface RedteamScore {
+  useCase: string | null;
+  runId: string;
+  score: number;
+  minScore: number;
+  /** Epoch ms the run was stored. */
+  at: number;
 }
 
 /** One (use case, feature) a traffic monitor currently judges as drifting (src/data/monitors). */
@@ -55,6 +68,7 @@ export const RULE_EVALUATORS: Record<RuleName, (ctx: RuleContext) => Promise<Can
   error_rate_spike: errorRateSpike,
   unpriced_calls: unpricedCalls,
   data_drift: dataDrift,
+  redteam_score: redteamScore,
 };
 
 const usd = (v: number) => `$${v.toFixed(2)}`;
@@ -259,3 +273,29 @@ async function dataDrift(ctx: RuleContext): Promise<Candidate[]> {
 }
 
 const fmtStat = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : String(x));
+
+/**
+ * The newest red-team run of a use case scored under its threshold: one alert per use case until a
+ * newer run reaches the threshold again (that evaluation resolves it).
+ */
+async function redteamScore(ctx: RuleContext): Promise<Candidate[]> {
+  return ((await ctx.redteam?.()) ?? [])
+    .filter((r) => r.score < r.minScore)
+    .map((r) => {
+      const subject = r.useCase ?? '';
+      return {
+        fingerprint: `redteam_score:use_case:${subject}`,
+        rule: 'redteam_score' as const,
+        scope: 'use_case',
+        subject,
+        severity: 'critical' as const,
+        title: `${r.useCase === null ? 'red-team runs without a use case' : `use case ${r.useCase}`}: the latest red-team run scored ${r.score}, under the threshold of ${r.minScore}`,
+        details: {
+          run_id: r.runId,
+          score: r.score,
+          min_score: r.minScore,
+          run_at: new Date(r.at).toISOString(),
+        },
+      };
+    });
+}

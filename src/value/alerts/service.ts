@@ -59,8 +59,11 @@ interface AlertServiceDeps {
 }
 
 export interface AlertService {
-  /** Evaluate every enabled rule at `now`: open, refresh, escalate and auto-resolve alerts; notify webhooks. */
-  evaluate(now: number): Promise<EvaluationResult>;
+  /**
+   * Evaluate every enabled rule at `now` (or only `rules`): open, refresh, escalate and auto-resolve
+   * their alerts; notify webhooks. Evaluations run one after another.
+   */
+  evaluate(now: number, rules?: readonly RuleName[]): Promise<EvaluationResult>;
   list(q?: { state?: AlertState; limit?: number }): Promise<Alert[]>;
   get(id: string): Promise<Alert | undefined>;
   acknowledge(id: string, actor: string, now?: number): Promise<Alert>;
@@ -98,6 +101,14 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
   });
   const notify = notifier.notify;
   let evaluating: Promise<EvaluationResult> | null = null;
+  // One evaluation at a time in this process: a partial one (a stored red-team run) must not read
+  // the alerts before a full one running meanwhile has written them.
+  let tail: Promise<unknown> = Promise.resolve();
+  const queued = (now: number, rules: readonly RuleName[]) => {
+    const next = tail.then(() => run(now, rules));
+    tail = next.catch(() => undefined);
+    return next;
+  };
 
   async function active(): Promise<Alert[]> {
     const rows = await db
@@ -108,12 +119,12 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     return rows.map(rowToAlert);
   }
 
-  async function run(now: number): Promise<EvaluationResult> {
+  async function run(now: number, rules: readonly RuleName[]): Promise<EvaluationResult> {
     const ctx: RuleContext = { ...deps.context(now), now, rules: deps.config.rules };
     const candidates: Candidate[] = [];
     const evaluated = new Set<RuleName>();
     const failed: EvaluationResult['failed'] = [];
-    for (const rule of RULES) {
+    for (const rule of rules) {
       if (!deps.config.rules[rule].enabled) {
         evaluated.add(rule); // a disabled rule holds nothing: its alerts resolve
         continue;
@@ -242,8 +253,9 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
   }
 
   return {
-    evaluate(now) {
-      evaluating ??= run(now).finally(() => {
+    evaluate(now, rules) {
+      if (rules) return queued(now, rules);
+      evaluating ??= queued(now, RULES).finally(() => {
         evaluating = null;
       });
       return evaluating;

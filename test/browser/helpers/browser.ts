@@ -69,6 +69,22 @@ export async function launchBrowser(): Promise<Browser> {
   };
 }
 
+/** Chromium on the Command Room at `url`, signed in with an admin token, its console watched. */
+export async function signedInBrowser(
+  url: string,
+  token: string,
+): Promise<{ browser: Browser; page: Page; log: ConsoleLog }> {
+  const browser = await launchBrowser();
+  const page = await browser.context.newPage();
+  const log: ConsoleLog = { errors: [], failedResources: [] };
+  watchConsole(page, log);
+  await page.goto(`${url}/`);
+  await page.getByLabel('Admin token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  return { browser, page, log };
+}
+
 /**
  * Console errors and uncaught exceptions of a page. Chromium also logs every non-2xx fetch as a
  * console error ("Failed to load resource"); those are expected for admin API answers the UI

@@ -4,7 +4,7 @@
  * the server fails here, as it fails in every view that reads it, and a handler that went back to
  * answering Record<string, unknown> fails the `@ts-expect-error` lines.
  */
-import type { Alert, KeyInfo, UsageRow, UseCaseInfo } from '@keel/api';
+import type { Alert, KeyInfo, RedteamRun, RedteamRunDetail, UsageRow, UseCaseInfo } from '@keel/api';
 
 type Has<T, K extends string> = K extends keyof T ? true : false;
 
@@ -15,7 +15,9 @@ export const wireFields: [
   Has<Alert, 'delivery'>,
   Has<UseCaseInfo, 'managed_by_config'>,
   Has<UsageRow, 'cost_usd'>,
-] = [true, true, true, true, true, true];
+  Has<RedteamRun, 'min_score'>,
+  Has<RedteamRunDetail, 'worst'>,
+] = [true, true, true, true, true, true, true, true];
 
 export const notWireFields: [Has<KeyInfo, 'useCases'>, Has<KeyInfo, 'budgetUsd'>, Has<Alert, 'openedAt'>] = [
   // @ts-expect-error the wire is snake_case: the store's camelCase names are not response fields

@@ -11,6 +11,7 @@ import { dateTime, int, pct } from '../lib/format';
 import { apiRange, describePeriod, qs } from '../lib/period';
 import { AuditLog } from './AuditLog';
 import { GuardEvents } from './SecurityGuards';
+import { RedteamRuns } from './SecurityRedteam';
 import { keyLabel } from './shared';
 
 interface Refusal {
@@ -119,6 +120,8 @@ export function Security() {
       </Load>
 
       <GuardEvents from={range.from} to={range.to} />
+
+      <RedteamRuns />
 
       <div className="grid-2">
         <Section title="Most targeted use cases">

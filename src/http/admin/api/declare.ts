@@ -7,6 +7,7 @@ import type { KeyStore } from '../../../access/store.js';
 import type { AuditLog } from '../../../audit/types.js';
 import type { KeelConfig } from '../../../config/schema.js';
 import type { DataServices } from '../../../data/index.js';
+import type { RedteamRuns } from '../../../redteam/runs/service.js';
 import type { SchemaPool } from '../../../schemas/index.js';
 import type { Database } from '../../../store/db.js';
 import type { ValueService } from '../../../value/service.js';
@@ -32,13 +33,15 @@ export interface RouteSpec {
   body?: z.ZodType;
   /** No body at all is read as `{}`. */
   optionalBody?: boolean;
+  /** A larger body than the admin API's usual cap (ADMIN_MAX_BODY), for uploads such as reports. */
+  maxBodyBytes?: number;
 }
 
 /** A route spec on one line: `route('GET', '/keys/:id', 'viewer', 'One virtual key')`. */
 export function route<
   const M extends AdminMethod,
   const P extends string,
-  const I extends Pick<RouteSpec, 'query' | 'body' | 'optionalBody'>,
+  const I extends Pick<RouteSpec, 'query' | 'body' | 'optionalBody' | 'maxBodyBytes'>,
 >(
   method: M,
   path: P,
@@ -95,6 +98,8 @@ export interface AdminServices {
   /** Largest dataset upload accepted by POST /datasets/:name/versions. */
   dataMaxUploadBytes?: number;
   schemas?: SchemaPool;
+  /** Stored red-team runs (POST /redteam/runs records through it, so a low score opens its alert). */
+  redteam?: RedteamRuns;
   /** Price-table versions Keel ships, newest first (the price book's `versions`). */
   priceTableVersions?: readonly string[];
   now?: () => number;

@@ -6,6 +6,7 @@ import { auditApi } from '../audit.js';
 import { infoApi } from '../config.js';
 import { dataApi } from '../data/index.js';
 import { keysApi } from '../keys.js';
+import { redteamApi } from '../redteam.js';
 import { reportsApi } from '../reports.js';
 import { securityApi } from '../security.js';
 import type { AdminEnv } from '../types.js';
@@ -31,6 +32,7 @@ export const ADMIN_GROUPS = [
   valueApi,
   reportsApi,
   securityApi,
+  redteamApi,
   dataApi,
 ] as const;
 

@@ -50,7 +50,10 @@ export function mountAdminApi(
           body: spec.body
             ? parseInput(
                 spec.body,
-                await readAdminBody(c.req.raw, { optional: spec.optionalBody === true }),
+                await readAdminBody(c.req.raw, {
+                  optional: spec.optionalBody === true,
+                  ...(spec.maxBodyBytes !== undefined ? { maxBytes: spec.maxBodyBytes } : {}),
+                }),
                 'body',
               )
             : undefined,
