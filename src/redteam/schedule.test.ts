@@ -134,19 +134,22 @@ describe('red-team schedules', () => {
     expect(due.runs).toHaveLength(1);
     await s1.close();
 
-    let asked = 0;
+    let asked: () => void = () => {};
+    const wasAsked = new Promise<void>((resolve) => {
+      asked = resolve;
+    });
     const recent = harness({
       firstRunDelayMs: 0,
       lastRunAt: async () => {
-        asked++;
+        asked();
         return Date.now() - 1000;
       },
     });
     const s2 = createRedteamScheduler(recent.deps);
     s2.start(recent.fetch);
-    await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(asked).toBe(1);
+    await wasAsked;
+    // The answer is handled within the same few microtasks; a macrotask later it has been acted on.
+    await new Promise((resolve) => setTimeout(resolve, 5));
     expect(recent.runs).toHaveLength(0);
     await s2.close();
   });
