@@ -1,6 +1,7 @@
 import type { KeyStore } from './access/store.js';
 import type { AuditLog } from './audit/types.js';
 import type { KeelConfig } from './config/schema.js';
+import type { RedteamScheduler } from './redteam/schedule.js';
 import type { Database } from './store/db.js';
 import type { UsageSink } from './store/types.js';
 import type { ValueService } from './value/service.js';
@@ -13,6 +14,8 @@ export interface KeelServices {
   keys: KeyStore;
   /** Use-case registry, outcomes, rollups (for the CLI, e.g. `keel demo`). */
   value: ValueService;
+  /** Scheduled red-team suites (keel.yaml `redteam.schedules`), to run one now. */
+  redteamSchedules?: Pick<RedteamScheduler, 'runNow'>;
 }
 
 /**

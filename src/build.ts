@@ -7,6 +7,7 @@ import { createApp } from './app.js';
 import type { KeelApp } from './app.types.js';
 import { openRecords } from './build/records.js';
 import type { KeelConfig } from './config/schema.js';
+import { durationMs } from './data/contracts/schema.js';
 import { createDataServices, readDrifting } from './data/index.js';
 import { createAdminApi } from './http/admin/index.js';
 import { ssoRoutes } from './http/sso/routes.js';
@@ -17,8 +18,12 @@ import { createPipeline } from './pipeline/index.js';
 import { startBudgetReconciler } from './pipeline/reconcile.js';
 import type { UsageObserver } from './pipeline/record.js';
 import { createProviders } from './providers/registry.js';
+import { buildProbes } from './redteam/corpus/index.js';
+import { runRedteam } from './redteam/run.js';
 import { createRedteamRuns, redteamScores } from './redteam/runs/service.js';
 import { createRunStore } from './redteam/runs/store.js';
+import { createRedteamScheduler } from './redteam/schedule.js';
+import { CATEGORIES, STRATEGIES } from './redteam/types.js';
 import { createRouter } from './routing/router.js';
 import { createSchemaPool } from './schemas/index.js';
 import { createChangeWatcher } from './store/changes.js';
@@ -93,6 +98,27 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     store: redteamStore,
     evaluate: (now) => value.alerts.evaluate(now, ['redteam_score']),
     onError: (err: unknown) => logger.error({ err }, 'red-team alert evaluation failed'),
+  });
+  // Scheduled suites attack their use case through this gateway's own /v1, on the leader only.
+  const schedules = createRedteamScheduler({
+    suites: config.redteam.schedules.map((s) => ({
+      useCase: s.use_case,
+      model: s.model,
+      everyMs: durationMs(s.every),
+      samples: s.samples,
+      seed: s.seed,
+      categories: s.categories ?? [...CATEGORIES],
+      strategies: s.strategies ?? [...STRATEGIES],
+      maxRequestsPerMinute: s.max_requests_per_minute,
+      ...(s.key ? { key: s.key } : {}),
+    })),
+    buildProbes,
+    runRedteam,
+    recordRun: (report) => redteam.recordRun(report, { source: 'schedule' }),
+    lastRunAt: async (useCase) =>
+      (await redteam.list({ useCase, limit: 50 })).find((r) => r.source === 'schedule')?.createdAt ?? null,
+    lease,
+    onError: (err: unknown, useCase) => logger.warn({ err, useCase }, 'scheduled red-team suite failed'),
   });
   // A monitor run fires its alerts together: one alert evaluation shortly after, not one per feature.
   let driftEvaluation: NodeJS.Timeout | undefined;
@@ -236,7 +262,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       logger.warn({ key, beforeUsd, afterUsd }, 'budget spend raised to the ledger (a settle was lost)'),
   });
   const stopMonitors = await data.startMonitors(lease);
-  return createApp({
+  const keel = createApp({
     config,
     pipeline,
     router,
@@ -258,9 +284,10 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       config.responses.retention_days > 0
         ? { store: createResponseStore(database), retentionDays: config.responses.retention_days }
         : null,
-    services: { database, usage, audit, keys, value },
+    services: { database, usage, audit, keys, value, redteamSchedules: schedules },
     logger,
     onClose: async () => {
+      await schedules.close();
       await changes.close();
       stopMonitors();
       clearTimeout(driftEvaluation);
@@ -285,6 +312,8 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       await database.close();
     },
   });
+  schedules.start(async (input, init) => keel.fetch(new Request(input, init)));
+  return keel;
 }
 
 /** One log line per finished request: ids, model, outcome, cost. Never headers or bodies. */

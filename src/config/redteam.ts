@@ -26,6 +26,9 @@ const scheduleSchema = z
     categories: z.array(z.enum(CATEGORIES)).min(1).optional(),
     strategies: z.array(z.enum(STRATEGIES)).min(1).optional(),
     max_requests_per_minute: z.number().int().min(1).max(6000).default(60),
+    /** The virtual key the suite calls with, as the use case's application would — write it as
+     *  ${VAR} so it comes from the environment; masked in GET /api/config. Unset: no key. */
+    key: z.string().min(1).max(256).optional(),
   })
   .strict();
 

@@ -11,7 +11,7 @@ const SUITE: ScheduledSuite = {
   categories: ['direct-injection'],
   strategies: ['none'],
   maxRequestsPerMinute: 60_000,
-  keyEnv: 'SUPPORT_REDTEAM_KEY',
+  key: 'sk-keel-test-key',
 };
 
 function report(score: number): RedteamReport {
@@ -68,7 +68,6 @@ function harness(over: Partial<ScheduleDeps> = {}) {
     },
     lastRunAt: async () => null,
     lease: { isLeader: () => leader },
-    env: { SUPPORT_REDTEAM_KEY: 'sk-keel-test-key' },
     firstRunDelayMs: 60_000,
     onError: (err) => {
       throw err;

@@ -13,8 +13,8 @@ export interface ScheduledSuite {
   categories: CategoryId[];
   strategies: StrategyId[];
   maxRequestsPerMinute: number;
-  /** The virtual key the suite calls with, read from this environment variable; unset: no key. */
-  keyEnv?: string;
+  /** The virtual key the suite calls with; unset: no key. */
+  key?: string;
 }
 
 export interface ScheduleDeps {
@@ -43,7 +43,6 @@ export interface ScheduleDeps {
   /** When this use case's last scheduled run was stored (epoch ms), so a restart does not rerun it early. */
   lastRunAt(useCase: string): Promise<number | null>;
   lease: Pick<LeaderLease, 'isLeader'>;
-  env: Readonly<Record<string, string | undefined>>;
   now?: () => number;
   /** Delay before a suite that never ran runs for the first time. */
   firstRunDelayMs?: number;
@@ -116,10 +115,9 @@ export function createRedteamScheduler(deps: ScheduleDeps): RedteamScheduler {
       samples: suite.samples,
       seed: suite.seed,
     });
-    const key = suite.keyEnv ? deps.env[suite.keyEnv] : undefined;
     const report = await deps.runRedteam({
       target: SELF_TARGET,
-      ...(key ? { key } : {}),
+      ...(suite.key ? { key: suite.key } : {}),
       model: suite.model,
       useCase: suite.useCase,
       probes,
