@@ -41,8 +41,12 @@ const injection = z
     external: external.optional(),
   })
   .strict();
+/**
+ * Instructions planted in tool results and retrieved content: like the user's own words, the default
+ * blocks what the detector is confident of (threshold, default INJECTION_BLOCK_AT) and flags the rest.
+ */
 const indirect = z
-  .object({ input: decision.default('flag'), threshold: z.number().min(0).max(1).optional() })
+  .object({ input: decision.default('block'), threshold: z.number().min(0).max(1).optional() })
   .strict();
 const pii = z.object({ input: action.default('flag'), output: action.default('off') }).strict();
 /** Secrets typed into prompts are masked by default: the provider never sees them, the caller's answer gets them back. */
@@ -62,7 +66,7 @@ const tools = z
 export const guardPolicySchema = z
   .object({
     injection: injection.default({ input: 'block' }),
-    indirect_injection: indirect.default({ input: 'flag' }),
+    indirect_injection: indirect.default({ input: 'block' }),
     pii: pii.default({ input: 'flag', output: 'off' }),
     secrets: secrets.default({ input: 'mask', output: 'flag' }),
     leak: leak.default({ output: 'block' }),
