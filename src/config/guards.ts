@@ -63,6 +63,22 @@ const tools = z
   })
   .strict();
 
+/**
+ * Active content in answers (improper output handling): markdown images and links that send data to
+ * an outside host, `<script>`, frames, inline handlers and script URLs (`output`), and SQL that
+ * changes data (`sql`, flagged by default: answers about databases legitimately contain it). Findings
+ * inside code blocks are only flagged. `allowed_hosts`: hosts answers may link or load from with
+ * data (each entry also allows its subdomains).
+ */
+const outputAction = z.enum(['block', 'redact', 'flag', 'off']);
+const activeContent = z
+  .object({
+    output: outputAction.default('redact'),
+    sql: outputAction.default('flag'),
+    allowed_hosts: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
 export const guardPolicySchema = z
   .object({
     injection: injection.default({ input: 'block' }),
@@ -71,6 +87,7 @@ export const guardPolicySchema = z
     secrets: secrets.default({ input: 'mask', output: 'flag' }),
     leak: leak.default({ output: 'block' }),
     tools: tools.default({ action: 'block', validate_arguments: true }),
+    active_content: activeContent.default({ output: 'redact', sql: 'flag', allowed_hosts: [] }),
     /**
      * Append a canary token to the system prompt (requests without one carry none) and treat answers
      * that repeat it as a leak (`leak.output`). The token is derived from the prompt, so the same
