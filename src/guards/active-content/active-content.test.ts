@@ -5,6 +5,9 @@ import { createActiveContentStream, detectActiveContent } from './index.js';
 const labels = (text: string, allowedHosts: string[] = []) =>
   detectActiveContent(text, { allowedHosts }).labels;
 const PAYLOAD = 'c2VjcmV0OiBodW50ZXIyLCB1c2VyOiBhZGE=';
+const expectNothingIn = (texts: string[]) => {
+  for (const text of texts) expect(labels(text), text).toEqual([]);
+};
 
 describe('markdown images and links', () => {
   it('finds an image that sends data to an outside host, in any form', () => {
@@ -22,7 +25,7 @@ describe('markdown images and links', () => {
   });
 
   it('leaves ordinary images and links alone', () => {
-    for (const ok of [
+    expectNothingIn([
       '![diagram](https://upload.wikimedia.org/wikipedia/commons/a/ab/Diagram.png)',
       '![local](/img/chart.png?w=800)',
       'See [the docs](https://nodejs.org/api/stream.html#readable-streams).',
@@ -31,8 +34,7 @@ describe('markdown images and links', () => {
       '[commit](https://github.com/nodejs/node/commit/3f2a9c1b7e4d5a6b8c9d0e1f2a3b4c5d6e7f8a9b)',
       '[issue](https://example.com/tickets?id=550e8400-e29b-41d4-a716-446655440000)',
       'Arrays are indexed like a[i](x) in some languages.',
-    ])
-      expect(labels(ok), ok).toEqual([]);
+    ]);
   });
 
   it('finds a link whose query carries data, and honours the allow-list with subdomains', () => {
@@ -86,13 +88,12 @@ describe('SQL that changes data', () => {
   });
 
   it('leaves prose and reads alone', () => {
-    for (const ok of [
+    expectNothingIn([
       'You can delete from the list any item you no longer need.',
       'Update the table set in the previous step, then insert into the document a heading.',
       'Please drop table tennis from the schedule',
       'SELECT name FROM users WHERE id = 1;',
-    ])
-      expect(labels(ok), ok).toEqual([]);
+    ]);
   });
 });
 

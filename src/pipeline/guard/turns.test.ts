@@ -62,12 +62,12 @@ describe('joined user turns', () => {
       model: 'm',
       stream: false,
       messages: [
-        { role: 'user', content: [{ type: 'text', text: 'Write a short poem about the sea.' }] },
-        { role: 'assistant', content: [{ type: 'text', text: 'Waves fold into foam…' }] },
-        { role: 'user', content: [{ type: 'text', text: 'Make it shorter, please.' }] },
-        { role: 'assistant', content: [{ type: 'text', text: 'Waves fold.' }] },
-        { role: 'user', content: [{ type: 'text', text: 'Now translate it into French.' }] },
-      ],
+        'Write a short poem about the sea.',
+        'Waves fold into foam…',
+        'Make it shorter, please.',
+        'Waves fold.',
+        'Now translate it into French.',
+      ].map((text, i) => ({ role: i % 2 ? 'assistant' : 'user', content: [{ type: 'text', text }] })),
     };
     const events: GuardEvent[] = [];
     expect(screenInput(req, DEFAULT_POLICY, events)).toBeNull();
