@@ -141,7 +141,7 @@ describe('the default guard policy', () => {
       secrets: { input: 'mask', output: 'flag' },
       leak: { output: 'block' },
       tools: { action: 'block', validate_arguments: true },
-      active_content: { output: 'redact', sql: 'flag', allowed_hosts: [] },
+      active_content: { output: 'redact', sql: 'redact', allowed_hosts: [] },
       canary: true,
       context_marking: false,
     });
@@ -271,19 +271,22 @@ describe('active content in answers', () => {
     expect(await streamed(ASK)).toBe('Done. [REDACTED:active.script] [REDACTED:active.script_url] Bye.');
   });
 
-  it('flags SQL and leaves code shown as code alone', async () => {
-    const text =
-      'Run this:\n\n```sql\nDELETE FROM sessions WHERE expires < now();\n```\n\nor DROP TABLE sessions; to start over.';
-    oai.enqueue({ text });
+  it('redacts SQL that changes data in the answer’s text, and only flags it shown as code', async () => {
+    const code = 'Run this:\n\n```sql\nDELETE FROM sessions WHERE expires < now();\n```\n\n';
+    oai.enqueue({ text: `${code}or DROP TABLE sessions; to start over.` });
     const r = await chat(ASK);
-    expect(r.content).toBe(text);
-    expect(await eventsOf(r.requestId)).toEqual([
+    expect(r.content).toBe(`${code}or [REDACTED:active.sql_write] to start over.`);
+    const events = await eventsOf(r.requestId);
+    expect(events).toContainEqual(
       expect.objectContaining({
         detector: 'active_content',
         action: 'flag',
-        labels: ['active.code.sql_write', 'active.sql_write'],
+        labels: ['active.code.sql_write'],
       }),
-    ]);
+    );
+    expect(events).toContainEqual(
+      expect.objectContaining({ detector: 'active_content', action: 'redact', labels: ['active.sql_write'] }),
+    );
   });
 
   it('a key given a use case whose policy allows the host gets the image; a header alone does not', async () => {

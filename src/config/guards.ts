@@ -66,15 +66,16 @@ const tools = z
 /**
  * Active content in answers (improper output handling): markdown images and links that send data to
  * an outside host, `<script>`, frames, inline handlers and script URLs (`output`), and SQL that
- * changes data (`sql`, flagged by default: answers about databases legitimately contain it). Findings
- * inside code blocks are only flagged. `allowed_hosts`: hosts answers may link or load from with
- * data (each entry also allows its subdomains).
+ * changes data (`sql`). Findings inside code blocks are at most flagged — that is where answers about
+ * databases and web pages put their SQL and HTML — so the defaults redact only what stands in the
+ * answer itself. `allowed_hosts`: hosts answers may link or load from with data (each entry also
+ * allows its subdomains).
  */
 const outputAction = z.enum(['block', 'redact', 'flag', 'off']);
 const activeContent = z
   .object({
     output: outputAction.default('redact'),
-    sql: outputAction.default('flag'),
+    sql: outputAction.default('redact'),
     allowed_hosts: z.array(z.string().min(1)).default([]),
   })
   .strict();
@@ -87,7 +88,7 @@ export const guardPolicySchema = z
     secrets: secrets.default({ input: 'mask', output: 'flag' }),
     leak: leak.default({ output: 'block' }),
     tools: tools.default({ action: 'block', validate_arguments: true }),
-    active_content: activeContent.default({ output: 'redact', sql: 'flag', allowed_hosts: [] }),
+    active_content: activeContent.default({ output: 'redact', sql: 'redact', allowed_hosts: [] }),
     /**
      * Append a canary token to the system prompt (requests without one carry none) and treat answers
      * that repeat it as a leak (`leak.output`). The token is derived from the prompt, so the same

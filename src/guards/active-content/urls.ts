@@ -8,9 +8,10 @@
  * - auto-loaded (images, `src` attributes): any query string or fragment, or a path segment that
  *   looks encoded. Images on outside hosts with parameters are rare in answers, and a short value
  *   ("?k=hunter2") is enough to leak a password;
- * - followed on a click (links): a query or fragment value that looks like data — 40+ characters, an
- *   `@`, or an encoded run (16+ base64/hex characters mixing letters and digits) — or an encoded path
- *   segment. Ordinary links (`?q=python+list+sort`, `?v=dQw4w9WgXcQ`, `/commit/<sha>`) pass.
+ * - followed on a click (links): a query or fragment value that looks like data — a token mixing
+ *   letters and digits (`?session=1a2b3c4d`: an id, a code, a secret), 40+ characters, an `@`, or an
+ *   encoded run — or an encoded path segment. Ordinary links (`?q=python+list+sort`, `?page=2`,
+ *   `/commit/<sha>`, `#readable-streams`) pass.
  *
  * Every URL is looked at once, in time linear in its length.
  */
@@ -97,10 +98,13 @@ function hostCarriesData(host: string): boolean {
   return host.split('.').some((label) => label.length >= 32 && /\d/.test(label) && /[a-z]/.test(label));
 }
 
+/** One token of 6+ characters with both letters and digits: an id, a code or a key, not words. */
+const TOKEN = /^(?=[^a-z]*[a-z])(?=\D*\d)[a-z0-9_.~-]{6,}$/i;
+
 function valueCarriesData(raw: string): boolean {
   if (raw.length === 0) return false;
   const v = safeDecode(raw);
-  return v.length >= 40 || v.includes('@') || encodedRun(v, 16, false, false);
+  return v.length >= 40 || v.includes('@') || TOKEN.test(v) || encodedRun(v, 16, false, false);
 }
 
 /**
