@@ -139,18 +139,21 @@ describe('linear time', () => {
 });
 
 describe('streams', () => {
-  const stream = (chunks: string[]) => {
+  const stream = (chunks: string[], hold?: number) => {
     const ac = createActiveContentStream();
-    const scanner = createStreamScanner({ detectors: [ac.detect], lookBehind: 256 });
+    const scanner = createStreamScanner({ detectors: [ac.detect], lookBehind: 256, hold });
     let out = '';
     const labelsSeen: string[] = [];
+    const released: string[] = [];
     for (const c of [...chunks, null]) {
       if (c !== null) ac.push(c);
+      else ac.finish();
       const u = c === null ? scanner.end() : scanner.push(c);
       out += u.redacted;
+      released.push(u.released.text);
       labelsSeen.push(...u.spans.map((s) => s.label));
     }
-    return { out, labelsSeen };
+    return { out, labelsSeen, released };
   };
   const chunked = (text: string, size: number) => text.match(new RegExp(`[\\s\\S]{1,${size}}`, 'g')) ?? [];
 
@@ -159,6 +162,27 @@ describe('streams', () => {
     const { out, labelsSeen } = stream(chunked(`Here you go. ${img} Anything else?`, 7));
     expect(labelsSeen).toEqual(['active.markdown_image']);
     expect(out).toBe('Here you go. [REDACTED:active.markdown_image] Anything else?');
+  });
+
+  it('without a fixed hold, releases prose at once and holds only what may still grow', () => {
+    const prose = ['Sure, ', 'here is ', 'the plan ', 'for today.'];
+    expect(stream(prose, 0).released).toEqual([...prose, '']);
+    const img = ['See ', '![chart](https://a', '.example/p.png?d=', 'Q1w2E3r4Q1w2E3r4', ') ok'];
+    const r = stream(img, 0);
+    expect(r.out).toBe('See [REDACTED:active.markdown_image] ok');
+    expect(r.released[0]).toBe('See ');
+    // A statement begun on a line is held until it ends; a partial keyword until the word is known.
+    expect(stream(['Run DR', 'OP TABLE users', '; now.'], 0).out).toBe(
+      'Run [REDACTED:active.sql_write] now.',
+    );
+    expect(stream(['delete from ', 'accounts where id = 7', ';'], 0).out).toBe('[REDACTED:active.sql_write]');
+    // Prose that uses the words is held only until its shape shows it is not a statement.
+    expect(stream(['Please update your ', 'profile photo and ', 'bio today.'], 0).released).toEqual([
+      'Please ',
+      'update your profile photo and ',
+      'bio today.',
+      '',
+    ]);
   });
 
   it('knows a window far into the answer is inside a fence opened before it', () => {

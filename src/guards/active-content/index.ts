@@ -22,6 +22,7 @@ import type { DetectorResult, Span } from '../types.js';
 import { codeRegions, type FenceState, fenceAfterLines, insideCode } from './code.js';
 import { type ActiveKind, type Finding, scanHtml } from './html.js';
 import { scanMarkdown } from './markdown.js';
+import { pendingFrom } from './pending.js';
 import { scanSql } from './sql.js';
 import type { HostAllowList } from './urls.js';
 
@@ -38,7 +39,19 @@ interface ScanStart {
   fence: FenceState | null;
   /** `text` begins inside a line. */
   midLine: boolean;
+  /** A stream still arriving: report what may still grow as an `active.pending` span to the end. */
+  pending?: boolean;
 }
+
+/** The label of a stream's not-yet-complete construct: held back, never reported. */
+export const PENDING_LABEL = 'active.pending';
+const NOTHING = (): DetectorResult => ({
+  detector: 'active_content',
+  score: 0,
+  flagged: false,
+  labels: [],
+  spans: [],
+});
 
 function scan(text: string, opts: ActiveContentOptions, start: ScanStart): DetectorResult {
   const allowed = (opts.allowedHosts ?? []).map((h) => h.toLowerCase());
@@ -46,18 +59,25 @@ function scan(text: string, opts: ActiveContentOptions, start: ScanStart): Detec
   if (text.includes('<')) scanHtml(text, allowed, found);
   scanMarkdown(text, allowed, found);
   scanSql(text, found);
-  if (found.length === 0)
-    return { detector: 'active_content', score: 0, flagged: false, labels: [], spans: [] };
+  const pending = start.pending ? pendingFrom(text) : -1;
+  if (found.length === 0 && pending === -1) return NOTHING();
   const regions =
     text.includes('`') || text.includes('~~~') || start.fence
       ? codeRegions(text, start.fence, start.midLine)
       : [];
+  // Shown as code, a construct still arriving is harmless: nothing to wait for.
+  const tail: Span[] =
+    pending !== -1 && !insideCode(regions, pending, pending + 1)
+      ? [{ start: pending, end: text.length, label: PENDING_LABEL }]
+      : [];
+  if (found.length === 0 && tail.length === 0) return NOTHING();
   const spans: Span[] = found.map((f) => ({
     start: f.start,
     end: f.end,
     // Where it starts decides: an opening tag shown as code opens nothing.
     label: insideCode(regions, f.start, f.start + 1) ? `active.code.${f.kind}` : `active.${f.kind}`,
   }));
+  spans.push(...tail);
   spans.sort((a, b) => a.start - b.start || b.end - a.end);
   const labels: string[] = [];
   for (const s of spans) if (!labels.includes(s.label)) labels.push(s.label);
@@ -87,14 +107,20 @@ const LINE_CONTEXT = 4096;
 export function createActiveContentStream(opts: ActiveContentOptions = {}): {
   push(chunk: string): void;
   detect(window: string): DetectorResult;
+  /** The stream ended: what was still pending is judged as it stands. */
+  finish(): void;
 } {
   let pending = '';
+  let open = true;
   let origin = 0;
   let fence: FenceState | null = null;
   let midLine = false;
   return {
     push(chunk) {
       pending += chunk;
+    },
+    finish() {
+      open = false;
     },
     detect(window) {
       const received = origin + pending.length;
@@ -114,7 +140,7 @@ export function createActiveContentStream(opts: ActiveContentOptions = {}): {
         origin += drop;
         midLine = true;
       }
-      const r = scan(pending, opts, { fence, midLine });
+      const r = scan(pending, opts, { fence, midLine, pending: open });
       if (!r.flagged) return r;
       const shift = origin - base;
       for (const s of r.spans) {

@@ -175,6 +175,15 @@ export function createStreamGuard(
   events: GuardEvent[],
 ): (ev: ChatStreamEvent) => ChatStreamEvent[] {
   const dets = detectors(oc);
+  // Holding text back delays the stream; only worth it when a finding could change the text. Secrets,
+  // PII and leaks need the whole look-behind held (a key split across chunks); active content says
+  // itself what may still grow (an open `[`, a tag, a statement), so alone it holds only that.
+  const ac = oc.policy.active_content;
+  const othersHold = dets.some(([d]) => d !== 'active_content' && actionOf(oc, d, '') !== 'flag');
+  const holds =
+    othersHold ||
+    (dets.some(([d]) => d === 'active_content') &&
+      [ac.output, ac.sql].some((a) => a === 'block' || a === 'redact'));
   const scanners = new Map<
     number,
     {
@@ -206,6 +215,7 @@ export function createStreamGuard(
             ? createStreamScanner({
                 detectors: dets.map(([d, fn]) => (d === 'active_content' && active ? active.detect : fn)),
                 lookBehind: 256,
+                hold: othersHold ? 256 : 0,
               })
             : null,
         unmasker: oc.restore ? createStreamUnmasker(oc.restore) : null,
@@ -253,14 +263,6 @@ export function createStreamGuard(
     return [{ type: 'text', index, text: out }];
   };
 
-  // Holding text back delays the stream; only worth it when a finding could change the text.
-  const ac = oc.policy.active_content;
-  const holds = dets.some(([d]) =>
-    d === 'active_content'
-      ? [ac.output, ac.sql].some((a) => a === 'block' || a === 'redact')
-      : actionOf(oc, d, '') !== 'flag',
-  );
-
   return (ev) => {
     if (ev.type === 'text') {
       const s = stateOf(ev.index);
@@ -292,6 +294,7 @@ export function createStreamGuard(
     if (ev.type === 'finish') {
       const s = scanners.get(ev.index);
       if (!s) return [ev];
+      s.active?.finish();
       const released = s.scanner ? release(ev.index, s.scanner.end()) : '';
       const tail = holds ? released : '';
       const out = s.unmasker ? s.unmasker.push(tail) + s.unmasker.end() : tail;
