@@ -31,7 +31,8 @@ setupGateway(
         policies: {
           default: { injection: { input: 'block' }, indirect_injection: { input: 'flag' } },
           lenient: { injection: { input: 'off' }, indirect_injection: { input: 'off' } },
-          marked: { context_marking: true },
+          // Flags what it finds in marked text, so the test can see which detector screened it.
+          marked: { context_marking: true, indirect_injection: { input: 'flag' } },
         },
         use_cases: { research: 'lenient', 'rag-app': 'marked' },
       },

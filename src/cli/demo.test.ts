@@ -53,7 +53,7 @@ describe('keel demo', () => {
         'injection/input/block',
         'secrets/input/mask',
         'pii/input/flag',
-        'indirect_injection/input/flag',
+        'indirect_injection/input/block',
         'leak/output/block',
       ])
         expect(seen, decision).toContain(decision);

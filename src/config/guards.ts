@@ -41,8 +41,12 @@ const injection = z
     external: external.optional(),
   })
   .strict();
+/**
+ * Instructions planted in tool results and retrieved content: like the user's own words, the default
+ * blocks what the detector is confident of (threshold, default INJECTION_BLOCK_AT) and flags the rest.
+ */
 const indirect = z
-  .object({ input: decision.default('flag'), threshold: z.number().min(0).max(1).optional() })
+  .object({ input: decision.default('block'), threshold: z.number().min(0).max(1).optional() })
   .strict();
 const pii = z.object({ input: action.default('flag'), output: action.default('off') }).strict();
 /** Secrets typed into prompts are masked by default: the provider never sees them, the caller's answer gets them back. */
@@ -59,14 +63,32 @@ const tools = z
   })
   .strict();
 
+/**
+ * Active content in answers (improper output handling): markdown images and links that send data to
+ * an outside host, `<script>`, frames, inline handlers and script URLs (`output`), and SQL that
+ * changes data (`sql`). Findings inside code blocks are at most flagged — that is where answers about
+ * databases and web pages put their SQL and HTML — so the defaults redact only what stands in the
+ * answer itself. `allowed_hosts`: hosts answers may link or load from with data (each entry also
+ * allows its subdomains).
+ */
+const outputAction = z.enum(['block', 'redact', 'flag', 'off']);
+const activeContent = z
+  .object({
+    output: outputAction.default('redact'),
+    sql: outputAction.default('redact'),
+    allowed_hosts: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
 export const guardPolicySchema = z
   .object({
     injection: injection.default({ input: 'block' }),
-    indirect_injection: indirect.default({ input: 'flag' }),
+    indirect_injection: indirect.default({ input: 'block' }),
     pii: pii.default({ input: 'flag', output: 'off' }),
     secrets: secrets.default({ input: 'mask', output: 'flag' }),
     leak: leak.default({ output: 'block' }),
     tools: tools.default({ action: 'block', validate_arguments: true }),
+    active_content: activeContent.default({ output: 'redact', sql: 'redact', allowed_hosts: [] }),
     /**
      * Append a canary token to the system prompt (requests without one carry none) and treat answers
      * that repeat it as a leak (`leak.output`). The token is derived from the prompt, so the same

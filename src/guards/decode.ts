@@ -5,9 +5,10 @@
  * UUIDs, key material and ordinary long words. Work is bounded (candidate count, decoded bytes) so
  * a hostile 100 KB body cannot make the scan slow.
  */
+import { foldLeet, leetChangedWords } from './obfuscation.js';
 import { scanWords, WordTable } from './words.js';
 
-export type PayloadEncoding = 'base64' | 'hex' | 'rot13' | 'reversed';
+export type PayloadEncoding = 'base64' | 'hex' | 'rot13' | 'reversed' | 'leet';
 
 export interface DecodedPayload {
   encoding: PayloadEncoding;
@@ -58,7 +59,41 @@ export function decodePayloads(text: string, opts: DecodeOptions = {}): DecodedP
   };
   const out: DecodedPayload[] = [];
   collect(text, 0, opts.depth ?? 2, budget, out);
+  leetVariant(text, budget, out);
   return out;
+}
+
+/** Leetspeak words needed before the folded text is scored as a payload of its own. */
+const MIN_LEET_WORDS = 3;
+/** …and their share of the words: "sha256 of the utf8 file" is not leetspeak. */
+const MIN_LEET_SHARE = 0.3;
+/** A word (edge punctuation trimmed) made of letters and leet characters only, with both. */
+const LEET_WORD = /^(?=[^a-z]*[a-z])(?=.*[013457@$])[a-z013457@$8|!+]{2,20}$/;
+const EDGE_PUNCTUATION = /^[("'[]+|[)"'\].,!?;:]+$/g;
+
+/**
+ * Leetspeak ("1gn0r3 4ll pr3v10u5 1n5truct10n5") as a decoded variant: the whole text with its leet
+ * words folded, so the classifier scores the words the attacker spelled, not their digits. Only text
+ * where leet words are many and a large share of all words qualifies: technical prose ("k8s", "utf8",
+ * "mp3") has a few among many plain words, and hashes and ids hold digits with no leet meaning.
+ */
+function leetVariant(text: string, budget: Budget, out: DecodedPayload[]): void {
+  if (text.length > budget.maxCandidate || budget.payloads <= 0 || budget.decoded < text.length) return;
+  const lower = text.toLowerCase();
+  // Cheap gate first (one pass, no allocation per word): most text has no leet tokens at all.
+  const changed = leetChangedWords(lower);
+  if (changed.length < 2 * MIN_LEET_WORDS) return;
+  let words = 0;
+  let leetWords = 0;
+  for (const raw of lower.split(/\s+/)) {
+    if (raw === '') continue;
+    words++;
+    if (LEET_WORD.test(raw.replace(EDGE_PUNCTUATION, ''))) leetWords++;
+  }
+  if (leetWords < MIN_LEET_WORDS || leetWords < MIN_LEET_SHARE * words) return;
+  budget.payloads--;
+  budget.decoded -= text.length;
+  out.push({ encoding: 'leet', start: 0, end: text.length, text: foldLeet(lower) });
 }
 
 interface Budget {

@@ -21,6 +21,12 @@ export interface StreamScannerOptions {
   detectors: readonly TextDetector[];
   /** Characters held back and re-scanned as context (default 256). */
   lookBehind?: number;
+  /**
+   * Characters always held back (default `lookBehind`). Lower it for detectors that report what may
+   * still grow as a span touching the end (held from its start): the rest is released at once and
+   * `lookBehind` characters of it stay as context for the next scan.
+   */
+  hold?: number;
   /** Most characters ever held back (default 16384). */
   maxHold?: number;
   /** Scan on every push even when nothing could be released yet (earliest detection; default false). */
@@ -54,6 +60,7 @@ export interface StreamScanner {
 
 export function createStreamScanner(opts: StreamScannerOptions): StreamScanner {
   const lookBehind = Math.max(0, opts.lookBehind ?? 256);
+  const hold = Math.min(lookBehind, Math.max(0, opts.hold ?? lookBehind));
   const maxHold = Math.max(lookBehind, opts.maxHold ?? 16_384);
   /** Text from absolute offset `base` on: released context + held text. */
   let buffer = '';
@@ -64,7 +71,7 @@ export function createStreamScanner(opts: StreamScannerOptions): StreamScanner {
   const seen = new Set<string>();
 
   const step = (final: boolean): StreamUpdate => {
-    const nothingToRelease = !final && received - lookBehind <= releasedUpTo;
+    const nothingToRelease = !final && received - hold <= releasedUpTo;
     const results: DetectorResult[] = [];
     const fresh: Span[] = [];
     // Findings that may still grow (touching the end of what arrived) hold the release at their start.
@@ -93,7 +100,7 @@ export function createStreamScanner(opts: StreamScannerOptions): StreamScanner {
         }
       }
     }
-    let releaseTo = final ? received : Math.min(received - lookBehind, holdFrom);
+    let releaseTo = final ? received : Math.min(received - hold, holdFrom);
     // Never hold more than maxHold; never release into the middle of a complete finding unless forced.
     if (!final) {
       for (const f of findings) if (f.start < releaseTo && f.end > releaseTo) releaseTo = f.start;

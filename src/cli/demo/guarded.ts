@@ -2,8 +2,8 @@ import type { DemoCall } from '../demo.js';
 
 /**
  * Live demo calls that meet the guards on Keel's real request path, so a fresh install's Security
- * view shows real decisions under the default policy: injections refused, a secret masked before it
- * leaves, personal data and an instruction planted in a tool result flagged, and an answer that
+ * view shows real decisions under the default policy: injections, in the user's words or planted in
+ * a tool result, refused, a secret masked before it leaves, personal data flagged, and an answer that
  * repeats the system prompt stopped. All go to `customer-chat`, the use case the history shows under
  * attack.
  */

@@ -16,6 +16,7 @@ import {
   redact,
 } from '../../guards/index.js';
 import type { DetectorResult } from '../../guards/types.js';
+import { joinedTurns } from './turns.js';
 import type { GuardEvent } from './types.js';
 
 /**
@@ -42,6 +43,9 @@ export function screenInput(
 ): Map<string, string> | null {
   const session = new MaskSession();
   let masked = false;
+  /** The user's own words, one entry per user message (for the joined-turns check). */
+  const turns: string[] = [];
+  let lastTurn = -1;
   req.messages.forEach((m, index) => {
     if (m.role !== 'user' && m.role !== 'tool') return;
     const indirectMessage =
@@ -51,7 +55,12 @@ export function screenInput(
       const part =
         p.type === 'text' ? p : p.type === 'file' && p.text !== undefined ? (p as { text: string }) : null;
       if (!part || part.text.length === 0) continue;
-      checkInjection(part.text, indirectMessage || p.type === 'file', policy, index, events);
+      const direct = checkInjection(part.text, indirectMessage || p.type === 'file', policy, index, events);
+      if (direct) {
+        if (lastTurn === index) turns[turns.length - 1] += `\n${direct}`;
+        else turns.push(direct);
+        lastTurn = index;
+      }
       for (const [detector, detect] of [
         ['pii', detectPii],
         ['secrets', detectSecrets],
@@ -70,16 +79,45 @@ export function screenInput(
       }
     }
   });
+  checkJoinedTurns(turns, policy, lastTurn, events);
   return masked ? session.restore : null;
 }
 
+/**
+ * An instruction split across the user's recent messages is scored whole. Payload splitting shows as
+ * pieces that are innocent alone and an attack together, so the joined score counts only when no
+ * message was flagged on its own (those are decided already) and only from the block threshold:
+ * ordinary conversations ("now in French", "make it shorter") joined land in the flag range more
+ * often than single messages do, and recording those would only add noise.
+ */
+export function checkJoinedTurns(
+  turns: string[],
+  policy: GuardPolicy,
+  index: number,
+  events: GuardEvent[],
+  detect: (text: string) => DetectorResult = detectInjection,
+): void {
+  if (policy.injection.input === 'off') return;
+  if (events.some((e) => e.detector === 'injection' && e.direction === 'input')) return;
+  const joined = joinedTurns(turns);
+  if (joined === null) return;
+  const blockAt = policy.injection.threshold ?? INJECTION_BLOCK_AT;
+  let r = detect(joined[0]);
+  if (r.score < blockAt) r = detect(joined[1]);
+  if (r.score < blockAt) return;
+  // Offsets in the joined text point into no single message.
+  const whole = { ...r, labels: ['injection.multi_turn', ...r.labels], spans: [] };
+  decide('injection', policy.injection.input, policy.injection.threshold, whole, index, events);
+}
+
+/** Screens one text part for injection; returns the user's own words in it ('' if none). */
 function checkInjection(
   text: string,
   indirectMessage: boolean,
   policy: GuardPolicy,
   index: number,
   events: GuardEvent[],
-): void {
+): string {
   const segments = indirectMessage
     ? { direct: '', indirect: text }
     : policy.context_marking
@@ -100,6 +138,7 @@ function checkInjection(
       events,
     );
   }
+  return segments.direct;
 }
 
 function decide(

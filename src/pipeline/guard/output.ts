@@ -1,6 +1,7 @@
 import type { ChatRequest, ChatResponse, ChatStreamEvent, ToolCall } from '../../canonical/types.js';
 import type { GuardPolicy } from '../../config/guards.js';
 import { KeelError } from '../../errors.js';
+import { createActiveContentStream, detectActiveContent } from '../../guards/active-content/index.js';
 import {
   createStreamScanner,
   createStreamUnmasker,
@@ -14,11 +15,13 @@ import {
 } from '../../guards/index.js';
 import type { DetectorResult, Span } from '../../guards/types.js';
 import type { SchemaPool } from '../../schemas/index.js';
+import { activeContentAction, screensActiveContent } from './active.js';
 import { event } from './input.js';
 import { type ArgumentProblems, checkToolCall } from './tools.js';
 import type { GuardEvent } from './types.js';
 
-type OutputDetector = 'secrets' | 'pii' | 'leak';
+type OutputDetector = 'secrets' | 'pii' | 'leak' | 'active_content';
+type OutputAction = 'block' | 'redact' | 'flag';
 
 /** What output screening needs to know about the request it answers. */
 export interface OutputContext {
@@ -47,17 +50,58 @@ function detectors(oc: OutputContext): Array<[OutputDetector, (t: string) => Det
     };
     out.push(['leak', (t) => detectLeak(t, opts)]);
   }
+  if (screensActiveContent(oc.policy)) {
+    const allowedHosts = oc.policy.active_content.allowed_hosts;
+    out.push(['active_content', (t) => detectActiveContent(t, { allowedHosts })]);
+  }
   return out;
 }
 
 /** Output actions: `mask` cannot be reversed for the caller, so on output it redacts. */
-function actionOf(oc: OutputContext, d: OutputDetector): 'block' | 'redact' | 'flag' {
+function actionOf(oc: OutputContext, d: OutputDetector, label: string): OutputAction | 'off' {
+  if (d === 'active_content') return activeContentAction(oc.policy, label);
   const a = d === 'leak' ? oc.policy.leak.output : oc.policy[d].output;
-  return a === 'mask' ? 'redact' : (a as 'block' | 'redact' | 'flag');
+  return a === 'mask' ? 'redact' : (a as OutputAction);
+}
+
+/** A detector's spans by the action the policy takes on each (active content varies by finding). */
+function byAction(oc: OutputContext, d: OutputDetector, spans: readonly Span[]): Map<OutputAction, Span[]> {
+  const groups = new Map<OutputAction, Span[]>();
+  for (const sp of spans) {
+    const a = actionOf(oc, d, sp.label);
+    if (a !== 'off') groups.set(a, [...(groups.get(a) ?? []), sp]);
+  }
+  return groups;
+}
+
+/** Record each action's findings; throw on a block; return the spans to redact. */
+function decideOutput(
+  oc: OutputContext,
+  d: OutputDetector,
+  spans: readonly Span[],
+  score: number,
+  index: number,
+  events: GuardEvent[],
+): Span[] {
+  const redacted: Span[] = [];
+  for (const [action, group] of byAction(oc, d, spans)) {
+    const labels = [...new Set(group.map((s) => s.label))];
+    events.push(event(d, 'output', action, { score, labels, spans: group }, index));
+    if (action === 'block') throw outputBlocked(d, labels);
+    if (action === 'redact') redacted.push(...group);
+  }
+  return redacted;
 }
 
 function outputBlocked(d: OutputDetector, labels: string[]): KeelError {
-  const what = d === 'leak' ? 'the system prompt' : d === 'pii' ? 'personal data' : 'a secret';
+  const what =
+    d === 'leak'
+      ? 'the system prompt'
+      : d === 'pii'
+        ? 'personal data'
+        : d === 'active_content'
+          ? 'active content'
+          : 'a secret';
   return new KeelError(
     'output_blocked',
     `Keel's guard policy stopped the model's answer: it revealed ${what} (${labels.join(', ')}).`,
@@ -81,10 +125,8 @@ export function screenOutput(
       for (const [d, detect] of dets) {
         const r = detect(text);
         if (!r.flagged) continue;
-        const action = actionOf(oc, d);
-        events.push(event(d, 'output', action, r, choice.index));
-        if (action === 'block') throw outputBlocked(d, r.labels);
-        if (action === 'redact') text = redact(text, r.spans);
+        const spans = decideOutput(oc, d, r.spans, r.score, choice.index, events);
+        if (spans.length > 0) text = redact(text, spans);
       }
       const out = oc.restore ? unmask(text, oc.restore) : text;
       // Logprobs spell out the upstream's tokens: once the text changed they would undo the redaction.
@@ -133,19 +175,51 @@ export function createStreamGuard(
   events: GuardEvent[],
 ): (ev: ChatStreamEvent) => ChatStreamEvent[] {
   const dets = detectors(oc);
-  const scanners = new Map<number, { scanner: StreamScanner | null; unmasker: StreamUnmasker | null }>();
+  // Holding text back delays the stream; only worth it when a finding could change the text. Secrets,
+  // PII and leaks need the whole look-behind held (a key split across chunks); active content says
+  // itself what may still grow (an open `[`, a tag, a statement), so alone it holds only that.
+  const ac = oc.policy.active_content;
+  const othersHold = dets.some(([d]) => d !== 'active_content' && actionOf(oc, d, '') !== 'flag');
+  const holds =
+    othersHold ||
+    (dets.some(([d]) => d === 'active_content') &&
+      [ac.output, ac.sql].some((a) => a === 'block' || a === 'redact'));
+  const scanners = new Map<
+    number,
+    {
+      scanner: StreamScanner | null;
+      unmasker: StreamUnmasker | null;
+      active: ReturnType<typeof createActiveContentStream> | null;
+    }
+  >();
   const byLabel = (label: string): OutputDetector =>
-    label.startsWith('leak') ? 'leak' : label.startsWith('pii') ? 'pii' : 'secrets';
+    label.startsWith('leak')
+      ? 'leak'
+      : label.startsWith('pii')
+        ? 'pii'
+        : label.startsWith('active')
+          ? 'active_content'
+          : 'secrets';
 
   const stateOf = (index: number) => {
     let s = scanners.get(index);
     if (!s) {
+      // Whether a window is inside a code block depends on the whole answer before it: active
+      // content gets a detector per choice that follows the stream.
+      const active = dets.some(([d]) => d === 'active_content')
+        ? createActiveContentStream({ allowedHosts: oc.policy.active_content.allowed_hosts })
+        : null;
       s = {
         scanner:
           dets.length > 0
-            ? createStreamScanner({ detectors: dets.map(([, d]) => d), lookBehind: 256 })
+            ? createStreamScanner({
+                detectors: dets.map(([d, fn]) => (d === 'active_content' && active ? active.detect : fn)),
+                lookBehind: 256,
+                hold: othersHold ? 256 : 0,
+              })
             : null,
         unmasker: oc.restore ? createStreamUnmasker(oc.restore) : null,
+        active,
       };
       scanners.set(index, s);
     }
@@ -159,15 +233,20 @@ export function createStreamGuard(
       const d = byLabel(sp.label);
       groups.set(d, [...(groups.get(d) ?? []), sp]);
     }
-    let redactAll = false;
-    for (const [d, spans] of groups) {
-      const action = actionOf(oc, d);
-      const labels = [...new Set(spans.map((s) => s.label))];
-      events.push(event(d, 'output', action, { score: 1, labels, spans }, index));
-      if (action === 'block') throw outputBlocked(d, labels);
-      if (action === 'redact') redactAll = true;
-    }
-    return redactAll ? update.redacted : update.released.text;
+    const redacted: Span[] = [];
+    for (const [d, spans] of groups) redacted.push(...decideOutput(oc, d, spans, 1, index, events));
+    if (redacted.length === 0) return update.released.text;
+    if (redacted.length === update.spans.length) return update.redacted;
+    // Only some findings are redacted (the rest flagged): redact those in the released text.
+    const { start, end } = update.released;
+    const local = redacted
+      .filter((sp) => sp.end > start && sp.start < end)
+      .map((sp) => ({
+        start: Math.max(sp.start, start) - start,
+        end: Math.min(sp.end, end) - start,
+        label: sp.label,
+      }));
+    return redact(update.released.text, local);
   };
 
   /** Logprobs go along only with text released unchanged and at once: they spell out the upstream's tokens. */
@@ -184,13 +263,11 @@ export function createStreamGuard(
     return [{ type: 'text', index, text: out }];
   };
 
-  // Holding text back delays the stream; only worth it when a finding could change the text.
-  const holds = dets.some(([d]) => actionOf(oc, d) !== 'flag');
-
   return (ev) => {
     if (ev.type === 'text') {
       const s = stateOf(ev.index);
       if (!s.scanner) return emit(ev.index, ev.text, s, ev);
+      s.active?.push(ev.text);
       const released = release(ev.index, s.scanner.push(ev.text));
       return emit(ev.index, holds ? released : ev.text, s, ev);
     }
@@ -217,6 +294,7 @@ export function createStreamGuard(
     if (ev.type === 'finish') {
       const s = scanners.get(ev.index);
       if (!s) return [ev];
+      s.active?.finish();
       const released = s.scanner ? release(ev.index, s.scanner.end()) : '';
       const tail = holds ? released : '';
       const out = s.unmasker ? s.unmasker.push(tail) + s.unmasker.end() : tail;

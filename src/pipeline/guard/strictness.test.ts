@@ -13,6 +13,7 @@ describe('strictest', () => {
       secrets: { input: 'off', output: 'off' },
       leak: { output: 'off' },
       tools: { action: 'off', validate_arguments: false },
+      active_content: { output: 'off', sql: 'off', allowed_hosts: ['collect.example'] },
       context_marking: true,
     });
     expect(strictest(DEFAULT_POLICY, lenient)).toEqual({
@@ -39,6 +40,18 @@ describe('strictest', () => {
     expect(m.tools.allowed).toEqual(['b']);
     expect(m.canary).toBe(true);
     expect(m.context_marking).toBe(false);
+  });
+
+  it('allows an outside host only where both allow it, and takes the stricter active-content actions', () => {
+    const a = policy({
+      active_content: { output: 'block', allowed_hosts: ['cdn.acme.example', 'docs.acme.example'] },
+    });
+    const b = policy({ active_content: { sql: 'redact', allowed_hosts: ['docs.acme.example'] } });
+    expect(strictest(a, b).active_content).toEqual({
+      output: 'block',
+      sql: 'redact',
+      allowed_hosts: ['docs.acme.example'],
+    });
   });
 
   it('is symmetric in what it allows', () => {

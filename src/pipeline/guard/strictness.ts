@@ -9,6 +9,7 @@ import { type GuardPolicy, INJECTION_BLOCK_AT } from '../../config/guards.js';
  *   is below `redact` because masked text comes back to the caller);
  * - an injection threshold: a higher block threshold blocks less (unset = 0.85);
  * - the tool allow-list: a list that allows a tool the other refuses (none = any tool);
+ * - `active_content.allowed_hosts`: a host the other does not allow (two lists → their intersection);
  * - a switch that adds a check: canary, external classifier, argument validation (on > off);
  * - `context_marking`: honouring the application's context marks is weaker than ignoring them.
  *
@@ -60,6 +61,11 @@ export function strictest(a: GuardPolicy, b: GuardPolicy): GuardPolicy {
       action: stricterAction(a.tools.action, b.tools.action),
       ...(allowed ? { allowed } : {}),
       validate_arguments: a.tools.validate_arguments || b.tools.validate_arguments,
+    },
+    active_content: {
+      output: stricterAction(a.active_content.output, b.active_content.output),
+      sql: stricterAction(a.active_content.sql, b.active_content.sql),
+      allowed_hosts: intersect(a.active_content.allowed_hosts, b.active_content.allowed_hosts) ?? [],
     },
     canary: a.canary || b.canary,
     context_marking: a.context_marking && b.context_marking,

@@ -3,7 +3,7 @@ import type { Span } from '../../guards/types.js';
 
 /** One guard decision that was not `off`: what the security-event log and metrics record. */
 export interface GuardEvent {
-  detector: 'injection' | 'indirect_injection' | 'pii' | 'secrets' | 'leak' | 'tools';
+  detector: 'injection' | 'indirect_injection' | 'pii' | 'secrets' | 'leak' | 'tools' | 'active_content';
   direction: 'input' | 'output';
   action: GuardAction | 'strip';
   score: number;

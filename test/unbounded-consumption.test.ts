@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfigInput } from '../src/config/defaults.js';
+import { obj } from './helpers/fixtures.js';
+import { type StartedKeel, startKeel } from './helpers/keel.js';
+
+// Token floods and huge prompts against the built-in default config (no keel.yaml) and its simulator:
+// what a fresh install does with them.
+
+describe('unbounded consumption under the built-in default config', () => {
+  let sim: StartedKeel;
+  beforeAll(async () => {
+    const config = defaultConfigInput();
+    for (const p of config.providers ?? [])
+      if (p.simulator) p.simulator = { ...p.simulator, latency_ms: 1, tokens_per_second: 0 };
+    sim = await startKeel(config as Record<string, unknown>);
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+
+  const post = (body: unknown) =>
+    fetch(`${sim.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  it('caps max_tokens: 1000000 to the model’s real output limit and says so', async () => {
+    for (const [model, cap] of [
+      ['chat-fast', 16_384],
+      ['claude-sonnet', 64_000],
+    ] as const) {
+      const res = await post({ model, max_tokens: 1_000_000, messages: [{ role: 'user', content: 'Hi' }] });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-keel-max-tokens-capped')).toBe(`${cap}; requested=1000000; by=model`);
+      await res.arrayBuffer();
+    }
+  });
+
+  it('refuses a body over the size limit before reading it all', async () => {
+    const huge = JSON.stringify({
+      model: 'chat-fast',
+      messages: [{ role: 'user', content: 'a '.repeat(2_200_000) }],
+    });
+    const res = await post(huge);
+    expect(res.status).toBe(413);
+    expect(obj(obj(await res.json()).error).code).toBe('body_too_large');
+  });
+});
