@@ -40,6 +40,8 @@ describe('scheduled red-team suites', () => {
               categories: ['direct-injection', 'system-prompt-extraction'],
               strategies: ['none'],
               max_requests_per_minute: 6000,
+              // keel.yaml syntax: the key comes from the environment at load.
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: a keel.yaml ${VAR} reference, not a template.
               key: '${SUPPORT_APP_KEY}',
             },
           ],

@@ -7,6 +7,7 @@ import { type Attempt, OWASP_2025, type RedteamReport } from '../types.js';
 
 /** Characters XML 1.0 cannot carry even as references: C0 controls but tab/LF/CR, U+FFFE/F, lone surrogates. */
 const NOT_XML =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters XML cannot carry are what it finds.
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Escape for XML text and attribute values; characters XML cannot hold become a visible `\uXXXX`. */
