@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { nearDuplicateOf, norm } from './near-duplicates.mjs';
+import { keepUnseen } from './near-duplicates.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -66,28 +66,17 @@ for (const [dir, source] of [
     candidates.push({ text: row.input, source });
 }
 
-const nearShared = nearDuplicateOf(
-  ['train', 'extra', 'dev'].map((name) => join(values.shared, `${name}.jsonl`)),
+const { kept, stats } = keepUnseen(
+  candidates.map((c) => ({ ...c, text: c.text.trim() })),
+  values.shared,
+  (c) => c.source,
 );
-
-const seen = new Set();
-/** @type {Record<string, {kept: number, dropped: number}>} */
-const stats = {};
-const out = [];
-for (const c of candidates) {
-  const text = c.text.trim();
-  stats[c.source] ??= { kept: 0, dropped: 0 };
-  const s = stats[c.source];
-  const key = norm(text);
-  if (!text || seen.has(key) || nearShared(text)) {
-    s.dropped++;
-    continue;
-  }
-  seen.add(key);
-  s.kept++;
-  out.push(JSON.stringify({ text, label: 'benign', source: c.source, kind: 'instruction' }));
-}
+const out = kept.map(({ text, source }) =>
+  JSON.stringify({ text, label: 'benign', source, kind: 'instruction' }),
+);
 writeFileSync(values.out, `${out.join('\n')}\n`);
 for (const [source, s] of Object.entries(stats))
-  process.stdout.write(`${source.padEnd(24)} kept ${String(s.kept).padStart(4)}  dropped ${s.dropped}\n`);
+  process.stdout.write(
+    `${source.padEnd(24)} kept ${String(s.kept).padStart(4)}  dropped ${s.duplicate + s.nearShared}\n`,
+  );
 process.stdout.write(`${out.length} rows -> ${values.out}\n`);

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { nearDuplicateOf, norm } from './near-duplicates.mjs';
+import { keepUnseen } from './near-duplicates.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +30,7 @@ const { values } = parseArgs({
 /** Repository → pinned commit. Licences are recorded in README.md beside this file. */
 const SOURCES = {
   'tmlr-group/DeepInception': 'fc5689e76c4dd87a14babf1eadf890532f2b6880',
+  'NJUNLP/ReNeLLM': '522d8e1df7d6ee9cfba4b09caa9990c613b0a4a6',
   'whylabs/langkit': '5d6cab1e2ff32181ba5c514aaa2a4473421dc413',
   'protectai/llm-guard': '53af270c69316ed82cb71ba7b19d11b55bda3151',
   'greshake/llm-security': '87f4b7ffa568b7261a79b31573068d8113319212',
@@ -76,12 +77,28 @@ const add = (text, label, source, kind) => candidates.push({ text: text.trim(), 
 // DeepInception: harmful requests wrapped in nested fiction ("create a science fiction with 5 layers …"),
 // the main set and the ablation variants (layer counts, scenes, characters). `plain_attack` is the bare
 // harmful request, not an injection, and is left out.
+/** @type {Set<string>} */
+const plainRequests = new Set();
 for (const file of list('tmlr-group/DeepInception', 'res')) {
   for (const row of JSON.parse(show('tmlr-group/DeepInception', file))) {
+    if (row.plain_attack) plainRequests.add(row.plain_attack.trim());
     if (row.inception_attack) add(row.inception_attack, 'attack', 'deepinception/main', 'jailbreak');
     for (const q of row.questions ?? [])
       if (/\blayer\b/i.test(q)) add(q, 'attack', 'deepinception/variants', 'jailbreak');
   }
+}
+
+// ReNeLLM's scenario nesting: a harmful request (DeepInception's plain requests) set as the title of a
+// Python function, a LaTeX table or a dreamed lecture to "complete"; two of the three scenarios per
+// request, chosen by hash.
+const scenarioSrc = show('NJUNLP/ReNeLLM', 'utils/scenario_nest_utils.py');
+const scenarios = [...scenarioSrc.matchAll(/r"""([\s\S]*?)"""/g)].map((m) => m[1] ?? '');
+if (scenarios.length !== 3) throw new Error(`ReNeLLM: expected 3 scenarios, found ${scenarios.length}`);
+for (const request of plainRequests) {
+  const skip = hash32(request) % 3;
+  scenarios.forEach((scenario, i) => {
+    if (i !== skip) add(scenario.replace('<>', request), 'attack', 'renellm/nested', 'jailbreak');
+  });
 }
 
 // LangKit: the jailbreak examples its injection theme is built from ("refusal" lists model answers).
@@ -170,30 +187,8 @@ for (const payload of candidates.filter(
 
 // --- filter and write ----------------------------------------------------------------------------------
 
-const nearShared = nearDuplicateOf(
-  ['train', 'extra', 'dev'].map((name) => join(values.shared, `${name}.jsonl`)),
-);
-const seen = new Set();
-/** @type {Record<string, { kept: number, duplicate: number, nearShared: number }>} */
-const stats = {};
-const out = [];
-for (const row of candidates) {
-  const statKey = `${row.source} ${row.label}`;
-  stats[statKey] ??= { kept: 0, duplicate: 0, nearShared: 0 };
-  const s = stats[statKey];
-  const key = norm(row.text);
-  if (!row.text || seen.has(key)) {
-    s.duplicate++;
-    continue;
-  }
-  seen.add(key);
-  if (nearShared(row.text)) {
-    s.nearShared++;
-    continue;
-  }
-  s.kept++;
-  out.push(JSON.stringify(row));
-}
+const { kept, stats } = keepUnseen(candidates, values.shared, (row) => `${row.source} ${row.label}`);
+const out = kept.map((row) => JSON.stringify(row));
 writeFileSync(values.out, `${out.join('\n')}\n`);
 for (const [source, s] of Object.entries(stats))
   process.stdout.write(

@@ -6,6 +6,7 @@
  * which have no spaces).
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** @param {string} s */
 export const norm = (s) => s.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
@@ -60,4 +61,41 @@ export function nearDuplicateOf(files) {
     }
     return false;
   };
+}
+
+/**
+ * The rows an evaluation set keeps, in input order: empty texts, exact repeats inside the set and near
+ * duplicates of the shared corpora (train, extra, dev in `sharedDir`) are dropped, counted per `group`.
+ * @template {{ text: string }} T
+ * @param {T[]} rows
+ * @param {string} sharedDir
+ * @param {(row: T) => string} group
+ */
+export function keepUnseen(rows, sharedDir, group) {
+  const nearShared = nearDuplicateOf(
+    ['train', 'extra', 'dev'].map((name) => join(sharedDir, `${name}.jsonl`)),
+  );
+  const seen = new Set();
+  /** @type {Record<string, { kept: number, duplicate: number, nearShared: number }>} */
+  const stats = {};
+  /** @type {T[]} */
+  const kept = [];
+  for (const row of rows) {
+    const g = group(row);
+    stats[g] ??= { kept: 0, duplicate: 0, nearShared: 0 };
+    const s = stats[g];
+    const key = norm(row.text);
+    if (!key || seen.has(key)) {
+      s.duplicate++;
+      continue;
+    }
+    seen.add(key);
+    if (nearShared(row.text)) {
+      s.nearShared++;
+      continue;
+    }
+    s.kept++;
+    kept.push(row);
+  }
+  return { kept, stats };
 }
