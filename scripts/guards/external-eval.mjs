@@ -11,6 +11,7 @@
  * Runs the built gateway code in dist/ (the same code as `keel guard eval`). Evaluation only.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -109,8 +110,13 @@ try {
     encoding: 'utf8',
   }).trim();
 } catch {}
+// The weights file's digest names the classifier even when it is retrained without a commit.
+const weights = createHash('sha256')
+  .update(readFileSync(join(REPO_ROOT, 'src/guards/injection/weights.ts')))
+  .digest('hex')
+  .slice(0, 12);
 const out = [
-  `Classifier of commit \`${commit}\`; ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}.`,
+  `${new Date().toISOString().slice(0, 16)} UTC; commit \`${commit}\`, weights.ts sha256 \`${weights}\`; ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}.`,
   'Attack rows: share flagged = recall; benign rows: share flagged = false-positive rate.',
   '',
   '| label | source | kind | rows | flagged (scan) | flagged (routed) | blocked (policy) | flagged only (policy) |',
