@@ -44,6 +44,11 @@ if (/(^|[\\/])dev\.jsonl$/.test(String(args.data))) {
   process.stderr.write('train-injection: refusing to train on dev.jsonl\n');
   process.exit(2);
 }
+// The evaluation sets beside the scripts measure text the classifier never saw; training on them voids that.
+if (/(^|[\\/])(external-eval|benign-instructions)\.jsonl$/.test(String(args.data))) {
+  process.stderr.write(`train-injection: refusing to train on the evaluation set ${args.data}\n`);
+  process.exit(2);
+}
 
 const { FEATURE_BITS } = await importGuard('injection/features.js');
 

@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { keepUnseen } from './near-duplicates.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -65,75 +66,17 @@ for (const [dir, source] of [
     candidates.push({ text: row.input, source });
 }
 
-/** @param {string} s */
-const norm = (s) => s.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
-// Word 8-grams; CJK text has no spaces, so it falls back to character 8-grams.
-/** @param {string} s */
-function grams(s) {
-  const n = norm(s);
-  const units = /[\u3000-\u9fff]/.test(n) ? [...n.replace(/\s/g, '')] : n.split(' ');
-  const out = new Set();
-  for (let i = 0; i + 8 <= units.length; i++) out.add(units.slice(i, i + 8).join(' '));
-  return out;
-}
-
-/** @type {Set<string>} */
-const sharedExact = new Set();
-/** @type {Map<string, number[]>} */
-const gramIndex = new Map();
-/** @type {number[]} */
-const sharedSizes = [];
-for (const name of ['train', 'extra', 'dev']) {
-  const lines = readFileSync(join(values.shared, `${name}.jsonl`), 'utf8').split('\n');
-  for (const line of lines) {
-    if (!line.trim()) continue;
-    const { text } = JSON.parse(line);
-    sharedExact.add(norm(text));
-    const g = grams(text);
-    const id = sharedSizes.push(g.size) - 1;
-    for (const k of g) {
-      const list = gramIndex.get(k);
-      if (list) list.push(id);
-      else gramIndex.set(k, [id]);
-    }
-  }
-}
-
-// Same rule as the shared corpora used against each other: Jaccard ≥ 0.6, or one text holding ≥ 80 %
-// of the other's 8-grams.
-/** @param {string} text */
-function nearShared(text) {
-  if (sharedExact.has(norm(text))) return true;
-  const g = grams(text);
-  if (g.size === 0) return false;
-  /** @type {Map<number, number>} */
-  const overlap = new Map();
-  for (const k of g) for (const id of gramIndex.get(k) ?? []) overlap.set(id, (overlap.get(id) ?? 0) + 1);
-  for (const [id, inter] of overlap) {
-    const other = sharedSizes[id];
-    if (inter / (g.size + other - inter) >= 0.6 || inter / Math.min(g.size, other) >= 0.8) return true;
-  }
-  return false;
-}
-
-const seen = new Set();
-/** @type {Record<string, {kept: number, dropped: number}>} */
-const stats = {};
-const out = [];
-for (const c of candidates) {
-  const text = c.text.trim();
-  stats[c.source] ??= { kept: 0, dropped: 0 };
-  const s = stats[c.source];
-  const key = norm(text);
-  if (!text || seen.has(key) || nearShared(text)) {
-    s.dropped++;
-    continue;
-  }
-  seen.add(key);
-  s.kept++;
-  out.push(JSON.stringify({ text, label: 'benign', source: c.source, kind: 'instruction' }));
-}
+const { kept, stats } = keepUnseen(
+  candidates.map((c) => ({ ...c, text: c.text.trim() })),
+  values.shared,
+  (c) => c.source,
+);
+const out = kept.map(({ text, source }) =>
+  JSON.stringify({ text, label: 'benign', source, kind: 'instruction' }),
+);
 writeFileSync(values.out, `${out.join('\n')}\n`);
 for (const [source, s] of Object.entries(stats))
-  process.stdout.write(`${source.padEnd(24)} kept ${String(s.kept).padStart(4)}  dropped ${s.dropped}\n`);
+  process.stdout.write(
+    `${source.padEnd(24)} kept ${String(s.kept).padStart(4)}  dropped ${s.duplicate + s.nearShared}\n`,
+  );
 process.stdout.write(`${out.length} rows -> ${values.out}\n`);
