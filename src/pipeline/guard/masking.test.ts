@@ -86,6 +86,49 @@ describe('masked values in the answer', () => {
       `Yours: ${OTHER}; deploy: ${PH_KEY}`,
     );
   });
+
+  it('restores every value in streamed tool-call arguments, a placeholder split across deltas too', () => {
+    const req = request([msg('tool', `deploy key: ${KEY}`, { toolCallId: 'c0' })]);
+    req.tools = [ROTATE];
+    const guard = createStreamGuard(guardRequest(req, DEFAULT_POLICY, { events: [] }).output, []);
+    const delta = (toolIndex: number, argumentsDelta: string): ChatStreamEvent => ({
+      type: 'tool_call_delta',
+      index: 0,
+      toolIndex,
+      argumentsDelta,
+    });
+    const start = (toolIndex: number): ChatStreamEvent => ({
+      type: 'tool_call_start',
+      index: 0,
+      toolIndex,
+      id: `c${toolIndex}`,
+      name: 'rotate_key',
+    });
+    const out = [
+      start(0),
+      delta(0, '{"key":"<SECRET_OPE'),
+      delta(0, 'NAI_KEY_1>"}'),
+      start(1),
+      delta(1, '{"key":"<SECRET_OPENAI_KEY_1'),
+      { type: 'finish', index: 0, finishReason: 'tool_calls' },
+    ].flatMap((ev) => guard(ev as ChatStreamEvent));
+    const args = (toolIndex: number) =>
+      out
+        .map((e) => (e.type === 'tool_call_delta' && e.toolIndex === toolIndex ? e.argumentsDelta : ''))
+        .join('');
+    expect(args(0)).toBe(`{"key":"${KEY}"}`);
+    expect(args(1)).toBe(`{"key":"${KEY}`);
+    // Each call's arguments are complete before the next call starts, and before the finish.
+    expect(out.map((e) => (e.type === 'tool_call_delta' ? e.toolIndex : e.type))).toEqual([
+      'tool_call_start',
+      0,
+      0,
+      'tool_call_start',
+      1,
+      1,
+      'finish',
+    ]);
+  });
 });
 
 describe('secrets of the system prompt in the answer', () => {

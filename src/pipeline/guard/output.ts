@@ -18,6 +18,7 @@ import type { DetectorResult, Span } from '../../guards/types.js';
 import type { SchemaPool } from '../../schemas/index.js';
 import { activeContentAction, screensActiveContent } from './active.js';
 import { event, type Masked } from './input.js';
+import { createArgumentsUnmasker } from './stream-args.js';
 import { type ArgumentProblems, checkToolCall } from './tools.js';
 import type { GuardEvent } from './types.js';
 
@@ -179,7 +180,8 @@ function keepToolCall(
 /**
  * Streaming output guard: text is released only once no finding still arriving could include it
  * (a bounded look-behind, so a key split across chunks is caught); a block ends the stream with an
- * error; masked placeholders are restored even when split across chunks.
+ * error; masked placeholders are restored even when split across chunks (in the text those the user
+ * typed, in tool-call arguments all).
  */
 export function createStreamGuard(
   oc: OutputContext,
@@ -274,7 +276,8 @@ export function createStreamGuard(
     return [{ type: 'text', index, text: out }];
   };
 
-  return (ev) => {
+  const args = oc.restore?.args.size ? createArgumentsUnmasker(oc.restore.args) : null;
+  const screen = (ev: ChatStreamEvent): ChatStreamEvent[] => {
     if (ev.type === 'text') {
       const s = stateOf(ev.index);
       if (!s.scanner) return emit(ev.index, ev.text, s, ev);
@@ -314,4 +317,5 @@ export function createStreamGuard(
     }
     return [ev];
   };
+  return args ? (ev) => screen(ev).flatMap(args) : screen;
 }
