@@ -27,18 +27,20 @@ const NONE: PromptSecrets = { cores: [] };
 const cache = new Map<string, PromptSecrets>();
 const CACHE_MAX = 64;
 
-/** Letters and digits of `s`, lower-cased, each with its offset in `s`. */
-function squeeze(s: string, limit = Number.POSITIVE_INFINITY): { text: string; pos: number[] } {
-  const pos: number[] = [];
+/** The lower-case ASCII letter or digit at `c`, or -1 for anything else. */
+function alnum(c: number): number {
+  if ((c >= 48 && c <= 57) || (c >= 97 && c <= 122)) return c;
+  return c >= 65 && c <= 90 ? c + 32 : -1;
+}
+
+/** Letters and digits of `s`, lower-cased, at most `limit` of them. */
+function squeeze(s: string, limit: number): string {
   let text = '';
   for (let i = 0; i < s.length && text.length < limit; i++) {
-    const c = s.charCodeAt(i) | 0x20;
-    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 122)) {
-      text += String.fromCharCode(c);
-      pos.push(i);
-    }
+    const c = alnum(s.charCodeAt(i));
+    if (c >= 0) text += String.fromCharCode(c);
   }
-  return { text, pos };
+  return text;
 }
 
 /** The secrets in a system prompt, prepared for matching (cached per distinct prompt). */
@@ -48,7 +50,7 @@ export function promptSecrets(systemPrompt: string): PromptSecrets {
   if (!hit) {
     const cores = new Set<string>();
     for (const s of detectSecrets(systemPrompt).spans) {
-      const core = squeeze(systemPrompt.slice(s.start, s.end), MAX_CORE).text;
+      const core = squeeze(systemPrompt.slice(s.start, s.end), MAX_CORE);
       if (core.length >= MIN_CORE) cores.add(core);
     }
     hit = cores.size > 0 ? { cores: [...cores] } : NONE;
@@ -58,18 +60,30 @@ export function promptSecrets(systemPrompt: string): PromptSecrets {
   return hit;
 }
 
-/** Where a system-prompt secret occurs in `output` (label `leak.secret`). */
+/**
+ * Where a system-prompt secret occurs in `output` (label `leak.secret`). Each occurrence of a core's
+ * first character starts a match that skips anything but letters and digits; most fail at the next
+ * one. No copy of the output is made: this runs on every stream window.
+ */
 export function findPromptSecrets(output: string, secrets: PromptSecrets): Span[] {
-  if (secrets.cores.length === 0) return [];
-  const { text, pos } = squeeze(output);
   const spans: Span[] = [];
+  const n = output.length;
   for (const core of secrets.cores) {
-    for (let at = text.indexOf(core); at >= 0; at = text.indexOf(core, at + core.length)) {
-      spans.push({
-        start: pos[at] as number,
-        end: (pos[at + core.length - 1] as number) + 1,
-        label: 'leak.secret',
-      });
+    const first = core.charCodeAt(0);
+    for (let i = 0; i < n; i++) {
+      if (alnum(output.charCodeAt(i)) !== first) continue;
+      let k = 1;
+      let last = i;
+      for (let j = i + 1; k < core.length && j < n; j++) {
+        const c = alnum(output.charCodeAt(j));
+        if (c < 0) continue;
+        if (c !== core.charCodeAt(k)) break;
+        last = j;
+        k++;
+      }
+      if (k < core.length) continue;
+      spans.push({ start: i, end: last + 1, label: 'leak.secret' });
+      i = last;
     }
   }
   return spans;
