@@ -17,8 +17,15 @@ import type { DetectorResult } from './types.js';
 
 export type { BenchmarkOptions, BenchmarkResult } from './bench.js';
 export { benchmarkDetectors } from './bench.js';
-export type { LeakOptions, PreparedSystemPrompt } from './canary/index.js';
-export { canaryCore, createCanary, detectLeak, findVerbatim, prepareSystemPrompt } from './canary/index.js';
+export type { LeakOptions, PreparedSystemPrompt, PromptSecrets } from './canary/index.js';
+export {
+  canaryCore,
+  createCanary,
+  detectLeak,
+  findVerbatim,
+  prepareSystemPrompt,
+  promptSecrets,
+} from './canary/index.js';
 export type { DecodedPayload, PayloadEncoding } from './decode.js';
 export { decodePayloads, rot13 } from './decode.js';
 export type { EvalDetect, EvalMetrics, EvalOptions, EvalReport, EvalRow, SourceSummary } from './eval.js';

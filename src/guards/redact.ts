@@ -82,6 +82,8 @@ export interface MaskResult {
   text: string;
   /** Placeholder (`<PII_EMAIL_1>`) → original value. */
   restore: Map<string, string>;
+  /** The placeholders this call put into `text`, in order (a repeated value once per use). */
+  used: string[];
 }
 
 /** Replace spans with placeholders; `restore` maps them back (see `unmask`). */
@@ -91,13 +93,16 @@ export function mask(
   session: MaskSession = new MaskSession(),
 ): MaskResult {
   const merged = mergeSpans(spans);
+  const used: string[] = [];
   let out = '';
   let at = 0;
   for (const s of merged) {
-    out += text.slice(at, s.start) + session.placeholderFor(s.label, text.slice(s.start, s.end));
+    const placeholder = session.placeholderFor(s.label, text.slice(s.start, s.end));
+    used.push(placeholder);
+    out += text.slice(at, s.start) + placeholder;
     at = s.end;
   }
-  return { text: out + text.slice(at), restore: session.restore };
+  return { text: out + text.slice(at), restore: session.restore, used };
 }
 
 const PLACEHOLDER =

@@ -5,6 +5,8 @@
  *   reason to appear in any answer; if it does, the prompt leaked. Matching is on the random hex core
  *   and tolerates a model that drops the brackets, changes case or splits the core with spaces,
  *   dashes or invisible characters.
+ * - a secret of the system prompt (an API key, token, password) in the output, however short the
+ *   prompt: see secrets.ts.
  * - a long verbatim stretch of the system prompt in the output (default ≥ 60 characters): word
  *   shingles of the prompt are hashed once (`prepareSystemPrompt`) and the output is scanned with the
  *   same rolling shingles, so the check is linear in the output and independent of the prompt's size.
@@ -13,6 +15,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { patternResult } from '../result.js';
 import type { DetectorResult, Span } from '../types.js';
+import { findPromptSecrets, type PromptSecrets } from './secrets.js';
+
+export { MAX_CORE, type PromptSecrets, promptSecrets } from './secrets.js';
 
 const CANARY_PREFIX = 'keel-canary:';
 const CANARY_CORE = /keel-canary:([0-9a-f]{16,64})/i;
@@ -192,6 +197,8 @@ export interface LeakOptions {
   systemPrompt?: string | PreparedSystemPrompt;
   /** Shortest verbatim stretch that counts, in normalised characters (default 60). */
   minRun?: number;
+  /** Secrets of the system prompt (`promptSecrets`, cached per prompt). */
+  secrets?: PromptSecrets;
 }
 
 const preparedCache = new Map<string, PreparedSystemPrompt>();
@@ -208,13 +215,17 @@ function prepared(p: string | PreparedSystemPrompt): PreparedSystemPrompt {
   return hit;
 }
 
-/** Canary or verbatim system-prompt leak in a model's output. Labels `leak.canary`, `leak.system_prompt`. */
+/**
+ * Canary, system-prompt secret or verbatim system-prompt leak in a model's output. Labels
+ * `leak.canary`, `leak.secret`, `leak.system_prompt`.
+ */
 export function detectLeak(output: string, opts: LeakOptions = {}): DetectorResult {
   const spans: Span[] = [];
   if (opts.canary) {
     const hit = findCanary(output, canaryCore(opts.canary));
     if (hit) spans.push(hit);
   }
+  if (opts.secrets) spans.push(...findPromptSecrets(output, opts.secrets));
   if (opts.systemPrompt !== undefined)
     spans.push(...findVerbatim(output, prepared(opts.systemPrompt), opts.minRun));
   return patternResult('leak', spans);

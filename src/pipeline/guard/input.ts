@@ -31,17 +31,29 @@ const CONTEXT_OPEN = '<keel:context>';
 const CONTEXT_CLOSE = '</keel:context>';
 
 /**
+ * What masking took out of a request, placeholder → original value.
+ *
+ * The caller's application runs the tools, so tool-call arguments get every value back (`args`). The
+ * answer's text goes to the end user, who may not be the one who put a value into the request: a key
+ * from a tool result or a retrieved document, repeated because an instruction planted there asked
+ * for it, would be handed to whoever is chatting. So the text gets back only the values the user's
+ * own words held (`text`); the others stay placeholders.
+ */
+export interface Masked {
+  args: ReadonlyMap<string, string>;
+  text: ReadonlyMap<string, string>;
+}
+
+/**
  * Screen the request's user and tool content before it goes upstream. Blocks throw a KeelError;
  * redactions and masks rewrite the request in place; every decision not `off` is pushed to `events`
- * (before a block throws, so the block itself is recorded). Returns placeholder → original when
- * anything was masked (restored in the answer).
+ * (before a block throws, so the block itself is recorded). Returns the masked values when anything
+ * was masked (restored in the answer, see `Masked`).
  */
-export function screenInput(
-  req: ChatRequest,
-  policy: GuardPolicy,
-  events: GuardEvent[],
-): Map<string, string> | null {
+export function screenInput(req: ChatRequest, policy: GuardPolicy, events: GuardEvent[]): Masked | null {
   const session = new MaskSession();
+  /** Placeholders whose value occurs in the user's own words. */
+  const typed = new Set<string>();
   let masked = false;
   /** The user's own words, one entry per user message (for the joined-turns check). */
   const turns: string[] = [];
@@ -73,14 +85,19 @@ export function screenInput(
         if (action === 'block') throw blocked(detector, r);
         if (action === 'redact') part.text = redact(part.text, r.spans);
         else if (action === 'mask') {
-          part.text = mask(part.text, r.spans, session).text;
+          const m = mask(part.text, r.spans, session);
+          part.text = m.text;
           masked = true;
+          // `direct` is empty for tool results and documents, and leaves out <keel:context> sections.
+          for (const ph of m.used) if (direct.includes(session.restore.get(ph) as string)) typed.add(ph);
         }
       }
     }
   });
   checkJoinedTurns(turns, policy, lastTurn, events);
-  return masked ? session.restore : null;
+  if (!masked) return null;
+  const text = new Map([...session.restore].filter(([ph]) => typed.has(ph)));
+  return { args: session.restore, text };
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   detectLeak,
   detectPii,
   detectSecrets,
+  promptSecrets,
   redact,
   type StreamScanner,
   type StreamUnmasker,
@@ -16,7 +17,8 @@ import {
 import type { DetectorResult, Span } from '../../guards/types.js';
 import type { SchemaPool } from '../../schemas/index.js';
 import { activeContentAction, screensActiveContent } from './active.js';
-import { event } from './input.js';
+import { event, type Masked } from './input.js';
+import { createArgumentsUnmasker } from './stream-args.js';
 import { type ArgumentProblems, checkToolCall } from './tools.js';
 import type { GuardEvent } from './types.js';
 
@@ -29,8 +31,8 @@ export interface OutputContext {
   /** Canary inserted into the system prompt, when the policy asks for one. */
   canary: string | null;
   systemPrompt: string;
-  /** Placeholders masked on the way in, restored on the way out. */
-  restore: Map<string, string> | null;
+  /** Placeholders masked on the way in, restored on the way out (text: only the user's own values). */
+  restore: Masked | null;
   req: ChatRequest;
   /** Validates the model's arguments against the tools' parameter schemas; null = not checked. */
   schemas: SchemaPool | null;
@@ -43,12 +45,19 @@ function detectors(oc: OutputContext): Array<[OutputDetector, (t: string) => Det
   const out: Array<[OutputDetector, (t: string) => DetectorResult]> = [];
   if (oc.policy.secrets.output !== 'off') out.push(['secrets', (t) => detectSecrets(t)]);
   if (oc.policy.pii.output !== 'off') out.push(['pii', (t) => detectPii(t)]);
-  if (oc.policy.leak.output !== 'off' && (oc.canary || oc.systemPrompt.length >= MIN_PROMPT_FOR_LEAK)) {
-    const opts = {
-      ...(oc.canary ? { canary: oc.canary } : {}),
-      ...(oc.systemPrompt.length >= MIN_PROMPT_FOR_LEAK ? { systemPrompt: oc.systemPrompt } : {}),
-    };
-    out.push(['leak', (t) => detectLeak(t, opts)]);
+  if (oc.policy.leak.output !== 'off') {
+    // A key in the system prompt is for the model's use: however short the prompt, with or without
+    // a canary, an answer that hands it out is a leak (scanned once per distinct prompt, cached).
+    const secrets = promptSecrets(oc.systemPrompt);
+    const long = oc.systemPrompt.length >= MIN_PROMPT_FOR_LEAK;
+    if (oc.canary || long || secrets.cores.length > 0) {
+      const opts = {
+        ...(oc.canary ? { canary: oc.canary } : {}),
+        ...(long ? { systemPrompt: oc.systemPrompt } : {}),
+        ...(secrets.cores.length > 0 ? { secrets } : {}),
+      };
+      out.push(['leak', (t) => detectLeak(t, opts)]);
+    }
   }
   if (screensActiveContent(oc.policy)) {
     const allowedHosts = oc.policy.active_content.allowed_hosts;
@@ -96,7 +105,9 @@ function decideOutput(
 function outputBlocked(d: OutputDetector, labels: string[]): KeelError {
   const what =
     d === 'leak'
-      ? 'the system prompt'
+      ? labels.includes('leak.secret')
+        ? 'a secret of the system prompt'
+        : 'the system prompt'
       : d === 'pii'
         ? 'personal data'
         : d === 'active_content'
@@ -109,7 +120,8 @@ function outputBlocked(d: OutputDetector, labels: string[]): KeelError {
 }
 
 /**
- * Screen a complete answer: block, redact or flag; restore masked values; check tool calls.
+ * Screen a complete answer: block, redact or flag; restore masked values (in the text only those the
+ * user typed, in tool-call arguments all: see `Masked`); check tool calls.
  * `args` holds what verifyToolArguments found wrong with their arguments (null = not checked).
  */
 export function screenOutput(
@@ -128,7 +140,7 @@ export function screenOutput(
         const spans = decideOutput(oc, d, r.spans, r.score, choice.index, events);
         if (spans.length > 0) text = redact(text, spans);
       }
-      const out = oc.restore ? unmask(text, oc.restore) : text;
+      const out = oc.restore ? unmask(text, oc.restore.text) : text;
       // Logprobs spell out the upstream's tokens: once the text changed they would undo the redaction.
       if (out !== choice.message.content) delete choice.logprobs;
       choice.message.content = out;
@@ -143,7 +155,7 @@ export function screenOutput(
           choice.message.content ??= '';
         } else choice.message.toolCalls = kept;
       }
-      if (oc.restore) for (const c of kept) c.arguments = unmask(c.arguments, oc.restore);
+      if (oc.restore) for (const c of kept) c.arguments = unmask(c.arguments, oc.restore.args);
     }
   }
 }
@@ -168,7 +180,8 @@ function keepToolCall(
 /**
  * Streaming output guard: text is released only once no finding still arriving could include it
  * (a bounded look-behind, so a key split across chunks is caught); a block ends the stream with an
- * error; masked placeholders are restored even when split across chunks.
+ * error; masked placeholders are restored even when split across chunks (in the text those the user
+ * typed, in tool-call arguments all).
  */
 export function createStreamGuard(
   oc: OutputContext,
@@ -218,7 +231,7 @@ export function createStreamGuard(
                 hold: othersHold ? 256 : 0,
               })
             : null,
-        unmasker: oc.restore ? createStreamUnmasker(oc.restore) : null,
+        unmasker: oc.restore?.text.size ? createStreamUnmasker(oc.restore.text) : null,
         active,
       };
       scanners.set(index, s);
@@ -263,7 +276,8 @@ export function createStreamGuard(
     return [{ type: 'text', index, text: out }];
   };
 
-  return (ev) => {
+  const args = oc.restore?.args.size ? createArgumentsUnmasker(oc.restore.args) : null;
+  const screen = (ev: ChatStreamEvent): ChatStreamEvent[] => {
     if (ev.type === 'text') {
       const s = stateOf(ev.index);
       if (!s.scanner) return emit(ev.index, ev.text, s, ev);
@@ -303,4 +317,5 @@ export function createStreamGuard(
     }
     return [ev];
   };
+  return args ? (ev) => screen(ev).flatMap(args) : screen;
 }
