@@ -44,6 +44,9 @@ const CANDIDATE = /** @type {Config} */ ({
   sourcePower: 0.5,
 });
 
+/** The preset train-injection.mjs trains the committed model with (chosen by loso.mjs, bench/RESULTS.md). */
+export const SHIPPED_PRESET = 'candidate';
+
 /** @type {Record<string, Preset>} */
 export const PRESETS = {
   before: {
