@@ -1,16 +1,16 @@
 // @ts-check
 /**
- * Training configurations of the injection classifier evaluated by loso.mjs: `before` is the recipe
- * of the committed model (scripts/guards/train-injection.mjs, issue 4); `candidate` the retrained
- * recipe of issue 15, not shipped (bench/RESULTS.md: fewer benign instructions flagged, lower dev
- * recall).
+ * Training configurations of the injection classifier, evaluated by loso.mjs: `before` is the issue-4
+ * recipe (the model committed before issue 15, trained on train.jsonl only); `candidate` the issue-15
+ * recipe over train + extra + Keel's template benign instructions. SHIPPED_PRESET is the one
+ * train-injection.mjs trains the committed model with (bench/RESULTS.md compares them).
  */
 
 /** @typedef {import('./train-core.mjs').Config} Config */
 /** @typedef {{ segOffset: number, sigWeight: number }} Combiner */
 /** @typedef {{ config: Config, combine: { direct: Combiner, indirect: Combiner }, benignInstructions: boolean }} Preset */
 
-/** The configuration of the committed model (train-injection.mjs trains it on train.jsonl only). */
+/** The issue-4 configuration (trained on train.jsonl only). */
 const BEFORE = /** @type {Config} */ ({
   power: 0.5,
   segLineMin: 10,
