@@ -44,8 +44,15 @@ const CANDIDATE = /** @type {Config} */ ({
   sourcePower: 0.5,
 });
 
+/**
+ * `candidate` as plain logistic regressions (no NB scaling) with 10× the L2: NB scaling and weak L2 let
+ * rare, collection-specific n-grams carry the decision, which does not transfer to unseen families
+ * (leave-one-source-out, bench/RESULTS.md: better ranking, lower benign FPR on held-out families).
+ */
+const PLAIN = /** @type {Config} */ ({ ...CANDIDATE, nb: 0, l2: 1e-3 });
+
 /** The preset train-injection.mjs trains the committed model with (chosen by loso.mjs, bench/RESULTS.md). */
-export const SHIPPED_PRESET = 'candidate';
+export const SHIPPED_PRESET = 'plain';
 
 /** @type {Record<string, Preset>} */
 export const PRESETS = {
@@ -56,6 +63,11 @@ export const PRESETS = {
   },
   'no-source-weights': {
     config: { ...CANDIDATE, sourcePower: 0 },
+    combine: { direct: { segOffset: -2, sigWeight: 0.5 }, indirect: { segOffset: -2.5, sigWeight: 0.75 } },
+    benignInstructions: true,
+  },
+  plain: {
+    config: PLAIN,
     combine: { direct: { segOffset: -2, sigWeight: 0.5 }, indirect: { segOffset: -2.5, sigWeight: 0.75 } },
     benignInstructions: true,
   },
