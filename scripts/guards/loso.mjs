@@ -3,13 +3,13 @@
 /**
  * Leave-one-source-out evaluation of the injection classifier (`npm run eval:guards`):
  *
- *   node scripts/guards/loso.mjs [--data FILE ...] [--families a,b] [--folds K] [--preset candidate|before]
+ *   node scripts/guards/loso.mjs [--data FILE ...] [--families a,b] [--folds K] [--preset NAME]
  *                                [--per-source N] [--json] [--out FILE.md]
  *
  * Default data: train.jsonl + extra.jsonl of the guard data directory (lib/data.mjs) plus Keel's
  * template-generated benign instructions (lib/benign-instructions.mjs). Families and sources:
- * lib/sources.mjs; method: lib/loso-core.mjs. `--preset before` retrains the recipe of the committed model, `candidate` (default) the
- * retrained recipe of issue 15; `--folds K` deals the families into K folds (each family still held out whole,
+ * lib/sources.mjs; method: lib/loso-core.mjs. `--preset` is a recipe of lib/config.mjs (default: the shipped one,
+ * SHIPPED_PRESET; `before` is the issue-4 recipe); `--folds K` deals the families into K folds (each family still held out whole,
  * with others: cheaper and stricter); `--families` runs only the folds holding those families;
  * `--threshold-on training|out-of-family`: where each fold's threshold is chosen (lib/loso-core.mjs).
  * `--scores-out F` saves the held-out logits and fold thresholds; `--scores-in F ...` merges saved shards (runs with
@@ -20,7 +20,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benignInstructionRows } from './lib/benign-instructions.mjs';
-import { PRESETS } from './lib/config.mjs';
+import { PRESETS, SHIPPED_PRESET } from './lib/config.mjs';
 import { guardDataDir, readJsonl } from './lib/data.mjs';
 import { formatLoso, leaveOneSourceOut } from './lib/loso-core.mjs';
 import { createTrainer } from './lib/train-core.mjs';
@@ -30,7 +30,7 @@ const { values: args } = parseArgs({
     data: { type: 'string', multiple: true },
     families: { type: 'string' },
     folds: { type: 'string' },
-    preset: { type: 'string', default: 'candidate' },
+    preset: { type: 'string', default: SHIPPED_PRESET },
     'per-source': { type: 'string' },
     json: { type: 'boolean', default: false },
     out: { type: 'string' },

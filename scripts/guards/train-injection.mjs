@@ -3,45 +3,64 @@
 /**
  * Trains Keel's prompt-injection classifier and writes src/guards/injection/weights.ts.
  *
- *   node scripts/guards/train-injection.mjs [--data FILE] [--out FILE] [--folds 5] [--repeats 2] [--dry-run]
+ *   node scripts/guards/train-injection.mjs [--data FILE ...] [--preset NAME] [--out FILE] [--folds 5]
+ *                                           [--repeats 2] [--dry-run]
  *
- * Reads ONLY the training file (default ../shared/data/guard/train.jsonl from the repo root); it refuses
- * a file named dev.jsonl. Hyper-parameters were picked by cross-validation on train (see BASE); the
- * combiner (segment offset, signature weight) and both decision thresholds are chosen here by
- * stratified k-fold cross-validation on train, repeated with different fold assignments: out-of-fold
- * scores go through the real detector, signatures included. Labels: `attack` = positive; `benign` and
- * `harmful` = negative (a harmful request is not an injection).
+ * Default data: train.jsonl + extra.jsonl of the guard data directory (lib/data.mjs), plus Keel's
+ * template benign instructions (lib/benign-instructions.mjs) when the preset asks for them. It refuses
+ * dev.jsonl, anything under a `heldout` directory and the benign-instruction evaluation set
+ * (scripts/guards/data/benign-instructions.jsonl): those are for evaluation only. The recipe is a
+ * preset of lib/config.mjs (default SHIPPED_PRESET, chosen by leave-one-source-out evaluation,
+ * loso.mjs); the combiner (segment offset, signature weight) and both decision thresholds are chosen
+ * here by stratified k-fold cross-validation, repeated with different fold assignments: out-of-fold
+ * scores go through the real detector, signatures included, and each threshold is the lowest that
+ * keeps every benign source's out-of-fold FPR within the limits (loso-core.mjs
+ * `pickThresholdBySource`). Labels: `attack` = positive; `benign` and `harmful` = negative (a harmful
+ * request is not an injection; unconstrained).
  *
  * Two linear models over the same hashed features (src/guards/injection/features.ts):
  * - text model: whole rows (+ random crops of longer rows, same label). Indirect attacks are left out
  *   as wholes: they are ordinary documents with one planted line and would teach "e-mails are attacks".
  * - segment model: segments of benign rows (negatives); planted instructions (positives) — recovered
- *   by diffing an indirect attack against its clean twin document in train when there is one, else
+ *   by diffing an indirect attack against its clean twin document when there is one, else
  *   multiple-instance learning (the best-scoring segments of the attack, re-picked over rounds); short
  *   attack rows whole.
  * Both use NB-scaled features (NBSVM) folded back into plain weights. Training is deterministic: fixed
  * fold assignment (hash of text), seeded shuffles, no clock or Math.random.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deflateSync } from 'node:zlib';
-import { PRESETS } from './lib/config.mjs';
+import { benignInstructionRows } from './lib/benign-instructions.mjs';
+import { PRESETS, SHIPPED_PRESET } from './lib/config.mjs';
+import { guardDataDir, readJsonl } from './lib/data.mjs';
 import { importGuard, REPO_ROOT } from './lib/load-guards.mjs';
+import { DEFAULT_LIMITS } from './lib/loso-core.mjs';
 import { summarize } from './lib/threshold.mjs';
 import { createTrainer } from './lib/train-core.mjs';
 
 const { values: args } = parseArgs({
   options: {
-    data: { type: 'string', default: resolve(REPO_ROOT, '..', 'shared', 'data', 'guard', 'train.jsonl') },
+    data: { type: 'string', multiple: true },
+    preset: { type: 'string', default: SHIPPED_PRESET },
     out: { type: 'string', default: join(REPO_ROOT, 'src', 'guards', 'injection', 'weights.ts') },
     folds: { type: 'string', default: '5' },
     repeats: { type: 'string', default: '2' },
     'dry-run': { type: 'boolean', default: false },
   },
 });
-if (/(^|[\\/])dev\.jsonl$/.test(String(args.data))) {
-  process.stderr.write('train-injection: refusing to train on dev.jsonl\n');
+const files = args.data ?? [join(guardDataDir(), 'train.jsonl'), join(guardDataDir(), 'extra.jsonl')];
+const refused = files.find(isEvaluationOnly);
+if (refused) {
+  process.stderr.write(`train-injection: refusing ${refused} (evaluation only)\n`);
+  process.exit(2);
+}
+const preset = PRESETS[String(args.preset)];
+if (!preset) {
+  process.stderr.write(
+    `train-injection: unknown preset ${args.preset} (${Object.keys(PRESETS).join(', ')})\n`,
+  );
   process.exit(2);
 }
 // The evaluation sets beside the scripts measure text the classifier never saw; training on them voids that.
@@ -50,21 +69,21 @@ if (/(^|[\\/])(external-eval|benign-instructions)\.jsonl$/.test(String(args.data
   process.exit(2);
 }
 
+/** dev.jsonl, the sealed held-out set and the benign-instruction evaluation set. @param {string} f */
+function isEvaluationOnly(f) {
+  return (
+    /(^|[\\/])dev\.jsonl$/.test(f) ||
+    /(^|[\\/])heldout([\\/]|$)/.test(f) ||
+    /(^|[\\/])benign-instructions\.jsonl$/.test(f)
+  );
+}
+
 const { FEATURE_BITS } = await importGuard('injection/features.js');
-
-/** Chosen by repeated cross-validation on train (scripts/guards/README.md); loso.mjs's `before`. */
-const BASE = /** @type {import('./lib/config.mjs').Preset} */ (PRESETS.before).config;
-
-/** Threshold limits on out-of-fold scores: stricter than the targets (≤2% benign, ≤5% per kind). */
-const DIRECT_LIMITS = { benignFpr: 0.01, kindFpr: { 'trigger-words': 0.02, 'hard-negative': 0.02 } };
-/** Indirect mode guards documents and tool output: documents must stay quiet. */
-const INDIRECT_LIMITS = { benignFpr: 0.02, kindFpr: { document: 0.02, 'trigger-words': 0.03 } };
+const BASE = preset.config;
 
 /** @type {import('./lib/train-core.mjs').Row[]} */
-const rows = (await readFile(String(args.data), 'utf8'))
-  .split('\n')
-  .filter((l) => l.trim())
-  .map((l) => JSON.parse(l));
+const rows = (await Promise.all(files.map(readJsonl))).flat();
+if (preset.benignInstructions) rows.push(...benignInstructionRows());
 const trainer = await createTrainer(rows);
 const k = Number(args.folds);
 const repeats = Math.max(1, Number(args.repeats));
@@ -72,8 +91,9 @@ const repeats = Math.max(1, Number(args.repeats));
 const t0 = performance.now();
 const oofs = [];
 for (let r = 0; r < repeats; r++) oofs.push(trainer.crossValidate(BASE, k, r === 0 ? '' : `repeat-${r}`));
-const direct = trainer.chooseCombiner(oofs, 'direct', DIRECT_LIMITS);
-const indirect = trainer.chooseCombiner(oofs, 'indirect', INDIRECT_LIMITS);
+// The same limits as the leave-one-source-out thresholds: every benign source ≤ 2 %, all benign ≤ 1 %.
+const direct = trainer.chooseCombiner(oofs, 'direct', DEFAULT_LIMITS);
+const indirect = trainer.chooseCombiner(oofs, 'indirect', DEFAULT_LIMITS);
 const cvDirect = summarize(rows, direct.logits, direct.threshold);
 const cvIndirect = summarize(rows, indirect.logits, indirect.threshold);
 process.stderr.write(
@@ -109,11 +129,15 @@ const serialized = {
   indirectThreshold: round(indirect.threshold),
 };
 const weights = deflateSync(Buffer.from(bytes.buffer), { level: 9 }).toString('base64');
-const trainedOn = String(args.data).split(/[\\/]/).slice(-2).join('/');
+const trainedOn = [
+  ...files.map((f) => basename(f)),
+  ...(preset.benignInstructions ? ['keel/benign-instructions'] : []),
+].join(' + ');
 const body = `/**
  * GENERATED by scripts/guards/train-injection.mjs — do not edit by hand; re-run the script.
- * Trained on ${trainedOn} (${rows.length} rows). Combiners and thresholds from ${k}-fold cross-validation
- * on it, repeated ${repeats}x; out-of-fold results at the chosen thresholds (last repeat):
+ * Preset ${args.preset}, trained on ${trainedOn} (${rows.length} rows). Combiners and thresholds from
+ * ${k}-fold cross-validation on them, repeated ${repeats}x, each benign source's out-of-fold FPR ≤
+ * ${DEFAULT_LIMITS.sourceRate * 100} % and all benign ≤ ${DEFAULT_LIMITS.overallRate * 100} %; out-of-fold results at the chosen thresholds (last repeat):
  *   direct:   ${cvDirect}
  *   indirect: ${cvIndirect}
  */

@@ -1,16 +1,16 @@
 // @ts-check
 /**
- * Training configurations of the injection classifier evaluated by loso.mjs: `before` is the recipe
- * of the committed model (scripts/guards/train-injection.mjs, issue 4); `candidate` the retrained
- * recipe of issue 15, not shipped (bench/RESULTS.md: fewer benign instructions flagged, lower dev
- * recall).
+ * Training configurations of the injection classifier, evaluated by loso.mjs: `before` is the issue-4
+ * recipe (the model committed before issue 15, trained on train.jsonl only); `candidate` the issue-15
+ * recipe over train + extra + Keel's template benign instructions. SHIPPED_PRESET is the one
+ * train-injection.mjs trains the committed model with (bench/RESULTS.md compares them).
  */
 
 /** @typedef {import('./train-core.mjs').Config} Config */
 /** @typedef {{ segOffset: number, sigWeight: number }} Combiner */
 /** @typedef {{ config: Config, combine: { direct: Combiner, indirect: Combiner }, benignInstructions: boolean }} Preset */
 
-/** The configuration of the committed model (train-injection.mjs trains it on train.jsonl only). */
+/** The issue-4 configuration (trained on train.jsonl only). */
 const BEFORE = /** @type {Config} */ ({
   power: 0.5,
   segLineMin: 10,
@@ -44,6 +44,16 @@ const CANDIDATE = /** @type {Config} */ ({
   sourcePower: 0.5,
 });
 
+/**
+ * `candidate` as plain logistic regressions (no NB scaling) with 10× the L2: NB scaling and weak L2 let
+ * rare, collection-specific n-grams carry the decision, which does not transfer to unseen families
+ * (leave-one-source-out, bench/RESULTS.md: better ranking, lower benign FPR on held-out families).
+ */
+const PLAIN = /** @type {Config} */ ({ ...CANDIDATE, nb: 0, l2: 1e-3 });
+
+/** The preset train-injection.mjs trains the committed model with (chosen by loso.mjs, bench/RESULTS.md). */
+export const SHIPPED_PRESET = 'plain';
+
 /** @type {Record<string, Preset>} */
 export const PRESETS = {
   before: {
@@ -53,6 +63,11 @@ export const PRESETS = {
   },
   'no-source-weights': {
     config: { ...CANDIDATE, sourcePower: 0 },
+    combine: { direct: { segOffset: -2, sigWeight: 0.5 }, indirect: { segOffset: -2.5, sigWeight: 0.75 } },
+    benignInstructions: true,
+  },
+  plain: {
+    config: PLAIN,
     combine: { direct: { segOffset: -2, sigWeight: 0.5 }, indirect: { segOffset: -2.5, sigWeight: 0.75 } },
     benignInstructions: true,
   },

@@ -6,7 +6,8 @@
  * family's rows through the real detector (signatures and decoded payloads included), in both modes.
  * The decision threshold used for a held-out family is chosen WITHOUT its rows: by default on the
  * fold model's scores of its own training rows (the threshold it would ship with), as the
- * lowest threshold holding each training benign source's FPR within the limits. Attack rows count as positives, benign rows as negatives; harmful rows are
+ * lowest threshold holding each training benign source's FPR within the limits — for the indirect
+ * mode, on the documents and tool results it is routed (`routedIndirect`). Attack rows count as positives, benign rows as negatives; harmful rows are
  * neither (reported apart). Rows of kind `document`/`indirect` are routed to the indirect detector,
  * as the gateway routes tool results; the `scan` columns score every row with the direct detector, as
  * `keel guard scan` does.
@@ -70,6 +71,15 @@ export function pickThresholdBySource(rows, logits, use, limits) {
   let next = Number.POSITIVE_INFINITY;
   for (const v of scores) if (v > floor && v < next) next = v;
   return Number.isFinite(next) ? (floor + next) / 2 : floor + 1;
+}
+
+/**
+ * The rows the indirect detector sees in the gateway (documents, tool results) among `use`: its
+ * threshold answers for those, not for chat prompts that never reach it.
+ * @param {Row[]} rows @param {(i: number) => boolean} use
+ */
+export function routedIndirect(rows, use) {
+  return (/** @type {number} */ i) => use(i) && isIndirectRow(/** @type {Row} */ (rows[i]));
 }
 
 /**
@@ -174,7 +184,7 @@ export function leaveOneSourceOut(o) {
       const use = (/** @type {number} */ i) => !Number.isNaN(d[i]);
       thresholds.set(f, {
         direct: pickThresholdBySource(rows, d, use, limits),
-        indirect: pickThresholdBySource(rows, ind, use, limits),
+        indirect: pickThresholdBySource(rows, ind, routedIndirect(rows, use), limits),
       });
     }
     const members = [...foldOf].filter(([, fold]) => fold === f).map(([fam]) => fam);
@@ -193,7 +203,7 @@ export function leaveOneSourceOut(o) {
     const use = (/** @type {number} */ i) => done(i) && family[i] !== f;
     thresholds.set(f, {
       direct: pickThresholdBySource(rows, direct, use, limits),
-      indirect: pickThresholdBySource(rows, indirect, use, limits),
+      indirect: pickThresholdBySource(rows, indirect, routedIndirect(rows, use), limits),
     });
   }
 

@@ -1,56 +1,39 @@
 // @ts-check
 /**
  * Threshold choice on out-of-fold logits: the lowest threshold (highest recall) whose false-positive
- * rates on benign rows stay within limits, overall and per kind. Harmful rows are not constrained
- * (they are reported separately); attacks are positives.
+ * rates on benign rows stay within limits, overall and per benign source. Harmful rows are not
+ * constrained (they are reported separately); attacks are positives.
  */
 
-/** @typedef {{ label: string, kind: string }} Row */
-/** @typedef {{ benignFpr: number, kindFpr: Record<string, number> }} Limits */
+import { pickThresholdBySource } from './loso-core.mjs';
+import { sourceOf } from './sources.mjs';
+
+/** @typedef {{ label: string, kind: string, source?: string }} Row */
+/** @typedef {import('./loso-core.mjs').Limits} Limits */
 
 /**
+ * The lowest threshold within `limits` on every benign source (loso-core.mjs), and the mean
+ * attack-source recall there: a large collection must not decide the choice for the small ones.
+ * `use` restricts the rows taken into account (default: every row with a logit).
  * @param {Row[]} rows @param {ArrayLike<number>} logits @param {Limits} limits
+ * @param {(i: number) => boolean} [use]
  * @returns {{ threshold: number, recall: number }}
  */
-export function pickThreshold(rows, logits, limits) {
-  /** @type {Array<{ values: number[], rate: number }>} */
-  const groups = [
-    {
-      values: rows.flatMap((r, i) => (r.label === 'benign' ? [/** @type {number} */ (logits[i])] : [])),
-      rate: limits.benignFpr,
-    },
-  ];
-  for (const [kind, rate] of Object.entries(limits.kindFpr)) {
-    groups.push({
-      values: rows.flatMap((r, i) =>
-        r.label === 'benign' && r.kind === kind ? [/** @type {number} */ (logits[i])] : [],
-      ),
-      rate,
-    });
-  }
-  let floor = Number.NEGATIVE_INFINITY;
-  for (const g of groups) {
-    if (g.values.length === 0) continue;
-    const sorted = [...g.values].sort((a, b) => b - a);
-    const allowed = Math.floor(g.rate * sorted.length);
-    const boundary = sorted[allowed];
-    if (boundary !== undefined) floor = Math.max(floor, boundary);
-  }
-  // Midway between the boundary negative and the next score above it, for margin on unseen data.
-  let next = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < logits.length; i++) {
-    const v = /** @type {number} */ (logits[i]);
-    if (v > floor && v < next) next = v;
-  }
-  const threshold = Number.isFinite(next) ? (floor + next) / 2 : floor + 1;
-  let tp = 0;
-  let pos = 0;
+export function pickThreshold(rows, logits, limits, use = (i) => !Number.isNaN(logits[i])) {
+  const threshold = pickThresholdBySource(/** @type {any} */ (rows), logits, use, limits);
+  /** @type {Map<string, [number, number]>} */
+  const bySource = new Map();
   rows.forEach((r, i) => {
-    if (r.label !== 'attack') return;
-    pos++;
-    if (/** @type {number} */ (logits[i]) >= threshold) tp++;
+    if (r.label !== 'attack' || !use(i)) return;
+    const key = sourceOf(r);
+    const c = bySource.get(key) ?? [0, 0];
+    if (/** @type {number} */ (logits[i]) >= threshold) c[0]++;
+    c[1]++;
+    bySource.set(key, c);
   });
-  return { threshold, recall: pos > 0 ? tp / pos : 0 };
+  let recall = 0;
+  for (const [hit, n] of bySource.values()) recall += hit / n / bySource.size;
+  return { threshold, recall };
 }
 
 /** One-line summary: recall by attack kind, FPR by benign kind, harmful flag rate. */

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { dot, prng, toSparse, trainLogistic } from './linear.mjs';
 import { importGuard } from './load-guards.mjs';
+import { routedIndirect } from './loso-core.mjs';
 import { sourceOf } from './sources.mjs';
 import { pickThreshold } from './threshold.mjs';
 import { balance, concat, head, lines, plantedLines, quantize } from './train-data.mjs';
@@ -18,7 +19,7 @@ import { balance, concat, head, lines, plantedLines, quantize } from './train-da
  *   minSegmentFeatures: number, indirectDocWeight: number, shortNegWeight: number, nb: number, crops: number, cropWeight: number,
  *   maxNegSegments?: number, sourcePower?: number
  * }} Config
- * @typedef {{ benignFpr: number, kindFpr: Record<string, number> }} Limits
+ * @typedef {import('./loso-core.mjs').Limits} Limits
  * @typedef {{ idx: Int32Array, val: Float32Array, y: number, w: number }} Instance
  * @typedef {{ model: any, signatures: number, logit: number }} Analysis
  */
@@ -346,12 +347,17 @@ export async function createTrainer(rows) {
 
   /**
    * Choose one mode's combiner (segment offset, signature weight) and threshold on out-of-fold
-   * analyses: the combination with the best mean recall within `limits` across the CV repeats; the
-   * threshold is the mean of the repeats' thresholds for it.
+   * analyses: the combination with the best mean attack-source recall within `limits` across the CV
+   * repeats; the threshold is the mean of the repeats' thresholds for it. The indirect mode is judged
+   * on the rows the gateway routes to it (documents, tool results, indirect attacks).
    * @param {Array<Array<Record<'direct' | 'indirect', Analysis>>>} oofs @param {'direct' | 'indirect'} mode
    * @param {Limits} limits
    */
   function chooseCombiner(oofs, mode, limits) {
+    const use =
+      mode === 'indirect'
+        ? routedIndirect(rows, (i) => oofs[0]?.[i] !== undefined)
+        : (/** @type {number} */ i) => oofs[0]?.[i] !== undefined;
     /** @type {{ combiner: { segOffset: number, sigWeight: number }, recall: number, threshold: number, logits: Float64Array } | null} */
     let best = null;
     for (let segOffset = -6; segOffset <= 0; segOffset += 0.5) {
@@ -365,7 +371,7 @@ export async function createTrainer(rows) {
           logits = Float64Array.from(oof, (o) =>
             o ? combineLogit(combiner, o[mode].model, o[mode].signatures) : Number.NaN,
           );
-          const t = pickThreshold(rows, logits, limits);
+          const t = pickThreshold(rows, logits, limits, use);
           recall += t.recall / oofs.length;
           threshold += t.threshold / oofs.length;
         }
