@@ -4,8 +4,9 @@
  * look-alikes) against Keel with the simulator provider (latency 0). Keel runs in its own process
  * on a local port (one per route), SQLite, production mode; the command runs in this process exactly as
  * `keel redteam` does (all three reports written, storing off), at its default concurrency.
- * Two routes: the built-in guard policy, and every guard off in front of the simulator's naive mode
- * (`gpt-4o-mini-naive`), so the time covers both the blocked and the answered path.
+ * Three routes: the built-in guard policy in front of the ordinary simulator and in front of its naive
+ * mode (`gpt-4o-mini-naive`, which obeys injected instructions), and every guard off in front of the
+ * naive mode, so the time covers both the blocked and the answered path.
  * The corpus is whatever src/redteam/corpus ships; when it has fewer than 1,000 attacks for the
  * requested samples, its probes are repeated (ids suffixed) up to 1,000. Issue #17 asks for under 60 s.
  * Writes the "## Red team" section of bench/RESULTS.md.
@@ -110,6 +111,14 @@ const machine = machineInfo();
 const tmp = await mkdtemp(join(os.tmpdir(), 'keel-bench-redteam-'));
 const scenarios = [
   { name: 'guarded', label: 'default guard policy, gpt-4o-mini', guards: true, model: 'gpt-4o-mini' },
+  // The protected route the suite is about: a model that obeys every injected instruction, behind the
+  // built-in policy — what gets through here is what the guards alone let through.
+  {
+    name: 'naive-guarded',
+    label: 'default guard policy, gpt-4o-mini-naive',
+    guards: true,
+    model: 'gpt-4o-mini-naive',
+  },
   { name: 'naive', label: 'guards off, gpt-4o-mini-naive', guards: false, model: 'gpt-4o-mini-naive' },
 ];
 /** @type {(string | number)[][]} */
