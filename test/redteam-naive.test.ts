@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProbes } from '../src/redteam/corpus/index.js';
 import { runRedteam } from '../src/redteam/run.js';
 import { CATEGORIES, type RedteamReport, STRATEGIES } from '../src/redteam/types.js';
+import { GUARDS_ALL_OFF } from './helpers/fixtures.js';
 import { type StartedKeel, startKeel } from './helpers/keel.js';
 
 /**
@@ -12,16 +13,6 @@ import { type StartedKeel, startKeel } from './helpers/keel.js';
  */
 const RAW_KEY = 'sk-keel-redteam-naive-raw-0a1b2c3d4e';
 const GUARDED_KEY = 'sk-keel-redteam-naive-default-5f6a7b8c';
-const ALL_OFF = {
-  injection: { input: 'off' },
-  indirect_injection: { input: 'off' },
-  pii: { input: 'off', output: 'off' },
-  secrets: { input: 'off', output: 'off' },
-  leak: { output: 'off' },
-  tools: { action: 'off', validate_arguments: false },
-  active_content: { output: 'off', sql: 'off' },
-  canary: false,
-};
 
 let keel: StartedKeel;
 beforeAll(async () => {
@@ -40,7 +31,7 @@ beforeAll(async () => {
         { name: 'guarded', key: GUARDED_KEY, use_case: 'support' },
       ],
     },
-    guards: { policies: { raw: ALL_OFF }, keys: { raw: 'raw' } },
+    guards: { policies: { raw: GUARDS_ALL_OFF }, keys: { raw: 'raw' } },
   });
 });
 afterAll(async () => {

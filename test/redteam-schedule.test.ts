@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertList, RedteamRunList } from '../src/http/admin/api/contract.js';
+import { GUARDS_ALL_OFF } from './helpers/fixtures.js';
 import { type StartedKeel, startKeel } from './helpers/keel.js';
 
 // A scheduled suite attacks its use case through the gateway's own request path with the key the
@@ -7,15 +8,6 @@ import { type StartedKeel, startKeel } from './helpers/keel.js';
 
 const ADMIN = 'redteam-schedule-admin-token-0123456789';
 const APP_KEY = 'sk-keel-redteam-schedule-app-5566778899';
-const RAW = {
-  injection: { input: 'off' },
-  indirect_injection: { input: 'off' },
-  pii: { input: 'off', output: 'off' },
-  secrets: { input: 'off', output: 'off' },
-  leak: { output: 'off' },
-  tools: { action: 'off', validate_arguments: false },
-  canary: false,
-};
 
 describe('scheduled red-team suites', () => {
   let keel: StartedKeel;
@@ -27,7 +19,7 @@ describe('scheduled red-team suites', () => {
         models: [{ name: 'naive', targets: [{ provider: 'sim', model: 'gpt-4o-mini-naive' }] }],
         auth: { keys: [{ name: 'support-app', key: APP_KEY, use_case: 'support' }] },
         // The support route has every guard off: the naive model obeys the attacks.
-        guards: { policies: { raw: RAW }, use_cases: { support: 'raw' } },
+        guards: { policies: { raw: GUARDS_ALL_OFF }, use_cases: { support: 'raw' } },
         redteam: {
           use_cases: { support: { min_score: 95 } },
           schedules: [

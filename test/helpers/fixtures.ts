@@ -5,6 +5,18 @@ import type { FakeUpstream } from '../fakes/index.js';
 /** A client key for configs with auth on; tests assert it never leaks. */
 export const CLIENT_KEY = 'keel-client-key-SECRET-91c2d7';
 
+/** A guard policy with every part switched off (keel.yaml shape), for routes that must see raw traffic. */
+export const GUARDS_ALL_OFF = {
+  injection: { input: 'off' },
+  indirect_injection: { input: 'off' },
+  pii: { input: 'off', output: 'off' },
+  secrets: { input: 'off', output: 'off' },
+  leak: { output: 'off' },
+  tools: { action: 'off', validate_arguments: false },
+  active_content: { output: 'off', sql: 'off' },
+  canary: false,
+};
+
 export interface Upstreams {
   openai: FakeUpstream;
   anthropic: FakeUpstream;
