@@ -51,3 +51,21 @@ export type RedteamSchedule = z.infer<typeof scheduleSchema>;
 export function minScore(config: RedteamConfig, useCase: string | null): number {
   return (useCase !== null ? config.use_cases[useCase]?.min_score : undefined) ?? config.min_score;
 }
+
+/** Scheduled suites must call a model of keel.yaml `models:`; one issue per suite that does not. */
+export function unknownScheduleModels(
+  config: RedteamConfig,
+  modelNames: ReadonlySet<string>,
+): Array<{ code: 'custom'; path: (string | number)[]; message: string }> {
+  return config.schedules.flatMap((s, i) =>
+    modelNames.has(s.model)
+      ? []
+      : [
+          {
+            code: 'custom' as const,
+            path: ['redteam', 'schedules', i, 'model'],
+            message: `unknown model "${s.model}"`,
+          },
+        ],
+  );
+}

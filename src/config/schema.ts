@@ -3,7 +3,7 @@ import { failurePolicySchema } from './failure-policy.js';
 import { guardsSchema } from './guards.js';
 import { oidcSchema } from './oidc.js';
 import { modelSchema, priceOverride, providerSchema } from './providers.js';
-import { redteamConfigSchema } from './redteam.js';
+import { redteamConfigSchema, unknownScheduleModels } from './redteam.js';
 import { TELEMETRY_DEFAULTS, telemetrySchema } from './telemetry.js';
 import {
   alertsConfigSchema,
@@ -369,14 +369,7 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model "${m.name}"` });
       modelNames.add(m.name);
     });
-    cfg.redteam.schedules.forEach((s, i) => {
-      if (!modelNames.has(s.model))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['redteam', 'schedules', i, 'model'],
-          message: `unknown model "${s.model}"`,
-        });
-    });
+    for (const issue of unknownScheduleModels(cfg.redteam, modelNames)) ctx.addIssue(issue);
     cfg.models.forEach((m, i) => {
       m.targets.forEach((t, j) => {
         if (!providerIds.has(t.provider))
