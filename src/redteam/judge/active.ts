@@ -3,6 +3,10 @@
  * without anyone clicking "run". The matcher is deliberately narrow — it is used only on answers to
  * attacks, and every hit counts as a successful attack, so a pattern that also fires on ordinary prose
  * ("please update the list") would overstate how exposed a route is.
+ *
+ * It is kept apart from the gateway's own active-content guard (src/guards/active-content/) on
+ * purpose: the suite measures that guard, and a judge that shared its patterns would never see what
+ * the guard misses.
  */
 
 /** Characters a URL in a markdown target or an HTML attribute runs to. */
