@@ -26,6 +26,10 @@ export const ERROR_CODES = {
   /** /api and /auth/logout with a session cookie: a state-changing request without the session's x-keel-csrf token. */
   csrf_failed: { status: 403, type: 'permission_error' },
   tool_not_allowed: { status: 403, type: 'permission_error' },
+  /** /mcp: an operator denied a call held for approval. */
+  approval_denied: { status: 403, type: 'permission_error' },
+  /** /mcp: no operator decided a held call in time (`mcp.approvals.timeout`); it counts as denied. */
+  approval_expired: { status: 403, type: 'permission_error' },
   // guards: input refused before any upstream call, or an answer stopped on its way back
   prompt_injection_detected: { status: 400, type: 'invalid_request_error' },
   pii_detected: { status: 400, type: 'invalid_request_error' },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { failurePolicySchema } from './failure-policy.js';
 import { guardsSchema } from './guards.js';
+import { mcpConfigSchema, mcpServersSchema } from './mcp.js';
 import { oidcSchema } from './oidc.js';
 import { modelSchema, priceOverride, providerSchema } from './providers.js';
 import { redteamConfigSchema, unknownScheduleModels } from './redteam.js';
@@ -337,6 +338,9 @@ export const configSchema = z
     value: valueConfigSchema,
     /** Red-team runs: alert thresholds, kept runs, scheduled suites (config/redteam.ts). */
     redteam: redteamConfigSchema,
+    /** MCP servers Keel fronts at /mcp, and the tool policy (config/mcp.ts). */
+    mcp_servers: mcpServersSchema,
+    mcp: mcpConfigSchema,
   })
   .strict()
   .superRefine((cfg, ctx) => {
