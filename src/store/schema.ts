@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { DataSchema } from './data-schema.js';
+import type { McpSchema } from './mcp-schema.js';
 import type { RedteamSchema } from './redteam-schema.js';
 import type { ValueSchema } from './rollups-schema.js';
 import type { SessionSchema } from './sessions-schema.js';
@@ -57,6 +58,9 @@ export interface VirtualKeysTable {
   endpoints: string;
   use_cases: string;
   tools: string;
+  /** MCP scopes (015_mcp): server ids, catalogue tool names or globs. */
+  mcp_servers: ColumnType<string, string | undefined, string>;
+  mcp_tools: ColumnType<string, string | undefined, string>;
   allowed_cidrs: string;
   team: string | null;
   max_tokens: number | null;
@@ -169,7 +173,7 @@ export interface ResponsesTable {
   response: string;
 }
 
-export interface KeelSchema extends ValueSchema, DataSchema, SessionSchema, RedteamSchema {
+export interface KeelSchema extends ValueSchema, DataSchema, SessionSchema, RedteamSchema, McpSchema {
   responses: ResponsesTable;
   monitor_windows: MonitorWindowsTable;
   monitor_references: MonitorReferencesTable;

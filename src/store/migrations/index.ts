@@ -14,6 +14,7 @@ import { budgetLeasesMigration } from './011_budget_leases.js';
 import { responsesMigration } from './012_responses.js';
 import { sessionsMigration } from './013_sessions.js';
 import { redteamRunsMigration } from './014_redteam_runs.js';
+import { mcpMigration } from './015_mcp.js';
 
 /**
  * Migrations are code, listed here in order, so a bundled or compiled Keel never depends on reading
@@ -37,6 +38,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '012_responses': responsesMigration(dialect),
         '013_sessions': sessionsMigration(dialect),
         '014_redteam_runs': redteamRunsMigration(dialect),
+        '015_mcp': mcpMigration(dialect),
       };
     },
   };
