@@ -96,3 +96,25 @@ export interface ToolCallStages {
   /** Accounting, metrics, audit: exactly once per call, whatever happened. Never throws. */
   record(call: ToolCall, outcome: ToolCallOutcome): void;
 }
+
+/** One upstream server as the gateway sees it (GET /api/mcp/overview, the Tools view, metrics). */
+export interface McpServerStatus {
+  id: string;
+  transport: 'http' | 'stdio';
+  state: 'up' | 'down' | 'starting';
+  /** stdio servers: whether bubblewrap wraps it (false only when the operator opted out). */
+  sandboxed: boolean;
+  restarts: number;
+  /** Last connection or process error, secrets masked. */
+  lastError: string | null;
+  /** Tools it lists (before any key's scope). */
+  tools: number;
+  /** Epoch ms the current state began. */
+  since: number;
+}
+
+/** What the rest of Keel may ask the gateway. */
+export interface McpGatewayStatus {
+  servers(): McpServerStatus[];
+  catalogue(): CatalogueTool[];
+}
