@@ -61,6 +61,7 @@ function asRefusal(err: unknown, message: string): McpRefusal {
 export function openStages(overrides: Partial<ToolCallStages> = {}): ToolCallStages {
   return {
     visible: () => true,
+    visibleServer: () => true,
     authorize: () => {},
     rateLimit: async () => {},
     screenArguments: async () => {},

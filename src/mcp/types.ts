@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Principal } from '../access/principal.js';
+import type { McpLocalServerConfig } from '../config/mcp.js';
 import type { ErrorCode } from '../errors.js';
 
 /**
@@ -83,6 +84,8 @@ export type ToolCallOutcome =
 export interface ToolCallStages {
   /** tools/list: may this caller see (and so call) this tool? */
   visible(caller: McpCaller, tool: CatalogueTool): boolean;
+  /** Resources and prompts are granted per server (a key's `mcp_servers`): may this caller use this server's? */
+  visibleServer(caller: McpCaller, server: string): boolean;
   /** Scope (key's mcp_servers / mcp_tools) and `mcp.tools` argument constraints. */
   authorize(call: ToolCall): void;
   /** Calls per minute per key and tool. */
@@ -118,3 +121,16 @@ export interface McpGatewayStatus {
   servers(): McpServerStatus[];
   catalogue(): CatalogueTool[];
 }
+
+/** How a local (stdio) server is started: the sandbox part wraps the configured command. */
+export interface PreparedSandbox {
+  command: string;
+  args: string[];
+  /** The process's whole environment. */
+  env: Record<string, string>;
+  cwd?: string;
+  /** Releases what preparing started (e.g. an egress proxy). */
+  close(): Promise<void>;
+}
+
+export type PrepareSandbox = (server: McpLocalServerConfig) => Promise<PreparedSandbox>;
