@@ -1,0 +1,236 @@
+import { realpathSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { durationMs, type McpLocalServerConfig } from '../../config/mcp.js';
+import type { PreparedSandbox, PrepareSandbox } from '../types.js';
+import { type EgressDecision, parseAllowHosts, startEgressProxy } from './egress.js';
+import { FORWARDER_PORT, FORWARDER_SOURCE } from './forwarder.js';
+import {
+  commandMount,
+  covered,
+  findExecutable,
+  grantMounts,
+  type Mount,
+  protectedSet,
+  SandboxConfigError,
+  systemArgs,
+} from './paths.js';
+
+/**
+ * Turns a local MCP server's config into the spawn spec of a bubblewrap sandbox (docs/mcp-sandbox.md):
+ * a read-only view of the system and the granted paths only, a private /tmp, every namespace
+ * unshared (no network but its own loopback), an unprivileged uid, no capabilities, the configured
+ * environment only, and CPU and memory rlimits. With `allow_hosts`, a CONNECT proxy in Keel is the
+ * only way out.
+ */
+
+export type { EgressDecision } from './egress.js';
+export { SandboxConfigError } from './paths.js';
+
+/** bubblewrap (or util-linux) is missing and the server has `sandbox.enabled: true`. */
+export class SandboxUnavailableError extends Error {
+  constructor(server: string, missing: string) {
+    super(
+      `MCP server "${server}" is configured to run sandboxed, but ${missing}. Install bubblewrap ` +
+        '(Debian/Ubuntu: apt-get install bubblewrap) or set sandbox.enabled: false on this server to run it unsandboxed.',
+    );
+    this.name = 'SandboxUnavailableError';
+  }
+}
+
+export interface SandboxOptions {
+  /** bubblewrap's path; default: `bwrap` on PATH. null: treat as missing. */
+  bwrapPath?: string | null;
+  /** Never granted (Keel's store, spool, config…), beside the built-in set (/etc/shadow, /root…). */
+  protectedPaths?: string[];
+  /** Where per-server run directories are made; default the OS temp dir. */
+  tmpRoot?: string;
+  /** Every egress request's verdict, for logging. */
+  onEgress?: (server: string, decision: EgressDecision) => void;
+}
+
+export interface SandboxSpec extends PreparedSandbox {
+  sandboxed: boolean;
+  /** `sandbox.max_lifetime` in ms (the gateway restarts the process after it); null: unlimited. */
+  maxLifetimeMs: number | null;
+}
+
+/** The uid/gid the server runs as inside (and outside, when Keel runs as root): `nobody`. */
+export const SANDBOX_UID = 65534;
+const BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
+const RUN_DIR = '/run/keel';
+
+function tool(name: string): string | null {
+  return findExecutable(name, process.env.PATH ?? BASE_PATH, process.cwd());
+}
+
+function unsandboxed(server: McpLocalServerConfig): SandboxSpec {
+  return {
+    command: server.command,
+    args: server.args,
+    env: { PATH: process.env.PATH ?? BASE_PATH, ...server.env },
+    ...(server.cwd ? { cwd: server.cwd } : {}),
+    close: async () => {},
+    sandboxed: false,
+    maxLifetimeMs: server.sandbox.max_lifetime ? durationMs(server.sandbox.max_lifetime) : null,
+  };
+}
+
+function bindArgs(mounts: Mount[]): string[] {
+  return mounts.flatMap((m) => [m.writable ? '--bind' : '--ro-bind', m.src, m.dest]);
+}
+
+/** The server's environment as `--setenv` pairs, handed to bwrap through a file so no `ps` shows it. */
+function envArgs(env: Record<string, string>): string {
+  return Object.entries(env)
+    .flatMap(([k, v]) => ['--setenv', k, v])
+    .map((a) => `${a}\0`)
+    .join('');
+}
+
+const ETC_FILES = {
+  passwd: `nobody:x:${SANDBOX_UID}:${SANDBOX_UID}:nobody:/tmp:/usr/sbin/nologin\n`,
+  group: `nogroup:x:${SANDBOX_UID}:\n`,
+  hosts: '127.0.0.1 localhost\n::1 localhost\n',
+};
+
+export async function prepareSandbox(
+  server: McpLocalServerConfig,
+  opts: SandboxOptions = {},
+): Promise<SandboxSpec> {
+  const sb = server.sandbox;
+  if (!sb.enabled) return unsandboxed(server);
+
+  const bwrap = opts.bwrapPath === undefined ? tool('bwrap') : opts.bwrapPath;
+  if (!bwrap || !findExecutable(bwrap, '', process.cwd()))
+    throw new SandboxUnavailableError(server.id, 'bubblewrap (bwrap) was not found');
+  const prlimit = tool('prlimit');
+  const setpriv = tool('setpriv');
+  if (!prlimit || !setpriv)
+    throw new SandboxUnavailableError(server.id, "util-linux's prlimit or setpriv was not found");
+
+  const command = findExecutable(server.command, process.env.PATH ?? BASE_PATH, server.cwd ?? process.cwd());
+  if (!command)
+    throw new SandboxConfigError(`MCP server "${server.id}": command ${server.command} not found`);
+
+  const guarded = protectedSet(opts.protectedPaths ?? []);
+  const mounts = [...grantMounts(sb.read_only, false, guarded), ...grantMounts(sb.read_write, true, guarded)];
+  const commandDir = commandMount(command);
+  if (commandDir) mounts.unshift(commandDir);
+  const network = sb.allow_hosts.length > 0;
+  const node = realpathSync(process.execPath);
+  const nodeDir = network ? commandMount(node) : null;
+  if (nodeDir) mounts.unshift(nodeDir);
+
+  const cwd = server.cwd ?? '/tmp';
+  const cwdArgs = cwd === '/tmp' || cwd.startsWith('/tmp/') ? ['--dir', cwd] : [];
+  if (cwdArgs.length === 0 && !covered(cwd, mounts))
+    throw new SandboxConfigError(
+      `MCP server "${server.id}": cwd ${cwd} is not inside a granted path or /tmp`,
+    );
+
+  const dir = await mkdtemp(join(opts.tmpRoot ?? tmpdir(), `keel-sandbox-${server.id}-`));
+  let proxy: { close(): Promise<void> } | null = null;
+  try {
+    // The run dir is traversable by the sandbox's uid; the env file beside it stays Keel's alone.
+    await chmod(dir, 0o711);
+    const etcDir = join(dir, 'etc');
+    const runDir = join(dir, 'run');
+    await mkdir(etcDir, { mode: 0o755 });
+    await mkdir(runDir, { mode: 0o755 });
+    for (const [name, text] of Object.entries(ETC_FILES))
+      await writeFile(join(etcDir, name), text, { mode: 0o644 });
+
+    const env: Record<string, string> = { PATH: BASE_PATH, HOME: '/tmp', ...server.env };
+    if (network) {
+      const url = `http://127.0.0.1:${FORWARDER_PORT}`;
+      Object.assign(env, { HTTPS_PROXY: url, HTTP_PROXY: url, https_proxy: url, http_proxy: url });
+      Object.assign(env, { NO_PROXY: '', no_proxy: '', NODE_USE_ENV_PROXY: '1' });
+      await writeFile(join(runDir, 'forwarder.mjs'), FORWARDER_SOURCE, { mode: 0o644 });
+      const allow = parseAllowHosts(sb.allow_hosts);
+      proxy = await startEgressProxy(join(runDir, 'egress.sock'), allow, (d) =>
+        opts.onEgress?.(server.id, d),
+      );
+    }
+    const envFile = join(dir, 'env');
+    await writeFile(envFile, envArgs(env), { mode: 0o600 });
+
+    const mb = sb.memory_mb * 1024 * 1024;
+    const limited = [
+      prlimit,
+      // Soft limit: SIGXCPU; a second later the hard limit's SIGKILL, for a process that catches it.
+      `--cpu=${sb.cpu_seconds}:${sb.cpu_seconds + 1}`,
+      `--as=${mb}`,
+      `--data=${mb}`,
+      '--core=0',
+      '--',
+      command,
+      ...server.args,
+    ];
+    const inner = network
+      ? [node, `${RUN_DIR}/forwarder.mjs`, String(FORWARDER_PORT), `${RUN_DIR}/egress.sock`, ...limited]
+      : limited;
+
+    const bwrapArgs = [
+      '--unshare-all',
+      '--die-with-parent',
+      '--new-session',
+      '--cap-drop',
+      'ALL',
+      '--uid',
+      String(SANDBOX_UID),
+      '--gid',
+      String(SANDBOX_UID),
+      '--hostname',
+      'keel-sandbox',
+      ...systemArgs(network),
+      ...Object.keys(ETC_FILES).flatMap((name) => ['--ro-bind', join(etcDir, name), `/etc/${name}`]),
+      '--proc',
+      '/proc',
+      '--dev',
+      '/dev',
+      '--tmpfs',
+      '/tmp',
+      ...bindArgs(mounts),
+      '--ro-bind',
+      runDir,
+      RUN_DIR,
+      ...cwdArgs,
+      '--chdir',
+      cwd,
+      '--clearenv',
+      '--args',
+      '3',
+      '--',
+      ...inner,
+    ];
+    // Keel as root would otherwise be root outside the sandbox's user namespace: drop to nobody first.
+    const outer =
+      process.getuid?.() === 0
+        ? [setpriv, `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups', '--', bwrap]
+        : [bwrap];
+
+    return {
+      command: '/bin/sh',
+      // fd 3 carries the environment to bwrap's --args; sh opens it and then is replaced.
+      args: ['-c', 'exec 3<"$0" || exit 126; exec "$@"', envFile, ...outer, ...bwrapArgs],
+      env: { PATH: BASE_PATH },
+      close: async () => {
+        await proxy?.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+      sandboxed: true,
+      maxLifetimeMs: sb.max_lifetime ? durationMs(sb.max_lifetime) : null,
+    };
+  } catch (e) {
+    await proxy?.close();
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** The gateway's `PrepareSandbox`, with Keel's options bound (src/build.ts). */
+export function createPrepareSandbox(opts: SandboxOptions = {}): PrepareSandbox {
+  return (server) => prepareSandbox(server, opts);
+}
