@@ -60,6 +60,13 @@ export interface SandboxSpec extends PreparedSandbox {
 export const SANDBOX_UID = 65534;
 const BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
 const RUN_DIR = '/run/keel';
+const MIB = 1024 * 1024;
+/**
+ * `memory_mb` bounds what a process allocates (RLIMIT_DATA: heap and private mappings). Address
+ * space gets this much more on top: runtimes reserve far more than they touch (Node reserves about
+ * 900 MiB at start), and the cap still bounds shared mappings, which RLIMIT_DATA does not count.
+ */
+const RESERVATION_ALLOWANCE = 4096 * MIB;
 
 function tool(name: string): string | null {
   return findExecutable(name, process.env.PATH ?? BASE_PATH, process.cwd());
@@ -130,6 +137,7 @@ export async function prepareSandbox(
       `MCP server "${server.id}": cwd ${cwd} is not inside a granted path or /tmp`,
     );
 
+  const memory = sb.memory_mb * MIB;
   const dir = await mkdtemp(join(opts.tmpRoot ?? tmpdir(), `keel-sandbox-${server.id}-`));
   let proxy: { close(): Promise<void> } | null = null;
   try {
@@ -156,13 +164,12 @@ export async function prepareSandbox(
     const envFile = join(dir, 'env');
     await writeFile(envFile, envArgs(env), { mode: 0o600 });
 
-    const mb = sb.memory_mb * 1024 * 1024;
     const limited = [
       prlimit,
       // Soft limit: SIGXCPU; a second later the hard limit's SIGKILL, for a process that catches it.
       `--cpu=${sb.cpu_seconds}:${sb.cpu_seconds + 1}`,
-      `--as=${mb}`,
-      `--data=${mb}`,
+      `--data=${memory}`,
+      `--as=${memory + RESERVATION_ALLOWANCE}`,
       '--core=0',
       '--',
       command,
@@ -190,6 +197,9 @@ export async function prepareSandbox(
       '/proc',
       '--dev',
       '/dev',
+      // tmpfs is memory too: /tmp may hold no more than the server may allocate.
+      '--size',
+      String(memory),
       '--tmpfs',
       '/tmp',
       ...bindArgs(mounts),
