@@ -92,11 +92,13 @@ export async function startEgressProxy(
     open.add(upstream);
     upstream.on('close', () => open.delete(upstream));
     upstream.once('timeout', () => upstream.destroy(new Error('connect timeout')));
+    let connected = false;
     upstream.once('error', () => {
-      if (upstream.connecting) refuse(client, '502 Bad Gateway');
-      else client.destroy();
+      if (connected) client.destroy();
+      else refuse(client, '502 Bad Gateway');
     });
     upstream.once('connect', () => {
+      connected = true;
       upstream.setTimeout(0);
       onDecision({ ...target, allowed: true });
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
