@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { durationMs, type McpLocalServerConfig } from '../../config/mcp.js';
 import type { PreparedSandbox, PrepareSandbox } from '../types.js';
 import { type EgressDecision, parseAllowHosts, startEgressProxy } from './egress.js';
@@ -28,16 +30,21 @@ import {
 export type { EgressDecision } from './egress.js';
 export { SandboxConfigError } from './paths.js';
 
-/** bubblewrap (or util-linux) is missing and the server has `sandbox.enabled: true`. */
+/**
+ * The server has `sandbox.enabled: true` but no sandbox can be made: bubblewrap (or util-linux) is
+ * missing, or the host forbids the user namespaces it needs. Keel refuses to start the server.
+ */
 export class SandboxUnavailableError extends Error {
-  constructor(server: string, missing: string) {
+  constructor(server: string, problem: string, remedy: string) {
     super(
-      `MCP server "${server}" is configured to run sandboxed, but ${missing}. Install bubblewrap ` +
-        '(Debian/Ubuntu: apt-get install bubblewrap) or set sandbox.enabled: false on this server to run it unsandboxed.',
+      `MCP server "${server}" is configured to run sandboxed, but ${problem}. ${remedy}, or set ` +
+        'sandbox.enabled: false on this server to run it unsandboxed.',
     );
     this.name = 'SandboxUnavailableError';
   }
 }
+
+const INSTALL = 'Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)';
 
 export interface SandboxOptions {
   /** bubblewrap's path; default: `bwrap` on PATH. null: treat as missing. */
@@ -60,6 +67,7 @@ export interface SandboxSpec extends PreparedSandbox {
 export const SANDBOX_UID = 65534;
 const BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
 const RUN_DIR = '/run/keel';
+const execFileP = promisify(execFile);
 const MIB = 1024 * 1024;
 /**
  * `memory_mb` bounds what a process allocates (RLIMIT_DATA: heap and private mappings). Address
@@ -102,6 +110,34 @@ const ETC_FILES = {
   hosts: '127.0.0.1 localhost\n::1 localhost\n',
 };
 
+/** Keel as root would otherwise be root outside the sandbox's user namespace: drop to nobody first. */
+function outerCommand(bwrap: string, setpriv: string): string[] {
+  return process.getuid?.() === 0
+    ? [setpriv, `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups', '--', bwrap]
+    : [bwrap];
+}
+
+/**
+ * An empty sandbox, made before the real one: a host without unprivileged user namespaces (or a
+ * container that filters them) fails here with bwrap's own words, rather than as a server that
+ * dies at every restart.
+ */
+async function probe(server: string, outer: string[]): Promise<void> {
+  const [cmd, ...pre] = outer as [string, ...string[]];
+  const args = [...pre, '--unshare-all', '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID)];
+  args.push(...systemArgs(false), '--proc', '/proc', '--dev', '/dev', '--', '/usr/bin/true');
+  try {
+    await execFileP(cmd, args, { timeout: 10_000, env: { PATH: BASE_PATH } });
+  } catch (e) {
+    const said = String((e as { stderr?: string }).stderr ?? '').trim() || (e as Error).message;
+    throw new SandboxUnavailableError(
+      server,
+      `bubblewrap cannot make a sandbox on this host (${said})`,
+      'Allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or a container runtime that permits them)',
+    );
+  }
+}
+
 export async function prepareSandbox(
   server: McpLocalServerConfig,
   opts: SandboxOptions = {},
@@ -111,11 +147,13 @@ export async function prepareSandbox(
 
   const bwrap = opts.bwrapPath === undefined ? tool('bwrap') : opts.bwrapPath;
   if (!bwrap || !findExecutable(bwrap, '', process.cwd()))
-    throw new SandboxUnavailableError(server.id, 'bubblewrap (bwrap) was not found');
+    throw new SandboxUnavailableError(server.id, 'bubblewrap (bwrap) was not found', INSTALL);
   const prlimit = tool('prlimit');
   const setpriv = tool('setpriv');
   if (!prlimit || !setpriv)
-    throw new SandboxUnavailableError(server.id, "util-linux's prlimit or setpriv was not found");
+    throw new SandboxUnavailableError(server.id, "util-linux's prlimit or setpriv was not found", INSTALL);
+  const outer = outerCommand(bwrap, setpriv);
+  await probe(server.id, outer);
 
   const command = findExecutable(server.command, process.env.PATH ?? BASE_PATH, server.cwd ?? process.cwd());
   if (!command)
@@ -215,12 +253,6 @@ export async function prepareSandbox(
       '--',
       ...inner,
     ];
-    // Keel as root would otherwise be root outside the sandbox's user namespace: drop to nobody first.
-    const outer =
-      process.getuid?.() === 0
-        ? [setpriv, `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups', '--', bwrap]
-        : [bwrap];
-
     return {
       command: '/bin/sh',
       // fd 3 carries the environment to bwrap's --args; sh opens it and then is replaced.

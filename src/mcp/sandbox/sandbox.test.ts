@@ -148,6 +148,21 @@ describe('sandbox: refusals', () => {
     }
   });
 
+  it.skipIf(bwrapMissing)('refuses when bubblewrap cannot make a sandbox here, with its reason', async () => {
+    const fake = join(scratchDir(), 'bwrap');
+    writeFileSync(fake, "#!/bin/sh\necho 'bwrap: No permissions to creating new namespace' >&2\nexit 1\n", {
+      mode: 0o755,
+    });
+    const tmpRoot = scratchDir();
+    const err = await prepareSandbox(localServer({ command: 'node' }), { bwrapPath: fake, tmpRoot }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(SandboxUnavailableError);
+    expect((err as Error).message).toContain('No permissions to creating new namespace');
+    expect((err as Error).message).toContain('sandbox.enabled: false');
+    expect(readdirSync(tmpRoot)).toEqual([]);
+  });
+
   it('runs as configured, with only the configured environment, when the operator opts out', async () => {
     process.env.KEEL_SANDBOX_CANARY = 'must-not-leak';
     try {
