@@ -3,9 +3,9 @@ import { chmod } from 'node:fs/promises';
 import net from 'node:net';
 
 /**
- * Keel's side of a sandbox's way out: an HTTP CONNECT proxy on a Unix socket that only the
- * sandbox (where it is bind-mounted) and Keel can reach. It tunnels to `host:port` pairs on the
- * server's `allow_hosts` and refuses everything else. Names are resolved here, by Keel, and the
+ * Keel's side of a sandbox's way out: an HTTP proxy on a Unix socket that only the sandbox (where
+ * it is bind-mounted) and Keel can reach. It tunnels (CONNECT) or forwards (plain HTTP) to
+ * `host:port` pairs on the server's `allow_hosts` and refuses everything else. Names are resolved here, by Keel, and the
  * tunnel goes to the address that was checked, so the sandbox never needs DNS and cannot race a
  * second resolution.
  */
@@ -57,10 +57,39 @@ async function resolveTarget(host: string): Promise<string> {
 const MAX_HEAD = 8192;
 const CONNECT_TIMEOUT_MS = 10_000;
 
-function parseConnect(head: string): EgressTarget | null {
-  const m = /^CONNECT ([^\s:]+|\[[0-9a-fA-F:.]+\]):(\d{1,5}) HTTP\/1\.[01]\r\n/.exec(head);
-  if (!m) return null;
-  return { host: (m[1] ?? '').toLowerCase(), port: Number(m[2]) };
+interface ProxyRequest {
+  target: EgressTarget;
+  /** CONNECT: null (answered 200, then a raw tunnel). Plain HTTP: the head to send the origin. */
+  forward: string | null;
+}
+
+/** Proxy-only headers, and the client's wish to keep the connection: the origin gets `close`. */
+const DROPPED = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization']);
+
+/**
+ * `CONNECT host:port` (HTTPS and anything else over a tunnel) or a plain-HTTP request in absolute
+ * form (`GET http://host/path`), which is forwarded in origin form with `connection: close` so a
+ * client's next request, to whatever host, comes back here on a new connection and is checked.
+ */
+function parseRequest(head: string): ProxyRequest | null {
+  const [line = '', ...headers] = head.split('\r\n');
+  const connect = /^CONNECT ([^\s:]+|\[[0-9a-fA-F:.]+\]):(\d{1,5}) HTTP\/1\.[01]$/.exec(line);
+  if (connect)
+    return { target: { host: (connect[1] ?? '').toLowerCase(), port: Number(connect[2]) }, forward: null };
+  const plain = /^([A-Z]{1,20}) (http:\/\/\S+) HTTP\/1\.[01]$/.exec(line);
+  if (!plain) return null;
+  let url: URL;
+  try {
+    url = new URL(plain[2] ?? '');
+  } catch {
+    return null;
+  }
+  const kept = headers.filter((h) => h && !DROPPED.has(h.slice(0, h.indexOf(':')).trim().toLowerCase()));
+  const forward = [`${plain[1]} ${url.pathname}${url.search} HTTP/1.1`, ...kept, 'connection: close', '', ''];
+  return {
+    target: { host: url.hostname.toLowerCase(), port: url.port ? Number(url.port) : 80 },
+    forward: forward.join('\r\n'),
+  };
 }
 
 function refuse(socket: net.Socket, status: string): void {
@@ -80,7 +109,7 @@ export async function startEgressProxy(
   const open = new Set<net.Socket>();
   const isAllowed = (t: EgressTarget) => allow.some((a) => a.host === t.host && a.port === t.port);
 
-  const tunnel = async (client: net.Socket, target: EgressTarget, rest: Buffer) => {
+  const tunnel = async (client: net.Socket, { target, forward }: ProxyRequest, rest: Buffer) => {
     let address: string;
     try {
       address = await resolveTarget(target.host);
@@ -101,7 +130,8 @@ export async function startEgressProxy(
       connected = true;
       upstream.setTimeout(0);
       onDecision({ ...target, allowed: true });
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (forward === null) client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      else upstream.write(forward);
       if (rest.length > 0) upstream.write(rest);
       client.pipe(upstream);
       upstream.pipe(client);
@@ -124,17 +154,17 @@ export async function startEgressProxy(
       }
       client.off('data', onData);
       client.pause();
-      const target = parseConnect(head.subarray(0, end + 2).toString('latin1'));
-      if (!target) {
-        onDecision({ host: '', port: 0, allowed: false, reason: 'not a CONNECT request' });
+      const request = parseRequest(head.subarray(0, end).toString('latin1'));
+      if (!request) {
+        onDecision({ host: '', port: 0, allowed: false, reason: 'not a proxy request' });
         return refuse(client, '405 Method Not Allowed');
       }
-      if (!isAllowed(target)) {
-        onDecision({ ...target, allowed: false, reason: 'not in allow_hosts' });
+      if (!isAllowed(request.target)) {
+        onDecision({ ...request.target, allowed: false, reason: 'not in allow_hosts' });
         return refuse(client, '403 Forbidden');
       }
       // Stays paused until the tunnel pipes it, so nothing the client sends early is lost.
-      void tunnel(client, target, head.subarray(end + 4));
+      void tunnel(client, request, head.subarray(end + 4));
     };
     client.on('data', onData);
   });
