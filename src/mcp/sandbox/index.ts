@@ -69,6 +69,7 @@ const BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
 const RUN_DIR = '/run/keel';
 const execFileP = promisify(execFile);
 const MIB = 1024 * 1024;
+const SHM_BYTES = 64 * MIB;
 /**
  * `memory_mb` bounds what a process allocates (RLIMIT_DATA: heap and private mappings). Address
  * space gets this much more on top: runtimes reserve far more than they touch (Node reserves about
@@ -235,16 +236,25 @@ export async function prepareSandbox(
       '/proc',
       '--dev',
       '/dev',
-      // tmpfs is memory too: /tmp may hold no more than the server may allocate.
+      // tmpfs is memory too: /tmp may hold no more than the server may allocate, /dev/shm a little.
       '--size',
       String(memory),
       '--tmpfs',
       '/tmp',
+      '--size',
+      String(Math.min(memory, SHM_BYTES)),
+      '--tmpfs',
+      '/dev/shm',
       ...bindArgs(mounts),
       '--ro-bind',
       runDir,
       RUN_DIR,
       ...cwdArgs,
+      // The root and /dev are tmpfs bwrap made, unbounded: nothing may be written there.
+      '--remount-ro',
+      '/dev',
+      '--remount-ro',
+      '/',
       '--chdir',
       cwd,
       '--clearenv',
