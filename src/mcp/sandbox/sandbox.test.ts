@@ -55,6 +55,9 @@ describe.skipIf(bwrapMissing)(
         ro: attempt(() => writeFileSync(${JSON.stringify(join(ro, 'out.txt'))}, 'x')),
         usr: attempt(() => writeFileSync('/usr/evil', 'x')),
         etc: attempt(() => writeFileSync('/etc/passwd', 'x')),
+        // bwrap's own root and /dev are unbounded tmpfs: read-only, so they cannot soak up memory.
+        root: attempt(() => writeFileSync('/fill', 'x')),
+        dev: attempt(() => writeFileSync('/dev/fill', 'x')),
         tmp: attempt(() => writeFileSync('/tmp/${tmpName}', 'x')),
       }));`,
         { sandbox: { read_only: [ro], read_write: [rw] } },
@@ -64,6 +67,8 @@ describe.skipIf(bwrapMissing)(
         ro: { error: 'EROFS' },
         usr: { error: 'EROFS' },
         etc: { error: 'EROFS' },
+        root: { error: 'EROFS' },
+        dev: { error: 'EROFS' },
         tmp: { ok: true },
       });
       expect(readdirSync(rw)).toEqual(['out.txt']);
