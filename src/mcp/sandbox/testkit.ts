@@ -64,20 +64,17 @@ export async function runNodeScript(
   try {
     const started = Date.now();
     const child = spawn(spec.command, spec.args, { env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
+    const out = { stdout: '', stderr: '' };
+    for (const stream of ['stdout', 'stderr'] as const)
+      child[stream].on('data', (c: Buffer) => {
+        out[stream] += c.toString();
+      });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 15_000);
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
       child.on('close', (c, s) => resolve([c, s])),
     );
     clearTimeout(timer);
-    return { code, signal, stdout, stderr, ms: Date.now() - started };
+    return { code, signal, ...out, ms: Date.now() - started };
   } finally {
     await spec.close();
   }
