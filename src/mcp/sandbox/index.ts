@@ -6,6 +6,18 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { durationMs, type McpLocalServerConfig } from '../../config/mcp.js';
 import type { PreparedSandbox, PrepareSandbox } from '../types.js';
+import {
+  BASE_PATH,
+  ETC_FILES,
+  envArgs,
+  forwarderArgs,
+  limitArgs,
+  MIB,
+  outerCommand,
+  SANDBOX_UID,
+  sandboxArgs,
+  underTmp,
+} from './args.js';
 import { type EgressDecision, parseAllowHosts, startEgressProxy } from './egress.js';
 import { FORWARDER_PORT, FORWARDER_SOURCE } from './forwarder.js';
 import {
@@ -13,7 +25,6 @@ import {
   covered,
   findExecutable,
   grantMounts,
-  type Mount,
   protectedSet,
   SandboxConfigError,
   systemArgs,
@@ -27,6 +38,7 @@ import {
  * only way out.
  */
 
+export { SANDBOX_UID } from './args.js';
 export type { EgressDecision } from './egress.js';
 export { SandboxConfigError } from './paths.js';
 
@@ -45,6 +57,7 @@ export class SandboxUnavailableError extends Error {
 }
 
 const INSTALL = 'Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)';
+const execFileP = promisify(execFile);
 
 export interface SandboxOptions {
   /** bubblewrap's path; default: `bwrap` on PATH. null: treat as missing. */
@@ -63,20 +76,6 @@ export interface SandboxSpec extends PreparedSandbox {
   maxLifetimeMs: number | null;
 }
 
-/** The uid/gid the server runs as inside (and outside, when Keel runs as root): `nobody`. */
-export const SANDBOX_UID = 65534;
-const BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
-const RUN_DIR = '/run/keel';
-const execFileP = promisify(execFile);
-const MIB = 1024 * 1024;
-const SHM_BYTES = 64 * MIB;
-/**
- * `memory_mb` bounds what a process allocates (RLIMIT_DATA: heap and private mappings). Address
- * space gets this much more on top: runtimes reserve far more than they touch (Node reserves about
- * 900 MiB at start), and the cap still bounds shared mappings, which RLIMIT_DATA does not count.
- */
-const RESERVATION_ALLOWANCE = 4096 * MIB;
-
 function tool(name: string): string | null {
   return findExecutable(name, process.env.PATH ?? BASE_PATH, process.cwd());
 }
@@ -91,31 +90,6 @@ function unsandboxed(server: McpLocalServerConfig): SandboxSpec {
     sandboxed: false,
     maxLifetimeMs: server.sandbox.max_lifetime ? durationMs(server.sandbox.max_lifetime) : null,
   };
-}
-
-function bindArgs(mounts: Mount[]): string[] {
-  return mounts.flatMap((m) => [m.writable ? '--bind' : '--ro-bind', m.src, m.dest]);
-}
-
-/** The server's environment as `--setenv` pairs, handed to bwrap through a file so no `ps` shows it. */
-function envArgs(env: Record<string, string>): string {
-  return Object.entries(env)
-    .flatMap(([k, v]) => ['--setenv', k, v])
-    .map((a) => `${a}\0`)
-    .join('');
-}
-
-const ETC_FILES = {
-  passwd: `nobody:x:${SANDBOX_UID}:${SANDBOX_UID}:nobody:/tmp:/usr/sbin/nologin\n`,
-  group: `nogroup:x:${SANDBOX_UID}:\n`,
-  hosts: '127.0.0.1 localhost\n::1 localhost\n',
-};
-
-/** Keel as root would otherwise be root outside the sandbox's user namespace: drop to nobody first. */
-function outerCommand(bwrap: string, setpriv: string): string[] {
-  return process.getuid?.() === 0
-    ? [setpriv, `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups', '--', bwrap]
-    : [bwrap];
 }
 
 /**
@@ -170,8 +144,7 @@ export async function prepareSandbox(
   if (nodeDir) mounts.unshift(nodeDir);
 
   const cwd = server.cwd ?? '/tmp';
-  const cwdArgs = cwd === '/tmp' || cwd.startsWith('/tmp/') ? ['--dir', cwd] : [];
-  if (cwdArgs.length === 0 && !covered(cwd, mounts))
+  if (!underTmp(cwd) && !covered(cwd, mounts))
     throw new SandboxConfigError(
       `MCP server "${server.id}": cwd ${cwd} is not inside a granted path or /tmp`,
     );
@@ -203,66 +176,16 @@ export async function prepareSandbox(
     const envFile = join(dir, 'env');
     await writeFile(envFile, envArgs(env), { mode: 0o600 });
 
-    const limited = [
-      prlimit,
-      // Soft limit: SIGXCPU; a second later the hard limit's SIGKILL, for a process that catches it.
-      `--cpu=${sb.cpu_seconds}:${sb.cpu_seconds + 1}`,
-      `--data=${memory}`,
-      `--as=${memory + RESERVATION_ALLOWANCE}`,
-      '--core=0',
-      '--',
-      command,
-      ...server.args,
-    ];
-    const inner = network
-      ? [node, `${RUN_DIR}/forwarder.mjs`, String(FORWARDER_PORT), `${RUN_DIR}/egress.sock`, ...limited]
-      : limited;
-
-    const bwrapArgs = [
-      '--unshare-all',
-      '--die-with-parent',
-      '--new-session',
-      '--cap-drop',
-      'ALL',
-      '--uid',
-      String(SANDBOX_UID),
-      '--gid',
-      String(SANDBOX_UID),
-      '--hostname',
-      'keel-sandbox',
-      ...systemArgs(network),
-      ...Object.keys(ETC_FILES).flatMap((name) => ['--ro-bind', join(etcDir, name), `/etc/${name}`]),
-      '--proc',
-      '/proc',
-      '--dev',
-      '/dev',
-      // tmpfs is memory too: /tmp may hold no more than the server may allocate, /dev/shm a little.
-      '--size',
-      String(memory),
-      '--tmpfs',
-      '/tmp',
-      '--size',
-      String(Math.min(memory, SHM_BYTES)),
-      '--tmpfs',
-      '/dev/shm',
-      ...bindArgs(mounts),
-      '--ro-bind',
+    const inner = limitArgs(prlimit, sb, [command, ...server.args]);
+    const bwrapArgs = sandboxArgs({
+      network,
+      etcDir,
       runDir,
-      RUN_DIR,
-      ...cwdArgs,
-      // The root and /dev are tmpfs bwrap made, unbounded: nothing may be written there.
-      '--remount-ro',
-      '/dev',
-      '--remount-ro',
-      '/',
-      '--chdir',
+      mounts,
+      memory,
       cwd,
-      '--clearenv',
-      '--args',
-      '3',
-      '--',
-      ...inner,
-    ];
+      serverCommand: network ? [node, ...forwarderArgs(), ...inner] : inner,
+    });
     return {
       command: '/bin/sh',
       // fd 3 carries the environment to bwrap's --args; sh opens it and then is replaced.
