@@ -1,9 +1,17 @@
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prepareSandbox, SandboxConfigError, SandboxUnavailableError } from './index.js';
-import { bwrapMissing, localServer, removeScratch, runNodeScript, scratchDir } from './testkit.js';
+import {
+  bwrapMissing,
+  localServer,
+  prepareNodeScript,
+  removeScratch,
+  runNodeScript,
+  scratchDir,
+  spawnSpec,
+} from './testkit.js';
 
 afterAll(removeScratch);
 
@@ -141,6 +149,48 @@ describe.skipIf(bwrapMissing)(
     });
   },
 );
+
+/** Host processes whose command line holds `marker`. */
+function processesWith(marker: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker)) found.push(pid);
+    } catch {}
+  }
+  return found;
+}
+
+describe.skipIf(bwrapMissing)(`sandbox: process lifetime${bwrapMissing ? ` (${bwrapMissing})` : ''}`, () => {
+  it('takes every process of the sandbox down with the one Keel spawned', async () => {
+    const marker = `keel-sandbox-orphan-${process.pid}-${Date.now()}`;
+    const spec = await prepareNodeScript(
+      `import { spawn } from 'node:child_process';
+      const grandchild = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', '${marker}'], {
+        detached: true, stdio: 'ignore',
+      });
+      grandchild.unref();
+      console.log('ready');
+      setInterval(() => {}, 1000);`,
+    );
+    const child = spawnSpec(spec);
+    try {
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      expect(processesWith(marker)).toHaveLength(1);
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await exited;
+      // The kernel reaps the PID namespace once its init is gone; that has no event to await.
+      const deadline = Date.now() + 5_000;
+      while (processesWith(marker).length > 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 25));
+      expect(processesWith(marker)).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+      await spec.close();
+    }
+  });
+});
 
 describe('sandbox: refusals', () => {
   it('refuses a sandboxed server when bubblewrap is missing, naming both ways out', async () => {

@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { type McpLocalServerConfig, mcpServerSchema } from '../../config/mcp.js';
-import { prepareSandbox, type SandboxOptions } from './index.js';
+import { prepareSandbox, type SandboxOptions, type SandboxSpec } from './index.js';
 import { findExecutable } from './paths.js';
 
 /** The sandbox tests run real bubblewrap; without it they are skipped, saying why. */
@@ -40,15 +41,10 @@ export interface RunResult {
   ms: number;
 }
 
-/**
- * Runs a node script in the sandbox as the gateway would spawn it (the spec's command, args and
- * env only) and waits for it to end; killed after `timeoutMs`.
- */
-export async function runNodeScript(
-  source: string,
-  entry: { env?: Record<string, string>; sandbox?: Record<string, unknown> } = {},
-  opts: SandboxOptions & { timeoutMs?: number } = {},
-): Promise<RunResult> {
+type Entry = { env?: Record<string, string>; sandbox?: Record<string, unknown> };
+
+/** A node script's sandbox spec, the script's directory granted read-only. */
+export async function prepareNodeScript(source: string, entry: Entry = {}, opts: SandboxOptions = {}) {
   const sandbox = entry.sandbox ?? {};
   const dir = scratchDir();
   const script = join(dir, 'probe.mjs');
@@ -60,10 +56,24 @@ export async function runNodeScript(
     env: entry.env ?? {},
     sandbox: { ...sandbox, read_only: readOnly },
   });
-  const spec = await prepareSandbox(server, opts);
+  return prepareSandbox(server, opts);
+}
+
+/** Spawned as the gateway would: the spec's command, args and env only. */
+export function spawnSpec(spec: SandboxSpec): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn(spec.command, spec.args, { env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Runs a node script in the sandbox and waits for it to end; killed after `timeoutMs`. */
+export async function runNodeScript(
+  source: string,
+  entry: Entry = {},
+  opts: SandboxOptions & { timeoutMs?: number } = {},
+): Promise<RunResult> {
+  const spec = await prepareNodeScript(source, entry, opts);
   try {
     const started = Date.now();
-    const child = spawn(spec.command, spec.args, { env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnSpec(spec);
     const out = { stdout: '', stderr: '' };
     for (const stream of ['stdout', 'stderr'] as const)
       child[stream].on('data', (c: Buffer) => {
