@@ -1,15 +1,13 @@
 import { join } from 'node:path';
 import type { McpSandboxConfig } from '../../config/mcp.js';
 import { FORWARDER_PORT } from './forwarder.js';
-import { type Mount, systemArgs } from './paths.js';
+import { type Mount, SANDBOX_UID, systemArgs } from './paths.js';
 
 /**
  * The command lines a sandboxed server is started with: bwrap's namespaces and mounts, and the
  * limits inside it. Pure: index.ts makes the files they name.
  */
 
-/** The uid/gid the server runs as inside (and outside, when Keel runs as root): `nobody`. */
-export const SANDBOX_UID = 65534;
 export const BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
 export const RUN_DIR = '/run/keel';
 export const MIB = 1024 * 1024;

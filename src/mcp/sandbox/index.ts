@@ -14,7 +14,6 @@ import {
   limitArgs,
   MIB,
   outerCommand,
-  SANDBOX_UID,
   sandboxArgs,
   underTmp,
 } from './args.js';
@@ -26,6 +25,7 @@ import {
   findExecutable,
   grantMounts,
   protectedSet,
+  SANDBOX_UID,
   SandboxConfigError,
   systemArgs,
 } from './paths.js';
@@ -38,9 +38,8 @@ import {
  * only way out.
  */
 
-export { SANDBOX_UID } from './args.js';
 export type { EgressDecision } from './egress.js';
-export { SandboxConfigError } from './paths.js';
+export { SANDBOX_UID, SandboxConfigError } from './paths.js';
 
 /**
  * The server has `sandbox.enabled: true` but no sandbox can be made: bubblewrap (or util-linux) is

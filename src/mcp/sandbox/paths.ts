@@ -21,39 +21,71 @@ export interface Mount {
 }
 
 /**
- * Never granted, whatever the config says: a grant equal to, inside or holding one of these is
- * refused (so `/` and `/etc` are refused too). Keel adds its own store and spool paths.
+ * Never granted whole: a grant equal to or holding one of these is refused (so `/` and `/etc` are
+ * refused too). A home such as /root may still have a subdirectory granted deliberately.
  */
-export const ALWAYS_PROTECTED = ['/etc/shadow', '/etc/gshadow', '/root', '/proc', '/sys', '/dev', '/boot'];
+const NEVER_WHOLE = ['/etc/shadow', '/etc/gshadow', '/root', '/boot'];
+/** Never granted at all: nor any path inside them. Keel adds its store, spool and config. */
+const NEVER_WITHIN = ['/proc', '/sys', '/dev'];
 
-function overlaps(a: string, b: string): boolean {
-  const within = (x: string, y: string) => x === y || x.startsWith(y === '/' ? '/' : `${y}/`);
-  return within(a, b) || within(b, a);
+export interface Protected {
+  whole: string[];
+  within: string[];
 }
 
+const inside = (x: string, y: string) => x === y || x.startsWith(y === '/' ? '/' : `${y}/`);
+
 /** Each grant bound at its real path and, when that differs, at the path as written. */
-export function grantMounts(paths: string[], writable: boolean, protectedPaths: string[]): Mount[] {
+export function grantMounts(paths: string[], writable: boolean, guarded: Protected): Mount[] {
   const mounts: Mount[] = [];
   for (const p of paths) {
     if (!existsSync(p)) throw new SandboxConfigError(`sandbox grant ${p} does not exist`);
     const real = realpathSync(p);
     for (const candidate of new Set([resolve(p), real])) {
-      const hit = protectedPaths.find((q) => overlaps(candidate, q));
+      const hit =
+        [...guarded.whole, ...guarded.within].find((q) => inside(q, candidate)) ??
+        guarded.within.find((q) => inside(candidate, q));
       if (hit) throw new SandboxConfigError(`sandbox grant ${p} overlaps ${hit}, which is never granted`);
     }
+    const blocked = unreachableForSandboxUid(real);
+    if (blocked)
+      throw new SandboxConfigError(
+        `sandbox grant ${p}: ${blocked} is closed to uid ${SANDBOX_UID}, which the sandbox runs as when Keel runs as root`,
+      );
     for (const dest of new Set([real, resolve(p)])) mounts.push({ src: real, dest, writable });
   }
   return mounts;
 }
 
-/** Real paths of the protected set that exist (a symlinked store is protected at its target too). */
-export function protectedSet(extra: string[]): string[] {
-  const out = new Set<string>();
-  for (const p of [...ALWAYS_PROTECTED, ...extra]) {
-    out.add(resolve(p));
-    if (existsSync(p)) out.add(realpathSync(p));
+/** Both lists at their real paths too (a symlinked store is protected at its target as well). */
+export function protectedSet(extra: string[]): Protected {
+  const withReal = (list: string[]) => [
+    ...new Set(list.flatMap((p) => (existsSync(p) ? [resolve(p), realpathSync(p)] : [resolve(p)]))),
+  ];
+  return { whole: withReal(NEVER_WHOLE), within: withReal([...NEVER_WITHIN, ...extra]) };
+}
+
+/** The uid the sandbox runs as (inside, and outside when Keel is root). */
+export const SANDBOX_UID = 65534;
+
+/**
+ * When Keel is root, bwrap runs as uid 65534 and must reach each grant itself: the first directory
+ * on the way that others may not search, or null. Otherwise bwrap runs as Keel's own uid.
+ */
+function unreachableForSandboxUid(real: string): string | null {
+  if (process.getuid?.() !== 0) return null;
+  let dir = dirname(real);
+  const chain: string[] = [];
+  while (dir !== '/') {
+    chain.unshift(dir);
+    dir = dirname(dir);
   }
-  return [...out];
+  for (const d of chain) {
+    const st = statSync(d);
+    const mine = st.uid === SANDBOX_UID ? 0o100 : st.gid === SANDBOX_UID ? 0o010 : 0o001;
+    if ((st.mode & mine) === 0) return d;
+  }
+  return null;
 }
 
 function isExecutable(p: string): boolean {

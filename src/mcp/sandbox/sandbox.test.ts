@@ -1,4 +1,12 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -248,7 +256,9 @@ describe('sandbox: refusals', () => {
       [['/etc'], []],
       [['/'], []],
       [['/etc/shadow'], []],
+      [['/proc/self'], []],
       [[store], [store]],
+      [[join(store, 'keel.db')], [store]],
       [[join(store, '..')], [store]],
     ] as const) {
       const server = localServer({ command: 'node', sandbox: { read_only } });
@@ -257,6 +267,17 @@ describe('sandbox: refusals', () => {
       );
     }
   });
+
+  it.skipIf(bwrapMissing || process.getuid?.() !== 0)(
+    'refuses a grant that the sandbox uid could not reach, naming the closed directory',
+    async () => {
+      const closed = scratchDir();
+      chmodSync(closed, 0o700);
+      mkdirSync(join(closed, 'data'));
+      const server = localServer({ command: 'node', sandbox: { read_only: [join(closed, 'data')] } });
+      await expect(prepareSandbox(server)).rejects.toThrow(`${closed} is closed to uid 65534`);
+    },
+  );
 
   it.skipIf(bwrapMissing)('close() removes the run directory it made', async () => {
     const tmpRoot = scratchDir();
