@@ -47,11 +47,7 @@ export function grantMounts(paths: string[], writable: boolean, guarded: Protect
         guarded.within.find((q) => inside(candidate, q));
       if (hit) throw new SandboxConfigError(`sandbox grant ${p} overlaps ${hit}, which is never granted`);
     }
-    const blocked = unreachableForSandboxUid(real);
-    if (blocked)
-      throw new SandboxConfigError(
-        `sandbox grant ${p}: ${blocked} is closed to uid ${SANDBOX_UID}, which the sandbox runs as when Keel runs as root`,
-      );
+    assertReachable(`sandbox grant ${p}`, real);
     for (const dest of new Set([real, resolve(p)])) mounts.push({ src: real, dest, writable });
   }
   return mounts;
@@ -69,9 +65,17 @@ export function protectedSet(extra: string[]): Protected {
 export const SANDBOX_UID = 65534;
 
 /**
- * When Keel is root, bwrap runs as uid 65534 and must reach each grant itself: the first directory
- * on the way that others may not search, or null. Otherwise bwrap runs as Keel's own uid.
+ * When Keel is root, bwrap runs as uid 65534 and must reach each grant itself: refused when a
+ * directory on the way is closed to it. Otherwise bwrap runs as Keel's own uid.
  */
+function assertReachable(what: string, real: string): void {
+  const blocked = unreachableForSandboxUid(real);
+  if (blocked)
+    throw new SandboxConfigError(
+      `${what}: ${blocked} is closed to uid ${SANDBOX_UID}, which the sandbox runs as when Keel runs as root`,
+    );
+}
+
 function unreachableForSandboxUid(real: string): string | null {
   if (process.getuid?.() !== 0) return null;
   let dir = dirname(real);
@@ -148,5 +152,7 @@ export function covered(p: string, mounts: Mount[]): boolean {
 /** The directory the command is bound from (its own directory), unless the system set has it. */
 export function commandMount(realCommand: string): Mount | null {
   const dir = dirname(realCommand);
-  return underSystem(dir) ? null : { src: dir, dest: dir, writable: false };
+  if (underSystem(dir)) return null;
+  assertReachable(`command ${realCommand}`, realCommand);
+  return { src: dir, dest: dir, writable: false };
 }
