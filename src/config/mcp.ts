@@ -28,9 +28,12 @@ const sandboxSchema = z
     read_write: z.array(z.string().startsWith('/')).default([]),
     /** Hosts the server may reach; empty = no network at all (a private network namespace). */
     allow_hosts: z.array(egressHost).default([]),
-    /** CPU seconds before the kernel kills the process (RLIMIT_CPU). */
+    /** CPU seconds before the kernel kills the process (RLIMIT_CPU: SIGXCPU, then SIGKILL a second later). */
     cpu_seconds: z.number().int().min(1).max(86_400).default(300),
-    /** Address-space limit (RLIMIT_AS), MiB. */
+    /**
+     * Memory a process may allocate, MiB (RLIMIT_DATA), and the size of its private /tmp; address
+     * space (RLIMIT_AS) is capped 4 GiB above it for runtimes' reservations (docs/mcp-sandbox.md).
+     */
     memory_mb: z.number().int().min(16).max(65_536).default(1024),
     /** Wall-clock lifetime of one process; it is killed and restarted after it. Absent: unlimited. */
     max_lifetime: duration.optional(),
