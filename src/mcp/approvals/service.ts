@@ -131,6 +131,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         resolve();
       };
       const timer = setTimeout(done, ms);
+      timer.unref();
       own.add(done);
       signal.addEventListener('abort', done, { once: true });
     });
