@@ -137,7 +137,7 @@ describe('admin API: MCP approvals', () => {
       decided_by: null,
     });
     expect(JSON.stringify(list.data[0])).not.toContain('0123456789abcdefghij');
-    expect((list.data[0]?.arguments as Record<string, unknown>).customer).toBe('acme');
+    expect(list.data[0]?.arguments).toMatchObject({ customer: 'acme' });
 
     const decided = await json(
       await h.request(`/api/mcp/approvals/${first.id}`, { method: 'POST', json: { decision: 'approve' } }),
