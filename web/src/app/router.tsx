@@ -47,6 +47,7 @@ export type Route =
   | { view: 'data' }
   | { view: 'keys' }
   | { view: 'alerts' }
+  | { view: 'tools' }
   | { view: 'not-found' };
 
 export function matchRoute(path: string): Route {
@@ -67,6 +68,8 @@ export function matchRoute(path: string): Route {
       return { view: 'keys' };
     case '/alerts':
       return { view: 'alerts' };
+    case '/tools':
+      return { view: 'tools' };
     default:
       return { view: 'not-found' };
   }
