@@ -1,18 +1,15 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryAudit } from '../../src/audit/query.js';
 import { type Approval, createApprovals } from '../../src/mcp/approvals/index.js';
 import { insertMcpCalls, mcpCallRow, mcpPolicy, toolCall } from '../../src/mcp/approvals/testkit.js';
 import { McpRefusal } from '../../src/mcp/types.js';
-import { type StartedKeel, startKeel } from '../helpers/keel.js';
 import {
   browserAvailability,
-  ensureCommandRoomBuilt,
+  type KeelInBrowser,
+  keelInBrowser,
   screenshot,
   seriousA11yViolations,
-  signedInBrowser,
 } from './helpers/browser.js';
-import { ADMIN_TOKEN } from './helpers/constants.js';
 
 /**
  * The Tools view against a real Keel: the figures of recorded tool calls, and a call held for
@@ -23,37 +20,26 @@ const availability = browserAvailability();
 const POLICY = { tools: { crm__export: { approval: 'required' } } };
 
 describe.skipIf(!availability.run)('the Tools view in the Command Room', () => {
-  let keel: StartedKeel;
-  let signedIn: Awaited<ReturnType<typeof signedInBrowser>>;
-  let page: Page;
-
-  async function settle(): Promise<void> {
-    await page.waitForLoadState('networkidle');
-    await expect.poll(() => page.locator('.loading').count(), { timeout: 10_000 }).toBe(0);
-  }
+  let room: KeelInBrowser;
 
   beforeAll(async () => {
-    await ensureCommandRoomBuilt();
-    keel = await startKeel({ admin: { token: ADMIN_TOKEN }, mcp: POLICY });
-    signedIn = await signedInBrowser(keel.url, ADMIN_TOKEN);
-    page = signedIn.page;
+    room = await keelInBrowser({ mcp: POLICY });
   }, 120_000);
 
   afterAll(async () => {
-    await signedIn?.browser.close();
-    await keel?.close();
+    await room?.close();
   });
 
   it('says there are no servers and nothing waits while nothing is configured or held', async () => {
-    await page.goto(`${keel.url}/tools`);
-    await settle();
-    await page.getByRole('heading', { level: 1, name: 'Tools' }).waitFor();
+    await room.page.goto(`${room.keel.url}/tools`);
+    await room.settle();
+    await room.page.getByRole('heading', { level: 1, name: 'Tools' }).waitFor();
     for (const title of ['No MCP servers', 'No calls waiting for approval'])
-      expect(await page.getByRole('status').filter({ hasText: title }).count()).toBe(1);
+      expect(await room.page.getByRole('status').filter({ hasText: title }).count()).toBe(1);
   });
 
   it('shows the calls per tool, and an approval from the view lets the held call run', async () => {
-    const { database, audit } = keel.app.services;
+    const { database, audit } = room.keel.app.services;
     const at = Date.now() - 3_600_000;
     await insertMcpCalls(database, [
       mcpCallRow({ id: 'ui1', ts: at, latency_ms: 12 }),
@@ -84,43 +70,43 @@ describe.skipIf(!availability.run)('the Tools view in the Command Room', () => {
     );
     await isHeld;
 
-    await page.goto(`${keel.url}/tools`);
-    await settle();
-    expect(await page.locator('[data-kpi="calls"] data').getAttribute('value')).toBe('3');
-    expect(await page.locator('[data-kpi="pending"] data').getAttribute('value')).toBe('1');
-    const tool = page.locator('tr[data-row="crm__lookup"]');
+    await room.page.goto(`${room.keel.url}/tools`);
+    await room.settle();
+    expect(await room.page.locator('[data-kpi="calls"] data').getAttribute('value')).toBe('3');
+    expect(await room.page.locator('[data-kpi="pending"] data').getAttribute('value')).toBe('1');
+    const tool = room.page.locator('tr[data-row="crm__lookup"]');
     expect(await tool.locator('[data-col="calls"] data').getAttribute('value')).toBe('3');
     expect(await tool.locator('[data-col="refused"]').textContent()).toContain('tool_not_allowed 1');
     expect(
-      await page.locator('nav .badge').filter({ hasText: 'waiting for approval' }).textContent(),
+      await room.page.locator('nav .badge').filter({ hasText: 'waiting for approval' }).textContent(),
     ).toContain('1');
 
-    const held = page.locator(
+    const held = room.page.locator(
       `section[aria-label="Tool calls waiting for approval"] tr[data-row="${call.callId}"]`,
     );
     expect(await held.locator('[data-col="caller"]').textContent()).toContain('ops-agent');
     const args = (await held.locator('[data-col="arguments"]').textContent()) ?? '';
     expect(args).toContain('acme');
     expect(args).not.toContain('0123456789abcdefghij');
-    expect(await seriousA11yViolations(page)).toEqual([]);
-    await screenshot(page, 'tools-light');
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await page.evaluate(`localStorage.setItem('keel.theme', 'dark')`);
-    await page.reload();
-    await settle();
-    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
-    expect(await seriousA11yViolations(page)).toEqual([]);
-    await screenshot(page, 'tools-dark');
-    await page.evaluate(`localStorage.removeItem('keel.theme')`);
-    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await seriousA11yViolations(room.page)).toEqual([]);
+    await screenshot(room.page, 'tools-light');
+    await room.page.emulateMedia({ colorScheme: 'dark' });
+    await room.page.evaluate(`localStorage.setItem('room.keel.theme', 'dark')`);
+    await room.page.reload();
+    await room.settle();
+    expect(await room.page.locator('html').getAttribute('data-theme')).toBe('dark');
+    expect(await seriousA11yViolations(room.page)).toEqual([]);
+    await screenshot(room.page, 'tools-dark');
+    await room.page.evaluate(`localStorage.removeItem('room.keel.theme')`);
+    await room.page.emulateMedia({ colorScheme: 'light' });
 
     await held.getByRole('button', { name: /^Approve/ }).click();
-    const dialog = page.getByRole('dialog', { name: 'Approve this tool call?' });
+    const dialog = room.page.getByRole('dialog', { name: 'Approve this tool call?' });
     await dialog.getByLabel(/Reason/).fill('ticket 4711');
     await dialog.getByRole('button', { name: 'Approve call' }).click();
-    await page.getByRole('status').filter({ hasText: 'Call to crm__export approved.' }).waitFor();
+    await room.page.getByRole('status').filter({ hasText: 'Call to crm__export approved.' }).waitFor();
     await held.waitFor({ state: 'detached' });
-    const decided = page.locator(
+    const decided = room.page.locator(
       `section[aria-label="Recent approval decisions"] tr[data-row="${call.callId}"]`,
     );
     expect(await decided.locator('[data-col="status"]').textContent()).toContain('admin:bootstrap');
@@ -135,6 +121,6 @@ describe.skipIf(!availability.run)('the Tools view in the Command Room', () => {
     expect(entries.entries.map((e) => [e.target, e.actor, e.details.reason])).toEqual([
       [call.callId, 'admin:bootstrap', 'ticket 4711'],
     ]);
-    expect(signedIn.log.errors).toEqual([]);
+    expect(room.log.errors).toEqual([]);
   });
 });

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { KeelError } from '../../errors.js';
 import { APPROVAL_STATUSES, type Approval } from '../../mcp/approvals/index.js';
-import { type CallTally, mcpOverview } from '../../mcp/approvals/overview.js';
-import type { McpServerStatus } from '../../mcp/types.js';
+import { mcpOverview } from '../../mcp/approvals/overview.js';
 import { defineGroup, route } from './api/declare.js';
 import { oneOf, wholeNumber } from './api/inputs.js';
+import { snakeKeys } from './api/wire.js';
 
 const PERIODS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
 const PERIOD_NAMES = ['1h', '24h', '7d', '30d'] as const;
@@ -61,25 +61,17 @@ export const mcpApi = defineGroup({
       return {
         object: 'mcp.overview' as const,
         period,
-        from: new Date(o.from).toISOString(),
-        to: new Date(o.to).toISOString(),
-        servers: o.servers.map(publicServer),
+        from: iso(o.from),
+        to: iso(o.to),
+        servers: o.servers.map((s) => ({ ...snakeKeys(s), since: iso(s.since) })),
         pending_approvals: pending.length,
-        total: { ...publicTally(o.total), p50_latency_ms: o.total.p50LatencyMs },
+        total: snakeKeys(o.total),
         tools: o.tools.map((t) => ({
-          tool: t.tool,
-          server: t.server,
+          ...snakeKeys(t),
           requires_approval: approvals.requiresApproval(t.tool),
-          ...publicTally(t),
-          p50_latency_ms: t.p50LatencyMs,
         })),
-        by_key: o.byKey.map((k) => ({
-          key_id: k.keyId,
-          key_name: k.keyName,
-          tool: k.tool,
-          ...publicTally(k),
-        })),
-        by_use_case: o.byUseCase.map((u) => ({ use_case: u.useCase, tool: u.tool, ...publicTally(u) })),
+        by_key: o.byKey.map(snakeKeys),
+        by_use_case: o.byUseCase.map(snakeKeys),
       };
     },
     approvals: async (_c, { query }) => {
@@ -99,52 +91,15 @@ export const mcpApi = defineGroup({
   }),
 });
 
-function iso(t: number | null): string | null {
-  return t === null ? null : new Date(t).toISOString();
-}
+const iso = (t: number) => new Date(t).toISOString();
 
 /** A held call as the API shows it; its arguments were masked when it was held. */
 function publicApproval(a: Approval) {
   return {
-    id: a.id,
+    ...snakeKeys(a),
     object: 'mcp.approval' as const,
-    status: a.status,
-    created_at: new Date(a.createdAt).toISOString(),
-    expires_at: new Date(a.expiresAt).toISOString(),
-    key_id: a.keyId,
-    key_name: a.keyName,
-    use_case: a.useCase,
-    team: a.team,
-    server: a.server,
-    tool: a.tool,
-    arguments: a.arguments,
-    decided_at: iso(a.decidedAt),
-    decided_by: a.decidedBy,
-    reason: a.reason,
-  };
-}
-
-function publicServer(s: McpServerStatus) {
-  return {
-    id: s.id,
-    transport: s.transport,
-    state: s.state,
-    sandboxed: s.sandboxed,
-    restarts: s.restarts,
-    last_error: s.lastError,
-    tools: s.tools,
-    since: new Date(s.since).toISOString(),
-  };
-}
-
-function publicTally(t: CallTally) {
-  return {
-    calls: t.calls,
-    ok: t.ok,
-    tool_errors: t.toolErrors,
-    failed: t.failed,
-    refused: t.refused,
-    refusals: t.refusals,
-    approvals: t.approvals,
+    created_at: iso(a.createdAt),
+    expires_at: iso(a.expiresAt),
+    decided_at: a.decidedAt === null ? null : iso(a.decidedAt),
   };
 }

@@ -7,7 +7,7 @@ import { KeelError } from '../../errors.js';
 import { type Database, openDatabase } from '../../store/db.js';
 import { connectTo, STORES } from '../../store/testkit.js';
 import { createMetrics } from '../../telemetry/metrics.js';
-import { McpRefusal } from '../types.js';
+import { McpRefusal, type ToolCall } from '../types.js';
 import { type ApprovalOutcome, type Approvals, createApprovals } from './service.js';
 import type { Approval } from './store.js';
 import { mcpPolicy, toolCall } from './testkit.js';
@@ -22,8 +22,8 @@ interface Replica {
   approvals: Approvals;
   clock: { t: number };
   counted: ApprovalOutcome[];
-  /** Resolves with the next call this replica holds. */
-  nextHeld(): Promise<Approval>;
+  /** Start `call` and resolve once it is held, with its own outcome. */
+  hold(call: ToolCall): Promise<{ running: Promise<void> }>;
 }
 
 /** Store errors a waiting call swallowed: none are expected. */
@@ -55,27 +55,26 @@ async function replica(connect: () => Promise<Database>): Promise<Replica> {
     approvals,
     clock,
     counted,
-    nextHeld: () => new Promise((resolve) => waiting.push(resolve)),
+    async hold(call) {
+      const held = new Promise((resolve) => waiting.push(resolve));
+      const running = approvals.approve(call);
+      await held;
+      return { running };
+    },
   };
 }
 
-async function refusalOf(p: Promise<unknown>): Promise<McpRefusal> {
+/** What `p` was rejected with, which must be a `type`. */
+async function failure<E>(p: Promise<unknown>, type: abstract new (...args: never[]) => E): Promise<E> {
   const e = await p.then(
     () => null,
     (err: unknown) => err,
   );
-  expect(e).toBeInstanceOf(McpRefusal);
-  return e as McpRefusal;
+  expect(e).toBeInstanceOf(type);
+  return e as E;
 }
-
-async function keelErrorOf(p: Promise<unknown>): Promise<KeelError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(KeelError);
-  return e as KeelError;
-}
+const refusalOf = (p: Promise<unknown>) => failure(p, McpRefusal);
+const keelErrorOf = (p: Promise<unknown>) => failure(p, KeelError);
 
 describe.each(STORES)('MCP approvals on $name', (store) => {
   let a: Replica;
@@ -122,12 +121,10 @@ describe.each(STORES)('MCP approvals on $name', (store) => {
 
   it('holds a call until an operator approves it; the row, metric and audit say who and when', async () => {
     const call = toolCall('crm__export', { customer: 'acme', api_key: 'sk-live-0123456789abcdefghij' });
-    const held = a.nextHeld();
-    const running = a.approvals.approve(call);
-    const h = await held;
-    expect(h).toMatchObject({ id: call.callId, status: 'pending', expiresAt: T0 + 120_000 });
+    const { running } = await a.hold(call);
     expect(await a.approvals.get(call.callId)).toMatchObject({
       status: 'pending',
+      expiresAt: T0 + 120_000,
       keyId: 'key_ops',
       keyName: 'ops-agent',
       useCase: 'billing',
@@ -180,9 +177,7 @@ describe.each(STORES)('MCP approvals on $name', (store) => {
       where: 'postgres://app:hunter2secret@db.internal/crm',
       limit: 10,
     });
-    const held = a.nextHeld();
-    const running = a.approvals.approve(call);
-    await held;
+    const { running } = await a.hold(call);
     const row = await a.approvals.get(call.callId);
     const text = JSON.stringify(row?.arguments);
     for (const secret of ['0123456789abcdefghij', jwt, 'hunter2secret']) expect(text).not.toContain(secret);
@@ -197,9 +192,7 @@ describe.each(STORES)('MCP approvals on $name', (store) => {
 
   it('refuses a denied call with approval_denied and the operator’s reason', async () => {
     const call = toolCall('shell__exec', { cmd: 'rm -rf /srv' });
-    const held = a.nextHeld();
-    const running = a.approvals.approve(call);
-    await held;
+    const { running } = await a.hold(call);
     await a.approvals.decide(call.callId, 'deny', 'admin:ann', 'not on a Sunday');
     const refusal = await refusalOf(running);
     expect(refusal.code).toBe('approval_denied');
@@ -217,9 +210,7 @@ describe.each(STORES)('MCP approvals on $name', (store) => {
 
   it('expires a call nobody decides: approval_expired, the row expired by system, and a late decision is a conflict', async () => {
     const call = toolCall('crm__export', {}, { keyId: null });
-    const held = a.nextHeld();
-    const running = a.approvals.approve(call);
-    await held;
+    const { running } = await a.hold(call);
     a.clock.t = T0 + 120_000;
     const refusal = await refusalOf(running);
     expect(refusal.code).toBe('approval_expired');
@@ -242,12 +233,8 @@ describe.each(STORES)('MCP approvals on $name', (store) => {
   it('lets another replica decide: the holder sees the decision through the store', async () => {
     const first = toolCall('crm__export', { n: 1 });
     const second = toolCall('crm__export', { n: 2 });
-    const held = a.nextHeld();
-    const runFirst = a.approvals.approve(first);
-    await held;
-    const heldAgain = a.nextHeld();
-    const runSecond = a.approvals.approve(second);
-    await heldAgain;
+    const { running: runFirst } = await a.hold(first);
+    const { running: runSecond } = await a.hold(second);
     expect((await b.approvals.list({ status: 'pending' })).map((x) => x.id)).toEqual([
       second.callId,
       first.callId,
@@ -265,12 +252,10 @@ describe.each(STORES)('MCP approvals on $name', (store) => {
     for (let i = 0; i < rounds; i++) {
       const call = toolCall('crm__export', { i });
       a.clock.t = T0;
-      const held = a.nextHeld();
-      const running = a.approvals.approve(call).then(
+      const running = (await a.hold(call)).running.then(
         () => 'ran' as const,
         (e: unknown) => (e instanceof McpRefusal ? e.code : 'error'),
       );
-      await held;
       // The holder's clock is past the deadline, the operator's is not: both try to settle the row at once.
       a.clock.t = T0 + 120_000;
       const [ran, decided] = await Promise.all([
@@ -299,9 +284,7 @@ describe.each(STORES)('MCP approvals on $name', (store) => {
   it('stops waiting when the caller cancels; the row is expired as cancelled', async () => {
     const abort = new AbortController();
     const call = toolCall('shell__exec', { cmd: 'ls' }, { signal: abort.signal });
-    const held = a.nextHeld();
-    const running = a.approvals.approve(call);
-    await held;
+    const { running } = await a.hold(call);
     abort.abort();
     const refusal = await refusalOf(running);
     expect(refusal.code).toBe('approval_expired');
@@ -320,9 +303,7 @@ describe.each(STORES)('MCP approvals on $name', (store) => {
       'not_found',
     );
     const call = toolCall('crm__export');
-    const held = a.nextHeld();
-    const running = a.approvals.approve(call);
-    await held;
+    const { running } = await a.hold(call);
     await a.approvals.decide(call.callId, 'approve', 'admin:ann');
     await running;
     const again = await keelErrorOf(b.approvals.decide(call.callId, 'deny', 'admin:bob'));
@@ -362,11 +343,9 @@ describe.each(STORES)('MCP approvals on $name', (store) => {
     const ids: string[] = [];
     for (const decision of ['approve', 'deny'] as const) {
       const call = toolCall('crm__export');
-      const held = a.nextHeld();
-      const running = a.approvals.approve(call).catch(() => {});
-      await held;
+      const { running } = await a.hold(call);
       await b.approvals.decide(call.callId, decision, 'admin:bob');
-      await running;
+      await running.catch(() => {});
       ids.push(call.callId);
     }
     const verified = await verifyAudit(a.database);

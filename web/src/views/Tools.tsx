@@ -3,9 +3,10 @@ import { useCallback, useEffect, useState } from 'react';
 import { useResource } from '../api/hooks';
 import { Code, Kpi, Load } from '../components/bits';
 import { Page, Section } from '../components/Page';
+import { Segmented } from '../components/Segmented';
 import { duration, int } from '../lib/format';
 import { PendingApprovals } from './ToolsApprovals';
-import { KeysTable, ServersTable, ToolsTable, UseCasesTable } from './ToolsTables';
+import { BreakdownTable, ServersTable, ToolsTable } from './ToolsTables';
 
 const PERIODS = [
   { id: '1h', label: 'Last hour' },
@@ -16,6 +17,16 @@ const PERIODS = [
 
 /** Held calls wait for a person: the list refreshes on its own while the view is open. */
 const REFRESH_MS = 10_000;
+
+/** The headline figures: id, label, value, format. */
+function kpis(o: McpOverview): Array<[string, string, number | null, (v: number | null) => string]> {
+  return [
+    ['calls', 'Tool calls', o.total.calls, int],
+    ['refused', 'Refused', o.total.refused, int],
+    ['pending', 'Waiting for approval', o.pending_approvals, int],
+    ['p50', 'Median latency', o.total.p50_latency_ms, duration],
+  ];
+}
 
 /**
  * The MCP gateway (/mcp): the servers Keel fronts and their health, every tool's calls, refusals
@@ -49,39 +60,15 @@ export function Tools() {
     <Page
       title="Tools"
       subtitle="MCP servers behind /mcp, who calls which tool, what was refused, and calls waiting for approval."
-      actions={
-        <fieldset className="bare">
-          <legend className="sr-only">Period</legend>
-          <div className="segmented">
-            {PERIODS.map((p) => (
-              <button
-                key={p.id}
-                type="button"
-                className="seg"
-                aria-pressed={period === p.id}
-                onClick={() => setPeriod(p.id)}
-              >
-                {p.label}
-              </button>
-            ))}
-          </div>
-        </fieldset>
-      }
+      actions={<Segmented legend="Period" options={PERIODS} value={period} onChange={setPeriod} />}
     >
       {/* Loading, a missing API or an error is said once, here; the tables below wait for the figures. */}
       <Load res={overview} what="tool calls" missing={missing}>
         {(o) => (
           <dl className="kpis">
-            <Kpi id="calls" label="Tool calls" value={o.total.calls} fmt={int} />
-            <Kpi
-              id="refused"
-              label="Refused"
-              value={o.total.refused}
-              fmt={int}
-              hint="scope, arguments, rate limits, screening, approvals"
-            />
-            <Kpi id="pending" label="Waiting for approval" value={o.pending_approvals} fmt={int} />
-            <Kpi id="p50" label="Median latency" value={o.total.p50_latency_ms} fmt={duration} />
+            {kpis(o).map(([id, label, value, fmt]) => (
+              <Kpi key={id} id={id} label={label} value={value} fmt={fmt} />
+            ))}
           </dl>
         )}
       </Load>
@@ -96,12 +83,8 @@ export function Tools() {
           <Section title="Tools" description="Every tool called in the period, by how its calls ended.">
             <ToolsTable tools={overview.data.tools} />
           </Section>
-          <Section title="Per key" description="Which key called which tool.">
-            <KeysTable rows={overview.data.by_key} />
-          </Section>
-          <Section title="Per use case" description="Tool calls count toward their use case's activity.">
-            <UseCasesTable rows={overview.data.by_use_case} />
-          </Section>
+          <BreakdownTable by="key" rows={overview.data.by_key} />
+          <BreakdownTable by="use case" rows={overview.data.by_use_case} />
         </>
       ) : null}
     </Page>

@@ -5,12 +5,19 @@ import { toApiError } from '../api/hooks';
 import { Link, pathOfUseCase } from '../app/router';
 import { useSession } from '../app/session';
 import { Code, Empty, type Level, Load, Notice, Status } from '../components/bits';
+import { ConfirmActions } from '../components/ConfirmActions';
 import { type Column, DataTable } from '../components/DataTable';
 import { Dialog } from '../components/Dialog';
 import { Section } from '../components/Page';
 import { ago, dateTime } from '../lib/format';
+import { ToolName } from './ToolsTables';
 
 type Decision = 'approve' | 'deny';
+
+const DECISIONS: Array<[Decision, string, string]> = [
+  ['approve', 'Approve', 'btn-primary'],
+  ['deny', 'Deny', 'btn-danger'],
+];
 
 const STATUS_LEVEL: Record<McpApproval['status'], Level> = {
   pending: 'warn',
@@ -43,12 +50,7 @@ const callerColumns: Column<McpApproval>[] = [
     key: 'tool',
     header: 'Tool',
     value: (a) => a.tool,
-    render: (a) => (
-      <>
-        <Code>{a.tool}</Code>
-        <span className="cell-sub">server {a.server}</span>
-      </>
-    ),
+    render: (a) => <ToolName tool={a.tool} sub={`server ${a.server}`} />,
   },
   { key: 'caller', header: 'Caller', value: (a) => a.key_name ?? a.key_id, render: (a) => <Caller a={a} /> },
   {
@@ -132,28 +134,17 @@ export function PendingApprovals({
       sortable: false,
       render: (a) => (
         <div className="btn-row">
-          <button
-            type="button"
-            className="btn btn-small btn-primary"
-            onClick={() => setAsking({ a, decision: 'approve' })}
-          >
-            Approve
-            <span className="sr-only">
-              {' '}
-              {a.tool} for {a.key_name ?? a.key_id ?? 'anonymous'}
-            </span>
-          </button>
-          <button
-            type="button"
-            className="btn btn-small btn-danger"
-            onClick={() => setAsking({ a, decision: 'deny' })}
-          >
-            Deny
-            <span className="sr-only">
-              {' '}
-              {a.tool} for {a.key_name ?? a.key_id ?? 'anonymous'}
-            </span>
-          </button>
+          {DECISIONS.map(([decision, label, style]) => (
+            <button
+              key={decision}
+              type="button"
+              className={`btn btn-small ${style}`}
+              onClick={() => setAsking({ a, decision })}
+            >
+              {label}
+              <span className="sr-only"> {`${a.tool} for ${a.key_name ?? a.key_id ?? 'anonymous'}`}</span>
+            </button>
+          ))}
         </div>
       ),
     });
@@ -245,24 +236,14 @@ export function PendingApprovals({
                 onChange={(e) => setReason(e.target.value)}
               />
             </div>
-            {error ? (
-              <p className="field-error" role="alert">
-                {error}
-              </p>
-            ) : null}
-            <div className="btn-row">
-              <button
-                type="button"
-                className={`btn ${asking.decision === 'deny' ? 'btn-danger solid' : 'btn-primary'}`}
-                disabled={busy}
-                onClick={confirm}
-              >
-                {asking.decision === 'deny' ? 'Deny call' : 'Approve call'}
-              </button>
-              <button type="button" className="btn" onClick={close}>
-                Cancel
-              </button>
-            </div>
+            <ConfirmActions
+              label={asking.decision === 'deny' ? 'Deny call' : 'Approve call'}
+              danger={asking.decision === 'deny'}
+              busy={busy}
+              error={error}
+              onConfirm={confirm}
+              onCancel={close}
+            />
           </>
         ) : null}
       </Dialog>

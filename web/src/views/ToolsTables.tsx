@@ -1,7 +1,9 @@
 import type { McpKeyFigures, McpServer, McpToolFigures, McpUseCaseFigures } from '@keel/api';
+import type { ReactNode } from 'react';
 import { Link, pathOfUseCase } from '../app/router';
 import { Code, Empty, type Level, Num, Status } from '../components/bits';
 import { type Column, DataTable } from '../components/DataTable';
+import { Section } from '../components/Page';
 import { dateTime, duration, int } from '../lib/format';
 
 type Tally = Pick<
@@ -11,113 +13,103 @@ type Tally = Pick<
 
 const STATE_LEVEL: Record<McpServer['state'], Level> = { up: 'ok', starting: 'warn', down: 'bad' };
 
-function refusalText(t: Tally): string {
-  return Object.entries(t.refusals)
-    .sort((a, b) => b[1] - a[1])
-    .map(([code, n]) => `${code} ${int(n)}`)
-    .join(' · ');
-}
-
-function approvalText(t: Tally): string {
-  const a = t.approvals;
-  return (['approved', 'denied', 'expired', 'pending'] as const)
-    .filter((k) => a[k] > 0)
-    .map((k) => `${int(a[k])} ${k}`)
-    .join(' · ');
-}
-
 const held = (t: Tally) =>
   t.approvals.approved + t.approvals.denied + t.approvals.expired + t.approvals.pending;
 
-/** Calls, how they ended, refusals by code and approvals: the same columns for tools, keys and use cases. */
-function tallyColumns<R extends Tally>(): Column<R>[] {
-  return [
-    {
-      key: 'calls',
-      header: 'Calls',
-      numeric: true,
-      value: (r) => r.calls,
-      render: (r) => <Num value={r.calls} fmt={int} />,
-    },
-    {
-      key: 'ok',
-      header: 'Answered',
-      numeric: true,
-      value: (r) => r.ok,
-      render: (r) => (
-        <>
-          <Num value={r.ok} fmt={int} />
-          {r.tool_errors + r.failed > 0 ? (
-            <span className="cell-sub">
-              {int(r.tool_errors)} tool error(s) · {int(r.failed)} failed
-            </span>
-          ) : null}
-        </>
-      ),
-    },
-    {
-      key: 'refused',
-      header: 'Refused',
-      numeric: true,
-      value: (r) => r.refused,
-      render: (r) => (
-        <>
-          <Num value={r.refused} fmt={int} />
-          {r.refused > 0 ? <span className="cell-sub">{refusalText(r)}</span> : null}
-        </>
-      ),
-    },
-    {
-      key: 'approvals',
-      header: 'Approvals',
-      numeric: true,
-      value: held,
-      render: (r) => (held(r) > 0 ? <span>{approvalText(r)}</span> : <span className="muted">—</span>),
-    },
-  ];
+/** `label n · label n`, largest first, for the counts that are not zero. */
+function counts(entries: Array<[string, number]>): string {
+  return entries
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([label, n]) => `${label} ${int(n)}`)
+    .join(' · ');
 }
 
-export function ServersTable({ servers }: { servers: McpServer[] }) {
-  const columns: Column<McpServer>[] = [
-    { key: 'id', header: 'Server', value: (s) => s.id, render: (s) => <Code>{s.id}</Code> },
-    {
-      key: 'state',
-      header: 'State',
-      value: (s) => s.state,
-      render: (s) => (
-        <>
-          <Status level={STATE_LEVEL[s.state]}>{s.state}</Status>
-          <span className="cell-sub">since {dateTime(s.since)}</span>
-        </>
-      ),
-    },
-    { key: 'transport', header: 'Transport', value: (s) => s.transport },
-    {
-      key: 'sandboxed',
-      header: 'Sandbox',
-      value: (s) => (s.transport === 'stdio' ? (s.sandboxed ? 'yes' : 'no') : 'n/a'),
-      render: (s) =>
-        s.transport !== 'stdio' ? (
-          <span className="muted">remote</span>
-        ) : s.sandboxed ? (
-          <Status level="ok">sandboxed</Status>
-        ) : (
-          <Status level="warn">not sandboxed</Status>
-        ),
-    },
-    { key: 'restarts', header: 'Restarts', numeric: true, value: (s) => s.restarts },
-    { key: 'tools', header: 'Tools', numeric: true, value: (s) => s.tools },
-    {
-      key: 'last_error',
-      header: 'Last error',
-      value: (s) => s.last_error,
-      render: (s) => (s.last_error ? <span>{s.last_error}</span> : <span className="muted">none</span>),
-    },
+/** Calls, how they ended, refusals by code and approvals: the same columns for tools, keys and use cases. */
+const TALLY: Array<[key: string, header: string, value: (t: Tally) => number, detail: (t: Tally) => string]> =
+  [
+    ['calls', 'Calls', (t) => t.calls, () => ''],
+    [
+      'ok',
+      'Answered',
+      (t) => t.ok,
+      (t) =>
+        counts([
+          ['tool error', t.tool_errors],
+          ['failed', t.failed],
+        ]),
+    ],
+    ['refused', 'Refused', (t) => t.refused, (t) => counts(Object.entries(t.refusals))],
+    ['approvals', 'Held for approval', held, (t) => counts(Object.entries(t.approvals))],
   ];
+
+function tallyColumns<R extends Tally>(): Column<R>[] {
+  return TALLY.map(([key, header, value, detail]) => ({
+    key,
+    header,
+    numeric: true,
+    value,
+    render: (r: R) => (
+      <>
+        <Num value={value(r)} fmt={int} />
+        {detail(r) ? <span className="cell-sub">{detail(r)}</span> : null}
+      </>
+    ),
+  }));
+}
+
+/** A catalogue name with a line under it. */
+export function ToolName({ tool, sub }: { tool: string; sub: ReactNode }) {
+  return (
+    <>
+      <Code>{tool}</Code>
+      <span className="cell-sub">{sub}</span>
+    </>
+  );
+}
+
+const since = (s: McpServer) => <span className="cell-sub">since {dateTime(s.since)}</span>;
+
+const SERVER_COLUMNS: Column<McpServer>[] = [
+  { key: 'id', header: 'Server', value: (s) => s.id, render: (s) => <Code>{s.id}</Code> },
+  {
+    key: 'state',
+    header: 'State',
+    value: (s) => s.state,
+    render: (s) => (
+      <>
+        <Status level={STATE_LEVEL[s.state]}>{s.state}</Status>
+        {since(s)}
+      </>
+    ),
+  },
+  { key: 'transport', header: 'Transport', value: (s) => s.transport },
+  {
+    key: 'sandboxed',
+    header: 'Sandbox',
+    value: (s) => (s.transport === 'stdio' ? String(s.sandboxed) : 'remote'),
+    render: (s) =>
+      s.transport !== 'stdio' ? (
+        <span className="muted">remote</span>
+      ) : (
+        <Status level={s.sandboxed ? 'ok' : 'warn'}>{s.sandboxed ? 'sandboxed' : 'not sandboxed'}</Status>
+      ),
+  },
+  { key: 'restarts', header: 'Restarts', numeric: true, value: (s) => s.restarts },
+  { key: 'tools', header: 'Tools', numeric: true, value: (s) => s.tools },
+  {
+    key: 'last_error',
+    header: 'Last error',
+    value: (s) => s.last_error,
+    render: (s) => s.last_error ?? <span className="muted">none</span>,
+  },
+];
+
+export function ServersTable({ servers }: { servers: McpServer[] }) {
   return (
     <DataTable
       caption="MCP servers"
-      columns={columns}
+      columns={SERVER_COLUMNS}
       rows={servers}
       rowKey={(s) => s.id}
       filename="keel-mcp-servers"
@@ -134,6 +126,8 @@ export function ServersTable({ servers }: { servers: McpServer[] }) {
   );
 }
 
+const NO_CALLS = <Empty title="No tool calls in this period" />;
+
 export function ToolsTable({ tools }: { tools: McpToolFigures[] }) {
   const columns: Column<McpToolFigures>[] = [
     {
@@ -141,13 +135,10 @@ export function ToolsTable({ tools }: { tools: McpToolFigures[] }) {
       header: 'Tool',
       value: (t) => t.tool,
       render: (t) => (
-        <>
-          <Code>{t.tool}</Code>
-          <span className="cell-sub">
-            server {t.server}
-            {t.requires_approval ? ' · approval required' : ''}
-          </span>
-        </>
+        <ToolName
+          tool={t.tool}
+          sub={`server ${t.server}${t.requires_approval ? ' · approval required' : ''}`}
+        />
       ),
     },
     ...tallyColumns<McpToolFigures>(),
@@ -166,59 +157,60 @@ export function ToolsTable({ tools }: { tools: McpToolFigures[] }) {
       rows={tools}
       rowKey={(t) => t.tool}
       filename="keel-mcp-tools"
-      empty={<Empty title="No tool calls in this period" />}
+      empty={NO_CALLS}
     />
   );
 }
 
-export function KeysTable({ rows }: { rows: McpKeyFigures[] }) {
-  const columns: Column<McpKeyFigures>[] = [
-    {
-      key: 'key',
-      header: 'Key',
-      value: (k) => k.key_name ?? k.key_id,
-      render: (k) => (
-        <>
-          {k.key_name ?? k.key_id ?? <span className="muted">no key</span>}
-          {k.key_name && k.key_id ? <span className="cell-sub">{k.key_id}</span> : null}
-        </>
-      ),
-    },
-    { key: 'tool', header: 'Tool', value: (k) => k.tool, render: (k) => <Code>{k.tool}</Code> },
-    ...tallyColumns<McpKeyFigures>(),
-  ];
-  return (
-    <DataTable
-      caption="Tool calls per key"
-      columns={columns}
-      rows={rows}
-      rowKey={(k) => `${k.key_id ?? ''}:${k.tool}`}
-      filename="keel-mcp-keys"
-      empty={<Empty title="No tool calls in this period" />}
-    />
-  );
+type Breakdown = McpKeyFigures | McpUseCaseFigures;
+
+/** Who: the key (its name when it still exists) or the use case a row counts. */
+function who(r: Breakdown): { id: string; node: ReactNode } {
+  if ('use_case' in r)
+    return {
+      id: r.use_case,
+      node:
+        r.use_case === 'unassigned' ? r.use_case : <Link to={pathOfUseCase(r.use_case)}>{r.use_case}</Link>,
+    };
+  const id = r.key_id ?? '';
+  return {
+    id,
+    node: (
+      <>
+        {r.key_name ?? r.key_id ?? <span className="muted">no key</span>}
+        {r.key_name && r.key_id ? <span className="cell-sub">{r.key_id}</span> : null}
+      </>
+    ),
+  };
 }
 
-export function UseCasesTable({ rows }: { rows: McpUseCaseFigures[] }) {
-  const columns: Column<McpUseCaseFigures>[] = [
+/** Tool calls per key or per use case, one row per (who, tool). */
+export function BreakdownTable({ by, rows }: { by: 'key' | 'use case'; rows: Breakdown[] }) {
+  const columns: Column<Breakdown>[] = [
     {
-      key: 'use_case',
-      header: 'Use case',
-      value: (u) => u.use_case,
-      render: (u) =>
-        u.use_case === 'unassigned' ? u.use_case : <Link to={pathOfUseCase(u.use_case)}>{u.use_case}</Link>,
+      key: 'who',
+      header: by === 'key' ? 'Key' : 'Use case',
+      value: (r) => who(r).id,
+      render: (r) => who(r).node,
     },
-    { key: 'tool', header: 'Tool', value: (u) => u.tool, render: (u) => <Code>{u.tool}</Code> },
-    ...tallyColumns<McpUseCaseFigures>(),
+    { key: 'tool', header: 'Tool', value: (r) => r.tool, render: (r) => <Code>{r.tool}</Code> },
+    ...tallyColumns<Breakdown>(),
   ];
   return (
-    <DataTable
-      caption="Tool calls per use case"
-      columns={columns}
-      rows={rows}
-      rowKey={(u) => `${u.use_case}:${u.tool}`}
-      filename="keel-mcp-use-cases"
-      empty={<Empty title="No tool calls in this period" />}
-    />
+    <Section
+      title={`Per ${by}`}
+      description={
+        by === 'key' ? 'Which key called which tool.' : "Tool calls count toward their use case's activity."
+      }
+    >
+      <DataTable
+        caption={`Tool calls per ${by}`}
+        columns={columns}
+        rows={rows}
+        rowKey={(r) => `${who(r).id}:${r.tool}`}
+        filename={`keel-mcp-${by === 'key' ? 'keys' : 'use-cases'}`}
+        empty={NO_CALLS}
+      />
+    </Section>
   );
 }
