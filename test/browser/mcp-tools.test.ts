@@ -106,6 +106,11 @@ describe.skipIf(!availability.run)('the Tools view in the Command Room', () => {
     await dialog.getByRole('button', { name: 'Approve call' }).click();
     await room.page.getByRole('status').filter({ hasText: 'Call to crm__export approved.' }).waitFor();
     await held.waitFor({ state: 'detached' });
+    // The navigation's count follows the decision.
+    await room.page
+      .locator('nav .badge')
+      .filter({ hasText: 'waiting for approval' })
+      .waitFor({ state: 'detached' });
     const decided = room.page.locator(
       `section[aria-label="Recent approval decisions"] tr[data-row="${call.callId}"]`,
     );

@@ -7,7 +7,7 @@ import { Empty, Loading } from '../components/bits';
 import { markNavigated } from '../components/Page';
 import { ErrorBoundary } from './ErrorBoundary';
 import { PeriodProvider } from './period';
-import { Link, matchRoute, type Route, usePath } from './router';
+import { APPROVALS_CHANGED, Link, matchRoute, type Route, usePath } from './router';
 import { SignIn } from './SignIn';
 import { isRole, roleAllows, type Session, SessionContext } from './session';
 import { useTheme } from './theme';
@@ -137,8 +137,13 @@ function Shell({ session }: { session: Session }) {
   const [theme, toggleTheme] = useTheme();
   const [openAlerts] = useResource<AlertList>('/alerts?state=open&limit=1000');
   const openCount = openAlerts.status === 'ok' ? openAlerts.data.data.length : null;
-  const [heldCalls] = useResource<McpApprovalList>('/mcp/approvals?status=pending&limit=1000');
+  const [heldCalls, reloadHeld] = useResource<McpApprovalList>('/mcp/approvals?status=pending&limit=1000');
   const heldCount = heldCalls.status === 'ok' ? heldCalls.data.data.length : null;
+  // The Tools view says when it decided or saw a new list, so the count here follows it.
+  useEffect(() => {
+    window.addEventListener(APPROVALS_CHANGED, reloadHeld);
+    return () => window.removeEventListener(APPROVALS_CHANGED, reloadHeld);
+  }, [reloadHeld]);
 
   useEffect(() => {
     if (path) return markNavigated;

@@ -1,6 +1,8 @@
 import { type AnchorHTMLAttributes, type MouseEvent, type ReactNode, useSyncExternalStore } from 'react';
 
 const EVENT = 'keel:navigate';
+/** Dispatched on window when held MCP calls were decided or reloaded (the navigation's count follows). */
+export const APPROVALS_CHANGED = 'keel:approvals-changed';
 
 function subscribe(cb: () => void): () => void {
   window.addEventListener('popstate', cb);

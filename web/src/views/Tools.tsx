@@ -1,6 +1,7 @@
 import type { McpApprovalList, McpOverview } from '@keel/api';
 import { useCallback, useEffect, useState } from 'react';
 import { useResource } from '../api/hooks';
+import { APPROVALS_CHANGED } from '../app/router';
 import { Code, Kpi, Load } from '../components/bits';
 import { Page, Section } from '../components/Page';
 import { Segmented } from '../components/Segmented';
@@ -49,6 +50,10 @@ export function Tools() {
     }, REFRESH_MS);
     return () => clearInterval(t);
   }, [reloadPending]);
+  const pendingCount = pending.status === 'ok' ? pending.data.data.length : null;
+  useEffect(() => {
+    if (pendingCount !== null) window.dispatchEvent(new Event(APPROVALS_CHANGED));
+  }, [pendingCount]);
 
   const missing = (
     <p>
