@@ -312,7 +312,7 @@ describe.each(STORES)('MCP approvals on $name', (store) => {
     expect((await a.approvals.get(call.callId))?.status).toBe('approved');
   });
 
-  it('expires overdue rows whose holder is gone when they are listed', async () => {
+  it('expires overdue rows whose holder is gone when they are decided or listed', async () => {
     // A replica that held this call stopped: nobody polls the row any more.
     await a.database.db
       .insertInto('mcp_approvals')
@@ -333,6 +333,12 @@ describe.each(STORES)('MCP approvals on $name', (store) => {
         reason: null,
       })
       .execute();
+    // An operator's approval past the deadline does not let it run: it expires the row instead.
+    const late = await keelErrorOf(b.approvals.decide('call_orphan', 'approve', 'admin:bob'));
+    expect([late.code, late.message]).toEqual([
+      'conflict',
+      expect.stringMatching(/expired before it was decided/),
+    ]);
     expect(await b.approvals.list({ status: 'pending' })).toEqual([]);
     expect(await b.approvals.list()).toMatchObject([
       { id: 'call_orphan', status: 'expired', decidedBy: 'system' },

@@ -30,7 +30,7 @@ export interface ApprovalsDeps {
   pollMs?: number;
   /** A call was held: its row and audit entry are committed (notifications; tests wait on it). */
   onHeld?: (a: Approval) => void;
-  /** Store errors while a call waits (it keeps waiting, then expires). */
+  /** Store errors: holding a call (refused), or reading its row while it waits (it keeps waiting, then expires). */
   onError?: (e: unknown) => void;
 }
 
@@ -219,55 +219,41 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         };
       });
     } catch (e) {
-      throw new McpRefusal('store_unavailable', 'The call needs approval, but Keel could not hold it.', {
-        cause: e instanceof Error ? e.message : String(e),
-      });
+      onError(e);
+      throw new McpRefusal('store_unavailable', 'The call needs approval, but Keel could not hold it.');
     }
     deps.onHeld?.(a);
     await waitForDecision(a, call.signal);
+  }
+
+  /** The row, expired first when it is pending past its deadline (its holder may be gone). */
+  async function get(id: string): Promise<Approval | null> {
+    const a = await readApproval(db, id);
+    if (a?.status !== 'pending' || a.expiresAt > now()) return a;
+    await expire(a, 'timeout');
+    return readApproval(db, id);
   }
 
   async function decide(id: string, decision: Decision, actor: string, reason?: string): Promise<Approval> {
     const at = now();
     const to: ApprovalOutcome = decision === 'approve' ? 'approved' : 'denied';
     const why = reason?.trim() ? reason.trim() : null;
-    const outcome = await audit.commit<{ a: Approval | null; settled: ApprovalOutcome | null }>(
-      database,
-      async (trx) => {
-        const a = await readApproval(trx, id);
-        if (a?.status !== 'pending') return { result: { a, settled: null }, entries: [] };
-        if (a.expiresAt <= at) {
-          // Its time ran out before the operator answered (the holder may be gone): a denial, as it would have been.
-          const won = await settle(trx, id, 'expired', at, 'system', 'timeout');
-          return {
-            result: { a: await readApproval(trx, id), settled: won ? 'expired' : null },
-            entries: won
-              ? [
-                  entry(a, 'system', 'mcp.approval.expired', {
-                    reason: 'timeout',
-                    waited_ms: at - a.createdAt,
-                  }),
-                ]
-              : [],
-          };
-        }
-        const won = await settle(trx, id, to, at, actor, why);
-        const action = to === 'approved' ? 'mcp.approval.approved' : 'mcp.approval.denied';
-        return {
-          result: { a: await readApproval(trx, id), settled: won ? to : null },
-          entries: won
-            ? [entry(a, actor, action, { ...(why ? { reason: why } : {}), waited_ms: at - a.createdAt })]
-            : [],
-        };
-      },
-    );
-    if (outcome.settled) {
-      count(outcome.settled);
+    const settled = await audit.commit(database, async (trx) => {
+      const a = await readApproval(trx, id);
+      // Past its deadline a call counts as denied, whether or not its holder has noticed yet.
+      if (a?.status !== 'pending' || a.expiresAt <= at) return { result: false, entries: [] };
+      const won = await settle(trx, id, to, at, actor, why);
+      const action = to === 'approved' ? 'mcp.approval.approved' : 'mcp.approval.denied';
+      const details = { ...(why ? { reason: why } : {}), waited_ms: at - a.createdAt };
+      return { result: won, entries: won ? [entry(a, actor, action, details)] : [] };
+    });
+    if (settled) {
+      count(to);
       wake(id);
     }
-    const a = outcome.a;
+    const a = await get(id);
     if (!a) throw new KeelError('not_found', 'No held tool call with that id.', { param: 'id' });
-    if (outcome.settled !== to)
+    if (!settled)
       throw new KeelError(
         'conflict',
         a.status === 'expired'
@@ -288,12 +274,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         limit: filter.limit ?? 100,
       });
     },
-    async get(id) {
-      const a = await readApproval(db, id);
-      if (a?.status !== 'pending' || a.expiresAt > now()) return a;
-      await expire(a, 'timeout');
-      return readApproval(db, id);
-    },
+    get,
     decide,
   };
 }
