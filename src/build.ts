@@ -11,6 +11,7 @@ import { durationMs } from './data/contracts/schema.js';
 import { createDataServices, readDrifting } from './data/index.js';
 import { createAdminApi } from './http/admin/index.js';
 import { ssoRoutes } from './http/sso/routes.js';
+import { createApprovals } from './mcp/approvals/index.js';
 import { createAuthenticator } from './pipeline/authenticate.js';
 import { createStoreFailureReporter } from './pipeline/failure-report.js';
 import { createGuardHooks } from './pipeline/guard-hooks.js';
@@ -236,6 +237,14 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
   // Command Room sessions live in the store, so any replica honours a sign-in made on another.
   const oidc = config.auth.oidc;
   const sessions = oidc ? createSessionStore(database, { audit }) : undefined;
+  // Held MCP tool calls live in the store: any replica's operator decides a call another replica holds.
+  const mcpApprovals = createApprovals({
+    database,
+    audit,
+    config: config.mcp,
+    metrics,
+    onError: (err: unknown) => logger.warn({ err }, 'a held MCP tool call could not read its approval'),
+  });
   const adminApi = createAdminApi({
     config,
     keys,
@@ -247,6 +256,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     data,
     schemas,
     redteam,
+    mcpApprovals,
     priceTableVersions: prices.versions,
   }).app;
   value.start({ rollups: writerThread === null, lease });

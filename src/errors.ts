@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   /** No route at that method and path (as opposed to `not_found`: no such id on a route that exists). */
   route_not_found: { status: 404, type: 'invalid_request_error' },
   method_not_allowed: { status: 405, type: 'invalid_request_error' },
+  /** The object is no longer in a state that allows the change (e.g. a held MCP call already decided or expired). */
+  conflict: { status: 409, type: 'invalid_request_error' },
   // access
   missing_api_key: { status: 401, type: 'authentication_error' },
   invalid_api_key: { status: 401, type: 'authentication_error' },

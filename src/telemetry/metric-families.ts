@@ -104,6 +104,12 @@ export function metricFamilies(registry: Registry, beforeScrape: () => void, usa
       labelNames: ['use_case'],
       registers,
     }),
+    mcpApprovals: new Counter({
+      name: 'keel_mcp_approvals_total',
+      help: 'MCP tool calls held for approval, by how they ended: approved, denied, or expired (timed out or cancelled).',
+      labelNames: ['decision'],
+      registers,
+    }),
     usageBuffered: new Gauge({
       name: 'keel_usage_writer_buffered_events',
       help: 'Usage events waiting in memory to be written to the store.',

@@ -19,6 +19,8 @@ export interface KeelMetrics {
     check: 'budgets' | 'rate_limits' | 'guards',
     outcome: 'refused' | 'admitted' | 'lost',
   ): void;
+  /** A held MCP tool call ended: approved, denied, or expired (timeout or cancelled). */
+  recordMcpApproval(decision: 'approved' | 'denied' | 'expired'): void;
   /** The text exposition format, as Prometheus and `promtool check metrics` expect it. */
   render(): Promise<{ contentType: string; body: string }>;
   readonly registry: Registry;
@@ -251,6 +253,9 @@ export function createMetrics(opts: MetricsOptions = {}): KeelMetrics {
     },
     recordStoreFailure(check, outcome) {
       storeFailures.labels(check, outcome).inc();
+    },
+    recordMcpApproval(decision) {
+      f.mcpApprovals.labels(decision).inc();
     },
     async render() {
       const own = await registry.metrics();

@@ -1,14 +1,12 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedteamRun } from '../../src/http/admin/api/contract.js';
 import { sampleReport } from '../../src/redteam/runs/testkit.js';
 import { decimal, pct } from '../../web/src/lib/format.js';
-import { type StartedKeel, startKeel } from '../helpers/keel.js';
 import {
   browserAvailability,
-  ensureCommandRoomBuilt,
+  type KeelInBrowser,
+  keelInBrowser,
   seriousA11yViolations,
-  signedInBrowser,
 } from './helpers/browser.js';
 import { ADMIN_TOKEN } from './helpers/constants.js';
 
@@ -21,12 +19,10 @@ const availability = browserAvailability();
 const LATEST = 'section[aria-label="Latest red-team run per use case"]';
 
 describe.skipIf(!availability.run)('red-team runs in the Command Room', () => {
-  let keel: StartedKeel;
-  let signedIn: Awaited<ReturnType<typeof signedInBrowser>>;
-  let page: Page;
+  let room: KeelInBrowser;
 
   const post = async (body: unknown): Promise<RedteamRun> => {
-    const res = await fetch(`${keel.url}/api/redteam/runs`, {
+    const res = await fetch(`${room.keel.url}/api/redteam/runs`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -35,30 +31,18 @@ describe.skipIf(!availability.run)('red-team runs in the Command Room', () => {
     return (await res.json()) as RedteamRun;
   };
 
-  async function settle(): Promise<void> {
-    await page.waitForLoadState('networkidle');
-    await expect.poll(() => page.locator('.loading').count(), { timeout: 10_000 }).toBe(0);
-  }
-
   beforeAll(async () => {
-    await ensureCommandRoomBuilt();
-    keel = await startKeel({
-      admin: { token: ADMIN_TOKEN },
-      redteam: { use_cases: { 'support-assistant': { min_score: 95 } } },
-    });
-    signedIn = await signedInBrowser(keel.url, ADMIN_TOKEN);
-    page = signedIn.page;
+    room = await keelInBrowser({ redteam: { use_cases: { 'support-assistant': { min_score: 95 } } } });
   }, 120_000);
 
   afterAll(async () => {
-    await signedIn?.browser.close();
-    await keel?.close();
+    await room?.close();
   });
 
   it('tells how to run keel redteam while no run is stored', async () => {
-    await page.goto(`${keel.url}/security`);
-    await settle();
-    const empty = page.getByRole('status').filter({ hasText: 'No red-team runs yet' });
+    await room.page.goto(`${room.keel.url}/security`);
+    await room.settle();
+    const empty = room.page.getByRole('status').filter({ hasText: 'No red-team runs yet' });
     await expect.poll(() => empty.count()).toBe(1);
     expect(await empty.textContent()).toContain('keel redteam --target');
   });
@@ -70,10 +54,10 @@ describe.skipIf(!availability.run)('red-team runs in the Command Room', () => {
     const second = await post(
       sampleReport({ useCase: 'support-assistant', score: 90, at: '2026-12-05T09:00:00.000Z' }),
     );
-    await page.goto(`${keel.url}/security`);
-    await settle();
+    await room.page.goto(`${room.keel.url}/security`);
+    await room.settle();
 
-    const row = page.locator(`${LATEST} tr[data-row="support-assistant"]`);
+    const row = room.page.locator(`${LATEST} tr[data-row="support-assistant"]`);
     await row.waitFor();
     expect(await row.locator('[data-col="score"] data').getAttribute('value')).toBe(
       String(second.summary.score),
@@ -88,10 +72,10 @@ describe.skipIf(!availability.run)('red-team runs in the Command Room', () => {
 
     // The trend chart of the use case and its runs, newest first.
     await expect
-      .poll(() => page.locator('.redteam-trend figure svg.recharts-surface').count())
+      .poll(() => room.page.locator('.redteam-trend figure svg.recharts-surface').count())
       .toBeGreaterThan(0);
-    expect(await page.locator('.redteam-trend figcaption').textContent()).toContain('2 run(s)');
-    const runRows = page.locator('section[aria-label="Red-team runs of support-assistant"] tbody tr');
+    expect(await room.page.locator('.redteam-trend figcaption').textContent()).toContain('2 run(s)');
+    const runRows = room.page.locator('section[aria-label="Red-team runs of support-assistant"] tbody tr');
     expect(await runRows.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-row')))).toEqual([
       second.id,
       first.id,
@@ -101,7 +85,7 @@ describe.skipIf(!availability.run)('red-team runs in the Command Room', () => {
       .first()
       .getByRole('button', { name: /Details/ })
       .click();
-    const dialog = page.getByRole('dialog', { name: 'Red-team run' });
+    const dialog = room.page.getByRole('dialog', { name: 'Red-team run' });
     await dialog.locator('section[aria-label="Per category"] tr[data-row="direct-injection"]').waitFor();
     expect(
       await dialog
@@ -110,8 +94,8 @@ describe.skipIf(!availability.run)('red-team runs in the Command Room', () => {
     ).toBe('10');
     expect(await dialog.locator('section[aria-label="Worst cases"] tbody tr').count()).toBe(1);
     expect(await dialog.locator('section[aria-label="Worst cases"]').textContent()).toContain('RT-NONCE-1');
-    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await seriousA11yViolations(room.page)).toEqual([]);
     await dialog.getByRole('button', { name: /Close/ }).click();
-    expect(signedIn.log.errors).toEqual([]);
+    expect(room.log.errors).toEqual([]);
   });
 });

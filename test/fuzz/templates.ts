@@ -170,6 +170,7 @@ export function templates(known: Known): Record<string, fc.Arbitrary<JValue>> {
       .map(([s, output]) => fromPlain({ schema: s, output })),
     'POST /api/data/monitors/:useCase/pin': plain({ version: 1 }),
     'POST /api/alerts/:id/ack': plain({ note: 'seen' }),
+    'POST /api/mcp/approvals/:id': plain({ decision: 'deny', reason: 'seen' }),
   };
 }
 

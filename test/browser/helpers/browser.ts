@@ -3,6 +3,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, type ConsoleMessage, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { type StartedKeel, startKeel } from '../../helpers/keel.js';
+import { ADMIN_TOKEN } from './constants.js';
 
 const DIST = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../web/dist');
 
@@ -145,4 +148,34 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
   return file;
+}
+
+/** A Keel started with `config` and chromium signed in to its Command Room with the admin token. */
+export interface KeelInBrowser {
+  keel: StartedKeel;
+  page: Page;
+  log: ConsoleLog;
+  /** Until the page's requests are done and no "Loading…" line is left. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function keelInBrowser(config: Record<string, unknown>): Promise<KeelInBrowser> {
+  await ensureCommandRoomBuilt();
+  const keel = await startKeel({ admin: { token: ADMIN_TOKEN }, ...config });
+  const signedIn = await signedInBrowser(keel.url, ADMIN_TOKEN);
+  const { page } = signedIn;
+  return {
+    keel,
+    page,
+    log: signedIn.log,
+    async settle() {
+      await page.waitForLoadState('networkidle');
+      await expect.poll(() => page.locator('.loading').count(), { timeout: 10_000 }).toBe(0);
+    },
+    async close() {
+      await signedIn.browser.close();
+      await keel.close();
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import type { AlertList, Whoami } from '@keel/api';
+import type { AlertList, McpApprovalList, Whoami } from '@keel/api';
 import { lazy, type ReactNode, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { type Api, createApi, hasSsoSession, ssoSignOut, whoami } from '../api/client';
 import { useResource } from '../api/hooks';
@@ -7,7 +7,7 @@ import { Empty, Loading } from '../components/bits';
 import { markNavigated } from '../components/Page';
 import { ErrorBoundary } from './ErrorBoundary';
 import { PeriodProvider } from './period';
-import { Link, matchRoute, type Route, usePath } from './router';
+import { APPROVALS_CHANGED, Link, matchRoute, type Route, usePath } from './router';
 import { SignIn } from './SignIn';
 import { isRole, roleAllows, type Session, SessionContext } from './session';
 import { useTheme } from './theme';
@@ -19,6 +19,7 @@ const Security = lazy(() => import('../views/Security').then((m) => ({ default: 
 const DataHealth = lazy(() => import('../views/DataHealth').then((m) => ({ default: m.DataHealth })));
 const Keys = lazy(() => import('../views/Keys').then((m) => ({ default: m.Keys })));
 const Alerts = lazy(() => import('../views/Alerts').then((m) => ({ default: m.Alerts })));
+const Tools = lazy(() => import('../views/Tools').then((m) => ({ default: m.Tools })));
 
 const TOKEN_KEY = 'keel.admin-token';
 
@@ -126,6 +127,7 @@ const NAV: Array<{ to: string; label: string; view: Route['view'] }> = [
   { to: '/security', label: 'Security', view: 'security' },
   { to: '/data', label: 'Data health', view: 'data' },
   { to: '/keys', label: 'Keys & access', view: 'keys' },
+  { to: '/tools', label: 'Tools', view: 'tools' },
   { to: '/alerts', label: 'Alerts', view: 'alerts' },
 ];
 
@@ -135,6 +137,13 @@ function Shell({ session }: { session: Session }) {
   const [theme, toggleTheme] = useTheme();
   const [openAlerts] = useResource<AlertList>('/alerts?state=open&limit=1000');
   const openCount = openAlerts.status === 'ok' ? openAlerts.data.data.length : null;
+  const [heldCalls, reloadHeld] = useResource<McpApprovalList>('/mcp/approvals?status=pending&limit=1000');
+  const heldCount = heldCalls.status === 'ok' ? heldCalls.data.data.length : null;
+  // The Tools view says when it decided or saw a new list, so the count here follows it.
+  useEffect(() => {
+    window.addEventListener(APPROVALS_CHANGED, reloadHeld);
+    return () => window.removeEventListener(APPROVALS_CHANGED, reloadHeld);
+  }, [reloadHeld]);
 
   useEffect(() => {
     if (path) return markNavigated;
@@ -181,6 +190,12 @@ function Shell({ session }: { session: Session }) {
                       <span className="sr-only"> open</span>
                     </span>
                   ) : null}
+                  {n.view === 'tools' && heldCount ? (
+                    <span className="badge">
+                      {heldCount}
+                      <span className="sr-only"> waiting for approval</span>
+                    </span>
+                  ) : null}
                 </Link>
               </li>
             );
@@ -212,6 +227,8 @@ function viewOf(route: Route): ReactNode {
       return <Keys />;
     case 'alerts':
       return <Alerts />;
+    case 'tools':
+      return <Tools />;
     case 'not-found':
       return (
         <>

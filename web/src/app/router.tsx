@@ -1,6 +1,8 @@
 import { type AnchorHTMLAttributes, type MouseEvent, type ReactNode, useSyncExternalStore } from 'react';
 
 const EVENT = 'keel:navigate';
+/** Dispatched on window when held MCP calls were decided or reloaded (the navigation's count follows). */
+export const APPROVALS_CHANGED = 'keel:approvals-changed';
 
 function subscribe(cb: () => void): () => void {
   window.addEventListener('popstate', cb);
@@ -47,6 +49,7 @@ export type Route =
   | { view: 'data' }
   | { view: 'keys' }
   | { view: 'alerts' }
+  | { view: 'tools' }
   | { view: 'not-found' };
 
 export function matchRoute(path: string): Route {
@@ -67,6 +70,8 @@ export function matchRoute(path: string): Route {
       return { view: 'keys' };
     case '/alerts':
       return { view: 'alerts' };
+    case '/tools':
+      return { view: 'tools' };
     default:
       return { view: 'not-found' };
   }

@@ -6,6 +6,7 @@ import { useSession } from '../app/session';
 import { Code, Empty, type Level, Load, Notice, Status } from '../components/bits';
 import { type Column, DataTable } from '../components/DataTable';
 import { Page, Section } from '../components/Page';
+import { Segmented } from '../components/Segmented';
 import { dateTime } from '../lib/format';
 
 const TABS: Array<{ state: AlertState | 'all'; label: string }> = [
@@ -170,22 +171,12 @@ export function Alerts() {
           <p>{message.text}</p>
         </Notice>
       ) : null}
-      <fieldset className="bare">
-        <legend className="sr-only">Alert state</legend>
-        <div className="segmented">
-          {TABS.map((t) => (
-            <button
-              key={t.state}
-              type="button"
-              className="seg"
-              aria-pressed={tab === t.state}
-              onClick={() => setTab(t.state)}
-            >
-              {t.label}
-            </button>
-          ))}
-        </div>
-      </fieldset>
+      <Segmented
+        legend="Alert state"
+        options={TABS.map((t) => ({ id: t.state, label: t.label }))}
+        value={tab}
+        onChange={setTab}
+      />
       <div style={{ height: '0.75rem' }} />
       <Section title={`${TABS.find((t) => t.state === tab)?.label ?? ''} alerts`}>
         <Load

@@ -11,6 +11,7 @@ import { useState } from 'react';
 import { dataOf, toApiError, useResource } from '../api/hooks';
 import { useSession } from '../app/session';
 import { Code, Empty, Load, Notice, Status } from '../components/bits';
+import { ConfirmActions } from '../components/ConfirmActions';
 import { DataTable } from '../components/DataTable';
 import { Dialog } from '../components/Dialog';
 import { Page, Section } from '../components/Page';
@@ -247,24 +248,14 @@ export function Keys() {
                 </div>
               </>
             )}
-            {error ? (
-              <p className="field-error" role="alert">
-                {error}
-              </p>
-            ) : null}
-            <div className="btn-row">
-              <button
-                type="button"
-                className={`btn ${pending.kind === 'revoke' ? 'btn-danger solid' : 'btn-primary'}`}
-                disabled={busy}
-                onClick={confirm}
-              >
-                {pending.kind === 'revoke' ? 'Revoke key' : 'Rotate key'}
-              </button>
-              <button type="button" className="btn" onClick={() => setPending(null)}>
-                Cancel
-              </button>
-            </div>
+            <ConfirmActions
+              label={pending.kind === 'revoke' ? 'Revoke key' : 'Rotate key'}
+              danger={pending.kind === 'revoke'}
+              busy={busy}
+              error={error}
+              onConfirm={confirm}
+              onCancel={() => setPending(null)}
+            />
           </>
         ) : null}
       </Dialog>

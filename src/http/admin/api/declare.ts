@@ -7,6 +7,8 @@ import type { KeyStore } from '../../../access/store.js';
 import type { AuditLog } from '../../../audit/types.js';
 import type { KeelConfig } from '../../../config/schema.js';
 import type { DataServices } from '../../../data/index.js';
+import type { Approvals } from '../../../mcp/approvals/index.js';
+import type { McpGatewayStatus } from '../../../mcp/types.js';
 import type { RedteamRuns } from '../../../redteam/runs/service.js';
 import type { SchemaPool } from '../../../schemas/index.js';
 import type { Database } from '../../../store/db.js';
@@ -100,6 +102,10 @@ export interface AdminServices {
   schemas?: SchemaPool;
   /** Stored red-team runs (POST /redteam/runs records through it, so a low score opens its alert). */
   redteam?: RedteamRuns;
+  /** MCP tool calls held for approval (GET/POST /mcp/approvals, the Tools view). */
+  mcpApprovals?: Approvals;
+  /** The MCP gateway's servers, for GET /mcp/overview; absent when Keel fronts no MCP server. */
+  mcpStatus?: McpGatewayStatus;
   /** Price-table versions Keel ships, newest first (the price book's `versions`). */
   priceTableVersions?: readonly string[];
   now?: () => number;

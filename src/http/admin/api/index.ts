@@ -6,6 +6,7 @@ import { auditApi } from '../audit.js';
 import { infoApi } from '../config.js';
 import { dataApi } from '../data/index.js';
 import { keysApi } from '../keys.js';
+import { mcpApi } from '../mcp.js';
 import { redteamApi } from '../redteam.js';
 import { reportsApi } from '../reports.js';
 import { securityApi } from '../security.js';
@@ -34,6 +35,7 @@ export const ADMIN_GROUPS = [
   securityApi,
   redteamApi,
   dataApi,
+  mcpApi,
 ] as const;
 
 /** GET /capabilities: every route mounted and whether the caller's role may call it. */
