@@ -2,6 +2,7 @@ import type { VirtualKey } from '../access/model.js';
 import type { Principal } from '../access/principal.js';
 import { compileScopes } from '../access/scopes.js';
 import { type McpConfig, mcpConfigSchema } from '../config/mcp.js';
+import type { McpCallRow } from '../store/mcp-calls.js';
 import type { CatalogueTool, McpCaller, ToolCall } from './types.js';
 
 /** A virtual key's principal with the given MCP scopes (everything else deny-by-default). */
@@ -65,4 +66,26 @@ export function toolCall(
 /** keel.yaml `mcp:` as parsed, from the keys given. */
 export function mcpConfig(input: Record<string, unknown> = {}): McpConfig {
   return mcpConfigSchema.parse(input);
+}
+
+/** An `mcp_calls` row: a successful fs__read_file call at 1_800_000_000_000. */
+export function mcpCallRow(id: string, over: Partial<McpCallRow> = {}): McpCallRow {
+  return {
+    id,
+    ts: 1_800_000_000_000,
+    key_id: 'key_00000000000000a1',
+    use_case: 'reports',
+    team: null,
+    server: 'fs',
+    tool: 'fs__read_file',
+    outcome: 'ok',
+    error_code: null,
+    latency_ms: 12,
+    request_bytes: 40,
+    response_bytes: 512,
+    approval_id: null,
+    findings: '[]',
+    session_id: 'sess-1',
+    ...over,
+  };
 }

@@ -4,8 +4,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { mcpCallRow } from '../../mcp/testkit.js';
 import { usageEvent } from '../../telemetry/testkit.js';
 import { type Database, openDatabase } from '../db.js';
+import { createMcpCallWriter } from '../mcp-calls.js';
 import { createSecurityEventWriter, querySecurityEvents } from '../security-events.js';
 import type { UsageEvent } from '../types.js';
 import { createUsageWriter } from '../usage.js';
@@ -110,6 +112,30 @@ describe('SQLite writer thread', () => {
     expect(keys.rows.map((r) => r.event_key)).toEqual(['evt-1', 'evt-2']);
     const stored = await querySecurityEvents(database, {});
     expect(stored[0]).toMatchObject({ detector: 'injection', labels: ['injection'], spans: base.spans });
+    expect(errors).toEqual([]);
+  });
+
+  it('inserts MCP tool calls on the thread, idempotent on the call id', async () => {
+    const { database, thread, errors } = await setup('mcp');
+    const writer = createMcpCallWriter(database, {
+      flushIntervalMs: 60_000,
+      onError: (e) => errors.push(e),
+      thread,
+    });
+    writer.record(mcpCallRow('call_t1'));
+    writer.record(mcpCallRow('call_t2', { outcome: 'refused', error_code: 'tool_not_allowed' }));
+    await writer.flush();
+    writer.record(mcpCallRow('call_t1', { latency_ms: 999 }));
+    await writer.close();
+    const stored = await database.db
+      .selectFrom('mcp_calls')
+      .select(['id', 'latency_ms'])
+      .orderBy('id')
+      .execute();
+    expect(stored).toEqual([
+      { id: 'call_t1', latency_ms: 12 },
+      { id: 'call_t2', latency_ms: 12 },
+    ]);
     expect(errors).toEqual([]);
   });
 
