@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mcpCallRow as row } from '../mcp/testkit.js';
 import type { Database } from './db.js';
-import { createMcpCallWriter, mcpCallsByUseCase } from './mcp-calls.js';
+import { createMcpCallWriter, mcpCallsByUseCaseDay } from './mcp-calls.js';
 import { STORES } from './testkit.js';
 
 const T0 = 1_800_000_000_000; // mcpCallRow's ts
@@ -44,10 +44,14 @@ describe.each(STORES)('mcp_calls on $name', (backend) => {
     const stored = await database.db.selectFrom('mcp_calls').selectAll().orderBy('id').execute();
     expect(stored.map((r) => ({ ...r, ts: Number(r.ts) }))).toEqual(rows);
 
-    const counts = await mcpCallsByUseCase(database, T0, T0 + 1000);
-    expect(Object.fromEntries(counts)).toEqual({
-      reports: { toolCalls: 2, toolRefusals: 1 },
-      unassigned: { toolCalls: 1, toolRefusals: 0 },
-    });
+    const DAY = 86_400_000;
+    const day = T0 - (T0 % DAY);
+    expect(await mcpCallsByUseCaseDay(database, day, day + 2 * DAY)).toEqual([
+      { useCase: 'reports', day, toolCalls: 3, toolRefusals: 1 },
+      { useCase: 'unassigned', day, toolCalls: 1, toolRefusals: 0 },
+    ]);
+    expect(await mcpCallsByUseCaseDay(database, T0 + 1, T0 + 10_000)).toEqual([
+      { useCase: 'unassigned', day, toolCalls: 1, toolRefusals: 0 },
+    ]);
   });
 });

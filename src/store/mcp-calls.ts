@@ -1,7 +1,9 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
 import { type BatchWriter, type BatchWriterOptions, createBatchWriter } from './batch-writer.js';
 import type { Database } from './db.js';
 import type { McpCallsTable } from './mcp-schema.js';
+import { DAY_MS, floorTs } from './rollups/sql.js';
 import type { WriterThread } from './writer-thread/client.js';
 
 /** One tools/call as stored in `mcp_calls` (plain JSON, so it can go through the spool as it is). */
@@ -59,24 +61,31 @@ export function createMcpCallWriter(
   }, opts);
 }
 
-/** Tool calls and refusals per use case in [from, to), for reports. */
-export async function mcpCallsByUseCase(
+/** Tool calls and refusals per use case and UTC day (day-aligned epoch ms) in [from, to), for reports. */
+export async function mcpCallsByUseCaseDay(
   database: Database,
   from: number,
   to: number,
-): Promise<Map<string, { toolCalls: number; toolRefusals: number }>> {
+): Promise<Array<{ useCase: string; day: number; toolCalls: number; toolRefusals: number }>> {
+  const day = sql<number | string>`${sql.raw(floorTs(DAY_MS))}`;
   const rows = await database.db
     .selectFrom('mcp_calls')
     .select((eb) => [
       'use_case',
+      day.as('day'),
       eb.fn.countAll<number | string>().as('calls'),
       eb.fn.count<number | string>(eb.case().when('outcome', '=', 'refused').then(1).end()).as('refusals'),
     ])
     .where('ts', '>=', from)
     .where('ts', '<', to)
-    .groupBy('use_case')
+    .groupBy(['use_case', day])
+    .orderBy('use_case')
+    .orderBy(day)
     .execute();
-  return new Map(
-    rows.map((r) => [r.use_case, { toolCalls: Number(r.calls), toolRefusals: Number(r.refusals) }]),
-  );
+  return rows.map((r) => ({
+    useCase: r.use_case,
+    day: Number(r.day),
+    toolCalls: Number(r.calls),
+    toolRefusals: Number(r.refusals),
+  }));
 }
