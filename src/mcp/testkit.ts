@@ -3,7 +3,7 @@ import type { Principal } from '../access/principal.js';
 import { compileScopes } from '../access/scopes.js';
 import { type McpConfig, mcpConfigSchema } from '../config/mcp.js';
 import type { McpCallRow } from '../store/mcp-calls.js';
-import type { CatalogueTool, McpCaller, ToolCall } from './types.js';
+import { type CatalogueTool, type McpCaller, McpRefusal, type ToolCall } from './types.js';
 
 /** A virtual key's principal with the given MCP scopes (everything else deny-by-default). */
 export function keyPrincipal(
@@ -88,4 +88,14 @@ export function mcpCallRow(id: string, over: Partial<McpCallRow> = {}): McpCallR
     session_id: 'sess-1',
     ...over,
   };
+}
+
+/** What a stage (or the gate) did: its value, or the McpRefusal it threw; anything else is rethrown. */
+export async function settle<T>(fn: () => T | Promise<T>): Promise<T | McpRefusal> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof McpRefusal) return e;
+    throw e;
+  }
 }

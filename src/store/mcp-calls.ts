@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
-import { type BatchWriter, type BatchWriterOptions, createBatchWriter } from './batch-writer.js';
+import { type BatchWriter, type BatchWriterOptions, createBatchWriter, onThreadOr } from './batch-writer.js';
 import type { Database } from './db.js';
 import type { McpCallsTable } from './mcp-schema.js';
 import { DAY_MS, floorTs } from './rollups/sql.js';
@@ -50,15 +50,14 @@ export function createMcpCallWriter(
   database: Database,
   opts: BatchWriterOptions & { thread?: WriterThread | null },
 ): BatchWriter<McpCallRow> {
-  const thread = opts.thread ?? null;
-  return createBatchWriter(async (batch: McpCallRow[]) => {
-    if (thread?.alive) return thread.insert(batch.map(mcpCallValues), 'mcp_calls');
-    await database.db
+  const insert = onThreadOr(opts.thread, 'mcp_calls', mcpCallValues, (batch: McpCallRow[]) =>
+    database.db
       .insertInto('mcp_calls')
       .values(batch)
       .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-  }, opts);
+      .execute(),
+  );
+  return createBatchWriter(insert, opts);
 }
 
 /** Tool calls and refusals per use case and UTC day (day-aligned epoch ms) in [from, to), for reports. */

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable } from 'kysely';
-import { type BatchWriter, type BatchWriterOptions, createBatchWriter } from './batch-writer.js';
+import { type BatchWriter, type BatchWriterOptions, createBatchWriter, onThreadOr } from './batch-writer.js';
 import type { Database } from './db.js';
 import type { SecurityEventsTable } from './schema.js';
 import type { WriterThread } from './writer-thread/client.js';
@@ -87,18 +87,14 @@ export function createSecurityEventWriter(
     thread?: WriterThread | null;
   },
 ): BatchWriter<SecurityEvent> {
-  const thread = opts.thread ?? null;
-  return createBatchWriter(async (batch: SecurityEvent[]) => {
-    // SQLite file stores: on the writer thread. On this thread a write that meets the writer thread's
-    // lock sleeps in SQLite's busy handler (1, 2, 5, 10, 15, 20 ms…): measured 50–75 ms stalls of
-    // every request under a flood of calls that each leave a security event.
-    if (thread?.alive) return thread.insert(batch.map(securityRowValues), 'security_events');
-    await database.db
+  const insert = onThreadOr(opts.thread, 'security_events', securityRowValues, (batch: SecurityEvent[]) =>
+    database.db
       .insertInto('security_events')
       .values(batch.map(securityRow))
       .onConflict((oc) => oc.column('event_key').doNothing())
-      .execute();
-  }, opts);
+      .execute(),
+  );
+  return createBatchWriter(insert, opts);
 }
 
 export interface SecurityEventQuery {

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { caller, keyPrincipal, mcpConfig, tool, toolCall } from '../testkit.js';
+import { caller, keyPrincipal, mcpConfig, settle, tool, toolCall } from '../testkit.js';
 import { McpRefusal } from '../types.js';
 import { authorizeCall } from './authorize.js';
 import { compileToolRules } from './rules.js';
 import { serverAllowed, toolAllowed } from './scope.js';
-
-function refusal(fn: () => void): McpRefusal {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof McpRefusal) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('MCP scopes', () => {
   it('grants a server whole, single tools by name or glob, and nothing by default', () => {
@@ -45,9 +35,10 @@ describe('MCP scopes', () => {
     }
   });
 
-  it('refuses a tool outside the scope at call time, with the tool named', () => {
+  it('refuses a tool outside the scope at call time, with the tool named', async () => {
     const call = toolCall(caller(keyPrincipal({ mcpServers: ['fs'] })), 'crm__export_customers');
-    const r = refusal(() => authorizeCall(call, []));
+    const r = (await settle(() => authorizeCall(call, []))) as McpRefusal;
+    expect(r).toBeInstanceOf(McpRefusal);
     expect(r.code).toBe('tool_not_allowed');
     expect(r.message).toContain('crm__export_customers');
   });
@@ -82,7 +73,7 @@ describe('mcp.tools argument constraints', () => {
     authorizeCall(toolCall(anyone, 'pay__refund', { amount: 500, reason: 'damaged' }), rules('pay__refund'));
   });
 
-  it('refuses a violation naming the path and rule, never the value', () => {
+  it('refuses a violation naming the path and rule, never the value', async () => {
     const cases: Array<[string, Record<string, unknown>, string]> = [
       ['fs__read_file', { path: '/etc/shadow' }, '/path'],
       ['fs__read_file', { path: '/srv/reports/../../etc/shadow' }, '/path'],
@@ -91,7 +82,8 @@ describe('mcp.tools argument constraints', () => {
       ['pay__refund', { amount: 1, reason: 'x'.repeat(21) }, '/reason'],
     ];
     for (const [name, args, path] of cases) {
-      const r = refusal(() => authorizeCall(toolCall(anyone, name, args), rules(name)));
+      const r = (await settle(() => authorizeCall(toolCall(anyone, name, args), rules(name)))) as McpRefusal;
+      expect(r).toBeInstanceOf(McpRefusal);
       expect(r.code).toBe('invalid_request');
       expect(r.data).toMatchObject({ tool: name, path });
       expect(r.message).toContain(path);

@@ -14,7 +14,7 @@ import { createMetrics } from '../../telemetry/metrics.js';
 import { createTracing, type KeelTracing } from '../../telemetry/tracing.js';
 import { openStages, runToolCall } from '../gate.js';
 import { SCREENING_META } from '../screen/result.js';
-import { caller, keyPrincipal, mcpConfig, toolCall } from '../testkit.js';
+import { caller, keyPrincipal, mcpConfig, settle, toolCall } from '../testkit.js';
 import { McpRefusal, type ToolCall, type ToolCallStages } from '../types.js';
 import { createPolicyStages } from './index.js';
 
@@ -91,14 +91,8 @@ describe('a tools/call through the policy stages', () => {
 
   const agent = caller(keyPrincipal({ mcpServers: ['fs', 'docs'], mcpTools: ['pay__transfer'] }));
 
-  async function run(s: ToolCallStages, call: ToolCall, upstream: (c: ToolCall) => Promise<CallToolResult>) {
-    try {
-      return await runToolCall(s, call, upstream);
-    } catch (e) {
-      if (e instanceof McpRefusal) return e;
-      throw e;
-    }
-  }
+  const run = (s: ToolCallStages, call: ToolCall, upstream: (c: ToolCall) => Promise<CallToolResult>) =>
+    settle(() => runToolCall(s, call, upstream));
 
   it('enforces scope, constraints, limits and screening, and accounts for every call', async () => {
     const { all, writer } = stages();

@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { caller, mcpConfig, toolCall } from '../testkit.js';
+import { caller, mcpConfig, settle, toolCall } from '../testkit.js';
 import { McpRefusal } from '../types.js';
 import { MAX_SCREENED_CHARS, SCREENING_META, screenToolResult, TRUNCATION_NOTE } from './result.js';
 
@@ -12,16 +12,6 @@ const AWS = 'AKIAIOSFODNN7EXAMPLE';
 const text = (t: string): CallToolResult => ({ content: [{ type: 'text', text: t }] });
 const screening = (s: Record<string, unknown> = {}) => mcpConfig({ screening: s }).screening;
 
-function refusal(fn: () => unknown): McpRefusal | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof McpRefusal) return e;
-    throw e;
-  }
-  return undefined;
-}
-
 describe('tool result screening', () => {
   it('passes a clean result through as it is', () => {
     const call = toolCall(caller(null), 'docs__read');
@@ -30,7 +20,7 @@ describe('tool result screening', () => {
     expect(call.findings).toEqual([]);
   });
 
-  it('blocks an injected instruction by default, wherever the text sits', () => {
+  it('blocks an injected instruction by default, wherever the text sits', async () => {
     const places: CallToolResult[] = [
       text(`${BENIGN}\n\n${INJECTED}`),
       { content: [{ type: 'resource', resource: { uri: 'file:///x.md', text: INJECTED } }] },
@@ -38,9 +28,10 @@ describe('tool result screening', () => {
     ];
     for (const result of places) {
       const call = toolCall(caller(null), 'docs__read');
-      const r = refusal(() => screenToolResult(call, result, screening()));
-      expect(r?.code).toBe('prompt_injection_detected');
-      expect(r?.message).not.toContain('id_rsa');
+      const r = await settle(() => screenToolResult(call, result, screening()));
+      expect(r).toBeInstanceOf(McpRefusal);
+      expect(r).toMatchObject({ code: 'prompt_injection_detected' });
+      expect((r as McpRefusal).message).not.toContain('id_rsa');
       expect(call.findings[0]).toMatch(/^result_injection:blocked:(0\.\d+|1)$/);
     }
   });
