@@ -3,11 +3,13 @@ import type { KeelConfig } from '../../config/schema.js';
 import type { SchemaCompiler } from '../../schemas/index.js';
 import type { Counters } from '../../store/counters/memory.js';
 import type { McpCallRow } from '../../store/mcp-calls.js';
+import type { SecurityEvent } from '../../store/security-events.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { KeelMetrics } from '../../telemetry/metrics.js';
 import type { KeelTracing } from '../../telemetry/tracing.js';
 import { createRecorder } from '../accounting/record.js';
 import { screenCallArguments } from '../screen/arguments.js';
+import type { OnGuardDecision } from '../screen/decision.js';
 import { screenToolResult } from '../screen/result.js';
 import type { ToolCallStages } from '../types.js';
 import { authorizeCall } from './authorize.js';
@@ -24,7 +26,9 @@ export interface PolicyDeps {
   /** The `mcp_calls` sink (build/records.ts: `records.recordMcpCall`). */
   recordCall: (row: McpCallRow) => void;
   audit: Pick<AuditLog, 'append'>;
-  metrics?: Pick<KeelMetrics, 'recordMcpCall' | 'recordStoreFailure'>;
+  /** Screening decisions as security events, like /v1's guards (build/records.ts: `records.recordSecurity`). */
+  recordSecurity?: (e: SecurityEvent) => void;
+  metrics?: Pick<KeelMetrics, 'recordMcpCall' | 'recordStoreFailure' | 'recordGuardDecision'>;
   tracing?: Pick<KeelTracing, 'enabled' | 'recordToolCall'>;
   logger?: Pick<Logger, 'warn'>;
   now?: () => number;
@@ -41,6 +45,7 @@ export function createPolicyStages(deps: PolicyDeps): Omit<ToolCallStages, 'appr
   const { mcp } = deps.config;
   const rules = compileToolRules(mcp.tools, deps.schemaCompiler);
   const servers = new Set(deps.config.mcp_servers.map((s) => s.id));
+  const now = deps.now ?? Date.now;
   const record = createRecorder({
     recordCall: deps.recordCall,
     audit: deps.audit,
@@ -49,8 +54,26 @@ export function createPolicyStages(deps: PolicyDeps): Omit<ToolCallStages, 'appr
     knownServer: (id) => servers.has(id),
     needsApproval: (tool) => rules(tool).some((r) => r.approval === 'required'),
     onError: (err) => deps.logger?.warn({ err }, 'MCP call accounting failed'),
-    now: deps.now ?? Date.now,
+    now,
   });
+  // Request id = the call id (the mcp_calls row); no model. Refusals are audited by record().
+  const onDecision: OnGuardDecision = (call, d) => {
+    deps.recordSecurity?.({
+      ts: now(),
+      requestId: call.callId,
+      useCase: call.caller.useCase ?? 'unassigned',
+      keyId: call.caller.principal?.keyId ?? null,
+      model: null,
+      detector: d.detector,
+      direction: d.direction,
+      action: d.action,
+      score: d.score,
+      labels: d.labels,
+      spans: [],
+      index: 0,
+    });
+    deps.metrics?.recordGuardDecision(d.detector, d.direction, d.action);
+  };
   return {
     visible: toolAllowed,
     visibleServer: serverAllowed,
@@ -71,8 +94,8 @@ export function createPolicyStages(deps: PolicyDeps): Omit<ToolCallStages, 'appr
         call,
         rules(call.tool.name),
       ),
-    screenArguments: async (call) => screenCallArguments(call, mcp.screening.argument_secrets),
-    screenResult: async (call, result) => screenToolResult(call, result, mcp.screening),
+    screenArguments: async (call) => screenCallArguments(call, mcp.screening.argument_secrets, onDecision),
+    screenResult: async (call, result) => screenToolResult(call, result, mcp.screening, onDecision),
     record,
   };
 }

@@ -9,6 +9,7 @@ import { TELEMETRY_DEFAULTS } from '../../config/telemetry.js';
 import { createMemoryCounters } from '../../store/counters/memory.js';
 import type { Database } from '../../store/db.js';
 import { createMcpCallWriter } from '../../store/mcp-calls.js';
+import type { SecurityEvent } from '../../store/security-events.js';
 import { STORES } from '../../store/testkit.js';
 import { createMetrics } from '../../telemetry/metrics.js';
 import { createTracing, type KeelTracing } from '../../telemetry/tracing.js';
@@ -74,6 +75,7 @@ describe('a tools/call through the policy stages', () => {
       flushIntervalMs: 60_000,
       onError: (e) => expect.fail(String(e)),
     });
+    const security: SecurityEvent[] = [];
     const policy = createPolicyStages({
       config: {
         mcp: mcpConfig({ tools, screening }),
@@ -83,10 +85,11 @@ describe('a tools/call through the policy stages', () => {
       counters,
       recordCall: (r) => writer.record(r),
       audit,
+      recordSecurity: (e) => security.push(e),
       metrics,
       tracing,
     });
-    return { all: openStages(policy) as ToolCallStages, writer };
+    return { all: openStages(policy) as ToolCallStages, writer, security };
   }
 
   const agent = caller(keyPrincipal({ mcpServers: ['fs', 'docs'], mcpTools: ['pay__transfer'] }));
@@ -95,7 +98,7 @@ describe('a tools/call through the policy stages', () => {
     settle(() => runToolCall(s, call, upstream));
 
   it('enforces scope, constraints, limits and screening, and accounts for every call', async () => {
-    const { all, writer } = stages();
+    const { all, writer, security } = stages();
     const { answers, received, upstream } = fakeUpstream();
     const call = (name: string, args: Record<string, unknown> = {}) =>
       run(all, toolCall(agent, name, args), upstream);
@@ -159,6 +162,17 @@ describe('a tools/call through the policy stages', () => {
       'fs__broken',
     ]);
 
+    // Screening decisions reach the security events like /v1 guard decisions, keyed by call id.
+    expect(security.map((e) => [e.detector, e.direction, e.action, e.labels.join(',')])).toEqual([
+      ['secrets', 'input', 'block', 'secret.openai_key'],
+      ['indirect_injection', 'output', 'block', expect.any(String)],
+      ['secrets', 'output', 'redact', 'secret.aws_access_key'],
+      ['pii', 'output', 'redact', 'pii.email'],
+    ]);
+    expect(security.every((e) => e.keyId === 'key_00000000000000a1' && e.requestId.startsWith('call_'))).toBe(
+      true,
+    );
+
     await writer.flush();
     const rows = await database.db.selectFrom('mcp_calls').selectAll().orderBy('ts').orderBy('id').execute();
     const outcomes = rows.map((r) => `${r.tool}:${r.outcome}:${r.error_code ?? ''}`);
@@ -214,6 +228,9 @@ describe('a tools/call through the policy stages', () => {
       'keel_mcp_refusals_total{server="docs",tool="docs__search",code="rate_limit_exceeded"} 1',
     );
     expect(body).toContain('keel_mcp_call_duration_seconds_count{server="fs",tool="fs__read_file"} 1');
+    expect(body).toContain(
+      'keel_guard_decisions_total{detector="indirect_injection",direction="output",action="block"} 1',
+    );
 
     await tracing.forceFlush();
     const spans = exporter.getFinishedSpans();

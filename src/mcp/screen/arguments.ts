@@ -1,6 +1,7 @@
 import type { McpConfig } from '../../config/mcp.js';
 import { detectSecrets, redact } from '../../guards/index.js';
 import { McpRefusal, type ToolCall } from '../types.js';
+import type { OnGuardDecision } from './decision.js';
 import { mapStrings } from './walk.js';
 
 type Mode = McpConfig['screening']['argument_secrets'];
@@ -11,7 +12,7 @@ type Mode = McpConfig['screening']['argument_secrets'];
  * it, `flag` lets it through; the last two note a finding. Refusals and findings name the labels and
  * argument paths, never the values.
  */
-export function screenCallArguments(call: ToolCall, mode: Mode): void {
+export function screenCallArguments(call: ToolCall, mode: Mode, onDecision?: OnGuardDecision): void {
   if (mode === 'off') return;
   const labels = new Set<string>();
   const paths: string[] = [];
@@ -24,6 +25,13 @@ export function screenCallArguments(call: ToolCall, mode: Mode): void {
   });
   if (paths.length === 0) return;
   const found = [...labels].join(',');
+  onDecision?.(call, {
+    detector: 'secrets',
+    direction: 'input',
+    action: mode === 'mask' ? 'redact' : mode,
+    score: 1,
+    labels: [...labels],
+  });
   if (mode === 'block')
     throw new McpRefusal(
       'secret_detected',

@@ -2,6 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { McpConfig } from '../../config/mcp.js';
 import { detectIndirectInjection, detectPii, detectSecrets, redact } from '../../guards/index.js';
 import { McpRefusal, type ToolCall } from '../types.js';
+import type { OnGuardDecision } from './decision.js';
 import { mapStrings } from './walk.js';
 
 type Screening = McpConfig['screening'];
@@ -52,7 +53,12 @@ function mapResultTexts(result: CallToolResult, fn: (text: string) => string): C
  * result; flag: a finding and a `_meta` note), then secrets and PII redacted when `redact_results`.
  * Findings carry labels and scores, never the text.
  */
-export function screenToolResult(call: ToolCall, result: CallToolResult, s: Screening): CallToolResult {
+export function screenToolResult(
+  call: ToolCall,
+  result: CallToolResult,
+  s: Screening,
+  onDecision?: OnGuardDecision,
+): CallToolResult {
   let budget = MAX_SCREENED_CHARS;
   let truncated = false;
   let out = mapResultTexts(result, (t) => {
@@ -78,7 +84,16 @@ export function screenToolResult(call: ToolCall, result: CallToolResult, s: Scre
     });
     const r = detectIndirectInjection(texts.join('\n\n'));
     const score = Math.round(r.score * 1000) / 1000;
-    if (s.injection === 'block' && r.score >= s.block_threshold) {
+    const blocked = s.injection === 'block' && r.score >= s.block_threshold;
+    if (blocked || r.score >= s.flag_threshold)
+      onDecision?.(call, {
+        detector: 'indirect_injection',
+        direction: 'output',
+        action: blocked ? 'block' : 'flag',
+        score,
+        labels: r.labels,
+      });
+    if (blocked) {
       call.findings.push(`result_injection:blocked:${score}`);
       throw new McpRefusal(
         'prompt_injection_detected',
@@ -93,12 +108,23 @@ export function screenToolResult(call: ToolCall, result: CallToolResult, s: Scre
   }
   if (s.redact_results) {
     const labels = new Set<string>();
+    const secrets = new Set<string>();
+    const pii = new Set<string>();
     out = mapResultTexts(out, (t) => {
-      const spans = [...detectSecrets(t).spans, ...detectPii(t).spans];
+      const found = [detectSecrets(t), detectPii(t)];
+      const spans = found.flatMap((r) => r.spans);
       if (spans.length === 0) return t;
       for (const sp of spans) labels.add(sp.label);
+      for (const l of found[0]?.labels ?? []) secrets.add(l);
+      for (const l of found[1]?.labels ?? []) pii.add(l);
       return redact(t, spans);
     });
+    for (const [detector, found] of [
+      ['secrets', secrets],
+      ['pii', pii],
+    ] as const)
+      if (found.size > 0)
+        onDecision?.(call, { detector, direction: 'output', action: 'redact', score: 1, labels: [...found] });
     if (labels.size > 0) {
       call.findings.push(`result_redacted:${[...labels].join(',')}`);
       note.redacted = [...labels];
