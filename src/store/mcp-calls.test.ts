@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mcpCallRow as row } from '../mcp/testkit.js';
 import type { Database } from './db.js';
 import { createMcpCallWriter, mcpCallsByUseCaseDay } from './mcp-calls.js';
@@ -7,11 +7,14 @@ import { STORES } from './testkit.js';
 const T0 = 1_800_000_000_000; // mcpCallRow's ts
 
 describe.each(STORES)('mcp_calls on $name', (backend) => {
-  let database: Database | undefined;
-  afterEach(() => database?.close());
+  let database: Database;
+  // Opening PGlite takes seconds on a busy machine: not part of the test's own time.
+  beforeAll(async () => {
+    database = await backend.open();
+  }, 60_000);
+  afterAll(() => database?.close());
 
   it('writes tool calls in batches, once per call id, and counts them per use case', async () => {
-    database = await backend.open();
     const committed: number[] = [];
     const writer = createMcpCallWriter(database, {
       flushIntervalMs: 60_000,
