@@ -13,7 +13,7 @@ import type { OnGuardDecision } from '../screen/decision.js';
 import { screenToolResult } from '../screen/result.js';
 import type { ToolCallStages } from '../types.js';
 import { authorizeCall } from './authorize.js';
-import { rateLimitCall } from './rate-limit.js';
+import { type RateLimitDeps, rateLimitCall } from './rate-limit.js';
 import { compileToolRules } from './rules.js';
 import { serverAllowed, toolAllowed } from './scope.js';
 
@@ -74,26 +74,22 @@ export function createPolicyStages(deps: PolicyDeps): Omit<ToolCallStages, 'appr
     });
     deps.metrics?.recordGuardDecision(d.detector, d.direction, d.action);
   };
+  const limits: RateLimitDeps = {
+    counters: deps.counters,
+    failurePolicy: deps.config.failure_policy,
+    onStoreFailure: (call, outcome, err) => {
+      deps.metrics?.recordStoreFailure('rate_limits', outcome);
+      deps.logger?.warn(
+        { err, tool: call.tool.name, outcome },
+        'MCP tool rate limit could not be counted: the store did not answer',
+      );
+    },
+  };
   return {
     visible: toolAllowed,
     visibleServer: serverAllowed,
     authorize: (call) => authorizeCall(call, rules(call.tool.name)),
-    rateLimit: (call) =>
-      rateLimitCall(
-        {
-          counters: deps.counters,
-          failurePolicy: deps.config.failure_policy,
-          onStoreFailure: (call, outcome, err) => {
-            deps.metrics?.recordStoreFailure('rate_limits', outcome);
-            deps.logger?.warn(
-              { err, tool: call.tool.name, outcome },
-              'MCP tool rate limit could not be counted: the store did not answer',
-            );
-          },
-        },
-        call,
-        rules(call.tool.name),
-      ),
+    rateLimit: (call) => rateLimitCall(limits, call, rules(call.tool.name)),
     screenArguments: async (call) => screenCallArguments(call, mcp.screening.argument_secrets, onDecision),
     screenResult: async (call, result) => screenToolResult(call, result, mcp.screening, onDecision),
     record,
