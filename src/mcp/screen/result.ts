@@ -23,7 +23,9 @@ export const SCREENING_META = 'keel/screening';
 /** A copy of the result with `fn` applied to each text the agent would read (unchanged parts shared). */
 function mapResultTexts(result: CallToolResult, fn: (text: string) => string): CallToolResult {
   let changed = false;
-  const content = result.content.map((item) => {
+  // An upstream answer is only as well-formed as the server that sent it.
+  const items = Array.isArray(result.content) ? result.content : [];
+  const content = items.map((item) => {
     if (item.type === 'text') {
       const text = fn(item.text);
       if (text === item.text) return item;
