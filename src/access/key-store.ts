@@ -21,9 +21,10 @@ type Db = Kysely<KeelSchema> | Transaction<KeelSchema>;
 
 /**
  * Virtual keys in the SQL store (SQLite or Postgres). Deny by default: a key created without
- * `models`, `tools` or `mcp_servers`/`mcp_tools` may use none, without `endpoints` every inference endpoint. Every mutation
- * is audited with the key's public view before and after — never a secret or its hash — in the
- * mutation's own transaction, so no change is ever stored without its audit entry.
+ * `models`, `tools` or `mcp_servers`/`mcp_tools` may use none, without `endpoints` every inference
+ * endpoint. Every mutation is audited with the key's public view before and after — never a secret
+ * or its hash — in the mutation's own transaction, so no change is ever stored without its audit
+ * entry.
  */
 export function createKeyStore(database: Database, opts: KeyStoreOptions): KeyStore {
   const { db } = database;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SERVER_ID } from '../config/mcp.js';
 import { KeelError } from '../errors.js';
 import { isValidCidr } from './ip.js';
 import { type EndpointScope, normalizeEndpoint } from './model.js';
@@ -87,7 +88,7 @@ const pattern = labelSchema(200);
 const mcpServer = z
   .string({ error: `${P} must be a server id (lower-case letters, digits, - or _) or *.` })
   .refine(
-    (v) => v === '*' || (/^[a-z0-9](?:[a-z0-9-]|_(?!_)){0,39}$/.test(v) && !v.endsWith('_')),
+    (v) => v === '*' || (SERVER_ID.test(v) && !v.endsWith('_')),
     `${P} must be a server id (lower-case letters, digits, - or _) or *.`,
   );
 const label = labelSchema(100);
