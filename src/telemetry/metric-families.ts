@@ -92,18 +92,6 @@ export function metricFamilies(registry: Registry, beforeScrape: () => void, usa
       buckets: EXTERNAL_BUCKETS,
       registers,
     }),
-    budgetRefusals: new Counter({
-      name: 'keel_budget_refusals_total',
-      help: 'Requests refused because a budget was exhausted.',
-      labelNames: ['use_case'],
-      registers,
-    }),
-    rateLimitRefusals: new Counter({
-      name: 'keel_rate_limit_refusals_total',
-      help: "Requests refused by Keel's own rate limits (not the upstream's).",
-      labelNames: ['use_case'],
-      registers,
-    }),
     mcpCalls: new Counter({
       name: 'keel_mcp_calls_total',
       help: 'MCP tool calls through /mcp, by server, catalogue tool and outcome (ok, tool_error, refused, failed).',
@@ -121,6 +109,18 @@ export function metricFamilies(registry: Registry, beforeScrape: () => void, usa
       name: 'keel_mcp_refusals_total',
       help: 'MCP tool calls Keel refused, by server, catalogue tool and error code.',
       labelNames: ['server', 'tool', 'code'],
+      registers,
+    }),
+    budgetRefusals: new Counter({
+      name: 'keel_budget_refusals_total',
+      help: 'Requests refused because a budget was exhausted.',
+      labelNames: ['use_case'],
+      registers,
+    }),
+    rateLimitRefusals: new Counter({
+      name: 'keel_rate_limit_refusals_total',
+      help: "Requests refused by Keel's own rate limits (not the upstream's).",
+      labelNames: ['use_case'],
       registers,
     }),
     usageBuffered: new Gauge({

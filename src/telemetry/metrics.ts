@@ -12,14 +12,6 @@ export interface KeelMetrics {
   /** One call to a policy's external injection classifier: how it ended and how long it took. */
   recordGuardExternal(outcome: ExternalOutcome, seconds: number): void;
   /**
-   * A store that could not answer a check: the call `refused` (failure policy closed) or `admitted`
-   * unchecked (open), or an answered call's settle `lost` (reconciliation adds its spend back).
-   */
-  recordStoreFailure(
-    check: 'budgets' | 'rate_limits' | 'guards',
-    outcome: 'refused' | 'admitted' | 'lost',
-  ): void;
-  /**
    * One MCP tool call, once recorded. `server` and `tool` must already be bounded (configured
    * servers' catalogue names, the rest as `other`); a per-label limit backs that up.
    */
@@ -29,6 +21,14 @@ export interface KeelMetrics {
     outcome: string,
     seconds: number | null,
     code: string | null,
+  ): void;
+  /**
+   * A store that could not answer a check: the call `refused` (failure policy closed) or `admitted`
+   * unchecked (open), or an answered call's settle `lost` (reconciliation adds its spend back).
+   */
+  recordStoreFailure(
+    check: 'budgets' | 'rate_limits' | 'guards',
+    outcome: 'refused' | 'admitted' | 'lost',
   ): void;
   /** The text exposition format, as Prometheus and `promtool check metrics` expect it. */
   render(): Promise<{ contentType: string; body: string }>;
