@@ -310,6 +310,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
         await writerThread?.close();
         await lease.close();
         await records.securityEvents.close();
+        await records.mcpCalls.close();
         await audit.close();
       } finally {
         // After the writers: deletes the segments whose records all reached the store, keeps the rest.

@@ -6,7 +6,8 @@ import { STORES } from '../store/testkit.js';
 import { createKeyStore } from './key-store.js';
 import { hashKey } from './keys.js';
 import { type MemoryAudit, memoryAudit } from './memory-audit.js';
-import { ENDPOINTS } from './model.js';
+import { ENDPOINTS, publicKey } from './model.js';
+import { compileScopes } from './scopes.js';
 import type { KeyStore } from './store.js';
 
 const T0 = 1_800_000_000_000;
@@ -60,6 +61,8 @@ describe.each(STORES)('key store on $name', (backend) => {
       prefix: secret.slice(0, 14),
       models: [],
       tools: [],
+      mcpServers: [],
+      mcpTools: [],
       useCases: [],
       endpoints: [...ENDPOINTS],
       allowedCidrs: [],
@@ -130,6 +133,45 @@ describe.each(STORES)('key store on $name', (backend) => {
     });
   });
 
+  it('keeps MCP scopes through create, update and rotate, and compiles them', async () => {
+    const { key } = await store.create(
+      { name: 'agent', mcpServers: ['fs', 'fs', 'docs'], mcpTools: ['crm__read_*', 'shell__ls'] },
+      'cli',
+    );
+    expect(key).toMatchObject({ mcpServers: ['fs', 'docs'], mcpTools: ['crm__read_*', 'shell__ls'] });
+    const row = await database.db
+      .selectFrom('virtual_keys')
+      .select(['mcp_servers', 'mcp_tools'])
+      .where('id', '=', key.id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(row.mcp_servers)).toEqual(['fs', 'docs']);
+    expect(publicKey(key)).toMatchObject({
+      mcp_servers: ['fs', 'docs'],
+      mcp_tools: ['crm__read_*', 'shell__ls'],
+    });
+
+    clock += 1;
+    const narrowed = await store.update(key.id, { mcpServers: [] }, 'admin:alice');
+    expect(narrowed).toMatchObject({ mcpServers: [], mcpTools: ['crm__read_*', 'shell__ls'] });
+    expect(audit.entries.at(-1)?.details?.before).toMatchObject({ mcp_servers: ['fs', 'docs'] });
+    expect(audit.entries.at(-1)?.details?.after).toMatchObject({ mcp_servers: [] });
+    const unchanged = audit.entries.length;
+    await store.update(key.id, { mcpTools: ['crm__read_*', 'shell__ls'] }, 'admin:alice');
+    expect(audit.entries).toHaveLength(unchanged); // same scopes: no change, no entry
+
+    const { key: rotated, secret } = await store.rotate(key.id, 0, 'cli');
+    expect(rotated.mcpTools).toEqual(['crm__read_*', 'shell__ls']);
+    const found = await store.findByHash(hashKey(secret));
+    const scopes = compileScopes(found!.key);
+    expect(scopes.mcpTools('crm__read_orders')).toBe(true);
+    expect(scopes.mcpTools('crm__write_orders')).toBe(false);
+    expect(scopes.mcpServers('fs')).toBe(false);
+
+    const all = compileScopes((await store.create({ name: 'ops', mcpServers: ['*'] }, 'cli')).key);
+    expect(all.mcpServers('anything')).toBe(true);
+    expect(all.mcpTools('anything__x')).toBe(false);
+  });
+
   it('rejects invalid input naming the field, before anything is stored', async () => {
     const bad: Array<[Record<string, unknown>, string]> = [
       [{ name: '' }, 'name'],
@@ -156,6 +198,11 @@ describe.each(STORES)('key store on $name', (backend) => {
       [{ name: 'ok', expiresAt: T0 - 1 }, 'expires_at'],
       [{ name: 'ok', expiresAt: T0 }, 'expires_at'],
       [{ name: 'ok', team: '' }, 'team'],
+      [{ name: 'ok', mcpServers: ['CRM'] }, 'mcp_servers[0]'],
+      [{ name: 'ok', mcpServers: ['crm__x'] }, 'mcp_servers[0]'],
+      [{ name: 'ok', mcpServers: ['crm*'] }, 'mcp_servers[0]'],
+      [{ name: 'ok', mcpTools: ['crm__read\u202E'] }, 'mcp_tools[0]'],
+      [{ name: 'ok', mcpTools: 'crm__read' }, 'mcp_tools'],
     ];
     for (const [input, param] of bad)
       await rejects(store.create(input as never, 'cli'), 'invalid_request', param);

@@ -21,9 +21,10 @@ type Db = Kysely<KeelSchema> | Transaction<KeelSchema>;
 
 /**
  * Virtual keys in the SQL store (SQLite or Postgres). Deny by default: a key created without
- * `models` or `tools` may use none, without `endpoints` every inference endpoint. Every mutation
- * is audited with the key's public view before and after — never a secret or its hash — in the
- * mutation's own transaction, so no change is ever stored without its audit entry.
+ * `models`, `tools` or `mcp_servers`/`mcp_tools` may use none, without `endpoints` every inference
+ * endpoint. Every mutation is audited with the key's public view before and after — never a secret
+ * or its hash — in the mutation's own transaction, so no change is ever stored without its audit
+ * entry.
  */
 export function createKeyStore(database: Database, opts: KeyStoreOptions): KeyStore {
   const { db } = database;
@@ -81,6 +82,8 @@ export function createKeyStore(database: Database, opts: KeyStoreOptions): KeySt
         endpoints: v.endpoints ?? [...ENDPOINTS],
         useCases: v.useCases ?? [],
         tools: v.tools ?? [],
+        mcpServers: v.mcpServers ?? [],
+        mcpTools: v.mcpTools ?? [],
         team: v.team ?? null,
         maxTokens: v.maxTokens ?? null,
         rpm: v.rpm ?? null,
@@ -214,6 +217,8 @@ const COMPARED: (keyof VirtualKey)[] = [
   'endpoints',
   'useCases',
   'tools',
+  'mcpServers',
+  'mcpTools',
   'team',
   'maxTokens',
   'rpm',
@@ -237,6 +242,8 @@ function keyToRow(k: VirtualKey): Insertable<VirtualKeysTable> {
     endpoints: JSON.stringify(k.endpoints),
     use_cases: JSON.stringify(k.useCases),
     tools: JSON.stringify(k.tools),
+    mcp_servers: JSON.stringify(k.mcpServers),
+    mcp_tools: JSON.stringify(k.mcpTools),
     allowed_cidrs: JSON.stringify(k.allowedCidrs),
     team: k.team,
     max_tokens: k.maxTokens,
@@ -275,6 +282,8 @@ function rowToKey(r: Row): VirtualKey {
     ),
     useCases: strings(r.use_cases),
     tools: strings(r.tools),
+    mcpServers: strings(r.mcp_servers),
+    mcpTools: strings(r.mcp_tools),
     team: r.team,
     maxTokens: num(r.max_tokens),
     rpm: num(r.rpm),

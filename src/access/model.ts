@@ -34,6 +34,10 @@ export interface VirtualKey {
   useCases: string[];
   /** Tool names the model may call for this key; empty = none; `*` = all. */
   tools: string[];
+  /** MCP server ids whose every tool, resource and prompt the key may use; `*` = all; empty = none. */
+  mcpServers: string[];
+  /** MCP catalogue tool names (`<server>__<tool>`) or globs the key may call besides its servers'. */
+  mcpTools: string[];
   team: string | null;
   maxTokens: number | null;
   rpm: number | null;
@@ -65,6 +69,8 @@ export function publicKey(k: VirtualKey) {
     endpoints: k.endpoints,
     use_cases: k.useCases,
     tools: k.tools,
+    mcp_servers: k.mcpServers,
+    mcp_tools: k.mcpTools,
     team: k.team,
     max_tokens: k.maxTokens,
     rpm: k.rpm,

@@ -8,6 +8,10 @@ export interface KeyScopes {
   /** Empty = any use case; otherwise the first is the default attribution. */
   useCases: readonly string[];
   tools: (name: string) => boolean;
+  /** MCP: may the key use this server's tools, resources and prompts (exact id, or `*`)? */
+  mcpServers: (server: string) => boolean;
+  /** MCP: may the key call this catalogue tool (`<server>__<tool>`; globs as the operator wrote them)? */
+  mcpTools: (name: string) => boolean;
   maxTokens: number | null;
   rpm: number | null;
   tpm: number | null;

@@ -10,6 +10,8 @@ export function compileScopes(k: VirtualKey): KeyScopes {
     endpoints: new Set(k.endpoints),
     useCases: k.useCases,
     tools: compileGlobs(k.tools),
+    mcpServers: serverMatcher(k.mcpServers),
+    mcpTools: compileGlobs(k.mcpTools),
     maxTokens: k.maxTokens,
     rpm: k.rpm,
     tpm: k.tpm,
@@ -17,4 +19,11 @@ export function compileScopes(k: VirtualKey): KeyScopes {
     budgetPeriod: k.budgetPeriod,
     cidrs: k.allowedCidrs.length > 0 ? compileCidrs(k.allowedCidrs) : null,
   };
+}
+
+/** Server ids are matched exactly (an id is not a pattern); `*` grants every server. */
+function serverMatcher(ids: readonly string[]): (server: string) => boolean {
+  if (ids.includes('*')) return () => true;
+  const set = new Set(ids);
+  return (server) => set.has(server);
 }

@@ -7,6 +7,8 @@ export interface KeyInput {
   endpoints?: EndpointScope[];
   useCases?: string[];
   tools?: string[];
+  mcpServers?: string[];
+  mcpTools?: string[];
   team?: string | null;
   maxTokens?: number | null;
   rpm?: number | null;

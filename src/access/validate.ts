@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SERVER_ID } from '../config/mcp.js';
 import { KeelError } from '../errors.js';
 import { isValidCidr } from './ip.js';
 import { type EndpointScope, normalizeEndpoint } from './model.js';
@@ -78,6 +79,18 @@ const cidr = z
   .refine((v) => v.length <= 64 && isValidCidr(v), `${P} must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8.`);
 
 const pattern = labelSchema(200);
+
+/**
+ * An MCP server id as keel.yaml `mcp_servers[].id` spells it, or `*`. Ids not configured (yet) are
+ * accepted: keys live in the store and servers in each deployment's keel.yaml, so a key may name a
+ * server before it is added, and one that is removed simply grants nothing.
+ */
+const mcpServer = z
+  .string({ error: `${P} must be a server id (lower-case letters, digits, - or _) or *.` })
+  .refine(
+    (v) => v === '*' || (SERVER_ID.test(v) && !v.endsWith('_')),
+    `${P} must be a server id (lower-case letters, digits, - or _) or *.`,
+  );
 const label = labelSchema(100);
 
 /** Key fields in the order they are checked, with the name the admin API gives each. */
@@ -87,6 +100,8 @@ const keyFields = z.object({
   endpoints: listSchema(endpoint).optional(),
   useCases: listSchema(label).optional(),
   tools: listSchema(pattern).optional(),
+  mcpServers: listSchema(mcpServer).optional(),
+  mcpTools: listSchema(pattern).optional(),
   team: label.nullable().optional(),
   maxTokens: positiveInt.optional(),
   rpm: positiveInt.optional(),
@@ -101,6 +116,8 @@ const keyFields = z.object({
 
 const PARAM: Partial<Record<string, string>> = {
   useCases: 'use_cases',
+  mcpServers: 'mcp_servers',
+  mcpTools: 'mcp_tools',
   maxTokens: 'max_tokens',
   budgetUsd: 'budget_usd',
   budgetPeriod: 'budget_period',

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type AuditLogWriter, createAuditLog } from '../audit/log.js';
 import type { KeelConfig } from '../config/schema.js';
+import type { BatchWriter } from '../store/batch-writer.js';
 import { type Database, sqliteHandleOf } from '../store/db.js';
+import { createMcpCallWriter, type McpCallRow } from '../store/mcp-calls.js';
 import { createSecurityEventWriter, type SecurityEvent } from '../store/security-events.js';
 import { createDurableRecords } from '../store/spool/durable.js';
 import { openSpool, type Spool, spoolEnabled } from '../store/spool/spool.js';
@@ -21,6 +23,9 @@ export interface Records {
   securityEvents: ReturnType<typeof createSecurityEventWriter>;
   /** Guard decisions and store failures: the spool first when there is one. */
   recordSecurity: (e: SecurityEvent) => void;
+  mcpCalls: BatchWriter<McpCallRow>;
+  /** One MCP tool call (`mcp_calls`): the spool first when there is one. */
+  recordMcpCall: (r: McpCallRow) => void;
 }
 
 /**
@@ -73,9 +78,15 @@ export async function openRecords(config: KeelConfig, database: Database, logger
     onError: (err: unknown) => logger.error({ err }, 'security event write failed; will retry'),
     ...(durable ? { onCommitted: durable.securityCommitted } : {}),
   });
+  const mcpCalls = createMcpCallWriter(database, {
+    flushIntervalMs: config.usage.flush_interval_ms,
+    thread: writerThread,
+    onError: (err: unknown) => logger.error({ err }, 'MCP call write failed; will retry'),
+    ...(durable ? { onCommitted: durable.mcpCommitted } : {}),
+  });
   if (durable && spool && spool.orphans.length > 0) {
     const replayed = await durable
-      .replay({ database, usage, security: securityEvents, audit })
+      .replay({ database, usage, security: securityEvents, audit, mcp: mcpCalls })
       .catch((err: unknown) => {
         throw new Error(
           `could not replay the spool ${spool.dir} into the store (its segments are kept for the next start)`,
@@ -94,5 +105,7 @@ export async function openRecords(config: KeelConfig, database: Database, logger
     recordSecurity: durable
       ? durable.securityRecorder(securityEvents)
       : (e: SecurityEvent) => void securityEvents.record(e),
+    mcpCalls,
+    recordMcpCall: durable ? durable.mcpRecorder(mcpCalls) : (r: McpCallRow) => void mcpCalls.record(r),
   };
 }

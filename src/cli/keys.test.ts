@@ -142,6 +142,11 @@ describe('keel keys', () => {
       tpm: null,
       endpoints: ['chat', '/v1/embeddings'],
     });
+    expect(flagsToInput({ 'mcp-servers': 'fs, docs', 'mcp-tools': 'crm__read_*,fs__read_file' })).toEqual({
+      mcpServers: ['fs', 'docs'],
+      mcpTools: ['crm__read_*', 'fs__read_file'],
+    });
+    expect(flagsToInput({ 'mcp-servers': '' })).toEqual({ mcpServers: [] });
     expect(parseExpiry('12h', 1000)).toBe(1000 + 12 * 3_600_000);
     expect(parseExpiry('2030-01-01T00:00:00Z')).toBe(Date.UTC(2030, 0, 1));
     expect(parseExpiry('1900000000000')).toBe(1_900_000_000_000);

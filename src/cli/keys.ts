@@ -30,6 +30,9 @@ Scope options (deny by default: without --models and --tools a key may use none)
   --endpoints e,...     chat, messages, embeddings, models (default: all)
   --use-cases a,b       Use cases the key may book to; the first is its default
   --tools t,...         Tool names the model may call; "*" = all
+  --mcp-servers s,...   MCP server ids whose tools, resources and prompts the key may use
+                        on /mcp; "*" = all (deny by default, like --tools)
+  --mcp-tools t,...     MCP catalogue tools (server__tool) or globs the key may call
   --team T              Team for budgets and attribution ("" clears)
   --max-tokens N        Largest max_tokens per request
   --rpm N  --tpm N      Requests / tokens per minute
@@ -48,6 +51,8 @@ const SCOPE_OPTIONS = {
   endpoints: { type: 'string' },
   'use-cases': { type: 'string' },
   tools: { type: 'string' },
+  'mcp-servers': { type: 'string' },
+  'mcp-tools': { type: 'string' },
   team: { type: 'string' },
   'max-tokens': { type: 'string' },
   rpm: { type: 'string' },
@@ -122,6 +127,8 @@ export function flagsToInput(v: Values): Partial<KeyInput> {
   if (v.endpoints !== undefined) out.endpoints = list(v.endpoints) as KeyInput['endpoints'];
   if (v['use-cases'] !== undefined) out.useCases = list(v['use-cases']);
   if (v.tools !== undefined) out.tools = list(v.tools);
+  if (v['mcp-servers'] !== undefined) out.mcpServers = list(v['mcp-servers']);
+  if (v['mcp-tools'] !== undefined) out.mcpTools = list(v['mcp-tools']);
   if (v.team !== undefined) out.team = v.team === '' ? null : v.team;
   if (v['max-tokens'] !== undefined) out.maxTokens = num(v['max-tokens']);
   if (v.rpm !== undefined) out.rpm = num(v.rpm);

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { mcpCallRow } from '../mcp/testkit.js';
 import { openDatabase } from '../store/db.js';
 import { createOutcomeService } from '../value/outcomes/service.js';
 import { usageEvent, writeEvents } from '../value/testkit.js';
@@ -72,6 +73,14 @@ describe('keel usecases and keel report', () => {
     ]);
     const outcomes = createOutcomeService({ database, now: () => MARCH + 5 * 86_400_000 });
     await outcomes.recordOutcome({ request_id: 'a', type: 'resolved', success: true }, null);
+    // Two tool calls through /mcp booked to triage, one of them refused.
+    await database.db
+      .insertInto('mcp_calls')
+      .values([
+        mcpCallRow('call_a', { ts: MARCH + 4000, use_case: 'triage' }),
+        mcpCallRow('call_b', { ts: MARCH + 5000, use_case: 'triage', outcome: 'refused' }),
+      ])
+      .execute();
     await database.close();
 
     const now = () => Date.UTC(2026, 2, 20);
@@ -95,9 +104,9 @@ describe('keel usecases and keel report', () => {
     ).toBe(0);
     const rows = csv.stdout().trim().split('\n');
     expect(rows[0]).toMatch(/^period_start,use_case,stage,requests,active_users,cost_usd,unpriced_requests,/);
-    expect(rows).toContain(",'=cmd|evil,,1,0,0,1,0,0,0,,0,0,,,,,,0,,87.5,98.75,0,0,0,0,100,0,50");
+    expect(rows).toContain(",'=cmd|evil,,1,0,0,1,0,0,0,,0,0,,,,,,0,,87.5,98.75,0,0,0,0,100,0,50,0,0");
     expect(rows.find((r) => r.startsWith(',triage,'))).toBe(
-      ',triage,production,2,2,1,0,0,1,1,1,2,1,1,1,4,3,,0,,87.5,98.75,0,0,0,0,200,0,100',
+      ',triage,production,2,2,1,0,0,1,1,1,2,1,1,1,4,3,,0,,87.5,98.75,0,0,0,0,200,0,100,2,1',
     );
 
     const json = io();
@@ -119,8 +128,11 @@ describe('keel usecases and keel report', () => {
         now,
       ),
     ).toBe(0);
-    const report = JSON.parse(json.stdout()) as { total: { requests: number }; total_periods: unknown[] };
-    expect(report.total.requests).toBe(3);
+    const report = JSON.parse(json.stdout()) as {
+      total: { requests: number; tool_calls: number; tool_refusals: number };
+      total_periods: unknown[];
+    };
+    expect(report.total).toMatchObject({ requests: 3, tool_calls: 2, tool_refusals: 1 });
     expect(report.total_periods).toHaveLength(6);
 
     const out = path.join(dir, 'report.html');

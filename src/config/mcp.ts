@@ -7,9 +7,10 @@ import { z } from 'zod';
  */
 
 /** Server ids become the catalogue prefix `<id>__<name>`, so they may not contain `__`. */
+export const SERVER_ID = /^[a-z0-9](?:[a-z0-9-]|_(?!_)){0,39}$/;
 const serverId = z
   .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]|_(?!_)){0,39}$/, 'use 1–40 lower-case letters, digits, - or single _')
+  .regex(SERVER_ID, 'use 1–40 lower-case letters, digits, - or single _')
   .refine((v) => !v.endsWith('_'), 'may not end with _');
 
 const DURATION = /^\d+(?:\.\d+)?\s*(?:ms|s|m|h|d)$/;

@@ -26,6 +26,8 @@ function principal(over: Partial<Principal> = {}, scoped: Partial<NonNullable<Pr
       endpoints: new Set(),
       useCases: [],
       tools: () => true,
+      mcpServers: () => true,
+      mcpTools: () => true,
       maxTokens: null,
       rpm: null,
       tpm: null,

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Insertable } from 'kysely';
+import { type BatchWriter, type BatchWriterOptions, createBatchWriter, onThreadOr } from './batch-writer.js';
 import type { Database } from './db.js';
 import type { SecurityEventsTable } from './schema.js';
 import type { WriterThread } from './writer-thread/client.js';
@@ -81,80 +82,19 @@ export function prepareSecurityInsert(sqlite: BetterSqlite3.Database): (rows: re
  */
 export function createSecurityEventWriter(
   database: Database,
-  opts: {
-    flushIntervalMs: number;
-    onError: (e: unknown) => void;
-    maxBuffered?: number;
-    /** Told, in record() order, how many events each successful batch committed (the spool settles them). */
-    onCommitted?: (n: number) => void;
+  opts: BatchWriterOptions & {
     /** SQLite: insert on this writer thread while it is alive (off the event loop). */
     thread?: WriterThread | null;
   },
-): {
-  /** False when the event was dropped (the buffer is full). */
-  record(e: SecurityEvent): boolean;
-  flush(): Promise<void>;
-  close(): Promise<void>;
-} {
-  let buffer: SecurityEvent[] = [];
-  let inflight: Promise<void> | null = null;
-  let failures = 0;
-  let nextAttemptAt = 0;
-  const max = opts.maxBuffered ?? 50_000;
-  const thread = opts.thread ?? null;
-  const insert = async (batch: SecurityEvent[]) => {
-    // SQLite file stores: on the writer thread. On this thread a write that meets the writer thread's
-    // lock sleeps in SQLite's busy handler (1, 2, 5, 10, 15, 20 ms…): measured 50–75 ms stalls of
-    // every request under a flood of calls that each leave a security event.
-    if (thread?.alive) return thread.insert(batch.map(securityRowValues), 'security_events');
-    await database.db
+): BatchWriter<SecurityEvent> {
+  const insert = onThreadOr(opts.thread, 'security_events', securityRowValues, (batch: SecurityEvent[]) =>
+    database.db
       .insertInto('security_events')
       .values(batch.map(securityRow))
       .onConflict((oc) => oc.column('event_key').doNothing())
-      .execute();
-  };
-  const write = async () => {
-    while (buffer.length > 0) {
-      const batch = buffer.slice(0, 500);
-      try {
-        await insert(batch);
-        buffer = buffer.slice(batch.length);
-        try {
-          opts.onCommitted?.(batch.length);
-        } catch (err) {
-          opts.onError(err);
-        }
-      } catch (e) {
-        // Back off while the store fails (locked, full, gone): on SQLite every attempt may hold the
-        // event loop for the connection's busy_timeout.
-        failures++;
-        nextAttemptAt = Date.now() + Math.min(10_000, opts.flushIntervalMs * 2 ** failures);
-        opts.onError(e);
-        return;
-      }
-      failures = 0;
-    }
-  };
-  const flush = () => {
-    inflight = (inflight ?? Promise.resolve()).then(write);
-    return inflight;
-  };
-  const timer = setInterval(() => {
-    if (buffer.length > 0 && Date.now() >= nextAttemptAt) void flush();
-  }, opts.flushIntervalMs);
-  timer.unref();
-  return {
-    record(e) {
-      if (buffer.length >= max) return false;
-      buffer.push(e);
-      return true;
-    },
-    flush,
-    async close() {
-      clearInterval(timer);
-      await flush();
-    },
-  };
+      .execute(),
+  );
+  return createBatchWriter(insert, opts);
 }
 
 export interface SecurityEventQuery {

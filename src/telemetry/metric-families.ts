@@ -92,6 +92,25 @@ export function metricFamilies(registry: Registry, beforeScrape: () => void, usa
       buckets: EXTERNAL_BUCKETS,
       registers,
     }),
+    mcpCalls: new Counter({
+      name: 'keel_mcp_calls_total',
+      help: 'MCP tool calls through /mcp, by server, catalogue tool and outcome (ok, tool_error, refused, failed).',
+      labelNames: ['server', 'tool', 'outcome'],
+      registers,
+    }),
+    mcpDuration: new Histogram({
+      name: 'keel_mcp_call_duration_seconds',
+      help: 'Time from a tool call reaching Keel to its answer, approval waits included, for calls that were made (not refused).',
+      labelNames: ['server', 'tool'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    mcpRefusals: new Counter({
+      name: 'keel_mcp_refusals_total',
+      help: 'MCP tool calls Keel refused, by server, catalogue tool and error code.',
+      labelNames: ['server', 'tool', 'code'],
+      registers,
+    }),
     budgetRefusals: new Counter({
       name: 'keel_budget_refusals_total',
       help: 'Requests refused because a budget was exhausted.',

@@ -12,6 +12,17 @@ export interface KeelMetrics {
   /** One call to a policy's external injection classifier: how it ended and how long it took. */
   recordGuardExternal(outcome: ExternalOutcome, seconds: number): void;
   /**
+   * One MCP tool call, once recorded. `server` and `tool` must already be bounded (configured
+   * servers' catalogue names, the rest as `other`); a per-label limit backs that up.
+   */
+  recordMcpCall(
+    server: string,
+    tool: string,
+    outcome: string,
+    seconds: number | null,
+    code: string | null,
+  ): void;
+  /**
    * A store that could not answer a check: the call `refused` (failure policy closed) or `admitted`
    * unchecked (open), or an answered call's settle `lost` (reconciliation adds its spend back).
    */
@@ -93,6 +104,8 @@ export function createMetrics(opts: MetricsOptions = {}): KeelMetrics {
   const providers = new LabelLimiter(max);
   const detectors = new LabelLimiter(max);
   const actions = new LabelLimiter(max);
+  const mcpServers = new LabelLimiter(max);
+  const mcpTools = new LabelLimiter(max);
 
   let bundles = new LabelTree<Bundle>(5, Number.POSITIVE_INFINITY);
   let all: Bundle[] = [];
@@ -250,6 +263,13 @@ export function createMetrics(opts: MetricsOptions = {}): KeelMetrics {
     },
     recordGuardExternal(outcome, seconds) {
       if (seconds >= 0) f.guardExternal.labels(outcome).observe(seconds);
+    },
+    recordMcpCall(server, tool, outcome, seconds, code) {
+      const s = mcpServers.value(server);
+      const t = mcpTools.value(tool);
+      f.mcpCalls.labels(s, t, outcome).inc();
+      if (seconds !== null && seconds >= 0) f.mcpDuration.labels(s, t).observe(seconds);
+      if (code !== null && outcome === 'refused') f.mcpRefusals.labels(s, t, code).inc();
     },
     recordStoreFailure(check, outcome) {
       storeFailures.labels(check, outcome).inc();

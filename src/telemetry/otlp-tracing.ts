@@ -78,6 +78,35 @@ export function createOtlpTracing(config: TelemetryConfig, opts: TracingOptions)
         // Tracing must never fail a request.
       }
     },
+    recordToolCall(t) {
+      if (stopped) return;
+      try {
+        const span = tracer.startSpan(
+          `execute_tool ${t.tool}`,
+          {
+            kind: SpanKind.CLIENT,
+            startTime: t.start,
+            attributes: {
+              'gen_ai.operation.name': 'execute_tool',
+              'gen_ai.tool.name': t.tool,
+              'gen_ai.tool.call.id': t.callId,
+              'mcp.method.name': 'tools/call',
+              'mcp.session.id': t.sessionId,
+              'keel.mcp.server': t.server,
+              'keel.mcp.outcome': t.outcome,
+              'keel.use_case': t.useCase,
+              ...(t.keyId ? { 'keel.key_id': t.keyId } : {}),
+              ...(t.errorCode ? { 'error.type': t.errorCode } : {}),
+            },
+          },
+          ROOT_CONTEXT,
+        );
+        if (t.errorCode !== null) span.setStatus({ code: SpanStatusCode.ERROR, message: t.errorCode });
+        span.end(Math.max(t.start, t.end));
+      } catch {
+        // Tracing must never fail a call.
+      }
+    },
     // A failed export was already reported; closing Keel must not fail because a collector is down.
     forceFlush: () => provider.forceFlush().catch(() => {}),
     shutdown: async () => {

@@ -14,10 +14,29 @@ export interface KeelTracing {
    * and latency. Never throws; export happens in the background, batched.
    */
   recordSpan(event: UsageEvent, extra?: SpanExtra): void;
+  /** One span per MCP tool call through /mcp (GenAI `execute_tool`), after the fact. Never throws. */
+  recordToolCall(span: ToolCallSpan): void;
   /** Export everything batched so far (tests, graceful shutdown). Never rejects. */
   forceFlush(): Promise<void>;
   /** Flush and stop the exporter. Never rejects. */
   shutdown(): Promise<void>;
+}
+
+/** What a tool call's span says: who called which tool, how it ended, never arguments or results. */
+export interface ToolCallSpan {
+  callId: string;
+  server: string;
+  /** Catalogue name, `<server>__<tool>`. */
+  tool: string;
+  sessionId: string;
+  useCase: string;
+  keyId: string | null;
+  /** `ok`, `tool_error`, `refused` or `failed`. */
+  outcome: string;
+  errorCode: string | null;
+  /** Epoch ms. */
+  start: number;
+  end: number;
 }
 
 export interface TracingOptions {
@@ -34,6 +53,7 @@ export interface TracingOptions {
 const DISABLED: KeelTracing = {
   enabled: false,
   recordSpan: () => {},
+  recordToolCall: () => {},
   forceFlush: async () => {},
   shutdown: async () => {},
 };

@@ -561,6 +561,8 @@ describe.skipIf(!availability.run)('the Command Room in chromium', () => {
     await dialog.getByLabel(/^Name/).fill('browser-test-key');
     await dialog.getByLabel(/^Models/).fill('chat-fast');
     await dialog.getByLabel(/^Budget \(USD\)/).fill('2.5');
+    await dialog.getByLabel(/^MCP servers/).fill('docs');
+    await dialog.getByLabel(/^MCP tools/).fill('crm__read_*, fs__read_file');
     await dialog.getByRole('button', { name: 'Create key' }).click();
     const shown = page.getByTestId('new-key');
     await shown.waitFor();
@@ -570,11 +572,16 @@ describe.skipIf(!availability.run)('the Command Room in chromium', () => {
     await page.getByRole('button', { name: 'I have copied it' }).click();
 
     const created = (
-      await room.api<{ data: Array<{ id: string; name: string; budget_usd: number; models: string[] }> }>(
-        '/keys',
-      )
+      await room.api<{
+        data: Array<{ id: string; name: string; budget_usd: number; models: string[]; mcp_tools: string[] }>;
+      }>('/keys')
     ).body.data.find((k) => k.name === 'browser-test-key')!;
-    expect(created).toMatchObject({ budget_usd: 2.5, models: ['chat-fast'] });
+    expect(created).toMatchObject({
+      budget_usd: 2.5,
+      models: ['chat-fast'],
+      mcp_servers: ['docs'],
+      mcp_tools: ['crm__read_*', 'fs__read_file'],
+    });
     // The new key works on /v1 …
     const ok = await room.v1('/models', secret);
     expect(ok.status).toBe(200);

@@ -121,6 +121,8 @@ export function templates(known: Known): Record<string, fc.Arbitrary<JValue>> {
       name: 'fuzzed',
       models: ['gpt-4o*'],
       tools: ['get_weather'],
+      mcp_servers: ['fs'],
+      mcp_tools: ['crm__read_*'],
       use_cases: [known.useCase],
       team: 'cx',
       rpm: 60,

@@ -13,6 +13,8 @@ const FIELDS: Record<string, keyof KeyInput> = {
   endpoints: 'endpoints',
   use_cases: 'useCases',
   tools: 'tools',
+  mcp_servers: 'mcpServers',
+  mcp_tools: 'mcpTools',
   team: 'team',
   max_tokens: 'maxTokens',
   rpm: 'rpm',

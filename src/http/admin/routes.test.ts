@@ -112,7 +112,25 @@ describe('keys API', () => {
 
   it('applies deny-by-default scopes and the configured rotation grace', async () => {
     const created = await json(await h.call('POST', '/keys', { ...boot, body: { name: 'bare' } }));
-    expect(created).toMatchObject({ models: [], tools: [], use_cases: [], budget_period: 'month' });
+    expect(created).toMatchObject({
+      models: [],
+      tools: [],
+      mcp_servers: [],
+      mcp_tools: [],
+      use_cases: [],
+      budget_period: 'month',
+    });
+    const agent = await json(
+      await h.call('POST', '/keys', {
+        ...boot,
+        body: { name: 'agent', mcp_servers: ['fs'], mcp_tools: ['crm__read_*'] },
+      }),
+    );
+    expect(agent).toMatchObject({ mcp_servers: ['fs'], mcp_tools: ['crm__read_*'] });
+    const patched = await json(
+      await h.call('PATCH', `/keys/${agent.id as string}`, { ...boot, body: { mcp_servers: ['*'] } }),
+    );
+    expect(patched).toMatchObject({ mcp_servers: ['*'], mcp_tools: ['crm__read_*'] });
     // An empty JSON body and no body at all both mean "defaults" for rotate.
     for (const init of [{ body: {} }, {}]) {
       const res = await h.call('POST', `/keys/${created.id as string}/rotate`, { ...boot, ...init });
@@ -133,6 +151,14 @@ describe('keys API', () => {
       ['POST', '/keys', { body: { name: 'evil\u202Etxt.exe' } }, 400, 'invalid_request', 'name'],
       ['POST', '/keys', { body: { name: 'zero\u200Bwidth' } }, 400, 'invalid_request', 'name'],
       ['POST', '/keys', { body: { name: 'x', rpm: '60' } }, 400, 'invalid_request', 'rpm'],
+      [
+        'POST',
+        '/keys',
+        { body: { name: 'x', mcp_servers: ['Bad Id'] } },
+        400,
+        'invalid_request',
+        'mcp_servers[0]',
+      ],
       ['POST', '/keys', { body: { name: 'x', rpm: -1 } }, 400, 'invalid_request', 'rpm'],
       ['POST', '/keys', { body: { name: 'x', budget_usd: 0 } }, 400, 'invalid_request', 'budget_usd'],
       [

@@ -4,8 +4,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../audit/log.js';
 import { verifyAudit } from '../../audit/verify.js';
+import { mcpCallRow } from '../../mcp/testkit.js';
 import { usageEvent } from '../../value/testkit.js';
 import type { Database } from '../db.js';
+import { createMcpCallWriter } from '../mcp-calls.js';
 import { createSecurityEventWriter, type SecurityEvent } from '../security-events.js';
 import { STORES } from '../testkit.js';
 import { createUsageWriter } from '../usage.js';
@@ -32,6 +34,11 @@ function processOn(database: Database, dir: string) {
     onError: (e) => expect.fail(String(e)),
     onCommitted: durable.securityCommitted,
   });
+  const mcp = createMcpCallWriter(database, {
+    flushIntervalMs: HOUR,
+    onError: (e) => expect.fail(String(e)),
+    onCommitted: durable.mcpCommitted,
+  });
   const audit = createAuditLog(database, {
     checkpointEvery: 1000,
     flushIntervalMs: HOUR,
@@ -43,8 +50,10 @@ function processOn(database: Database, dir: string) {
     usage,
     security,
     audit,
+    mcp,
     sink: durable.usageSink(usage),
     recordSecurity: durable.securityRecorder(security),
+    recordMcp: durable.mcpRecorder(mcp),
   };
 }
 
@@ -71,6 +80,7 @@ describe.each(STORES)('spool replay on $name', (store) => {
     try {
       await database.db.deleteFrom('usage_events').execute();
       await database.db.deleteFrom('security_events').execute();
+      await database.db.deleteFrom('mcp_calls').execute();
       await database.db.deleteFrom('audit_log').execute();
       await database.db.deleteFrom('audit_checkpoints').execute();
       const dir = path.join(tmp, `a-${keys}-${Date.now()}`);
@@ -79,9 +89,11 @@ describe.each(STORES)('spool replay on $name', (store) => {
       const committed = [usageEvent({ ts: now }), usageEvent({ ts: now })];
       for (const e of committed) a.sink.record(e);
       a.recordSecurity(guardEvent(committed[0]!.requestId));
+      a.recordMcp(mcpCallRow(`call_${committed[0]!.requestId}`));
       a.audit.append({ actor: 'anonymous', action: 'request.refused', target: committed[1]!.requestId });
       await a.usage.flush();
       await a.security.flush();
+      await a.mcp.flush();
       await a.audit.flush();
       // Committed, but the segment is still the active one: a kill now leaves them on disk too.
       expect(a.spool.outstanding).toBe(0);
@@ -89,9 +101,10 @@ describe.each(STORES)('spool replay on $name', (store) => {
       const lost = usageEvent({ ts: now });
       a.sink.record(lost);
       a.recordSecurity(guardEvent(lost.requestId));
+      a.recordMcp(mcpCallRow(`call_${lost.requestId}`));
       a.audit.append({ actor: 'key:k1', action: 'guard.block', target: lost.requestId, details: { n: 1 } });
       a.audit.append({ actor: 'key:k1', action: 'guard.block', target: lost.requestId, details: { n: 2 } });
-      expect(a.spool.outstanding).toBe(4);
+      expect(a.spool.outstanding).toBe(5);
 
       // kill -9: whatever is in the directory now is all the next process gets.
       const after = path.join(tmp, `b-${keys}-${Date.now()}`);
@@ -105,8 +118,20 @@ describe.each(STORES)('spool replay on $name', (store) => {
         usage: b.usage,
         security: b.security,
         audit: b.audit,
+        mcp: b.mcp,
       });
-      expect(report).toMatchObject({ segments: 1, usage: 3, security: 2, audit: 2, auditAlreadyStored: 1 });
+      expect(report).toMatchObject({
+        segments: 1,
+        usage: 3,
+        security: 2,
+        mcp: 2,
+        audit: 2,
+        auditAlreadyStored: 1,
+      });
+      const mcpRows = await database.db.selectFrom('mcp_calls').select('id').execute();
+      expect(mcpRows.map((r) => r.id).sort()).toEqual(
+        [`call_${committed[0]!.requestId}`, `call_${lost.requestId}`].sort(),
+      );
 
       const usageRows = await database.db.selectFrom('usage_events').select('request_id').execute();
       expect(usageRows.map((r) => r.request_id).sort()).toEqual(
@@ -139,14 +164,17 @@ describe.each(STORES)('spool replay on $name', (store) => {
         usage: c.usage,
         security: c.security,
         audit: c.audit,
+        mcp: c.mcp,
       });
       expect(again.auditAlreadyStored).toBe(3);
       expect(await database.db.selectFrom('usage_events').select('id').execute()).toHaveLength(3);
       expect(await database.db.selectFrom('security_events').select('id').execute()).toHaveLength(2);
+      expect(await database.db.selectFrom('mcp_calls').select('id').execute()).toHaveLength(2);
       expect(await database.db.selectFrom('audit_log').select('seq').execute()).toHaveLength(3);
       for (const p of [b, c]) {
         await p.usage.close();
         await p.security.close();
+        await p.mcp.close();
         await p.audit.close();
         p.spool.close();
       }

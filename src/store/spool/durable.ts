@@ -1,4 +1,5 @@
 import type { Database } from '../db.js';
+import type { McpCallRow } from '../mcp-calls.js';
 import type { SecurityEvent } from '../security-events.js';
 import type { UsageEvent, UsageSink } from '../types.js';
 import type { UsageWriter } from '../usage.js';
@@ -22,26 +23,34 @@ export interface DurableRecords {
   usageSink(writer: UsageWriter): UsageSink;
   /** Records a guard decision: spool first (with an idempotency key), then the writer's buffer. */
   securityRecorder(writer: SecurityWriter): (e: SecurityEvent) => void;
+  /** The MCP call writer's onCommitted. */
+  mcpCommitted(n: number): void;
+  /** Records a tool call: spool first (its id is the idempotency key), then the writer's buffer. */
+  mcpRecorder(writer: RecordWriter<McpCallRow>): (r: McpCallRow) => void;
   /** Writes the segments a previous process left into the store, idempotently; call before serving. */
   replay(deps: ReplayDeps): Promise<ReplayReport>;
 }
 
-export interface SecurityWriter {
-  record(e: SecurityEvent): boolean;
+export interface RecordWriter<T> {
+  record(e: T): boolean;
   flush(): Promise<void>;
 }
+export type SecurityWriter = RecordWriter<SecurityEvent>;
 
 export interface ReplayDeps {
   database: Database;
   usage: UsageWriter;
   security: SecurityWriter;
   audit: JournaledAuditWriter;
+  /** Tool calls; without it, spooled calls are kept on disk for a start that has the writer. */
+  mcp?: RecordWriter<McpCallRow>;
 }
 
 export interface ReplayReport {
   segments: number;
   usage: number;
   security: number;
+  mcp: number;
   audit: number;
   /** Audit entries already in the store (committed before the process died). */
   auditAlreadyStored: number;
@@ -86,7 +95,15 @@ class SettleQueue {
 export function createDurableRecords(spool: Spool, newKey: () => string): DurableRecords {
   const usageQueue = new SettleQueue(spool);
   const securityQueue = new SettleQueue(spool);
+  const mcpQueue = new SettleQueue(spool);
   return {
+    mcpCommitted: (n) => mcpQueue.settle(n),
+    mcpRecorder(writer) {
+      return (r) => {
+        const seg = spool.append('m', r);
+        if (writer.record(r)) mcpQueue.push(seg);
+      };
+    },
     usageCommitted: (n) => usageQueue.settle(n),
     securityCommitted: (n) => securityQueue.settle(n),
     auditJournal: {
@@ -122,6 +139,7 @@ export function createDurableRecords(spool: Spool, newKey: () => string): Durabl
         segments: 0,
         usage: 0,
         security: 0,
+        mcp: 0,
         audit: 0,
         auditAlreadyStored: 0,
         skipped: 0,
@@ -147,6 +165,9 @@ export function createDurableRecords(spool: Spool, newKey: () => string): Durabl
           } else if (r.t === 's') {
             report.security++;
             if (deps.security.record(r.v as SecurityEvent)) securityQueue.push(seg.id);
+          } else if (r.t === 'm') {
+            report.mcp++;
+            if (deps.mcp?.record(r.v as McpCallRow)) mcpQueue.push(seg.id);
           } else {
             report.audit++;
             deps.audit.appendJournaled(r.v as PendingEntry, seg.id);
@@ -155,6 +176,7 @@ export function createDurableRecords(spool: Spool, newKey: () => string): Durabl
         // Segment by segment, so a long backlog never outgrows the writers' buffers.
         await deps.usage.flush();
         await deps.security.flush();
+        await deps.mcp?.flush();
         await deps.audit.flush();
       }
       return report;

@@ -68,7 +68,8 @@ export interface Spool {
 }
 
 /** u: usage event, s: security event, a: audit entry (already masked). */
-export type RecordKind = 'u' | 's' | 'a';
+/** Usage event, security event, audit entry, MCP tool call. */
+export type RecordKind = 'u' | 's' | 'a' | 'm';
 
 export interface SpoolRecord {
   t: RecordKind;
@@ -257,7 +258,12 @@ export function readSegment(path: string): { records: SpoolRecord[]; skipped: nu
     if (line === '') continue;
     try {
       const r = JSON.parse(line) as SpoolRecord;
-      if (r && (r.t === 'u' || r.t === 's' || r.t === 'a') && typeof r.v === 'object' && r.v !== null)
+      if (
+        r &&
+        (r.t === 'u' || r.t === 's' || r.t === 'a' || r.t === 'm') &&
+        typeof r.v === 'object' &&
+        r.v !== null
+      )
         records.push(r);
       else skipped++;
     } catch {

@@ -8,7 +8,7 @@ export interface WriterThreadData {
 }
 
 /** The tables the thread inserts into (each with its own prepared statement). */
-export type ThreadTable = 'usage_events' | 'security_events';
+export type ThreadTable = 'usage_events' | 'security_events' | 'mcp_calls';
 
 export type ToThread =
   | { type: 'insert'; id: number; table: ThreadTable; rows: unknown[][] }

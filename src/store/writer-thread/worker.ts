@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase, sqliteHandleOf } from '../db.js';
+import { prepareMcpCallInsert } from '../mcp-calls.js';
 import { createRollupJob } from '../rollups/job.js';
 import { prepareSecurityInsert } from '../security-events.js';
 import { prepareRowInsert } from '../usage-rows.js';
@@ -22,7 +23,11 @@ const post = (m: FromThread) => port.postMessage(m);
 const database = await openDatabase(data.url, { migrate: false });
 const sqlite = sqliteHandleOf(database);
 if (!sqlite) throw new Error('the writer thread only serves SQLite stores');
-const inserts = { usage_events: prepareRowInsert(sqlite), security_events: prepareSecurityInsert(sqlite) };
+const inserts = {
+  usage_events: prepareRowInsert(sqlite),
+  security_events: prepareSecurityInsert(sqlite),
+  mcp_calls: prepareMcpCallInsert(sqlite),
+};
 
 let rollupTimer: NodeJS.Timeout | undefined;
 let rollupRun: Promise<unknown> = Promise.resolve();

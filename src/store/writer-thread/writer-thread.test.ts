@@ -4,8 +4,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { mcpCallRow } from '../../mcp/testkit.js';
 import { usageEvent } from '../../telemetry/testkit.js';
 import { type Database, openDatabase } from '../db.js';
+import { createMcpCallWriter } from '../mcp-calls.js';
 import { createSecurityEventWriter, querySecurityEvents } from '../security-events.js';
 import type { UsageEvent } from '../types.js';
 import { createUsageWriter } from '../usage.js';
@@ -78,7 +80,7 @@ describe('SQLite writer thread', () => {
     expect(errors).toEqual([]);
   });
 
-  it('inserts security events on the thread, idempotent on their key like the main-thread insert', async () => {
+  it('inserts security events and MCP tool calls on the thread, idempotent on their keys like the main-thread inserts', async () => {
     const { database, thread, errors } = await setup('security');
     const writer = createSecurityEventWriter(database, {
       flushIntervalMs: 60_000,
@@ -110,6 +112,26 @@ describe('SQLite writer thread', () => {
     expect(keys.rows.map((r) => r.event_key)).toEqual(['evt-1', 'evt-2']);
     const stored = await querySecurityEvents(database, {});
     expect(stored[0]).toMatchObject({ detector: 'injection', labels: ['injection'], spans: base.spans });
+
+    const calls = createMcpCallWriter(database, {
+      flushIntervalMs: 60_000,
+      onError: (e) => errors.push(e),
+      thread,
+    });
+    calls.record(mcpCallRow('call_t1'));
+    calls.record(mcpCallRow('call_t2', { outcome: 'refused', error_code: 'tool_not_allowed' }));
+    await calls.flush();
+    calls.record(mcpCallRow('call_t1', { latency_ms: 999 })); // replayed: skipped
+    await calls.close();
+    const callRows = await database.db
+      .selectFrom('mcp_calls')
+      .select(['id', 'latency_ms'])
+      .orderBy('id')
+      .execute();
+    expect(callRows).toEqual([
+      { id: 'call_t1', latency_ms: 12 },
+      { id: 'call_t2', latency_ms: 12 },
+    ]);
     expect(errors).toEqual([]);
   });
 

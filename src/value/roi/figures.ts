@@ -28,6 +28,9 @@ export interface ValueSums {
   investmentUsd: number | null;
   /** Length of the period in days (for payback). */
   days: number;
+  /** MCP tool calls through /mcp booked to the use case, and how many of them Keel refused. */
+  toolCalls: number;
+  toolRefusals: number;
 }
 
 export function emptySums(days: number): ValueSums {
@@ -44,6 +47,8 @@ export function emptySums(days: number): ValueSums {
     costWithBaselineUsd: 0,
     investmentUsd: null,
     days,
+    toolCalls: 0,
+    toolRefusals: 0,
   };
 }
 
@@ -58,6 +63,8 @@ export function addSums(a: ValueSums, b: ValueSums): void {
   a.feedbackSum += b.feedbackSum;
   a.humanBaselineUsd = addNullable(a.humanBaselineUsd, b.humanBaselineUsd);
   a.costWithBaselineUsd += b.costWithBaselineUsd;
+  a.toolCalls += b.toolCalls;
+  a.toolRefusals += b.toolRefusals;
 }
 
 function addNullable(a: number | null, b: number | null): number | null {
@@ -94,6 +101,9 @@ export interface ValueFigures {
   error_rate: number | null;
   blocked: number;
   blocked_rate: number | null;
+  /** MCP tool calls (every outcome) and Keel's refusals among them; not in `requests`. */
+  tool_calls: number;
+  tool_refusals: number;
 }
 
 export function totalCost(s: ValueSums): number {
@@ -136,6 +146,8 @@ export function figuresOf(s: ValueSums): ValueFigures {
     error_rate: ratio(s.usage.errors, requests),
     blocked: s.usage.blocked,
     blocked_rate: ratio(s.usage.blocked, requests),
+    tool_calls: s.toolCalls,
+    tool_refusals: s.toolRefusals,
   };
 }
 

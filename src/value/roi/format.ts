@@ -32,6 +32,8 @@ const FIGURES: (keyof ValueFigures)[] = [
   'input_tokens',
   'cached_input_tokens',
   'output_tokens',
+  'tool_calls',
+  'tool_refusals',
 ];
 
 /** The terminal table keeps to the figures a reader scans first. */
@@ -53,6 +55,8 @@ const TABLE: Array<[keyof ValueFigures, string]> = [
   ['latency_p95_ms', 'p95 ms'],
   ['error_rate', 'errors'],
   ['blocked_rate', 'blocked'],
+  ['tool_calls', 'tool calls'],
+  ['tool_refusals', 'tools refused'],
 ];
 
 interface Line {

@@ -1,5 +1,6 @@
 import type { CostAllocationRule } from '../../config/value.js';
 import type { Database } from '../../store/db.js';
+import { mcpCallsByUseCaseDay } from '../../store/mcp-calls.js';
 import type { RollupJob } from '../../store/rollups/job.js';
 import { DAY_MS } from '../../store/rollups/sql.js';
 import { readActiveUsers, readLedger, readUsage } from '../rollups/read.js';
@@ -96,7 +97,7 @@ async function reportOn(
     return c;
   };
 
-  const [usage, outcomes] = await Promise.all([
+  const [usage, outcomes, toolCalls] = await Promise.all([
     readUsage(database, watermark, { from: q.from, to: q.to, grain: 'day', by: ['use_case'] }),
     database.db
       .selectFrom('outcome_rollups')
@@ -104,6 +105,7 @@ async function reportOn(
       .where('day', '>=', q.from)
       .where('day', '<', q.to)
       .execute(),
+    mcpCallsByUseCaseDay(database, q.from, q.to),
   ]);
   for (const g of usage) {
     const i = periodOfDay.get(g.t);
@@ -120,6 +122,14 @@ async function reportOn(
     cell.valueUsd += Number(r.value_usd) + Number(r.successes_unvalued) * vpo;
     cell.feedbackCount += Number(r.feedback_count);
     cell.feedbackSum += Number(r.feedback_sum);
+  }
+
+  for (const t of toolCalls) {
+    const i = periodOfDay.get(t.day);
+    if (i === undefined) continue;
+    const cell = cellsOf(t.useCase)[i]!;
+    cell.toolCalls += t.toolCalls;
+    cell.toolRefusals += t.toolRefusals;
   }
 
   // Registered use cases show up even when idle (a pilot with no traffic yet is still a line item).

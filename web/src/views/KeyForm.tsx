@@ -36,6 +36,8 @@ export function CreateKeyForm({
     endpoints: [] as string[],
     use_cases: '',
     tools: '',
+    mcp_servers: '',
+    mcp_tools: '',
     team: '',
     rpm: '',
     tpm: '',
@@ -59,6 +61,8 @@ export function CreateKeyForm({
     if (f.endpoints.length > 0) body.endpoints = f.endpoints;
     if (f.use_cases.trim()) body.use_cases = list(f.use_cases);
     if (f.tools.trim()) body.tools = list(f.tools);
+    if (f.mcp_servers.trim()) body.mcp_servers = list(f.mcp_servers);
+    if (f.mcp_tools.trim()) body.mcp_tools = list(f.mcp_tools);
     if (f.team.trim()) body.team = f.team.trim();
     for (const k of ['rpm', 'tpm', 'max_tokens', 'budget_usd'] as const) {
       const n = optionalNumber(f[k]);
@@ -129,6 +133,8 @@ export function CreateKeyForm({
       <div className="form-grid">
         {field('use_cases', 'Use cases', 'comma-separated; first = default')}
         {field('tools', 'Tools', 'names the model may call')}
+        {field('mcp_servers', 'MCP servers', 'server ids for /mcp; * = all')}
+        {field('mcp_tools', 'MCP tools', 'server__tool names or globs')}
         {field('team', 'Team')}
         {field('rpm', 'Requests per minute', undefined, 'number', { min: 1, step: 1 })}
         {field('tpm', 'Tokens per minute', undefined, 'number', { min: 1, step: 1 })}

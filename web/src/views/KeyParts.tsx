@@ -35,7 +35,7 @@ export function keyColumns(act: Map<string, KeyActivity>): Column<KeyInfo>[] {
       key: 'scopes',
       header: 'Scopes',
       value: (k) =>
-        `models=${k.models.join('|')}; endpoints=${k.endpoints.join('|')}; use_cases=${k.use_cases.join('|')}; tools=${k.tools.join('|')}`,
+        `models=${k.models.join('|')}; endpoints=${k.endpoints.join('|')}; use_cases=${k.use_cases.join('|')}; tools=${k.tools.join('|')}; mcp_servers=${k.mcp_servers.join('|')}; mcp_tools=${k.mcp_tools.join('|')}`,
       sortable: false,
       render: (k) => <Scopes k={k} />,
     },
@@ -122,6 +122,8 @@ function Scopes({ k }: { k: KeyInfo }) {
       )}
       {list('use cases', k.use_cases, 'any')}
       {list('tools', k.tools, 'none')}
+      {k.mcp_servers.length > 0 ? list('MCP servers', k.mcp_servers, 'none') : null}
+      {k.mcp_tools.length > 0 ? list('MCP tools', k.mcp_tools, 'none') : null}
       {k.team ? <div className="muted small">team: {k.team}</div> : null}
     </>
   );
