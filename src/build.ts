@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { createAdminStore } from './access/admin-store.js';
+import { ipAllowed } from './access/ip.js';
 import { createKeyStore } from './access/key-store.js';
 import { createSessionStore } from './access/session-store.js';
 import type { KeyStore } from './access/store.js';
@@ -9,8 +10,14 @@ import { openRecords } from './build/records.js';
 import type { KeelConfig } from './config/schema.js';
 import { durationMs } from './data/contracts/schema.js';
 import { createDataServices, readDrifting } from './data/index.js';
+import { KeelError } from './errors.js';
 import { createAdminApi } from './http/admin/index.js';
 import { ssoRoutes } from './http/sso/routes.js';
+import { createMcpGateway, type McpGateway } from './mcp/gateway/index.js';
+import { mcpRoutes } from './mcp/gateway/route.js';
+import { directSpawn } from './mcp/gateway/spawn.js';
+import { composeStages } from './mcp/stages.js';
+import type { PrepareSandbox, ToolCallStages } from './mcp/types.js';
 import { createAuthenticator } from './pipeline/authenticate.js';
 import { createStoreFailureReporter } from './pipeline/failure-report.js';
 import { createGuardHooks } from './pipeline/guard-hooks.js';
@@ -44,7 +51,13 @@ import { createValueService } from './value/service.js';
  * router, price book, usage writer, key store and audit log, and compose the app. The one place real
  * dependencies are made.
  */
-export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = {}): Promise<KeelApp> {
+export interface BuildOptions {
+  logger?: Logger;
+  /** The MCP gateway's injected parts (tests; the sandbox and policy parts at merge). */
+  mcp?: { prepareSandbox?: PrepareSandbox; stages?: ToolCallStages; restartBaseMs?: number };
+}
+
+export async function buildKeel(config: KeelConfig, opts: BuildOptions = {}): Promise<KeelApp> {
   const logger = opts.logger ?? createLogger(config);
   const database = await openDatabase(config.database.url, {
     migrate: config.database.migrate === 'auto' ? true : 'require',
@@ -262,6 +275,19 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       logger.warn({ key, beforeUsd, afterUsd }, 'budget spend raised to the ledger (a settle was lost)'),
   });
   const stopMonitors = await data.startMonitors(lease);
+  // MCP: nothing starts unless keel.yaml declares servers.
+  let mcp: McpGateway | null = null;
+  if (config.mcp_servers.length > 0) {
+    mcp = createMcpGateway({
+      servers: config.mcp_servers,
+      config: config.mcp,
+      stages: opts.mcp?.stages ?? composeStages(),
+      prepareSandbox: opts.mcp?.prepareSandbox ?? directSpawn,
+      logger,
+      ...(opts.mcp?.restartBaseMs !== undefined ? { restartBaseMs: opts.mcp.restartBaseMs } : {}),
+    });
+    await mcp.start();
+  }
   const keel = createApp({
     config,
     pipeline,
@@ -284,9 +310,40 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       config.responses.retention_days > 0
         ? { store: createResponseStore(database), retentionDays: config.responses.retention_days }
         : null,
-    services: { database, usage, audit, keys, value, redteamSchedules: schedules },
+    ...(mcp
+      ? {
+          mcp: mcpRoutes({
+            gateway: mcp,
+            // /v1's authenticator; a key's allowed_cidrs apply to /mcp too.
+            authenticate: async (headers, ip) => {
+              const principal = await authenticate(headers);
+              const cidrs = principal?.scopes?.cidrs;
+              if (cidrs && !ipAllowed(cidrs, ip))
+                throw new KeelError(
+                  'permission_denied',
+                  'This API key may not be used from this network address.',
+                );
+              return principal;
+            },
+            maxBodyBytes: config.server.max_body_bytes,
+            trustProxy: config.server.trust_proxy,
+            loopback: ['127.0.0.1', 'localhost', '::1'].includes(config.server.host),
+            allowedHosts: config.mcp.allowed_hosts,
+          }),
+        }
+      : {}),
+    services: {
+      database,
+      usage,
+      audit,
+      keys,
+      value,
+      redteamSchedules: schedules,
+      ...(mcp ? { mcp } : {}),
+    },
     logger,
     onClose: async () => {
+      await mcp?.close();
       await schedules.close();
       await changes.close();
       stopMonitors();

@@ -1,0 +1,183 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  CreateMessageRequestSchema,
+  type CreateMessageResult,
+  ElicitRequestSchema,
+  type ElicitResult,
+  ListRootsRequestSchema,
+  type ListRootsResult,
+  PromptListChangedNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { McpRemoteServerConfig } from '../../config/mcp.js';
+import { durationMs } from '../../config/mcp.js';
+import type { McpServerStatus } from '../types.js';
+import type { Catalogue } from './catalogue.js';
+import { loadListing, watchListing } from './listing.js';
+import {
+  callFailure,
+  forwardedCapabilities,
+  type ListChanged,
+  maskText,
+  type SessionLink,
+  type Upstream,
+} from './upstream.js';
+
+export interface UpstreamDeps {
+  catalogue: Catalogue;
+  onListChanged: ListChanged;
+  /** Connection trouble, already masked. */
+  onProblem: (server: string, message: string) => void;
+  clientInfo: { name: string; version: string };
+}
+
+/** Retries of the catalogue connection to a server that is down: 1 s doubling to 60 s. */
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 60_000;
+
+/**
+ * A remote server over Streamable HTTP. One connection of Keel's own keeps the catalogue (and hears
+ * list_changed); each downstream session gets its own upstream session, opened on first use, so the
+ * server's requests (sampling, elicitation, roots), log messages and resource updates reach the
+ * right agent. The configured headers go on every upstream request and nowhere else.
+ */
+export function createHttpUpstream(cfg: McpRemoteServerConfig, deps: UpstreamDeps): Upstream {
+  const { catalogue, clientInfo } = deps;
+  const url = new URL(cfg.url);
+  const secrets = Object.values(cfg.headers);
+  const timeout = durationMs(cfg.call_timeout);
+  const sessions = new Map<string, Promise<Client>>();
+  let control: Client | null = null;
+  let state: McpServerStatus['state'] = 'starting';
+  let since = Date.now();
+  let lastError: string | null = null;
+  let retry: NodeJS.Timeout | undefined;
+  let failures = 0;
+  let closed = false;
+
+  const transport = () =>
+    new StreamableHTTPClientTransport(url, { requestInit: { headers: { ...cfg.headers } } });
+
+  function setState(next: McpServerStatus['state'], error?: unknown): void {
+    if (error !== undefined) {
+      lastError = maskText(error instanceof Error ? error.message : String(error), secrets);
+      deps.onProblem(cfg.id, lastError);
+    }
+    if (next !== state) {
+      state = next;
+      since = Date.now();
+    }
+  }
+
+  async function connectControl(): Promise<void> {
+    const client = new Client(clientInfo, { capabilities: {} });
+    client.onerror = () => {};
+    watchListing(client, cfg.id, catalogue, timeout, deps.onListChanged, (err) => setState(state, err));
+    try {
+      await client.connect(transport(), { timeout });
+      await loadListing(client, cfg.id, catalogue, timeout);
+    } catch (err) {
+      await client.close().catch(() => {});
+      throw err;
+    }
+    control = client;
+    failures = 0;
+    setState('up');
+    for (const part of ['tools', 'prompts', 'resources', 'templates'] as const)
+      deps.onListChanged(cfg.id, part);
+  }
+
+  function scheduleRetry(): void {
+    if (closed) return;
+    const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** failures++);
+    retry = setTimeout(() => {
+      connectControl().catch((err: unknown) => {
+        setState('down', err);
+        scheduleRetry();
+      });
+    }, delay);
+    retry.unref();
+  }
+
+  async function openSession(link: SessionLink): Promise<Client> {
+    const capabilities = forwardedCapabilities(link.clientCapabilities());
+    const client = new Client(clientInfo, { capabilities });
+    client.onerror = () => {};
+    const ask =
+      <R>() =>
+      (req: { method: string; params?: Record<string, unknown> }, extra: { signal: AbortSignal }) =>
+        link.requestClient(cfg.id, req, extra.signal) as Promise<R>;
+    if (capabilities.sampling)
+      client.setRequestHandler(CreateMessageRequestSchema, ask<CreateMessageResult>());
+    if (capabilities.elicitation) client.setRequestHandler(ElicitRequestSchema, ask<ElicitResult>());
+    if (capabilities.roots) client.setRequestHandler(ListRootsRequestSchema, ask<ListRootsResult>());
+    // The catalogue connection already hears list changes; the session's copies would repeat them.
+    for (const s of [
+      ToolListChangedNotificationSchema,
+      PromptListChangedNotificationSchema,
+      ResourceListChangedNotificationSchema,
+    ])
+      client.setNotificationHandler(s, () => {});
+    client.fallbackNotificationHandler = async (n) => link.notifyClient(cfg.id, n);
+    await client.connect(transport(), { timeout });
+    setState('up');
+    return client;
+  }
+
+  return {
+    id: cfg.id,
+    transport: 'http',
+    callTimeoutMs: timeout,
+    secrets,
+    has: (sessionId) => sessions.has(sessionId),
+    status: () => ({
+      id: cfg.id,
+      transport: 'http',
+      state,
+      sandboxed: false,
+      restarts: 0,
+      lastError,
+      tools: catalogue.toolCount(cfg.id),
+      since,
+    }),
+    async start() {
+      try {
+        await connectControl();
+      } catch (err) {
+        setState('down', err);
+        scheduleRetry();
+      }
+    },
+    clientFor(link) {
+      let p = sessions.get(link.id);
+      if (!p) {
+        p = openSession(link).catch((err: unknown) => {
+          sessions.delete(link.id);
+          setState('down', err);
+          throw callFailure(err, cfg.id, secrets);
+        });
+        sessions.set(link.id, p);
+      }
+      return p;
+    },
+    release(sessionId) {
+      const p = sessions.get(sessionId);
+      if (!p) return;
+      sessions.delete(sessionId);
+      p.then(async (client) => {
+        // Ends the upstream session (DELETE), so the server frees it too.
+        await (client.transport as StreamableHTTPClientTransport | undefined)?.terminateSession();
+        await client.close();
+      }).catch(() => {});
+    },
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      const all = [...sessions.keys()];
+      for (const id of all) this.release(id);
+      await control?.close().catch(() => {});
+    },
+  };
+}
