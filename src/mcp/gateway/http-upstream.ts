@@ -25,6 +25,25 @@ import {
   type Upstream,
 } from './upstream.js';
 
+/**
+ * The SDK's client passes one long-lived AbortSignal to every fetch, and undici walks that signal's
+ * listeners on each request; those of finished requests linger until they are garbage-collected, so
+ * on a busy session each call paid for the ones before it. A signal per POST, linked to the
+ * transport's until the response arrives, keeps that constant. (A POST's SSE body then ends with
+ * the upstream's answer, not with the transport; GET streams keep the transport's signal.)
+ */
+function perRequestSignal(input: string | URL, init?: RequestInit): Promise<Response> {
+  const outer = init?.signal;
+  if (!outer || init.method !== 'POST') return fetch(input, init);
+  const inner = new AbortController();
+  const abort = () => inner.abort(outer.reason);
+  if (outer.aborted) abort();
+  else outer.addEventListener('abort', abort, { once: true });
+  return fetch(input, { ...init, signal: inner.signal }).finally(() =>
+    outer.removeEventListener('abort', abort),
+  );
+}
+
 export interface UpstreamDeps {
   catalogue: Catalogue;
   onListChanged: ListChanged;
@@ -58,7 +77,10 @@ export function createHttpUpstream(cfg: McpRemoteServerConfig, deps: UpstreamDep
   let closed = false;
 
   const transport = () =>
-    new StreamableHTTPClientTransport(url, { requestInit: { headers: { ...cfg.headers } } });
+    new StreamableHTTPClientTransport(url, {
+      requestInit: { headers: { ...cfg.headers } },
+      fetch: perRequestSignal,
+    });
 
   function setState(next: McpServerStatus['state'], error?: unknown): void {
     if (error !== undefined) {
