@@ -135,6 +135,13 @@ describe('MCP gateway at /mcp', () => {
             env: { FIXTURE_SECRET: STDIO_SECRET },
           },
           {
+            id: 'short',
+            command: process.execPath,
+            args: ['test/fixtures/mcp/stdio-server.mjs'],
+            sandbox: { max_lifetime: '1s' },
+            max_restarts: 0,
+          },
+          {
             id: 'everything',
             command: process.execPath,
             args: ['node_modules/@modelcontextprotocol/server-everything/dist/index.js', 'stdio'],
@@ -182,7 +189,7 @@ describe('MCP gateway at /mcp', () => {
     expect(names).toEqual(
       expect.arrayContaining(['remote__echo', 'remote__count', 'local__whoami', 'everything__echo']),
     );
-    expect(names.every((n) => /^(remote|local|everything)__/.test(n))).toBe(true);
+    expect(names.every((n) => /^(remote|local|short|everything)__/.test(n))).toBe(true);
     expect(tools.find((t) => t.name === 'remote__echo')?.inputSchema.properties).toHaveProperty('text');
     const { prompts } = await client.listPrompts();
     expect(prompts.map((p) => p.name)).toContain('remote__greet');
@@ -264,6 +271,42 @@ describe('MCP gateway at /mcp', () => {
     const second = await pidOf();
     expect(second).toMatch(/^\d+$/);
     expect(second).not.toBe(first);
+  });
+
+  it('replaces a local server after sandbox.max_lifetime, whatever max_restarts says', async () => {
+    const r1 = await client.callTool({ name: 'short__whoami', arguments: {} });
+    const status = await eventually(async () => {
+      const s = app.services.mcp?.servers().find((x) => x.id === 'short');
+      if (!s || s.restarts < 1 || s.state !== 'up') throw new Error(`not replaced yet: ${JSON.stringify(s)}`);
+      return s;
+    }, 10_000);
+    expect(status.sandboxed).toBe(true);
+    const r2 = await client.callTool({ name: 'short__whoami', arguments: {} });
+    expect(r2.content).not.toEqual(r1.content);
+  });
+
+  it('still serves clients of protocol revision 2025-06-18', async () => {
+    const res = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${KEY_B}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'old', version: '1' },
+        },
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('mcp-session-id')).toBeTruthy();
+    expect(await res.text()).toContain('"protocolVersion":"2025-06-18"');
   });
 
   it('refuses a session used with another key, and callers without a key', async () => {

@@ -44,6 +44,8 @@ export function createStdioUpstream(cfg: McpLocalServerConfig, deps: StdioDeps):
   let restarts = 0;
   let stderrTail = '';
   let generation = 0;
+  /** The generation whose process Keel itself ended (max_lifetime): replaced at once, not counted. */
+  let retired = -1;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
@@ -58,8 +60,19 @@ export function createStdioUpstream(cfg: McpLocalServerConfig, deps: StdioDeps):
     }
   }
 
+  /** Start one process; a failure is handled like the process dying (restart with backoff). */
   async function launch(): Promise<void> {
     const gen = ++generation;
+    try {
+      await spawnAndConnect(gen);
+    } catch (err) {
+      if (gen !== generation || closed) return;
+      setState('down', err instanceof Error ? err.message : String(err));
+      exited(gen);
+    }
+  }
+
+  async function spawnAndConnect(gen: number): Promise<void> {
     stderrTail = '';
     const spec = await deps.prepareSandbox(cfg);
     prepared = spec;
@@ -98,6 +111,7 @@ export function createStdioUpstream(cfg: McpLocalServerConfig, deps: StdioDeps):
       clearTimeout(timer);
       timer = setTimeout(() => {
         logger.info({ server: cfg.id }, 'MCP server reached sandbox.max_lifetime; replacing it');
+        retired = gen;
         void c.close();
       }, lifetimeMs);
       timer.unref();
@@ -112,6 +126,12 @@ export function createStdioUpstream(cfg: McpLocalServerConfig, deps: StdioDeps):
     clearTimeout(timer);
     void prepared?.close().catch(() => {});
     prepared = null;
+    if (retired === gen) {
+      restarts++;
+      setState('starting');
+      relaunch();
+      return;
+    }
     const tail = stderrTail.trim().split('\n').slice(-5).join('\n');
     setState('down', `process exited${tail ? `; stderr: ${tail}` : ''}`);
     const now = Date.now();
@@ -126,12 +146,13 @@ export function createStdioUpstream(cfg: McpLocalServerConfig, deps: StdioDeps):
     timer = setTimeout(() => {
       restarts++;
       setState('starting');
-      launch().catch((err: unknown) => {
-        setState('down', err instanceof Error ? err.message : String(err));
-        exited(generation);
-      });
+      relaunch();
     }, delay);
     timer.unref();
+  }
+
+  function relaunch(): void {
+    void launch();
   }
 
   return {
@@ -150,12 +171,8 @@ export function createStdioUpstream(cfg: McpLocalServerConfig, deps: StdioDeps):
       since,
     }),
     async start() {
-      try {
-        await launch();
-      } catch (err) {
-        setState('down', err instanceof Error ? err.message : String(err));
-        exited(generation);
-      }
+      // Resolves after the first attempt; a failed one is retried like a crash.
+      await launch();
     },
     async clientFor() {
       if (!client)
