@@ -7,7 +7,8 @@
  * percentile minus the direct one in the same round; the median over rounds is reported. Issue #18
  * asks for p50 under 1 ms. Writes the "## MCP gateway" section of bench/RESULTS.md.
  *
- * Env: BENCH_MCP_CALLS (per round and side, default 1000), BENCH_ROUNDS (default 5).
+ * Env: BENCH_MCP_CALLS (per round and side, default 1000), BENCH_ROUNDS (default 5), BENCH_CPU_PROF=1
+ * (write a V8 CPU profile of Keel into bench/results/, for bench/profile-summary.js).
  */
 import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -113,7 +114,13 @@ async function main() {
     logging: { level: 'warn' },
     mcp_servers: [{ id: 'bench', url: direct }],
   });
-  const keel = await startBenchKeel({ configPath, port, spoolDir: join(dir, 'spool') });
+  const keel = await startBenchKeel({
+    configPath,
+    port,
+    spoolDir: join(dir, 'spool'),
+    nodeArgs:
+      process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench', 'results')] : [],
+  });
   try {
     const viaDirect = await connect(direct, {});
     const viaKeel = await connect(`${keel.url}/mcp`, { authorization: `Bearer ${CLIENT_KEY}` });

@@ -5,6 +5,7 @@ import { clientIp } from '../../http/client-ip.js';
 import { readJson, requestHeaders } from '../../http/node-io.js';
 import type { AppEnv } from '../../http/types.js';
 import { JSONRPC, jsonRpcErrorBody } from '../errors.js';
+import { coalesceSse } from './coalesce.js';
 import { hostRefusal } from './hosts.js';
 import { type McpGateway, sameCaller } from './index.js';
 
@@ -23,6 +24,8 @@ export interface McpRouteDeps {
 }
 
 const AUTH_HEADERS = ['authorization', 'x-api-key'] as const;
+/** How long a POST's SSE answer may be held to be sent in one write (coalesce.ts). */
+const COALESCE_MS = 20;
 
 function rpcError(
   status: number,
@@ -118,7 +121,8 @@ export function mcpRoutes(deps: McpRouteDeps): Hono<AppEnv> {
         code: 'permission_denied',
       });
     session.lastSeen = Date.now();
-    return session.transport.handleRequest(req, body === undefined ? undefined : { parsedBody: body });
+    if (body === undefined) return session.transport.handleRequest(req);
+    return coalesceSse(await session.transport.handleRequest(req, { parsedBody: body }), COALESCE_MS);
   });
   return app;
 }
