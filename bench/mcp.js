@@ -119,7 +119,9 @@ async function main() {
     port,
     spoolDir: join(dir, 'spool'),
     nodeArgs:
-      process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench', 'results')] : [],
+      process.env.BENCH_CPU_PROF === '1'
+        ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench', 'results')]
+        : [],
   });
   try {
     const viaDirect = await connect(direct, {});
