@@ -1,5 +1,7 @@
+import { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CreateMessageRequestSchema,
   type CreateMessageResult,
@@ -11,6 +13,7 @@ import {
   ResourceListChangedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import { Agent } from 'undici';
 import type { McpRemoteServerConfig } from '../../config/mcp.js';
 import { durationMs } from '../../config/mcp.js';
 import type { McpServerStatus } from '../types.js';
@@ -26,22 +29,45 @@ import {
 } from './upstream.js';
 
 /**
- * The SDK's client passes one long-lived AbortSignal to every fetch, and undici walks that signal's
- * listeners on each request; those of finished requests linger until they are garbage-collected, so
- * on a busy session each call paid for the ones before it. A signal per POST, linked to the
- * transport's until the response arrives, keeps that constant. (A POST's SSE body then ends with
- * the upstream's answer, not with the transport; GET streams keep the transport's signal.)
+ * How Keel's upstream clients send HTTP. The SDK's client uses global fetch, which sends every body
+ * as a stream: chunked, its end a separate socket write, and undici walks the listeners of the one
+ * long-lived AbortSignal the SDK hands every request (those of finished requests linger until they
+ * are collected). A POST (every call) goes through a keep-alive undici Agent instead, with the JSON
+ * as one sized body and the signal released when the exchange ends; GET streams and DELETE stay on
+ * fetch.
  */
-function perRequestSignal(input: string | URL, init?: RequestInit): Promise<Response> {
-  const outer = init?.signal;
-  if (!outer || init.method !== 'POST') return fetch(input, init);
-  const inner = new AbortController();
-  const abort = () => inner.abort(outer.reason);
-  if (outer.aborted) abort();
-  else outer.addEventListener('abort', abort, { once: true });
-  return fetch(input, { ...init, signal: inner.signal }).finally(() =>
-    outer.removeEventListener('abort', abort),
-  );
+export function createUpstreamFetch(): { fetch: FetchLike; close(): Promise<void> } {
+  const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
+  return {
+    fetch: async (input, init) => {
+      if (init?.method !== 'POST' || typeof init.body !== 'string') return fetch(input, init);
+      const url = typeof input === 'string' ? new URL(input) : input;
+      const headers: Record<string, string> = {};
+      new Headers(init.headers).forEach((v, k) => {
+        headers[k] = v;
+      });
+      const res = await agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: 'POST',
+        headers,
+        body: init.body,
+        ...(init.signal ? { signal: init.signal } : {}),
+      });
+      const out = new Headers();
+      for (const [k, v] of Object.entries(res.headers))
+        for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) out.append(k, x);
+      if (res.statusCode === 202 || res.statusCode === 204) {
+        await res.body.dump();
+        return new Response(null, { status: res.statusCode, headers: out });
+      }
+      return new Response(Readable.toWeb(res.body) as ReadableStream<Uint8Array>, {
+        status: res.statusCode,
+        headers: out,
+      });
+    },
+    close: () => agent.close(),
+  };
 }
 
 export interface UpstreamDeps {
@@ -50,6 +76,8 @@ export interface UpstreamDeps {
   /** Connection trouble, already masked. */
   onProblem: (server: string, message: string) => void;
   clientInfo: { name: string; version: string };
+  /** The HTTP client of every upstream connection (createUpstreamFetch). */
+  fetch: FetchLike;
 }
 
 /** Retries of the catalogue connection to a server that is down: 1 s doubling to 60 s. */
@@ -79,7 +107,7 @@ export function createHttpUpstream(cfg: McpRemoteServerConfig, deps: UpstreamDep
   const transport = () =>
     new StreamableHTTPClientTransport(url, {
       requestInit: { headers: { ...cfg.headers } },
-      fetch: perRequestSignal,
+      fetch: deps.fetch,
     });
 
   function setState(next: McpServerStatus['state'], error?: unknown): void {

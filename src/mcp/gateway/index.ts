@@ -4,7 +4,7 @@ import { durationMs, isLocalServer, type McpConfig, type McpServerConfig } from 
 import type { Logger } from '../../telemetry/logger.js';
 import type { McpCaller, McpGatewayStatus, PrepareSandbox, ToolCallStages } from '../types.js';
 import { Catalogue, type ListingPart } from './catalogue.js';
-import { createHttpUpstream, type UpstreamDeps } from './http-upstream.js';
+import { createHttpUpstream, createUpstreamFetch, type UpstreamDeps } from './http-upstream.js';
 import { GatewaySession } from './session.js';
 import { createStdioUpstream } from './stdio-upstream.js';
 import type { Upstream } from './upstream.js';
@@ -48,7 +48,9 @@ export function createMcpGateway(deps: McpGatewayDeps): McpGateway {
   const onListChanged = (_server: string, part: ListingPart) => {
     for (const s of sessions.values()) s.listChanged(part);
   };
+  const http = createUpstreamFetch();
   const upstreamDeps: UpstreamDeps = {
+    fetch: http.fetch,
     catalogue,
     onListChanged,
     onProblem: (server, message) => logger.warn({ server, error: message }, 'MCP server problem'),
@@ -90,6 +92,7 @@ export function createMcpGateway(deps: McpGatewayDeps): McpGateway {
       clearInterval(sweep);
       for (const s of [...sessions.values()]) s.close();
       await Promise.all([...upstreams.values()].map((u) => u.close()));
+      await http.close();
     },
     open(caller) {
       if (sessions.size >= deps.config.max_sessions) return null;
