@@ -176,11 +176,9 @@ describe('MCP gateway at /mcp', () => {
     client = await connect(KEY_A);
   }, 20_000);
 
+  // The agent first, the upstream last: each closes what the one before it was using.
   afterAll(async () => {
-    await client?.close();
-    await server?.close();
-    await app?.close();
-    await remote?.close();
+    for (const part of [client, server, app, remote]) await part?.close();
   });
 
   it('merges every server into one catalogue named <server>__<name>', async () => {
