@@ -199,6 +199,13 @@ async function main() {
       `${WARMUP} warm-up calls each first), the SDK's client on keep-alive connections. Upstream: the SDK's McpServer over`,
       'Streamable HTTP (SSE responses) in its own process. Keel: `node bin/keel.js start`, one client key, SQLite,',
       'open stages (the policy parts add their own cost), its own process. Added = Keel minus direct, same round.',
+      ...((machine.loadAvg[0] ?? 0) > machine.nproc
+        ? [
+            '',
+            `The machine was busy (load average above its ${machine.nproc} CPUs: other jobs ran): wall-clock latencies`,
+            'include waiting for a CPU, so read them against the target only after a run on a quiet machine.',
+          ]
+        : []),
       '',
       mdTable(
         ['target', 'goal', 'measured (median of rounds)', 'result'],
