@@ -14,6 +14,7 @@ import { KeelError } from './errors.js';
 import { createAdminApi } from './http/admin/index.js';
 import { ssoRoutes } from './http/sso/routes.js';
 import { createMcpGateway, type McpGateway } from './mcp/gateway/index.js';
+import { registerGatewayMetrics } from './mcp/gateway/metrics.js';
 import { mcpRoutes } from './mcp/gateway/route.js';
 import { directSpawn } from './mcp/gateway/spawn.js';
 import { composeStages } from './mcp/stages.js';
@@ -287,6 +288,7 @@ export async function buildKeel(config: KeelConfig, opts: BuildOptions = {}): Pr
       ...(opts.mcp?.restartBaseMs !== undefined ? { restartBaseMs: opts.mcp.restartBaseMs } : {}),
     });
     await mcp.start();
+    registerGatewayMetrics(metrics.registry, mcp);
   }
   const keel = createApp({
     config,

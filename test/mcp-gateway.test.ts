@@ -269,6 +269,10 @@ describe('MCP gateway at /mcp', () => {
     const second = await pidOf();
     expect(second).toMatch(/^\d+$/);
     expect(second).not.toBe(first);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^keel_mcp_server_restarts_total\{server="local"\} 1$/m);
+    expect(metrics).toMatch(/^keel_mcp_server_up\{server="remote"\} 1$/m);
+    expect(metrics).toMatch(/^keel_mcp_sessions [1-9]/m);
   });
 
   it('replaces a local server after sandbox.max_lifetime, whatever max_restarts says', async () => {
