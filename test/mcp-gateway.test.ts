@@ -161,6 +161,9 @@ describe('MCP gateway at /mcp', () => {
           close: async () => {},
         }),
         stages: openStages({
+          // What a key may see: one tool hidden, and nothing but tools from one server.
+          visible: (_caller, tool) => tool.name !== 'local__crash',
+          visibleServer: (_caller, server) => server !== 'everything',
           authorize: (call) => {
             if (call.tool.name === 'remote__echo' && call.arguments.text === 'forbidden')
               throw new McpRefusal('tool_not_allowed', 'This key may not call remote__echo.', {
@@ -188,9 +191,12 @@ describe('MCP gateway at /mcp', () => {
       expect.arrayContaining(['remote__echo', 'remote__count', 'local__whoami', 'everything__echo']),
     );
     expect(names.every((n) => /^(remote|local|short|everything)__/.test(n))).toBe(true);
+    expect(names).not.toContain('local__crash');
     expect(tools.find((t) => t.name === 'remote__echo')?.inputSchema.properties).toHaveProperty('text');
     const { prompts } = await client.listPrompts();
     expect(prompts.map((p) => p.name)).toContain('remote__greet');
+    expect(prompts.some((p) => p.name.startsWith('everything__'))).toBe(false);
+    expect(app.services.mcp?.catalogue().some((t) => t.name === 'local__crash')).toBe(true);
     const got = await client.getPrompt({ name: 'remote__greet', arguments: { name: 'Ada' } });
     expect(got.messages[0]?.content).toEqual({ type: 'text', text: 'Hello Ada' });
     const { resources } = await client.listResources();
