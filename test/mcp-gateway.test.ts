@@ -26,9 +26,12 @@ const STDIO_SECRET = 'stdio-env-SECRET-5c5c5c';
 async function startRemote(): Promise<{
   url: string;
   seen: IncomingMessage['headers'][];
+  /** How each `wait` call ended: cancelled by Keel, or finished. */
+  waits: Promise<'cancelled' | 'finished'>[];
   close(): Promise<void>;
 }> {
   const seen: IncomingMessage['headers'][] = [];
+  const waits: Promise<'cancelled' | 'finished'>[] = [];
   const transports = new Map<string, StreamableHTTPServerTransport>();
   const newServer = () => {
     const s = new McpServer({ name: 'remote-fixture', version: '1.0.0' });
@@ -51,6 +54,22 @@ async function startRemote(): Promise<{
               params: { progressToken: token, progress: i, total: to },
             });
         return { content: [{ type: 'text', text: `counted to ${to}` }] };
+      },
+    );
+    s.registerTool(
+      'wait',
+      { description: 'Waits until cancelled or ms pass', inputSchema: { ms: z.number() } },
+      async ({ ms }, extra) => {
+        const ended = new Promise<'cancelled' | 'finished'>((resolve) => {
+          const t = setTimeout(() => resolve('finished'), ms);
+          extra.signal.addEventListener('abort', () => {
+            clearTimeout(t);
+            resolve('cancelled');
+          });
+        });
+        waits.push(ended);
+        await ended;
+        return { content: [{ type: 'text', text: 'waited' }] };
       },
     );
     s.registerPrompt(
@@ -83,17 +102,15 @@ async function startRemote(): Promise<{
     }
     await t.handleRequest(req, res);
   });
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  const { port } = http.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    seen,
-    close: async () => {
-      for (const t of transports.values()) await t.close();
-      http.closeAllConnections();
-      await new Promise<void>((r) => http.close(() => r()));
-    },
+  const port = await new Promise<number>((resolve) =>
+    http.listen(0, '127.0.0.1', () => resolve((http.address() as AddressInfo).port)),
+  );
+  const close = async () => {
+    for (const t of transports.values()) await t.close();
+    http.closeAllConnections();
+    await new Promise<void>((r) => http.close(() => r()));
   };
+  return { url: `http://127.0.0.1:${port}/mcp`, seen, waits, close };
 }
 
 describe('MCP gateway at /mcp', () => {
@@ -128,6 +145,14 @@ describe('MCP gateway at /mcp', () => {
         mcp_servers: [
           // biome-ignore lint/suspicious/noTemplateCurlyInString: keel.yaml ${VAR} interpolation, read by parseConfig
           { id: 'remote', url: remote.url, headers: { authorization: 'Bearer ${UPSTREAM_TOKEN}' } },
+          // The same server again, with a call timeout short enough to hit.
+          {
+            id: 'slow',
+            url: remote.url,
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: keel.yaml ${VAR} interpolation, read by parseConfig
+            headers: { authorization: 'Bearer ${UPSTREAM_TOKEN}' },
+            call_timeout: '200ms',
+          },
           {
             id: 'local',
             command: process.execPath,
@@ -190,7 +215,7 @@ describe('MCP gateway at /mcp', () => {
     expect(names).toEqual(
       expect.arrayContaining(['remote__echo', 'remote__count', 'local__whoami', 'everything__echo']),
     );
-    expect(names.every((n) => /^(remote|local|short|everything)__/.test(n))).toBe(true);
+    expect(names.every((n) => /^(remote|slow|local|short|everything)__/.test(n))).toBe(true);
     expect(names).not.toContain('local__crash');
     expect(tools.find((t) => t.name === 'remote__echo')?.inputSchema.properties).toHaveProperty('text');
     const { prompts } = await client.listPrompts();
@@ -248,6 +273,25 @@ describe('MCP gateway at /mcp', () => {
     expect(err.data.call_id).toMatch(/^mcp_/);
     expect(recorded.length).toBe(before + 1);
     expect(recorded.at(-1)?.outcome.kind).toBe('refused');
+  });
+
+  it('cancels the upstream call when the agent cancels, and fails a call past call_timeout', async () => {
+    const ac = new AbortController();
+    const before = remote.waits.length;
+    const call = client.callTool({ name: 'remote__wait', arguments: { ms: 30_000 } }, undefined, {
+      signal: ac.signal,
+    });
+    await eventually(async () => expect(remote.waits.length).toBe(before + 1), 5000);
+    ac.abort();
+    await expect(call).rejects.toThrow();
+    expect(await remote.waits[before]).toBe('cancelled');
+
+    const err = await client.callTool({ name: 'slow__wait', arguments: { ms: 30_000 } }).catch((e) => e);
+    expect(err).toBeInstanceOf(McpError);
+    expect(err.code).toBe(-32006);
+    expect(err.data).toMatchObject({ code: 'upstream_timeout' });
+    expect(await remote.waits[before + 1]).toBe('cancelled');
+    expect(recorded.at(-1)?.outcome.kind).toBe('failed');
   });
 
   it('answers an unknown tool like the SDK’s McpServer, without recording it', async () => {

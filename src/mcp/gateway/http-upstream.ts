@@ -20,6 +20,7 @@ import type { McpServerStatus } from '../types.js';
 import type { Catalogue } from './catalogue.js';
 import { loadListing, watchListing } from './listing.js';
 import {
+  CONNECT_TIMEOUT_MS,
   callFailure,
   forwardedCapabilities,
   type ListChanged,
@@ -124,10 +125,12 @@ export function createHttpUpstream(cfg: McpRemoteServerConfig, deps: UpstreamDep
   async function connectControl(): Promise<void> {
     const client = new Client(clientInfo, { capabilities: {} });
     client.onerror = () => {};
-    watchListing(client, cfg.id, catalogue, timeout, deps.onListChanged, (err) => setState(state, err));
+    watchListing(client, cfg.id, catalogue, CONNECT_TIMEOUT_MS, deps.onListChanged, (err) =>
+      setState(state, err),
+    );
     try {
-      await client.connect(transport(), { timeout });
-      await loadListing(client, cfg.id, catalogue, timeout);
+      await client.connect(transport(), { timeout: CONNECT_TIMEOUT_MS });
+      await loadListing(client, cfg.id, catalogue, CONNECT_TIMEOUT_MS);
     } catch (err) {
       await client.close().catch(() => {});
       throw err;
@@ -171,7 +174,7 @@ export function createHttpUpstream(cfg: McpRemoteServerConfig, deps: UpstreamDep
     ])
       client.setNotificationHandler(s, () => {});
     client.fallbackNotificationHandler = async (n) => link.notifyClient(cfg.id, n);
-    await client.connect(transport(), { timeout });
+    await client.connect(transport(), { timeout: CONNECT_TIMEOUT_MS });
     setState('up');
     return client;
   }

@@ -6,7 +6,7 @@ import type { Logger } from '../../telemetry/logger.js';
 import { McpRefusal, type McpServerStatus, type PreparedSandbox, type PrepareSandbox } from '../types.js';
 import type { UpstreamDeps } from './http-upstream.js';
 import { loadListing, watchListing } from './listing.js';
-import { maskText, type SessionLink, type Upstream } from './upstream.js';
+import { CONNECT_TIMEOUT_MS, maskText, type SessionLink, type Upstream } from './upstream.js';
 
 export interface StdioDeps extends UpstreamDeps {
   prepareSandbox: PrepareSandbox;
@@ -88,7 +88,7 @@ export function createStdioUpstream(cfg: McpLocalServerConfig, deps: StdioDeps):
     });
     const c = new Client(clientInfo, { capabilities: {} });
     c.onerror = () => {};
-    watchListing(c, cfg.id, catalogue, timeout, deps.onListChanged, (err) =>
+    watchListing(c, cfg.id, catalogue, CONNECT_TIMEOUT_MS, deps.onListChanged, (err) =>
       logger.warn({ server: cfg.id, err: maskText(String(err), secrets) }, 'MCP catalogue refresh failed'),
     );
     c.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
@@ -96,8 +96,8 @@ export function createStdioUpstream(cfg: McpLocalServerConfig, deps: StdioDeps):
     });
     c.onclose = () => exited(gen);
     try {
-      await c.connect(transport, { timeout });
-      await loadListing(c, cfg.id, catalogue, timeout);
+      await c.connect(transport, { timeout: CONNECT_TIMEOUT_MS });
+      await loadListing(c, cfg.id, catalogue, CONNECT_TIMEOUT_MS);
     } catch (err) {
       await c.close().catch(() => {});
       throw err;

@@ -20,6 +20,12 @@ import type { ListingPart } from './catalogue.js';
  */
 export const AnyResult = z.looseObject({});
 
+/**
+ * Connecting (initialize) and reading the lists may take longer than one call is allowed to:
+ * `call_timeout` bounds forwarded requests only.
+ */
+export const CONNECT_TIMEOUT_MS = 30_000;
+
 /** What an upstream connection needs from the downstream session it serves. */
 export interface SessionLink {
   readonly id: string;
