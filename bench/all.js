@@ -1,9 +1,10 @@
 // @ts-check
 /**
  * `npm run bench`: the single-node benchmark (bench/run.js), then the cost of durable recording
- * (bench/durability.js), then replicas on PostgreSQL behind nginx (bench/cluster.js) when a server and
- * nginx are available. Each script runs in its own process with the caller's environment
- * (BENCH_DURATION, BENCH_ROUNDS, BENCH_SETTLE, ...). Afterwards the single-node targets are compared
+ * (bench/durability.js), the latency the MCP gateway adds to a tool call (bench/mcp.js), then
+ * replicas on PostgreSQL behind nginx (bench/cluster.js) when a server and nginx are available.
+ * Each script runs in its own process with the caller's environment (BENCH_DURATION, BENCH_ROUNDS,
+ * BENCH_SETTLE, ...). Afterwards the single-node targets are compared
  * with the ones RESULTS.md held before this run: issue #12 allows durable recording to cost at most
  * 10% of them. Exits non-zero if any script failed; a skipped cluster part is not a failure.
  */
@@ -61,6 +62,8 @@ const failed = [];
 if ((await run('run.js')) !== 0) failed.push('run.js');
 const after = readTargets();
 if ((await run('durability.js')) !== 0) failed.push('durability.js');
+// The latency /mcp adds to a tool call (issue #18: p50 under 1 ms).
+if ((await run('mcp.js')) !== 0) failed.push('mcp.js');
 
 const nginx = findBinary('nginx');
 let pgUrl = process.env.KEEL_BENCH_POSTGRES_URL ?? process.env.KEEL_TEST_POSTGRES_URL;

@@ -14,6 +14,7 @@ import { outcomeRoutes } from './http/outcomes.js';
 import { responsesRoutes } from './http/responses/routes.js';
 import type { AppEnv } from './http/types.js';
 import { defaultUiDir, uiRoutes } from './http/ui.js';
+import { mcpDisabledRoutes } from './mcp/gateway/route.js';
 import type { Pipeline } from './pipeline/index.js';
 import type { Router } from './routing/types.js';
 import type { ResponseStore } from './store/responses.js';
@@ -36,6 +37,8 @@ export interface AppDeps {
   outcomes: OutcomeService;
   /** Stored Responses API answers; null when `responses.retention_days` is 0. */
   responses?: { store: ResponseStore; retentionDays: number } | null;
+  /** `/mcp` (src/mcp/gateway/route.ts); absent: /mcp answers that MCP is not enabled. */
+  mcp?: Hono<AppEnv>;
   /** Called by close(): providers, writers, the store. */
   onClose: () => Promise<void>;
 }
@@ -82,6 +85,7 @@ export function createApp(deps: AppDeps): KeelApp {
   );
   app.route('/v1', anthropicRoutes({ pipeline, router, maxBodyBytes, trustProxy, lifecycle }));
   app.route('/v1', outcomeRoutes({ pipeline, outcomes: deps.outcomes, trustProxy }));
+  app.route('/mcp', deps.mcp ?? mcpDisabledRoutes());
   app.route('/api', deps.adminApi);
   if (deps.sso) app.route('/auth', deps.sso);
   // Last: the Command Room's single-page app never shadows the API.

@@ -1,6 +1,7 @@
 import type { KeyStore } from './access/store.js';
 import type { AuditLog } from './audit/types.js';
 import type { KeelConfig } from './config/schema.js';
+import type { McpGatewayStatus } from './mcp/types.js';
 import type { RedteamScheduler } from './redteam/schedule.js';
 import type { Database } from './store/db.js';
 import type { UsageSink } from './store/types.js';
@@ -16,6 +17,8 @@ export interface KeelServices {
   value: ValueService;
   /** Scheduled red-team suites (keel.yaml `redteam.schedules`), to run one now. */
   redteamSchedules?: Pick<RedteamScheduler, 'runNow'>;
+  /** The MCP gateway's servers and catalogue; absent when no `mcp_servers` are configured. */
+  mcp?: McpGatewayStatus;
 }
 
 /**

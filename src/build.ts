@@ -1,17 +1,27 @@
 import { performance } from 'node:perf_hooks';
 import { createAdminStore } from './access/admin-store.js';
+import { ipAllowed } from './access/ip.js';
 import { createKeyStore } from './access/key-store.js';
 import { createSessionStore } from './access/session-store.js';
 import type { KeyStore } from './access/store.js';
 import { createApp } from './app.js';
 import type { KeelApp } from './app.types.js';
 import { openRecords } from './build/records.js';
+import { keelStatePaths } from './build/state-paths.js';
 import type { KeelConfig } from './config/schema.js';
 import { durationMs } from './data/contracts/schema.js';
 import { createDataServices, readDrifting } from './data/index.js';
+import { KeelError } from './errors.js';
 import { createAdminApi } from './http/admin/index.js';
 import { ssoRoutes } from './http/sso/routes.js';
 import { createApprovals } from './mcp/approvals/index.js';
+import { createMcpGateway, type McpGateway } from './mcp/gateway/index.js';
+import { registerGatewayMetrics } from './mcp/gateway/metrics.js';
+import { mcpRoutes } from './mcp/gateway/route.js';
+import { createPolicyStages } from './mcp/policy/index.js';
+import { createPrepareSandbox } from './mcp/sandbox/index.js';
+import { composeStages } from './mcp/stages.js';
+import type { PrepareSandbox, ToolCallStages } from './mcp/types.js';
 import { createAuthenticator } from './pipeline/authenticate.js';
 import { createStoreFailureReporter } from './pipeline/failure-report.js';
 import { createGuardHooks } from './pipeline/guard-hooks.js';
@@ -45,7 +55,13 @@ import { createValueService } from './value/service.js';
  * router, price book, usage writer, key store and audit log, and compose the app. The one place real
  * dependencies are made.
  */
-export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = {}): Promise<KeelApp> {
+export interface BuildOptions {
+  logger?: Logger;
+  /** The MCP gateway's injected parts (tests; the sandbox and policy parts at merge). */
+  mcp?: { prepareSandbox?: PrepareSandbox; stages?: ToolCallStages; restartBaseMs?: number };
+}
+
+export async function buildKeel(config: KeelConfig, opts: BuildOptions = {}): Promise<KeelApp> {
   const logger = opts.logger ?? createLogger(config);
   const database = await openDatabase(config.database.url, {
     migrate: config.database.migrate === 'auto' ? true : 'require',
@@ -245,6 +261,40 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     metrics,
     onError: (err: unknown) => logger.warn({ err }, 'a held MCP tool call could not read its approval'),
   });
+  // MCP: nothing starts unless keel.yaml declares servers.
+  let mcp: McpGateway | null = null;
+  if (config.mcp_servers.length > 0) {
+    mcp = createMcpGateway({
+      servers: config.mcp_servers,
+      config: config.mcp,
+      stages:
+        opts.mcp?.stages ??
+        composeStages({
+          policy: createPolicyStages({
+            config,
+            counters: limits.counters,
+            recordCall: records.recordMcpCall,
+            audit,
+            recordSecurity: records.recordSecurity,
+            metrics,
+            tracing,
+            logger,
+          }),
+          approve: mcpApprovals.approve,
+        }),
+      prepareSandbox:
+        opts.mcp?.prepareSandbox ??
+        createPrepareSandbox({
+          // A tool server never sees Keel's own state, whatever an operator grants it.
+          protectedPaths: keelStatePaths(config),
+          onEgress: (server, decision) => logger.info({ server, egress: decision }, 'MCP sandbox egress'),
+        }),
+      logger,
+      ...(opts.mcp?.restartBaseMs !== undefined ? { restartBaseMs: opts.mcp.restartBaseMs } : {}),
+    });
+    await mcp.start();
+    registerGatewayMetrics(metrics.registry, mcp);
+  }
   const adminApi = createAdminApi({
     config,
     keys,
@@ -257,6 +307,7 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
     schemas,
     redteam,
     mcpApprovals,
+    ...(mcp ? { mcpStatus: mcp } : {}),
     priceTableVersions: prices.versions,
   }).app;
   value.start({ rollups: writerThread === null, lease });
@@ -294,9 +345,40 @@ export async function buildKeel(config: KeelConfig, opts: { logger?: Logger } = 
       config.responses.retention_days > 0
         ? { store: createResponseStore(database), retentionDays: config.responses.retention_days }
         : null,
-    services: { database, usage, audit, keys, value, redteamSchedules: schedules },
+    ...(mcp
+      ? {
+          mcp: mcpRoutes({
+            gateway: mcp,
+            // /v1's authenticator; a key's allowed_cidrs apply to /mcp too.
+            authenticate: async (headers, ip) => {
+              const principal = await authenticate(headers);
+              const cidrs = principal?.scopes?.cidrs;
+              if (cidrs && !ipAllowed(cidrs, ip))
+                throw new KeelError(
+                  'permission_denied',
+                  'This API key may not be used from this network address.',
+                );
+              return principal;
+            },
+            maxBodyBytes: config.server.max_body_bytes,
+            trustProxy: config.server.trust_proxy,
+            loopback: ['127.0.0.1', 'localhost', '::1'].includes(config.server.host),
+            allowedHosts: config.mcp.allowed_hosts,
+          }),
+        }
+      : {}),
+    services: {
+      database,
+      usage,
+      audit,
+      keys,
+      value,
+      redteamSchedules: schedules,
+      ...(mcp ? { mcp } : {}),
+    },
     logger,
     onClose: async () => {
+      await mcp?.close();
       await schedules.close();
       await changes.close();
       stopMonitors();

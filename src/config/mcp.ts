@@ -124,6 +124,11 @@ export const mcpConfigSchema = z
     screening: screeningSchema.prefault({}),
     /** Idle MCP sessions are closed after this. */
     session_idle: duration.default('30m'),
+    /**
+     * Host names /mcp answers to besides loopback (DNS rebinding protection). Empty: any name when
+     * Keel listens beyond loopback, only loopback names when it listens on loopback.
+     */
+    allowed_hosts: z.array(z.string().min(1).max(253)).default([]),
     /** Most sessions one replica holds at once; past it, initialize is refused. */
     max_sessions: z.number().int().min(1).max(100_000).default(1000),
   })
