@@ -8,13 +8,13 @@ import { anthropicRoutes } from './http/anthropic/routes.js';
 import { errorResponse } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { Lifecycle } from './http/lifecycle.js';
+import { mcpDisabledRoutes } from './http/mcp/routes.js';
 import { metricsRoute } from './http/metrics-route.js';
 import { openaiRoutes } from './http/openai/routes.js';
 import { outcomeRoutes } from './http/outcomes.js';
 import { responsesRoutes } from './http/responses/routes.js';
 import type { AppEnv } from './http/types.js';
 import { defaultUiDir, uiRoutes } from './http/ui.js';
-import { mcpDisabledRoutes } from './mcp/gateway/route.js';
 import type { Pipeline } from './pipeline/index.js';
 import type { Router } from './routing/types.js';
 import type { ResponseStore } from './store/responses.js';
@@ -37,7 +37,7 @@ export interface AppDeps {
   outcomes: OutcomeService;
   /** Stored Responses API answers; null when `responses.retention_days` is 0. */
   responses?: { store: ResponseStore; retentionDays: number } | null;
-  /** `/mcp` (src/mcp/gateway/route.ts); absent: /mcp answers that MCP is not enabled. */
+  /** `/mcp` (src/http/mcp/routes.ts); absent: /mcp answers that MCP is not enabled. */
   mcp?: Hono<AppEnv>;
   /** Called by close(): providers, writers, the store. */
   onClose: () => Promise<void>;

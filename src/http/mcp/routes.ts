@@ -1,13 +1,13 @@
 import { Hono } from 'hono';
 import type { Principal } from '../../access/principal.js';
 import { KeelError } from '../../errors.js';
-import { clientIp } from '../../http/client-ip.js';
-import { readJson, requestHeaders } from '../../http/node-io.js';
-import type { AppEnv } from '../../http/types.js';
-import { JSONRPC, jsonRpcErrorBody } from '../errors.js';
+import { JSONRPC, jsonRpcErrorBody } from '../../mcp/errors.js';
+import { type McpGateway, sameCaller } from '../../mcp/gateway/index.js';
+import { clientIp } from '../client-ip.js';
+import { readJson, requestHeaders } from '../node-io.js';
+import type { AppEnv } from '../types.js';
 import { coalesceSse } from './coalesce.js';
 import { hostRefusal } from './hosts.js';
-import { type McpGateway, sameCaller } from './index.js';
 
 export interface McpRouteDeps {
   gateway: McpGateway;
