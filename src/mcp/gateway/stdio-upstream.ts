@@ -3,6 +3,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { durationMs, type McpLocalServerConfig } from '../../config/mcp.js';
 import type { Logger } from '../../telemetry/logger.js';
+import { SandboxConfigError, SandboxUnavailableError } from '../sandbox/index.js';
 import { McpRefusal, type McpServerStatus, type PreparedSandbox, type PrepareSandbox } from '../types.js';
 import type { UpstreamDeps } from './http-upstream.js';
 import { loadListing, watchListing } from './listing.js';
@@ -68,6 +69,11 @@ export function createStdioUpstream(cfg: McpLocalServerConfig, deps: StdioDeps):
     } catch (err) {
       if (gen !== generation || closed) return;
       setState('down', err instanceof Error ? err.message : String(err));
+      // No sandbox, or a grant the sandbox refuses: a restart cannot fix configuration.
+      if (err instanceof SandboxUnavailableError || err instanceof SandboxConfigError) {
+        generation++;
+        return;
+      }
       exited(gen);
     }
   }
@@ -138,7 +144,10 @@ export function createStdioUpstream(cfg: McpLocalServerConfig, deps: StdioDeps):
     while (restartTimes.length > 0 && (restartTimes[0] ?? now) < now - RESTART_WINDOW_MS)
       restartTimes.shift();
     if (restartTimes.length >= cfg.max_restarts) {
-      setState('down', `restarted ${restartTimes.length} times in 10 minutes; not restarting (max_restarts)`);
+      setState(
+        'down',
+        `restarted ${restartTimes.length} times in 10 minutes; not restarting (max_restarts). Last: ${lastError ?? 'exited'}`,
+      );
       return;
     }
     const delay = Math.min(RESTART_MAX_DELAY_MS, baseDelay * 2 ** restartTimes.length);
