@@ -1,12 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -14,6 +10,7 @@ import { queryAudit } from '../src/audit/query.js';
 import { verifyAudit } from '../src/audit/verify.js';
 import type { McpOverview } from '../src/http/admin/api/contract.js';
 import { type StartedKeel, startKeel } from './helpers/keel.js';
+import { startRemoteMcp } from './helpers/mcp.js';
 
 /**
  * Every part of the MCP gateway at once, as an operator deploys it: virtual keys with MCP scopes,
@@ -30,7 +27,6 @@ const INJECTION =
 
 async function startCrm(): Promise<{ url: string; calls: string[]; close(): Promise<void> }> {
   const calls: string[] = [];
-  const transports = new Map<string, StreamableHTTPServerTransport>();
   const newServer = () => {
     const s = new McpServer({ name: 'crm', version: '1.0.0' });
     const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
@@ -64,31 +60,8 @@ async function startCrm(): Promise<{ url: string; calls: string[]; close(): Prom
     });
     return s;
   };
-  const http: Server = createServer(async (req, res) => {
-    const sid = req.headers['mcp-session-id'];
-    let t = typeof sid === 'string' ? transports.get(sid) : undefined;
-    if (!t) {
-      const created = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => void transports.set(id, created),
-      });
-      await newServer().connect(created);
-      t = created;
-    }
-    await t.handleRequest(req, res);
-  });
-  const port = await new Promise<number>((r) =>
-    http.listen(0, '127.0.0.1', () => r((http.address() as AddressInfo).port)),
-  );
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    calls,
-    close: async () => {
-      for (const t of transports.values()) await t.close();
-      http.closeAllConnections();
-      await new Promise<void>((r) => http.close(() => r()));
-    },
-  };
+  const remote = await startRemoteMcp(newServer);
+  return { url: remote.url, calls, close: remote.close };
 }
 
 const everything = resolve('node_modules/@modelcontextprotocol/server-everything/dist/index.js');

@@ -1,10 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +13,7 @@ import { openStages } from '../src/mcp/gate.js';
 import { McpRefusal, type ToolCall, type ToolCallOutcome } from '../src/mcp/types.js';
 import { serve } from '../src/server.js';
 import { eventually } from './helpers/keel.js';
+import { startRemoteMcp } from './helpers/mcp.js';
 
 const KEY_A = 'mcp-key-a-SECRET-11aa22';
 const KEY_B = 'mcp-key-b-SECRET-33bb44';
@@ -30,9 +28,7 @@ async function startRemote(): Promise<{
   waits: Promise<'cancelled' | 'finished'>[];
   close(): Promise<void>;
 }> {
-  const seen: IncomingMessage['headers'][] = [];
   const waits: Promise<'cancelled' | 'finished'>[] = [];
-  const transports = new Map<string, StreamableHTTPServerTransport>();
   const newServer = () => {
     const s = new McpServer({ name: 'remote-fixture', version: '1.0.0' });
     s.registerTool(
@@ -84,33 +80,8 @@ async function startRemote(): Promise<{
     }));
     return s;
   };
-  const http: Server = createServer(async (req, res) => {
-    seen.push(req.headers);
-    const sid = req.headers['mcp-session-id'];
-    let t = typeof sid === 'string' ? transports.get(sid) : undefined;
-    if (!t) {
-      if (sid) {
-        res.writeHead(404).end();
-        return;
-      }
-      const created = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => void transports.set(id, created),
-      });
-      await newServer().connect(created);
-      t = created;
-    }
-    await t.handleRequest(req, res);
-  });
-  const port = await new Promise<number>((resolve) =>
-    http.listen(0, '127.0.0.1', () => resolve((http.address() as AddressInfo).port)),
-  );
-  const close = async () => {
-    for (const t of transports.values()) await t.close();
-    http.closeAllConnections();
-    await new Promise<void>((r) => http.close(() => r()));
-  };
-  return { url: `http://127.0.0.1:${port}/mcp`, seen, waits, close };
+  const remote = await startRemoteMcp(newServer);
+  return { ...remote, waits };
 }
 
 describe('MCP gateway at /mcp', () => {

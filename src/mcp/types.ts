@@ -122,7 +122,7 @@ export interface McpGatewayStatus {
   catalogue(): CatalogueTool[];
 }
 
-/** How a local (stdio) server is started: the sandbox part wraps the configured command. */
+/** How a local (stdio) server is started: src/mcp/sandbox wraps the configured command in bubblewrap. */
 export interface PreparedSandbox {
   command: string;
   args: string[];

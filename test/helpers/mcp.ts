@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+
+export interface RemoteMcp {
+  /** The server's Streamable HTTP endpoint. */
+  url: string;
+  /** Request headers of every request the server received, in order. */
+  seen: IncomingMessage['headers'][];
+  close(): Promise<void>;
+}
+
+/**
+ * A remote MCP server over Streamable HTTP on a loopback port, as the SDK builds them: one
+ * McpServer (from `newServer`) per session. An unknown session id gets 404, as the spec says.
+ */
+export async function startRemoteMcp(newServer: () => McpServer): Promise<RemoteMcp> {
+  const seen: IncomingMessage['headers'][] = [];
+  const transports = new Map<string, StreamableHTTPServerTransport>();
+  const http: Server = createServer(async (req, res) => {
+    seen.push(req.headers);
+    const sid = req.headers['mcp-session-id'];
+    let t = typeof sid === 'string' ? transports.get(sid) : undefined;
+    if (!t) {
+      if (sid) {
+        res.writeHead(404).end();
+        return;
+      }
+      const created = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => void transports.set(id, created),
+      });
+      await newServer().connect(created);
+      t = created;
+    }
+    await t.handleRequest(req, res);
+  });
+  const port = await new Promise<number>((resolve) =>
+    http.listen(0, '127.0.0.1', () => resolve((http.address() as AddressInfo).port)),
+  );
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    seen,
+    close: async () => {
+      for (const t of transports.values()) await t.close();
+      http.closeAllConnections();
+      await new Promise<void>((r) => http.close(() => r()));
+    },
+  };
+}
