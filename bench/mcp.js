@@ -197,8 +197,9 @@ async function main() {
       '',
       `${CALLS} sequential \`tools/call\`s of an \`echo\` tool per round and side, ${ROUNDS} rounds (order flips each round,`,
       `${WARMUP} warm-up calls each first), the SDK's client on keep-alive connections. Upstream: the SDK's McpServer over`,
-      'Streamable HTTP (SSE responses) in its own process. Keel: `node bin/keel.js start`, one client key, SQLite,',
-      'open stages (the policy parts add their own cost), its own process. Added = Keel minus direct, same round.',
+      'Streamable HTTP (SSE responses) in its own process. Keel: `node bin/keel.js start`, one client key, SQLite, its own',
+      'process, every tool-call stage as deployed (scope, rate-limit lookup, argument and result screening, the mcp_calls',
+      'row, metrics and audit entry; no approval wait). Added = Keel minus direct, same round.',
       ...((machine.loadAvg[0] ?? 0) > machine.nproc
         ? [
             '',
