@@ -1,27 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import { createAdminStore } from './access/admin-store.js';
-import { ipAllowed } from './access/ip.js';
 import { createKeyStore } from './access/key-store.js';
 import { createSessionStore } from './access/session-store.js';
 import type { KeyStore } from './access/store.js';
 import { createApp } from './app.js';
 import type { KeelApp } from './app.types.js';
+import { buildMcp, type McpBuildOptions } from './build/mcp.js';
 import { openRecords } from './build/records.js';
-import { keelStatePaths } from './build/state-paths.js';
 import type { KeelConfig } from './config/schema.js';
 import { durationMs } from './data/contracts/schema.js';
 import { createDataServices, readDrifting } from './data/index.js';
-import { KeelError } from './errors.js';
 import { createAdminApi } from './http/admin/index.js';
-import { mcpRoutes } from './http/mcp/routes.js';
 import { ssoRoutes } from './http/sso/routes.js';
-import { createApprovals } from './mcp/approvals/index.js';
-import { createMcpGateway, type McpGateway } from './mcp/gateway/index.js';
-import { registerGatewayMetrics } from './mcp/gateway/metrics.js';
-import { createPolicyStages } from './mcp/policy/index.js';
-import { createPrepareSandbox } from './mcp/sandbox/index.js';
-import { composeStages } from './mcp/stages.js';
-import type { PrepareSandbox, ToolCallStages } from './mcp/types.js';
 import { createAuthenticator } from './pipeline/authenticate.js';
 import { createStoreFailureReporter } from './pipeline/failure-report.js';
 import { createGuardHooks } from './pipeline/guard-hooks.js';
@@ -58,7 +48,7 @@ import { createValueService } from './value/service.js';
 export interface BuildOptions {
   logger?: Logger;
   /** The MCP gateway's injected parts (tests; the sandbox and policy parts at merge). */
-  mcp?: { prepareSandbox?: PrepareSandbox; stages?: ToolCallStages; restartBaseMs?: number };
+  mcp?: McpBuildOptions;
 }
 
 export async function buildKeel(config: KeelConfig, opts: BuildOptions = {}): Promise<KeelApp> {
@@ -253,48 +243,21 @@ export async function buildKeel(config: KeelConfig, opts: BuildOptions = {}): Pr
   // Command Room sessions live in the store, so any replica honours a sign-in made on another.
   const oidc = config.auth.oidc;
   const sessions = oidc ? createSessionStore(database, { audit }) : undefined;
-  // Held MCP tool calls live in the store: any replica's operator decides a call another replica holds.
-  const mcpApprovals = createApprovals({
+  const mcp = await buildMcp({
+    config,
     database,
     audit,
-    config: config.mcp,
     metrics,
-    onError: (err: unknown) => logger.warn({ err }, 'a held MCP tool call could not read its approval'),
+    logger,
+    authenticate,
+    policy: {
+      counters: limits.counters,
+      recordCall: records.recordMcpCall,
+      recordSecurity: records.recordSecurity,
+      tracing,
+    },
+    ...(opts.mcp ? { opts: opts.mcp } : {}),
   });
-  // MCP: nothing starts unless keel.yaml declares servers.
-  let mcp: McpGateway | null = null;
-  if (config.mcp_servers.length > 0) {
-    mcp = createMcpGateway({
-      servers: config.mcp_servers,
-      config: config.mcp,
-      stages:
-        opts.mcp?.stages ??
-        composeStages({
-          policy: createPolicyStages({
-            config,
-            counters: limits.counters,
-            recordCall: records.recordMcpCall,
-            audit,
-            recordSecurity: records.recordSecurity,
-            metrics,
-            tracing,
-            logger,
-          }),
-          approve: mcpApprovals.approve,
-        }),
-      prepareSandbox:
-        opts.mcp?.prepareSandbox ??
-        createPrepareSandbox({
-          // A tool server never sees Keel's own state, whatever an operator grants it.
-          protectedPaths: keelStatePaths(config),
-          onEgress: (server, decision) => logger.info({ server, egress: decision }, 'MCP sandbox egress'),
-        }),
-      logger,
-      ...(opts.mcp?.restartBaseMs !== undefined ? { restartBaseMs: opts.mcp.restartBaseMs } : {}),
-    });
-    await mcp.start();
-    registerGatewayMetrics(metrics.registry, mcp);
-  }
   const adminApi = createAdminApi({
     config,
     keys,
@@ -306,8 +269,8 @@ export async function buildKeel(config: KeelConfig, opts: BuildOptions = {}): Pr
     data,
     schemas,
     redteam,
-    mcpApprovals,
-    ...(mcp ? { mcpStatus: mcp } : {}),
+    mcpApprovals: mcp.approvals,
+    ...(mcp.gateway ? { mcpStatus: mcp.gateway } : {}),
     priceTableVersions: prices.versions,
   }).app;
   value.start({ rollups: writerThread === null, lease });
@@ -345,28 +308,7 @@ export async function buildKeel(config: KeelConfig, opts: BuildOptions = {}): Pr
       config.responses.retention_days > 0
         ? { store: createResponseStore(database), retentionDays: config.responses.retention_days }
         : null,
-    ...(mcp
-      ? {
-          mcp: mcpRoutes({
-            gateway: mcp,
-            // /v1's authenticator; a key's allowed_cidrs apply to /mcp too.
-            authenticate: async (headers, ip) => {
-              const principal = await authenticate(headers);
-              const cidrs = principal?.scopes?.cidrs;
-              if (cidrs && !ipAllowed(cidrs, ip))
-                throw new KeelError(
-                  'permission_denied',
-                  'This API key may not be used from this network address.',
-                );
-              return principal;
-            },
-            maxBodyBytes: config.server.max_body_bytes,
-            trustProxy: config.server.trust_proxy,
-            loopback: ['127.0.0.1', 'localhost', '::1'].includes(config.server.host),
-            allowedHosts: config.mcp.allowed_hosts,
-          }),
-        }
-      : {}),
+    ...(mcp.routes ? { mcp: mcp.routes } : {}),
     services: {
       database,
       usage,
@@ -374,11 +316,11 @@ export async function buildKeel(config: KeelConfig, opts: BuildOptions = {}): Pr
       keys,
       value,
       redteamSchedules: schedules,
-      ...(mcp ? { mcp } : {}),
+      ...(mcp.gateway ? { mcp: mcp.gateway } : {}),
     },
     logger,
     onClose: async () => {
-      await mcp?.close();
+      await mcp.gateway?.close();
       await schedules.close();
       await changes.close();
       stopMonitors();
