@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { defaultConfigInput } from './defaults.js';
+import { MCP_REPLICA_NAME } from './mcp.js';
 import { configSchema, type KeelConfig } from './schema.js';
 
 export type Env = Record<string, string | undefined>;
@@ -68,6 +69,11 @@ export function parseConfig(input: unknown, env: Env): KeelConfig {
   }
   if (env.KEEL_HOST) cfg.server.host = env.KEEL_HOST;
   if (env.KEEL_SPOOL_DIR) cfg.durability.spool_dir = env.KEEL_SPOOL_DIR;
+  if (env.KEEL_MCP_REPLICA) {
+    if (!MCP_REPLICA_NAME.test(env.KEEL_MCP_REPLICA))
+      throw new ConfigError('KEEL_MCP_REPLICA: letters, digits, "_" and "-", at most 32');
+    cfg.mcp.replica = env.KEEL_MCP_REPLICA;
+  }
   return cfg;
 }
 

@@ -13,6 +13,9 @@ const serverId = z
   .regex(SERVER_ID, 'use 1–40 lower-case letters, digits, - or single _')
   .refine((v) => !v.endsWith('_'), 'may not end with _');
 
+/** What `mcp.replica` (and KEEL_MCP_REPLICA) may be: safe in a session id and an nginx map. */
+export const MCP_REPLICA_NAME = /^[A-Za-z0-9_-]{1,32}$/;
+
 const DURATION = /^\d+(?:\.\d+)?\s*(?:ms|s|m|h|d)$/;
 const duration = z.string().regex(DURATION, 'use a duration such as 500ms, 30s, 5m or 1h');
 
@@ -131,6 +134,12 @@ export const mcpConfigSchema = z
     allowed_hosts: z.array(z.string().min(1).max(253)).default([]),
     /** Most sessions one replica holds at once; past it, initialize is refused. */
     max_sessions: z.number().int().min(1).max(100_000).default(1000),
+    /**
+     * This replica's name, put in front of the session ids it issues (`<replica>.<uuid>`), so a load
+     * balancer can send every request of a session to the replica that holds it (the map in
+     * deploy/nginx/keel.conf). KEEL_MCP_REPLICA overrides it, since replicas share one keel.yaml.
+     */
+    replica: z.string().regex(MCP_REPLICA_NAME, 'letters, digits, "_" and "-", at most 32').optional(),
   })
   .strict()
   .prefault({});

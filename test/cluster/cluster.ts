@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { answers, type Child, freePort, run, spawnChild, waitFor } from './procs.js';
+import { mcpReplicaName } from './services.js';
 
 export const ADMIN_TOKEN = 'cluster-admin-token-0123456789abcdef';
 export const WEBHOOK_SECRET = 'cluster-webhook-secret-0123456789';
@@ -109,7 +110,7 @@ export async function prepareReplicas(opts: {
         [bin, 'start', '--port', String(r.port)],
         {
           cwd: opts.root,
-          env: { ...env, KEEL_SPOOL_DIR: r.spoolDir },
+          env: { ...env, KEEL_SPOOL_DIR: r.spoolDir, KEEL_MCP_REPLICA: mcpReplicaName(r.index) },
         },
       );
     },

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseConfig } from '../../config/load.js';
 import { mcpConfigSchema } from '../../config/mcp.js';
 import { openStages } from '../gate.js';
 import { createMcpGateway } from './index.js';
@@ -47,5 +48,15 @@ describe('MCP sessions', () => {
     expect(idle && g.session(idle.id)).toBeUndefined();
     expect(busy && g.session(busy.id)).toBe(busy);
     await g.close();
+  });
+
+  it('puts mcp.replica (KEEL_MCP_REPLICA over keel.yaml) in front of its session ids', async () => {
+    const g = gateway({ replica: 'k2' });
+    expect(g.open(caller)?.id).toMatch(/^k2\.[0-9a-f-]{36}$/);
+    expect(gateway({}).open(caller)?.id).toMatch(/^[0-9a-f-]{36}$/);
+    await g.close();
+    expect(parseConfig({ mcp: { replica: 'from-yaml' } }, { KEEL_MCP_REPLICA: 'k3' }).mcp.replica).toBe('k3');
+    expect(() => parseConfig({}, { KEEL_MCP_REPLICA: 'k1.evil' })).toThrow(/KEEL_MCP_REPLICA/);
+    expect(() => parseConfig({ mcp: { replica: 'a b' } }, {})).toThrow(/mcp\.replica/);
   });
 });

@@ -96,7 +96,8 @@ export function createMcpGateway(deps: McpGatewayDeps): McpGateway {
     },
     open(caller) {
       if (sessions.size >= deps.config.max_sessions) return null;
-      const id = randomUUID();
+      // A replica's name leads its session ids: the load balancer routes a session by it.
+      const id = deps.config.replica ? `${deps.config.replica}.${randomUUID()}` : randomUUID();
       const session = new GatewaySession(
         id,
         { ...caller, sessionId: id },
