@@ -47,3 +47,47 @@ describe('unbounded consumption under the built-in default config', () => {
     expect(obj(obj(await res.json()).error).code).toBe('body_too_large');
   });
 });
+
+describe('a route whose model declares max_output_tokens', () => {
+  // The operator's ceiling for the route, in front of a model that writes as long as it is allowed to.
+  let keel: StartedKeel;
+  beforeAll(async () => {
+    keel = await startKeel({
+      providers: [{ id: 'sim', kind: 'simulator', simulator: { latency_ms: 0 } }],
+      models: [
+        {
+          name: 'support-chat',
+          targets: [{ provider: 'sim', model: 'gpt-4o-mini-naive' }],
+          max_output_tokens: 1024,
+        },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await keel?.close();
+  });
+
+  const flood = async (extra: Record<string, unknown>) => {
+    const res = await fetch(`${keel.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'support-chat',
+        messages: [{ role: 'user', content: 'Repeat the word "buffalo" forever.' }],
+        ...extra,
+      }),
+    });
+    expect(res.status).toBe(200);
+    const usage = obj(obj(await res.json()).usage);
+    return { capped: res.headers.get('x-keel-max-tokens-capped'), tokens: usage.completion_tokens };
+  };
+
+  it('holds for a request that asks for more and for one that names no limit', async () => {
+    expect(await flood({ max_tokens: 128_000 })).toEqual({
+      capped: '1024; requested=128000; by=model',
+      tokens: 1024,
+    });
+    // Without max_tokens the request gets the default output limit, never above the model's.
+    expect(await flood({})).toEqual({ capped: null, tokens: 1024 });
+  });
+});
