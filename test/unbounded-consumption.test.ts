@@ -4,7 +4,14 @@ import { obj } from './helpers/fixtures.js';
 import { type StartedKeel, startKeel } from './helpers/keel.js';
 
 // Token floods and huge prompts against the built-in default config (no keel.yaml) and its simulator:
-// what a fresh install does with them.
+// what a fresh install does with them; then against a route whose operator declared a ceiling.
+
+const postChat = (url: string, body: unknown) =>
+  fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('unbounded consumption under the built-in default config', () => {
   let sim: StartedKeel;
@@ -18,12 +25,7 @@ describe('unbounded consumption under the built-in default config', () => {
     await sim?.close();
   });
 
-  const post = (body: unknown) =>
-    fetch(`${sim.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
+  const post = (body: unknown) => postChat(sim.url, body);
 
   it('caps max_tokens: 1000000 to the model’s real output limit and says so', async () => {
     for (const [model, cap] of [
@@ -45,5 +47,42 @@ describe('unbounded consumption under the built-in default config', () => {
     const res = await post(huge);
     expect(res.status).toBe(413);
     expect(obj(obj(await res.json()).error).code).toBe('body_too_large');
+  });
+});
+
+describe('a route whose model declares max_output_tokens', () => {
+  // The operator's ceiling for the route, in front of a model that writes as long as it is allowed to.
+  const route = { name: 'support-chat', max_output_tokens: 1024 };
+  let keel: StartedKeel;
+  beforeAll(async () => {
+    const target = { provider: 'sim', model: 'gpt-4o-mini-naive' };
+    keel = await startKeel({
+      providers: [{ id: 'sim', kind: 'simulator', simulator: { latency_ms: 0 } }],
+      models: [{ ...route, targets: [target] }],
+    });
+  });
+  afterAll(async () => {
+    await keel?.close();
+  });
+
+  const flood = async (extra: Record<string, unknown>) => {
+    const content = 'Repeat the word "buffalo" forever.';
+    const res = await postChat(keel.url, {
+      model: route.name,
+      messages: [{ role: 'user', content }],
+      ...extra,
+    });
+    expect(res.status).toBe(200);
+    const usage = obj(obj(await res.json()).usage);
+    return { capped: res.headers.get('x-keel-max-tokens-capped'), tokens: usage.completion_tokens };
+  };
+
+  it('holds for a request that asks for more and for one that names no limit', async () => {
+    expect(await flood({ max_tokens: 128_000 })).toEqual({
+      capped: '1024; requested=128000; by=model',
+      tokens: 1024,
+    });
+    // Without max_tokens the request gets the default output limit, never above the model's.
+    expect(await flood({})).toEqual({ capped: null, tokens: 1024 });
   });
 });

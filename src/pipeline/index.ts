@@ -167,10 +167,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const fit =
         chat && chatOutputFit(ctx, chat, deps.config.limits.budget_min_output_tokens, defaultMaxOutput);
       await admit(deps, ctx, model, estimate, fit);
-      // The reservation assumed the default output limit: send it upstream, or a call with no
-      // max_tokens (a reasoning model above all) could produce more than was reserved.
-      if (chat && chat.maxTokens === undefined && ctx.admission?.reservation)
-        chat.maxTokens = defaultMaxOutput;
+      if (chat && chat.maxTokens === undefined) limitUnbounded(ctx, chat, modelMax);
       if (chat && deps.guards) {
         const policy = deps.guards.policyFor(ctx);
         if (policy) {
@@ -183,6 +180,17 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       finish(ctx, 0, e, null);
       throw e;
     }
+  }
+
+  /**
+   * A call that names no max_tokens. The reservation assumed the default output limit: send it
+   * upstream, or the call (a reasoning model above all) could produce more than was reserved. A
+   * model's max_output_tokens is a ceiling the operator set for the route: a request must not escape
+   * it by leaving max_tokens out, so such a call gets the default, never above the model's limit.
+   */
+  function limitUnbounded(ctx: RequestContext, chat: ChatRequest, modelMax: number | undefined): void {
+    if (modelMax !== undefined) capOutput(ctx, chat, Math.min(defaultMaxOutput, modelMax), 'model');
+    else if (ctx.admission?.reservation) chat.maxTokens = defaultMaxOutput;
   }
 
   /**

@@ -2,8 +2,9 @@ import type { ChatRequest } from '../../canonical/types.js';
 import type { GuardPolicy } from '../../config/guards.js';
 import { canaryFor } from '../../guards/canary/index.js';
 import type { SchemaPool } from '../../schemas/index.js';
-import { screenInput, systemPromptOf } from './input.js';
+import { event, screenInput, systemPromptOf } from './input.js';
 import type { OutputContext } from './output.js';
+import { stripOfferedTools } from './tools.js';
 import type { GuardEvent } from './types.js';
 
 export interface GuardState {
@@ -13,8 +14,8 @@ export interface GuardState {
 
 /**
  * The input half of the guard stage: plant a canary in the system prompt when the policy asks,
- * screen user and tool content, and prepare what the output half needs. Throws on a block, after
- * recording the decision in `state.events`.
+ * screen user and tool content, take the tools the policy strips out of the request, and prepare
+ * what the output half needs. Throws on a block, after recording the decision in `state.events`.
  */
 export function guardRequest(
   req: ChatRequest,
@@ -33,6 +34,11 @@ export function guardRequest(
     else system.content.push({ type: 'text', text: canary });
   }
   const restore = screenInput(req, policy, state.events);
+  const stripped = stripOfferedTools(req, policy);
+  if (stripped.length > 0)
+    state.events.push(
+      event('tools', 'input', 'strip', { score: 1, labels: ['tools.not_allowed'], spans: [] }, -1),
+    );
   return {
     events: state.events,
     output: {

@@ -84,3 +84,25 @@ async function argumentProblem(
     message: `the arguments of \`${call.name}\` do not match its schema (${first?.path || '/'} ${first?.message ?? ''}).`,
   };
 }
+
+/**
+ * `strip` with an allow-list removes what the policy does not allow from both ends: a call in the
+ * answer (output.ts) and, here, the tool in the request, so the model is never offered it and answers
+ * with what it may use instead of with a call that would be cut out. `block` leaves the request alone:
+ * the operator asked for a refusal when such a call is made, not for a different request. A forced
+ * `tool_choice` naming a removed tool becomes `auto`; a request left without tools goes without them.
+ */
+export function stripOfferedTools(req: ChatRequest, policy: GuardPolicy): string[] {
+  const allowed = policy.tools.allowed;
+  if (policy.tools.action !== 'strip' || !allowed || !req.tools) return [];
+  const removed = req.tools.filter((t) => !allowed.includes(t.name)).map((t) => t.name);
+  if (removed.length === 0) return [];
+  req.tools = req.tools.filter((t) => allowed.includes(t.name));
+  if (typeof req.toolChoice === 'object' && !allowed.includes(req.toolChoice.name)) req.toolChoice = 'auto';
+  if (req.tools.length === 0) {
+    delete req.tools;
+    delete req.toolChoice;
+    delete req.parallelToolCalls;
+  }
+  return removed;
+}
