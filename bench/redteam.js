@@ -103,9 +103,10 @@ function categoryTable(report) {
     head,
     report.by_category.map((c) => {
       const judged = c.blocked + c.succeeded + c.resisted;
-      return [c.category, c.owasp, c.attacks, c.blocked, c.resisted, c.succeeded]
-        .concat([judged ? pct(c.succeeded / judged) : 'n/a', c.benign, c.false_positives, c.errors])
-        .map(String);
+      /** @type {Array<string | number>} */
+      const row = [c.category, c.owasp, c.attacks, c.blocked, c.resisted, c.succeeded];
+      row.push(judged ? pct(c.succeeded / judged) : 'n/a', c.benign, c.false_positives, c.errors);
+      return row.map(String);
     }),
   );
 }
