@@ -34,9 +34,10 @@ import { type UpstreamPost, UpstreamTransport } from './upstream-transport.js';
  * How Keel's upstream clients send HTTP. The SDK's client uses global fetch, which sends every body
  * as a stream: chunked, its end a separate socket write, and undici walks the listeners of the one
  * long-lived AbortSignal the SDK hands every request (those of finished requests linger until they
- * are collected). A POST (every call) goes through a keep-alive undici Agent instead, with the JSON
- * as one sized body and the signal released when the exchange ends; GET streams and DELETE stay on
- * fetch.
+ * are collected). POSTs go through a keep-alive undici Agent instead, with the JSON as one sized
+ * body and the signal released when the exchange ends: `post` for requests (UpstreamTransport reads
+ * their answers from the Node stream), `fetch` for the SDK's own POSTs (notifications, responses,
+ * initialize); GET streams and DELETE stay on global fetch.
  */
 export function createUpstreamFetch(): { fetch: FetchLike; post: UpstreamPost; close(): Promise<void> } {
   const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
