@@ -114,6 +114,16 @@ describe('MCP gateway: direct answers and the upstream transport', () => {
       .filter((l) => l.startsWith('data: '))
       .map((l) => JSON.parse(l.slice(6)) as Record<string, unknown>);
 
+  /** The messages of an answer, JSON or SSE. */
+  const messagesOf = (raw: Raw): Array<Record<string, unknown>> =>
+    raw.type === 'application/json' ? [JSON.parse(raw.text)] : sseMessages(raw.text);
+  /** The data of the JSON-RPC error an answer carries. */
+  const errorOf = (raw: Raw) => {
+    const [m] = messagesOf(raw);
+    expect(m?.result).toBeUndefined();
+    return m?.error as { code: number; data: { code: string; call_id: string } };
+  };
+
   const rows = async (tool: string) =>
     keel.app.services.database.db.selectFrom('mcp_calls').selectAll().where('tool', '=', tool).execute();
 
@@ -161,23 +171,23 @@ describe('MCP gateway: direct answers and the upstream transport', () => {
     // The first call opens the session's upstream session; the second finds it open.
     const viaSdk = await agent.callTool({ name: 'tools__echo', arguments: { text: 'first' } });
     expect(viaSdk.content).toEqual([{ type: 'text', text: 'echo: first' }]);
-    const raw = await post(agent, 'call-1', { name: 'tools__echo', arguments: { text: 'hi' } });
-    expect(raw.status).toBe(200);
-    expect(raw.type).toBe('application/json');
-    expect(JSON.parse(raw.text)).toEqual({
-      jsonrpc: '2.0',
-      id: 'call-1',
-      result: { content: [{ type: 'text', text: 'echo: hi' }] },
-    });
+    // JSON needs the answer within the 20 ms hold: on a loaded machine one try may miss it.
+    let raw: Raw | undefined;
+    let tries = 0;
+    while (tries < 3 && raw?.type !== 'application/json') {
+      raw = await post(agent, `call-${++tries}`, { name: 'tools__echo', arguments: { text: 'hi' } });
+      expect(raw.status).toBe(200);
+      expect(messagesOf(raw)).toEqual([
+        { jsonrpc: '2.0', id: `call-${tries}`, result: { content: [{ type: 'text', text: 'echo: hi' }] } },
+      ]);
+    }
+    expect(raw?.type).toBe('application/json');
     const stored = await eventually(async () => {
       const r = await rows('tools__echo');
-      expect(r).toHaveLength(2);
+      expect(r).toHaveLength(1 + tries);
       return r;
     });
-    expect(stored.map((r) => [r.outcome, r.use_case, r.server])).toEqual([
-      ['ok', 'support', 'tools'],
-      ['ok', 'support', 'tools'],
-    ]);
+    for (const r of stored) expect([r.outcome, r.use_case, r.server]).toEqual(['ok', 'support', 'tools']);
     await keel.app.services.audit.flush();
     const audited = await queryAudit(keel.app.services.database, { action: 'mcp.call', limit: 100 });
     expect(
@@ -189,22 +199,21 @@ describe('MCP gateway: direct answers and the upstream transport', () => {
 
   it('still refuses out of scope and blocks an injected result, as JSON-RPC errors, recorded', async () => {
     const agent = await connect();
-    const denied = JSON.parse((await post(agent, 'd-1', { name: 'tools__secret', arguments: {} })).text);
-    expect(denied.error).toMatchObject({ code: -32001, data: { code: 'tool_not_allowed' } });
+    await agent.callTool({ name: 'tools__echo', arguments: { text: 'open' } });
+    const denied = errorOf(await post(agent, 'd-1', { name: 'tools__secret', arguments: {} }));
+    expect(denied).toMatchObject({ code: -32001, data: { code: 'tool_not_allowed' } });
     const blocked = await post(agent, 'b-1', { name: 'tools__inject', arguments: {} });
-    expect(blocked.type).toBe('application/json');
-    const body = JSON.parse(blocked.text);
-    expect(body.result).toBeUndefined();
-    expect(body.error).toMatchObject({ code: -32005, data: { code: 'prompt_injection_detected' } });
+    const blockedError = errorOf(blocked);
+    expect(blockedError).toMatchObject({ code: -32005, data: { code: 'prompt_injection_detected' } });
     expect(blocked.text).not.toContain('exfil.example');
     const stored = await eventually(async () => {
       const r = await rows('tools__inject');
       expect(r).toHaveLength(1);
       return r;
     });
-    expect(stored[0]).toMatchObject({ id: body.error.data.call_id, outcome: 'refused' });
+    expect(stored[0]).toMatchObject({ id: blockedError.data.call_id, outcome: 'refused' });
     expect((await rows('tools__secret'))[0]).toMatchObject({
-      id: denied.error.data.call_id,
+      id: denied.data.call_id,
       outcome: 'refused',
     });
   });
