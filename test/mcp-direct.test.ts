@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { queryAudit } from '../src/audit/query.js';
 import { eventually, type StartedKeel, startKeel } from './helpers/keel.js';
-import { type RemoteMcp, startRemoteMcp } from './helpers/mcp.js';
+import { type RemoteMcp, registerCountTool, startRemoteMcp } from './helpers/mcp.js';
 
 /**
  * The direct answer to a plain tools/call (GatewaySession.answer, DirectReply) and Keel's upstream
@@ -26,16 +26,7 @@ function toolServer(): McpServer {
   s.registerTool('echo', { inputSchema: { text: z.string() } }, async ({ text: t }) => text(`echo: ${t}`));
   s.registerTool('inject', { inputSchema: {} }, async () => text(INJECTED));
   s.registerTool('secret', { inputSchema: {} }, async () => text('nobody may call this'));
-  s.registerTool('count', { inputSchema: { to: z.number() } }, async ({ to }, extra) => {
-    const token = extra._meta?.progressToken;
-    for (let i = 1; i <= to; i++)
-      if (token !== undefined)
-        await extra.sendNotification({
-          method: 'notifications/progress',
-          params: { progressToken: token, progress: i, total: to },
-        });
-    return text(`counted to ${to}`);
-  });
+  registerCountTool(s);
   s.registerTool('log', { inputSchema: {} }, async (_args, extra) => {
     await extra.sendNotification({
       method: 'notifications/message',
@@ -67,6 +58,9 @@ function toolServer(): McpServer {
   return s;
 }
 
+/** What an SDK client's POST carries besides its key and session. */
+const STREAMABLE_POST = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
 interface Raw {
   status: number;
   type: string | null;
@@ -97,9 +91,8 @@ describe('MCP gateway: direct answers and the upstream transport', () => {
     const res = await fetch(`${keel.url}/mcp`, {
       method: 'POST',
       headers: {
+        ...STREAMABLE_POST,
         authorization: `Bearer ${key}`,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
         'mcp-session-id': t.sessionId ?? '',
         'mcp-protocol-version': t.protocolVersion ?? '',
       },

@@ -6,6 +6,25 @@ import {
   StreamableHTTPServerTransport,
   type StreamableHTTPServerTransportOptions,
 } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { z } from 'zod';
+
+/** A `count` tool that reports progress 1…to when the call carries a progress token. */
+export function registerCountTool(s: McpServer): void {
+  s.registerTool(
+    'count',
+    { description: 'Counts with progress', inputSchema: { to: z.number() } },
+    async ({ to }, extra) => {
+      const token = extra._meta?.progressToken;
+      for (let i = 1; i <= to; i++)
+        if (token !== undefined)
+          await extra.sendNotification({
+            method: 'notifications/progress',
+            params: { progressToken: token, progress: i, total: to },
+          });
+      return { content: [{ type: 'text', text: `counted to ${to}` }] };
+    },
+  );
+}
 
 export interface RemoteMcp {
   /** The server's Streamable HTTP endpoint. */
