@@ -64,6 +64,7 @@ const STREAMABLE_POST = { 'content-type': 'application/json', accept: 'applicati
 interface Raw {
   status: number;
   type: string | null;
+  requestId: string | null;
   text: string;
 }
 
@@ -98,7 +99,12 @@ describe('MCP gateway: direct answers and the upstream transport', () => {
       },
       body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params }),
     });
-    return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      requestId: res.headers.get('x-keel-request-id'),
+      text: await res.text(),
+    };
   };
 
   const sseMessages = (text: string): Array<Record<string, unknown>> =>
@@ -175,6 +181,7 @@ describe('MCP gateway: direct answers and the upstream transport', () => {
       ]);
     }
     expect(raw?.type).toBe('application/json');
+    expect(raw?.requestId).toMatch(/^req_/);
     const stored = await eventually(async () => {
       const r = await rows('tools__echo');
       expect(r).toHaveLength(1 + tries);

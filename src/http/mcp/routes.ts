@@ -139,8 +139,13 @@ export function mcpRoutes(deps: McpRouteDeps): Hono<AppEnv> {
     session.lastSeen = Date.now();
     if (body === undefined) return session.transport.handleRequest(req);
     if (directToolCall(body, header)) {
-      const answered = session.answer(body, COALESCE_MS);
-      if (answered) return answered;
+      // Keel's request id goes with the answer's own headers, so the app's middleware need not
+      // turn them into a Headers object afterwards (sealed, as /v1 does).
+      const answered = session.answer(body, COALESCE_MS, { 'x-keel-request-id': c.get('requestId') });
+      if (answered) {
+        c.set('sealed', true);
+        return answered;
+      }
     }
     return coalesceSse(await session.transport.handleRequest(req, { parsedBody: body }), COALESCE_MS);
   });

@@ -33,7 +33,8 @@ export class DirectReply {
 
   constructor(
     readonly requestId: RequestId,
-    private readonly sessionId: string,
+    /** The session id and Keel's own headers (the request id), on either kind of answer. */
+    private readonly headers: Record<string, string>,
     holdMs: number,
     private readonly resolve: (res: Response) => void,
     private readonly release: () => void,
@@ -51,7 +52,7 @@ export class DirectReply {
       this.resolve(
         new Response(JSON.stringify(message), {
           status: 200,
-          headers: { 'content-type': 'application/json', 'mcp-session-id': this.sessionId },
+          headers: Object.assign({ 'content-type': 'application/json' }, this.headers),
         }),
       );
       return Promise.resolve();
@@ -99,11 +100,6 @@ export class DirectReply {
       }, KEEP_ALIVE_MS);
       this.keepAlive.unref();
     }
-    this.resolve(
-      new Response(body, {
-        status: 200,
-        headers: { ...SSE_HEADERS, 'mcp-session-id': this.sessionId },
-      }),
-    );
+    this.resolve(new Response(body, { status: 200, headers: Object.assign({}, SSE_HEADERS, this.headers) }));
   }
 }

@@ -109,13 +109,21 @@ export class GatewaySession implements SessionLink {
    * request must take the transport's own path (not initialized, closed, its id already in flight).
    * The caller has done the transport's header checks (routes.ts).
    */
-  answer(request: JSONRPCRequest, holdMs: number): Promise<Response> | null {
+  answer(
+    request: JSONRPCRequest,
+    holdMs: number,
+    headers: Record<string, string> = {},
+  ): Promise<Response> | null {
     const onmessage = this.transport.onmessage;
     if (this.closed || this.transport.sessionId !== this.id || !onmessage || this.direct.has(request.id))
       return null;
     return new Promise((resolve) => {
-      const reply = new DirectReply(request.id, this.id, holdMs, resolve, () =>
-        this.direct.delete(request.id),
+      const reply = new DirectReply(
+        request.id,
+        Object.assign({ 'mcp-session-id': this.id }, headers),
+        holdMs,
+        resolve,
+        () => this.direct.delete(request.id),
       );
       this.direct.set(request.id, reply);
       onmessage(request);
