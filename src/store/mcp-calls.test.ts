@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mcpApprovalRow } from '../mcp/approvals/testkit.js';
 import { mcpCallRow as row } from '../mcp/testkit.js';
-import type { Database } from './db.js';
+import { type Database, openDatabase } from './db.js';
 import { createMcpCallWriter, mcpCallsByUseCaseDay } from './mcp-calls.js';
 import { mcpRetentionCutoff, purgeMcpRecords } from './mcp-retention.js';
 import { DAY_MS } from './rollups/sql.js';
@@ -158,4 +158,30 @@ describe.each(STORES)('mcp_calls and their retention on $name', (backend) => {
     const left = await database.db.selectFrom('mcp_approvals').select('id').orderBy('id').execute();
     expect(left.map((r) => r.id)).toEqual(['a_pending_old', 'b_denied_recent', 'b_pending_recent']);
   });
+
+  // Two replicas purging at once (a leadership hand-over): each counts only the rows it deleted.
+  // A server only: SQLite is one node with one writer, and PGlite one instance per open.
+  it.skipIf(backend.name !== 'postgres')(
+    'counts each purged call once when two connections purge together',
+    async () => {
+      const url = await backend.fresh();
+      const [a, b] = [await openDatabase(url), await openDatabase(url)];
+      try {
+        const calls = Array.from({ length: 60 }, (_, i) =>
+          row(`c${i}`, { ts: D0 + (i % 3) * DAY_MS + i, outcome: i % 4 === 0 ? 'refused' : 'ok' }),
+        );
+        await a.db.insertInto('mcp_calls').values(calls).execute();
+        const before = await mcpCallsByUseCaseDay(a, D0, NOW);
+        const [pa, pb] = await Promise.all([
+          purgeMcpRecords(a, NOW, { days: DAYS, chunk: 7 }),
+          purgeMcpRecords(b, NOW, { days: DAYS, chunk: 7 }),
+        ]);
+        expect(pa.calls + pb.calls).toBe(60);
+        expect(await a.db.selectFrom('mcp_calls').select('id').execute()).toEqual([]);
+        expect(await mcpCallsByUseCaseDay(b, D0, NOW)).toEqual(before);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    },
+  );
 });

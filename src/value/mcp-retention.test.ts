@@ -18,7 +18,6 @@ describe('retention.mcp_calls_days schedule', () => {
   let database: Database | undefined;
   let value: ValueService | undefined;
   afterEach(async () => {
-    vi.restoreAllMocks();
     await value?.close();
     await database?.close();
   });
@@ -34,7 +33,9 @@ describe('retention.mcp_calls_days schedule', () => {
     value = await createValueService({ config, database, audit: memoryAuditLog(), now: () => NOW });
     const interval = vi.spyOn(globalThis, 'setInterval');
     value.start({ lease: { isLeader: () => leader, on: () => {} } });
-    for (const [fn] of interval.mock.calls) (fn as () => void)();
+    const jobs = interval.mock.calls.map(([fn]) => fn as () => void);
+    interval.mockRestore();
+    for (const job of jobs) job();
     await value.close();
     const rows = await database.db.selectFrom('mcp_calls').select('id').orderBy('id').execute();
     return rows.map((r) => r.id);
