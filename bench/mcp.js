@@ -68,10 +68,25 @@ async function upstream() {
   });
 }
 
+/**
+ * The SDK client hands every fetch the same long-lived AbortSignal, and Node's fetch releases its abort
+ * listener only when the request is garbage-collected: between collections thousands pile up on the
+ * signal (MaxListenersExceededWarning) and every call of the client gets slower, by an amount that
+ * depends on when the collector runs — noise in both columns. Both sides' clients get the same fetch
+ * without that signal (the bench never aborts a call).
+ * @type {typeof fetch}
+ */
+const benchFetch = (input, init) => {
+  const { signal: _unused, ...rest } = init ?? {};
+  return fetch(input, rest);
+};
+
 /** @param {string} url @param {Record<string, string>} headers */
 async function connect(url, headers) {
   const client = new Client({ name: 'bench', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers }, fetch: benchFetch }),
+  );
   return client;
 }
 
