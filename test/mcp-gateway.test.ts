@@ -13,7 +13,7 @@ import { openStages } from '../src/mcp/gate.js';
 import { McpRefusal, type ToolCall, type ToolCallOutcome } from '../src/mcp/types.js';
 import { serve } from '../src/server.js';
 import { eventually } from './helpers/keel.js';
-import { startRemoteMcp } from './helpers/mcp.js';
+import { registerCountTool, startRemoteMcp } from './helpers/mcp.js';
 
 const KEY_A = 'mcp-key-a-SECRET-11aa22';
 const KEY_B = 'mcp-key-b-SECRET-33bb44';
@@ -38,20 +38,7 @@ async function startRemote(): Promise<{
         content: [{ type: 'text', text: `echo: ${text}` }],
       }),
     );
-    s.registerTool(
-      'count',
-      { description: 'Counts with progress', inputSchema: { to: z.number() } },
-      async ({ to }, extra) => {
-        const token = extra._meta?.progressToken;
-        for (let i = 1; i <= to; i++)
-          if (token !== undefined)
-            await extra.sendNotification({
-              method: 'notifications/progress',
-              params: { progressToken: token, progress: i, total: to },
-            });
-        return { content: [{ type: 'text', text: `counted to ${to}` }] };
-      },
-    );
+    registerCountTool(s);
     s.registerTool(
       'wait',
       { description: 'Waits until cancelled or ms pass', inputSchema: { ms: z.number() } },

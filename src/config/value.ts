@@ -214,6 +214,11 @@ export const retentionConfigSchema = z
   .object({
     /** Delete raw usage events older than this many days (rollups stay). Absent: keep forever. */
     raw_days: z.number().int().positive().optional(),
+    /**
+     * Delete MCP tool calls (`mcp_calls`) and decided or expired approvals older than this many days;
+     * the value report's tool call counts stay (mcp_call_rollups). Absent: keep forever.
+     */
+    mcp_calls_days: z.number().int().positive().optional(),
   })
   .strict()
   .prefault({});

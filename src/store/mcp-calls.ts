@@ -60,14 +60,20 @@ export function createMcpCallWriter(
   return createBatchWriter(insert, opts);
 }
 
-/** Tool calls and refusals per use case and UTC day (day-aligned epoch ms) in [from, to), for reports. */
+/**
+ * Tool calls and refusals per use case and UTC day (day-aligned epoch ms), for reports: the calls in
+ * `mcp_calls` with ts in [from, to), plus the days in [from, to) of `mcp_call_rollups`, where
+ * `retention.mcp_calls_days` moved purged calls. One statement, so a purge committing meanwhile is
+ * seen whole or not at all and no call is counted twice or missed.
+ */
 export async function mcpCallsByUseCaseDay(
   database: Database,
   from: number,
   to: number,
 ): Promise<Array<{ useCase: string; day: number; toolCalls: number; toolRefusals: number }>> {
+  const { db } = database;
   const day = sql<number | string>`${sql.raw(floorTs(DAY_MS))}`;
-  const rows = await database.db
+  const raw = db
     .selectFrom('mcp_calls')
     .select((eb) => [
       'use_case',
@@ -77,9 +83,28 @@ export async function mcpCallsByUseCaseDay(
     ])
     .where('ts', '>=', from)
     .where('ts', '<', to)
-    .groupBy(['use_case', day])
-    .orderBy('use_case')
-    .orderBy(day)
+    .groupBy(['use_case', day]);
+  const purged = db
+    .selectFrom('mcp_call_rollups')
+    .select([
+      'use_case',
+      sql<number | string>`day`.as('day'),
+      sql<number | string>`calls`.as('calls'),
+      sql<number | string>`refusals`.as('refusals'),
+    ])
+    .where('day', '>=', from)
+    .where('day', '<', to);
+  const rows = await db
+    .selectFrom(raw.unionAll(purged).as('t'))
+    .select((eb) => [
+      't.use_case',
+      't.day',
+      eb.fn.sum<number | string>('t.calls').as('calls'),
+      eb.fn.sum<number | string>('t.refusals').as('refusals'),
+    ])
+    .groupBy(['t.use_case', 't.day'])
+    .orderBy('t.use_case')
+    .orderBy('t.day')
     .execute();
   return rows.map((r) => ({
     useCase: r.use_case,

@@ -52,7 +52,18 @@ export interface McpApprovalsTable {
   reason: string | null;
 }
 
+/** Tool calls purged by `retention.mcp_calls_days`, per UTC day and use case (016_mcp_retention). */
+export interface McpCallRollupsTable {
+  /** Day-aligned epoch ms (UTC). */
+  day: Int8;
+  use_case: string;
+  calls: Int8;
+  /** Of those, calls with outcome `refused`. */
+  refusals: Int8;
+}
+
 export interface McpSchema {
   mcp_calls: McpCallsTable;
   mcp_approvals: McpApprovalsTable;
+  mcp_call_rollups: McpCallRollupsTable;
 }

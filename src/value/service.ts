@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/types.js';
 import type { KeelConfig } from '../config/schema.js';
 import type { Database } from '../store/db.js';
 import type { LeaderLease } from '../store/lease.js';
+import { purgeMcpRecords } from '../store/mcp-retention.js';
 import { createRollupJob, type RollupJob } from '../store/rollups/job.js';
 import type { UsageSink } from '../store/types.js';
 import type { DriftState, RedteamScore } from './alerts/rules.js';
@@ -47,8 +48,9 @@ export interface ValueService {
   registeredBudgets(): readonly UseCaseBudget[];
   /**
    * Starts the periodic jobs (all unref'd): registry reload everywhere; rollups, alert evaluation,
-   * retention purge and the resumption of cut-short webhooks only while `lease` says this replica
-   * leads (always without one). `rollups: false` when another thread rolls the ledger up.
+   * the retention purges (raw usage events; MCP tool calls and approvals) and the resumption of
+   * cut-short webhooks only while `lease` says this replica leads (always without one).
+   * `rollups: false` when another thread rolls the ledger up.
    */
   start(opts?: { rollups?: boolean; lease?: Pick<LeaderLease, 'isLeader' | 'on'> }): void;
   /** Stop timers and wait for running work and webhook deliveries. */
@@ -157,6 +159,8 @@ export async function createValueService(deps: ValueServiceDeps): Promise<ValueS
         return alerts.evaluate(now());
       });
       if (config.retention.raw_days) every(PURGE_EVERY_MS, () => rollups.purge(now()));
+      const mcpDays = config.retention.mcp_calls_days;
+      if (mcpDays) every(PURGE_EVERY_MS, () => purgeMcpRecords(database, now(), { days: mcpDays }));
       // Webhook deliveries the last shutdown cut short: sent by whoever leads, once it leads.
       if (leads()) track(alerts.resumeInterrupted().catch(onError));
       lease?.on('change', (leader) => {

@@ -57,10 +57,16 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((close) => close()));
 });
 
-async function harness(role: AdminRole, opts: { gateway?: McpGatewayStatus } = {}): Promise<Harness> {
+async function harness(
+  role: AdminRole,
+  opts: { gateway?: McpGatewayStatus; retention?: Record<string, unknown> } = {},
+): Promise<Harness> {
   const database = await openDatabase('sqlite::memory:');
   const audit = createAuditLog(database, { checkpointEvery: 1000, flushIntervalMs: 600_000 });
-  const config = parseConfig({ mcp: { tools: { crm__export: { approval: 'required' } } } }, {});
+  const config = parseConfig(
+    { mcp: { tools: { crm__export: { approval: 'required' } } }, retention: opts.retention ?? {} },
+    {},
+  );
   const held: Array<(a: Approval) => void> = [];
   const approvals = createApprovals({
     database,
@@ -308,6 +314,17 @@ describe('admin API: MCP overview', () => {
     expect((await h.request('/api/mcp/overview?period=1y')).status).toBe(400);
     await h.approvals.decide(pending.id, 'deny', 'admin:cleanup');
     await pending.outcome;
+  });
+
+  it('says where its figures start when retention.mcp_calls_days purged part of the period', async () => {
+    const period = async (h: Harness, p: string) =>
+      (await json<{ retained_from: string | null }>(await h.request(`/api/mcp/overview?period=${p}`)))
+        .retained_from;
+    const kept = await harness('viewer', { retention: { mcp_calls_days: 3 } });
+    // NOW is noon: three days back, rounded down to midnight UTC.
+    expect(await period(kept, '7d')).toBe('2026-12-03T00:00:00.000Z');
+    expect(await period(kept, '24h')).toBeNull();
+    expect(await period(await harness('viewer'), '30d')).toBeNull();
   });
 
   it('answers an empty overview when Keel fronts no MCP server and nothing was called', async () => {

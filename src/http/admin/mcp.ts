@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { KeelError } from '../../errors.js';
 import { APPROVAL_STATUSES, type Approval } from '../../mcp/approvals/index.js';
 import { mcpOverview } from '../../mcp/approvals/overview.js';
+import { mcpRetentionCutoff } from '../../store/mcp-retention.js';
 import { defineGroup, route } from './api/declare.js';
 import { oneOf, wholeNumber } from './api/inputs.js';
 import { snakeKeys } from './api/wire.js';
@@ -50,19 +51,28 @@ export const mcpApi = defineGroup({
   },
   needs: (s) =>
     s.mcpApprovals
-      ? { approvals: s.mcpApprovals, status: s.mcpStatus ?? null, db: s.database.db, now: s.now ?? Date.now }
+      ? {
+          approvals: s.mcpApprovals,
+          status: s.mcpStatus ?? null,
+          db: s.database.db,
+          now: s.now ?? Date.now,
+          retentionDays: s.config.retention.mcp_calls_days ?? null,
+        }
       : undefined,
-  handlers: ({ approvals, status, db, now }) => ({
+  handlers: ({ approvals, status, db, now, retentionDays }) => ({
     overview: async (_c, { query }) => {
       const period = query.period ?? '24h';
       const to = now();
       const o = await mcpOverview(db, { from: to - PERIODS[period], to }, status);
       const pending = await approvals.list({ status: 'pending', limit: 1000 });
+      // retention.mcp_calls_days purges older calls and approvals: say where the figures start.
+      const kept = retentionDays === null ? null : mcpRetentionCutoff(to, retentionDays);
       return {
         object: 'mcp.overview' as const,
         period,
         from: iso(o.from),
         to: iso(o.to),
+        retained_from: kept !== null && kept > o.from ? iso(kept) : null,
         servers: o.servers.map((s) => ({ ...snakeKeys(s), since: iso(s.since) })),
         pending_approvals: pending.length,
         total: snakeKeys(o.total),

@@ -22,7 +22,7 @@ function originHostname(origin: string): string | null {
 }
 
 export function hostRefusal(
-  headers: Headers,
+  headers: Pick<Headers, 'get'>,
   opts: { loopback: boolean; allowedHosts: readonly string[] },
 ): string | null {
   const named = (n: string) => LOOPBACK.has(n) || opts.allowedHosts.includes(n);

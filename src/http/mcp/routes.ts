@@ -7,6 +7,7 @@ import { clientIp } from '../client-ip.js';
 import { readJson, requestHeaders } from '../node-io.js';
 import type { AppEnv } from '../types.js';
 import { coalesceSse } from './coalesce.js';
+import { directToolCall } from './direct.js';
 import { hostRefusal } from './hosts.js';
 
 export interface McpRouteDeps {
@@ -24,7 +25,17 @@ export interface McpRouteDeps {
 }
 
 const AUTH_HEADERS = ['authorization', 'x-api-key'] as const;
-/** How long a POST's SSE answer may be held to be sent in one write (coalesce.ts). */
+/** Read from Node's request without materialising a Web Request (node-io.ts). */
+const MCP_HEADERS = [
+  ...AUTH_HEADERS,
+  'host',
+  'origin',
+  'mcp-session-id',
+  'accept',
+  'content-type',
+  'mcp-protocol-version',
+] as const;
+/** How long a POST's SSE answer may be held to be sent in one write (coalesce.ts, direct-reply.ts). */
 const COALESCE_MS = 20;
 
 function rpcError(
@@ -66,7 +77,9 @@ export function mcpRoutes(deps: McpRouteDeps): Hono<AppEnv> {
   app.all('/', async (c) => {
     const { gateway } = deps;
     const req = c.req.raw;
-    const refused = hostRefusal(req.headers, deps);
+    const headers = requestHeaders(c, MCP_HEADERS);
+    const header = (name: string) => headers[name];
+    const refused = hostRefusal({ get: (name) => headers[name] ?? null }, deps);
     if (refused) return rpcError(403, JSONRPC.serverError, refused, { code: 'permission_denied' });
     const method = req.method;
     if (method !== 'POST' && method !== 'GET' && method !== 'DELETE')
@@ -76,7 +89,10 @@ export function mcpRoutes(deps: McpRouteDeps): Hono<AppEnv> {
     const ip = clientIp(c, deps.trustProxy);
     let principal: Principal | null;
     try {
-      principal = await deps.authenticate(requestHeaders(c, AUTH_HEADERS), ip);
+      principal = await deps.authenticate(
+        { authorization: headers.authorization, 'x-api-key': headers['x-api-key'] },
+        ip,
+      );
     } catch (err) {
       if (err instanceof KeelError) return keelRpcError(err);
       throw err;
@@ -90,7 +106,7 @@ export function mcpRoutes(deps: McpRouteDeps): Hono<AppEnv> {
         throw err;
       }
     }
-    const sessionId = req.headers.get('mcp-session-id');
+    const sessionId = headers['mcp-session-id'];
     if (!sessionId) {
       if (!isInitialize(body))
         return rpcError(400, JSONRPC.serverError, 'Bad Request: Mcp-Session-Id header is required');
@@ -122,6 +138,15 @@ export function mcpRoutes(deps: McpRouteDeps): Hono<AppEnv> {
       });
     session.lastSeen = Date.now();
     if (body === undefined) return session.transport.handleRequest(req);
+    if (directToolCall(body, header)) {
+      // Keel's request id goes with the answer's own headers, so the app's middleware need not
+      // turn them into a Headers object afterwards (sealed, as /v1 does).
+      const answered = session.answer(body, COALESCE_MS, { 'x-keel-request-id': c.get('requestId') });
+      if (answered) {
+        c.set('sealed', true);
+        return answered;
+      }
+    }
     return coalesceSse(await session.transport.handleRequest(req, { parsedBody: body }), COALESCE_MS);
   });
   return app;

@@ -10,7 +10,7 @@ import { createMetrics } from '../../telemetry/metrics.js';
 import { McpRefusal, type ToolCall } from '../types.js';
 import { type ApprovalOutcome, type Approvals, createApprovals } from './service.js';
 import type { Approval } from './store.js';
-import { mcpPolicy, toolCall } from './testkit.js';
+import { mcpApprovalRow, mcpPolicy, toolCall } from './testkit.js';
 
 const T0 = Date.UTC(2026, 11, 6, 12);
 const POLICY = mcpPolicy({ crm__export: 'required', 'shell__*': 'required', shell__echo: 'none' }, '2m');
@@ -316,22 +316,7 @@ describe.each(STORES)('MCP approvals on $name', (store) => {
     // A replica that held this call stopped: nobody polls the row any more.
     await a.database.db
       .insertInto('mcp_approvals')
-      .values({
-        id: 'call_orphan',
-        created_at: T0 - 300_000,
-        expires_at: T0 - 180_000,
-        status: 'pending',
-        key_id: 'key_ops',
-        key_name: 'ops-agent',
-        use_case: 'billing',
-        team: null,
-        server: 'crm',
-        tool: 'crm__export',
-        arguments: '{}',
-        decided_at: null,
-        decided_by: null,
-        reason: null,
-      })
+      .values(mcpApprovalRow({ id: 'call_orphan', created_at: T0 - 300_000, expires_at: T0 - 180_000 }))
       .execute();
     // An operator's approval past the deadline does not let it run: it expires the row instead.
     const late = await keelErrorOf(b.approvals.decide('call_orphan', 'approve', 'admin:bob'));

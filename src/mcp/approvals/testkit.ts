@@ -1,6 +1,6 @@
 import type { McpConfig } from '../../config/mcp.js';
 import type { Database } from '../../store/db.js';
-import type { McpCallsTable } from '../../store/mcp-schema.js';
+import type { McpApprovalsTable, McpCallsTable } from '../../store/mcp-schema.js';
 import type { ToolCall } from '../types.js';
 
 /** `mcp:` with these tool policies and approval timeout. */
@@ -66,4 +66,31 @@ export function mcpCallRow(over: Partial<McpCallRow> & { id: string }): McpCallR
 
 export async function insertMcpCalls(database: Database, rows: McpCallRow[]): Promise<void> {
   if (rows.length > 0) await database.db.insertInto('mcp_calls').values(rows).execute();
+}
+
+export type McpApprovalRow = Omit<McpApprovalsTable, 'created_at' | 'expires_at' | 'decided_at'> & {
+  created_at: number;
+  expires_at: number;
+  decided_at: number | null;
+};
+
+/** One `mcp_approvals` row: a pending hold of crm__export by key_ops, five minutes to decide. */
+export function mcpApprovalRow(
+  over: Partial<McpApprovalRow> & { id: string; created_at: number },
+): McpApprovalRow {
+  return {
+    expires_at: over.created_at + 300_000,
+    status: 'pending',
+    key_id: 'key_ops',
+    key_name: 'ops-agent',
+    use_case: 'billing',
+    team: null,
+    server: 'crm',
+    tool: 'crm__export',
+    arguments: '{}',
+    decided_at: null,
+    decided_by: null,
+    reason: null,
+    ...over,
+  };
 }

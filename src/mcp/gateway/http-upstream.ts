@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CreateMessageRequestSchema,
@@ -28,18 +28,29 @@ import {
   type SessionLink,
   type Upstream,
 } from './upstream.js';
+import { type UpstreamPost, UpstreamTransport } from './upstream-transport.js';
 
 /**
  * How Keel's upstream clients send HTTP. The SDK's client uses global fetch, which sends every body
  * as a stream: chunked, its end a separate socket write, and undici walks the listeners of the one
  * long-lived AbortSignal the SDK hands every request (those of finished requests linger until they
- * are collected). A POST (every call) goes through a keep-alive undici Agent instead, with the JSON
- * as one sized body and the signal released when the exchange ends; GET streams and DELETE stay on
- * fetch.
+ * are collected). POSTs go through a keep-alive undici Agent instead, with the JSON as one sized
+ * body and the signal released when the exchange ends: `post` for requests (UpstreamTransport reads
+ * their answers from the Node stream), `fetch` for the SDK's own POSTs (notifications, responses,
+ * initialize); GET streams and DELETE stay on global fetch.
  */
-export function createUpstreamFetch(): { fetch: FetchLike; close(): Promise<void> } {
+export function createUpstreamFetch(): { fetch: FetchLike; post: UpstreamPost; close(): Promise<void> } {
   const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
   return {
+    post: (url, headers, body, signal) =>
+      agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: 'POST',
+        headers,
+        body,
+        signal,
+      }),
     fetch: async (input, init) => {
       if (init?.method !== 'POST' || typeof init.body !== 'string') return fetch(input, init);
       const url = typeof input === 'string' ? new URL(input) : input;
@@ -79,6 +90,8 @@ export interface UpstreamDeps {
   clientInfo: { name: string; version: string };
   /** The HTTP client of every upstream connection (createUpstreamFetch). */
   fetch: FetchLike;
+  /** Requests' POSTs, read without Web streams (upstream-transport.ts). */
+  post: UpstreamPost;
 }
 
 /** Retries of the catalogue connection to a server that is down: 1 s doubling to 60 s. */
@@ -106,10 +119,12 @@ export function createHttpUpstream(cfg: McpRemoteServerConfig, deps: UpstreamDep
   let closed = false;
 
   const transport = () =>
-    new StreamableHTTPClientTransport(url, {
-      requestInit: { headers: { ...cfg.headers } },
-      fetch: deps.fetch,
-    });
+    new UpstreamTransport(
+      url,
+      { requestInit: { headers: { ...cfg.headers } }, fetch: deps.fetch },
+      deps.post,
+      cfg.headers,
+    );
 
   function setState(next: McpServerStatus['state'], error?: unknown): void {
     if (error !== undefined) {

@@ -51,6 +51,7 @@ export function createMcpGateway(deps: McpGatewayDeps): McpGateway {
   const http = createUpstreamFetch();
   const upstreamDeps: UpstreamDeps = {
     fetch: http.fetch,
+    post: http.post,
     catalogue,
     onListChanged,
     onProblem: (server, message) => logger.warn({ server, error: message }, 'MCP server problem'),

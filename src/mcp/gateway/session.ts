@@ -6,6 +6,7 @@ import {
   type ClientRequest,
   CompleteRequestSchema,
   GetPromptRequestSchema,
+  type JSONRPCRequest,
   ListPromptsRequestSchema,
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
@@ -26,6 +27,7 @@ import { JSONRPC, McpWireError, refusalToWire } from '../errors.js';
 import { runToolCall } from '../gate.js';
 import { type McpCaller, McpRefusal, type ToolCall, type ToolCallStages } from '../types.js';
 import type { Catalogue, ListingPart } from './catalogue.js';
+import { DirectReply } from './direct-reply.js';
 import { AnyResult, callFailure, forwardFailure, type SessionLink, type Upstream } from './upstream.js';
 
 export interface SessionDeps {
@@ -66,6 +68,8 @@ export class GatewaySession implements SessionLink {
   lastSeen = Date.now();
   /** The newest in-flight downstream request per upstream server, for the upstream's own requests. */
   private readonly inflight = new Map<string, RequestId[]>();
+  /** Requests answered without the SDK transport's HTTP handling (answer()), by request id. */
+  private readonly direct = new Map<RequestId, DirectReply>();
   private closed = false;
 
   constructor(
@@ -88,6 +92,42 @@ export class GatewaySession implements SessionLink {
     });
     this.server.onclose = () => this.close();
     this.register();
+    // What the Server sends for a request answered directly goes to that request's reply; the
+    // transport routes everything else exactly as before (its own rule: a response by its id, any
+    // other message by the request it relates to).
+    const send = this.transport.send.bind(this.transport);
+    this.transport.send = (message, options) => {
+      const id = 'method' in message ? options?.relatedRequestId : (message as { id?: RequestId }).id;
+      const reply = id === undefined ? undefined : this.direct.get(id);
+      return reply ? reply.send(message) : send(message, options);
+    };
+  }
+
+  /**
+   * Dispatch one POSTed JSON-RPC request to the Server as the SDK transport would, but answer it
+   * through a DirectReply: JSON when the response is the only message, else SSE. Null when the
+   * request must take the transport's own path (not initialized, closed, its id already in flight).
+   * The caller has done the transport's header checks (routes.ts).
+   */
+  answer(
+    request: JSONRPCRequest,
+    holdMs: number,
+    headers: Record<string, string> = {},
+  ): Promise<Response> | null {
+    const onmessage = this.transport.onmessage;
+    if (this.closed || this.transport.sessionId !== this.id || !onmessage || this.direct.has(request.id))
+      return null;
+    return new Promise((resolve) => {
+      const reply = new DirectReply(
+        request.id,
+        Object.assign({ 'mcp-session-id': this.id }, headers),
+        holdMs,
+        resolve,
+        () => this.direct.delete(request.id),
+      );
+      this.direct.set(request.id, reply);
+      onmessage(request);
+    });
   }
 
   async connect(): Promise<void> {
@@ -130,6 +170,7 @@ export class GatewaySession implements SessionLink {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const r of [...this.direct.values()]) r.abandon();
     for (const u of this.deps.upstreams.values()) u.release(this.id);
     this.deps.onClosed(this);
     this.transport.close().catch(() => {});

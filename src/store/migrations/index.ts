@@ -15,6 +15,7 @@ import { responsesMigration } from './012_responses.js';
 import { sessionsMigration } from './013_sessions.js';
 import { redteamRunsMigration } from './014_redteam_runs.js';
 import { mcpMigration } from './015_mcp.js';
+import { mcpRetentionMigration } from './016_mcp_retention.js';
 
 /**
  * Migrations are code, listed here in order, so a bundled or compiled Keel never depends on reading
@@ -39,6 +40,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '013_sessions': sessionsMigration(dialect),
         '014_redteam_runs': redteamRunsMigration(dialect),
         '015_mcp': mcpMigration(dialect),
+        '016_mcp_retention': mcpRetentionMigration(dialect),
       };
     },
   };

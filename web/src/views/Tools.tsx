@@ -5,7 +5,7 @@ import { APPROVALS_CHANGED } from '../app/router';
 import { Code, Kpi, Load } from '../components/bits';
 import { Page, Section } from '../components/Page';
 import { Segmented } from '../components/Segmented';
-import { duration, int } from '../lib/format';
+import { dateTime, duration, int } from '../lib/format';
 import { PendingApprovals } from './ToolsApprovals';
 import { BreakdownTable, ServersTable, ToolsTable } from './ToolsTables';
 
@@ -82,6 +82,12 @@ export function Tools() {
 
       {overview.status === 'ok' ? (
         <>
+          {overview.data.retained_from ? (
+            <p className="muted small">
+              Calls and approvals before {dateTime(overview.data.retained_from)} were deleted by{' '}
+              <Code>retention.mcp_calls_days</Code> and are not in these figures.
+            </p>
+          ) : null}
           <Section title="Servers" description="Health of the upstream MCP servers on this replica.">
             <ServersTable servers={overview.data.servers} />
           </Section>
