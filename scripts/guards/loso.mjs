@@ -19,6 +19,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { attackTemplateRows } from './lib/attack-templates.mjs';
 import { benignInstructionRows } from './lib/benign-instructions.mjs';
 import { PRESETS, SHIPPED_PRESET } from './lib/config.mjs';
 import { guardDataDir, readJsonl } from './lib/data.mjs';
@@ -51,6 +52,7 @@ if (files.some((f) => /(^|[\\/])dev\.jsonl$/.test(f))) {
 }
 let rows = (await Promise.all(files.map(readJsonl))).flat();
 if (!args.data && preset.benignInstructions) rows.push(...benignInstructionRows());
+if (!args.data && preset.attackTemplates) rows.push(...attackTemplateRows(preset.attackTemplates));
 if (args['per-source']) {
   const cap = Number(args['per-source']);
   /** @type {Map<string, number>} */

@@ -8,7 +8,7 @@
 
 /** @typedef {import('./train-core.mjs').Config} Config */
 /** @typedef {{ segOffset: number, sigWeight: number }} Combiner */
-/** @typedef {{ config: Config, combine: { direct: Combiner, indirect: Combiner }, benignInstructions: boolean }} Preset */
+/** @typedef {{ config: Config, combine: { direct: Combiner, indirect: Combiner }, benignInstructions: boolean, attackTemplates?: { harmfulFrames: boolean } }} Preset */
 
 /** The issue-4 configuration (trained on train.jsonl only). */
 const BEFORE = /** @type {Config} */ ({
@@ -52,7 +52,7 @@ const CANDIDATE = /** @type {Config} */ ({
 const PLAIN = /** @type {Config} */ ({ ...CANDIDATE, nb: 0, l2: 1e-3 });
 
 /** The preset train-injection.mjs trains the committed model with (chosen by loso.mjs, bench/RESULTS.md). */
-export const SHIPPED_PRESET = 'plain';
+export const SHIPPED_PRESET = 'templates';
 
 /** @type {Record<string, Preset>} */
 export const PRESETS = {
@@ -70,6 +70,18 @@ export const PRESETS = {
     config: PLAIN,
     combine: { direct: { segOffset: -2, sigWeight: 0.5 }, indirect: { segOffset: -2.5, sigWeight: 0.75 } },
     benignInstructions: true,
+  },
+  templates: {
+    config: PLAIN,
+    combine: { direct: { segOffset: -2, sigWeight: 0.5 }, indirect: { segOffset: -2.5, sigWeight: 0.75 } },
+    benignInstructions: true,
+    attackTemplates: { harmfulFrames: true },
+  },
+  'templates-lite': {
+    config: PLAIN,
+    combine: { direct: { segOffset: -2, sigWeight: 0.5 }, indirect: { segOffset: -2.5, sigWeight: 0.75 } },
+    benignInstructions: true,
+    attackTemplates: { harmfulFrames: false },
   },
   candidate: {
     config: CANDIDATE,

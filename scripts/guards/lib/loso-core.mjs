@@ -12,7 +12,7 @@
  * as the gateway routes tool results; the `scan` columns score every row with the direct detector, as
  * `keel guard scan` does.
  */
-import { familyOf, isIndirectRow, sharedFamiliesOf, sourceOf } from './sources.mjs';
+import { familyOf, isIndirectRow, isTrainOnly, sharedFamiliesOf, sourceOf } from './sources.mjs';
 
 /** @typedef {{ text: string, label: string, source: string, kind: string }} Row */
 /** @typedef {{ segOffset: number, sigWeight: number }} Combiner */
@@ -138,7 +138,7 @@ export function leaveOneSourceOut(o) {
   const fams = rows.map((r) => familyOf(r));
   const foldOf = assignFolds(
     fams,
-    rows.map((r) => r.label === 'attack' || r.label === 'benign'),
+    rows.map((r) => (r.label === 'attack' || r.label === 'benign') && !isTrainOnly(r)),
     o.folds,
   );
   // Families of harmful rows only are never held out (nothing of theirs is counted): always trained on.

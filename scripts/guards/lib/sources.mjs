@@ -104,6 +104,14 @@ export function sharedFamiliesOf(row) {
   return m ? (SYNTH_DOCUMENT_FAMILIES[/** @type {string} */ (m[1])] ?? []) : [];
 }
 
+/**
+ * Keel's attack templates and their benign twins (lib/attack-templates.mjs) are always trained on and
+ * never reported: they are not a collection anyone meets in the wild. @param {Row} row
+ */
+export function isTrainOnly(row) {
+  return /^keel\/(attack-|frames-|documents-)/.test(row.source ?? '');
+}
+
 /** Content that is not the user's own turn is scored by the indirect detector, as the gateway does. @param {Row} row */
 export function isIndirectRow(row) {
   return row.kind === 'indirect' || row.kind === 'document';

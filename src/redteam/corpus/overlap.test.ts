@@ -2,7 +2,7 @@
  * The corpus is not the detector's training data: no attack text of the suite may appear in the guard
  * classifier's training files (../shared/data/guard/train.jsonl and extra.jsonl, found like
  * src/guards/injection/dev.test.ts finds dev.jsonl, and the rows of
- * scripts/guards/lib/benign-instructions.mjs). Texts are compared normalised (NFKC, lower case,
+ * scripts/guards/lib/benign-instructions.mjs and scripts/guards/lib/attack-templates.mjs). Texts are compared normalised (NFKC, lower case,
  * whitespace collapsed) as word 8-gram shingles: no message of an attack probe may share half or more
  * of its 8-grams with any one training row, and none may equal a row.
  */
@@ -67,6 +67,10 @@ async function trainingTexts(): Promise<string[]> {
     pathToFileURL(resolve(REPO_ROOT, 'scripts', 'guards', 'lib', 'benign-instructions.mjs')).href
   )) as { benignInstructionRows: () => Array<{ text: string }> };
   for (const row of lib.benignInstructionRows()) texts.push(row.text);
+  const templates = (await import(
+    pathToFileURL(resolve(REPO_ROOT, 'scripts', 'guards', 'lib', 'attack-templates.mjs')).href
+  )) as { attackTemplateRows: () => Array<{ text: string }> };
+  for (const row of templates.attackTemplateRows()) texts.push(row.text);
   return texts;
 }
 
