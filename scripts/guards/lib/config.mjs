@@ -8,7 +8,7 @@
 
 /** @typedef {import('./train-core.mjs').Config} Config */
 /** @typedef {{ segOffset: number, sigWeight: number }} Combiner */
-/** @typedef {{ config: Config, combine: { direct: Combiner, indirect: Combiner }, benignInstructions: boolean, attackTemplates?: { harmfulFrames: boolean } }} Preset */
+/** @typedef {{ config: Config, combine: { direct: Combiner, indirect: Combiner }, benignInstructions: boolean, attackTemplates?: { harmfulFrames: boolean, benignPersonas?: boolean } }} Preset */
 
 /** The issue-4 configuration (trained on train.jsonl only). */
 const BEFORE = /** @type {Config} */ ({
@@ -76,6 +76,12 @@ export const PRESETS = {
     combine: { direct: { segOffset: -2, sigWeight: 0.5 }, indirect: { segOffset: -2.5, sigWeight: 0.75 } },
     benignInstructions: true,
     attackTemplates: { harmfulFrames: true },
+  },
+  'templates-personas': {
+    config: PLAIN,
+    combine: { direct: { segOffset: -2, sigWeight: 0.5 }, indirect: { segOffset: -2.5, sigWeight: 0.75 } },
+    benignInstructions: true,
+    attackTemplates: { harmfulFrames: true, benignPersonas: true },
   },
   'templates-lite': {
     config: PLAIN,
