@@ -76,10 +76,10 @@ const result = leaveOneSourceOut({
   thresholdOn: args['threshold-on'] === 'out-of-family' ? 'out-of-family' : 'training',
   families: args.families?.split(','),
   folds: args.folds ? Number(args.folds) : undefined,
-  train: (idx) => {
+  train: (idx, held) => {
     if (!trainer) throw new Error('no trainer when merging saved scores');
     return trainer.createInjectionDetector(
-      trainer.runtimeModel(trainer.trainModels(idx, preset.config), preset.config, preset.combine),
+      trainer.runtimeModel(trainer.trainModels(idx, preset.config, held), preset.config, preset.combine),
     );
   },
   log: (line) => process.stderr.write(`${line}\n`),

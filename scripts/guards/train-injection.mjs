@@ -94,8 +94,13 @@ const t0 = performance.now();
 const oofs = [];
 for (let r = 0; r < repeats; r++) oofs.push(trainer.crossValidate(BASE, k, r === 0 ? '' : `repeat-${r}`));
 // The same limits as the leave-one-source-out thresholds: every benign source ≤ 2 %, all benign ≤ 1 %.
-const direct = trainer.chooseCombiner(oofs, 'direct', DEFAULT_LIMITS);
-const indirect = trainer.chooseCombiner(oofs, 'indirect', DEFAULT_LIMITS);
+/** The request model's terms come from the preset; the search covers segment offset and signature weight. @param {'direct' | 'indirect'} mode */
+const fixedTerms = (mode) => {
+  const { harmWeight, harmOffset } = preset.combine[mode];
+  return harmWeight === undefined ? {} : { harmWeight, harmOffset };
+};
+const direct = trainer.chooseCombiner(oofs, 'direct', DEFAULT_LIMITS, fixedTerms('direct'));
+const indirect = trainer.chooseCombiner(oofs, 'indirect', DEFAULT_LIMITS, fixedTerms('indirect'));
 const cvDirect = summarize(rows, direct.logits, direct.threshold);
 const cvIndirect = summarize(rows, indirect.logits, indirect.threshold);
 process.stderr.write(
@@ -106,9 +111,10 @@ const final = trainer.trainModels(
   rows.map((_, i) => i),
   BASE,
 );
-const bytes = new Int8Array(2 * final.doc.q.length);
+const bytes = new Int8Array((final.harm ? 3 : 2) * final.doc.q.length);
 bytes.set(final.doc.q, 0);
 bytes.set(final.seg.q, final.doc.q.length);
+if (final.harm) bytes.set(final.harm.q, 2 * final.doc.q.length);
 
 /** @param {number} x */
 const round = (x) => Math.round(x * 1e6) / 1e6;
@@ -129,6 +135,7 @@ const serialized = {
   combineIndirect: indirect.combiner,
   threshold: round(direct.threshold),
   indirectThreshold: round(indirect.threshold),
+  ...(final.harm ? { harmBias: round(final.harm.bias), harmScale: final.harm.scale } : {}),
 };
 const weights = deflateSync(Buffer.from(bytes.buffer), { level: 9 }).toString('base64');
 const trainedOn = [

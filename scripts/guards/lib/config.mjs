@@ -7,7 +7,7 @@
  */
 
 /** @typedef {import('./train-core.mjs').Config} Config */
-/** @typedef {{ segOffset: number, sigWeight: number }} Combiner */
+/** @typedef {{ segOffset: number, sigWeight: number, harmWeight?: number, harmOffset?: number }} Combiner */
 /** @typedef {{ config: Config, combine: { direct: Combiner, indirect: Combiner }, benignInstructions: boolean, attackTemplates?: { harmfulFrames: boolean, benignPersonas?: boolean } }} Preset */
 
 /** The issue-4 configuration (trained on train.jsonl only). */
@@ -74,6 +74,27 @@ export const PRESETS = {
   templates: {
     config: PLAIN,
     combine: { direct: { segOffset: -2, sigWeight: 0.5 }, indirect: { segOffset: -2.5, sigWeight: 0.75 } },
+    benignInstructions: true,
+    attackTemplates: { harmfulFrames: true },
+  },
+  /** `templates` with harmful rows left out of training instead of being negatives (measured, not kept). */
+  'templates-noharm': {
+    config: { ...PLAIN, harmful: 'ignore' },
+    combine: { direct: { segOffset: -2, sigWeight: 0.5 }, indirect: { segOffset: -2.5, sigWeight: 0.75 } },
+    benignInstructions: true,
+    attackTemplates: { harmfulFrames: true },
+  },
+  /**
+   * `templates` with the request model (train-core `trainHarm`): harmful rows train it instead of being
+   * the injection models' negatives, and a segment that reads like a harmful request adds to the logit
+   * past an offset — a jailbreak is a frame around such a request. Measured, not kept (scripts/guards/README.md).
+   */
+  'templates-harm': {
+    config: { ...PLAIN, harmful: 'ignore', harmHead: true },
+    combine: {
+      direct: { segOffset: -2, sigWeight: 0.5, harmWeight: 1, harmOffset: 1 },
+      indirect: { segOffset: -2.5, sigWeight: 0.75, harmWeight: 1, harmOffset: 1 },
+    },
     benignInstructions: true,
     attackTemplates: { harmfulFrames: true },
   },

@@ -118,7 +118,7 @@ export function assignFolds(family, counted, k) {
  * @param {{
  *   rows: Row[],
  *   folds?: number,
- *   train: (trainIdx: number[]) => { analyze: (text: string, indirect: boolean) => { logit: number } },
+ *   train: (trainIdx: number[], heldIdx: number[]) => { analyze: (text: string, indirect: boolean) => { logit: number } },
  *   limits?: Limits,
  *   families?: string[],
  *   scores?: Array<{ direct: Array<number | null>, indirect: Array<number | null>, thresholds?: Record<string, { direct: number, indirect: number }> }>,
@@ -166,7 +166,10 @@ export function leaveOneSourceOut(o) {
   for (const f of o.scores ? [] : selected) {
     const t0 = performance.now();
     const trainIdx = rows.map((_, i) => i).filter((i) => family[i] !== f && !shared[i]?.includes(f));
-    const det = o.train(trainIdx);
+    const det = o.train(
+      trainIdx,
+      rows.map((_, i) => i).filter((i) => family[i] === f),
+    );
     rows.forEach((r, i) => {
       if (family[i] !== f) return;
       direct[i] = det.analyze(r.text, false).logit;

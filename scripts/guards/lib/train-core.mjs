@@ -17,7 +17,7 @@ import { balance, concat, head, lines, plantedLines, quantize } from './train-da
  *   power: number, segLineMin: number, segMin: number, segMax: number, minSegmentedLength: number,
  *   l2: number, lr: number, epochs: number, milRounds: number, posSegments: number,
  *   minSegmentFeatures: number, indirectDocWeight: number, shortNegWeight: number, nb: number, crops: number, cropWeight: number,
- *   maxNegSegments?: number, sourcePower?: number
+ *   maxNegSegments?: number, sourcePower?: number, harmful?: 'negative' | 'ignore', harmHead?: boolean, harmL2?: number, harmEpochs?: number
  * }} Config
  * @typedef {import('./loso-core.mjs').Limits} Limits
  * @typedef {{ idx: Int32Array, val: Float32Array, y: number, w: number }} Instance
@@ -129,10 +129,16 @@ export async function createTrainer(rows) {
 
   /**
    * Train the two models on row indices `train`: the whole-text model on rows, the segment model on
-   * segments (what one line or sentence of a longer text looks like when it is an injection).
-   * @param {number[]} train @param {Config} c
+   * segments (what one line or sentence of a longer text looks like when it is an injection); with
+   * `harmHead`, also the request model (below). `heldOut`: rows being evaluated against this model — a
+   * harmful request quoted in one of their attacks is not trained on (the request model would
+   * recognise the very goal of a held-out jailbreak).
+   * `harmful: 'ignore'` leaves harmful rows out of the injection models instead of making them negatives.
+   * @param {number[]} train @param {Config} c @param {number[]} [heldOut]
    */
-  function trainModels(train, c) {
+  function trainModels(train, c, heldOut = []) {
+    const harm = c.harmHead ? trainHarm(train, c, heldOut) : null;
+    if (c.harmful === 'ignore') train = train.filter((i) => rows[i]?.label !== 'harmful');
     const rw = rowWeights(train, c);
     /** @type {Instance[]} */
     /** @type {Instance[]} */
@@ -227,7 +233,47 @@ export async function createTrainer(rows) {
       segModel = trainScaled(all, c, 2 + round);
       ranker = segModel;
     }
-    return { doc: quantize(docModel), seg: quantize(segModel) };
+    return { doc: quantize(docModel), seg: quantize(segModel), harm: harm ? quantize(harm) : null };
+  }
+
+  /**
+   * The request model: what a harmful request looks like next to ordinary text. Positives: the
+   * `harmful` rows (plain harmful requests) in `train`, minus any quoted inside a `heldOut` attack;
+   * negatives: benign rows whole, or a sample of the segments of longer ones.
+   * @param {number[]} train @param {Config} c @param {number[]} heldOut
+   */
+  function trainHarm(train, c, heldOut) {
+    const quoted = heldOut
+      .filter((i) => rows[i]?.label === 'attack')
+      .map((i) => norms[i])
+      .join('\n');
+    const rw = rowWeights(train, c);
+    /** @type {Instance[]} */
+    const xs = [];
+    for (const i of train) {
+      const r = /** @type {Row} */ (rows[i]);
+      const segs = segsOf(i, c);
+      if (r.label === 'harmful') {
+        if (quoted.includes(/** @type {string} */ (norms[i]).slice(0, 80))) continue;
+        xs.push({ ...toSparse(concat(segs), c.power), y: 1, w: rw(i) });
+      } else if (r.label === 'benign') {
+        const long = segs.filter((s) => s.length >= c.minSegmentFeatures);
+        if (segs.length < 2 || long.length === 0) {
+          xs.push({ ...toSparse(concat(segs), c.power), y: 0, w: rw(i) });
+          continue;
+        }
+        const cap = c.maxNegSegments ?? long.length;
+        const step = Math.max(1, long.length / cap);
+        for (let k = 0; k < long.length; k += step)
+          xs.push({
+            ...toSparse(/** @type {Int32Array} */ (long[Math.floor(k)]), c.power),
+            y: 0,
+            w: step * rw(i),
+          });
+      }
+    }
+    balance(xs);
+    return trainScaled(xs, { ...c, l2: c.harmL2 ?? c.l2, epochs: c.harmEpochs ?? c.epochs }, 11);
   }
 
   /**
@@ -281,6 +327,8 @@ export async function createTrainer(rows) {
       bias: m.doc.bias,
       segBias: m.seg.bias,
       weights,
+      harmWeights: m.harm ? m.harm.weights : null,
+      harmBias: m.harm ? m.harm.bias : 0,
       power: c.power,
       seg: { lineMin: c.segLineMin, min: c.segMin, max: c.segMax },
       minSegmentedLength: c.minSegmentedLength,
@@ -336,7 +384,8 @@ export async function createTrainer(rows) {
     const oof = new Array(rows.length);
     for (let f = 0; f < k; f++) {
       const train = rows.map((_, i) => i).filter((i) => fold[i] !== f && !exclude?.(i, f));
-      const det = createInjectionDetector(runtimeModel(trainModels(train, c), c));
+      const held = rows.map((_, i) => i).filter((i) => fold[i] === f);
+      const det = createInjectionDetector(runtimeModel(trainModels(train, c, held), c));
       rows.forEach((r, i) => {
         if (fold[i] !== f) return;
         oof[i] = { direct: det.analyze(r.text, false), indirect: det.analyze(r.text, true) };
@@ -352,8 +401,9 @@ export async function createTrainer(rows) {
    * on the rows the gateway routes to it (documents, tool results, indirect attacks).
    * @param {Array<Array<Record<'direct' | 'indirect', Analysis>>>} oofs @param {'direct' | 'indirect'} mode
    * @param {Limits} limits
+   * @param {{ harmWeight?: number, harmOffset?: number }} [fixed] request-model terms of the preset (not searched)
    */
-  function chooseCombiner(oofs, mode, limits) {
+  function chooseCombiner(oofs, mode, limits, fixed = {}) {
     const use =
       mode === 'indirect'
         ? routedIndirect(rows, (i) => oofs[0]?.[i] !== undefined)
@@ -362,7 +412,7 @@ export async function createTrainer(rows) {
     let best = null;
     for (let segOffset = -6; segOffset <= 0; segOffset += 0.5) {
       for (const sigWeight of [0.5, 0.75, 1]) {
-        const combiner = { segOffset, sigWeight };
+        const combiner = { segOffset, sigWeight, ...fixed };
         let recall = 0;
         let threshold = 0;
         /** @type {Float64Array} */

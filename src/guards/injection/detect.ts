@@ -180,5 +180,6 @@ function classify(model: InjectionModel, text: string): ModelScore {
     segments: head.segments + tail.segments,
     segStart: pick.segStart + offset,
     segEnd: pick.segEnd + offset,
+    harm: Math.max(head.harm, tail.harm),
   };
 }

@@ -6,6 +6,11 @@
  * the capital of Brazil?" is harmless as a prompt but suspicious as a line inside a receipt, which is
  * why the two are separate models. `combineLogit` joins their outputs with the signature evidence.
  *
+ * An optional third head, the request model, scores how much one segment reads like a harmful request
+ * (trained on the `harmful` rows against ordinary text). Alone it is no evidence of an injection — a
+ * plain harmful question is not one — but a jailbreak is a frame around exactly such a request, so its
+ * best segment, past an offset, adds to the logit (`harmWeight`, `harmOffset`).
+ *
  * Weights are trained by scripts/guards/train-injection.mjs and committed as weights.ts (int8,
  * deflated, base64) — decoded once at module load.
  */
@@ -17,6 +22,9 @@ export interface InjectionModel {
   segBias: number;
   /** Interleaved: [2b] text-model weight of bucket b, [2b+1] segment-model weight. */
   weights: Float32Array;
+  /** The request model's weights per bucket and bias, when the model has one. */
+  harmWeights: Float32Array | null;
+  harmBias: number;
   /** Feature sums are divided by (feature count)^power: 0.5 ≈ L2-style, 1 = mean. */
   power: number;
   seg: SegmentOptions;
@@ -36,11 +44,18 @@ interface Combiner {
   segOffset: number;
   /** Multiplies the (capped) signature evidence. */
   sigWeight: number;
+  /** Multiplies the request model's best segment logit above `harmOffset` (absent: 0, no effect). */
+  harmWeight?: number;
+  harmOffset?: number;
 }
 
-/** logit = max(text model, best segment + offset) + sigWeight × signatures. */
+/**
+ * logit = max(text model, best segment + offset) + sigWeight × signatures
+ *         + harmWeight × max(0, best request-model segment − harmOffset).
+ */
 export function combineLogit(c: Combiner, s: ModelScore, signatures: number): number {
-  return Math.max(s.doc, s.seg + c.segOffset) + c.sigWeight * signatures;
+  const harm = c.harmWeight ? c.harmWeight * Math.max(0, s.harm - (c.harmOffset ?? 0)) : 0;
+  return Math.max(s.doc, s.seg + c.segOffset) + c.sigWeight * signatures + harm;
 }
 
 export interface SerializedModel {
@@ -60,27 +75,39 @@ export interface SerializedModel {
   combineIndirect: Combiner;
   threshold: number;
   indirectThreshold: number;
+  /** The request model's bias and scale; present when `weights` holds a third block. */
+  harmBias?: number;
+  harmScale?: number;
   /**
-   * base64(deflate(Int8Array of 2 × BUCKETS)): the text model's quantised weights, then the segment
-   * model's; weight = q × scale (segScale for the second half).
+   * base64(deflate(Int8Array of 2 or 3 × BUCKETS)): the text model's quantised weights, then the
+   * segment model's, then the request model's when present; weight = q × scale (segScale, harmScale).
    */
   weights: string;
 }
 
 export function deserializeModel(s: SerializedModel): InjectionModel {
   const raw = inflateSync(Buffer.from(s.weights, 'base64'));
-  if (raw.length !== 2 * BUCKETS)
-    throw new Error(`injection model has ${raw.length} weights, expected ${2 * BUCKETS}`);
+  const heads = s.harmScale === undefined ? 2 : 3;
+  if (raw.length !== heads * BUCKETS)
+    throw new Error(`injection model has ${raw.length} weights, expected ${heads * BUCKETS}`);
   const q = new Int8Array(raw.buffer, raw.byteOffset, raw.length);
   const weights = new Float32Array(2 * BUCKETS);
   for (let b = 0; b < BUCKETS; b++) {
     weights[2 * b] = (q[b] as number) * s.scale;
     weights[2 * b + 1] = (q[BUCKETS + b] as number) * s.segScale;
   }
+  let harmWeights: Float32Array | null = null;
+  if (s.harmScale !== undefined) {
+    const scale = s.harmScale;
+    harmWeights = new Float32Array(BUCKETS);
+    for (let b = 0; b < BUCKETS; b++) harmWeights[b] = (q[2 * BUCKETS + b] as number) * scale;
+  }
   return {
     bias: s.bias,
     segBias: s.segBias,
     weights,
+    harmWeights,
+    harmBias: s.harmBias ?? 0,
     power: s.power,
     seg: { lineMin: s.segLineMin, min: s.segMin, max: s.segMax },
     minSegmentedLength: s.minSegmentedLength,
@@ -105,6 +132,8 @@ export interface ModelScore {
   /** Offsets (in the scored text) of the best segment. */
   segStart: number;
   segEnd: number;
+  /** The request model's best segment logit (the whole text when not segmented); -Infinity without one. */
+  harm: number;
 }
 
 /**
@@ -114,6 +143,7 @@ export interface ModelScore {
  */
 class Scorer implements FeatureVisitor {
   w: Float32Array = new Float32Array(0);
+  h: Float32Array | null = null;
   power = 0.5;
   minSegFeatures = 0;
   private readonly docSeen = new Uint32Array(BUCKETS);
@@ -125,6 +155,9 @@ class Scorer implements FeatureVisitor {
   allSeg = 0;
   segSum = 0;
   segN = 0;
+  harmSeg = 0;
+  harmAll = 0;
+  harmBest = Number.NEGATIVE_INFINITY;
   scored = 0;
   scoredSum = 0;
   segStart = 0;
@@ -135,6 +168,7 @@ class Scorer implements FeatureVisitor {
 
   reset(model: InjectionModel): void {
     this.w = model.weights;
+    this.h = model.harmWeights;
     this.power = model.power;
     this.minSegFeatures = model.minSegmentFeatures;
     this.docGen = nextGeneration(this.docGen, this.docSeen);
@@ -144,6 +178,9 @@ class Scorer implements FeatureVisitor {
     this.allSeg = 0;
     this.segSum = 0;
     this.segN = 0;
+    this.harmSeg = 0;
+    this.harmAll = 0;
+    this.harmBest = Number.NEGATIVE_INFINITY;
     this.scored = 0;
     this.scoredSum = 0;
     this.segStart = 0;
@@ -158,12 +195,14 @@ class Scorer implements FeatureVisitor {
     if (this.segSeen[bucket] !== this.segGen) {
       this.segSeen[bucket] = this.segGen;
       this.segSum += w[2 * bucket + 1] as number;
+      if (this.h) this.harmSeg += this.h[bucket] as number;
       this.segN++;
     }
     if (this.docSeen[bucket] !== this.docGen) {
       this.docSeen[bucket] = this.docGen;
       this.docSum += w[2 * bucket] as number;
       this.allSeg += w[2 * bucket + 1] as number;
+      if (this.h) this.harmAll += this.h[bucket] as number;
       this.docN++;
     }
   }
@@ -171,7 +210,9 @@ class Scorer implements FeatureVisitor {
   segmentEnd(end: number): void {
     this.segments++;
     if (this.segN >= this.minSegFeatures) {
-      const s = this.segSum / this.segN ** this.power;
+      const norm = this.segN ** this.power;
+      const s = this.segSum / norm;
+      if (this.h && this.harmSeg / norm > this.harmBest) this.harmBest = this.harmSeg / norm;
       this.scored++;
       this.scoredSum += s;
       if (s > this.best) {
@@ -182,6 +223,7 @@ class Scorer implements FeatureVisitor {
     }
     this.segSum = 0;
     this.segN = 0;
+    this.harmSeg = 0;
     this.segStart = end;
     this.segGen = nextGeneration(this.segGen, this.segSeen);
   }
@@ -216,5 +258,8 @@ export function scoreModel(model: InjectionModel, text: string): ModelScore {
     segments: multi ? scorer.scored : 0,
     segStart: scorer.bestStart,
     segEnd: scorer.bestEnd,
+    harm: !model.harmWeights
+      ? Number.NEGATIVE_INFINITY
+      : model.harmBias + (multi ? scorer.harmBest : scorer.harmAll / norm),
   };
 }
