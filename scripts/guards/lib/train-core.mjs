@@ -29,7 +29,7 @@ export async function createTrainer(rows) {
   const { normalizeForDetection } = await importGuard('normalize.js');
   const { visitFeatures, BUCKETS } = await importGuard('injection/features.js');
   const { createInjectionDetector } = await importGuard('injection/detect.js');
-  const { combineLogit } = await importGuard('injection/model.js');
+  const { combineLogit, packWeights } = await importGuard('injection/model.js');
   const PLACEHOLDER = { segOffset: 0, sigWeight: 1 };
 
   const norms = rows.map((r) => /** @type {string} */ (normalizeForDetection(r.text).text));
@@ -188,17 +188,7 @@ export async function createTrainer(rows) {
       const segs = segsOf(i, c);
       if (ys[i] === 0) {
         if (segs.length >= 2) {
-          const long = segs.filter((s) => s.length >= c.minSegmentFeatures);
-          // Long documents (a man page, a news article) would otherwise dominate the negatives and
-          // the training time: an evenly spaced sample of their segments, each weighing for the rest.
-          const cap = c.maxNegSegments ?? long.length;
-          const step = Math.max(1, long.length / cap);
-          for (let k = 0; k < long.length; k += step)
-            negSegs.push({
-              ...toSparse(/** @type {Int32Array} */ (long[Math.floor(k)]), c.power),
-              y: 0,
-              w: step * rw(i),
-            });
+          negSegs.push(...negativeSegments(segs, c, rw(i)));
         } else if (c.shortNegWeight > 0) {
           negSegs.push({ ...toSparse(concat(segs), c.power), y: 0, w: c.shortNegWeight * rw(i) });
         }
@@ -257,23 +247,30 @@ export async function createTrainer(rows) {
         if (quoted.includes(/** @type {string} */ (norms[i]).slice(0, 80))) continue;
         xs.push({ ...toSparse(concat(segs), c.power), y: 1, w: rw(i) });
       } else if (r.label === 'benign') {
-        const long = segs.filter((s) => s.length >= c.minSegmentFeatures);
-        if (segs.length < 2 || long.length === 0) {
-          xs.push({ ...toSparse(concat(segs), c.power), y: 0, w: rw(i) });
-          continue;
-        }
-        const cap = c.maxNegSegments ?? long.length;
-        const step = Math.max(1, long.length / cap);
-        for (let k = 0; k < long.length; k += step)
-          xs.push({
-            ...toSparse(/** @type {Int32Array} */ (long[Math.floor(k)]), c.power),
-            y: 0,
-            w: step * rw(i),
-          });
+        const sampled = segs.length >= 2 ? negativeSegments(segs, c, rw(i)) : [];
+        if (sampled.length > 0) xs.push(...sampled);
+        else xs.push({ ...toSparse(concat(segs), c.power), y: 0, w: rw(i) });
       }
     }
     balance(xs);
     return trainScaled(xs, { ...c, l2: c.harmL2 ?? c.l2, epochs: c.harmEpochs ?? c.epochs }, 11);
+  }
+
+  /**
+   * A benign row's long-enough segments as negatives. Long documents (a man page, a news article)
+   * would otherwise dominate the negatives and the training time: an evenly spaced sample of at most
+   * `maxNegSegments`, each weighing for the rest.
+   * @param {Int32Array[]} segs @param {Config} c @param {number} w @returns {Instance[]}
+   */
+  function negativeSegments(segs, c, w) {
+    const long = segs.filter((s) => s.length >= c.minSegmentFeatures);
+    const cap = c.maxNegSegments ?? long.length;
+    const step = Math.max(1, long.length / cap);
+    /** @type {Instance[]} */
+    const out = [];
+    for (let k = 0; k < long.length; k += step)
+      out.push({ ...toSparse(/** @type {Int32Array} */ (long[Math.floor(k)]), c.power), y: 0, w: step * w });
+    return out;
   }
 
   /**
@@ -318,16 +315,14 @@ export async function createTrainer(rows) {
    *   defaults to a neutral placeholder (the trainer reads model outputs and signatures, not the logit)
    */
   function runtimeModel(m, c, combine = { direct: PLACEHOLDER, indirect: PLACEHOLDER }) {
-    const weights = new Float32Array(2 * BUCKETS);
-    for (let b = 0; b < BUCKETS; b++) {
-      weights[2 * b] = /** @type {number} */ (m.doc.weights[b]);
-      weights[2 * b + 1] = /** @type {number} */ (m.seg.weights[b]);
-    }
     return {
       bias: m.doc.bias,
       segBias: m.seg.bias,
-      weights,
-      harmWeights: m.harm ? m.harm.weights : null,
+      table: packWeights(m.harm ? [m.doc.q, m.seg.q, m.harm.q] : [m.doc.q, m.seg.q]),
+      heads: m.harm ? 3 : 2,
+      scale: m.doc.scale,
+      segScale: m.seg.scale,
+      harmScale: m.harm ? m.harm.scale : 0,
       harmBias: m.harm ? m.harm.bias : 0,
       power: c.power,
       seg: { lineMin: c.segLineMin, min: c.segMin, max: c.segMax },

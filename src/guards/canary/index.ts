@@ -34,13 +34,32 @@ export function createCanary(): string {
  * the prompt it protects.
  */
 export function canaryFor(systemPrompt: string): string {
+  const hit = canaryCache.get(systemPrompt);
+  if (hit !== undefined) return hit;
   const core = createHash('sha256').update('keel-canary\0').update(systemPrompt).digest('hex').slice(0, 24);
-  return `⟦${CANARY_PREFIX}${core}⟧`;
+  const canary = `⟦${CANARY_PREFIX}${core}⟧`;
+  return systemPrompt.length <= CACHED_PROMPT_MAX ? remember(canaryCache, systemPrompt, canary) : canary;
 }
 
 /** The random core of a canary (the whole string when it has no `keel-canary:` marker). */
 export function canaryCore(canary: string): string {
-  return (CANARY_CORE.exec(canary)?.[1] ?? canary).toLowerCase();
+  const hit = coreCache.get(canary);
+  if (hit !== undefined) return hit;
+  return remember(coreCache, canary, (CANARY_CORE.exec(canary)?.[1] ?? canary).toLowerCase());
+}
+
+// An application sends the same few system prompts on every call: hashing each again per request
+// showed up in the gateway's CPU profile. Bounded, oldest first out.
+const canaryCache = new Map<string, string>();
+const coreCache = new Map<string, string>();
+const CANARY_CACHE_MAX = 256;
+/** Longer prompts are hashed every time rather than held in memory. */
+const CACHED_PROMPT_MAX = 16 * 1024;
+
+function remember(cache: Map<string, string>, key: string, value: string): string {
+  if (cache.size >= CANARY_CACHE_MAX) cache.delete(cache.keys().next().value as string);
+  cache.set(key, value);
+  return value;
 }
 
 /** Where `core` occurs in `output`, ignoring case and any non-alphanumeric characters in between. */

@@ -41,10 +41,10 @@ function serialized(heads: 2 | 3, raw?: Int8Array): SerializedModel {
 describe('injection model: the request head', () => {
   it('loads models with two heads (no request head) and with three', () => {
     const two = deserializeModel(serialized(2));
-    expect(two.harmWeights).toBeNull();
+    expect(two.heads).toBe(2);
     expect(scoreModel(two, HARMFUL).harm).toBe(Number.NEGATIVE_INFINITY);
     const three = deserializeModel(serialized(3));
-    expect(three.harmWeights).not.toBeNull();
+    expect(three.heads).toBe(3);
     expect(scoreModel(three, HARMFUL).harm).toBeGreaterThan(5);
     expect(scoreModel(three, 'what time does the museum open on sundays').harm).toBeLessThan(0);
   });

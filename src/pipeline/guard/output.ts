@@ -49,7 +49,8 @@ function detectors(oc: OutputContext): Array<[OutputDetector, (t: string) => Det
     // A key in the system prompt is for the model's use: however short the prompt, with or without
     // a canary, an answer that hands it out is a leak (scanned once per distinct prompt, cached).
     const secrets = promptSecrets(oc.systemPrompt);
-    const long = oc.systemPrompt.length >= MIN_PROMPT_FOR_LEAK;
+    // With a canary, the prompt is checked however short: the operator asked for leak detection.
+    const long = oc.canary !== null || oc.systemPrompt.length >= MIN_PROMPT_FOR_LEAK;
     if (oc.canary || long || secrets.cores.length > 0) {
       const opts = {
         ...(oc.canary ? { canary: oc.canary } : {}),

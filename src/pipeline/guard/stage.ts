@@ -25,9 +25,12 @@ export function guardRequest(
 ): GuardState {
   let canary: string | null = null;
   const system = req.messages.find((m) => m.role === 'system');
+  // The operator's prompt as written: the leak checks protect it, not the canary line added below
+  // (which has its own check, and would make every short prompt long enough for the verbatim one).
+  const systemPrompt = systemPromptOf(req.messages);
   // The canary rides in the system prompt: a request without one has nothing to leak and gets none.
   if (policy.canary && system) {
-    canary = canaryFor(systemPromptOf(req.messages));
+    canary = canaryFor(systemPrompt);
     const part = system.content.find((p) => p.type === 'text');
     // A line of its own, so a model that repeats its instructions repeats the canary too.
     if (part && part.type === 'text') part.text = `${part.text}\n\n${canary}`;
@@ -44,7 +47,7 @@ export function guardRequest(
     output: {
       policy,
       canary,
-      systemPrompt: systemPromptOf(req.messages),
+      systemPrompt,
       restore,
       req,
       schemas: schemas ?? null,
