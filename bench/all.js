@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * `npm run bench`: the single-node benchmark (bench/run.js), then the cost of durable recording
- * (bench/durability.js), the latency the MCP gateway adds to a tool call (bench/mcp.js), then
- * replicas on PostgreSQL behind nginx (bench/cluster.js) when a server and nginx are available.
+ * (bench/durability.js), the latency the MCP gateway adds to a tool call (bench/mcp.js), what the
+ * default guard policy costs in throughput (bench/guards.js), then replicas on PostgreSQL behind nginx (bench/cluster.js) when a server and nginx are available.
  * Each script runs in its own process with the caller's environment (BENCH_DURATION, BENCH_ROUNDS,
  * BENCH_SETTLE, ...). Afterwards the single-node targets are compared
  * with the ones RESULTS.md held before this run: issue #12 allows durable recording to cost at most
@@ -64,6 +64,8 @@ const after = readTargets();
 if ((await run('durability.js')) !== 0) failed.push('durability.js');
 // The latency /mcp adds to a tool call (issue #18: p50 under 1 ms).
 if ((await run('mcp.js')) !== 0) failed.push('mcp.js');
+// Guards on vs off at c=64, in paired windows (issue #15: at most 5 % of throughput).
+if ((await run('guards.js')) !== 0) failed.push('guards.js');
 
 const nginx = findBinary('nginx');
 let pgUrl = process.env.KEEL_BENCH_POSTGRES_URL ?? process.env.KEEL_TEST_POSTGRES_URL;

@@ -16,6 +16,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { patternResult } from '../result.js';
 import type { DetectorResult, Span } from '../types.js';
 import { findPromptSecrets, type PromptSecrets } from './secrets.js';
+import { shingleHash, wordLength, words } from './words.js';
 
 export { MAX_CORE, type PromptSecrets, promptSecrets } from './secrets.js';
 
@@ -65,10 +66,10 @@ function remember(cache: Map<string, string>, key: string, value: string): strin
 /** Where `core` occurs in `output`, ignoring case and any non-alphanumeric characters in between. */
 function findCanary(output: string, core: string): Span | null {
   if (core.length < 8) return null;
-  const direct = output.toLowerCase().indexOf(core);
+  const lower = output.toLowerCase();
+  const direct = lower.indexOf(core);
   if (direct >= 0) return { start: direct, end: direct + core.length, label: 'leak.canary' };
   // A split or re-cased core keeps some intact piece; without one, skip the squeeze below.
-  const lower = output.toLowerCase();
   if (!lower.includes(core.slice(0, 4)) && !lower.includes(core.slice(-4)) && !lower.includes('canary'))
     return null;
   // Slow path: alphanumeric characters only, with a map back to original offsets.
@@ -99,72 +100,6 @@ interface PrepareOptions {
   /** Words per shingle (default 5). Smaller catches shorter copies but costs more memory. */
   shingle?: number;
 }
-
-/** Words of a text: case-folded hashes and offsets, in parallel typed arrays (no object per word). */
-interface Words {
-  count: number;
-  hash: Int32Array;
-  start: Int32Array;
-  end: Int32Array;
-}
-
-const isWordChar = (c: number) =>
-  (c >= 48 && c <= 57) ||
-  (c >= 65 && c <= 90) ||
-  (c >= 97 && c <= 122) ||
-  (c >= 0xc0 && !(c >= 0x2000 && c <= 0x2bff));
-
-/** Words of `s` (letters/digits runs; punctuation and whitespace are separators). */
-function words(s: string): Words {
-  let cap = 64;
-  let hash = new Int32Array(cap);
-  let start = new Int32Array(cap);
-  let end = new Int32Array(cap);
-  let count = 0;
-  let i = 0;
-  const n = s.length;
-  while (i < n) {
-    if (!isWordChar(s.charCodeAt(i))) {
-      i++;
-      continue;
-    }
-    const from = i;
-    let h = 0x811c9dc5;
-    while (i < n) {
-      let c = s.charCodeAt(i);
-      if (!isWordChar(c)) break;
-      if (c >= 65 && c <= 90) c += 32;
-      else if (c >= 0xc0) c = s[i]?.toLowerCase().charCodeAt(0) ?? c;
-      h = Math.imul(h ^ c, 0x01000193);
-      i++;
-    }
-    if (count === cap) {
-      cap *= 2;
-      const grow = (a: Int32Array) => {
-        const b = new Int32Array(cap);
-        b.set(a);
-        return b;
-      };
-      hash = grow(hash);
-      start = grow(start);
-      end = grow(end);
-    }
-    hash[count] = h;
-    start[count] = from;
-    end[count] = i;
-    count++;
-  }
-  return { count, hash, start, end };
-}
-
-/** Hash of words [at, at + k), kept to 30 bits so the Set holds small integers. */
-function shingleHash(ws: Words, at: number, k: number): number {
-  let h = 0x9e3779b1;
-  for (let j = 0; j < k; j++) h = Math.imul(h ^ (ws.hash[at + j] as number), 0x85ebca6b) ^ (h >>> 15);
-  return h & 0x3fffffff;
-}
-
-const wordLength = (ws: Words, j: number) => (ws.end[j] as number) - (ws.start[j] as number);
 
 /** Build the shingle index of a system prompt once; reuse it for every response. */
 export function prepareSystemPrompt(systemPrompt: string, opts: PrepareOptions = {}): PreparedSystemPrompt {

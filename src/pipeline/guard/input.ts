@@ -51,10 +51,10 @@ export interface Masked {
  * was masked (restored in the answer, see `Masked`).
  */
 export function screenInput(req: ChatRequest, policy: GuardPolicy, events: GuardEvent[]): Masked | null {
-  const session = new MaskSession();
+  // Created on the first mask: most requests have nothing to mask.
+  let session = null as MaskSession | null;
   /** Placeholders whose value occurs in the user's own words. */
   const typed = new Set<string>();
-  let masked = false;
   /** The user's own words, one entry per user message (for the joined-turns check). */
   const turns: string[] = [];
   let lastTurn = -1;
@@ -85,9 +85,9 @@ export function screenInput(req: ChatRequest, policy: GuardPolicy, events: Guard
         if (action === 'block') throw blocked(detector, r);
         if (action === 'redact') part.text = redact(part.text, r.spans);
         else if (action === 'mask') {
+          session ??= new MaskSession();
           const m = mask(part.text, r.spans, session);
           part.text = m.text;
-          masked = true;
           // `direct` is empty for tool results and documents, and leaves out <keel:context> sections.
           for (const ph of m.used) if (direct.includes(session.restore.get(ph) as string)) typed.add(ph);
         }
@@ -95,7 +95,7 @@ export function screenInput(req: ChatRequest, policy: GuardPolicy, events: Guard
     }
   });
   checkJoinedTurns(turns, policy, lastTurn, events);
-  if (!masked) return null;
+  if (session === null) return null;
   const text = new Map([...session.restore].filter(([ph]) => typed.has(ph)));
   return { args: session.restore, text };
 }

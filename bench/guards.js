@@ -1,0 +1,174 @@
+// @ts-check
+/**
+ * `npm run bench:guards`: what the default guard policy costs in gateway throughput at c=64.
+ *
+ * `npm run bench` runs guards on or off per invocation, so an on-vs-off comparison spans minutes of a
+ * shared machine's drift: the same build gave on÷off 0.87 one evening and 0.74 the next. Here two
+ * Keel processes run side by side in front of one fake upstream, one with the default guard policy
+ * and one with guards off. Short load windows alternate between them (on, off, off, on, …), so each
+ * pair sees the same machine. The idle process uses no CPU meanwhile. The report quotes the
+ * median over pairs of on÷off throughput and of the Keel CPU per request difference.
+ *
+ * Env: BENCH_PAIRS (default 12), BENCH_WINDOW (s per window, default 4), BENCH_CONNECTIONS (default 64),
+ * BENCH_CPU_PROF=1 (V8 CPU profiles of both processes into bench/results/).
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchConfig, writeConfig } from './lib/config.js';
+import { median, runLoad } from './lib/load.js';
+import { freePort, readCpuSeconds, startBenchKeel, startFakeUpstream } from './lib/procs.js';
+import { fmt, loadAvgNow, machineInfo, mdTable, writeResultsSection } from './lib/report.js';
+import { BODY, KEEL_HEADERS } from './lib/request.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS_DIR = join(ROOT, 'bench', 'results');
+const SECTION = '## Guard cost, paired';
+/** @param {string | undefined} v @param {number} dflt */
+const positive = (v, dflt) => (v && Number(v) > 0 ? Number(v) : dflt);
+const PAIRS = Math.round(positive(process.env.BENCH_PAIRS, 12));
+const WINDOW_S = positive(process.env.BENCH_WINDOW, 4);
+const CONNECTIONS = Math.round(positive(process.env.BENCH_CONNECTIONS, 64));
+/** Issue 15: guards on may cost at most 5 % of throughput at c=64. */
+const TARGET_RATIO = 0.95;
+
+/** @param {string} msg */
+const log = (msg) => process.stderr.write(`${msg}\n`);
+
+/**
+ * @param {string} tmp @param {string} upstreamUrl @param {'on' | 'off'} guards
+ */
+async function startVariant(tmp, upstreamUrl, guards) {
+  const port = await freePort();
+  const dbPath = join(tmp, `keel-${guards}.db`);
+  const configPath = await writeConfig(
+    tmp,
+    benchConfig({ upstreamUrl, port, dbPath }, { guards: { enabled: guards === 'on' } }),
+    `keel.guards-${guards}.yaml`,
+  );
+  return startBenchKeel({
+    configPath,
+    port,
+    databaseUrl: `sqlite:${dbPath}`,
+    spoolDir: join(tmp, `spool-${guards}`),
+    nodeArgs: process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', RESULTS_DIR] : [],
+  });
+}
+
+/**
+ * One load window against one Keel: 2xx per second and Keel's CPU ms per answered request.
+ * @param {{ url: string, proc: import('node:child_process').ChildProcess }} keel @param {number} durationS
+ */
+async function window(keel, durationS) {
+  const pid = keel.proc.pid ?? 0;
+  /** @type {Promise<number | null>} */
+  let before = Promise.resolve(null);
+  const result = await runLoad({
+    url: `${keel.url}/v1/chat/completions`,
+    body: BODY,
+    headers: KEEL_HEADERS,
+    connections: CONNECTIONS,
+    durationS,
+    settleS: 1,
+    onMeasureStart: () => {
+      before = readCpuSeconds(pid);
+    },
+  });
+  const after = await readCpuSeconds(pid);
+  const start = await before;
+  const cpuMsPerReq =
+    after !== null && start !== null && result.completed > 0
+      ? ((after - start) * 1000) / result.completed
+      : Number.NaN;
+  // Let sockets close and the usage writer drain before the other process is loaded.
+  await new Promise((r) => setTimeout(r, 300));
+  return { rps: result.rps, cpuMsPerReq, failed: result.non2xx + result.errors };
+}
+
+async function main() {
+  const machine = machineInfo();
+  const loadBefore = loadAvgNow();
+  const tmp = await mkdtemp(join(os.tmpdir(), 'keel-bench-guards-'));
+  await mkdir(RESULTS_DIR, { recursive: true });
+  log(`guard cost: ${PAIRS} pairs of ${WINDOW_S} s windows at c=${CONNECTIONS}, ${machine.nproc} CPUs`);
+  const upstream = await startFakeUpstream();
+  /** @type {Record<'on' | 'off', Awaited<ReturnType<typeof startBenchKeel>> | null>} */
+  const keel = { on: null, off: null };
+  try {
+    keel.on = await startVariant(tmp, upstream.url, 'on');
+    keel.off = await startVariant(tmp, upstream.url, 'off');
+    const procs = { on: keel.on, off: keel.off };
+    for (const v of /** @type {const} */ (['on', 'off'])) await window(procs[v], 2);
+    /** @type {{ on: { rps: number, cpuMsPerReq: number }, off: { rps: number, cpuMsPerReq: number } }[]} */
+    const pairs = [];
+    let failed = 0;
+    for (let i = 0; i < PAIRS; i++) {
+      // ABBA order: neither side always runs first, after the other's load.
+      /** @type {('on' | 'off')[]} */
+      const order = i % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
+      const got =
+        /** @type {Record<'on' | 'off', { rps: number, cpuMsPerReq: number, failed: number }>} */ ({});
+      for (const v of order) got[v] = await window(procs[v], WINDOW_S);
+      failed += got.on.failed + got.off.failed;
+      pairs.push({ on: got.on, off: got.off });
+      log(
+        `pair ${i + 1}: on ${fmt(got.on.rps, 0)} req/s (${fmt(got.on.cpuMsPerReq, 3)} ms CPU), ` +
+          `off ${fmt(got.off.rps, 0)} req/s (${fmt(got.off.cpuMsPerReq, 3)} ms CPU), ` +
+          `on÷off ${fmt(got.on.rps / got.off.rps, 3)}`,
+      );
+    }
+    const ratios = pairs.map((p) => p.on.rps / p.off.rps);
+    const cpuDelta = pairs.map((p) => p.on.cpuMsPerReq - p.off.cpuMsPerReq);
+    const ratio = median(ratios);
+    const sorted = [...ratios].sort((a, b) => a - b);
+    const md = [
+      SECTION,
+      '',
+      `\`npm run bench:guards\` (${new Date().toISOString().slice(0, 10)}; ${machine.cpu}, ${machine.nproc} CPUs, ` +
+        `node ${machine.node}, load average at start ${loadBefore.join(' ')}). Two Keel processes in front of one fake ` +
+        `upstream, the default guard policy on in one and guards off in the other, ${PAIRS} pairs of ` +
+        `${WINDOW_S} s windows at c=${CONNECTIONS} in ABBA order (chat request of \`npm run bench\`).`,
+      '',
+      mdTable(
+        ['', 'guards on', 'guards off', 'on ÷ off (median of pairs)', 'on ÷ off, middle half of pairs'],
+        [
+          [
+            'req/s (median)',
+            fmt(median(pairs.map((p) => p.on.rps)), 0),
+            fmt(median(pairs.map((p) => p.off.rps)), 0),
+            fmt(ratio, 3),
+            `${fmt(sorted[Math.floor(sorted.length / 4)] ?? Number.NaN, 3)}–${fmt(
+              sorted[Math.ceil((3 * sorted.length) / 4) - 1] ?? Number.NaN,
+              3,
+            )}`,
+          ],
+          [
+            'Keel CPU ms/req (median)',
+            fmt(median(pairs.map((p) => p.on.cpuMsPerReq)), 3),
+            fmt(median(pairs.map((p) => p.off.cpuMsPerReq)), 3),
+            `+${fmt(median(cpuDelta), 3)} ms`,
+            '',
+          ],
+        ],
+      ),
+      '',
+      `Issue 15's target, guards on costing ≤ 5 % of throughput (on ÷ off ≥ ${TARGET_RATIO}): ` +
+        `${ratio >= TARGET_RATIO ? 'met' : 'NOT met'} (${fmt((1 - ratio) * 100, 1)} %). ` +
+        `Failed requests: ${failed}.`,
+      '',
+    ].join('\n');
+    process.stdout.write(`${md}\n`);
+    await writeResultsSection(join(ROOT, 'bench', 'RESULTS.md'), SECTION, md);
+    if (failed > 0) process.exitCode = 1;
+  } finally {
+    for (const k of [keel.on, keel.off]) await k?.stop();
+    await upstream.stop();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});
