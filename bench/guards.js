@@ -10,7 +10,8 @@
  * median over pairs of on÷off throughput and of the Keel CPU per request difference.
  *
  * Env: BENCH_PAIRS (default 12), BENCH_WINDOW (s per window, default 4), BENCH_CONNECTIONS (default 64),
- * BENCH_CPU_PROF=1 (V8 CPU profiles of both processes into bench/results/).
+ * BENCH_CPU_PROF=1 (V8 CPU profiles of both processes into bench/results/), BENCH_AA=1 (guards off in
+ * both: the spread the pairing shows with no difference at all; RESULTS.md is left alone).
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -30,6 +31,8 @@ const positive = (v, dflt) => (v && Number(v) > 0 ? Number(v) : dflt);
 const PAIRS = Math.round(positive(process.env.BENCH_PAIRS, 12));
 const WINDOW_S = positive(process.env.BENCH_WINDOW, 4);
 const CONNECTIONS = Math.round(positive(process.env.BENCH_CONNECTIONS, 64));
+/** Both processes with guards off: what the pairing reads when there is no difference (noise floor). */
+const CALIBRATE = process.env.BENCH_AA === '1';
 /** Issue 15: guards on may cost at most 5 % of throughput at c=64. */
 const TARGET_RATIO = 0.95;
 
@@ -44,7 +47,7 @@ async function startVariant(tmp, upstreamUrl, guards) {
   const dbPath = join(tmp, `keel-${guards}.db`);
   const configPath = await writeConfig(
     tmp,
-    benchConfig({ upstreamUrl, port, dbPath }, { guards: { enabled: guards === 'on' } }),
+    benchConfig({ upstreamUrl, port, dbPath }, { guards: { enabled: guards === 'on' && !CALIBRATE } }),
     `keel.guards-${guards}.yaml`,
   );
   return startBenchKeel({
@@ -147,7 +150,7 @@ async function main() {
             'Keel CPU ms/req (median)',
             fmt(median(pairs.map((p) => p.on.cpuMsPerReq)), 3),
             fmt(median(pairs.map((p) => p.off.cpuMsPerReq)), 3),
-            `+${fmt(median(cpuDelta), 3)} ms`,
+            `${median(cpuDelta) >= 0 ? '+' : '−'}${fmt(Math.abs(median(cpuDelta)), 3)} ms`,
             '',
           ],
         ],
@@ -159,7 +162,8 @@ async function main() {
       '',
     ].join('\n');
     process.stdout.write(`${md}\n`);
-    await writeResultsSection(join(ROOT, 'bench', 'RESULTS.md'), SECTION, md);
+    if (CALIBRATE) log('BENCH_AA=1: both processes ran with guards off; RESULTS.md left alone');
+    else await writeResultsSection(join(ROOT, 'bench', 'RESULTS.md'), SECTION, md);
     if (failed > 0) process.exitCode = 1;
   } finally {
     for (const k of [keel.on, keel.off]) await k?.stop();
