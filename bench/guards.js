@@ -1,6 +1,7 @@
 // @ts-check
 /**
- * `npm run bench:guards`: what the default guard policy costs in gateway throughput at c=64.
+ * `npm run bench:guards`: what the default guard policy costs: detector latency on a 2 KB and a 100 KB
+ * prompt (issue 15: the input set at p99 ≤ 1 ms for 2 KB), then gateway throughput at c=64.
  *
  * `npm run bench` runs guards on or off per invocation, so an on-vs-off comparison spans minutes of a
  * shared machine's drift: the same build gave on÷off 0.87 one evening and 0.74 the next. Here two
@@ -23,9 +24,13 @@ import { freePort, readCpuSeconds, startBenchKeel, startFakeUpstream } from './l
 import { fmt, loadAvgNow, machineInfo, mdTable, writeResultsSection } from './lib/report.js';
 import { BODY, KEEL_HEADERS } from './lib/request.js';
 
+/** The input detectors of the default policy together, for a 2 KB prompt (issue 15). */
+const INPUT_SET = 'input (injection+pii+secrets)';
+const INPUT_P99_TARGET_MS = 1;
+
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
-const SECTION = '## Guard cost, paired';
+const SECTION = '## Guard cost';
 /** @param {string | undefined} v @param {number} dflt */
 const positive = (v, dflt) => (v && Number(v) > 0 ? Number(v) : dflt);
 const PAIRS = Math.round(positive(process.env.BENCH_PAIRS, 12));
@@ -89,11 +94,35 @@ async function window(keel, durationS) {
   return { rps: result.rps, cpuMsPerReq, failed: result.non2xx + result.errors };
 }
 
+/**
+ * Detector latency in this process (built code, as the gateway runs it), before any load starts.
+ * @returns {Promise<{ md: string, inputP99: number }>}
+ */
+async function detectorLatency() {
+  /** @type {{ benchmarkDetectors: (o?: { sizes?: number[] }) => Array<{ detector: string, bytes: number, iterations: number, p50Ms: number, p99Ms: number }> }} */
+  const { benchmarkDetectors } = await import('#keel/guards/bench.js');
+  const results = benchmarkDetectors({ sizes: [2048, 100 * 1024] });
+  const inputP99 = results.find((r) => r.detector === INPUT_SET && r.bytes === 2048)?.p99Ms ?? Number.NaN;
+  const md = mdTable(
+    ['detectors', 'prompt', 'iterations', 'p50 ms', 'p99 ms'],
+    results.map((r) => [
+      r.detector,
+      r.bytes >= 1024 ? `${Math.round(r.bytes / 1024)} KB` : `${r.bytes} B`,
+      r.iterations,
+      fmt(r.p50Ms, 3),
+      fmt(r.p99Ms, 3),
+    ]),
+  );
+  return { md, inputP99 };
+}
+
 async function main() {
   const machine = machineInfo();
   const loadBefore = loadAvgNow();
   const tmp = await mkdtemp(join(os.tmpdir(), 'keel-bench-guards-'));
   await mkdir(RESULTS_DIR, { recursive: true });
+  log('detector latency: 2 KB and 100 KB prompts');
+  const latency = await detectorLatency();
   log(`guard cost: ${PAIRS} pairs of ${WINDOW_S} s windows at c=${CONNECTIONS}, ${machine.nproc} CPUs`);
   const upstream = await startFakeUpstream();
   /** @type {Record<'on' | 'off', Awaited<ReturnType<typeof startBenchKeel>> | null>} */
@@ -129,7 +158,18 @@ async function main() {
       SECTION,
       '',
       `\`npm run bench:guards\` (${new Date().toISOString().slice(0, 10)}; ${machine.cpu}, ${machine.nproc} CPUs, ` +
-        `node ${machine.node}, load average at start ${loadBefore.join(' ')}). Two Keel processes in front of one fake ` +
+        `node ${machine.node}, load average at start ${loadBefore.join(' ')}).`,
+      '',
+      '**Detector latency** (`benchmarkDetectors()` of src/guards/bench.ts on the built code, one process, ' +
+        'no load; "input" is the default input set):',
+      '',
+      latency.md,
+      '',
+      `Issue 15's target, input screening of a 2 KB prompt at p99 ≤ ${INPUT_P99_TARGET_MS} ms: ` +
+        `${latency.inputP99 <= INPUT_P99_TARGET_MS ? 'met' : 'NOT met'} (${fmt(latency.inputP99, 3)} ms).`,
+      '',
+      '**Throughput, guards on vs off.** ' +
+        `Two Keel processes in front of one fake ` +
         `upstream, the default guard policy on in one and guards off in the other, ${PAIRS} pairs of ` +
         `${WINDOW_S} s windows at c=${CONNECTIONS} in ABBA order (chat request of \`npm run bench\`).`,
       '',
