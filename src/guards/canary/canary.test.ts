@@ -88,6 +88,13 @@ describe('verbatim system prompt', () => {
     // A short clean answer right after a long one must not see the long one's leftover words.
     expect(findVerbatim('Your order ships tomorrow.', prepared)).toEqual([]);
     expect(findVerbatim(long, prepared)).toEqual(spans);
+    // Past the kept size (16 KB of text) an answer gets buffers of its own: same result either way.
+    const huge = `${filler} ${filler} ${filler} ${copy} ${filler}`;
+    expect(huge.length).toBeGreaterThan(16 * 1024);
+    const far = findVerbatim(huge, prepared);
+    expect(far).toHaveLength(1);
+    expect(far[0] && huge.slice(far[0].start, far[0].end)).toBe(copy);
+    expect(findVerbatim(long, prepared)).toEqual(spans);
   });
 
   it('a prompt shorter than minRun leaks when copied whole', () => {

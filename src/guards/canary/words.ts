@@ -13,6 +13,9 @@ export interface Words {
   end: Int32Array;
 }
 
+/** Buffers kept between calls hold at most this many words; a longer answer gets its own, freed after. */
+const KEPT_WORDS = 8192;
+
 const scratch: Words = {
   count: 0,
   hash: new Int32Array(256),
@@ -34,7 +37,8 @@ const isWordChar = (c: number) =>
 
 /** Words of `s` (letters/digits runs; punctuation and whitespace are separators). */
 export function words(s: string): Words {
-  const ws = scratch;
+  // A one-off huge answer must not pin megabytes for the life of the process.
+  const ws: Words = s.length > KEPT_WORDS * 2 ? { ...scratch } : scratch;
   let count = 0;
   let i = 0;
   const n = s.length;
@@ -54,6 +58,7 @@ export function words(s: string): Words {
       i++;
     }
     if (count === ws.hash.length) {
+      // (Growing the shared buffers stops at KEPT_WORDS: longer texts take the copy above.)
       ws.hash = grow(ws.hash);
       ws.start = grow(ws.start);
       ws.end = grow(ws.end);
