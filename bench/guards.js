@@ -22,7 +22,7 @@ import { benchConfig, writeConfig } from './lib/config.js';
 import { median, runLoad } from './lib/load.js';
 import { freePort, readCpuSeconds, startBenchKeel, startFakeUpstream } from './lib/procs.js';
 import { fmt, loadAvgNow, machineInfo, mdTable, writeResultsSection } from './lib/report.js';
-import { BODY, KEEL_HEADERS } from './lib/request.js';
+import { BODY, KEEL_HEADERS, REQUEST } from './lib/request.js';
 
 /** The input detectors of the default policy together, for a 2 KB prompt (issue 15). */
 const INPUT_SET = 'input (injection+pii+secrets)';
@@ -40,6 +40,54 @@ const CONNECTIONS = Math.round(positive(process.env.BENCH_CONNECTIONS, 64));
 const CALIBRATE = process.env.BENCH_AA === '1';
 /** Issue 15: guards on may cost at most 5 % of throughput at c=64. */
 const TARGET_RATIO = 0.95;
+
+/** User turns of the conversation scenario: the new message and seven before it, with their answers. */
+const TURNS = 8;
+const EARLIER_QUESTIONS = [
+  'Can I pay with a gift card and a credit card on the same order, or only one of them?',
+  'What is your returns policy for books that arrived with a damaged cover?',
+  'Do you have the hardback edition in stock, and is it signed by the author?',
+  'Could you recommend two similar novels for a reader who liked this one?',
+  'How do I change the delivery address after the order was placed?',
+  'Is there a discount for ordering ten copies for a book club?',
+  'Which courier do you use for Scandinavian deliveries, and can I track the parcel?',
+];
+const EARLIER_ANSWER =
+  'Yes. Orders can be changed until they are dispatched, and you will get an email with the details.';
+
+/**
+ * The request bodies of each scenario. The user's newest message differs on every request, as it
+ * does in real traffic: Keel remembers the detector results of texts it has screened, and the same
+ * message sent over and over would measure that memo instead of the screening.
+ * @param {number} turns
+ * @returns {() => string}
+ */
+function bodies(turns) {
+  const [system, user] = REQUEST.messages;
+  /** @type {Array<{ role: string, content: string }>} */
+  const earlier = [];
+  for (let t = 0; t < turns - 1; t++)
+    earlier.push(
+      { role: 'user', content: EARLIER_QUESTIONS[t % EARLIER_QUESTIONS.length] ?? '' },
+      { role: 'assistant', content: EARLIER_ANSWER },
+    );
+  let n = 0;
+  return () =>
+    JSON.stringify({
+      ...REQUEST,
+      messages: [system, ...earlier, { role: 'user', content: `${user?.content} (order ${++n})` }],
+    });
+}
+
+/** @typedef {{ name: string, nextBody: () => string }} Scenario */
+/** @type {Scenario[]} */
+const SCENARIOS = [
+  { name: 'one user turn', nextBody: bodies(1) },
+  {
+    name: `${TURNS} user turns (the conversation so far resent, as chat clients do)`,
+    nextBody: bodies(TURNS),
+  },
+];
 
 /** @param {string} msg */
 const log = (msg) => process.stderr.write(`${msg}\n`);
@@ -67,14 +115,16 @@ async function startVariant(tmp, upstreamUrl, guards) {
 /**
  * One load window against one Keel: 2xx per second and Keel's CPU ms per answered request.
  * @param {{ url: string, proc: import('node:child_process').ChildProcess }} keel @param {number} durationS
+ * @param {() => string} nextBody
  */
-async function window(keel, durationS) {
+async function window(keel, durationS, nextBody) {
   const pid = keel.proc.pid ?? 0;
   /** @type {Promise<number | null>} */
   let before = Promise.resolve(null);
   const result = await runLoad({
     url: `${keel.url}/v1/chat/completions`,
     body: BODY,
+    nextBody,
     headers: KEEL_HEADERS,
     connections: CONNECTIONS,
     durationS,
@@ -92,6 +142,23 @@ async function window(keel, durationS) {
   // Let sockets close and the usage writer drain before the other process is loaded.
   await new Promise((r) => setTimeout(r, 300));
   return { rps: result.rps, cpuMsPerReq, failed: result.non2xx + result.errors };
+}
+
+/** @typedef {{ rps: number, cpuMsPerReq: number, failed: number }} WindowResult */
+/** @typedef {{ on: WindowResult, off: WindowResult }} Pair */
+
+/** Medians over pairs: req/s each side, on÷off with its middle half, and Keel CPU per request on − off. */
+/** @param {Pair[]} pairs */
+function summarize(pairs) {
+  const ratios = pairs.map((p) => p.on.rps / p.off.rps).sort((a, b) => a - b);
+  const q = (/** @type {number} */ i) => fmt(ratios[i] ?? Number.NaN, 3);
+  return {
+    rpsOn: median(pairs.map((p) => p.on.rps)),
+    rpsOff: median(pairs.map((p) => p.off.rps)),
+    ratio: median(ratios),
+    middle: `${q(Math.floor(ratios.length / 4))}–${q(Math.ceil((3 * ratios.length) / 4) - 1)}`,
+    cpuDelta: median(pairs.map((p) => p.on.cpuMsPerReq - p.off.cpuMsPerReq)),
+  };
 }
 
 /**
@@ -131,29 +198,32 @@ async function main() {
     keel.on = await startVariant(tmp, upstream.url, 'on');
     keel.off = await startVariant(tmp, upstream.url, 'off');
     const procs = { on: keel.on, off: keel.off };
-    for (const v of /** @type {const} */ (['on', 'off'])) await window(procs[v], 2);
-    /** @type {{ on: { rps: number, cpuMsPerReq: number }, off: { rps: number, cpuMsPerReq: number } }[]} */
-    const pairs = [];
+    /** @type {Array<{ scenario: Scenario, pairs: Pair[] }>} */
+    const runs = [];
     let failed = 0;
-    for (let i = 0; i < PAIRS; i++) {
-      // ABBA order: neither side always runs first, after the other's load.
-      /** @type {('on' | 'off')[]} */
-      const order = i % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
-      const got =
-        /** @type {Record<'on' | 'off', { rps: number, cpuMsPerReq: number, failed: number }>} */ ({});
-      for (const v of order) got[v] = await window(procs[v], WINDOW_S);
-      failed += got.on.failed + got.off.failed;
-      pairs.push({ on: got.on, off: got.off });
-      log(
-        `pair ${i + 1}: on ${fmt(got.on.rps, 0)} req/s (${fmt(got.on.cpuMsPerReq, 3)} ms CPU), ` +
-          `off ${fmt(got.off.rps, 0)} req/s (${fmt(got.off.cpuMsPerReq, 3)} ms CPU), ` +
-          `on÷off ${fmt(got.on.rps / got.off.rps, 3)}`,
-      );
+    for (const scenario of SCENARIOS) {
+      log(`scenario: ${scenario.name}`);
+      for (const v of /** @type {const} */ (['on', 'off'])) await window(procs[v], 2, scenario.nextBody);
+      /** @type {Pair[]} */
+      const pairs = [];
+      for (let i = 0; i < PAIRS; i++) {
+        // ABBA order: neither side always runs first, after the other's load.
+        /** @type {('on' | 'off')[]} */
+        const order = i % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
+        const got = /** @type {Pair} */ ({});
+        for (const v of order) got[v] = await window(procs[v], WINDOW_S, scenario.nextBody);
+        failed += got.on.failed + got.off.failed;
+        pairs.push(got);
+        log(
+          `pair ${i + 1}: on ${fmt(got.on.rps, 0)} req/s (${fmt(got.on.cpuMsPerReq, 3)} ms CPU), ` +
+            `off ${fmt(got.off.rps, 0)} req/s (${fmt(got.off.cpuMsPerReq, 3)} ms CPU), ` +
+            `on÷off ${fmt(got.on.rps / got.off.rps, 3)}`,
+        );
+      }
+      runs.push({ scenario, pairs });
     }
-    const ratios = pairs.map((p) => p.on.rps / p.off.rps);
-    const cpuDelta = pairs.map((p) => p.on.cpuMsPerReq - p.off.cpuMsPerReq);
-    const ratio = median(ratios);
-    const sorted = [...ratios].sort((a, b) => a - b);
+    const summaries = runs.map(({ scenario, pairs }) => ({ scenario, ...summarize(pairs) }));
+    const first = summaries[0];
     const md = [
       SECTION,
       '',
@@ -171,33 +241,30 @@ async function main() {
       '**Throughput, guards on vs off.** ' +
         `Two Keel processes in front of one fake ` +
         `upstream, the default guard policy on in one and guards off in the other, ${PAIRS} pairs of ` +
-        `${WINDOW_S} s windows at c=${CONNECTIONS} in ABBA order (chat request of \`npm run bench\`).`,
+        `${WINDOW_S} s windows at c=${CONNECTIONS} in ABBA order per scenario. The request is the chat ` +
+        'request of `npm run bench` with the user message made unique per request.',
       '',
       mdTable(
-        ['', 'guards on', 'guards off', 'on ÷ off (median of pairs)', 'on ÷ off, middle half of pairs'],
         [
-          [
-            'req/s (median)',
-            fmt(median(pairs.map((p) => p.on.rps)), 0),
-            fmt(median(pairs.map((p) => p.off.rps)), 0),
-            fmt(ratio, 3),
-            `${fmt(sorted[Math.floor(sorted.length / 4)] ?? Number.NaN, 3)}–${fmt(
-              sorted[Math.ceil((3 * sorted.length) / 4) - 1] ?? Number.NaN,
-              3,
-            )}`,
-          ],
-          [
-            'Keel CPU ms/req (median)',
-            fmt(median(pairs.map((p) => p.on.cpuMsPerReq)), 3),
-            fmt(median(pairs.map((p) => p.off.cpuMsPerReq)), 3),
-            `${median(cpuDelta) >= 0 ? '+' : '−'}${fmt(Math.abs(median(cpuDelta)), 3)} ms`,
-            '',
-          ],
+          'scenario',
+          'req/s on',
+          'req/s off',
+          'on ÷ off (median of pairs)',
+          'middle half of pairs',
+          'Keel CPU ms/req on − off',
         ],
+        summaries.map((r) => [
+          r.scenario.name,
+          fmt(r.rpsOn, 0),
+          fmt(r.rpsOff, 0),
+          fmt(r.ratio, 3),
+          r.middle,
+          `${r.cpuDelta >= 0 ? '+' : '−'}${fmt(Math.abs(r.cpuDelta), 3)}`,
+        ]),
       ),
       '',
-      `Issue 15's target, guards on costing ≤ 5 % of throughput (on ÷ off ≥ ${TARGET_RATIO}): ` +
-        `${ratio >= TARGET_RATIO ? 'met' : 'NOT met'} (${fmt((1 - ratio) * 100, 1)} %). ` +
+      `Issue 15's target, guards on costing ≤ 5 % of throughput (on ÷ off ≥ ${TARGET_RATIO}), one user turn: ` +
+        `${first && first.ratio >= TARGET_RATIO ? 'met' : 'NOT met'} (${fmt((1 - (first?.ratio ?? 0)) * 100, 1)} %). ` +
         `Failed requests: ${failed}.`,
       '',
     ].join('\n');

@@ -2,6 +2,15 @@
 declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';
 
+  /** One request as autocannon builds it; setupRequest may return a changed copy. */
+  export interface Request {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    setupRequest?: (req: Request) => Request;
+  }
+
   interface Options {
     url: string;
     method?: string;
@@ -13,6 +22,8 @@ declare module 'autocannon' {
     duration?: number;
     /** seconds */
     timeout?: number;
+    /** Sent in turn, looping; a request with setupRequest is rebuilt every time it is sent. */
+    requests?: Request[];
   }
 
   interface Result {

@@ -80,15 +80,26 @@ export function median(values) {
  * `durationS` begins. A fresh set of connections after the previous run closed all of its own makes
  * V8 throw away and recompile Node's optimised socket and stream code (~100 functions, seen with
  * --trace-deopt); that transient lasts about a second and is not the sustained state being measured.
+ * `nextBody`, when given, makes each request's body (autocannon's setupRequest) instead of sending
+ * `body` every time: for measuring something that remembers what it has seen.
  * @typedef {{ url: string, body: string, headers: Record<string, string>, connections: number,
- *   durationS: number, settleS?: number, onMeasureStart?: () => void }} LoadOptions
+ *   durationS: number, settleS?: number, onMeasureStart?: () => void, nextBody?: () => string }} LoadOptions
  */
 
 /**
  * @param {LoadOptions} opts
  * @returns {Promise<LoadResult>}
  */
-export function runLoad({ url, body, headers, connections, durationS, settleS = 0, onMeasureStart }) {
+export function runLoad({
+  url,
+  body,
+  headers,
+  connections,
+  durationS,
+  settleS = 0,
+  onMeasureStart,
+  nextBody,
+}) {
   /** @type {number[]} */
   const samples = [];
   let measuring = settleS <= 0;
@@ -107,6 +118,18 @@ export function runLoad({ url, body, headers, connections, durationS, settleS = 
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body,
+        ...(nextBody
+          ? {
+              requests: [
+                {
+                  setupRequest: (/** @type {import('autocannon').Request} */ req) => ({
+                    ...req,
+                    body: nextBody(),
+                  }),
+                },
+              ],
+            }
+          : {}),
         connections,
         pipelining: 1,
         duration: settleS + durationS,

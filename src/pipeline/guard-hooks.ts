@@ -2,6 +2,7 @@ import type { Principal } from '../access/principal.js';
 import type { AuditLog } from '../audit/types.js';
 import { DEFAULT_POLICY, type GuardPolicy } from '../config/guards.js';
 import type { KeelConfig } from '../config/schema.js';
+import { createScreeningMemo, type ScreeningMemo } from '../guards/memo.js';
 import type { SecurityEvent } from '../store/security-events.js';
 import type { RequestContext } from './context.js';
 import { strictest } from './guard/strictness.js';
@@ -10,6 +11,8 @@ import type { GuardEvent } from './guard/types.js';
 export interface GuardHooks {
   policyFor(ctx: RequestContext): GuardPolicy | null;
   onEvents(ctx: RequestContext, events: readonly GuardEvent[]): void;
+  /** Detector results of texts seen on recent requests (see guards/memo.ts); null = screen every time. */
+  memo: ScreeningMemo | null;
 }
 
 /**
@@ -45,6 +48,7 @@ export function createGuardHooks(deps: {
     return m;
   };
   return {
+    memo: createScreeningMemo(),
     policyFor(ctx) {
       if (!g.enabled) return null;
       const p = ctx.principal;

@@ -11,6 +11,7 @@ import type {
 } from '../canonical/types.js';
 import type { GuardPolicy } from '../config/guards.js';
 import { toKeelError } from '../errors.js';
+import type { ScreeningMemo } from '../guards/memo.js';
 import { newDispatchOutcome } from '../routing/outcome.js';
 import type { SchemaPool } from '../schemas/index.js';
 import type { UsageSink } from '../store/types.js';
@@ -47,6 +48,8 @@ export interface PipelineDeps extends AdmitDeps {
   guards?: {
     policyFor(ctx: RequestContext): GuardPolicy | null;
     onEvents(ctx: RequestContext, events: readonly GuardEvent[]): void;
+    /** Detector results of recently screened texts; absent = every text screened every time. */
+    memo?: ScreeningMemo | null;
   };
   /** Checks, compiles and validates caller-supplied JSON Schemas off the event loop. Absent = not checked. */
   schemas?: SchemaPool;
@@ -171,7 +174,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (chat && deps.guards) {
         const policy = deps.guards.policyFor(ctx);
         if (policy) {
-          ctx.guardOutput = guardRequest(chat, policy, { events: ctx.guardEvents }, deps.schemas).output;
+          ctx.guardOutput = guardRequest(
+            chat,
+            policy,
+            { events: ctx.guardEvents },
+            deps.schemas,
+            deps.guards.memo?.view(ctx.principal?.keyId ?? '') ?? null,
+          ).output;
           if (policy.injection.external && policy.injection.input !== 'off')
             await externalCheck(ctx, chat, policy);
         }

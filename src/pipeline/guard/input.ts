@@ -15,6 +15,7 @@ import {
   mask,
   redact,
 } from '../../guards/index.js';
+import { type MemoSlot, type MemoView, passThrough } from '../../guards/memo.js';
 import type { DetectorResult } from '../../guards/types.js';
 import { joinedTurns } from './turns.js';
 import type { GuardEvent } from './types.js';
@@ -48,9 +49,16 @@ export interface Masked {
  * Screen the request's user and tool content before it goes upstream. Blocks throw a KeelError;
  * redactions and masks rewrite the request in place; every decision not `off` is pushed to `events`
  * (before a block throws, so the block itself is recorded). Returns the masked values when anything
- * was masked (restored in the answer, see `Masked`).
+ * was masked (restored in the answer, see `Masked`). With a `memo`, a text screened on an earlier
+ * request (the conversation so far, earlier tool results) reuses its detector results.
  */
-export function screenInput(req: ChatRequest, policy: GuardPolicy, events: GuardEvent[]): Masked | null {
+export function screenInput(
+  req: ChatRequest,
+  policy: GuardPolicy,
+  events: GuardEvent[],
+  memo: MemoView | null = null,
+): Masked | null {
+  const slotOf = (text: string): MemoSlot => (memo ? memo.slot(text) : passThrough(text));
   // Created on the first mask: most requests have nothing to mask.
   let session = null as MaskSession | null;
   /** Placeholders whose value occurs in the user's own words. */
@@ -67,7 +75,17 @@ export function screenInput(req: ChatRequest, policy: GuardPolicy, events: Guard
       const part =
         p.type === 'text' ? p : p.type === 'file' && p.text !== undefined ? (p as { text: string }) : null;
       if (!part || part.text.length === 0) continue;
-      const direct = checkInjection(part.text, indirectMessage || p.type === 'file', policy, index, events);
+      let slotText = part.text;
+      let slot = slotOf(slotText);
+      const direct = checkInjection(
+        slot,
+        part.text,
+        indirectMessage || p.type === 'file',
+        policy,
+        index,
+        events,
+        slotOf,
+      );
       if (direct) {
         if (lastTurn === index) turns[turns.length - 1] += `\n${direct}`;
         else turns.push(direct);
@@ -79,7 +97,12 @@ export function screenInput(req: ChatRequest, policy: GuardPolicy, events: Guard
       ] as const) {
         const action = policy[detector].input;
         if (action === 'off') continue;
-        const r = detect(part.text);
+        // A mask or redaction by the detector before changed the text this one reads.
+        if (part.text !== slotText) {
+          slotText = part.text;
+          slot = slotOf(slotText);
+        }
+        const r = slot.result(detector, detect);
         if (!r.flagged) continue;
         events.push(event(detector, 'input', action, r, index));
         if (action === 'block') throw blocked(detector, r);
@@ -129,23 +152,27 @@ export function checkJoinedTurns(
 
 /** Screens one text part for injection; returns the user's own words in it ('' if none). */
 function checkInjection(
+  slot: MemoSlot,
   text: string,
   indirectMessage: boolean,
   policy: GuardPolicy,
   index: number,
   events: GuardEvent[],
+  slotOf: (text: string) => MemoSlot,
 ): string {
+  // <keel:context> splitting makes texts of their own; otherwise a segment is the part's text.
+  const slotFor = (segment: string) => (segment === text ? slot : slotOf(segment));
   const segments = indirectMessage
     ? { direct: '', indirect: text }
     : policy.context_marking
       ? splitContext(text)
       : { direct: text, indirect: '' };
   if (segments.direct && policy.injection.input !== 'off') {
-    const r = detectInjection(segments.direct);
+    const r = slotFor(segments.direct).result('injection', detectInjection);
     decide('injection', policy.injection.input, policy.injection.threshold, r, index, events);
   }
   if (segments.indirect && policy.indirect_injection.input !== 'off') {
-    const r = detectIndirectInjection(segments.indirect);
+    const r = slotFor(segments.indirect).result('indirect_injection', detectIndirectInjection);
     decide(
       'indirect_injection',
       policy.indirect_injection.input,

@@ -1,6 +1,7 @@
 import type { ChatRequest } from '../../canonical/types.js';
 import type { GuardPolicy } from '../../config/guards.js';
 import { canaryFor } from '../../guards/canary/index.js';
+import type { MemoView } from '../../guards/memo.js';
 import type { SchemaPool } from '../../schemas/index.js';
 import { event, screenInput, systemPromptOf } from './input.js';
 import type { OutputContext } from './output.js';
@@ -22,6 +23,7 @@ export function guardRequest(
   policy: GuardPolicy,
   state: { events: GuardEvent[] },
   schemas?: SchemaPool,
+  memo: MemoView | null = null,
 ): GuardState {
   let canary: string | null = null;
   const system = req.messages.find((m) => m.role === 'system');
@@ -36,7 +38,7 @@ export function guardRequest(
     if (part && part.type === 'text') part.text = `${part.text}\n\n${canary}`;
     else system.content.push({ type: 'text', text: canary });
   }
-  const restore = screenInput(req, policy, state.events);
+  const restore = screenInput(req, policy, state.events, memo);
   const stripped = stripOfferedTools(req, policy);
   if (stripped.length > 0)
     state.events.push(
