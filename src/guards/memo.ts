@@ -36,7 +36,7 @@ export interface ScreeningMemo extends MemoView {
 }
 
 export interface MemoView {
-  /** The memo's place for `text` (its digest is computed here, once for every detector). */
+  /** The memo's place for `text` (digested on the first lookup, once for every detector). */
   slot(text: string): MemoSlot;
 }
 
@@ -67,34 +67,41 @@ export function createScreeningMemo(opts: { slots?: number } = {}): ScreeningMem
 
   const slot = (text: string, caller: string): MemoSlot => {
     if (text.length < MEMO_MIN_CHARS || slots === 0) return passThrough(text);
-    // The NUL keeps "ab" + "c" and "a" + "bc" apart; key ids hold no NUL.
-    const d = hash('sha256', `${caller}\0${text}`, 'buffer');
-    const k0 = d.readUInt32LE(0);
-    const k1 = d.readUInt32LE(4);
-    const k2 = d.readUInt32LE(8);
-    const k3 = d.readUInt32LE(12);
-    const at = k0 & (slots - 1);
-    const base = at * KEY_WORDS;
+    // Digested on the first lookup: under a policy with every input detector off there is none.
+    let at = -1;
+    let k0 = 0;
+    let k1 = 0;
+    let k2 = 0;
+    let k3 = 0;
     const mine = () =>
-      keys[base] === k0 && keys[base + 1] === k1 && keys[base + 2] === k2 && keys[base + 3] === k3;
+      keys[at * KEY_WORDS] === k0 &&
+      keys[at * KEY_WORDS + 1] === k1 &&
+      keys[at * KEY_WORDS + 2] === k2 &&
+      keys[at * KEY_WORDS + 3] === k3;
     return {
       result(detector, run) {
+        if (at < 0) {
+          // A string digest: a Buffer's allocation took longer than the hashing. The NUL keeps
+          // "ab" + "c" and "a" + "bc" apart; key ids hold no NUL.
+          const d = hash('sha256', `${caller}\0${text}`, 'binary');
+          k0 = word(d, 0);
+          k1 = word(d, 4);
+          k2 = word(d, 8);
+          k3 = word(d, 12);
+          at = k0 & (slots - 1);
+        }
         const di = DETECTORS.indexOf(detector);
         const held = bits[at] as number;
         if (mine() && held & (1 << di)) {
           const flagged = (held & (1 << (di + 4))) !== 0;
-          return {
-            detector,
-            score: scores[at * DETECTORS.length + di] as number,
-            flagged,
-            labels: [],
-            spans: [],
-          };
+          const score = scores[at * DETECTORS.length + di] as number;
+          return { detector, score, flagged, labels: [], spans: [] };
         }
         const r = run(text);
         if (r.labels.length > 0 || r.spans.length > 0 || r.detector !== detector) return r;
         if (!mine()) {
           if (held === 0) used++;
+          const base = at * KEY_WORDS;
           keys[base] = k0;
           keys[base + 1] = k1;
           keys[base + 2] = k2;
@@ -114,6 +121,17 @@ export function createScreeningMemo(opts: { slots?: number } = {}): ScreeningMem
       return used;
     },
   };
+}
+
+/** Four bytes of a binary (latin1) digest string as an unsigned 32-bit word. */
+function word(d: string, i: number): number {
+  return (
+    (d.charCodeAt(i) |
+      (d.charCodeAt(i + 1) << 8) |
+      (d.charCodeAt(i + 2) << 16) |
+      (d.charCodeAt(i + 3) << 24)) >>>
+    0
+  );
 }
 
 /** Screening without a memo: the same interface, nothing remembered. */
