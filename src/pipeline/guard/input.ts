@@ -130,6 +130,15 @@ export function screenInput(
  * ordinary conversations ("now in French", "make it shorter") joined land in the flag range more
  * often than single messages do, and recording those would only add noise.
  */
+/**
+ * The turns joined with spaces are scored only when the line-break join scores at least this. On
+ * pieces of attacks split at random spaces (2 and 3 pieces; train, extra and the external evaluation
+ * set), every split that only the spaced join blocks scored ≥ 0.238 joined with line breaks, and
+ * 91–96 % of benign splits score below 0.1: conversations are scanned once instead of twice. Under a
+ * policy threshold below 0.5 both are always scored.
+ */
+const SPACED_GATE = 0.1;
+
 export function checkJoinedTurns(
   turns: string[],
   policy: GuardPolicy,
@@ -142,8 +151,8 @@ export function checkJoinedTurns(
   const joined = joinedTurns(turns);
   if (joined === null) return;
   const blockAt = policy.injection.threshold ?? INJECTION_BLOCK_AT;
-  let r = detect(joined[0]);
-  if (r.score < blockAt) r = detect(joined[1]);
+  let r = detect(joined[1]);
+  if (r.score < blockAt && (r.score >= SPACED_GATE || blockAt < 0.5)) r = detect(joined[0]);
   if (r.score < blockAt) return;
   // Offsets in the joined text point into no single message.
   const whole = { ...r, labels: ['injection.multi_turn', ...r.labels], spans: [] };
