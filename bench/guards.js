@@ -79,6 +79,41 @@ function bodies(turns) {
     });
 }
 
+/** A fetched web page of about 49 KB: what an agent's tool returned in an earlier step. */
+const PAGE = 'Opening hours are nine to five on weekdays; the shop is closed on public holidays. '.repeat(
+  600,
+);
+
+/**
+ * An agent's next step: the question, the earlier tool call and its 49 KB result, resent as agents
+ * do, and a new short tool result (unique per request).
+ * @returns {() => string}
+ */
+function agentBodies() {
+  const [system] = REQUEST.messages;
+  /** @param {string} id */
+  const call = (id) => ({
+    role: 'assistant',
+    content: null,
+    tool_calls: [
+      { id, type: 'function', function: { name: 'fetch_page', arguments: '{"url":"https://shop.example"}' } },
+    ],
+  });
+  let n = 0;
+  return () =>
+    JSON.stringify({
+      ...REQUEST,
+      messages: [
+        system,
+        { role: 'user', content: 'When is the shop open? Check its website and the opening-hours page.' },
+        call('call_1'),
+        { role: 'tool', tool_call_id: 'call_1', content: PAGE },
+        call('call_2'),
+        { role: 'tool', tool_call_id: 'call_2', content: `Page ${++n}: nothing new here, the same hours.` },
+      ],
+    });
+}
+
 /** @typedef {{ name: string, nextBody: () => string }} Scenario */
 /** @type {Scenario[]} */
 const SCENARIOS = [
@@ -87,6 +122,7 @@ const SCENARIOS = [
     name: `${TURNS} user turns (the conversation so far resent, as chat clients do)`,
     nextBody: bodies(TURNS),
   },
+  { name: "an agent's step (its earlier 49 KB tool result resent)", nextBody: agentBodies() },
 ];
 
 /** @param {string} msg */

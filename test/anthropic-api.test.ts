@@ -47,7 +47,7 @@ describe('messages', () => {
     expect(sent.max_tokens).toBe(100);
     expect(sent.temperature).toBe(0.3);
     // The default guard policy's canary rides on a line of its own after the prompt.
-    expect(textOf(sent.system)).toMatch(/^Answer in French\.\n\n⟦keel-canary:[0-9a-f]{24}⟧$/);
+    expect(textOf(sent.system)).toMatch(/^Answer in French\.\n\n\[keel-canary:[0-9a-f]{24}\]$/);
     expect(arr(sent.messages)).toHaveLength(1);
     expect(textOf(obj(arr(sent.messages)[0]).content)).toBe('Hello');
     expect(ant.last().headers['x-api-key']).toBe(TEST_ENV.ANT_KEY);

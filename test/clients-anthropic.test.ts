@@ -116,7 +116,7 @@ describe('official SDK: prompt caching, thinking, countTokens', () => {
     // The default policy's canary is derived from the prompt, so the cached prefix stays the same call to call.
     expect(arr(body.system)[0]).toEqual({
       type: 'text',
-      text: expect.stringMatching(/^A long shared prefix\.\n\n⟦keel-canary:[0-9a-f]{24}⟧$/),
+      text: expect.stringMatching(/^A long shared prefix\.\n\n\[keel-canary:[0-9a-f]{24}\]$/),
       cache_control: cc,
     });
     expect(obj(arr(body.tools)[0]).cache_control).toEqual(cc);

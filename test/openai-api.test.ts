@@ -84,7 +84,7 @@ describe('chat completions', () => {
     expect(obj(arr(sent.messages)[0]).role).toBe('system');
     // The default guard policy's canary rides on a line of its own after the prompt.
     expect(textOf(obj(arr(sent.messages)[0]).content)).toMatch(
-      /^You are terse\.\n\n⟦keel-canary:[0-9a-f]{24}⟧$/,
+      /^You are terse\.\n\n\[keel-canary:[0-9a-f]{24}\]$/,
     );
   });
 

@@ -73,7 +73,7 @@ describe('responses.create', () => {
     const msgs = sentMessages(oai);
     expect(msgs.map((m) => m.role)).toEqual(['system', 'user']);
     // The default guard policy's canary rides on a line of its own after the instructions.
-    expect(textOf(msgs[0]?.content)).toMatch(/^Answer in French\.\n\n⟦keel-canary:[0-9a-f]{24}⟧$/);
+    expect(textOf(msgs[0]?.content)).toMatch(/^Answer in French\.\n\n\[keel-canary:[0-9a-f]{24}\]$/);
     expect(textOf(msgs[1]?.content)).toBe('Hello');
 
     const row = await keel.usageFor(response.headers.get('x-keel-request-id'));

@@ -54,7 +54,7 @@ describe('Vercel AI SDK default provider (createOpenAI()(model) → /v1/response
     expect(sent.max_tokens ?? sent.max_completion_tokens).toBe(50);
     expect(sentMessages(oai).map((m) => [m.role, textOf(m.content)])).toEqual([
       // The default guard policy's canary rides on a line of its own after the system prompt.
-      ['system', expect.stringMatching(/^Be brief\.\n\n⟦keel-canary:[0-9a-f]{24}⟧$/)],
+      ['system', expect.stringMatching(/^Be brief\.\n\n\[keel-canary:[0-9a-f]{24}\]$/)],
       ['user', 'Say hello'],
     ]);
     expect(await lastRow(false)).toMatchObject({
@@ -186,7 +186,7 @@ describe('LangChain ChatOpenAI with useResponsesApi', () => {
     expect(msg.content).toEqual([expect.objectContaining({ type: 'text', text: 'LangChain answer' })]);
     expect(msg.usage_metadata).toMatchObject({ input_tokens: 15, output_tokens: 2 });
     expect(sentMessages(oai).map((m) => [m.role, textOf(m.content)])).toEqual([
-      ['system', expect.stringMatching(/^You are terse\.\n\n⟦keel-canary:[0-9a-f]{24}⟧$/)],
+      ['system', expect.stringMatching(/^You are terse\.\n\n\[keel-canary:[0-9a-f]{24}\]$/)],
       ['user', 'Hello?'],
     ]);
     expect(await lastRow(false)).toMatchObject({ endpoint: 'responses', status: 200, inputTokens: 15 });

@@ -43,7 +43,7 @@ describe('non-streaming', () => {
     const msgs = arr(sent.messages).map(obj);
     expect(msgs.map((x) => x.role)).toEqual(['system', 'user']);
     // The default guard policy's canary rides on a line of its own after the prompt.
-    expect(textOf(msgs[0]?.content)).toMatch(/^Be brief\.\n\n⟦keel-canary:[0-9a-f]{24}⟧$/);
+    expect(textOf(msgs[0]?.content)).toMatch(/^Be brief\.\n\n\[keel-canary:[0-9a-f]{24}\]$/);
     expect(textOf(msgs[1]?.content)).toBe('Describe Lisbon');
     expect(sent.max_tokens ?? sent.max_completion_tokens).toBe(100);
     expect(req.headers.authorization).toBe(`Bearer ${TEST_ENV.OAI_KEY}`);

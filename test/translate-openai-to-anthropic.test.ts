@@ -41,7 +41,7 @@ describe('non-streaming', () => {
     const req = ant.last();
     const sent = obj(req.body);
     // The default guard policy's canary rides on a line of its own after the prompt.
-    expect(textOf(sent.system)).toMatch(/^You are terse\.\n\n⟦keel-canary:[0-9a-f]{24}⟧$/);
+    expect(textOf(sent.system)).toMatch(/^You are terse\.\n\n\[keel-canary:[0-9a-f]{24}\]$/);
     const msgs = arr(sent.messages);
     expect(msgs).toHaveLength(1);
     expect(obj(msgs[0]).role).toBe('user');

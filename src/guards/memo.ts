@@ -17,8 +17,8 @@ export type MemoDetector = 'injection' | 'indirect_injection' | 'pii' | 'secrets
  * What is kept is what most texts get: a result with nothing found (no labels, no spans), which is
  * just a score and a flag. A text with findings is screened every time; those are rare and their
  * spans would have to be kept. The table is typed arrays of a fixed size, indexed by 128 bits of a
- * SHA-256 digest, and holds no text: the memo must not keep user messages (and the secrets and
- * personal data in them) in memory after their request is over. Nor does it hold objects: a memo
+ * SHA-256 digest (mixed with 128 bits per caller), and holds no text: the memo must not keep user
+ * messages (and the secrets and personal data in them) in memory after their request is over. Nor does it hold objects: a memo
  * of per-request result objects, measured in the gateway, had them all outlive the young
  * generation, and the garbage collector's extra copying cost more than the single-turn screening
  * the memo saved. A digest costs ~1 µs for a chat message and ~0.2 ms for 100 KB, against ~10 µs and
@@ -65,6 +65,19 @@ export function createScreeningMemo(opts: { slots?: number } = {}): ScreeningMem
   const bits = new Uint8Array(slots);
   let used = 0;
 
+  // 128 bits per caller XORed into the text's digest: two callers' keys for one text differ, and
+  // making one caller's key equal another's for some text is a 128-bit search.
+  const salts = new Map<string, Uint32Array>();
+  const saltOf = (caller: string): Uint32Array => {
+    let salt = salts.get(caller);
+    if (!salt) {
+      if (salts.size >= 10_000) salts.clear();
+      const d = hash('sha256', `keel-memo\0${caller}`, 'binary');
+      salt = Uint32Array.of(word(d, 0), word(d, 4), word(d, 8), word(d, 12));
+      salts.set(caller, salt);
+    }
+    return salt;
+  };
   const slot = (text: string, caller: string): MemoSlot => {
     if (text.length < MEMO_MIN_CHARS || slots === 0) return passThrough(text);
     // Digested on the first lookup: under a policy with every input detector off there is none.
@@ -81,13 +94,15 @@ export function createScreeningMemo(opts: { slots?: number } = {}): ScreeningMem
     return {
       result(detector, run) {
         if (at < 0) {
-          // A string digest: a Buffer's allocation took longer than the hashing. The NUL keeps
-          // "ab" + "c" and "a" + "bc" apart; key ids hold no NUL.
-          const d = hash('sha256', `${caller}\0${text}`, 'binary');
-          k0 = word(d, 0);
-          k1 = word(d, 4);
-          k2 = word(d, 8);
-          k3 = word(d, 12);
+          // A string digest: a Buffer's allocation took longer than the hashing. The text alone is
+          // hashed, the caller mixed in after: prefixing the caller's id made a copy of every text,
+          // 49 KB of garbage per request for an agent's resent tool result.
+          const d = hash('sha256', text, 'binary');
+          const salt = saltOf(caller);
+          k0 = (word(d, 0) ^ (salt[0] as number)) >>> 0;
+          k1 = (word(d, 4) ^ (salt[1] as number)) >>> 0;
+          k2 = (word(d, 8) ^ (salt[2] as number)) >>> 0;
+          k3 = (word(d, 12) ^ (salt[3] as number)) >>> 0;
           at = k0 & (slots - 1);
         }
         const di = DETECTORS.indexOf(detector);

@@ -70,7 +70,7 @@ describe('createStreamScanner', () => {
   });
 
   it('detects a canary leak split across chunks', () => {
-    const canary = '⟦keel-canary:0123456789abcdef01234567⟧';
+    const canary = '[keel-canary:0123456789abcdef01234567]';
     const scanner = createStreamScanner({ detectors: [(t) => detectLeak(t, { canary })], lookBehind: 64 });
     const text = `My hidden marker is ${canary}, sorry.`;
     const mid = text.indexOf('89ab');

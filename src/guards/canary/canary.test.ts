@@ -17,8 +17,15 @@ describe('canary', () => {
     const a = createCanary();
     const b = createCanary();
     expect(a).not.toBe(b);
-    expect(a).toMatch(/^⟦keel-canary:[0-9a-f]{24}⟧$/);
+    expect(a).toMatch(/^\[keel-canary:[0-9a-f]{24}\]$/);
     expect(canaryCore(a)).toHaveLength(24);
+  });
+
+  it('is printable ASCII, so a guarded request body stays a one-byte string', () => {
+    // A single character outside Latin-1 made V8 hold the whole upstream body as UTF-16: an agent's
+    // step resending a 49 KB tool result cost 0.7 ms more CPU.
+    for (const c of [createCanary(), canaryFor('You are a concise assistant for an online bookshop.')])
+      expect(c).toMatch(/^[\x20-\x7e]+$/);
   });
 
   it('detects the canary verbatim, re-cased, without brackets or split up', () => {
@@ -108,7 +115,7 @@ describe('verbatim system prompt', () => {
 describe('canaryFor', () => {
   it('gives one prompt the same canary every time and another prompt a different one', () => {
     const a = canaryFor('You are the billing assistant.');
-    expect(a).toMatch(/^⟦keel-canary:[0-9a-f]{24}⟧$/);
+    expect(a).toMatch(/^\[keel-canary:[0-9a-f]{24}\]$/);
     expect(canaryFor('You are the billing assistant.')).toBe(a);
     expect(canaryFor('You are the billing assistant!')).not.toBe(a);
     expect(detectLeak(`here: ${canaryCore(a).toUpperCase()}`, { canary: a }).flagged).toBe(true);

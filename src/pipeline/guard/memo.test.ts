@@ -31,7 +31,53 @@ function screen(req: ChatRequest, memo: ReturnType<typeof createScreeningMemo>, 
   return { events, error };
 }
 
+/** The memo, counting the screenings it could not spare. */
+function countingMemo() {
+  const memo = createScreeningMemo();
+  const runs: string[] = [];
+  const view = memo.view('key-1');
+  return {
+    runs,
+    view: {
+      slot: (text: string) => {
+        const slot = view.slot(text);
+        return {
+          result: (d: Parameters<typeof slot.result>[0], run: Parameters<typeof slot.result>[1]) =>
+            slot.result(d, (t) => {
+              runs.push(`${d}:${t.slice(0, 20)}`);
+              return run(t);
+            }),
+        };
+      },
+    },
+  };
+}
+
 describe('input screening with a memo', () => {
+  it('screens an agent’s earlier tool result once, not again at every step', () => {
+    const { runs, view } = countingMemo();
+    const page = `<html><body>${'Opening hours are nine to five on weekdays. '.repeat(1200)}</body></html>`;
+    const step = (n: number): ChatRequest => ({
+      model: 'm',
+      stream: false,
+      messages: [
+        msg('user', 'When is the shop open? Check its website.'),
+        {
+          role: 'assistant',
+          content: [],
+          toolCalls: [{ id: 'c1', name: 'fetch', arguments: '{"url":"https://shop.example"}' }],
+        },
+        { role: 'tool', toolCallId: 'c1', content: [{ type: 'text', text: page }] },
+        ...Array.from({ length: n }, () => msg('assistant', 'Looking further.')),
+      ],
+    });
+    for (let n = 0; n < 5; n++) screenInput(step(n), DEFAULT_POLICY, [], view);
+    expect(runs.filter((r) => r.startsWith('indirect_injection:'))).toHaveLength(1);
+    expect(runs.filter((r) => r.startsWith('secrets:<html>'))).toHaveLength(1);
+    // The user's question is screened once too.
+    expect(runs.filter((r) => r.startsWith('injection:When is'))).toHaveLength(1);
+  });
+
   it('blocks an attack every time it is sent, not only the first', () => {
     const memo = createScreeningMemo();
     for (let i = 0; i < 3; i++) {
