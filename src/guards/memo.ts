@@ -18,10 +18,10 @@ export type MemoDetector = 'injection' | 'indirect_injection' | 'pii' | 'secrets
  * just a score and a flag. A text with findings is screened every time; those are rare and their
  * spans would have to be kept. The table is typed arrays of a fixed size, indexed by 128 bits of a
  * SHA-256 digest (mixed with 128 bits per caller), and holds no text: the memo must not keep user
- * messages (and the secrets and personal data in them) in memory after their request is over. Nor does it hold objects: a memo
- * of per-request result objects, measured in the gateway, had them all outlive the young
- * generation, and the garbage collector's extra copying cost more than the single-turn screening
- * the memo saved. A digest costs ~1 µs for a chat message and ~0.2 ms for 100 KB, against ~10 µs and
+ * messages (and the secrets and personal data in them) in memory after their request is over. Nor
+ * does it hold objects: a memo of per-request result objects, measured in the gateway, had them all
+ * outlive the young generation, and the garbage collector's extra copying cost more than the
+ * single-turn screening the memo saved. A digest costs ~1 µs for a chat message and ~0.2 ms for 100 KB, against ~10 µs and
  * ~4 ms to screen them.
  *
  * Each caller (API key) has its own part of the memo: a shared one would answer a text another caller

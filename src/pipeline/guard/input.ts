@@ -124,13 +124,6 @@ export function screenInput(
 }
 
 /**
- * An instruction split across the user's recent messages is scored whole. Payload splitting shows as
- * pieces that are innocent alone and an attack together, so the joined score counts only when no
- * message was flagged on its own (those are decided already) and only from the block threshold:
- * ordinary conversations ("now in French", "make it shorter") joined land in the flag range more
- * often than single messages do, and recording those would only add noise.
- */
-/**
  * The turns joined with spaces are scored only when the line-break join scores at least this. On
  * pieces of attacks split at random spaces (2 and 3 pieces; train, extra and the external evaluation
  * set), every split that only the spaced join blocks scored ≥ 0.238 joined with line breaks, and
@@ -139,6 +132,13 @@ export function screenInput(
  */
 const SPACED_GATE = 0.1;
 
+/**
+ * An instruction split across the user's recent messages is scored whole. Payload splitting shows as
+ * pieces that are innocent alone and an attack together, so the joined score counts only when no
+ * message was flagged on its own (those are decided already) and only from the block threshold:
+ * ordinary conversations ("now in French", "make it shorter") joined land in the flag range more
+ * often than single messages do, and recording those would only add noise.
+ */
 export function checkJoinedTurns(
   turns: string[],
   policy: GuardPolicy,
