@@ -98,6 +98,21 @@ export const PRESETS = {
     benignInstructions: true,
     attackTemplates: { harmfulFrames: true },
   },
+  /**
+   * `templates` with the task model (train-core `trainTask`) in the request model's place: a segment
+   * of a document that reads like a request to an assistant adds to the indirect logit. Measured, not
+   * kept (scripts/guards/README.md): questions and requests to the reader in ordinary documents score
+   * as high as planted instructions.
+   */
+  'templates-task': {
+    config: { ...PLAIN, harmHead: 'task' },
+    combine: {
+      direct: { segOffset: -2, sigWeight: 0.5 },
+      indirect: { segOffset: -2.5, sigWeight: 0.75, harmWeight: 0.5, harmOffset: 1 },
+    },
+    benignInstructions: true,
+    attackTemplates: { harmfulFrames: true },
+  },
   'templates-personas': {
     config: PLAIN,
     combine: { direct: { segOffset: -2, sigWeight: 0.5 }, indirect: { segOffset: -2.5, sigWeight: 0.75 } },

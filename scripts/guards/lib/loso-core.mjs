@@ -12,6 +12,7 @@
  * as the gateway routes tool results; the `scan` columns score every row with the direct detector, as
  * `keel guard scan` does.
  */
+import { oracleRecall } from './oracle.mjs';
 import { familyOf, isIndirectRow, isTrainOnly, sharedFamiliesOf, sourceOf } from './sources.mjs';
 
 /** @typedef {{ text: string, label: string, source: string, kind: string }} Row */
@@ -238,9 +239,14 @@ export function leaveOneSourceOut(o) {
     s.modes.add(mode);
   });
   const sources = [...bySource.values()].sort((a, b) => a.source.localeCompare(b.source));
+  const counted = (/** @type {number} */ i) => done(i) && !isTrainOnly(/** @type {Row} */ (rows[i]));
   return {
     sources,
     summary: summarize(sources),
+    oracle: {
+      perSource: oracleRecall(rows, direct, indirect, counted),
+      pooled: oracleRecall(rows, direct, indirect, counted, { pooled: true }),
+    },
     thresholds: Object.fromEntries(thresholds),
     limits,
     folds: Object.fromEntries(foldOf),
@@ -322,6 +328,7 @@ export function formatLoso(r) {
     `${m.attackSources} attack sources, ${m.benignSources} benign sources; harmful rows (not injections, not counted): ${m.harmful.flagged}/${m.harmful.n} flagged (routed)`,
     line('routed (documents and indirect rows through the indirect detector)', m.routed),
     line('scan (every row through the direct detector)', m.scan),
+    `oracle (thresholds on the held-out scores; issue 15's criterion, every held-out benign source ≤ 3 % FPR): mean attack-source recall ${r.oracle.perSource.meanRecall.toFixed(3)}, worst ${r.oracle.perSource.worstRecall.v.toFixed(3)} (${r.oracle.perSource.worstRecall.source}), ${r.oracle.perSource.atZero} sources at 0; one pooled 3 % limit instead: ${r.oracle.pooled.meanRecall.toFixed(3)}`,
   );
   return `${out.join('\n')}\n`;
 }

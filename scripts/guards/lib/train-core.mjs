@@ -17,7 +17,7 @@ import { balance, concat, head, lines, plantedLines, quantize } from './train-da
  *   power: number, segLineMin: number, segMin: number, segMax: number, minSegmentedLength: number,
  *   l2: number, lr: number, epochs: number, milRounds: number, posSegments: number,
  *   minSegmentFeatures: number, indirectDocWeight: number, shortNegWeight: number, nb: number, crops: number, cropWeight: number,
- *   maxNegSegments?: number, sourcePower?: number, harmful?: 'negative' | 'ignore', harmHead?: boolean, harmL2?: number, harmEpochs?: number
+ *   maxNegSegments?: number, sourcePower?: number, harmful?: 'negative' | 'ignore', harmHead?: boolean | 'task', harmL2?: number, harmEpochs?: number
  * }} Config
  * @typedef {import('./loso-core.mjs').Limits} Limits
  * @typedef {{ idx: Int32Array, val: Float32Array, y: number, w: number }} Instance
@@ -137,7 +137,8 @@ export async function createTrainer(rows) {
    * @param {number[]} train @param {Config} c @param {number[]} [heldOut]
    */
   function trainModels(train, c, heldOut = []) {
-    const harm = c.harmHead ? trainHarm(train, c, heldOut) : null;
+    const harm =
+      c.harmHead === 'task' ? trainTask(train, c) : c.harmHead ? trainHarm(train, c, heldOut) : null;
     if (c.harmful === 'ignore') train = train.filter((i) => rows[i]?.label !== 'harmful');
     const rw = rowWeights(train, c);
     /** @type {Instance[]} */
@@ -237,23 +238,55 @@ export async function createTrainer(rows) {
       .filter((i) => rows[i]?.label === 'attack')
       .map((i) => norms[i])
       .join('\n');
+    return trainHead(train, c, 11, (i, r, segs, w) => {
+      if (r.label === 'benign') return benignNegatives(segs, c, w);
+      if (r.label !== 'harmful' || quoted.includes(/** @type {string} */ (norms[i]).slice(0, 80))) return [];
+      return [{ ...toSparse(concat(segs), c.power), y: 1, w }];
+    });
+  }
+
+  /**
+   * The task model (`harmHead: 'task'`, in the request model's place): what a request addressed to an
+   * assistant looks like next to the text of documents. An instruction planted in an e-mail or a tool
+   * result is such a request where none belongs, whatever it asks for; the injection models learn the
+   * planted lines of a few collections, this one every prompt people write. Positives: the user turns
+   * of the training rows (ordinary requests, attacks, harmful requests) — whole when short, else their
+   * first and last segment, where the request of a prompt around a pasted text stands; negatives: the
+   * segments of benign documents and tool results.
+   * @param {number[]} train @param {Config} c
+   */
+  function trainTask(train, c) {
+    return trainHead(train, c, 13, (_i, r, segs, w) => {
+      if (r.kind === 'document') return r.label === 'benign' ? benignNegatives(segs, c, w) : [];
+      if (r.kind === 'indirect') return [];
+      const parts = segs.length < 2 ? [concat(segs)] : [segs[0], segs[segs.length - 1]];
+      return parts.filter((p) => p && p.length > 0).map((p) => ({ ...toSparse(p, c.power), y: 1, w }));
+    });
+  }
+
+  /**
+   * A third head over the training rows: `instances` turns each row (its segments, its weight) into
+   * the head's examples; balanced, trained with the head's own L2 and epochs.
+   * @param {number[]} train @param {Config} c @param {number} seed
+   * @param {(i: number, r: Row, segs: Int32Array[], w: number) => Instance[]} instances
+   */
+  function trainHead(train, c, seed, instances) {
     const rw = rowWeights(train, c);
     /** @type {Instance[]} */
     const xs = [];
-    for (const i of train) {
-      const r = /** @type {Row} */ (rows[i]);
-      const segs = segsOf(i, c);
-      if (r.label === 'harmful') {
-        if (quoted.includes(/** @type {string} */ (norms[i]).slice(0, 80))) continue;
-        xs.push({ ...toSparse(concat(segs), c.power), y: 1, w: rw(i) });
-      } else if (r.label === 'benign') {
-        const sampled = segs.length >= 2 ? negativeSegments(segs, c, rw(i)) : [];
-        if (sampled.length > 0) xs.push(...sampled);
-        else xs.push({ ...toSparse(concat(segs), c.power), y: 0, w: rw(i) });
-      }
-    }
+    for (const i of train) xs.push(...instances(i, /** @type {Row} */ (rows[i]), segsOf(i, c), rw(i)));
     balance(xs);
-    return trainScaled(xs, { ...c, l2: c.harmL2 ?? c.l2, epochs: c.harmEpochs ?? c.epochs }, 11);
+    return trainScaled(xs, { ...c, l2: c.harmL2 ?? c.l2, epochs: c.harmEpochs ?? c.epochs }, seed);
+  }
+
+  /**
+   * A benign row as negatives of a head that scores segments: a sample of its segments, or the whole
+   * text when it is too short to have any.
+   * @param {Int32Array[]} segs @param {Config} c @param {number} w @returns {Instance[]}
+   */
+  function benignNegatives(segs, c, w) {
+    const sampled = segs.length >= 2 ? negativeSegments(segs, c, w) : [];
+    return sampled.length > 0 ? sampled : [{ ...toSparse(concat(segs), c.power), y: 0, w }];
   }
 
   /**
