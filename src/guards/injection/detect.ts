@@ -20,6 +20,7 @@ import {
 import type { DetectorOptions, DetectorResult, Span } from '../types.js';
 import { combineLogit, type InjectionModel, type ModelScore, scoreModel } from './model.js';
 import { candidateSignaturesForChanged, matchSignatures, type SignatureHit } from './signatures.js';
+import { findAdversarialSuffix } from './suffix.js';
 
 export interface InjectionOptions extends DetectorOptions {
   /** Also decode and scan base64/hex/rot13/reversed payloads (default true). */
@@ -38,6 +39,12 @@ export interface InjectionAnalysis {
 
 /** Signature evidence never exceeds this, so a pile of weak hits cannot outvote everything. */
 const SIGNATURE_CAP = 8;
+/**
+ * Evidence of an adversarial suffix (suffix.ts) in a user's own turn: the signature cap, enough to
+ * flag alone. Documents and tool results are not checked: a suffix is what a user appends, and a page
+ * that ends in formulas or code is more common than one ending in token salad.
+ */
+const SUFFIX_EVIDENCE = SIGNATURE_CAP;
 /** Hiding text in an encoding is itself suspicious. */
 const ENCODED_BONUS = 0.5;
 /** Past this, the classifier scores the first and last parts only (signatures still see everything). */
@@ -136,6 +143,11 @@ function signatureEvidence(text: string, norm: NormalizedText, indirect: boolean
       if ((best.get(h.id) ?? 0) < h.weight) best.set(h.id, h.weight);
       spans.push({ start: 0, end: text.length, label: `injection.signature.${h.id}` });
     }
+  }
+  const suffix = indirect ? null : findAdversarialSuffix(text);
+  if (suffix) {
+    best.set('adversarial_suffix', SUFFIX_EVIDENCE);
+    spans.push({ start: suffix.start, end: suffix.end, label: 'injection.adversarial_suffix' });
   }
   let sum = 0;
   for (const w of best.values()) sum += w;

@@ -3,7 +3,7 @@
  * Preset templates, trained on train.jsonl + extra.jsonl + keel/benign-instructions + keel/attack-templates (12973 rows). Combiners and thresholds from
  * 5-fold cross-validation on them, repeated 2x, each benign source's out-of-fold FPR ≤
  * 2 % and all benign ≤ 1 %; out-of-fold results at the chosen thresholds (last repeat):
- *   direct:   t=1.843 recall=0.748 fpr=0.0048 flag:harmful=1/627 fpr:chat=26/4127 fpr:document=12/2672 fpr:hard-negative=0/955 fpr:trigger-words=0/178 recall:extraction=493/789 recall:indirect=1153/1737 recall:jailbreak=1655/1888
+ *   direct:   t=1.843 recall=0.752 fpr=0.0049 flag:harmful=1/627 fpr:chat=26/4127 fpr:document=12/2672 fpr:hard-negative=1/955 fpr:trigger-words=0/178 recall:extraction=493/789 recall:indirect=1155/1737 recall:jailbreak=1670/1888
  *   indirect: t=1.921 recall=0.715 fpr=0.0028 flag:harmful=1/627 fpr:chat=17/4127 fpr:document=5/2672 fpr:hard-negative=0/955 fpr:trigger-words=0/178 recall:extraction=478/789 recall:indirect=1030/1737 recall:jailbreak=1647/1888
  */
 import type { SerializedModel } from './model.js';
