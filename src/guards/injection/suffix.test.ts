@@ -34,6 +34,7 @@ describe('findAdversarialSuffix', () => {
       'Which of these should I install first: `acyclic`, `bcomps`, `comps`, `edgepaint`, `gvcolor`, `gvpack`, `mingle` and `tred`?',
       'What does this do exactly: find {{path/to/dir}} -type f -name "*.log" -mtime +7 -exec rm {} \\; | tee <output> -- please explain',
       '| Team | Played | Won | Drawn | Lost | Points | Notes on the season so far | - | - | - |',
+      "Why does this never end: for (size_t end = str.find(' '); end != std::string::npos; end = str.find(' ', start)) {",
     ];
     for (const text of ordinary) expect(findAdversarialSuffix(text), text).toBeNull();
   });

@@ -9,7 +9,8 @@
  * The score is measured on the last line only (a suffix is appended), over windows of WINDOW
  * whitespace-separated tokens: the share of odd tokens in the window minus their share in the rest of
  * the line, so code, formulas and tables, odd all the way through, stay low. A window whose brackets
- * pair up (code) counts half. Layout (table rules, pipes, dashes), words wrapped in quotes, brackets
+ * pair up counts half, and half again when it reads as code (statement ends and operators such as
+ * `;`, `::`, `->`, `==`, `&&`). Layout (table rules, pipes, dashes), words wrapped in quotes, brackets
  * or backticks, and tokens with digits are never odd: pasted tables, shell commands and formulas are.
  */
 
@@ -120,6 +121,27 @@ function unpaired(s: string, from: number, to: number): number {
   return bad + stack.length;
 }
 
+/** Operators and statement ends of code (`;`, `::`, `->`, `=>`, `==`, `!=`, `&&`, `||`, `+=`) in s[from, to). */
+function codeMarks(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    const next = i + 1 < to ? s.charCodeAt(i + 1) : 32;
+    if (c === 59 && next <= 32) n++;
+    else if (
+      (c === 58 && next === 58) ||
+      ((c === 45 || c === 61) && next === 62) ||
+      ((c === 61 || c === 33 || c === 43) && next === 61) ||
+      (c === 38 && next === 38) ||
+      (c === 124 && next === 124)
+    ) {
+      n++;
+      i++;
+    }
+  }
+  return n;
+}
+
 /** The strongest suffix-like window of `text`'s last line, or null when none reaches SUFFIX_AT. */
 export function findAdversarialSuffix(text: string): SuffixFinding | null {
   let end = text.length;
@@ -151,7 +173,8 @@ export function findAdversarialSuffix(text: string): SuffixFinding | null {
     const last = tokens[s + WINDOW - 1] as { t: string; at: number };
     const to = last.at + last.t.length;
     const paired = unpaired(text, from, to) < 2;
-    const score = (inside / WINDOW - (total - inside) / rest) * (paired ? 0.5 : 1);
+    const code = codeMarks(text, from, to) >= 2;
+    const score = (inside / WINDOW - (total - inside) / rest) * (paired ? 0.5 : 1) * (code ? 0.5 : 1);
     if (score >= SUFFIX_AT && (!best || score > best.score)) best = { score, start: from, end: to };
   };
   for (let s = first; s + WINDOW <= tokens.length; s += 2) consider(s);
