@@ -30,7 +30,9 @@ export function oracleRecall(rows, direct, indirect, counted, o = {}) {
     rows.forEach((r, i) => {
       if (!use(i) || r.label !== 'benign' || isIndirectRow(r) !== (mode === 'indirect')) return;
       const key = o.pooled ? 'all' : sourceOf(r);
-      bySource.set(key, [...(bySource.get(key) ?? []), logitOf(i)]);
+      const list = bySource.get(key) ?? [];
+      if (list.length === 0) bySource.set(key, list);
+      list.push(logitOf(i));
     });
     /** @type {number[][]} */
     const groups = [];
