@@ -3,13 +3,20 @@
  * Training and cross-validation of the injection classifier (used by train-injection.mjs).
  * See that script's header for the method.
  */
-import { createHash } from 'node:crypto';
-import { dot, prng, toSparse, trainLogistic } from './linear.mjs';
+import { chooseCombiner, stratifiedFolds } from './combiner.mjs';
+import { dot, prng, toSparse, trainScaled as trainScaledOn } from './linear.mjs';
 import { importGuard } from './load-guards.mjs';
-import { routedIndirect } from './loso-core.mjs';
 import { sourceOf } from './sources.mjs';
-import { pickThreshold } from './threshold.mjs';
-import { balance, concat, head, lines, plantedLines, quantize } from './train-data.mjs';
+import {
+  balance,
+  benignNegatives,
+  concat,
+  head,
+  lines,
+  negativeSegments,
+  plantedLines,
+  quantize,
+} from './train-data.mjs';
 
 /** @typedef {{ text: string, label: string, source: string, kind: string }} Row */
 /**
@@ -280,69 +287,6 @@ export async function createTrainer(rows) {
   }
 
   /**
-   * A benign row as negatives of a head that scores segments: a sample of its segments, or the whole
-   * text when it is too short to have any.
-   * @param {Int32Array[]} segs @param {Config} c @param {number} w @returns {Instance[]}
-   */
-  function benignNegatives(segs, c, w) {
-    const sampled = segs.length >= 2 ? negativeSegments(segs, c, w) : [];
-    return sampled.length > 0 ? sampled : [{ ...toSparse(concat(segs), c.power), y: 0, w }];
-  }
-
-  /**
-   * A benign row's long-enough segments as negatives. Long documents (a man page, a news article)
-   * would otherwise dominate the negatives and the training time: an evenly spaced sample of at most
-   * `maxNegSegments`, each weighing for the rest.
-   * @param {Int32Array[]} segs @param {Config} c @param {number} w @returns {Instance[]}
-   */
-  function negativeSegments(segs, c, w) {
-    const long = segs.filter((s) => s.length >= c.minSegmentFeatures);
-    const cap = c.maxNegSegments ?? long.length;
-    const step = Math.max(1, long.length / cap);
-    /** @type {Instance[]} */
-    const out = [];
-    for (let k = 0; k < long.length; k += step)
-      out.push({ ...toSparse(/** @type {Int32Array} */ (long[Math.floor(k)]), c.power), y: 0, w: step * w });
-    return out;
-  }
-
-  /**
-   * Logistic regression, optionally on NB-scaled features (NBSVM: each bucket scaled by its smoothed
-   * log-count ratio between classes, which helps linear models on small text data). The scaling is
-   * folded back into the weights, so the runtime model stays a plain linear model.
-   * @param {Instance[]} xs @param {Config} c @param {number} seed
-   */
-  function trainScaled(xs, c, seed) {
-    const opts = { epochs: c.epochs, lr: c.lr, l2: c.l2, seed };
-    if (!(c.nb > 0)) return trainLogistic(xs, BUCKETS, opts);
-    const p = new Float64Array(BUCKETS);
-    const q = new Float64Array(BUCKETS);
-    for (const x of xs) {
-      const t = x.y === 1 ? p : q;
-      for (let k = 0; k < x.idx.length; k++)
-        t[/** @type {number} */ (x.idx[k])] += x.w * /** @type {number} */ (x.val[k] > 0 ? 1 : 0);
-    }
-    let ps = 0;
-    let qs = 0;
-    for (let b = 0; b < BUCKETS; b++) {
-      ps += /** @type {number} */ (p[b]) + c.nb;
-      qs += /** @type {number} */ (q[b]) + c.nb;
-    }
-    const r = new Float64Array(BUCKETS);
-    for (let b = 0; b < BUCKETS; b++)
-      r[b] =
-        Math.log(/** @type {number} */ (p[b] + c.nb) / ps) -
-        Math.log(/** @type {number} */ (q[b] + c.nb) / qs);
-    const scaled = xs.map((x) => ({
-      ...x,
-      val: x.val.map((v, k) => v * /** @type {number} */ (r[/** @type {number} */ (x.idx[k])])),
-    }));
-    const m = trainLogistic(scaled, BUCKETS, opts);
-    for (let b = 0; b < BUCKETS; b++) m.w[b] = /** @type {number} */ (m.w[b]) * /** @type {number} */ (r[b]);
-    return m;
-  }
-
-  /**
    * @param {ReturnType<typeof trainModels>} m @param {Config} c
    * @param {{ direct: { segOffset: number, sigWeight: number }, indirect: { segOffset: number, sigWeight: number } }} [combine]
    *   defaults to a neutral placeholder (the trainer reads model outputs and signatures, not the logit)
@@ -368,38 +312,11 @@ export async function createTrainer(rows) {
   }
 
   /**
-   * Stratified folds: within each label/kind stratum, rows ordered by a hash of their text (and `salt`,
-   * for repeated cross-validation).
-   * @param {number} k @param {string} [salt]
-   */
-  function folds(k, salt = '') {
-    /** @type {Map<string, number[]>} */
-    const strata = new Map();
-    rows.forEach((r, i) => {
-      const key = `${r.label}/${r.kind}`;
-      const list = strata.get(key) ?? [];
-      list.push(i);
-      strata.set(key, list);
-    });
-    const fold = new Array(rows.length).fill(0);
-    const hashes = rows.map((r) => createHash('sha1').update(salt).update(r.text).digest('hex'));
-    for (const idx of strata.values()) {
-      idx.sort((a, b) =>
-        (hashes[a] ?? '') < (hashes[b] ?? '') ? -1 : (hashes[a] ?? '') > (hashes[b] ?? '') ? 1 : a - b,
-      );
-      idx.forEach((rowIdx, j) => {
-        fold[rowIdx] = j % k;
-      });
-    }
-    return fold;
-  }
-
-  /**
    * Out-of-fold analyses (direct and indirect) through the real detector.
    * @param {Config} c @param {number} k @param {string} [salt]
    */
   function crossValidate(c, k, salt = '') {
-    return crossValidateFolds(c, folds(k, salt), k);
+    return crossValidateFolds(c, stratifiedFolds(rows, k, salt), k);
   }
 
   /**
@@ -422,50 +339,20 @@ export async function createTrainer(rows) {
     return oof;
   }
 
-  /**
-   * Choose one mode's combiner (segment offset, signature weight) and threshold on out-of-fold
-   * analyses: the combination with the best mean attack-source recall within `limits` across the CV
-   * repeats; the threshold is the mean of the repeats' thresholds for it. The indirect mode is judged
-   * on the rows the gateway routes to it (documents, tool results, indirect attacks).
-   * @param {Array<Array<Record<'direct' | 'indirect', Analysis>>>} oofs @param {'direct' | 'indirect'} mode
-   * @param {Limits} limits
-   * @param {{ harmWeight?: number, harmOffset?: number }} [fixed] request-model terms of the preset (not searched)
-   */
-  function chooseCombiner(oofs, mode, limits, fixed = {}) {
-    const use =
-      mode === 'indirect'
-        ? routedIndirect(rows, (i) => oofs[0]?.[i] !== undefined)
-        : (/** @type {number} */ i) => oofs[0]?.[i] !== undefined;
-    /** @type {{ combiner: { segOffset: number, sigWeight: number }, recall: number, threshold: number, logits: Float64Array } | null} */
-    let best = null;
-    for (let segOffset = -6; segOffset <= 0; segOffset += 0.5) {
-      for (const sigWeight of [0.5, 0.75, 1]) {
-        const combiner = { segOffset, sigWeight, ...fixed };
-        let recall = 0;
-        let threshold = 0;
-        /** @type {Float64Array} */
-        let logits = new Float64Array(0);
-        for (const oof of oofs) {
-          logits = Float64Array.from(oof, (o) =>
-            o ? combineLogit(combiner, o[mode].model, o[mode].signatures) : Number.NaN,
-          );
-          const t = pickThreshold(rows, logits, limits, use);
-          recall += t.recall / oofs.length;
-          threshold += t.threshold / oofs.length;
-        }
-        if (!best || recall > best.recall + 1e-9) best = { combiner, recall, threshold, logits };
-      }
-    }
-    if (!best) throw new Error('no combiner');
-    return best;
-  }
+  /** NB-scaled logistic regression over the model's buckets (linear.mjs). @param {Instance[]} xs @param {Config} c @param {number} seed */
+  const trainScaled = (xs, c, seed) => trainScaledOn(xs, BUCKETS, c, seed);
 
   return {
     trainModels,
     runtimeModel,
     crossValidate,
     crossValidateFolds,
-    chooseCombiner,
+    /**
+     * @param {Array<Array<Record<'direct' | 'indirect', Analysis>>>} oofs @param {'direct' | 'indirect'} mode
+     * @param {Limits} limits @param {{ harmWeight?: number, harmOffset?: number }} [fixed]
+     */
+    chooseCombiner: (oofs, mode, limits, fixed) =>
+      chooseCombiner(rows, combineLogit, oofs, mode, limits, fixed),
     createInjectionDetector,
     norms,
     ys,

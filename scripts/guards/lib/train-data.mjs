@@ -1,9 +1,13 @@
 // @ts-check
 /**
- * Data helpers of the injection trainer: class balancing, planted-instruction recovery, quantisation.
+ * Data helpers of the injection trainer: class balancing, planted-instruction recovery, quantisation,
+ * benign segments as negatives.
  */
 
+import { toSparse } from './linear.mjs';
+
 /** @typedef {{ idx: Int32Array, val: Float32Array, y: number, w: number }} Instance */
+/** @typedef {{ power: number, minSegmentFeatures: number, maxNegSegments?: number }} SegmentConfig */
 
 /** Class weights so positives and negatives weigh the same in total (relative to instance weights). @param {Instance[]} xs */
 export function balance(xs) {
@@ -79,4 +83,31 @@ export function quantize(m) {
     weights[i] = v * scale;
   }
   return { q, scale, weights, bias: m.bias };
+}
+
+/**
+ * A benign row as negatives of a head that scores segments: a sample of its segments, or the whole
+ * text when it is too short to have any.
+ * @param {Int32Array[]} segs @param {SegmentConfig} c @param {number} w @returns {Instance[]}
+ */
+export function benignNegatives(segs, c, w) {
+  const sampled = segs.length >= 2 ? negativeSegments(segs, c, w) : [];
+  return sampled.length > 0 ? sampled : [{ ...toSparse(concat(segs), c.power), y: 0, w }];
+}
+
+/**
+ * A benign row's long-enough segments as negatives. Long documents (a man page, a news article)
+ * would otherwise dominate the negatives and the training time: an evenly spaced sample of at most
+ * `maxNegSegments`, each weighing for the rest.
+ * @param {Int32Array[]} segs @param {SegmentConfig} c @param {number} w @returns {Instance[]}
+ */
+export function negativeSegments(segs, c, w) {
+  const long = segs.filter((s) => s.length >= c.minSegmentFeatures);
+  const cap = c.maxNegSegments ?? long.length;
+  const step = Math.max(1, long.length / cap);
+  /** @type {Instance[]} */
+  const out = [];
+  for (let k = 0; k < long.length; k += step)
+    out.push({ ...toSparse(/** @type {Int32Array} */ (long[Math.floor(k)]), c.power), y: 0, w: step * w });
+  return out;
 }
