@@ -42,6 +42,10 @@ const PAST_QUALIFIER =
 const INSTRUCTION_NOUN =
   '(?:instructions?|prompts?|rules|directions?|directives?|guidelines|commands?|orders|context|constraints|programming|guidance|messages?|restrictions|polic(?:y|ies)|conversation|training|settings)';
 
+/** A bracketed notice from a privileged sender: "[system]", "[admin message]", "[developer note]". */
+const NOTICE =
+  '\\[(?:system|admin|administrator|developer|operator|sudo)(?:[ _-](?:notice|message|override|alert|update|instructions?|prompt|note|command|directive))?\\]';
+
 const SOURCES: Array<[id: string, direct: number, indirect: number, pattern: string]> = [
   // "Ignore all previous instructions", "disregard the above prompt", "forget your system rules".
   ['override_previous', 6, 6, `\\b${OVERRIDE_VERB}${gap(3)}${PAST_QUALIFIER}${gap(2)}${INSTRUCTION_NOUN}\\b`],
@@ -149,6 +153,34 @@ const SOURCES: Array<[id: string, direct: number, indirect: number, pattern: str
     4,
     '<\\|(?:im_start|im_end|system|endoftext|start_header_id|end_header_id|eot_id)\\|>|\\[/?inst\\]|<<\\/?sys>>|(?:^|\\n)\\s*#{2,}\\s*(?:system|new instructions?)\\s*:?\\s*(?:\\n|$)',
   ],
+  // A privileged channel claimed in text that is not one: the user's message closed and a system
+  // one opened ("</user_message><system_message>"), a system tag whose text runs on past its line
+  // (an XML field such as "<system>GitHub</system>" closes), a bracketed notice with text after it on its
+  // line ("[system] …" opening a line, "[system]text" glued, "[system](#overwrite)"), "admin
+  // override:". An INI section header ("[system]" alone on its line) and a section named mid-sentence
+  // ("the [system] section") do not count; nor do "</user>" in pasted XML and a prompt the user
+  // pasted in "<system_prompt>" tags.
+  [
+    'role_marker',
+    3,
+    4,
+    [
+      '<\\/\\s*(?:user|human)(?:[ _-]?(?:message|input|turn|query|prompt))?\\s*>\\s*<(?:system|assistant|admin|administrator|developer|operator)',
+      '<system>(?![^<\\n]*<\\/system>)(?=[^<\\n]*?[a-z]+ [a-z]+ [a-z]+)',
+      `(?:^|\\n)[ \\t>*#-]*${NOTICE}(?:\\(#[\\w-]+\\))?(?=[ \\t]*\\S)`,
+      `${NOTICE}(?:\\(#[\\w-]+\\)|(?=[a-z[]))`,
+      '\\b(?:system|admin|administrator|developer|root|sudo) override\\s*[:!]',
+    ].join('|'),
+  ],
+  // A forged turn boundary inside a document or tool result: a line of the assistant's followed by
+  // one of the user's, so the model reads what follows as its user's request. In the user's own
+  // message such transcripts are ordinary few-shot prompts: no direct weight.
+  [
+    'forged_turns',
+    0,
+    4,
+    '(?:^|\\n)[ \\t>]*(?:assistant|ai|chatgpt|gpt|claude|bot)[ \\t]*:[^\\n]*\\n(?:[ \\t>]*\\n)?[ \\t>]*(?:user|human)[ \\t]*:',
+  ],
   [
     'addressed_to_ai',
     1.5,
@@ -211,6 +243,22 @@ const ANCHORS: Record<string, [words: string, literals?: string[]]> = {
   given_at_start: ['given told shown instructed provided programmed'],
   repeat_above: ['above before prior preceding starting'],
   chat_template: ['', ['<|', '[inst', '[/inst', '<<sys', '<</sys', '##']],
+  role_marker: [
+    'override',
+    [
+      '</',
+      '<system',
+      '<admin',
+      '<developer',
+      '<operator',
+      '[system',
+      '[admin',
+      '[developer',
+      '[operator',
+      '[sudo',
+    ],
+  ],
+  forged_turns: ['user human'],
   addressed_to_ai: ['ai assistant assistants llm llms model models chatbot chatbots gpt agent bot', ['a.i.']],
   response_directive: ['response reply answer output summary responses replies answers message messages'],
   code_injection: ['code snippet script command block'],
