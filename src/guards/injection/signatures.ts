@@ -46,9 +46,23 @@ const INSTRUCTION_NOUN =
 const NOTICE =
   '\\[(?:system|admin|administrator|developer|operator|sudo)(?:[ _-](?:notice|message|override|alert|update|instructions?|prompt|note|command|directive))?\\]';
 
+const TRANSLATED_OVERRIDE = [
+  '\\b(?:ignora|ignore|ignorar|ignoren|olvida|olvide|olviden|olvidate|esquece|esqueca|descarta|descarte|omite|dimentica|dimenticate|non considerare|tralascia|haz caso omiso (?:a|de))\\b[^.\\n]{0,25}\\b(?:instrucciones|indicaciones|instrucoes|istruzioni|indicazioni|directivas|diretrizes|direttive|reglas|regras|regole|ordenes|ordens)\\b[^.\\n]{0,12}\\b(?:anteriores|previas|previos|precedenti|originales|originais|originali|iniciales|iniciais|iniziali)\\b',
+  "\\b(?:ignore|ignorez|oublie|oubliez|ne tiens pas compte des|ne tenez pas compte des)\\b[^.\\n]{0,25}\\b(?:instructions|consignes|directives|regles)\\b[^.\\n]{0,12}\\b(?:precedentes|anterieures|initiales|d'origine|originales)\\b",
+  '\\b(?:ignoriere|ignorieren sie|ignoriert|vergiss|vergessen sie|missachte|missachten sie)\\b[^.\\n]{0,25}\\b(?:vorherigen|vorigen|bisherigen|fruheren|ursprunglichen|obigen|vorangegangenen)\\b[^.\\n]{0,12}\\b(?:anweisungen|instruktionen|anordnungen|regeln|vorgaben|befehle)\\b',
+  '\\b(?:negeer|vergeet)\\b[^.\\n]{0,25}\\b(?:vorige|eerdere|voorgaande|oorspronkelijke)\\b[^.\\n]{0,12}\\b(?:instructies|regels|opdrachten)\\b',
+  '(?:忽略|无视|無視|忘记|忘記|忘掉|不要理会|不要理會)[^。\\n]{0,8}(?:之前|以前|先前|上面|上述|此前|原来|原來|原先)[^。\\n]{0,6}(?:指令|指示|说明|說明|规则|規則|提示)',
+  '(?:以前|前|これまで|上記|元)の(?:指示|命令|ルール|指令|プロンプト)[^。\\n]{0,6}(?:を無視|を忘れ|は無視)',
+  '(?:이전|앞의|기존|원래)[^.\\n]{0,6}(?:지시|지침|명령|규칙)[^.\\n]{0,10}(?:무시|잊어)',
+].join('|');
+
 const SOURCES: Array<[id: string, direct: number, indirect: number, pattern: string]> = [
   // "Ignore all previous instructions", "disregard the above prompt", "forget your system rules".
   ['override_previous', 6, 6, `\\b${OVERRIDE_VERB}${gap(3)}${PAST_QUALIFIER}${gap(2)}${INSTRUCTION_NOUN}\\b`],
+  // The same override in other languages (es, pt, it, fr, de, nl, zh, ja, ko), on the accent-folded
+  // text: verb, instructions, "previous" in the order each language puts them. Russian is left out:
+  // homoglyph folding turns Cyrillic into a Latin-Cyrillic mix no pattern should be written against.
+  ['override_translated', 6, 6, TRANSLATED_OVERRIDE],
   // "Ignore your programming / all your guidelines" (no "previous", so weaker).
   [
     'override_rules',
@@ -217,6 +231,25 @@ const ANCHORS: Record<string, [words: string, literals?: string[]]> = {
   override_previous: [
     'instruction instructions prompt prompts rules direction directions directive directives guidelines command commands orders context constraints programming guidance message messages restrictions policy policies conversation training settings',
   ],
+  override_translated: [
+    'instrucciones indicaciones instrucoes istruzioni indicazioni directivas diretrizes direttive reglas regras regole ordenes ordens instructions consignes directives regles anweisungen instruktionen anordnungen regeln vorgaben befehle instructies regels opdrachten',
+    [
+      '指令',
+      '指示',
+      '说明',
+      '說明',
+      '规则',
+      '規則',
+      '提示',
+      '命令',
+      'ルール',
+      'プロンプト',
+      '지시',
+      '지침',
+      '명령',
+      '규칙',
+    ],
+  ],
   override_rules: [
     'instructions prompt prompts programming guidelines directives rules restrictions training policy policies ethics morals',
   ],
@@ -243,21 +276,7 @@ const ANCHORS: Record<string, [words: string, literals?: string[]]> = {
   given_at_start: ['given told shown instructed provided programmed'],
   repeat_above: ['above before prior preceding starting'],
   chat_template: ['', ['<|', '[inst', '[/inst', '<<sys', '<</sys', '##']],
-  role_marker: [
-    'override',
-    [
-      '</',
-      '<system',
-      '<admin',
-      '<developer',
-      '<operator',
-      '[system',
-      '[admin',
-      '[developer',
-      '[operator',
-      '[sudo',
-    ],
-  ],
+  role_marker: ['override', ['</', '<system', '[system', '[admin', '[developer', '[operator', '[sudo']],
   forged_turns: ['user human'],
   addressed_to_ai: ['ai assistant assistants llm llms model models chatbot chatbots gpt agent bot', ['a.i.']],
   response_directive: ['response reply answer output summary responses replies answers message messages'],

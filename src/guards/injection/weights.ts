@@ -3,8 +3,8 @@
  * Preset templates, trained on train.jsonl + extra.jsonl + keel/benign-instructions + keel/attack-templates (12973 rows). Combiners and thresholds from
  * 5-fold cross-validation on them, repeated 2x, each benign source's out-of-fold FPR ≤
  * 2 % and all benign ≤ 1 %; out-of-fold results at the chosen thresholds (last repeat):
- *   direct:   t=1.843 recall=0.753 fpr=0.0049 flag:harmful=1/627 fpr:chat=26/4127 fpr:document=12/2672 fpr:hard-negative=1/955 fpr:trigger-words=0/178 recall:extraction=493/789 recall:indirect=1161/1737 recall:jailbreak=1670/1888
- *   indirect: t=1.029 recall=0.760 fpr=0.0091 flag:harmful=2/627 fpr:chat=67/4127 fpr:document=5/2672 fpr:hard-negative=0/955 fpr:trigger-words=0/178 recall:extraction=568/789 recall:indirect=1042/1737 recall:jailbreak=1743/1888
+ *   direct:   t=1.843 recall=0.756 fpr=0.0049 flag:harmful=1/627 fpr:chat=26/4127 fpr:document=12/2672 fpr:hard-negative=1/955 fpr:trigger-words=0/178 recall:extraction=498/789 recall:indirect=1168/1737 recall:jailbreak=1670/1888
+ *   indirect: t=1.029 recall=0.762 fpr=0.0091 flag:harmful=2/627 fpr:chat=67/4127 fpr:document=5/2672 fpr:hard-negative=0/955 fpr:trigger-words=0/178 recall:extraction=571/789 recall:indirect=1051/1737 recall:jailbreak=1743/1888
  */
 import type { SerializedModel } from './model.js';
 
