@@ -205,7 +205,13 @@ const SOURCES: Array<[id: string, direct: number, indirect: number, pattern: str
     'response_directive',
     0,
     2.5,
-    '\\b(?:in|to|into|within|throughout|at the (?:end|start|beginning) of|with|use) your (?:response|reply|answer|output|summary|responses|replies|answers)\\b|\\b(?:begin|start|end|prefix|conclude|finish) (?:your|each|every|all) (?:response|reply|answer|message)s? with\\b',
+    [
+      '\\b(?:in|to|into|within|throughout|at the (?:end|start|beginning) of|with|use) your (?:response|reply|answer|output|summary|responses|replies|answers)\\b',
+      '\\b(?:begin|start|end|prefix|conclude|finish) (?:your|each|every|all) (?:response|reply|answer|message)s? with\\b',
+      // A sentence that opens by shaping "your reply": "Provide your reply with intentional
+      // misspellings.", "Enhance your reply by …". Ordinary in a user's request, odd in an e-mail.
+      '(?:^|\\n|[.!?:]\\s+)(?:please |also |now |then )?(?:provide|enhance|rearrange|write|format|compose|craft|deliver|present|structure|translate|encode|end|begin|start|conclude|finish|sign|spell|capitali[sz]e|reverse|replace|substitute|group|split|separate|convert|rewrite|modify|alter|adjust|enrich|augment|embellish|decorate|pepper|infuse|punctuate|append|prepend)\\b[^.\\n]{0,40}\\byour (?:reply|response|answer|output|replies|responses|answers)\\b',
+    ].join('|'),
   ],
   [
     'code_injection',
