@@ -246,3 +246,26 @@ describe('signatures: the override in other languages', () => {
       expect(detectInjection(text).labels).not.toContain('injection.signature.override_translated');
   });
 });
+
+describe('signatures on hostile input', () => {
+  // A quadratic pattern takes minutes on these (an unbounded lookahead after "<system>" took 2.8 s
+  // for 32 KB); linear ones take milliseconds. The bound is generous for a busy machine.
+  it('scan a long line built to make a pattern backtrack in bounded time', () => {
+    const n = 128 * 1024;
+    const shapes = [
+      `<system>${'a'.repeat(n)}`,
+      `<system>${'ab '.repeat(n / 3)}`,
+      '[system]'.repeat(n / 8),
+      `assistant: ${'a'.repeat(n)}`,
+      `. provide ${'a '.repeat(n / 2)}`,
+      `ignora ${'x '.repeat(n / 2)}`,
+      '忽略'.repeat(n / 2),
+    ];
+    for (const text of shapes) {
+      const t0 = performance.now();
+      detectInjection(text);
+      detectIndirectInjection(text);
+      expect(performance.now() - t0).toBeLessThan(2000);
+    }
+  });
+});

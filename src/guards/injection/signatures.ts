@@ -180,7 +180,8 @@ const SOURCES: Array<[id: string, direct: number, indirect: number, pattern: str
     4,
     [
       '<\\/\\s*(?:user|human)(?:[ _-]?(?:message|input|turn|query|prompt))?\\s*>\\s*<(?:system|assistant|admin|administrator|developer|operator)',
-      '<system>(?![^<\\n]*<\\/system>)(?=[^<\\n]*?[a-z]+ [a-z]+ [a-z]+)',
+      // Bounded lookahead: an unbounded "[^<\\n]*?[a-z]+ …" backtracks quadratically on a long line.
+      '<system>(?![^<\\n]*<\\/system>)(?=[^<\\n]{0,80}?[a-z]{2,30} [a-z]{2,30} [a-z]{2,30})',
       `(?:^|\\n)[ \\t>*#-]*${NOTICE}(?:\\(#[\\w-]+\\))?(?=[ \\t]*\\S)`,
       `${NOTICE}(?:\\(#[\\w-]+\\)|(?=[a-z[]))`,
       '\\b(?:system|admin|administrator|developer|root|sudo) override\\s*[:!]',
