@@ -149,7 +149,6 @@ export async function createTrainer(rows) {
     if (c.harmful === 'ignore') train = train.filter((i) => rows[i]?.label !== 'harmful');
     const rw = rowWeights(train, c);
     /** @type {Instance[]} */
-    /** @type {Instance[]} */
     const docs = train.map((i) => ({
       ...toSparse(concat(segsOf(i, c)), c.power),
       y: /** @type {number} */ (ys[i]),
