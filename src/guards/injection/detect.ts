@@ -18,8 +18,15 @@ import {
   toOriginal,
 } from '../normalize.js';
 import type { DetectorOptions, DetectorResult, Span } from '../types.js';
+import { framedHarmfulRequest } from './framed.js';
 import { combineLogit, type InjectionModel, type ModelScore, scoreModel } from './model.js';
-import { candidateSignaturesForChanged, matchSignatures, type SignatureHit } from './signatures.js';
+import {
+  candidateSignatures,
+  candidateSignaturesForChanged,
+  HAZARD_BIT,
+  matchSignatures,
+  type SignatureHit,
+} from './signatures.js';
 import { findAdversarialSuffix } from './suffix.js';
 
 export interface InjectionOptions extends DetectorOptions {
@@ -45,6 +52,14 @@ const SIGNATURE_CAP = 8;
  * that ends in formulas or code is more common than one ending in token salad.
  */
 const SUFFIX_EVIDENCE = SIGNATURE_CAP;
+/**
+ * Evidence of a request for harm inside a story, persona or persuasion frame (framed.ts), in a user's
+ * own turn: as much as a DAN persona, the rule being as rare on benign text (none of Keel's 8,457
+ * benign rows, none of its 627 plain harmful requests). It blocks a turn the classifier scores as
+ * neutral and only flags one the classifier is sure is ordinary. Documents are not checked: a news
+ * story about a bombing is neither a frame nor a request.
+ */
+const FRAMED_EVIDENCE = 5;
 /** Hiding text in an encoding is itself suspicious. */
 const ENCODED_BONUS = 0.5;
 /** Past this, the classifier scores the first and last parts only (signatures still see everything). */
@@ -126,7 +141,8 @@ export function createInjectionDetector(model: InjectionModel): InjectionDetecto
 function signatureEvidence(text: string, norm: NormalizedText, indirect: boolean, spans: Span[]): number {
   const best = new Map<string, number>();
   const hits: SignatureHit[] = [];
-  pushHits(matchSignatures(norm.text, indirect, hits), norm, spans, best);
+  const mask = candidateSignatures(norm.text);
+  pushHits(matchSignatures(norm.text, indirect, hits, mask), norm, spans, best);
   // The leetspeak and letter-joined views only matter when their changed words are signature
   // anchors: "Q3 revenue" folds to "qe revenue" and needs no second pass.
   const leetMask = candidateSignaturesForChanged(leetChangedWords(norm.text));
@@ -143,6 +159,15 @@ function signatureEvidence(text: string, norm: NormalizedText, indirect: boolean
       if ((best.get(h.id) ?? 0) < h.weight) best.set(h.id, h.weight);
       spans.push({ start: 0, end: text.length, label: `injection.signature.${h.id}` });
     }
+  }
+  const framed = !indirect && (mask & HAZARD_BIT) !== 0 ? framedHarmfulRequest(norm.text) : null;
+  if (framed) {
+    best.set('framed_request', FRAMED_EVIDENCE);
+    spans.push({
+      start: toOriginal(norm, framed.start),
+      end: toOriginal(norm, framed.end),
+      label: 'injection.framed_request',
+    });
   }
   const suffix = indirect ? null : findAdversarialSuffix(text);
   if (suffix) {

@@ -12,6 +12,7 @@
  */
 
 import { scanWords, WordTable } from '../words.js';
+import { HAZARD_WORD_LIST } from './framed.js';
 
 export interface Signature {
   id: string;
@@ -312,7 +313,8 @@ export const SIGNATURES: readonly Signature[] = SOURCES.map(([id, direct, indire
  * alternation are tried at every position by the regex engine; skipping them keeps a 2 KB prompt
  * at a few microseconds.
  */
-if (SIGNATURES.length > 31) throw new Error('signature masks hold at most 31 signatures');
+if (SIGNATURES.length > 30)
+  throw new Error('signature masks hold at most 30 signatures (bit 30: hazard words)');
 let ALWAYS = 0;
 const LITERALS: Array<[literal: string, bit: number]> = [];
 const anchorEntries: Array<[string, number]> = [];
@@ -322,6 +324,12 @@ SIGNATURES.forEach((sig, i) => {
   for (const w of sig.anchors) anchorEntries.push([w, bit]);
   for (const l of sig.literals) LITERALS.push([l, bit]);
 });
+/**
+ * Set in `candidateSignatures` when the text has a hazard word (framed.ts): the same pass over the
+ * words answers whether the framed-request rule can match at all.
+ */
+export const HAZARD_BIT = 1 << 30;
+for (const w of HAZARD_WORD_LIST) anchorEntries.push([w, HAZARD_BIT]);
 const ANCHORS_TABLE = new WordTable(anchorEntries);
 
 /**

@@ -3,7 +3,7 @@
  * Preset templates, trained on train.jsonl + extra.jsonl + keel/benign-instructions + keel/attack-templates (12973 rows). Combiners and thresholds from
  * 5-fold cross-validation on them, repeated 2x, each benign source's out-of-fold FPR ≤
  * 2 % and all benign ≤ 1 %; out-of-fold results at the chosen thresholds (last repeat):
- *   direct:   t=1.843 recall=0.756 fpr=0.0049 flag:harmful=1/627 fpr:chat=26/4127 fpr:document=12/2672 fpr:hard-negative=1/955 fpr:trigger-words=0/178 recall:extraction=498/789 recall:indirect=1168/1737 recall:jailbreak=1670/1888
+ *   direct:   t=1.843 recall=0.766 fpr=0.0049 flag:harmful=1/627 fpr:chat=26/4127 fpr:document=12/2672 fpr:hard-negative=1/955 fpr:trigger-words=0/178 recall:extraction=498/789 recall:indirect=1168/1737 recall:jailbreak=1713/1888
  *   indirect: t=1.029 recall=0.764 fpr=0.0097 flag:harmful=2/627 fpr:chat=72/4127 fpr:document=5/2672 fpr:hard-negative=0/955 fpr:trigger-words=0/178 recall:extraction=571/789 recall:indirect=1057/1737 recall:jailbreak=1743/1888
  */
 import type { SerializedModel } from './model.js';
