@@ -13,9 +13,9 @@
  * opens with "write", "explain", "design" …).
  *
  * The lists are narrow on purpose: "the assassination of Julius Caesar", "a murder mystery", "how to
- * kill a Python process", killing a character in a game are not requests for harm, and a defence
- * between the request and the harm ("how to protect my accounts from people who hack into them")
- * undoes it. A word table gates the regular expressions, so a prompt without a hazard word costs one
+ * kill a Python process", killing a character in a game, "run a virus scan", "an essay about
+ * ransomware" are not requests for harm, and a defence between the request and the harm ("how to
+ * protect my accounts from people who hack into them") undoes it. A word table gates the regular expressions, so a prompt without a hazard word costs one
  * pass over its words.
  */
 
@@ -42,7 +42,7 @@ const CUES = new RegExp(
 const HAZARD =
   '(?:(?:pipe )?bombs?|explosives?|explosive devices?|detonators?|grenades?|napalm|thermite|nitroglycerin|tnt|semtex|c-4|molotov cocktails?|(?:crystal )?meth(?:amphetamine)?|cocaine|heroin|fentanyl|nerve agents?|sarin|ricin|anthrax|chloroform|rohypnol|date rape drugs?|chemical weapons?|biological weapons?|bioweapons?|poisons?|ransomware|malware|keyloggers?|botnets?|(?:computer )?virus(?:es)?|trojans?|rootkits?|spyware|phishing (?:emails?|sites?|pages?|scams?|campaigns?)|silencers?|counterfeit (?:money|bills|currency|notes|cash)|untraceable (?:guns?|firearms?|weapons?)|ghost guns?|weapons? (?:that|to|capable)|fake news|disinformation|propaganda|hate speech|threatening (?:letters?|messages?)|defamatory (?:articles?|posts?|statements?|stories|letters?)|(?:sexist|racist|xenophobic|homophobic|transphobic|antisemitic|misogynistic) (?:e-?mails?|articles?|posts?|jokes?|speech(?:es)?|essays?|messages?|letters?|rants?|content|campaigns?)|fake (?:reviews|ids?|passports?|identification)|(?:ponzi|pyramid) schemes?|(?:sql injection|ddos|denial[- ]of[- ]service|brute[- ]force) attacks?|password crackers?|child (?:pornography|sexual abuse material)|csam)';
 const MAKE =
-  '(?:make|making|build|building|create|creating|design|designing|develop|developing|write|writing|code|coding|synthesi[sz]e|synthesi[sz]ing|produce|producing|cook|cooking|manufacture|manufacturing|assemble|assembling|construct|craft|generate|deploy|deploying|spread|spreading|distribute|plant|obtain|acquire|buy|use|using|launch|launching|carry out|conduct|perform|execute|orchestrate|run)';
+  '(?:make|making|build|building|create|creating|design|designing|develop|developing|write|writing|code|coding|synthesi[sz]e|synthesi[sz]ing|produce|producing|cook|cooking|manufacture|manufacturing|assemble|assembling|construct|craft|generate|deploy|deploying|spread|spreading|distribute|plant|obtain|acquire|buy|launch|launching|carry out|conduct|perform|execute|orchestrate)';
 /** A person as the object of harm ("my" alone would take in "kill my darlings"). */
 const VICTIM =
   '(?:someone|somebody|a person|people|others|him|her|them|my (?:wife|husband|boss|neighbou?r|father|mother|dad|mom|parents|brother|sister|ex|teacher|classmate|roommate|coworker|colleague|partner|girlfriend|boyfriend))';
@@ -66,8 +66,15 @@ const NOT_DEFENCE =
 /** A sentence that opens by ordering the thing made: "Write a defamatory article …". */
 const MAKE_ORDER =
   '(?:^|[\\n.!?:]\\s{0,8}|\\[\\/?inst\\]\\s{0,8})(?:please |now )?(?:write|create|develop|design|generate|produce|make|build|craft|compose|draft|code)\\b';
+/**
+ * Between the making verb and the thing made, no topic: "write an essay about propaganda", "make a
+ * poster on hate speech" are about the harm, not the harm.
+ */
+const NOT_TOPIC = '(?:(?!\\b(?:about|on|of|regarding|why|history|analy[sz]\\w*)\\b)[^.?!\\n])';
+/** The thing made, unless it names a defence against it: "run a virus scan", "malware removal". */
+const MADE = `${HAZARD}\\b(?! ?(?:scan|scans|scanner|scanning|protection|removal|detection|definitions?|checks?|analysis|samples?|awareness)\\b)`;
 const HARMFUL_REQUEST = new RegExp(
-  `${REQUEST}${NOT_DEFENCE}{0,50}?\\b(?:${MAKE}\\b[^.?!\\n]{0,25}?\\b${HAZARD}|${HARMFUL_ACT})\\b(?! myster)|${MAKE_ORDER}[^.?!\\n]{0,25}?\\b${HAZARD}\\b|${PIRACY}`,
+  `${REQUEST}${NOT_DEFENCE}{0,50}?\\b(?:${MAKE}\\b${NOT_TOPIC}{0,25}?\\b${MADE}|${HARMFUL_ACT}\\b)(?! myster)|${MAKE_ORDER}${NOT_TOPIC}{0,25}?\\b${MADE}|${PIRACY}`,
 );
 
 /**
