@@ -15,8 +15,9 @@
  * The lists are narrow on purpose: "the assassination of Julius Caesar", "a murder mystery", "how to
  * kill a Python process", killing a character in a game, "run a virus scan", "an essay about
  * ransomware" are not requests for harm, and a defence between the request and the harm ("how to
- * protect my accounts from people who hack into them") undoes it. A word table gates the regular expressions, so a prompt without a hazard word costs one
- * pass over its words.
+ * protect my accounts from people who hack into them") undoes it. Hazard words join the signature
+ * prefilter (signatures.ts `HAZARD_BIT`), so a prompt without one costs nothing more, and the pattern
+ * runs only on windows around them.
  */
 
 import { scanWords, WordTable } from '../words.js';
