@@ -28,6 +28,8 @@ export {
 } from './canary/index.js';
 export type { DecodedPayload, PayloadEncoding } from './decode.js';
 export { decodePayloads, rot13 } from './decode.js';
+export type { EmbeddedBlock } from './embedded.js';
+export { embeddedBlocks, MIN_EMBEDDED } from './embedded.js';
 export type { EvalDetect, EvalMetrics, EvalOptions, EvalReport, EvalRow, SourceSummary } from './eval.js';
 export { evaluate, formatEvalReport, sourceGroup, summarizeSources } from './eval.js';
 export type { InjectionAnalysis, InjectionOptions } from './injection/index.js';

@@ -13,6 +13,16 @@
 
 import { scanWords, WordTable } from '../words.js';
 import { HAZARD_WORD_LIST } from './framed.js';
+import {
+  OBEY_SENDER,
+  OBEY_SENDER_ANCHORS,
+  READER_ADDRESSED,
+  READER_ADDRESSED_ANCHORS,
+  READER_LABEL,
+  READER_LABEL_ANCHORS,
+  REVOKED_SETUP,
+  REVOKED_SETUP_ANCHORS,
+} from './revoked.js';
 
 export interface Signature {
   id: string;
@@ -64,6 +74,9 @@ const SOURCES: Array<[id: string, direct: number, indirect: number, pattern: str
   // text: verb, instructions, "previous" in the order each language puts them. Russian is left out:
   // homoglyph folding turns Cyrillic into a Latin-Cyrillic mix no pattern should be written against.
   ['override_translated', 6, 6, TRANSLATED_OVERRIDE],
+  // The same idea in other words: the setup declared void, absent or outranked (revoked.ts).
+  ['revoked_setup', 6, 6, REVOKED_SETUP],
+  ['obey_sender', 3, 4, OBEY_SENDER],
   // "Ignore your programming / all your guidelines" (no "previous", so weaker).
   [
     'override_rules',
@@ -201,8 +214,13 @@ const SOURCES: Array<[id: string, direct: number, indirect: number, pattern: str
     'addressed_to_ai',
     1.5,
     4,
-    "\\b(?:attention|note|message|instructions?|important|notice|reminder)(?: to| for)? (?:the |all )?(?:ai|a\\.i\\.|assistant|llm|language model|chatbot|ai model|gpt|agent|bot)s?\\s*[:!,-]|\\bif you(?: are|'re) an? (?:ai|llm|large language model|language model|assistant|chatbot|bot|ai assistant)\\b|\\b(?:ai|assistant|chatbot|llm|model)s? (?:reading|processing|summari[sz]ing|parsing) this\\b",
+    [
+      "\\b(?:attention|note|message|instructions?|important|notice|reminder)(?: to| for)? (?:the |all )?(?:ai|a\\.i\\.|assistant|llm|language model|chatbot|ai model|gpt|agent|bot)s?\\s*[:!,-]|\\bif you(?: are|'re) an? (?:ai|llm|large language model|language model|assistant|chatbot|bot|ai assistant)\\b|\\b(?:ai|assistant|chatbot|llm|model)s? (?:reading|processing|summari[sz]ing|parsing) this\\b",
+      READER_LABEL,
+    ].join('|'),
   ],
+  // A page talking to the model that reads it (revoked.ts): documents and tool results only.
+  ['reader_addressed', 0, 4, READER_ADDRESSED],
   [
     'response_directive',
     0,
@@ -258,6 +276,8 @@ const ANCHORS: Record<string, [words: string, literals?: string[]]> = {
       '규칙',
     ],
   ],
+  revoked_setup: [REVOKED_SETUP_ANCHORS],
+  obey_sender: [OBEY_SENDER_ANCHORS],
   override_rules: [
     'instructions prompt prompts programming guidelines directives rules restrictions training policy policies ethics morals',
   ],
@@ -286,7 +306,11 @@ const ANCHORS: Record<string, [words: string, literals?: string[]]> = {
   chat_template: ['', ['<|', '[inst', '[/inst', '<<sys', '<</sys', '##']],
   role_marker: ['override', ['</', '<system', '[system', '[admin', '[developer', '[operator', '[sudo']],
   forged_turns: ['user human'],
-  addressed_to_ai: ['ai assistant assistants llm llms model models chatbot chatbots gpt agent bot', ['a.i.']],
+  addressed_to_ai: [
+    `ai assistant assistants llm llms model models chatbot chatbots gpt agent bot ${READER_LABEL_ANCHORS}`,
+    ['a.i.'],
+  ],
+  reader_addressed: [READER_ADDRESSED_ANCHORS],
   response_directive: ['response reply answer output summary responses replies answers message messages'],
   code_injection: ['code snippet script command block'],
   markdown_exfil: ['', ['![']],

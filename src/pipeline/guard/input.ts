@@ -11,6 +11,7 @@ import {
   detectInjection,
   detectPii,
   detectSecrets,
+  embeddedBlocks,
   MaskSession,
   mask,
   redact,
@@ -180,6 +181,27 @@ function checkInjection(
     const r = slotFor(segments.direct).result('injection', detectInjection);
     decide('injection', policy.injection.input, policy.injection.threshold, r, index, events);
   }
+  if (segments.direct && policy.indirect_injection.input !== 'off') {
+    // Documents pasted into the user's turn are a third party's text as well (guards/embedded.ts).
+    for (const b of embeddedBlocks(segments.direct)) {
+      const r = slotOf(segments.direct.slice(b.start, b.end)).result(
+        'indirect_injection',
+        detectIndirectInjection,
+      );
+      const shifted = {
+        ...r,
+        spans: r.spans.map((s) => ({ ...s, start: s.start + b.start, end: s.end + b.start })),
+      };
+      decide(
+        'indirect_injection',
+        policy.indirect_injection.input,
+        policy.indirect_injection.threshold,
+        shifted,
+        index,
+        events,
+      );
+    }
+  }
   if (segments.indirect && policy.indirect_injection.input !== 'off') {
     const r = slotFor(segments.indirect).result('indirect_injection', detectIndirectInjection);
     decide(
@@ -260,7 +282,7 @@ function blocked(detector: keyof typeof CODES, r: DetectorResult): KeelError {
     detector === 'injection'
       ? 'a prompt injection or jailbreak attempt'
       : detector === 'indirect_injection'
-        ? 'an instruction injected into retrieved or tool content'
+        ? 'an instruction planted in retrieved, pasted or tool content'
         : detector === 'pii'
           ? `personal data (${r.labels.join(', ')})`
           : `a secret (${r.labels.join(', ')})`;
