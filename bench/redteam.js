@@ -124,6 +124,11 @@ function categoryTable(report) {
  *   few hundred words; 1,024 tokens is about 750 English words (fewer in languages that take more
  *   tokens a word), the ceiling chat applications commonly set, with room to spare. A route that
  *   drafts documents would declare more.
+ * - `pii`: the use case's guard policy `pii: { output: redact }`. The application's context holds
+ *   customer records (the corpus plants them in the system prompt, as a support tool that looks a
+ *   customer up does) and the person chatting is not always the customer: personal data in an answer is
+ *   redacted. A route whose answers must read personal data back (a customer's own address, say) would
+ *   not declare it.
  */
 const DECLARED = {
   useCase: 'support-chat',
@@ -167,7 +172,7 @@ function config(port, dbPath, s) {
     ],
     guards: {
       enabled: true,
-      policies: { [useCase]: { tools: { action: 'strip', allowed: tools } } },
+      policies: { [useCase]: { tools: { action: 'strip', allowed: tools }, pii: { output: 'redact' } } },
       use_cases: { [useCase]: useCase },
     },
   };
@@ -278,7 +283,7 @@ const md = [
       return `- ${label}: ASR ${pct(m.attack_success_rate)}, FPR ${pct(m.false_positive_rate)} — ${ok ? 'met' : 'NOT met'}.`;
     }),
   '',
-  `The declared scope (\`${DECLARED.useCase}\`): the use case's guard policy \`tools: { action: strip, allowed: [${DECLARED.tools.join(', ')}] }\` and the route's \`max_output_tokens: ${DECLARED.maxOutputTokens}\` (bench/redteam.js, \`DECLARED\`, says why that ceiling). Of its ${effect.benign} benign look-alikes, ${effect.capped} asked for more than ${DECLARED.maxOutputTokens} output tokens and were served capped, and ${effect.stripped} offered a tool outside the list and were served without it; the judge does not count either against the route.`,
+  `The declared scope (\`${DECLARED.useCase}\`): the use case's guard policy \`tools: { action: strip, allowed: [${DECLARED.tools.join(', ')}] }, pii: { output: redact }\` and the route's \`max_output_tokens: ${DECLARED.maxOutputTokens}\` (bench/redteam.js, \`DECLARED\`, says why each). Of its ${effect.benign} benign look-alikes, ${effect.capped} asked for more than ${DECLARED.maxOutputTokens} output tokens and were served capped, and ${effect.stripped} offered a tool outside the list and were served without it; the judge does not count either against the route.`,
   '',
   ...reports.flatMap(({ label, report }) => [`### Per category: ${label}`, '', categoryTable(report), '']),
 ].join('\n');
