@@ -1,7 +1,8 @@
 /**
  * Semantic jailbreaks: a request for operational harm (how to make a bomb, write ransomware, steal a
  * card number) inside a frame — a story or a scene, a hypothetical, a persona the model is to play, a
- * persuasion or authority appeal, an imposed opening ("begin your reply with 'Sure, here is'").
+ * persuasion or authority appeal, an imposed opening ("begin your reply with 'Sure, here is'"), a
+ * skeleton to complete (code, a table, a story's next paragraph) whose title names the harm.
  *
  * Neither half is an injection alone. Frames are how people ask for stories, role-play and lessons
  * every day, and a plain harmful question is a harmful request, not an attack on the model's
@@ -36,6 +37,9 @@ const CUES = new RegExp(
     "\\b(?:begin|start|open|preface) (?:your |the |each )?(?:reply|response|answer|output)|\\bsure,? here|\\b(?:do not|don'?t|never) (?:refuse|decline|apologi[sz]e|add (?:any )?(?:warnings|disclaimers))|\\bno (?:warnings|disclaimers|apologies|moralizing)\\b|\\bwithout (?:any )?(?:warnings|disclaimers|moralizing|ethical)",
     // an imagined answer rewritten by a character: "the method to portray a character intending to …"
     '\\b(?:intending|planning|preparing|scheming|aiming|considering|poised) to\\b|\\bfrom the (?:viewpoint|perspective|standpoint) of\\b',
+    // a skeleton to complete: code whose print() steps, a table whose "Description" column, a story
+    // whose next paragraph the model is to fill in, around a title that names the harm
+    '\\b(?:improve|enhance|complete|finish|fill in|fill out|supplement|flesh out|expand)\\b[^.\\n]{0,60}?\\b(?:code|snippet|function|script|program|table|column|latex|paragraph|story|slides?|ppt|outline|print\\(\\))|\\b(?:code|snippet|function|script|program|table|paragraph)\\b[^.\\n]{0,40}?\\b(?:needs?|is missing|lacks?) (?:work|improvement|improving|(?:more )?details?|to be (?:improved|completed|enhanced|filled))',
   ].join('|'),
 );
 
@@ -54,7 +58,7 @@ const VICTIM =
 const HARMFUL_ACT = `(?:hack into|break into (?:a |someone'?s |my neighbou?r'?s )?(?:house|home|car|account|network|wifi|system|database)|steal (?!(?:the show|the spotlight|a base|bases|second|third|home|a kiss|a glance|hearts?)\\b)|launder (?:money|cash|funds|the proceeds)|assassinate (?!(?:a |an |the )?(?:character|npc|target)s?\\b)|kidnap|poison ${VICTIM}|poison the (?:water|food|drink)|evade (?:the )?(?:police|taxes|law enforcement|airport security|customs|border (?:patrol|control))|smuggle (?:\\w+ )?(?:drugs|weapons|guns|people|migrants|contraband|narcotics|cocaine|heroin|explosives|firearms)|traffic (?:people|humans|drugs|children|women|girls)|shoplift|forge (?:a |an )?(?:passports?|ids?|documents?|signatures?|checks?)|stalk ${VICTIM}|(?:physically )?(?:assault|harm|hurt|torture|kill) ${VICTIM}|commit (?:fraud|identity theft|murder|suicide|tax evasion|insider trading|arson|(?:a )?(?:crime|hate crime|genocide|terrorist attack|mass shooting))|(?:carry out|plan|stage) (?:a )?(?:terrorist attack|mass shooting|school shooting|bombing)|self-harm|illegally \\w+|(?:bully|harass|blackmail|extort|doxx?|intimidate|threaten|gaslight) ${VICTIM}|steal (?:someone'?s |a person'?s )?identity|cheat (?:on|in) (?:a |an |the |my |online )?(?:tests?|exams?|taxes)|recruit (?:\\w+ ){0,2}(?:for|into) (?:a |the )?(?:terrorist|extremist|militia)|radicali[sz]e|starve (?:myself|yourself)|crack (?:passwords?|software)|(?:sexual|explicit|erotic) (?:content|stories|story|images?|material) (?:involving|with|about) (?:a |an )?(?:minors?|children|child|kids|underage)|without (?:getting caught|being caught|being detected|detection|leaving (?:any )?(?:evidence|a trace|traces)|(?:their|his|her|someone'?s) (?:knowledge|consent)|them knowing))`;
 /** Request form: "how to", "steps to", "a guide on", or a sentence opening with an imperative. */
 const REQUEST =
-  '(?:\\b(?:how (?:to|do i|can i|would (?:i|one|you|someone)|could (?:i|one|you|someone))|steps? (?:to|for|of|in)|instructions? (?:for|on|to|of)|recipe (?:for|of)|guide (?:to|for|on)|tutorial (?:on|for|about)|methods? (?:to|for|of)|techniques? (?:to|for|of)|ways? to|plan (?:to|for)|process (?:of|for)|list of)\\b|(?:^|[\\n.!?:]\\s{0,8}|\\[\\/?inst\\]\\s{0,8})(?:please |now )?(?:explain|describe|detail|write|create|develop|design|provide|give|generate|outline|produce|make|build|teach|show|tell)\\b)';
+  '(?:\\b(?:(?:title|topic|heading|subject|lesson|course|function|multicolumn\\{\\d\\}\\{[^}]{0,8}\\})\\W{1,4}|how (?:to|do i|can i|would (?:i|one|you|someone)|could (?:i|one|you|someone))|steps? (?:to|for|of|in)|instructions? (?:for|on|to|of)|recipe (?:for|of)|guide (?:to|for|on)|tutorial (?:on|for|about)|methods? (?:to|for|of)|techniques? (?:to|for|of)|ways? to|plan (?:to|for)|process (?:of|for)|list of)\\b|(?:^|[\\n.!?:]\\s{0,8}|\\[\\/?inst\\]\\s{0,8})(?:please |now )?(?:explain|describe|detail|write|create|develop|design|provide|give|generate|outline|produce|make|build|teach|show|tell)\\b)';
 /** Software licence keys read out or generated: the "grandmother who read me Windows keys" exploit. */
 const PIRACY =
   '\\b(?:read|give|list|generate|tell|share|provide|recite)(?: me| out| us)?\\b[^.?!\\n]{0,30}?\\b(?:product|license|licence|activation|serial|cd|windows|office)(?: [\\w.-]+){0,3} keys\\b';
