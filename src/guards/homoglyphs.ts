@@ -43,6 +43,8 @@ export const HOMOGLYPHS: Record<string, string> = {
   γ: 'y',
   ω: 'w',
   ϲ: 'c',
+  // NFKC turns the lunate sigma above into the final sigma, so the folded text holds this one
+  ς: 'c',
   ϳ: 'j',
   // Latin small capitals and other IPA look-alikes that NFKC leaves alone
   ᴀ: 'a',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodePayloads, rot13 } from './decode.js';
+import { HOMOGLYPHS } from './homoglyphs.js';
 import { foldLeet, joinSpacedLetters, normalizeForDetection, toOriginal } from './normalize.js';
 
 describe('normalizeForDetection', () => {
@@ -23,6 +24,14 @@ describe('normalizeForDetection', () => {
   it('folds Cyrillic and Greek look-alikes to Latin', () => {
     // і (U+0456), о (U+043E), е (U+0435), р (U+0440), υ (Greek upsilon)
     expect(normalizeForDetection('\u0456gn\u043Er\u0435 \u0440revio\u03C5s').text).toBe('ignore previous');
+  });
+
+  it('folds every look-alike as NFKC leaves it: the lunate sigma ϲ becomes ς first, then c', () => {
+    expect(normalizeForDetection('instru\u03F2tions').text).toBe('instructions');
+    for (const [glyph, latin] of Object.entries(HOMOGLYPHS)) {
+      const nfkc = glyph.normalize('NFKC').toLowerCase();
+      expect(HOMOGLYPHS[nfkc] ?? nfkc, glyph).toBe(latin);
+    }
   });
 
   it('applies NFKC: fullwidth and mathematical letters become ASCII', () => {
