@@ -107,7 +107,8 @@ const READER_NOUN =
  */
 export const READER_LABEL = `\\b(?:important|note|attention|directive|instructions?|message|step|task|request|notice|reminder|memo|warning)(?: [\\w-]+){0,2} (?:for|to) ${READER_NOUN}\\s*[:!,-]`;
 export const READER_LABEL_ANCHORS =
-  'assistant assistants agent agents reader readers systems models bots tools summarizers summarisers crawlers llms chatbots ais';
+  'assistant assistants agent agents reader readers system systems models bots tool tools summarizer summarizers ' +
+  'summariser summarisers crawler crawlers llms chatbots ais';
 
 /**
  * A page or tool result that talks to the model reading it rather than to its human readers (besides
@@ -132,4 +133,4 @@ export const READER_ADDRESSED = [
 
 export const READER_ADDRESSED_ANCHORS =
   'assistant assistants ai ais agent agents llm llms model models chatbot chatbots bot bots reader readers ' +
-  'user users summarizer summarizers summariser summarisers crawler crawlers systems tools next sure else';
+  'user users summarizer summarizers summariser summarisers crawler crawlers system systems tool tools next sure else';
