@@ -19,7 +19,9 @@ const HELP = `Usage:
 scan prints {"flagged": bool, "score": number, "gateway": action, "detectors": [...]} per input: plain text is one input;
 with --jsonl every line's "text" field is one. --indirect scores the text as retrieved or tool content.
 "flagged" is score >= 0.5; "gateway" is what the default gateway policy does with the same text (block
-from 0.85, flag from 0.5; secrets masked; PII flagged): block, redact, mask, flag or allow.
+from 0.85, flag from 0.5; secrets masked; PII flagged): block, redact, mask, flag or allow. Documents
+pasted into the text (in """ or \`\`\` fences, <document> tags) get an "indirect_injection" entry, as the gateway
+screens them.
 eval reads rows {text, label, source?, kind?} (label attack = positive; benign = negative; harmful is
 reported separately) and adds the default gateway policy's block and flag rates per label. --route sends
 indirect/document rows to the indirect detector, as the gateway does.

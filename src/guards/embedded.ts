@@ -7,6 +7,8 @@
  * direct pass over the whole turn, so wrapping an attack in quotes cannot buy it the other detector.
  */
 
+import type { DetectorResult } from './types.js';
+
 /** Shorter blocks are a phrase the user quotes, not a document. */
 export const MIN_EMBEDDED = 80;
 /** Blocks looked at per text: a turn of thousands of fences is screened whole (direct) only. */
@@ -59,4 +61,9 @@ export function embeddedBlocks(text: string): EmbeddedBlock[] {
     TAG.lastIndex = close;
   }
   return blocks.sort((a, b) => a.start - b.start);
+}
+
+/** A block's detector result with its spans moved into the offsets of the text the block is in. */
+export function shiftSpans(r: DetectorResult, by: number): DetectorResult {
+  return { ...r, spans: r.spans.map((s) => ({ ...s, start: s.start + by, end: s.end + by })) };
 }

@@ -9,6 +9,7 @@
  * Actions: `redact`, `mask` / `unmask` / `createStreamUnmasker`.
  */
 import { detectLeak, type LeakOptions } from './canary/index.js';
+import { embeddedBlocks, shiftSpans } from './embedded.js';
 import type { EvalDetect, EvalRow } from './eval.js';
 import { detectIndirectInjection, detectInjection } from './injection/index.js';
 import { detectPii } from './pii/index.js';
@@ -29,7 +30,7 @@ export {
 export type { DecodedPayload, PayloadEncoding } from './decode.js';
 export { decodePayloads, rot13 } from './decode.js';
 export type { EmbeddedBlock } from './embedded.js';
-export { embeddedBlocks, MIN_EMBEDDED } from './embedded.js';
+export { embeddedBlocks, MIN_EMBEDDED, shiftSpans } from './embedded.js';
 export type { EvalDetect, EvalMetrics, EvalOptions, EvalReport, EvalRow, SourceSummary } from './eval.js';
 export { evaluate, formatEvalReport, sourceGroup, summarizeSources } from './eval.js';
 export type { InjectionAnalysis, InjectionOptions } from './injection/index.js';
@@ -62,11 +63,29 @@ export type { Detector, DetectorOptions, DetectorResult, Span } from './types.js
 
 /** The detectors Keel runs on input by default: injection, PII, secrets. */
 export function runInputDetectors(text: string, opts: { indirect?: boolean } = {}): DetectorResult[] {
-  return [
+  const results = [
     opts.indirect ? detectIndirectInjection(text) : detectInjection(text),
     detectPii(text),
     detectSecrets(text),
   ];
+  if (!opts.indirect) {
+    const pasted = pastedInjection(text);
+    if (pasted) results.splice(1, 0, pasted);
+  }
+  return results;
+}
+
+/**
+ * The indirect detector over the documents pasted into a user's text (embedded.ts), as the gateway
+ * screens them: the highest-scoring block, its spans in `text`'s offsets; null when there is none.
+ */
+function pastedInjection(text: string): DetectorResult | null {
+  let best: DetectorResult | null = null;
+  for (const b of embeddedBlocks(text)) {
+    const r = detectIndirectInjection(text.slice(b.start, b.end));
+    if (!best || r.score > best.score) best = shiftSpans(r, b.start);
+  }
+  return best;
 }
 
 interface CliScanOptions {

@@ -15,6 +15,7 @@ import {
   MaskSession,
   mask,
   redact,
+  shiftSpans,
 } from '../../guards/index.js';
 import { type MemoSlot, type MemoView, passThrough } from '../../guards/memo.js';
 import type { DetectorResult } from '../../guards/types.js';
@@ -188,15 +189,11 @@ function checkInjection(
         'indirect_injection',
         detectIndirectInjection,
       );
-      const shifted = {
-        ...r,
-        spans: r.spans.map((s) => ({ ...s, start: s.start + b.start, end: s.end + b.start })),
-      };
       decide(
         'indirect_injection',
         policy.indirect_injection.input,
         policy.indirect_injection.threshold,
-        shifted,
+        shiftSpans(r, b.start),
         index,
         events,
       );
