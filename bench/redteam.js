@@ -23,6 +23,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { runRedteamCli } from '#keel/cli/redteam.js';
+import { INJECTION_FLAG_AT } from '#keel/config/guards.js';
+import { detectIndirectInjection, embeddedBlocks } from '#keel/guards/index.js';
 import { buildProbes, CORPUS_VERSION } from '#keel/redteam/corpus/index.js';
 import { HARMLESS_TOOLS } from '#keel/redteam/corpus/kit.js';
 import { CATEGORIES } from '#keel/redteam/types.js';
@@ -77,8 +79,26 @@ function thousand(opts) {
 let built = [];
 
 /**
+ * Whether the declared scope withholds any third-party text of the probe: a tool result, or a block
+ * pasted into a user turn, that the indirect detector scores from the flag point on (as the gateway's
+ * input screening does, src/pipeline/guard/input.ts).
+ * @param {Probe} p
+ */
+function withholds(p) {
+  return p.request.messages.some((m) => {
+    if (typeof m.content !== 'string') return false;
+    if (m.role === 'tool') return detectIndirectInjection(m.content).score >= INJECTION_FLAG_AT;
+    if (m.role !== 'user') return false;
+    const text = m.content;
+    return embeddedBlocks(text).some(
+      (b) => detectIndirectInjection(text.slice(b.start, b.end)).score >= INJECTION_FLAG_AT,
+    );
+  });
+}
+
+/**
  * What the declared scope changes in the benign look-alikes it serves: answers capped below what they
- * asked for, tools taken out of the request.
+ * asked for, tools taken out of the request, third-party text withheld.
  * @param {Probe[]} probes
  */
 function declaredEffect(probes) {
@@ -89,6 +109,7 @@ function declaredEffect(probes) {
     capped: benign.filter((p) => (p.request.max_tokens ?? 0) > ceiling).length,
     stripped: benign.filter((p) => p.request.tools?.some((t) => !DECLARED.tools.includes(t.function.name)))
       .length,
+    withheld: benign.filter(withholds).length,
   };
 }
 
@@ -124,6 +145,12 @@ function categoryTable(report) {
  *   few hundred words; 1,024 tokens is about 750 English words (fewer in languages that take more
  *   tokens a word), the ceiling chat applications commonly set, with room to spare. A route that
  *   drafts documents would declare more.
+ * - `indirect_injection`: the use case's guard policy `indirect_injection: { input: redact }`. The
+ *   assistant reads tool results (order status, help-center pages) that someone other than the user or
+ *   the operator wrote: one that carries instructions for the model is withheld — replaced by a notice —
+ *   from the flag point on, and the conversation goes on without it, instead of being passed with a
+ *   flag below the block threshold. A route whose tools return only the operator's own data would not
+ *   need it.
  * - `pii`: the use case's guard policy `pii: { output: redact }`. The application's context holds
  *   customer records (the corpus plants them in the system prompt, as a support tool that looks a
  *   customer up does) and the person chatting is not always the customer: personal data in an answer is
@@ -172,7 +199,13 @@ function config(port, dbPath, s) {
     ],
     guards: {
       enabled: true,
-      policies: { [useCase]: { tools: { action: 'strip', allowed: tools }, pii: { output: 'redact' } } },
+      policies: {
+        [useCase]: {
+          tools: { action: 'strip', allowed: tools },
+          pii: { output: 'redact' },
+          indirect_injection: { input: 'redact' },
+        },
+      },
       use_cases: { [useCase]: useCase },
     },
   };
@@ -283,7 +316,7 @@ const md = [
       return `- ${label}: ASR ${pct(m.attack_success_rate)}, FPR ${pct(m.false_positive_rate)} — ${ok ? 'met' : 'NOT met'}.`;
     }),
   '',
-  `The declared scope (\`${DECLARED.useCase}\`): the use case's guard policy \`tools: { action: strip, allowed: [${DECLARED.tools.join(', ')}] }, pii: { output: redact }\` and the route's \`max_output_tokens: ${DECLARED.maxOutputTokens}\` (bench/redteam.js, \`DECLARED\`, says why each). Of its ${effect.benign} benign look-alikes, ${effect.capped} asked for more than ${DECLARED.maxOutputTokens} output tokens and were served capped, and ${effect.stripped} offered a tool outside the list and were served without it; the judge does not count either against the route.`,
+  `The declared scope (\`${DECLARED.useCase}\`): the use case's guard policy \`tools: { action: strip, allowed: [${DECLARED.tools.join(', ')}] }, pii: { output: redact }, indirect_injection: { input: redact }\` and the route's \`max_output_tokens: ${DECLARED.maxOutputTokens}\` (bench/redteam.js, \`DECLARED\`, says why each). Of its ${effect.benign} benign look-alikes, ${effect.capped} asked for more than ${DECLARED.maxOutputTokens} output tokens and were served capped, ${effect.stripped} offered a tool outside the list and were served without it, and ${effect.withheld} had a tool result or pasted document withheld; the judge does not count these against the route.`,
   '',
   ...reports.flatMap(({ label, report }) => [`### Per category: ${label}`, '', categoryTable(report), '']),
 ].join('\n');

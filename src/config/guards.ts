@@ -44,9 +44,15 @@ const injection = z
 /**
  * Instructions planted in tool results and retrieved content: like the user's own words, the default
  * blocks what the detector is confident of (threshold, default INJECTION_BLOCK_AT) and flags the rest.
+ * `redact` withholds instead: the tool result, document, context section or pasted block is replaced
+ * by a notice and the call goes on without it, from `threshold` (default INJECTION_FLAG_AT, the flag
+ * point). For agents, whose step would otherwise fail on one poisoned page.
  */
 const indirect = z
-  .object({ input: decision.default('block'), threshold: z.number().min(0).max(1).optional() })
+  .object({
+    input: z.enum(['block', 'redact', 'flag', 'off']).default('block'),
+    threshold: z.number().min(0).max(1).optional(),
+  })
   .strict();
 const pii = z.object({ input: action.default('flag'), output: action.default('off') }).strict();
 /** Secrets typed into prompts are masked by default: the provider never sees them, the caller's answer gets them back. */

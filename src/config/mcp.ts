@@ -102,8 +102,11 @@ const toolPolicySchema = z
 
 const screeningSchema = z
   .object({
-    /** Injections in tool results: block ≥ block_threshold, flag ≥ flag_threshold (guards' scale). */
-    injection: z.enum(['block', 'flag', 'off']).default('block'),
+    /**
+     * Injections in tool results: block ≥ block_threshold, flag ≥ flag_threshold (guards' scale);
+     * `redact` withholds instead: from flag_threshold the agent gets a notice in place of the result.
+     */
+    injection: z.enum(['block', 'redact', 'flag', 'off']).default('block'),
     block_threshold: z.number().min(0).max(1).default(0.85),
     flag_threshold: z.number().min(0).max(1).default(0.5),
     /** Secrets and PII in tool results: masked before the agent sees them. */

@@ -17,6 +17,10 @@ export const MAX_SCREENED_CHARS = 512 * 1024;
 export const TRUNCATION_NOTE =
   "\n[keel: the rest of this tool result was cut off: it is past Keel's screening limit]";
 
+/** What the agent gets in place of a result withheld under `screening.injection: redact`. */
+export const WITHHELD_RESULT =
+  '[Keel withheld the result of this tool call: it carried instructions addressed to the model.]';
+
 /** The `_meta` key under which Keel tells the agent what it found in a result it let through. */
 export const SCREENING_META = 'keel/screening';
 
@@ -52,7 +56,7 @@ function mapResultTexts(result: CallToolResult, fn: (text: string) => string): C
 /**
  * A tool result through the guards before the agent sees it: bounded (MAX_SCREENED_CHARS), then
  * indirect-injection detection over all of its text (block: the agent gets a refusal, never the
- * result; flag: a finding and a `_meta` note), then secrets and PII redacted when `redact_results`.
+ * result; redact: a notice in its place, nothing of it passed on; flag: a finding and a `_meta` note), then secrets and PII redacted when `redact_results`.
  * Findings carry labels and scores, never the text.
  */
 export function screenToolResult(
@@ -87,14 +91,23 @@ export function screenToolResult(
     const r = detectIndirectInjection(texts.join('\n\n'));
     const score = Math.round(r.score * 1000) / 1000;
     const blocked = s.injection === 'block' && r.score >= s.block_threshold;
+    const withheld = s.injection === 'redact' && r.score >= s.flag_threshold;
     if (blocked || r.score >= s.flag_threshold)
       onDecision?.(call, {
         detector: 'indirect_injection',
         direction: 'output',
-        action: blocked ? 'block' : 'flag',
+        action: blocked ? 'block' : withheld ? 'redact' : 'flag',
         score,
         labels: r.labels,
       });
+    if (withheld) {
+      // Not an error: the call worked, and the agent goes on knowing what it was not shown.
+      call.findings.push(`result_injection:withheld:${score}`);
+      return {
+        content: [{ type: 'text', text: WITHHELD_RESULT }],
+        _meta: { ...out._meta, [SCREENING_META]: { injection: { withheld: true, score } } },
+      };
+    }
     if (blocked) {
       call.findings.push(`result_injection:blocked:${score}`);
       throw new McpRefusal(

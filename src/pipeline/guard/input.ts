@@ -11,6 +11,7 @@ import {
   detectInjection,
   detectPii,
   detectSecrets,
+  type EmbeddedBlock,
   embeddedBlocks,
   MaskSession,
   mask,
@@ -81,7 +82,7 @@ export function screenInput(
       let slot = slotOf(slotText);
       const direct = checkInjection(
         slot,
-        part.text,
+        part,
         indirectMessage || p.type === 'file',
         policy,
         index,
@@ -161,16 +162,29 @@ export function checkJoinedTurns(
   decide('injection', policy.injection.input, policy.injection.threshold, whole, index, events);
 }
 
-/** Screens one text part for injection; returns the user's own words in it ('' if none). */
+/**
+ * What a document, tool result or pasted block is replaced by when `indirect_injection.input` is
+ * `redact`. It says what happened without quoting the withheld text, so the model can tell the user
+ * that a source was left out, and carries no instruction of its own.
+ */
+export const WITHHELD = '[Keel withheld this content: it carried instructions addressed to the model.]';
+
+/**
+ * Screens one text part for injection; returns the user's own words in it ('' if none). Under
+ * `indirect_injection.input: redact`, third-party text scoring from the policy's point is withheld:
+ * `part.text` is rewritten with WITHHELD in its place (the whole part for a tool result or document,
+ * the <keel:context> sections, or the pasted block).
+ */
 function checkInjection(
   slot: MemoSlot,
-  text: string,
+  part: { text: string },
   indirectMessage: boolean,
   policy: GuardPolicy,
   index: number,
   events: GuardEvent[],
   slotOf: (text: string) => MemoSlot,
 ): string {
+  const text = part.text;
   // <keel:context> splitting makes texts of their own; otherwise a segment is the part's text.
   const slotFor = (segment: string) => (segment === text ? slot : slotOf(segment));
   const segments = indirectMessage
@@ -178,56 +192,114 @@ function checkInjection(
     : policy.context_marking
       ? splitContext(text)
       : { direct: text, indirect: '' };
+  const indirect = policy.indirect_injection;
   if (segments.direct && policy.injection.input !== 'off') {
     const r = slotFor(segments.direct).result('injection', detectInjection);
     decide('injection', policy.injection.input, policy.injection.threshold, r, index, events);
   }
-  if (segments.direct && policy.indirect_injection.input !== 'off') {
+  let direct = segments.direct;
+  if (segments.direct && indirect.input !== 'off') {
     // Documents pasted into the user's turn are a third party's text as well (guards/embedded.ts).
+    const withheld: EmbeddedBlock[] = [];
     for (const b of embeddedBlocks(segments.direct)) {
       const r = slotOf(segments.direct.slice(b.start, b.end)).result(
         'indirect_injection',
         detectIndirectInjection,
       );
-      decide(
-        'indirect_injection',
-        policy.indirect_injection.input,
-        policy.indirect_injection.threshold,
-        shiftSpans(r, b.start),
-        index,
-        events,
-      );
+      if (
+        decide(
+          'indirect_injection',
+          indirect.input,
+          indirect.threshold,
+          shiftSpans(r, b.start),
+          index,
+          events,
+        )
+      )
+        withheld.push(b);
+    }
+    if (withheld.length > 0) {
+      direct = withholdBlocks(segments.direct, withheld);
+      // Without context sections the direct text is the part's text; with them, sections are kept.
+      part.text = segments.indirect
+        ? withholdBlocks(text, shiftedInto(text, segments.direct, withheld))
+        : direct;
     }
   }
-  if (segments.indirect && policy.indirect_injection.input !== 'off') {
+  if (segments.indirect && indirect.input !== 'off') {
     const r = slotFor(segments.indirect).result('indirect_injection', detectIndirectInjection);
-    decide(
-      'indirect_injection',
-      policy.indirect_injection.input,
-      policy.indirect_injection.threshold,
-      r,
-      index,
-      events,
-    );
+    if (decide('indirect_injection', indirect.input, indirect.threshold, r, index, events))
+      part.text = indirectMessage ? WITHHELD : withholdContext(part.text);
   }
-  return segments.direct;
+  return direct;
 }
 
+/** `text` with each block replaced by WITHHELD (blocks in order, not overlapping). */
+function withholdBlocks(text: string, blocks: readonly EmbeddedBlock[]): string {
+  let out = '';
+  let at = 0;
+  for (const b of blocks) {
+    out += `${text.slice(at, b.start)}${WITHHELD}`;
+    at = b.end;
+  }
+  return out + text.slice(at);
+}
+
+/**
+ * Blocks found in the direct text (context sections taken out) located in the part's whole text.
+ * The direct text is the part's text with each section replaced by a line break, so each block's
+ * own text is searched for in order.
+ */
+function shiftedInto(text: string, direct: string, blocks: readonly EmbeddedBlock[]): EmbeddedBlock[] {
+  const out: EmbeddedBlock[] = [];
+  let from = 0;
+  for (const b of blocks) {
+    const body = direct.slice(b.start, b.end);
+    const at = text.indexOf(body, from);
+    if (at === -1) continue;
+    out.push({ start: at, end: at + body.length });
+    from = at + body.length;
+  }
+  return out;
+}
+
+/** `text` with the contents of its <keel:context> sections replaced by WITHHELD. */
+function withholdContext(text: string): string {
+  let out = '';
+  let at = 0;
+  for (;;) {
+    const open = text.indexOf(CONTEXT_OPEN, at);
+    if (open === -1) break;
+    const close = text.indexOf(CONTEXT_CLOSE, open);
+    out += `${text.slice(at, open)}${CONTEXT_OPEN}${WITHHELD}`;
+    if (close === -1) return out;
+    out += CONTEXT_CLOSE;
+    at = close + CONTEXT_CLOSE.length;
+  }
+  return out + text.slice(at);
+}
+
+/**
+ * Records the decision on one screened text; throws on a block. Returns true when the text is to be
+ * withheld (`redact`, indirect injection only).
+ */
 function decide(
   detector: 'injection' | 'indirect_injection',
-  action: 'block' | 'flag',
+  action: 'block' | 'redact' | 'flag',
   threshold: number | undefined,
   r: DetectorResult,
   index: number,
   events: GuardEvent[],
-): void {
+): boolean {
   // Short, ordinary prompts ("tell me a joke") can land just over the decision point, and a gateway
   // that refuses them gets turned off: only confident scores block, the rest are recorded as flags.
-  const blockAt = threshold ?? INJECTION_BLOCK_AT;
-  if (r.score < INJECTION_FLAG_AT && r.score < blockAt) return;
-  const effective = action === 'block' && r.score >= blockAt ? 'block' : 'flag';
+  // Withholding a document costs the caller far less than a refusal, so it acts from the flag point.
+  const actAt = threshold ?? (action === 'redact' ? INJECTION_FLAG_AT : INJECTION_BLOCK_AT);
+  if (r.score < INJECTION_FLAG_AT && r.score < actAt) return false;
+  const effective = action !== 'flag' && r.score >= actAt ? action : 'flag';
   events.push(event(detector, 'input', effective, r, index));
   if (effective === 'block') throw blocked(detector, r);
+  return effective === 'redact';
 }
 
 /** User text with <keel:context> sections split out (the sections are retrieved content). */

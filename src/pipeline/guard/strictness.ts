@@ -1,4 +1,4 @@
-import { type GuardPolicy, INJECTION_BLOCK_AT } from '../../config/guards.js';
+import { type GuardPolicy, INJECTION_BLOCK_AT, INJECTION_FLAG_AT } from '../../config/guards.js';
 
 /**
  * How strict a guard policy is, dimension by dimension, so a policy a caller could select by
@@ -8,6 +8,9 @@ import { type GuardPolicy, INJECTION_BLOCK_AT } from '../../config/guards.js';
  * - an action: off < flag < mask < redact < strip < block (each detector and direction; `mask`
  *   is below `redact` because masked text comes back to the caller);
  * - an injection threshold: a higher block threshold blocks less (unset = 0.85);
+ * - indirect injection: `redact` (withhold the text) ranks above `block`. Withheld from a score, the
+ *   text reaches the model no more than a block from that score lets it, and the call goes on; the
+ *   combination withholds from the lower of the two acting points (unset: 0.5 to withhold, 0.85 to block);
  * - the tool allow-list: a list that allows a tool the other refuses (none = any tool);
  * - `active_content.allowed_hosts`: a host the other does not allow (two lists → their intersection);
  * - a switch that adds a check: canary, external classifier, argument validation (on > off);
@@ -33,6 +36,13 @@ function intersect(a: string[] | undefined, b: string[] | undefined): string[] |
   return a.filter((t) => allowed.has(t));
 }
 
+/** The score from which an indirect-injection policy keeps a text from the model (1.1: never). */
+function actsAt(p: GuardPolicy['indirect_injection']): number {
+  if (p.input === 'redact') return p.threshold ?? INJECTION_FLAG_AT;
+  if (p.input === 'block') return p.threshold ?? INJECTION_BLOCK_AT;
+  return 1.1;
+}
+
 export function strictest(a: GuardPolicy, b: GuardPolicy): GuardPolicy {
   const injectionThreshold = lowerThreshold(a.injection.threshold, b.injection.threshold);
   const indirectThreshold = lowerThreshold(a.indirect_injection.threshold, b.indirect_injection.threshold);
@@ -44,10 +54,13 @@ export function strictest(a: GuardPolicy, b: GuardPolicy): GuardPolicy {
       ...(injectionThreshold !== undefined ? { threshold: injectionThreshold } : {}),
       ...(external ? { external } : {}),
     },
-    indirect_injection: {
-      input: stricterAction(a.indirect_injection.input, b.indirect_injection.input),
-      ...(indirectThreshold !== undefined ? { threshold: indirectThreshold } : {}),
-    },
+    indirect_injection:
+      a.indirect_injection.input === 'redact' || b.indirect_injection.input === 'redact'
+        ? { input: 'redact', threshold: Math.min(actsAt(a.indirect_injection), actsAt(b.indirect_injection)) }
+        : {
+            input: stricterAction(a.indirect_injection.input, b.indirect_injection.input),
+            ...(indirectThreshold !== undefined ? { threshold: indirectThreshold } : {}),
+          },
     pii: {
       input: stricterAction(a.pii.input, b.pii.input),
       output: stricterAction(a.pii.output, b.pii.output),
