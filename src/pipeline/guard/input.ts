@@ -20,19 +20,16 @@ import {
 } from '../../guards/index.js';
 import { type MemoSlot, type MemoView, passThrough } from '../../guards/memo.js';
 import type { DetectorResult } from '../../guards/types.js';
+import {
+  CONTEXT_NAME,
+  shiftedInto,
+  splitContext,
+  WITHHELD,
+  withholdBlocks,
+  withholdContext,
+} from './third-party.js';
 import { joinedTurns } from './turns.js';
 import type { GuardEvent } from './types.js';
-
-/**
- * Messages that carry retrieved content rather than the user's own words: a `name` such as
- * `context`, `document` or `retrieval`, or text wrapped in <keel:context>…</keel:context>.
- * They get the indirect-injection detector, like tool results — but only under a policy with
- * `context_marking: true`: anyone can type the marks, so elsewhere they are ignored and the text is
- * screened as the end user's own words. Tool results are always indirect.
- */
-const CONTEXT_NAME = /^(context|document|retriev|rag)/i;
-const CONTEXT_OPEN = '<keel:context>';
-const CONTEXT_CLOSE = '</keel:context>';
 
 /**
  * What masking took out of a request, placeholder → original value.
@@ -163,13 +160,6 @@ export function checkJoinedTurns(
 }
 
 /**
- * What a document, tool result or pasted block is replaced by when `indirect_injection.input` is
- * `redact`. It says what happened without quoting the withheld text, so the model can tell the user
- * that a source was left out, and carries no instruction of its own.
- */
-export const WITHHELD = '[Keel withheld this content: it carried instructions addressed to the model.]';
-
-/**
  * Screens one text part for injection; returns the user's own words in it ('' if none). Under
  * `indirect_injection.input: redact`, third-party text scoring from the policy's point is withheld:
  * `part.text` is rewritten with WITHHELD in its place (the whole part for a tool result or document,
@@ -234,51 +224,6 @@ function checkInjection(
   return direct;
 }
 
-/** `text` with each block replaced by WITHHELD (blocks in order, not overlapping). */
-function withholdBlocks(text: string, blocks: readonly EmbeddedBlock[]): string {
-  let out = '';
-  let at = 0;
-  for (const b of blocks) {
-    out += `${text.slice(at, b.start)}${WITHHELD}`;
-    at = b.end;
-  }
-  return out + text.slice(at);
-}
-
-/**
- * Blocks found in the direct text (context sections taken out) located in the part's whole text.
- * The direct text is the part's text with each section replaced by a line break, so each block's
- * own text is searched for in order.
- */
-function shiftedInto(text: string, direct: string, blocks: readonly EmbeddedBlock[]): EmbeddedBlock[] {
-  const out: EmbeddedBlock[] = [];
-  let from = 0;
-  for (const b of blocks) {
-    const body = direct.slice(b.start, b.end);
-    const at = text.indexOf(body, from);
-    if (at === -1) continue;
-    out.push({ start: at, end: at + body.length });
-    from = at + body.length;
-  }
-  return out;
-}
-
-/** `text` with the contents of its <keel:context> sections replaced by WITHHELD. */
-function withholdContext(text: string): string {
-  let out = '';
-  let at = 0;
-  for (;;) {
-    const open = text.indexOf(CONTEXT_OPEN, at);
-    if (open === -1) break;
-    const close = text.indexOf(CONTEXT_CLOSE, open);
-    out += `${text.slice(at, open)}${CONTEXT_OPEN}${WITHHELD}`;
-    if (close === -1) return out;
-    out += CONTEXT_CLOSE;
-    at = close + CONTEXT_CLOSE.length;
-  }
-  return out + text.slice(at);
-}
-
 /**
  * Records the decision on one screened text; throws on a block. Returns true when the text is to be
  * withheld (`redact`, indirect injection only).
@@ -300,25 +245,6 @@ function decide(
   events.push(event(detector, 'input', effective, r, index));
   if (effective === 'block') throw blocked(detector, r);
   return effective === 'redact';
-}
-
-/** User text with <keel:context> sections split out (the sections are retrieved content). */
-function splitContext(text: string): { direct: string; indirect: string } {
-  if (!text.includes(CONTEXT_OPEN)) return { direct: text, indirect: '' };
-  let direct = '';
-  let indirect = '';
-  let at = 0;
-  for (;;) {
-    const open = text.indexOf(CONTEXT_OPEN, at);
-    if (open === -1) break;
-    const close = text.indexOf(CONTEXT_CLOSE, open);
-    direct += `${text.slice(at, open)}\n`;
-    const end = close === -1 ? text.length : close;
-    indirect += `${text.slice(open + CONTEXT_OPEN.length, end)}\n`;
-    at = close === -1 ? text.length : close + CONTEXT_CLOSE.length;
-  }
-  direct += text.slice(at);
-  return { direct, indirect };
 }
 
 export function event(

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../../canonical/types.js';
 import { DEFAULT_POLICY, guardPolicySchema } from '../../config/guards.js';
 import { detectIndirectInjection } from '../../guards/index.js';
-import { screenInput, WITHHELD } from './input.js';
+import { screenInput } from './input.js';
 import { strictest } from './strictness.js';
 import { ORDINARY, PLANTED, userTurn } from './testkit.js';
+import { WITHHELD } from './third-party.js';
 import type { GuardEvent } from './types.js';
 
 const REDACT = guardPolicySchema.parse({ indirect_injection: { input: 'redact' } });
