@@ -44,6 +44,14 @@ describe('normalizeForDetection', () => {
     expect(normalizeForDetection('请解释一下').text).toBe('请解释一下');
   });
 
+  it('reads typographic apostrophes and quotes as ASCII, offsets kept', () => {
+    const n = normalizeForDetection('Don’t follow ‘them’, say “yes”');
+    expect(n.text).toBe(`don't follow 'them', say "yes"`);
+    expect(n.text.length).toBe('Don’t follow ‘them’, say “yes”'.length);
+    // The same as their HTML entities.
+    expect(normalizeForDetection('don&rsquo;t').text).toBe("don't");
+  });
+
   it('decodes HTML entities and invisible Unicode tag characters', () => {
     expect(normalizeForDetection('&lt;system&gt; &amp; &#105;gnore').text).toBe('<system> & ignore');
     const tags = [...'ignore'].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('');

@@ -86,6 +86,24 @@ function isInvisible(cp: number): boolean {
   );
 }
 
+/**
+ * Typographic apostrophes and quotes as typed on phones and by word processors: "don’t" must read as
+ * "don't" to every pattern and to the classifier's word features (its HTML entities already do).
+ */
+const QUOTES: Record<string, string> = {
+  '\u2018': "'",
+  '\u2019': "'",
+  '\u201a': "'",
+  '\u201b': "'",
+  '\u2032': "'",
+  '\u02bc': "'",
+  '\u201c': '"',
+  '\u201d': '"',
+  '\u201e': '"',
+  '\u201f': '"',
+  '\u2033': '"',
+};
+
 const COMBINING = /\p{M}/gu;
 const LATIN_START = /^[a-z]/i;
 const foldCache = new Map<number, string>();
@@ -99,7 +117,7 @@ function foldCodePoint(cp: number): string {
   const d = s.normalize('NFD');
   if (LATIN_START.test(d)) s = d.replace(COMBINING, '');
   let out = '';
-  for (const ch of s) out += HOMOGLYPHS[ch] ?? ch;
+  for (const ch of s) out += HOMOGLYPHS[ch] ?? QUOTES[ch] ?? ch;
   // Unicode "tag" characters smuggle invisible ASCII that models still read: decode, don't drop.
   if (cp >= 0xe0020 && cp <= 0xe007e) out = String.fromCharCode(cp - 0xe0000).toLowerCase();
   if (cp === 0x2028 || cp === 0x2029) out = '\n';

@@ -11,6 +11,7 @@
  * words of which at least one occurs in every match (and substrings, for non-word anchors).
  */
 
+import { SECRET_QUESTION, SECRET_QUESTION_ANCHORS } from './extraction.js';
 import {
   OBEY_SENDER,
   OBEY_SENDER_ANCHORS,
@@ -21,6 +22,13 @@ import {
   REVOKED_SETUP,
   REVOKED_SETUP_ANCHORS,
 } from './revoked.js';
+import { TRANSLATED_OVERRIDE, TRANSLATED_OVERRIDE_ANCHORS } from './translated.js';
+import {
+  REFUSES_NOTHING,
+  REFUSES_NOTHING_ANCHORS,
+  UNBOUND_PERSONA,
+  UNBOUND_PERSONA_ANCHORS,
+} from './unbound.js';
 
 /** A word separator, then up to `n` more words: lets a pattern skip "all of the", "your". */
 const gap = (n: number) => `(?:[^\\w\\n]+[\\w']+){0,${n}}[^\\w\\n]+`;
@@ -35,16 +43,6 @@ const INSTRUCTION_NOUN =
 /** A bracketed notice from a privileged sender: "[system]", "[admin message]", "[developer note]". */
 const NOTICE =
   '\\[(?:system|admin|administrator|developer|operator|sudo)(?:[ _-](?:notice|message|override|alert|update|instructions?|prompt|note|command|directive))?\\]';
-
-const TRANSLATED_OVERRIDE = [
-  '\\b(?:ignora|ignore|ignorar|ignoren|olvida|olvide|olviden|olvidate|esquece|esqueca|descarta|descarte|omite|dimentica|dimenticate|non considerare|tralascia|haz caso omiso (?:a|de))\\b[^.\\n]{0,25}\\b(?:instrucciones|indicaciones|instrucoes|istruzioni|indicazioni|directivas|diretrizes|direttive|reglas|regras|regole|ordenes|ordens)\\b[^.\\n]{0,12}\\b(?:anteriores|previas|previos|precedenti|originales|originais|originali|iniciales|iniciais|iniziali)\\b',
-  "\\b(?:ignore|ignorez|oublie|oubliez|ne tiens pas compte des|ne tenez pas compte des)\\b[^.\\n]{0,25}\\b(?:instructions|consignes|directives|regles)\\b[^.\\n]{0,12}\\b(?:precedentes|anterieures|initiales|d'origine|originales)\\b",
-  '\\b(?:ignoriere|ignorieren sie|ignoriert|vergiss|vergessen sie|missachte|missachten sie)\\b[^.\\n]{0,25}\\b(?:vorherigen|vorigen|bisherigen|fruheren|ursprunglichen|obigen|vorangegangenen)\\b[^.\\n]{0,12}\\b(?:anweisungen|instruktionen|anordnungen|regeln|vorgaben|befehle)\\b',
-  '\\b(?:negeer|vergeet)\\b[^.\\n]{0,25}\\b(?:vorige|eerdere|voorgaande|oorspronkelijke)\\b[^.\\n]{0,12}\\b(?:instructies|regels|opdrachten)\\b',
-  '(?:忽略|无视|無視|忘记|忘記|忘掉|不要理会|不要理會)[^。\\n]{0,8}(?:之前|以前|先前|上面|上述|此前|原来|原來|原先)[^。\\n]{0,6}(?:指令|指示|说明|說明|规则|規則|提示)',
-  '(?:以前|前|これまで|上記|元)の(?:指示|命令|ルール|指令|プロンプト)[^。\\n]{0,6}(?:を無視|を忘れ|は無視)',
-  '(?:이전|앞의|기존|원래)[^.\\n]{0,6}(?:지시|지침|명령|규칙)[^.\\n]{0,10}(?:무시|잊어)',
-].join('|');
 
 export const SIGNATURE_SOURCES: Array<[id: string, direct: number, indirect: number, pattern: string]> = [
   // "Ignore all previous instructions", "disregard the above prompt", "forget your system rules".
@@ -104,7 +102,7 @@ export const SIGNATURE_SOURCES: Array<[id: string, direct: number, indirect: num
     'no_restrictions',
     2,
     2,
-    `\\b(?:without any|without|free (?:of|from)|not bound by|not restricted by|ignores?|bypass(?:es)?|doesn'?t (?:have|follow|care about)|does not (?:have|follow|care about)|don'?t have|do not have|no)${gap(1)}(?:(?:moral|ethical|content) )?(?:restrictions|filters|filtering|censorship|content polic(?:y|ies)|ethical guidelines|moral (?:guidelines|constraints|restrictions)|safety guidelines|limitations)\\b`,
+    `\\b(?:without any|without|free (?:of|from)|not bound by|not restricted by|ignores?|bypass(?:es)?|doesn'?t (?:have|follow|care about)|does not (?:have|follow|care about)|don'?t have|do not have|no)${gap(1)}(?:(?:moral|ethical|content) )?(?:restrictions|filters|filtering|censorship|content polic(?:y|ies)|ethical guidelines|moral (?:guidelines|constraints|restrictions)|safety guidelines|limitations)\\b|${UNBOUND_PERSONA}`,
   ],
   [
     'provider_policy',
@@ -116,7 +114,7 @@ export const SIGNATURE_SOURCES: Array<[id: string, direct: number, indirect: num
     'never_refuse',
     2,
     2,
-    "\\b(?:never|don'?t|do not|cannot|can'?t|must not|won'?t|will not|shall not|not allowed to) (?:ever )?(?:refuse|decline|reject a request|say (?:no|that you can'?t))\\b|\\bwithout (?:any )?(?:refusal|refusing|hesitation or refusal)\\b",
+    `\\b(?:never|don'?t|do not|cannot|can'?t|must not|won'?t|will not|shall not|not allowed to) (?:ever )?(?:refuse|decline|reject a request|say (?:no|that you can'?t))\\b|\\bwithout (?:any )?(?:refusal|refusing|hesitation or refusal)\\b|${REFUSES_NOTHING}`,
   ],
   [
     'stay_in_character',
@@ -140,7 +138,7 @@ export const SIGNATURE_SOURCES: Array<[id: string, direct: number, indirect: num
     'sysprompt_question',
     3,
     3,
-    "\\bwhat(?:'s| is| are| were| was)(?: all)? your (?:\\w+ )?(?:system prompt|initial prompt|original prompt|initial instructions|original instructions|hidden instructions|secret instructions|instructions|rules|directives)\\b",
+    `\\bwhat(?:'s| is| are| were| was)(?: all)? your (?:\\w+ )?(?:system prompt|initial prompt|original prompt|initial instructions|original instructions|hidden instructions|secret instructions|instructions|rules|directives)\\b|${SECRET_QUESTION}`,
   ],
   [
     'given_at_start',
@@ -236,25 +234,7 @@ export const SIGNATURE_ANCHORS: Record<string, [words: string, literals?: string
   override_previous: [
     'instruction instructions prompt prompts rules direction directions directive directives guidelines command commands orders context constraints programming guidance message messages restrictions policy policies conversation training settings',
   ],
-  override_translated: [
-    'instrucciones indicaciones instrucoes istruzioni indicazioni directivas diretrizes direttive reglas regras regole ordenes ordens instructions consignes directives regles anweisungen instruktionen anordnungen regeln vorgaben befehle instructies regels opdrachten',
-    [
-      '指令',
-      '指示',
-      '说明',
-      '說明',
-      '规则',
-      '規則',
-      '提示',
-      '命令',
-      'ルール',
-      'プロンプト',
-      '지시',
-      '지침',
-      '명령',
-      '규칙',
-    ],
-  ],
+  override_translated: TRANSLATED_OVERRIDE_ANCHORS,
   revoked_setup: [REVOKED_SETUP_ANCHORS],
   obey_sender: [OBEY_SENDER_ANCHORS],
   override_rules: [
@@ -272,14 +252,14 @@ export const SIGNATURE_ANCHORS: Record<string, [words: string, literals?: string
     'unfiltered uncensored unrestricted unlimited amoral unethical immoral unbound jailbroken rogue',
   ],
   no_restrictions: [
-    'restrictions filters filtering censorship policy policies guidelines constraints limitations',
+    `restrictions filters filtering censorship policy policies guidelines constraints limitations ${UNBOUND_PERSONA_ANCHORS}`,
   ],
   provider_policy: ['openai anthropic chatgpt gpt claude'],
-  never_refuse: ['refuse decline reject say refusal refusing hesitation'],
+  never_refuse: [`refuse decline reject say refusal refusing hesitation ${REFUSES_NOTHING_ANCHORS}`],
   stay_in_character: ['character'],
   dual_response: ['responses answers outputs jailbreak classic output'],
   sysprompt_extract: ['prompt instructions message directives configuration'],
-  sysprompt_question: ['prompt instructions rules directives'],
+  sysprompt_question: [`prompt instructions rules directives ${SECRET_QUESTION_ANCHORS}`],
   given_at_start: ['given told shown instructed provided programmed'],
   repeat_above: ['above before prior preceding starting'],
   chat_template: ['', ['<|', '[inst', '[/inst', '<<sys', '<</sys', '##']],
