@@ -102,8 +102,10 @@ export const SIGNATURE_SOURCES: Array<[id: string, direct: number, indirect: num
     'no_restrictions',
     2,
     2,
-    `\\b(?:without any|without|free (?:of|from)|not bound by|not restricted by|ignores?|bypass(?:es)?|doesn'?t (?:have|follow|care about)|does not (?:have|follow|care about)|don'?t have|do not have|no)${gap(1)}(?:(?:moral|ethical|content) )?(?:restrictions|filters|filtering|censorship|content polic(?:y|ies)|ethical guidelines|moral (?:guidelines|constraints|restrictions)|safety guidelines|limitations)\\b|${UNBOUND_PERSONA}`,
+    `\\b(?:without any|without|free (?:of|from)|not bound by|not restricted by|ignores?|bypass(?:es)?|doesn'?t (?:have|follow|care about)|does not (?:have|follow|care about)|don'?t have|do not have|no)${gap(1)}(?:(?:moral|ethical|content) )?(?:restrictions|filters|filtering|censorship|content polic(?:y|ies)|ethical guidelines|moral (?:guidelines|constraints|restrictions)|safety guidelines|limitations)\\b`,
   ],
+  // A persona defined by what it lacks: no ethics, not bound by the rules an assistant works under.
+  ['unbound_persona', 2, 2, UNBOUND_PERSONA],
   [
     'provider_policy',
     2,
@@ -252,8 +254,9 @@ export const SIGNATURE_ANCHORS: Record<string, [words: string, literals?: string
     'unfiltered uncensored unrestricted unlimited amoral unethical immoral unbound jailbroken rogue',
   ],
   no_restrictions: [
-    `restrictions filters filtering censorship policy policies guidelines constraints limitations ${UNBOUND_PERSONA_ANCHORS}`,
+    'restrictions filters filtering censorship policy policies guidelines constraints limitations',
   ],
+  unbound_persona: [UNBOUND_PERSONA_ANCHORS],
   provider_policy: ['openai anthropic chatgpt gpt claude'],
   never_refuse: [`refuse decline reject say refusal refusing hesitation ${REFUSES_NOTHING_ANCHORS}`],
   stay_in_character: ['character'],

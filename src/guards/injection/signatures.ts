@@ -46,8 +46,8 @@ export const SIGNATURES: readonly Signature[] = SIGNATURE_SOURCES.map(([id, dire
  * alternation are tried at every position by the regex engine; skipping them keeps a 2 KB prompt
  * at a few microseconds.
  */
-if (SIGNATURES.length > 30)
-  throw new Error('signature masks hold at most 30 signatures (bit 30: hazard words)');
+if (SIGNATURES.length > 31)
+  throw new Error('signature masks hold at most 31 signatures (bit 31: hazard words)');
 let ALWAYS = 0;
 const LITERALS: Array<[literal: string, bit: number]> = [];
 const anchorEntries: Array<[string, number]> = [];
@@ -61,7 +61,7 @@ SIGNATURES.forEach((sig, i) => {
  * Set in `candidateSignatures` when the text has a hazard word (framed.ts): the same pass over the
  * words answers whether the framed-request rule can match at all.
  */
-export const HAZARD_BIT = 1 << 30;
+export const HAZARD_BIT = 1 << 31;
 for (const w of HAZARD_WORD_LIST) anchorEntries.push([w, HAZARD_BIT]);
 const ANCHORS_TABLE = new WordTable(anchorEntries);
 
@@ -79,7 +79,8 @@ const OBFUSCATED_TRIGGERS = new WordTable(
     .split(' ')
     .map((w) => [w, 1] as const),
 );
-const ALL_SIGNATURES = SIGNATURES.length >= 31 ? -1 : (1 << SIGNATURES.length) - 1;
+// Bits 0–30; bit 31 (the sign bit of the 32-bit masks) is HAZARD_BIT.
+const ALL_SIGNATURES = SIGNATURES.length >= 31 ? 0x7fffffff : (1 << SIGNATURES.length) - 1;
 
 /** Signatures worth trying on a leet-folded or letter-joined view, given the words that changed. */
 export function candidateSignaturesForChanged(changedWords: string): number {
