@@ -24,9 +24,9 @@ import {
   CONTEXT_NAME,
   shiftedInto,
   splitContext,
-  WITHHELD,
   withholdBlocks,
   withholdContext,
+  withholdPassages,
 } from './third-party.js';
 import { joinedTurns } from './turns.js';
 import type { GuardEvent } from './types.js';
@@ -162,8 +162,9 @@ export function checkJoinedTurns(
 /**
  * Screens one text part for injection; returns the user's own words in it ('' if none). Under
  * `indirect_injection.input: redact`, third-party text scoring from the policy's point is withheld:
- * `part.text` is rewritten with WITHHELD in its place (the whole part for a tool result or document,
- * the <keel:context> sections, or the pasted block).
+ * `part.text` is rewritten with a notice in its place: a tool result or document whole, or only the
+ * lines that held the instruction when it is long and the rest then passes (third-party.ts
+ * `withholdPassages`); the <keel:context> sections; the pasted block.
  */
 function checkInjection(
   slot: MemoSlot,
@@ -218,8 +219,12 @@ function checkInjection(
   }
   if (segments.indirect && indirect.input !== 'off') {
     const r = slotFor(segments.indirect).result('indirect_injection', detectIndirectInjection);
-    if (decide('indirect_injection', indirect.input, indirect.threshold, r, index, events))
-      part.text = indirectMessage ? WITHHELD : withholdContext(part.text);
+    if (decide('indirect_injection', indirect.input, indirect.threshold, r, index, events)) {
+      const actAt = indirect.threshold ?? INJECTION_FLAG_AT;
+      part.text = indirectMessage
+        ? withholdPassages(text, r.spans, (rest) => detectIndirectInjection(rest).score >= actAt)
+        : withholdContext(part.text);
+    }
   }
   return direct;
 }

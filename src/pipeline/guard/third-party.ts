@@ -1,4 +1,5 @@
 import type { EmbeddedBlock } from '../../guards/index.js';
+import type { Span } from '../../guards/types.js';
 
 /**
  * Third-party text inside a request: which messages and sections are retrieved content, and how
@@ -42,15 +43,67 @@ export function splitContext(text: string): { direct: string; indirect: string }
   return { direct, indirect };
 }
 
-/** `text` with each block replaced by WITHHELD (blocks in order, not overlapping). */
-export function withholdBlocks(text: string, blocks: readonly EmbeddedBlock[]): string {
+/** `text` with each block replaced by `notice` (blocks in order, not overlapping). */
+export function withholdBlocks(text: string, blocks: readonly EmbeddedBlock[], notice = WITHHELD): string {
   let out = '';
   let at = 0;
   for (const b of blocks) {
-    out += `${text.slice(at, b.start)}${WITHHELD}`;
+    out += `${text.slice(at, b.start)}${notice}`;
     at = b.end;
   }
   return out + text.slice(at);
+}
+
+/** Shorter tool results and documents are withheld whole: a short text is mostly its instruction. */
+export const PARTIAL_MIN = 1000;
+/** What replaces the lines of a long text that held the planted instruction. */
+export const WITHHELD_PASSAGE =
+  '[Keel withheld a passage here: it carried instructions addressed to the model.]';
+
+/**
+ * A long tool result or document with a planted instruction in a few of its lines (a web page with
+ * one poisoned comment): those lines are withheld and the rest kept, if the rest then scores under
+ * the acting point (`stillActs` says whether it does); otherwise, or when the detector's spans cover
+ * most of the text (a span over all of it, lines over half of it), the whole text is withheld.
+ */
+export function withholdPassages(
+  text: string,
+  spans: readonly Span[],
+  stillActs: (rest: string) => boolean,
+): string {
+  if (text.length < PARTIAL_MIN) return WITHHELD;
+  const lines = flaggedLines(text, spans);
+  if (!lines) return WITHHELD;
+  const rest = withholdBlocks(text, lines, WITHHELD_PASSAGE);
+  return stillActs(rest) ? WITHHELD : rest;
+}
+
+/** The lines holding `spans` (sorted by start), merged; null when they are most of the text. */
+function flaggedLines(text: string, spans: readonly Span[]): EmbeddedBlock[] | null {
+  if (spans.length === 0) return null;
+  const out: EmbeddedBlock[] = [];
+  let covered = 0;
+  for (const s of spans) {
+    if (s.start <= 0 && s.end >= text.length) return null;
+    // A span can take in the line break or the full stop before its text (a pattern anchored on the
+    // start of a sentence): those belong to the line before.
+    let from = s.start;
+    let to = s.end;
+    while (from < to && /[\s.!?;:,"']/.test(text[from] as string)) from++;
+    while (to > from && /\s/.test(text[to - 1] as string)) to--;
+    const start = from > 0 ? text.lastIndexOf('\n', from - 1) + 1 : 0;
+    const newline = text.indexOf('\n', Math.max(from, to - 1));
+    const end = newline === -1 ? text.length : newline;
+    const last = out[out.length - 1];
+    if (last && start <= last.end + 1) {
+      covered += Math.max(0, end - last.end);
+      last.end = Math.max(last.end, end);
+    } else {
+      out.push({ start, end });
+      covered += end - start;
+    }
+  }
+  return covered * 2 > text.length ? null : out;
 }
 
 /**
