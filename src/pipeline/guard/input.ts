@@ -11,7 +11,6 @@ import {
   detectInjection,
   detectPii,
   detectSecrets,
-  type EmbeddedBlock,
   embeddedBlocks,
   MaskSession,
   mask,
@@ -22,9 +21,10 @@ import { type MemoSlot, type MemoView, passThrough } from '../../guards/memo.js'
 import type { DetectorResult } from '../../guards/types.js';
 import {
   CONTEXT_NAME,
+  type Replacement,
+  replaceRanges,
   shiftedInto,
   splitContext,
-  withholdBlocks,
   withholdContext,
   withholdPassages,
 } from './third-party.js';
@@ -189,42 +189,30 @@ function checkInjection(
     decide('injection', policy.injection.input, policy.injection.threshold, r, index, events);
   }
   let direct = segments.direct;
+  const stillActs = (rest: string) =>
+    detectIndirectInjection(rest).score >= (indirect.threshold ?? INJECTION_FLAG_AT);
   if (segments.direct && indirect.input !== 'off') {
     // Documents pasted into the user's turn are a third party's text as well (guards/embedded.ts).
-    const withheld: EmbeddedBlock[] = [];
+    const withheld: Replacement[] = [];
     for (const b of embeddedBlocks(segments.direct)) {
-      const r = slotOf(segments.direct.slice(b.start, b.end)).result(
-        'indirect_injection',
-        detectIndirectInjection,
-      );
-      if (
-        decide(
-          'indirect_injection',
-          indirect.input,
-          indirect.threshold,
-          shiftSpans(r, b.start),
-          index,
-          events,
-        )
-      )
-        withheld.push(b);
+      const body = segments.direct.slice(b.start, b.end);
+      const r = slotOf(body).result('indirect_injection', detectIndirectInjection);
+      const shifted = shiftSpans(r, b.start);
+      if (decide('indirect_injection', indirect.input, indirect.threshold, shifted, index, events))
+        withheld.push({ ...b, text: withholdPassages(body, r.spans, stillActs) });
     }
     if (withheld.length > 0) {
-      direct = withholdBlocks(segments.direct, withheld);
+      direct = replaceRanges(segments.direct, withheld);
       // Without context sections the direct text is the part's text; with them, sections are kept.
       part.text = segments.indirect
-        ? withholdBlocks(text, shiftedInto(text, segments.direct, withheld))
+        ? replaceRanges(text, shiftedInto(text, segments.direct, withheld))
         : direct;
     }
   }
   if (segments.indirect && indirect.input !== 'off') {
     const r = slotFor(segments.indirect).result('indirect_injection', detectIndirectInjection);
-    if (decide('indirect_injection', indirect.input, indirect.threshold, r, index, events)) {
-      const actAt = indirect.threshold ?? INJECTION_FLAG_AT;
-      part.text = indirectMessage
-        ? withholdPassages(text, r.spans, (rest) => detectIndirectInjection(rest).score >= actAt)
-        : withholdContext(part.text);
-    }
+    if (decide('indirect_injection', indirect.input, indirect.threshold, r, index, events))
+      part.text = indirectMessage ? withholdPassages(text, r.spans, stillActs) : withholdContext(part.text);
   }
   return direct;
 }

@@ -43,13 +43,18 @@ export function splitContext(text: string): { direct: string; indirect: string }
   return { direct, indirect };
 }
 
-/** `text` with each block replaced by `notice` (blocks in order, not overlapping). */
-export function withholdBlocks(text: string, blocks: readonly EmbeddedBlock[], notice = WITHHELD): string {
+/** A range of a text and what replaces it. */
+export interface Replacement extends EmbeddedBlock {
+  text: string;
+}
+
+/** `text` with each range replaced (ranges in order, not overlapping). */
+export function replaceRanges(text: string, ranges: readonly Replacement[]): string {
   let out = '';
   let at = 0;
-  for (const b of blocks) {
-    out += `${text.slice(at, b.start)}${notice}`;
-    at = b.end;
+  for (const r of ranges) {
+    out += `${text.slice(at, r.start)}${r.text}`;
+    at = r.end;
   }
   return out + text.slice(at);
 }
@@ -61,7 +66,7 @@ export const WITHHELD_PASSAGE =
   '[Keel withheld a passage here: it carried instructions addressed to the model.]';
 
 /**
- * A long tool result or document with a planted instruction in a few of its lines (a web page with
+ * A long tool result, document or pasted block with a planted instruction in a few of its lines (a web page with
  * one poisoned comment): those lines are withheld and the rest kept, if the rest then scores under
  * the acting point (`stillActs` says whether it does); otherwise, or when the detector's spans cover
  * most of the text (a span over all of it, lines over half of it), the whole text is withheld.
@@ -74,7 +79,10 @@ export function withholdPassages(
   if (text.length < PARTIAL_MIN) return WITHHELD;
   const lines = flaggedLines(text, spans);
   if (!lines) return WITHHELD;
-  const rest = withholdBlocks(text, lines, WITHHELD_PASSAGE);
+  const rest = replaceRanges(
+    text,
+    lines.map((l) => ({ ...l, text: WITHHELD_PASSAGE })),
+  );
   return stillActs(rest) ? WITHHELD : rest;
 }
 
@@ -111,14 +119,18 @@ function flaggedLines(text: string, spans: readonly Span[]): EmbeddedBlock[] | n
  * The direct text is the part's text with each section replaced by a line break, so each block's
  * own text is searched for in order.
  */
-export function shiftedInto(text: string, direct: string, blocks: readonly EmbeddedBlock[]): EmbeddedBlock[] {
-  const out: EmbeddedBlock[] = [];
+export function shiftedInto<T extends EmbeddedBlock>(
+  text: string,
+  direct: string,
+  blocks: readonly T[],
+): T[] {
+  const out: T[] = [];
   let from = 0;
   for (const b of blocks) {
     const body = direct.slice(b.start, b.end);
     const at = text.indexOf(body, from);
     if (at === -1) continue;
-    out.push({ start: at, end: at + body.length });
+    out.push({ ...b, start: at, end: at + body.length });
     from = at + body.length;
   }
   return out;

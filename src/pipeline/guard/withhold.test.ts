@@ -148,6 +148,15 @@ describe('withholding passages of a long tool result', () => {
     expect(withholdPassages(text, [{ start: 0, end: half, label: 'x' }], () => false)).toBe(WITHHELD);
   });
 
+  it('withholds only the poisoned lines of a long document pasted into a user turn', () => {
+    const doc = page(PLANTED_LINE);
+    const req = userTurn(`What are the opening hours? Here is the page:\n"""\n${doc}\n"""`);
+    screenInput(req, REDACT, []);
+    expect(textOf(req, 0)).toBe(
+      `What are the opening hours? Here is the page:\n"""\n${doc.replace(PLANTED_LINE, WITHHELD_PASSAGE)}\n"""`,
+    );
+  });
+
   it('withholds a short result whole', () => {
     const req = agentStep(`${PARAGRAPHS[0]}\n${PLANTED_LINE}`);
     screenInput(req, REDACT, []);
