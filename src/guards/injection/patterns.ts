@@ -158,7 +158,9 @@ export const SIGNATURE_SOURCES: Array<[id: string, direct: number, indirect: num
     'chat_template',
     3,
     4,
-    '<\\|(?:im_start|im_end|system|endoftext|start_header_id|end_header_id|eot_id)\\|>|\\[/?inst\\]|<<\\/?sys>>|(?:^|\\n)\\s*#{2,}\\s*(?:system|new instructions?)\\s*:?\\s*(?:\\n|$)',
+    // Model-format tokens, and the fake delimiters that close the data before a forged system line:
+    // "<end of session>", "-------- System: Focus only on …".
+    '<\\|(?:im_start|im_end|system|endoftext|start_header_id|end_header_id|eot_id)\\|>|\\[/?inst\\]|<<\\/?sys>>|(?:^|\\n)\\s*#{2,}\\s*(?:system|new instructions?)\\s*:?\\s*(?:\\n|$)|<\\s?end[ _-]?of[ _-]?(?:session|conversation|chat|document|context|input|prompt|data)\\s?>|(?:-{3,}|={3,}|\\*{3,})[ \\t]*(?:system|admin|developer)[ \\t]*:',
   ],
   // A privileged channel claimed in text that is not one: the user's message closed and a system
   // one opened ("</user_message><system_message>"), a system tag whose text runs on past its line
@@ -265,7 +267,10 @@ export const SIGNATURE_ANCHORS: Record<string, [words: string, literals?: string
   sysprompt_question: [`prompt instructions rules directives ${SECRET_QUESTION_ANCHORS}`],
   given_at_start: ['given told shown instructed provided programmed'],
   repeat_above: ['above before prior preceding starting'],
-  chat_template: ['', ['<|', '[inst', '[/inst', '<<sys', '<</sys', '##']],
+  chat_template: [
+    '',
+    ['<|', '[inst', '[/inst', '<<sys', '<</sys', '##', '<end', '< end', '---', '===', '***'],
+  ],
   role_marker: ['override', ['</', '<system', '[system', '[admin', '[developer', '[operator', '[sudo']],
   forged_turns: ['user human'],
   addressed_to_ai: [

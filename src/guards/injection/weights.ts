@@ -3,8 +3,8 @@
  * Preset templates, trained on train.jsonl + extra.jsonl + keel/benign-instructions + keel/attack-templates (12973 rows). Combiners and thresholds from
  * 5-fold cross-validation on them, repeated 2x, each benign source's out-of-fold FPR ≤
  * 2 % and all benign ≤ 1 %; out-of-fold results at the chosen thresholds (last repeat):
- *   direct:   t=1.839 recall=0.768 fpr=0.0050 flag:harmful=1/627 fpr:chat=27/4127 fpr:document=12/2672 fpr:hard-negative=1/955 fpr:trigger-words=0/178 recall:extraction=507/789 recall:indirect=1164/1737 recall:jailbreak=1721/1888
- *   indirect: t=1.033 recall=0.766 fpr=0.0102 flag:harmful=2/627 fpr:chat=76/4127 fpr:document=5/2672 fpr:hard-negative=0/955 fpr:trigger-words=0/178 recall:extraction=573/789 recall:indirect=1069/1737 recall:jailbreak=1741/1888
+ *   direct:   t=1.839 recall=0.769 fpr=0.0050 flag:harmful=1/627 fpr:chat=27/4127 fpr:document=12/2672 fpr:hard-negative=1/955 fpr:trigger-words=0/178 recall:extraction=507/789 recall:indirect=1165/1737 recall:jailbreak=1721/1888
+ *   indirect: t=1.033 recall=0.767 fpr=0.0102 flag:harmful=2/627 fpr:chat=76/4127 fpr:document=5/2672 fpr:hard-negative=0/955 fpr:trigger-words=0/178 recall:extraction=573/789 recall:indirect=1070/1737 recall:jailbreak=1741/1888
  */
 import type { SerializedModel } from './model.js';
 
