@@ -277,6 +277,14 @@ describe('signatures on hostile input', () => {
       `. provide ${'a '.repeat(n / 2)}`,
       `ignora ${'x '.repeat(n / 2)}`,
       '忽略'.repeat(n / 2),
+      // The persona, refusal, secret-question, instruction-tag and delimiter patterns.
+      'not bound by the '.repeat(n / 17),
+      `without ${'morals '.repeat(n / 7)}`,
+      'never refuses '.repeat(n / 14),
+      'tell me your '.repeat(n / 13),
+      `<instruction>${'a'.repeat(n)}`,
+      '<end of session>'.repeat(n / 16),
+      `${'-'.repeat(n)} system`,
     ];
     for (const text of shapes) {
       const t0 = performance.now();

@@ -159,8 +159,9 @@ export const SIGNATURE_SOURCES: Array<[id: string, direct: number, indirect: num
     3,
     4,
     // Model-format tokens, and the fake delimiters that close the data before a forged system line:
-    // "<end of session>", "-------- System: Focus only on …".
-    '<\\|(?:im_start|im_end|system|endoftext|start_header_id|end_header_id|eot_id)\\|>|\\[/?inst\\]|<<\\/?sys>>|(?:^|\\n)\\s*#{2,}\\s*(?:system|new instructions?)\\s*:?\\s*(?:\\n|$)|<\\s?end[ _-]?of[ _-]?(?:session|conversation|chat|document|context|input|prompt|data)\\s?>|(?:-{3,}|={3,}|\\*{3,})[ \\t]*(?:system|admin|developer)[ \\t]*:',
+    // "<end of session>", "-------- System: Focus only on …" (tried from the start of a rule only: from
+    // every dash of a long one, the rule would be read again and again).
+    '<\\|(?:im_start|im_end|system|endoftext|start_header_id|end_header_id|eot_id)\\|>|\\[/?inst\\]|<<\\/?sys>>|(?:^|\\n)\\s*#{2,}\\s*(?:system|new instructions?)\\s*:?\\s*(?:\\n|$)|<\\s?end[ _-]?of[ _-]?(?:session|conversation|chat|document|context|input|prompt|data)\\s?>|(?<![-=*])(?:-{3,}|={3,}|\\*{3,})[ \\t]*(?:system|admin|developer)[ \\t]*:',
   ],
   // A privileged channel claimed in text that is not one: the user's message closed and a system
   // one opened ("</user_message><system_message>"), a system tag whose text runs on past its line
