@@ -184,13 +184,14 @@ function checkInjection(
       ? splitContext(text)
       : { direct: text, indirect: '' };
   const indirect = policy.indirect_injection;
+  // Only called when a text is withheld: whether what is left of it would still be.
+  const stillActs = (rest: string) =>
+    detectIndirectInjection(rest).score >= (indirect.threshold ?? INJECTION_FLAG_AT);
   if (segments.direct && policy.injection.input !== 'off') {
     const r = slotFor(segments.direct).result('injection', detectInjection);
     decide('injection', policy.injection.input, policy.injection.threshold, r, index, events);
   }
   let direct = segments.direct;
-  const stillActs = (rest: string) =>
-    detectIndirectInjection(rest).score >= (indirect.threshold ?? INJECTION_FLAG_AT);
   if (segments.direct && indirect.input !== 'off') {
     // Documents pasted into the user's turn are a third party's text as well (guards/embedded.ts).
     const withheld: Replacement[] = [];

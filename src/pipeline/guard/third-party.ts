@@ -24,20 +24,34 @@ export const CONTEXT_CLOSE = '</keel:context>';
  */
 export const WITHHELD = '[Keel withheld this content: it carried instructions addressed to the model.]';
 
+/** The contents of each <keel:context> section of `text` (an unclosed one runs to the end). */
+function contextSections(text: string): Array<EmbeddedBlock & { closed: boolean }> {
+  const out: Array<EmbeddedBlock & { closed: boolean }> = [];
+  let at = 0;
+  for (;;) {
+    const open = text.indexOf(CONTEXT_OPEN, at);
+    if (open === -1) return out;
+    const start = open + CONTEXT_OPEN.length;
+    const close = text.indexOf(CONTEXT_CLOSE, start);
+    if (close === -1) {
+      out.push({ start, end: text.length, closed: false });
+      return out;
+    }
+    out.push({ start, end: close, closed: true });
+    at = close + CONTEXT_CLOSE.length;
+  }
+}
+
 /** User text with <keel:context> sections split out (the sections are retrieved content). */
 export function splitContext(text: string): { direct: string; indirect: string } {
   if (!text.includes(CONTEXT_OPEN)) return { direct: text, indirect: '' };
   let direct = '';
   let indirect = '';
   let at = 0;
-  for (;;) {
-    const open = text.indexOf(CONTEXT_OPEN, at);
-    if (open === -1) break;
-    const close = text.indexOf(CONTEXT_CLOSE, open);
-    direct += `${text.slice(at, open)}\n`;
-    const end = close === -1 ? text.length : close;
-    indirect += `${text.slice(open + CONTEXT_OPEN.length, end)}\n`;
-    at = close === -1 ? text.length : close + CONTEXT_CLOSE.length;
+  for (const s of contextSections(text)) {
+    direct += `${text.slice(at, s.start - CONTEXT_OPEN.length)}\n`;
+    indirect += `${text.slice(s.start, s.end)}\n`;
+    at = s.closed ? s.end + CONTEXT_CLOSE.length : text.length;
   }
   direct += text.slice(at);
   return { direct, indirect };
@@ -138,16 +152,8 @@ export function shiftedInto<T extends EmbeddedBlock>(
 
 /** `text` with the contents of its <keel:context> sections replaced by WITHHELD. */
 export function withholdContext(text: string): string {
-  let out = '';
-  let at = 0;
-  for (;;) {
-    const open = text.indexOf(CONTEXT_OPEN, at);
-    if (open === -1) break;
-    const close = text.indexOf(CONTEXT_CLOSE, open);
-    out += `${text.slice(at, open)}${CONTEXT_OPEN}${WITHHELD}`;
-    if (close === -1) return out;
-    out += CONTEXT_CLOSE;
-    at = close + CONTEXT_CLOSE.length;
-  }
-  return out + text.slice(at);
+  return replaceRanges(
+    text,
+    contextSections(text).map((s) => ({ start: s.start, end: s.end, text: WITHHELD })),
+  );
 }
